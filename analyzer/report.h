@@ -53,3 +53,5 @@ void wt_table_percent(WtTable *t, double v); /* 0..100 */
 void wt_report_write_text(WtReport *r, FILE *out, gboolean color);
 void wt_report_write_json(WtReport *r, FILE *out);
 gboolean wt_report_write_csv(WtReport *r, const char *dir, GError **error);
+/* CSV on a stream: every scalar and map entry as section,key,value rows. */
+void wt_report_write_csv_summary(WtReport *r, FILE *out);
