@@ -1,0 +1,283 @@
+#include "analyzer/analyzer.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "analyzer/conversations.h"
+#include "dissectors/tcp/tcp.h"
+#include "dissectors/udp/udp.h"
+
+struct WtAnalyzer {
+  WtAnalyzerConfig cfg;
+  WtAnomalies *anomalies;
+  WtDecoders *decoders;
+  WtFlowTable *flows;
+  WtRegistry *registry;
+  WtAppContext app;
+  WtTcpDissector *tcp;
+  WtUdpDissector *udp;
+  WtConversations *convs;
+
+  /* capture summary */
+  GPtrArray *sources;
+  gboolean live;
+  guint64 frames, wire_bytes, cap_bytes;
+  gint64 first_ts, last_ts;
+  gboolean have_drops;
+  guint64 received, dropped, if_dropped;
+  gint64 next_expire_ts;
+  guint64 non_monotonic;
+};
+
+#define EXPIRE_EVERY_NS G_GINT64_CONSTANT(1000000000)
+
+void wt_analyzer_config_init(WtAnalyzerConfig *c)
+{
+  memset(c, 0, sizeof *c);
+  wt_decode_limits_init(&c->decode);
+  wt_flow_limits_default(&c->flows);
+  c->time_wait_ns = 60 * G_GINT64_CONSTANT(1000000000);
+  c->reasm_per_dir_cap = 1024 * 1024;
+  c->reasm_global_cap = 256 * 1024 * 1024;
+  c->overlap_policy = 0;
+  c->top_n = 10;
+}
+
+static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
+{
+  WtAnalyzer *a = user_data;
+  if (flow->key.proto == 6)
+    wt_tcp_flow_end(a->tcp, flow, why);
+  else if (flow->key.proto == 17)
+    wt_udp_flow_end(a->udp, flow, why);
+  wt_conversations_add_flow(a->convs, flow);
+}
+
+static FILE *open_log(const char *dir, const char *name, GError **error)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                "%s: cannot write log: %s; check that the directory is writable", path,
+                g_strerror(errno));
+  return f;
+}
+
+static gboolean open_logs(WtAnalyzer *a, GError **error)
+{
+  const char *dir = a->cfg.log_dir;
+  if (!dir)
+    return TRUE;
+  if (g_mkdir_with_parents(dir, 0755) != 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                "%s: cannot create log directory: %s", dir, g_strerror(errno));
+    return FALSE;
+  }
+  if (!(a->app.conn_log = open_log(dir, "conn.log", error)))
+    return FALSE;
+  if (!(a->app.http_log = open_log(dir, "http.log", error)))
+    return FALSE;
+  return TRUE;
+}
+
+WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
+{
+  g_autoptr(WtAnalyzer) a = g_new0(WtAnalyzer, 1);
+  a->cfg = *cfg;
+  a->anomalies = wt_anomalies_new();
+  a->app.anomalies = a->anomalies;
+  a->sources = g_ptr_array_new_with_free_func(g_free);
+  a->decoders = wt_decoders_new(&cfg->decode);
+  a->registry = wt_registry_new();
+  a->convs = wt_conversations_new(100000);
+  if (!open_logs(a, error))
+    return NULL;
+  WtTcpConfig tc = {
+    .time_wait_ns = cfg->time_wait_ns,
+    .per_dir_cap = cfg->reasm_per_dir_cap,
+    .global_cap = cfg->reasm_global_cap,
+    .overlap_policy = cfg->overlap_policy,
+    .explain = cfg->explain,
+    .follow = cfg->follow,
+    .follow_dir = cfg->follow_dir,
+  };
+  a->tcp = wt_tcp_new(&tc, &a->app, a->registry, error);
+  if (!a->tcp)
+    return NULL;
+  a->udp = wt_udp_new(&a->app);
+  WtFlowLimits fl = cfg->flows;
+  fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
+  a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
+  return g_steal_pointer(&a);
+}
+
+static void close_log(FILE **f)
+{
+  if (*f) {
+    fclose(*f);
+    *f = NULL;
+  }
+}
+
+void wt_analyzer_free(WtAnalyzer *a)
+{
+  if (!a)
+    return;
+  wt_flow_table_free(a->flows); /* ends remaining flows through the dissectors */
+  if (a->tcp)
+    wt_tcp_free(a->tcp);
+  if (a->udp)
+    wt_udp_free(a->udp);
+  wt_registry_free(a->registry);
+  wt_conversations_free(a->convs);
+  if (a->decoders)
+    wt_decoders_free(a->decoders);
+  close_log(&a->app.conn_log);
+  close_log(&a->app.http_log);
+  close_log(&a->app.dns_log);
+  g_ptr_array_free(a->sources, TRUE);
+  wt_anomalies_free(a->anomalies);
+  g_free(a);
+}
+
+void wt_analyzer_add_source(WtAnalyzer *a, const char *name, gboolean live)
+{
+  g_ptr_array_add(a->sources, g_strdup(name));
+  a->live = a->live || live;
+}
+
+void wt_analyzer_set_drops(WtAnalyzer *a, guint64 received, guint64 dropped,
+                           guint64 if_dropped)
+{
+  a->have_drops = TRUE;
+  a->received = received;
+  a->dropped = dropped;
+  a->if_dropped = if_dropped;
+}
+
+static void note_time(WtAnalyzer *a, gint64 ts_ns)
+{
+  if (a->frames == 1 || ts_ns < a->first_ts)
+    a->first_ts = ts_ns;
+  if (ts_ns < a->last_ts)
+    a->non_monotonic++;
+  if (ts_ns > a->last_ts)
+    a->last_ts = ts_ns;
+  /* Timers run on capture time, checked once per captured second. */
+  if (ts_ns >= a->next_expire_ts) {
+    wt_flow_table_expire(a->flows, ts_ns);
+    wt_decoders_expire(a->decoders, ts_ns, a->anomalies);
+    a->next_expire_ts = ts_ns + EXPIRE_EVERY_NS;
+  }
+}
+
+void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                       const guint8 *bytes, int linktype)
+{
+  WtAnalyzer *a = analyzer;
+  WtPacket pkt;
+  pkt.ts_ns = ts_ns;
+  pkt.caplen = caplen;
+  pkt.wirelen = wirelen;
+  pkt.linktype = linktype;
+  pkt.frame = bytes;
+
+  a->frames++;
+  a->wire_bytes += wirelen;
+  a->cap_bytes += caplen;
+  note_time(a, ts_ns);
+
+  WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
+  if (pkt.ip_version == 0 || st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED)
+    return;
+  /* TCP and UDP need their whole header; other IP protocols are flows by address. */
+  if ((pkt.ip_proto == 6 || pkt.ip_proto == 17) && st != WT_DECODE_OK)
+    return;
+  if (pkt.ip_proto != 6 && pkt.ip_proto != 17) {
+    pkt.sport = pkt.dport = 0;
+  }
+
+  WtFlowKey key;
+  gboolean sent_by_lo, created;
+  wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
+  WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
+  WtDir dir = wt_flow_dir(flow, sent_by_lo);
+  if (pkt.ip_proto == 6)
+    flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
+  else if (pkt.ip_proto == 17)
+    wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
+  flow->pkts[dir]++;
+  flow->ip_bytes[dir] += pkt.ip_total_len;
+  flow->payload_bytes[dir] += pkt.payload_wire_len;
+  wt_flow_table_touch(a->flows, flow, ts_ns);
+}
+
+void wt_analyzer_finish(WtAnalyzer *a)
+{
+  wt_flow_table_flush(a->flows);
+  wt_decoders_expire(a->decoders, G_MAXINT64, a->anomalies);
+  if (a->app.conn_log)
+    fflush(a->app.conn_log);
+  if (a->app.http_log)
+    fflush(a->app.http_log);
+}
+
+static void report_capture(WtAnalyzer *a, WtReport *r)
+{
+  WtSection *s = wt_report_section(r, "capture", "Capture summary");
+  for (guint i = 0; i < a->sources->len; i++)
+    wt_section_list_str(s, a->live ? "interfaces" : "files", a->live ? "Interfaces" : "Files",
+                        g_ptr_array_index(a->sources, i));
+  const WtDecodeStats *ds = wt_decoders_stats(a->decoders);
+  for (guint i = 0; i < ds->n_link; i++)
+    wt_section_map_u64(s, "link_types", "Link types", wt_linktype_name(ds->link[i].dlt),
+                       ds->link[i].frames);
+  wt_section_u64(s, "packets", "Packets", a->frames);
+  wt_section_u64(s, "bytes", "Bytes on the wire", a->wire_bytes);
+  wt_section_u64(s, "captured_bytes", "Bytes captured", a->cap_bytes);
+  wt_section_ts(s, "first_ts", "First packet", a->frames ? a->first_ts : 0);
+  wt_section_ts(s, "last_ts", "Last packet", a->frames ? a->last_ts : 0);
+  double dur = a->frames ? (double) (a->last_ts - a->first_ts) / 1e9 : 0.0;
+  wt_section_double(s, "duration", "Duration (s)", dur);
+  wt_section_double(s, "packets_per_sec", "Average packets/s", dur > 0 ? a->frames / dur : 0);
+  wt_section_double(s, "bits_per_sec", "Average bits/s",
+                    dur > 0 ? (double) a->wire_bytes * 8.0 / dur : 0);
+  wt_section_u64(s, "dropped", "Dropped by the kernel", a->have_drops ? a->dropped : 0);
+  if (a->have_drops) {
+    wt_section_u64(s, "if_dropped", "Dropped by the interface", a->if_dropped);
+    wt_section_u64(s, "received", "Received by the filter", a->received);
+  }
+  wt_section_u64(s, "flows", "Flows", wt_flow_table_created(a->flows));
+  wt_section_u64(s, "flows_peak", "Flows live at once (peak)", wt_flow_table_peak(a->flows));
+  wt_section_u64(s, "flows_evicted", "Flows evicted at the cap",
+                 wt_flow_table_evicted(a->flows));
+  if (a->non_monotonic)
+    wt_section_u64(s, "time_went_backwards", "Frames with earlier timestamps", a->non_monotonic);
+}
+
+/* JSON: "anomalies": {"ip4.bad_header": 3, ...}; text: one aligned line per counter. */
+static void report_anomalies(WtAnalyzer *a, WtReport *r)
+{
+  WtSection *s = wt_report_section(r, "anomalies", "Anomalies");
+  g_autoptr(GPtrArray) names = wt_anomalies_names(a->anomalies);
+  for (guint i = 0; i < names->len; i++) {
+    const char *n = g_ptr_array_index(names, i);
+    wt_section_u64(s, n, n, wt_anomaly_get(a->anomalies, n));
+  }
+}
+
+void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
+{
+  report_capture(a, r);
+  wt_decoders_report(a->decoders, r);
+  wt_conversations_report(a->convs, r, a->cfg.top_n);
+  wt_tcp_report(a->tcp, r);
+  wt_udp_report(a->udp, r);
+  wt_registry_report(a->registry, r);
+  report_anomalies(a, r);
+}
+
+WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
+guint64 wt_analyzer_frames(const WtAnalyzer *a) { return a->frames; }

@@ -1,0 +1,52 @@
+/* The pipeline: one direction of data flow. A frame is decoded (link -> IP -> TCP/UDP),
+ * its flow found in the flow table, and the transport dissector (TCP tracking +
+ * reassembly -> application dissector; UDP) runs. At the end every tap writes its
+ * section of the report. */
+#pragma once
+#include <glib.h>
+#include "analyzer/anomaly.h"
+#include "analyzer/decode.h"
+#include "analyzer/flow-table.h"
+#include "analyzer/registry.h"
+#include "analyzer/report.h"
+#include "analyzer/stream.h"
+
+typedef struct {
+  WtDecodeLimits decode;
+  WtFlowLimits flows;
+  gint64 time_wait_ns;       /* 2MSL linger after a TCP close (capture time) */
+  gsize reasm_per_dir_cap;   /* out-of-order bytes buffered per direction */
+  gsize reasm_global_cap;    /* all directions together */
+  int overlap_policy;        /* 0 first (default, Linux), 1 last */
+  const char *log_dir;       /* conn.log, http.log; NULL: none */
+  const char *explain;       /* --explain FILTER; NULL: none */
+  const char *follow;        /* --follow FILTER; NULL: none */
+  const char *follow_dir;    /* where --follow writes; NULL: stdout */
+  guint top_n;               /* rows in top-N tables */
+} WtAnalyzerConfig;
+
+void wt_analyzer_config_init(WtAnalyzerConfig *c);
+
+typedef struct WtAnalyzer WtAnalyzer;
+
+WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error);
+void wt_analyzer_free(WtAnalyzer *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtAnalyzer, wt_analyzer_free)
+
+/* Describe the input for the capture summary. */
+void wt_analyzer_add_source(WtAnalyzer *a, const char *name, gboolean live);
+void wt_analyzer_set_drops(WtAnalyzer *a, guint64 received, guint64 dropped,
+                           guint64 if_dropped);
+
+/* One frame (the WtFrameFunc of analyzer/capture.h). */
+void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                       const guint8 *bytes, int linktype);
+
+/* End of input: every flow ends (logs written, taps updated). */
+void wt_analyzer_finish(WtAnalyzer *a);
+
+/* Build the report (after wt_analyzer_finish). */
+void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
+
+WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
+guint64 wt_analyzer_frames(const WtAnalyzer *a);

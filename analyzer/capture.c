@@ -1,0 +1,262 @@
+#include "analyzer/capture.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+G_DEFINE_QUARK(wt-capture-error-quark, wt_capture_error)
+
+struct WtCaptureSource {
+  pcap_t *pcap;
+  char *name;
+  gboolean live;
+  int linktype;
+  gint64 ts_frac_scale; /* 1 for nanosecond timestamps, 1000 for microsecond */
+  FILE *file;      /* for progress (ftell); owned by libpcap after pcap_fopen_offline */
+  gint64 size;
+};
+
+static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **error)
+{
+  if (!filter || !*filter)
+    return TRUE;
+  struct bpf_program prog;
+  if (pcap_compile(src->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
+                "bad filter '%s' for %s: %s; check the expression (man pcap-filter)", filter,
+                src->name, pcap_geterr(src->pcap));
+    return FALSE;
+  }
+  int rc = pcap_setfilter(src->pcap, &prog);
+  pcap_freecode(&prog);
+  if (rc != 0) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
+                "cannot apply filter '%s' to %s: %s", filter, src->name,
+                pcap_geterr(src->pcap));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* libpcap's message for a file that is not a capture is terse; say what to do. */
+static void set_open_file_error(GError **error, const char *path, const char *pcap_msg)
+{
+  if (strstr(pcap_msg, "unknown file format") || strstr(pcap_msg, "bad dump file format") ||
+      strstr(pcap_msg, "truncated dump file") || strstr(pcap_msg, "unsupported") ||
+      strstr(pcap_msg, "block"))
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                "%s: not a readable pcap or pcapng capture (%s); give a file written by "
+                "tcpdump -w, tshark -w or Wireshark",
+                path, pcap_msg);
+  else
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                "%s: cannot open capture file (%s); check the path and permissions", path,
+                pcap_msg);
+}
+
+WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *opts,
+                                      GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  FILE *f;
+  gint64 size = -1;
+  if (strcmp(path, "-") == 0) {
+    f = stdin;
+  } else {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+      int e = errno;
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "%s: cannot open capture file: %s; check the path", path, g_strerror(e));
+      return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "%s: is a directory, not a capture file; give the .pcap or .pcapng file "
+                  "inside it",
+                  path);
+      return NULL;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+      int e = errno;
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "%s: cannot open capture file: %s; check the path and permissions", path,
+                  g_strerror(e));
+      return NULL;
+    }
+    if (st.st_size == 0) {
+      fclose(f);
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "%s: empty file, not a capture; give a file written by tcpdump -w, "
+                  "tshark -w or Wireshark",
+                  path);
+      return NULL;
+    }
+    size = st.st_size;
+  }
+  pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (!p) {
+    if (f != stdin)
+      fclose(f);
+    set_open_file_error(error, strcmp(path, "-") == 0 ? "standard input" : path, errbuf);
+    return NULL;
+  }
+  WtCaptureSource *src = g_new0(WtCaptureSource, 1);
+  src->pcap = p;
+  src->name = g_strdup(strcmp(path, "-") == 0 ? "standard input" : path);
+  src->linktype = pcap_datalink(p);
+  src->ts_frac_scale = 1; /* opened with nanosecond precision: libpcap scales */
+  src->file = f;
+  src->size = size;
+  if (opts && !apply_filter(src, opts->filter, error)) {
+    wt_capture_close(src);
+    return NULL;
+  }
+  return src;
+}
+
+WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
+                                      GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t *p = pcap_create(iface, errbuf);
+  if (!p) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                "interface %s: %s; list interfaces with wiretab -D", iface, errbuf);
+    return NULL;
+  }
+  pcap_set_snaplen(p, opts && opts->snaplen > 0 ? opts->snaplen : 262144);
+  pcap_set_promisc(p, opts ? opts->promisc : TRUE);
+  pcap_set_immediate_mode(p, 1);
+  pcap_set_timeout(p, 200);
+  if (opts && opts->buffer_size > 0)
+    pcap_set_buffer_size(p, opts->buffer_size);
+  pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO); /* falls back to micro */
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    const char *msg = pcap_geterr(p);
+    if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_PERMISSION,
+                  "interface %s: no permission to capture (%s); run as root or give the "
+                  "binary the capability: setcap cap_net_raw,cap_net_admin=eip wiretab",
+                  iface, msg);
+    else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "interface %s: no such interface (%s); list interfaces with wiretab -D",
+                  iface, msg);
+    else if (rc == PCAP_ERROR_IFACE_NOT_UP)
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "interface %s: interface is down; bring it up (ip link set %s up)", iface,
+                  iface);
+    else
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  "interface %s: cannot capture: %s", iface, msg);
+    pcap_close(p);
+    return NULL;
+  }
+  WtCaptureSource *src = g_new0(WtCaptureSource, 1);
+  src->pcap = p;
+  src->name = g_strdup(iface);
+  src->live = TRUE;
+  src->linktype = pcap_datalink(p);
+  src->ts_frac_scale = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+  src->size = -1;
+  if (opts && !apply_filter(src, opts->filter, error)) {
+    wt_capture_close(src);
+    return NULL;
+  }
+  return src;
+}
+
+void wt_capture_close(WtCaptureSource *src)
+{
+  if (!src)
+    return;
+  if (src->pcap)
+    pcap_close(src->pcap); /* also closes the FILE given to pcap_fopen_offline */
+  g_free(src->name);
+  g_free(src);
+}
+
+typedef struct {
+  WtFrameFunc fn;
+  gpointer user;
+  int linktype;
+  gint64 scale;
+} DispatchCtx;
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+  DispatchCtx *ctx = (DispatchCtx *) user;
+  gint64 ts_ns = (gint64) h->ts.tv_sec * 1000000000 + (gint64) h->ts.tv_usec * ctx->scale;
+  ctx->fn(ctx->user, ts_ns, h->caplen, h->len, bytes, ctx->linktype);
+}
+
+int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer user,
+                        GError **error)
+{
+  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
+  int n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
+  if (n == PCAP_ERROR) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, "%s: %s", src->name,
+                pcap_geterr(src->pcap));
+    return -1;
+  }
+  if (n == PCAP_ERROR_BREAK)
+    return -2;
+  return n;
+}
+
+void wt_capture_break(WtCaptureSource *src)
+{
+  if (src && src->pcap)
+    pcap_breakloop(src->pcap);
+}
+
+int wt_capture_linktype(const WtCaptureSource *src) { return src->linktype; }
+const char *wt_capture_name(const WtCaptureSource *src) { return src->name; }
+gboolean wt_capture_is_live(const WtCaptureSource *src) { return src->live; }
+
+gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size)
+{
+  if (src->live || src->size <= 0 || !src->file)
+    return FALSE;
+  long p = ftell(src->file);
+  if (p < 0)
+    return FALSE;
+  *pos = p;
+  *size = src->size;
+  return TRUE;
+}
+
+gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *dropped,
+                          guint64 *if_dropped)
+{
+  struct pcap_stat ps;
+  if (!src->live || pcap_stats(src->pcap, &ps) != 0)
+    return FALSE;
+  *received = ps.ps_recv;
+  *dropped = ps.ps_drop;
+  *if_dropped = ps.ps_ifdrop;
+  return TRUE;
+}
+
+int wt_capture_selectable_fd(WtCaptureSource *src) { return pcap_get_selectable_fd(src->pcap); }
+
+gboolean wt_capture_list_interfaces(FILE *out, GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_if_t *devs = NULL;
+  if (pcap_findalldevs(&devs, errbuf) != 0) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                "cannot list interfaces: %s", errbuf);
+    return FALSE;
+  }
+  int i = 1;
+  for (pcap_if_t *d = devs; d; d = d->next, i++)
+    fprintf(out, "%d.%s%s%s%s\n", i, d->name, d->description ? " (" : "",
+            d->description ? d->description : "", d->description ? ")" : "");
+  pcap_freealldevs(devs);
+  return TRUE;
+}

@@ -1,0 +1,57 @@
+/* Capture sources: a live interface or capture files, both through libpcap. A source yields
+ * frames with nanosecond timestamps; the bytes are borrowed until the next read. */
+#pragma once
+#include <glib.h>
+#include <pcap.h>
+
+typedef struct {
+  const char *filter;      /* BPF expression or NULL */
+  int snaplen;             /* live: default 262144 */
+  gboolean promisc;        /* live: default TRUE */
+  int buffer_size;         /* live: kernel buffer bytes, 0 = libpcap default */
+} WtCaptureOptions;
+
+typedef struct WtCaptureSource WtCaptureSource;
+
+typedef enum {
+  WT_CAPTURE_ERROR_OPEN,       /* missing, unreadable, not a capture, no such interface */
+  WT_CAPTURE_ERROR_PERMISSION, /* live capture without the rights */
+  WT_CAPTURE_ERROR_FILTER,     /* bad BPF expression */
+  WT_CAPTURE_ERROR_READ,       /* damaged file mid-way, interface went away */
+} WtCaptureError;
+#define WT_CAPTURE_ERROR wt_capture_error_quark()
+GQuark wt_capture_error_quark(void);
+
+/* `path` "-" is standard input. */
+WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *opts,
+                                      GError **error);
+WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
+                                      GError **error);
+void wt_capture_close(WtCaptureSource *src);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtCaptureSource, wt_capture_close)
+
+/* One frame: capture time in nanoseconds since the epoch (microsecond files and interfaces
+ * are scaled), captured and wire lengths, borrowed bytes, link type. */
+typedef void (*WtFrameFunc)(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                            const guint8 *bytes, int linktype);
+
+/* Read up to `max` frames (-1: a batch of the source's choosing), calling fn for each.
+ * Returns the number read, 0 at end of file (or live timeout with nothing), -1 on error
+ * (error set), -2 when wt_capture_break() stopped it. */
+int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer user,
+                        GError **error);
+/* Async-signal-safe: make the current dispatch return. */
+void wt_capture_break(WtCaptureSource *src);
+
+int wt_capture_linktype(const WtCaptureSource *src);
+const char *wt_capture_name(const WtCaptureSource *src);
+gboolean wt_capture_is_live(const WtCaptureSource *src);
+/* Bytes of the file read so far and its size (for progress); FALSE if unknown. */
+gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size);
+/* Live only: frames dropped by the kernel and the interface (pcap_stats). */
+gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *dropped,
+                          guint64 *if_dropped);
+int wt_capture_selectable_fd(WtCaptureSource *src);
+
+/* Print the interfaces libpcap can capture on (-D). */
+gboolean wt_capture_list_interfaces(FILE *out, GError **error);

@@ -1,0 +1,351 @@
+/* wiretab: command line, capture loop, report output. Everything else is in the library. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/analyzer.h"
+#include "analyzer/capture.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
+
+typedef struct {
+  char **files;
+  char *iface;
+  gint64 count;
+  double duration;
+  gboolean list_ifaces;
+  char *filter;
+  char *format;
+  char *output;
+  gboolean version;
+  gboolean no_promisc;
+  int snaplen;
+  int buffer_kib;
+  char *log_dir;
+  char *explain;
+  char *follow;
+  char *follow_dir;
+  char *overlap_policy;
+  double time_wait;
+  gint64 max_flows;
+  gint64 reasm_dir_cap;
+  gint64 reasm_cap;
+  int top_n;
+  gboolean quiet;
+} Options;
+
+static volatile sig_atomic_t stop_requested;
+static WtCaptureSource *volatile current_source;
+
+static void on_signal(int sig)
+{
+  (void) sig;
+  stop_requested = 1;
+  if (current_source)
+    wt_capture_break(current_source);
+}
+
+static void install_signals(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+static const char *const examples =
+  "Examples:\n"
+  "  wiretab -r capture.pcap                      report on a capture file\n"
+  "  wiretab -r a.pcap -r b.pcapng --format json  two files as one capture, JSON report\n"
+  "  tcpdump -w - | wiretab -r -                  read a capture from standard input\n"
+  "  wiretab -i eth0 -f 'tcp port 80' --duration 60\n"
+  "                                               live capture for a minute, then report\n"
+  "  wiretab -r web.pcap --log-dir logs           also write logs/conn.log, logs/http.log\n"
+  "  wiretab -r web.pcap --explain 'port 51234'   ladder diagram of matching connections\n"
+  "  wiretab -r web.pcap --format csv -o report/  one CSV file per table\n"
+  "\n"
+  "Exit status: 0 success, 1 usage error, 2 runtime failure (unreadable or damaged file,\n"
+  "bad filter, no such interface, no permission).\n";
+
+static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
+{
+  GOptionEntry entries[] = {
+    { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->files,
+      "Read a pcap or pcapng file ('-' for standard input); repeat for several files",
+      "FILE" },
+    { "interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface, "Capture live on an interface",
+      "IFACE" },
+    { "list-interfaces", 'D', 0, G_OPTION_ARG_NONE, &o->list_ifaces,
+      "List the interfaces available for capture", NULL },
+    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count, "Stop after COUNT frames", "COUNT" },
+    { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &o->duration,
+      "Stop a live capture after SECONDS", "SECONDS" },
+    { "filter", 'f', 0, G_OPTION_ARG_STRING, &o->filter,
+      "BPF filter expression (pcap-filter(7))", "EXPR" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
+      "Report format: text (default), json or csv", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
+      "Write the report to FILE (csv: a directory) instead of standard output", "FILE" },
+    { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
+      "Write conn.log and http.log (JSON lines, Zeek field names) into DIR", "DIR" },
+    { "explain", 0, 0, G_OPTION_ARG_STRING, &o->explain,
+      "Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
+      "'host A and port P')", "FILTER" },
+    { "follow", 0, 0, G_OPTION_ARG_STRING, &o->follow,
+      "Write the reassembled streams of connections matching FILTER", "FILTER" },
+    { "follow-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->follow_dir,
+      "Directory for --follow streams (default: standard output)", "DIR" },
+    { "overlap-policy", 0, 0, G_OPTION_ARG_STRING, &o->overlap_policy,
+      "Which copy of overlapping TCP data wins: first (default) or last", "POLICY" },
+    { "time-wait", 0, 0, G_OPTION_ARG_DOUBLE, &o->time_wait,
+      "TIME-WAIT (2MSL) linger after a TCP close, capture seconds (default 60)", "SECONDS" },
+    { "max-flows", 0, 0, G_OPTION_ARG_INT64, &o->max_flows,
+      "Cap on live flows; the oldest idle is evicted (default 1000000)", "N" },
+    { "reassembly-dir-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_dir_cap,
+      "Out-of-order bytes buffered per TCP direction (default 1048576)", "BYTES" },
+    { "reassembly-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_cap,
+      "Out-of-order bytes buffered in all (default 268435456)", "BYTES" },
+    { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, "Rows in top-N tables (default 10)", "N" },
+    { "no-promisc", 0, 0, G_OPTION_ARG_NONE, &o->no_promisc,
+      "Do not put the interface into promiscuous mode", NULL },
+    { "snaplen", 's', 0, G_OPTION_ARG_INT, &o->snaplen,
+      "Bytes captured per frame on a live interface (default 262144)", "BYTES" },
+    { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &o->buffer_kib,
+      "Kernel capture buffer in KiB (like tcpdump -B)", "KIB" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress output", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx =
+    g_option_context_new("- packet capture analyzer: TCP connections, HTTP, traffic reports");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_description(ctx, examples);
+  return g_option_context_parse(ctx, &argc, &argv, error) &&
+         (argc <= 1 || (g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                    "unexpected argument '%s' (files are given with -r)",
+                                    argv[1]),
+                        FALSE));
+}
+
+static gboolean parse_format(const char *s, WtFormat *f)
+{
+  if (!s || strcmp(s, "text") == 0)
+    *f = WT_FORMAT_TEXT;
+  else if (strcmp(s, "json") == 0)
+    *f = WT_FORMAT_JSON;
+  else if (strcmp(s, "csv") == 0)
+    *f = WT_FORMAT_CSV;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static int usage_error(const char *msg)
+{
+  g_printerr("wiretab: %s (see wiretab --help)\n", msg);
+  return EXIT_USAGE;
+}
+
+typedef struct {
+  WtAnalyzer *analyzer;
+  gint64 limit;   /* stop after this many frames; 0 = none */
+  gint64 seen;
+} Loop;
+
+static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                     const guint8 *bytes, int linktype)
+{
+  Loop *l = user;
+  if (l->limit && l->seen >= l->limit)
+    return;
+  l->seen++;
+  wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
+  if (l->limit && l->seen >= l->limit && current_source)
+    wt_capture_break(current_source);
+}
+
+static gboolean limit_reached(const Loop *l)
+{
+  return stop_requested || (l->limit && l->seen >= l->limit);
+}
+
+/* Read one source to its end (or until stopped). FALSE if it ended in an error; the frames
+ * read before the error are kept. */
+static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
+{
+  gint64 deadline = duration > 0 ? g_get_monotonic_time() + (gint64) (duration * 1e6) : 0;
+  current_source = src;
+  gboolean ok = TRUE;
+  while (!limit_reached(loop)) {
+    g_autoptr(GError) err = NULL;
+    int n = wt_capture_dispatch(src, -1, on_frame, loop, &err);
+    if (n == -1) {
+      if (wt_capture_is_live(src))
+        g_printerr("wiretab: interface %s: capture stopped: %s; the report covers what was "
+                   "captured\n", wt_capture_name(src), err->message);
+      else
+        g_printerr("wiretab: warning: %s; the report covers the frames read before it\n",
+                   err->message);
+      ok = FALSE;
+      break;
+    }
+    if (n == 0 && !wt_capture_is_live(src))
+      break;
+    if (deadline && g_get_monotonic_time() >= deadline)
+      break;
+  }
+  current_source = NULL;
+  return ok;
+}
+
+static gboolean write_report(WtReport *report, WtFormat fmt, const char *output, GError **error)
+{
+  if (fmt == WT_FORMAT_CSV && output)
+    return wt_report_write_csv(report, output, error);
+  if (!output) {
+    if (fmt == WT_FORMAT_JSON)
+      wt_report_write_json(report, stdout);
+    else if (fmt == WT_FORMAT_CSV)
+      wt_report_write_csv_summary(report, stdout);
+    else
+      wt_report_write_text(report, stdout,
+                           isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR"));
+    if (fflush(stdout) != 0) {
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                  "standard output: cannot write the report: %s", g_strerror(errno));
+      return FALSE;
+    }
+    return TRUE;
+  }
+  /* Written to memory, then temporary file + rename: a killed run never leaves a
+   * half-written report. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (fmt == WT_FORMAT_JSON)
+    wt_report_write_json(report, mem);
+  else
+    wt_report_write_text(report, mem, FALSE);
+  fclose(mem);
+  gboolean ok = g_file_set_contents(output, buf, (gssize) len, error);
+  free(buf);
+  return ok;
+}
+
+int main(int argc, char **argv)
+{
+  Options o = { 0 };
+  o.count = 0;
+  o.time_wait = -1;
+  o.top_n = 10;
+  g_autoptr(GError) error = NULL;
+  if (!parse_args(argc, argv, &o, &error))
+    return usage_error(error->message);
+  if (o.version) {
+    printf("wiretab %s (%s)\n", WT_VERSION, pcap_lib_version());
+    return EXIT_OK;
+  }
+  if (o.list_ifaces)
+    return wt_capture_list_interfaces(stdout, &error)
+             ? EXIT_OK
+             : (g_printerr("wiretab: %s\n", error->message), EXIT_RUNTIME);
+  WtFormat fmt;
+  if (!parse_format(o.format, &fmt))
+    return usage_error("--format must be text, json or csv");
+  if (!o.files && !o.iface)
+    return usage_error("nothing to read: give -r FILE or -i IFACE");
+  if (o.files && o.iface)
+    return usage_error("give either -r FILE or -i IFACE, not both");
+  if (o.count < 0 || o.duration < 0 || o.top_n < 0)
+    return usage_error("-c, --duration and --top take non-negative numbers");
+
+  WtAnalyzerConfig cfg;
+  wt_analyzer_config_init(&cfg);
+  cfg.log_dir = o.log_dir;
+  cfg.explain = o.explain;
+  cfg.follow = o.follow;
+  cfg.follow_dir = o.follow_dir;
+  cfg.top_n = (guint) o.top_n;
+  if (o.time_wait >= 0)
+    cfg.time_wait_ns = (gint64) (o.time_wait * 1e9);
+  if (o.max_flows > 0)
+    cfg.flows.max_flows = (guint) MIN(o.max_flows, G_MAXUINT);
+  if (o.reasm_dir_cap > 0)
+    cfg.reasm_per_dir_cap = (gsize) o.reasm_dir_cap;
+  if (o.reasm_cap > 0)
+    cfg.reasm_global_cap = (gsize) o.reasm_cap;
+  if (o.overlap_policy) {
+    if (strcmp(o.overlap_policy, "first") == 0)
+      cfg.overlap_policy = 0;
+    else if (strcmp(o.overlap_policy, "last") == 0)
+      cfg.overlap_policy = 1;
+    else
+      return usage_error("--overlap-policy must be first or last");
+  }
+
+  WtCaptureOptions copts = {
+    .filter = o.filter,
+    .snaplen = o.snaplen,
+    .promisc = !o.no_promisc,
+    .buffer_size = o.buffer_kib > 0 ? o.buffer_kib * 1024 : 0,
+  };
+
+  /* Open every input before reading any, so a bad name fails before work is done. */
+  GPtrArray *sources = g_ptr_array_new_with_free_func((GDestroyNotify) wt_capture_close);
+  if (o.iface) {
+    WtCaptureSource *src = wt_capture_open_live(o.iface, &copts, &error);
+    if (!src) {
+      g_printerr("wiretab: %s\n", error->message);
+      return EXIT_RUNTIME;
+    }
+    g_ptr_array_add(sources, src);
+  } else {
+    for (char **f = o.files; *f; f++) {
+      WtCaptureSource *src = wt_capture_open_file(*f, &copts, &error);
+      if (!src) {
+        g_printerr("wiretab: %s\n", error->message);
+        g_ptr_array_free(sources, TRUE);
+        return EXIT_RUNTIME;
+      }
+      g_ptr_array_add(sources, src);
+    }
+  }
+
+  g_autoptr(WtAnalyzer) analyzer = wt_analyzer_new(&cfg, &error);
+  if (!analyzer) {
+    g_printerr("wiretab: %s\n", error->message);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  install_signals();
+  Loop loop = { analyzer, o.count, 0 };
+  int status = EXIT_OK;
+  for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
+    WtCaptureSource *src = g_ptr_array_index(sources, i);
+    wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
+    if (!run_source(src, &loop, o.duration))
+      status = EXIT_RUNTIME;
+    guint64 recv, drop, ifdrop;
+    if (wt_capture_stats(src, &recv, &drop, &ifdrop))
+      wt_analyzer_set_drops(analyzer, recv, drop, ifdrop);
+  }
+  g_ptr_array_free(sources, TRUE);
+
+  wt_analyzer_finish(analyzer);
+  g_autoptr(WtReport) report = wt_report_new();
+  wt_analyzer_report(analyzer, report);
+  if (!write_report(report, fmt, o.output, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    status = EXIT_RUNTIME;
+  }
+  g_strfreev(o.files);
+  return status;
+}
