@@ -1,0 +1,298 @@
+#include "dissectors/http/http-parse.h"
+#include "dissectors/http/http-limits.h"
+#include <string.h>
+
+/* RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+ * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
+gboolean wt_http_is_tchar(guint8 c)
+{
+  if (g_ascii_isalnum(c))
+    return TRUE;
+  switch (c) {
+  case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+  case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean is_ows(guint8 c)
+{
+  return c == ' ' || c == '\t';
+}
+
+gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit)
+{
+  gsize n = strlen(lit);  /* lit is ours, never packet bytes */
+  if (s.len != n)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (g_ascii_tolower(s.p[i]) != g_ascii_tolower((guint8) lit[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static const char *const known_methods[] = {
+  "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+  /* WebDAV and its extensions (RFC 4918, 3253, 3648, 3744, 4437, 4791, 5323, 5842) */
+  "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT",
+  "MKCALENDAR", "ACL", "BIND", "UNBIND", "REBIND", "CHECKIN", "CHECKOUT", "UNCHECKOUT",
+  "VERSION-CONTROL", "MERGE", "MKWORKSPACE", "MKACTIVITY", "BASELINE-CONTROL", "LABEL",
+  "UPDATE", "ORDERPATCH", "MKREDIRECTREF", "UPDATEREDIRECTREF",
+  /* HTTP/2 connection preface, and the safe-query method draft */
+  "PRI", "QUERY",
+};
+
+const char *wt_http_method_known(const guint8 *p, gsize len)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(known_methods); i++) {
+    const char *m = known_methods[i];
+    gsize n = strlen(m);
+    if (n == len && memcmp(m, p, n) == 0)
+      return m;
+  }
+  return NULL;
+}
+
+static gboolean parse_version(const guint8 *p, gsize len, guint8 *major, guint8 *minor)
+{
+  /* "HTTP/" DIGIT "." DIGIT, exactly 8 bytes */
+  if (len != 8 || memcmp(p, "HTTP/", 5) != 0 || !g_ascii_isdigit(p[5]) || p[6] != '.' ||
+      !g_ascii_isdigit(p[7]))
+    return FALSE;
+  *major = (guint8) (p[5] - '0');
+  *minor = (guint8) (p[7] - '0');
+  return TRUE;
+}
+
+/* request-target bytes: anything visible; obs-text (>= 0x80) is tolerated because real
+ * clients send raw UTF-8. */
+static gboolean is_target_byte(guint8 c)
+{
+  return c > 0x20 && c != 0x7f;
+}
+
+gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequestLine *out)
+{
+  gsize i = 0;
+  memset(out, 0, sizeof *out);
+  while (i < len && i <= WT_HTTP_MAX_METHOD && wt_http_is_tchar(line[i]))
+    i++;
+  if (i == 0 || i > WT_HTTP_MAX_METHOD || i == len || line[i] != ' ')
+    return FALSE;
+  out->method.p = line;
+  out->method.len = i;
+  i++;  /* SP */
+  gsize t0 = i;
+  while (i < len && is_target_byte(line[i]))
+    i++;
+  if (i == t0)
+    return FALSE;
+  out->target.p = line + t0;
+  out->target.len = i - t0;
+  if (i == len) {
+    /* HTTP/0.9 simple request: method SP target, no version (RFC 1945 4.1) */
+    out->http09 = TRUE;
+    out->major = 0;
+    out->minor = 9;
+    return TRUE;
+  }
+  if (line[i] != ' ')
+    return FALSE;
+  i++;
+  return parse_version(line + i, len - i, &out->major, &out->minor);
+}
+
+gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLine *out)
+{
+  memset(out, 0, sizeof *out);
+  if (len < 12 || !parse_version(line, 8, &out->major, &out->minor) || line[8] != ' ')
+    return FALSE;
+  guint code = 0;
+  for (gsize i = 9; i < 12; i++) {
+    if (!g_ascii_isdigit(line[i]))
+      return FALSE;
+    code = code * 10 + (guint) (line[i] - '0');
+  }
+  out->code = (guint16) code;
+  if (len == 12)  /* "HTTP/1.1 200" without SP: tolerated, as every client does */
+    return TRUE;
+  if (line[12] != ' ')  /* a fourth digit, or garbage: not a three-digit code */
+    return FALSE;
+  for (gsize i = 13; i < len; i++) {
+    guint8 c = line[i];
+    if (c < 0x20 && c != '\t')
+      return FALSE;
+    if (c == 0x7f)
+      return FALSE;
+  }
+  out->reason.p = line + 13;
+  out->reason.len = len - 13;
+  return TRUE;
+}
+
+gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
+{
+  memset(out, 0, sizeof *out);
+  gsize i = 0;
+  while (i < len && wt_http_is_tchar(line[i]))
+    i++;
+  /* RFC 9112 5.1: no whitespace between name and colon */
+  if (i == 0 || i == len || line[i] != ':')
+    return FALSE;
+  out->name.p = line;
+  out->name.len = i;
+  i++;
+  while (i < len && is_ows(line[i]))
+    i++;
+  gsize end = len;
+  while (end > i && is_ows(line[end - 1]))
+    end--;
+  for (gsize k = i; k < end; k++) {
+    guint8 c = line[k];
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      out->bad_value = TRUE;
+  }
+  out->value.p = line + i;
+  out->value.len = end - i;
+  return TRUE;
+}
+
+static int hex_value(guint8 c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  c = (guint8) g_ascii_tolower(c);
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+gboolean wt_http_parse_chunk_size(const guint8 *line, gsize len, guint64 *size)
+{
+  guint64 v = 0;
+  gsize i = 0;
+  int h;
+  while (i < len && (h = hex_value(line[i])) >= 0) {
+    if (v > ((guint64) G_MAXINT64 >> 4))
+      return FALSE;  /* the next shift would pass 2^63 - 1 */
+    v = (v << 4) | (guint64) h;
+    i++;
+  }
+  if (i == 0)
+    return FALSE;
+  while (i < len && is_ows(line[i]))
+    i++;
+  /* chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ): skipped, but must start
+   * with ';' */
+  if (i < len && line[i] != ';')
+    return FALSE;
+  *size = v;
+  return TRUE;
+}
+
+gboolean wt_http_parse_content_length(const guint8 *v, gsize len, guint64 *out)
+{
+  gboolean have = FALSE;
+  guint64 first = 0;
+  gsize i = 0;
+  for (;;) {
+    while (i < len && is_ows(v[i]))
+      i++;
+    guint64 n = 0;
+    gsize d0 = i;
+    while (i < len && g_ascii_isdigit(v[i])) {
+      guint digit = (guint) (v[i] - '0');
+      if (n > ((guint64) G_MAXINT64 - digit) / 10)
+        return FALSE;  /* overflow */
+      n = n * 10 + digit;
+      i++;
+    }
+    if (i == d0)
+      return FALSE;  /* empty element, sign or garbage */
+    if (have && n != first)
+      return FALSE;
+    first = n;
+    have = TRUE;
+    while (i < len && is_ows(v[i]))
+      i++;
+    if (i == len)
+      break;
+    if (v[i] != ',')
+      return FALSE;
+    i++;
+  }
+  *out = first;
+  return TRUE;
+}
+
+/* Calls back for each list element [b, e), OWS and ;parameters trimmed. */
+static WtHttpSpan list_element(const guint8 *v, gsize b, gsize e)
+{
+  gsize semi = b;
+  while (semi < e && v[semi] != ';')
+    semi++;
+  e = semi;
+  while (b < e && is_ows(v[b]))
+    b++;
+  while (e > b && is_ows(v[e - 1]))
+    e--;
+  WtHttpSpan s = { v + b, e - b };
+  return s;
+}
+
+gboolean wt_http_list_has_token(const guint8 *v, gsize len, const char *token)
+{
+  gsize b = 0;
+  while (b <= len) {
+    const guint8 *comma = len > b ? memchr(v + b, ',', len - b) : NULL;
+    gsize e = comma ? (gsize) (comma - v) : len;
+    if (wt_http_span_ieq(list_element(v, b, e), token))
+      return TRUE;
+    b = e + 1;
+  }
+  return FALSE;
+}
+
+WtHttpSpan wt_http_list_last(const guint8 *v, gsize len)
+{
+  gsize e = len;
+  /* skip empty trailing elements ("chunked, ") */
+  for (;;) {
+    gsize b = e;
+    while (b > 0 && v[b - 1] != ',')
+      b--;
+    WtHttpSpan s = list_element(v, b, e);
+    if (s.len > 0 || b == 0)
+      return s;
+    e = b - 1;
+  }
+}
+
+WtHttpLook wt_http_look_request(const guint8 *p, gsize len)
+{
+  gboolean prefix = FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS(known_methods); i++) {
+    const char *m = known_methods[i];
+    gsize n = strlen(m);
+    if (memcmp(p, m, MIN(len, n)) != 0)
+      continue;
+    if (len <= n)
+      prefix = TRUE;  /* "GE", or "GET" without the byte after it yet */
+    else if (p[n] == ' ')
+      return WT_HTTP_LOOK_YES;
+    /* else "UPDATEX": maybe a longer method ("UPDATEREDIRECTREF") still matches */
+  }
+  return prefix ? WT_HTTP_LOOK_MORE : WT_HTTP_LOOK_NO;
+}
+
+WtHttpLook wt_http_look_status(const guint8 *p, gsize len)
+{
+  static const char want[] = "HTTP/1.";
+  gsize n = sizeof want - 1;
+  gsize k = MIN(len, n);
+  if (memcmp(p, want, k) != 0)
+    return WT_HTTP_LOOK_NO;
+  return len >= n ? WT_HTTP_LOOK_YES : WT_HTTP_LOOK_MORE;
+}

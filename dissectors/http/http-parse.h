@@ -1,0 +1,60 @@
+/* Bounded HTTP/1.x line parsers (RFC 9112), after nginx's ngx_http_parse_* and
+ * picohttpparser: each function sees exactly one complete line (without its LF, and
+ * without the CR before it), reads only inside [line, line + len), and never uses str*
+ * or strtol on packet bytes. The resumable part (finding lines, framing, state) lives in
+ * http-session.c. */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+  const guint8 *p;
+  gsize len;
+} WtHttpSpan;
+
+typedef struct {
+  WtHttpSpan method;
+  WtHttpSpan target;
+  guint8 major, minor;  /* 0.9 for a version-less (HTTP/0.9) request line */
+  gboolean http09;
+} WtHttpRequestLine;
+
+typedef struct {
+  guint8 major, minor;
+  guint16 code;          /* exactly three digits: 000..999 */
+  WtHttpSpan reason;
+} WtHttpStatusLine;
+
+typedef struct {
+  WtHttpSpan name;
+  WtHttpSpan value;      /* OWS trimmed on both sides */
+  gboolean bad_value;    /* NUL, CR or another control byte inside the value */
+} WtHttpHeader;
+
+gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequestLine *out);
+gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLine *out);
+gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out);
+/* chunk-size [ BWS ; chunk-ext ] ; sizes above G_MAXINT64 are rejected (overflow). */
+gboolean wt_http_parse_chunk_size(const guint8 *line, gsize len, guint64 *size);
+/* Content-Length: 1*DIGIT, or a list of identical values ("5, 5", RFC 9110 8.6).
+ * Rejects empty, signed, differing and overflowing (> G_MAXINT64) values. */
+gboolean wt_http_parse_content_length(const guint8 *v, gsize len, guint64 *out);
+
+/* Comma-separated token lists (Connection, Transfer-Encoding, Upgrade): parameters after
+ * ';' are ignored, comparison is ASCII case-insensitive. */
+gboolean wt_http_list_has_token(const guint8 *v, gsize len, const char *token);
+/* The last element of the list, OWS and parameters trimmed (may be empty). */
+WtHttpSpan wt_http_list_last(const guint8 *v, gsize len);
+
+gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit);
+gboolean wt_http_is_tchar(guint8 c);
+
+/* The canonical name of a registered method (RFC 9110, WebDAV, ...), or NULL. Methods are
+ * case-sensitive. */
+const char *wt_http_method_known(const guint8 *p, gsize len);
+
+/* Resynchronisation and probing: does a line starting here look like the start of a
+ * message? Answers MORE while the bytes seen are a prefix of something that would match,
+ * so the answer never depends on how the stream was cut. */
+typedef enum { WT_HTTP_LOOK_NO, WT_HTTP_LOOK_YES, WT_HTTP_LOOK_MORE } WtHttpLook;
+WtHttpLook wt_http_look_request(const guint8 *p, gsize len);  /* known method + SP */
+WtHttpLook wt_http_look_status(const guint8 *p, gsize len);   /* "HTTP/1." */

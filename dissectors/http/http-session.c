@@ -1,0 +1,1019 @@
+/* HTTP/1.x per-connection state machine: one resumable parser per direction, a FIFO of
+ * transactions pairing pipelined requests with responses, gap recovery, and the
+ * WtStreamDissector glue.
+ *
+ * Resumable without copying: deliver() consumes whole units only (a complete line, or
+ * body bytes), and leaves an incomplete line with the reassembler, which offers it again
+ * with more bytes. `scanned` remembers how much of that pending line was already searched
+ * for LF, so a line that arrives byte by byte costs linear, not quadratic, work. Every
+ * pending line is bounded (header block, chunk line), so the reassembler never holds
+ * more than WT_HTTP_MAX_HEADER_BLOCK bytes for us. */
+#include "dissectors/http/http.h"
+#include "dissectors/http/http-limits.h"
+#include "dissectors/http/http-log.h"
+#include "dissectors/http/http-parse.h"
+#include "dissectors/http/http-stats.h"
+#include <string.h>
+
+typedef enum {
+  ST_START,       /* expecting a request line / status line */
+  ST_HEADERS,
+  ST_BODY,        /* `remaining` body bytes (Content-Length) */
+  ST_CHUNK_SIZE,
+  ST_CHUNK_DATA,
+  ST_CHUNK_CRLF,  /* the CRLF after chunk data */
+  ST_TRAILERS,
+  ST_CLOSE,       /* response body delimited by the end of the connection */
+  ST_WAIT,        /* client side after CONNECT / Upgrade: hold until the answer */
+  ST_TUNNEL,      /* not HTTP any more: everything is consumed unread */
+  ST_RESYNC,      /* lost track: skip to a line that starts a message cleanly */
+} HalfState;
+
+typedef enum {
+  HDR_NONE, HDR_OTHER, HDR_CONTENT_LENGTH, HDR_TRANSFER_ENCODING, HDR_CONNECTION,
+  HDR_UPGRADE, HDR_HOST, HDR_USER_AGENT, HDR_CONTENT_TYPE,
+} HeaderId;
+
+typedef struct {
+  HalfState state;
+  gsize scanned;          /* bytes of the pending line already searched for LF */
+  gboolean at_line_start; /* RESYNC: positioned at the start of a line */
+  guint64 remaining;      /* BODY / CHUNK_DATA */
+  gsize hdr_bytes;        /* current header block (start line included) */
+  guint hdr_count;
+  gint64 msg_ts;          /* capture time of the current message's first byte; 0 = none */
+  gint64 last_ts;
+  WtHttpTxn *txn;         /* transaction of the message being parsed */
+  gboolean interim;       /* response side: the current message is a 1xx */
+  /* framing and connection handling collected from the current header block */
+  gboolean cl_seen, cl_bad, te_seen, te_chunked, conn_upgrade, upgrade_seen, websocket;
+  guint64 content_length;
+  HeaderId last_hdr;      /* for obs-fold continuation lines */
+} Half;
+
+typedef struct {
+  WtHttpStats *stats;
+  WtAppContext *ctx;
+  WtConnInfo conn;
+  GQueue txns;            /* WtHttpTxn*, oldest first */
+  guint32 depth;          /* transactions created so far */
+  guint32 wait_depth;     /* client side in ST_WAIT for this transaction */
+  gboolean tunnel;        /* CONNECT 2xx or 101: no more HTTP on this connection */
+  Half half[2];
+} Session;
+
+static void anomaly(Session *s, const char *name)
+{
+  wt_anomaly(s->ctx ? s->ctx->anomalies : NULL, name);
+}
+
+/* --- transactions ------------------------------------------------------------------- */
+
+static void txn_free(WtHttpTxn *t)
+{
+  g_free(t->method);
+  g_free(t->uri);
+  g_free(t->host);
+  g_free(t->user_agent);
+  g_free(t->resp_content_type);
+  g_free(t->status_msg);
+  g_free(t->info_msg);
+  g_free(t);
+}
+
+static void txn_finalize(Session *s, WtHttpTxn *t)
+{
+  wt_http_stats_on_txn(s->stats, t);
+  if (s->ctx && s->ctx->http_log)
+    wt_http_log_write(s->ctx->http_log, &s->conn, t);
+  txn_free(t);
+}
+
+/* Requests and responses each complete in order, so finished transactions form a
+ * prefix of the queue. */
+static void flush_finished(Session *s)
+{
+  WtHttpTxn *t;
+  while ((t = g_queue_peek_head(&s->txns)) && t->req_done && t->resp_done) {
+    g_queue_pop_head(&s->txns);
+    txn_finalize(s, t);
+  }
+}
+
+static WtHttpTxn *txn_new(Session *s)
+{
+  WtHttpTxn *t = g_new0(WtHttpTxn, 1);
+  t->depth = ++s->depth;
+  g_queue_push_tail(&s->txns, t);
+  /* A client pipelining without answers: give up on the oldest (counted unanswered). */
+  WtHttpTxn *head = g_queue_peek_head(&s->txns);
+  if (g_queue_get_length(&s->txns) > WT_HTTP_MAX_PENDING && head != s->half[0].txn &&
+      head != s->half[1].txn) {
+    anomaly(s, "http.too_many_pending");
+    g_queue_pop_head(&s->txns);
+    txn_finalize(s, head);
+  }
+  return t;
+}
+
+static WtHttpTxn *first_unanswered(Session *s)
+{
+  for (GList *l = s->txns.head; l; l = l->next) {
+    WtHttpTxn *t = l->data;
+    if (!t->resp_done)
+      return t;
+  }
+  return NULL;
+}
+
+static char *safe_copy(const guint8 *p, gsize len, gsize max)
+{
+  return wt_http_safe_strdup(p, len, max);
+}
+
+/* --- lines -------------------------------------------------------------------------- */
+
+/* Finds the LF ending the line that starts at data[pos], resuming after the bytes
+ * searched by earlier calls. */
+static gboolean find_line(Half *h, const guint8 *data, gsize len, gsize pos, gsize *lf)
+{
+  gsize avail = len - pos;
+  gsize from = MIN(h->scanned, avail);
+  const guint8 *nl = avail > from ? memchr(data + pos + from, '\n', avail - from) : NULL;
+  if (!nl) {
+    h->scanned = avail;
+    return FALSE;
+  }
+  h->scanned = 0;
+  *lf = (gsize) (nl - data);
+  return TRUE;
+}
+
+/* Line content without LF and the CR before it. */
+static gsize line_len(const guint8 *data, gsize pos, gsize lf)
+{
+  gsize n = lf - pos;
+  if (n > 0 && data[lf - 1] == '\r')
+    n--;
+  return n;
+}
+
+typedef enum { LINE_OK, LINE_MORE, LINE_TOO_LONG } LineResult;
+
+/* The next line, if it fits in `budget` bytes (LF included). The answer does not depend
+ * on how the stream was cut: a line too long is too long whether or not its LF arrived. */
+static LineResult next_line(Half *h, const guint8 *data, gsize len, gsize pos, gsize budget,
+                            gsize *lf)
+{
+  if (find_line(h, data, len, pos, lf))
+    return *lf - pos + 1 > budget ? LINE_TOO_LONG : LINE_OK;
+  return len - pos >= budget ? LINE_TOO_LONG : LINE_MORE;
+}
+
+static gsize header_budget(const Half *h)
+{
+  return h->hdr_bytes < WT_HTTP_MAX_HEADER_BLOCK ? WT_HTTP_MAX_HEADER_BLOCK - h->hdr_bytes : 0;
+}
+
+/* --- message boundaries ------------------------------------------------------------- */
+
+static void enter_resync(Session *s, Half *h, gboolean at_line_start)
+{
+  (void) s;
+  h->state = ST_RESYNC;
+  h->at_line_start = at_line_start;
+  h->scanned = 0;
+  h->msg_ts = 0;
+  h->txn = NULL;
+  h->interim = FALSE;
+}
+
+static void reset_headers(Half *h)
+{
+  h->hdr_bytes = 0;
+  h->hdr_count = 0;
+  h->cl_seen = h->cl_bad = h->te_seen = h->te_chunked = FALSE;
+  h->conn_upgrade = h->upgrade_seen = h->websocket = FALSE;
+  h->content_length = 0;
+  h->last_hdr = HDR_NONE;
+}
+
+static void enter_tunnel(Session *s)
+{
+  s->tunnel = TRUE;
+  for (int d = 0; d < 2; d++) {
+    Half *h = &s->half[d];
+    /* a client message still in flight finishes first (request_done checks s->tunnel) */
+    if (h->state == ST_START || h->state == ST_WAIT || h->state == ST_RESYNC) {
+      h->state = ST_TUNNEL;
+      h->scanned = 0;
+    }
+  }
+}
+
+static void request_done(Session *s, Half *h, gint64 ts)
+{
+  WtHttpTxn *t = h->txn;
+  h->txn = NULL;
+  h->msg_ts = 0;
+  h->state = ST_START;
+  if (t) {
+    t->req_done = TRUE;
+    t->ts_req_end = ts;
+    if ((t->is_connect || t->wants_upgrade) && !t->has_final) {
+      h->state = ST_WAIT;  /* tunnel or not: the response decides */
+      s->wait_depth = t->depth;
+    }
+  }
+  if (s->tunnel)
+    h->state = ST_TUNNEL;
+  flush_finished(s);
+}
+
+/* The client side waiting on transaction `t` resumes HTTP parsing. */
+static void release_wait(Session *s, const WtHttpTxn *t)
+{
+  Half *c = &s->half[WT_DIR_ORIG];
+  if (c->state == ST_WAIT && s->wait_depth == t->depth)
+    c->state = ST_START;
+}
+
+static void response_done(Session *s, Half *h, gint64 ts)
+{
+  WtHttpTxn *t = h->txn;
+  h->txn = NULL;
+  h->msg_ts = 0;
+  h->state = s->tunnel ? ST_TUNNEL : ST_START;
+  if (t) {
+    t->resp_done = TRUE;
+    t->ts_resp_end = ts;
+    if (!s->tunnel)
+      release_wait(s, t);
+  }
+  flush_finished(s);
+}
+
+/* The message in progress in `dir` is cut short (gap, limit, framing error): its
+ * transaction is incomplete, and that side of it is over. */
+static void abort_message(Session *s, WtDir dir, gint64 ts)
+{
+  Half *h = &s->half[dir];
+  WtHttpTxn *t = h->txn;
+  if (!t)
+    return;
+  t->incomplete = TRUE;
+  if (dir == WT_DIR_ORIG) {
+    t->req_done = TRUE;
+    if (!t->ts_req_end)
+      t->ts_req_end = ts;
+  } else if (!h->interim) {
+    /* a broken interim response leaves the transaction waiting for its final one */
+    t->resp_done = TRUE;
+    t->ts_resp_end = ts;
+    release_wait(s, t);
+  }
+  h->txn = NULL;
+  flush_finished(s);
+}
+
+static void line_too_long(Session *s, WtDir dir, Half *h, gint64 ts)
+{
+  anomaly(s, "http.header_too_long");
+  abort_message(s, dir, ts);
+  enter_resync(s, h, FALSE);
+}
+
+/* --- headers ------------------------------------------------------------------------ */
+
+static HeaderId header_id(WtHttpSpan name)
+{
+  static const struct { const char *name; HeaderId id; } known[] = {
+    { "content-length", HDR_CONTENT_LENGTH }, { "transfer-encoding", HDR_TRANSFER_ENCODING },
+    { "connection", HDR_CONNECTION }, { "upgrade", HDR_UPGRADE }, { "host", HDR_HOST },
+    { "user-agent", HDR_USER_AGENT }, { "content-type", HDR_CONTENT_TYPE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
+    if (wt_http_span_ieq(name, known[i].name))
+      return known[i].id;
+  return HDR_OTHER;
+}
+
+/* Appends an obs-fold continuation to a kept string field ("a" + " " + "b"). */
+static void append_folded(char **field, const guint8 *p, gsize len)
+{
+  if (!*field)
+    return;
+  g_autofree char *more = safe_copy(p, len, WT_HTTP_MAX_FIELD);
+  char *joined = g_strconcat(*field, " ", more, NULL);
+  if (strlen(joined) > WT_HTTP_MAX_FIELD)
+    joined[WT_HTTP_MAX_FIELD] = '\0';
+  g_free(*field);
+  *field = joined;
+}
+
+static char *media_type(const guint8 *v, gsize len)
+{
+  const guint8 *semi = memchr(v, ';', len);
+  gsize n = semi ? (gsize) (semi - v) : len;
+  while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+    n--;
+  char *s = safe_copy(v, n, 128);
+  for (char *c = s; *c; c++)
+    *c = g_ascii_tolower(*c);
+  return s;
+}
+
+/* One field line (or, with `folded`, a continuation of the previous one). Values of
+ * list headers are read token by token, so a continuation is just more tokens. */
+static void handle_field(Session *s, WtDir dir, Half *h, HeaderId id, const guint8 *v,
+                         gsize len, gboolean folded)
+{
+  WtHttpTxn *t = h->txn;
+  switch (id) {
+  case HDR_CONTENT_LENGTH: {
+    guint64 n = 0;
+    gboolean ok = !folded && wt_http_parse_content_length(v, len, &n);
+    if (!ok || (h->cl_seen && n != h->content_length))
+      h->cl_bad = TRUE;  /* invalid, or duplicated with a different value */
+    if (ok && !h->cl_seen)
+      h->content_length = n;
+    h->cl_seen = TRUE;
+    break;
+  }
+  case HDR_TRANSFER_ENCODING: {
+    WtHttpSpan last = wt_http_list_last(v, len);
+    h->te_seen = TRUE;
+    if (last.len > 0)
+      h->te_chunked = wt_http_span_ieq(last, "chunked");
+    break;
+  }
+  case HDR_CONNECTION:
+    if (wt_http_list_has_token(v, len, "upgrade"))
+      h->conn_upgrade = TRUE;
+    break;
+  case HDR_UPGRADE:
+    h->upgrade_seen = TRUE;
+    if (wt_http_list_has_token(v, len, "websocket"))
+      h->websocket = TRUE;
+    break;
+  case HDR_HOST:
+    if (dir != WT_DIR_ORIG || !t)
+      break;
+    if (folded) {
+      append_folded(&t->host, v, len);
+    } else if (t->host) {
+      anomaly(s, "http.duplicate_host");
+    } else {
+      t->host = safe_copy(v, len, WT_HTTP_MAX_FIELD);
+      for (char *c = t->host; *c; c++)
+        *c = g_ascii_tolower(*c);
+    }
+    break;
+  case HDR_USER_AGENT:
+    if (dir != WT_DIR_ORIG || !t)
+      break;
+    if (folded)
+      append_folded(&t->user_agent, v, len);
+    else if (!t->user_agent)
+      t->user_agent = safe_copy(v, len, WT_HTTP_MAX_FIELD);
+    break;
+  case HDR_CONTENT_TYPE:
+    if (dir == WT_DIR_RESP && t && !h->interim && !folded && !t->resp_content_type)
+      t->resp_content_type = media_type(v, len);
+    break;
+  case HDR_NONE:
+  case HDR_OTHER:
+    break;
+  }
+}
+
+static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *line, gsize len,
+                               gboolean trailer)
+{
+  if (line[0] == ' ' || line[0] == '\t') {
+    /* obs-fold (RFC 9112 5.2): deprecated, still sent by old software */
+    anomaly(s, "http.obs_fold");
+    if (h->last_hdr == HDR_NONE) {
+      anomaly(s, "http.bad_header");
+      return;
+    }
+    gsize i = 0;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+      i++;
+    if (!trailer)
+      handle_field(s, dir, h, h->last_hdr, line + i, len - i, TRUE);
+    return;
+  }
+  if (++h->hdr_count == WT_HTTP_MAX_HEADERS + 1)
+    anomaly(s, "http.too_many_headers");  /* once per message; framing is still read */
+  WtHttpHeader hdr;
+  if (!wt_http_parse_header(line, len, &hdr)) {
+    anomaly(s, "http.bad_header");
+    h->last_hdr = HDR_NONE;
+    return;
+  }
+  if (hdr.bad_value)
+    anomaly(s, "http.bad_header_value");
+  h->last_hdr = header_id(hdr.name);
+  if (trailer) {
+    /* framing fields are not allowed in trailers (RFC 9110 6.5.1): ignored */
+    if (h->last_hdr == HDR_CONTENT_LENGTH || h->last_hdr == HDR_TRANSFER_ENCODING)
+      anomaly(s, "http.bad_trailer");
+    return;
+  }
+  handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
+  if (h->last_hdr == HDR_OTHER && dir == WT_DIR_ORIG && h->txn &&
+      wt_http_span_ieq(hdr.name, "expect") && wt_http_span_ieq(hdr.value, "100-continue"))
+    h->txn->expect_continue = TRUE;
+}
+
+/* Body framing of the message whose header block just ended (RFC 9112 6.3). */
+static void start_body(Session *s, WtDir dir, Half *h, gint64 ts, gboolean close_ok)
+{
+  if (h->te_seen) {
+    if (h->cl_seen)
+      anomaly(s, "http.te_and_cl");  /* request smuggling shape; TE wins */
+    if (h->te_chunked) {
+      h->state = ST_CHUNK_SIZE;
+      return;
+    }
+    if (close_ok) {
+      h->state = ST_CLOSE;
+      return;
+    }
+    /* a request whose framing cannot be known */
+    anomaly(s, "http.bad_transfer_encoding");
+    abort_message(s, dir, ts);
+    enter_resync(s, h, TRUE);
+    return;
+  }
+  if (h->cl_bad) {
+    anomaly(s, "http.bad_content_length");
+    abort_message(s, dir, ts);
+    enter_resync(s, h, TRUE);
+    return;
+  }
+  if (h->cl_seen && h->content_length > 0) {
+    h->remaining = h->content_length;
+    h->state = ST_BODY;
+    return;
+  }
+  if (!h->cl_seen && close_ok) {
+    h->state = ST_CLOSE;
+    return;
+  }
+  if (dir == WT_DIR_ORIG)
+    request_done(s, h, ts);
+  else
+    response_done(s, h, ts);
+}
+
+static void request_headers_end(Session *s, Half *h, gint64 ts)
+{
+  WtHttpTxn *t = h->txn;
+  if (t && h->upgrade_seen && h->conn_upgrade)
+    t->wants_upgrade = TRUE;
+  start_body(s, WT_DIR_ORIG, h, ts, FALSE);
+}
+
+static void response_headers_end(Session *s, Half *h, gint64 ts)
+{
+  WtHttpTxn *t = h->txn;
+  if (h->interim) {
+    /* 1xx: no body; the final response follows */
+    h->txn = NULL;
+    h->msg_ts = 0;
+    h->interim = FALSE;
+    h->state = ST_START;
+    return;
+  }
+  guint code = t->status_code;
+  if (t->resp_content_type)
+    wt_http_stats_on_content_type(s->stats, t->resp_content_type);
+  if (code == 101) {
+    t->upgraded = TRUE;
+    t->websocket = h->websocket;
+    enter_tunnel(s);
+    response_done(s, h, ts);
+    return;
+  }
+  if (t->is_connect && code >= 200 && code <= 299) {
+    t->tunnel = TRUE;
+    enter_tunnel(s);
+    response_done(s, h, ts);
+    return;
+  }
+  release_wait(s, t);  /* CONNECT / Upgrade refused: the client goes on with HTTP */
+  if (t->is_head || code == 204 || code == 304) {
+    response_done(s, h, ts);
+    return;
+  }
+  start_body(s, WT_DIR_RESP, h, ts, TRUE);
+}
+
+/* --- start lines -------------------------------------------------------------------- */
+
+static void begin_headers(Half *h, gsize line_total)
+{
+  reset_headers(h);
+  h->hdr_bytes = line_total;
+  h->state = ST_HEADERS;
+}
+
+/* Returns FALSE when more bytes are needed. */
+static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos,
+                             gint64 ts)
+{
+  gsize lf;
+  if (h->msg_ts == 0)
+    h->msg_ts = ts;
+  switch (next_line(h, data, len, *pos, WT_HTTP_MAX_HEADER_BLOCK, &lf)) {
+  case LINE_MORE:
+    return FALSE;
+  case LINE_TOO_LONG:
+    line_too_long(s, WT_DIR_ORIG, h, ts);
+    *pos = len;
+    return TRUE;
+  case LINE_OK:
+    break;
+  }
+  const guint8 *line = data + *pos;
+  gsize n = line_len(data, *pos, lf);
+  gsize total = lf - *pos + 1;
+  *pos = lf + 1;
+  if (n == 0) {
+    h->msg_ts = 0;  /* empty lines between messages are tolerated (RFC 9112 2.2) */
+    return TRUE;
+  }
+  WtHttpRequestLine rl;
+  if (!wt_http_parse_request_line(line, n, &rl)) {
+    anomaly(s, "http.bad_request_line");
+    enter_resync(s, h, TRUE);
+    return TRUE;
+  }
+  if (rl.major == 2 && rl.minor == 0 && rl.method.len == 3 && memcmp(rl.method.p, "PRI", 3) == 0) {
+    /* HTTP/2 with prior knowledge: "PRI * HTTP/2.0" starts the connection preface */
+    s->stats->h2_prefaces++;
+    enter_tunnel(s);
+    return TRUE;
+  }
+  if (!rl.http09 && rl.major != 1)
+    anomaly(s, "http.bad_version");
+  WtHttpTxn *t = txn_new(s);
+  t->method = safe_copy(rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
+  t->uri = safe_copy(rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
+  t->req_major = rl.major;
+  t->req_minor = rl.minor;
+  t->ts_req_start = h->msg_ts;
+  t->is_head = rl.method.len == 4 && memcmp(rl.method.p, "HEAD", 4) == 0;
+  t->is_connect = rl.method.len == 7 && memcmp(rl.method.p, "CONNECT", 7) == 0;
+  h->txn = t;
+  if (rl.http09) {
+    /* no headers, no body: the answer is raw bytes until the server closes */
+    t->http09 = TRUE;
+    request_done(s, h, ts);
+    return TRUE;
+  }
+  begin_headers(h, total);
+  return TRUE;
+}
+
+static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos,
+                            gint64 ts)
+{
+  gsize lf;
+  if (h->msg_ts == 0)
+    h->msg_ts = ts;
+  WtHttpTxn *t = first_unanswered(s);
+  if (t && t->http09 && !t->has_final) {
+    /* answer to an HTTP/0.9 request: no status line, body until close */
+    h->txn = t;
+    t->ts_resp_start = h->msg_ts;
+    h->state = ST_CLOSE;
+    return TRUE;
+  }
+  switch (next_line(h, data, len, *pos, WT_HTTP_MAX_HEADER_BLOCK, &lf)) {
+  case LINE_MORE:
+    return FALSE;
+  case LINE_TOO_LONG:
+    line_too_long(s, WT_DIR_RESP, h, ts);
+    *pos = len;
+    return TRUE;
+  case LINE_OK:
+    break;
+  }
+  const guint8 *line = data + *pos;
+  gsize n = line_len(data, *pos, lf);
+  gsize total = lf - *pos + 1;
+  *pos = lf + 1;
+  if (n == 0) {
+    h->msg_ts = 0;
+    return TRUE;
+  }
+  WtHttpStatusLine sl;
+  if (!wt_http_parse_status_line(line, n, &sl) || sl.code < 100) {
+    anomaly(s, "http.bad_status_line");
+    enter_resync(s, h, TRUE);
+    return TRUE;
+  }
+  if (sl.code > 599)
+    anomaly(s, "http.bad_status_code");  /* RFC 9110 15: treat as 5xx-like, keep going */
+  if (sl.major != 1)
+    anomaly(s, "http.bad_version");
+  if (!t) {
+    t = txn_new(s);  /* capture started mid-connection, or the request was lost */
+    t->orphan = TRUE;
+    t->req_done = TRUE;
+  }
+  wt_http_stats_on_status(s->stats, sl.code);
+  t->resp_major = sl.major;
+  t->resp_minor = sl.minor;
+  h->txn = t;
+  h->interim = sl.code >= 100 && sl.code <= 199 && sl.code != 101;
+  if (h->interim) {
+    t->info_code = sl.code;
+    g_free(t->info_msg);
+    t->info_msg = safe_copy(sl.reason.p, sl.reason.len, WT_HTTP_MAX_REASON);
+  } else {
+    t->status_code = sl.code;
+    t->status_msg = safe_copy(sl.reason.p, sl.reason.len, WT_HTTP_MAX_REASON);
+    t->has_final = TRUE;
+    t->ts_resp_start = h->msg_ts;
+  }
+  begin_headers(h, total);
+  return TRUE;
+}
+
+/* --- the per-direction step --------------------------------------------------------- */
+
+static void add_body(Session *s, WtDir dir, Half *h, guint64 n)
+{
+  (void) s;
+  if (!h->txn)
+    return;
+  if (dir == WT_DIR_ORIG)
+    h->txn->req_body_len += n;
+  else
+    h->txn->resp_body_len += n;
+}
+
+static void message_done(Session *s, WtDir dir, Half *h, gint64 ts)
+{
+  if (dir == WT_DIR_ORIG)
+    request_done(s, h, ts);
+  else
+    response_done(s, h, ts);
+}
+
+/* Header or trailer lines until the empty line. */
+static gboolean header_lines(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
+                             gsize *pos, gint64 ts, gboolean trailer)
+{
+  gsize lf;
+  switch (next_line(h, data, len, *pos, header_budget(h), &lf)) {
+  case LINE_MORE:
+    return FALSE;
+  case LINE_TOO_LONG:
+    line_too_long(s, dir, h, ts);
+    *pos = len;
+    return TRUE;
+  case LINE_OK:
+    break;
+  }
+  const guint8 *line = data + *pos;
+  gsize n = line_len(data, *pos, lf);
+  h->hdr_bytes += lf - *pos + 1;
+  *pos = lf + 1;
+  if (n > 0) {
+    handle_header_line(s, dir, h, line, n, trailer);
+    return TRUE;
+  }
+  if (trailer)
+    message_done(s, dir, h, ts);
+  else if (dir == WT_DIR_ORIG)
+    request_headers_end(s, h, ts);
+  else
+    response_headers_end(s, h, ts);
+  return TRUE;
+}
+
+static gboolean chunk_size_line(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
+                                gsize *pos, gint64 ts)
+{
+  gsize lf;
+  guint64 size;
+  switch (next_line(h, data, len, *pos, WT_HTTP_MAX_CHUNK_LINE, &lf)) {
+  case LINE_MORE:
+    return FALSE;
+  case LINE_TOO_LONG:
+    anomaly(s, "http.bad_chunk_size");
+    abort_message(s, dir, ts);
+    enter_resync(s, h, FALSE);
+    *pos = len;
+    return TRUE;
+  case LINE_OK:
+    break;
+  }
+  const guint8 *line = data + *pos;
+  gsize n = line_len(data, *pos, lf);
+  *pos = lf + 1;
+  if (!wt_http_parse_chunk_size(line, n, &size)) {
+    anomaly(s, "http.bad_chunk_size");
+    abort_message(s, dir, ts);
+    enter_resync(s, h, TRUE);
+    return TRUE;
+  }
+  if (size == 0) {
+    h->hdr_bytes = 0;  /* trailers get their own header-block budget */
+    h->hdr_count = 0;
+    h->last_hdr = HDR_NONE;
+    h->state = ST_TRAILERS;
+  } else {
+    h->remaining = size;
+    h->state = ST_CHUNK_DATA;
+  }
+  return TRUE;
+}
+
+static gboolean chunk_crlf(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos)
+{
+  gsize avail = len - *pos;
+  if (avail == 0)
+    return FALSE;
+  const guint8 *p = data + *pos;
+  if (p[0] == '\n') {
+    *pos += 1;
+  } else if (p[0] == '\r') {
+    if (avail < 2)
+      return FALSE;
+    if (p[1] == '\n')
+      *pos += 2;
+    else
+      anomaly(s, "http.chunk_missing_crlf");
+  } else {
+    /* lenient, like most servers: the next chunk-size line starts right here */
+    anomaly(s, "http.chunk_missing_crlf");
+  }
+  h->state = ST_CHUNK_SIZE;
+  return TRUE;
+}
+
+static gboolean resync(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
+                       gsize *pos)
+{
+  gsize avail = len - *pos;
+  if (avail == 0)
+    return FALSE;
+  if (!h->at_line_start) {
+    const guint8 *nl = memchr(data + *pos, '\n', avail);
+    if (!nl) {
+      *pos = len;
+      return FALSE;
+    }
+    *pos = (gsize) (nl - data) + 1;
+    h->at_line_start = TRUE;
+    return TRUE;
+  }
+  WtHttpLook look = dir == WT_DIR_ORIG ? wt_http_look_request(data + *pos, avail)
+                                       : wt_http_look_status(data + *pos, avail);
+  switch (look) {
+  case WT_HTTP_LOOK_MORE:
+    return FALSE;  /* held: a few bytes at most (the longest method name) */
+  case WT_HTTP_LOOK_YES:
+    s->stats->resyncs++;
+    h->state = ST_START;
+    h->scanned = 0;
+    h->msg_ts = 0;
+    return TRUE;
+  case WT_HTTP_LOOK_NO:
+    h->at_line_start = FALSE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean wait_answer(Session *s, Half *h, const guint8 *data, gsize len, gsize pos)
+{
+  gsize avail = len - pos;
+  if (avail == 0)
+    return FALSE;
+  switch (wt_http_look_request(data + pos, avail)) {
+  case WT_HTTP_LOOK_YES:
+    h->state = ST_START;  /* the client went on with HTTP without waiting */
+    return TRUE;
+  case WT_HTTP_LOOK_MORE:
+    return FALSE;
+  case WT_HTTP_LOOK_NO:
+    break;
+  }
+  if (avail < WT_HTTP_MAX_WAIT_HOLD)
+    return FALSE;
+  anomaly(s, "http.tunnel_assumed");  /* no answer, and the client is not speaking HTTP */
+  enter_tunnel(s);
+  return TRUE;
+}
+
+/* One unit of work (a line, a body slice, a state change). Returns FALSE when it needs
+ * more bytes; *pos is then what deliver() reports consumed. */
+static gboolean step(Session *s, WtDir dir, const guint8 *data, gsize len, gsize *pos, gint64 ts)
+{
+  Half *h = &s->half[dir];
+  gsize avail = len - *pos;
+  switch (h->state) {
+  case ST_START: {
+    if (avail == 0)
+      return FALSE;
+    gsize start = *pos;
+    gboolean more = dir == WT_DIR_ORIG ? request_line(s, h, data, len, pos, ts)
+                                       : status_line(s, h, data, len, pos, ts);
+    if (!more)
+      *pos = start;  /* a start line not complete yet stays with the reassembler */
+    return more;
+  }
+  case ST_HEADERS:
+    return header_lines(s, dir, h, data, len, pos, ts, FALSE);
+  case ST_TRAILERS:
+    return header_lines(s, dir, h, data, len, pos, ts, TRUE);
+  case ST_BODY:
+  case ST_CHUNK_DATA: {
+    if (avail == 0)
+      return FALSE;
+    guint64 n = MIN((guint64) avail, h->remaining);
+    *pos += (gsize) n;
+    h->remaining -= n;
+    add_body(s, dir, h, n);
+    if (h->remaining == 0) {
+      if (h->state == ST_BODY)
+        message_done(s, dir, h, ts);
+      else
+        h->state = ST_CHUNK_CRLF;
+    }
+    return TRUE;
+  }
+  case ST_CHUNK_SIZE:
+    return chunk_size_line(s, dir, h, data, len, pos, ts);
+  case ST_CHUNK_CRLF:
+    return chunk_crlf(s, h, data, len, pos);
+  case ST_CLOSE:
+    add_body(s, dir, h, avail);
+    *pos = len;
+    return FALSE;
+  case ST_TUNNEL:
+    *pos = len;
+    return FALSE;
+  case ST_WAIT:
+    return wait_answer(s, h, data, len, *pos);
+  case ST_RESYNC:
+    return resync(s, dir, h, data, len, pos);
+  }
+  return FALSE;
+}
+
+/* --- WtStreamDissector ------------------------------------------------------------- */
+
+static gpointer session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn)
+{
+  Session *s = g_new0(Session, 1);
+  s->stats = stats;
+  s->ctx = ctx;
+  if (conn)
+    s->conn = *conn;
+  g_queue_init(&s->txns);
+  return s;
+}
+
+static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
+{
+  Session *s = p;
+  Half *h = &s->half[dir];
+  gsize pos = 0;
+  if (len > 0)
+    h->last_ts = ts_ns;
+  while (step(s, dir, data, len, &pos, ts_ns))
+    ;
+  return pos;
+}
+
+static void gap(gpointer p, WtDir dir, guint64 len)
+{
+  Session *s = p;
+  Half *h = &s->half[dir];
+  s->stats->gaps++;
+  h->scanned = 0;
+  switch (h->state) {
+  case ST_BODY:
+  case ST_CHUNK_DATA:
+    if (len <= h->remaining) {
+      /* the gap lies inside a body of known length: still in sync */
+      if (h->txn)
+        h->txn->incomplete = TRUE;
+      h->remaining -= len;
+      add_body(s, dir, h, len);
+      if (h->remaining == 0) {
+        if (h->state == ST_BODY)
+          message_done(s, dir, h, h->last_ts);
+        else
+          h->state = ST_CHUNK_CRLF;
+      }
+      return;
+    }
+    break;
+  case ST_CLOSE:
+    if (h->txn)
+      h->txn->incomplete = TRUE;
+    add_body(s, dir, h, len);
+    return;
+  case ST_TUNNEL:
+  case ST_WAIT:
+    return;
+  case ST_START:
+  case ST_HEADERS:
+  case ST_CHUNK_SIZE:
+  case ST_CHUNK_CRLF:
+  case ST_TRAILERS:
+  case ST_RESYNC:
+    break;
+  }
+  abort_message(s, dir, h->last_ts);
+  /* the bytes after the gap may start a message: look before skipping a line */
+  enter_resync(s, h, TRUE);
+}
+
+static void eof(gpointer p, WtDir dir, gint64 ts_ns)
+{
+  Session *s = p;
+  Half *h = &s->half[dir];
+  switch (h->state) {
+  case ST_CLOSE:
+    /* the close delimits the body: complete, not truncated */
+    message_done(s, dir, h, h->last_ts ? h->last_ts : ts_ns);
+    break;
+  case ST_HEADERS:
+  case ST_BODY:
+  case ST_CHUNK_SIZE:
+  case ST_CHUNK_DATA:
+  case ST_CHUNK_CRLF:
+  case ST_TRAILERS:
+    anomaly(s, "http.truncated_message");
+    abort_message(s, dir, ts_ns);
+    break;
+  case ST_START:
+  case ST_WAIT:
+  case ST_TUNNEL:
+  case ST_RESYNC:
+    break;
+  }
+  h->state = ST_TUNNEL;  /* nothing more is parsed in this direction */
+  h->txn = NULL;
+}
+
+static void session_free(gpointer p)
+{
+  Session *s = p;
+  if (!s)
+    return;
+  WtHttpTxn *t;
+  while ((t = g_queue_pop_head(&s->txns))) {
+    /* a message still in progress without an eof was cut short */
+    if (t == s->half[0].txn || t == s->half[1].txn)
+      t->incomplete = TRUE;
+    txn_finalize(s, t);
+  }
+  g_free(s);
+}
+
+static gboolean probe(const guint8 *data, gsize len, WtDir dir)
+{
+  if (dir == WT_DIR_RESP)
+    return wt_http_look_status(data, len) == WT_HTTP_LOOK_YES;
+  if (wt_http_look_request(data, len) == WT_HTTP_LOOK_YES)
+    return TRUE;
+  /* an unknown method: uppercase token, SP, then '/', '*' or an absolute "http" URI */
+  gsize i = 0;
+  while (i < len && i <= 20 && data[i] >= 'A' && data[i] <= 'Z')
+    i++;
+  if (i == 0 || i > 20 || i >= len || data[i] != ' ')
+    return FALSE;
+  i++;
+  if (i < len && (data[i] == '/' || data[i] == '*'))
+    return TRUE;
+  return len - i >= 4 && g_ascii_tolower(data[i]) == 'h' && g_ascii_tolower(data[i + 1]) == 't' &&
+         g_ascii_tolower(data[i + 2]) == 't' && g_ascii_tolower(data[i + 3]) == 'p';
+}
+
+static const guint16 http_ports[] = { 80, 8080, 8000, 8008, 8888, 3128, 81, 591, 0 };
+
+const WtStreamDissector wt_http_dissector = {
+  .name = "http",
+  .ports = http_ports,
+  .probe = probe,
+  .stats_new = wt_http_stats_new,
+  .stats_free = wt_http_stats_free,
+  .stats_merge = wt_http_stats_merge,
+  .report = wt_http_stats_report,
+  .session_new = session_new,
+  .deliver = deliver,
+  .gap = gap,
+  .eof = eof,
+  .session_free = session_free,
+};

@@ -1,0 +1,744 @@
+#include "dissectors/http/http-stats.h"
+#include "dissectors/http/http-limits.h"
+#include "dissectors/http/http-parse.h"
+#include "dissectors/http/http-status.h"
+#include <string.h>
+
+/* --- aggregate value kept per key of every table ------------------------------------ */
+
+enum { CLASS_NONE = 0, CLASS_OTHER = 6, N_CLASSES = 7 };
+static const char *const class_keys[N_CLASSES] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx",
+                                                   "other" };
+
+typedef struct {
+  guint64 count;
+  guint64 by_class[N_CLASSES];  /* class of the final response; "none" = unanswered */
+  guint64 lat_n, lat_sum_us, lat_max_us;  /* request end -> first response byte */
+} WtHttpAgg;
+
+static void agg_merge(WtHttpAgg *into, const WtHttpAgg *from)
+{
+  into->count += from->count;
+  for (int i = 0; i < N_CLASSES; i++)
+    into->by_class[i] += from->by_class[i];
+  into->lat_n += from->lat_n;
+  into->lat_sum_us += from->lat_sum_us;
+  into->lat_max_us = MAX(into->lat_max_us, from->lat_max_us);
+}
+
+/* --- bounded top-N table ------------------------------------------------------------ */
+
+typedef struct WtHttpTop {
+  GHashTable *h;   /* owned key -> WtHttpAgg */
+  guint cap;
+  WtHttpAgg other; /* keys beyond the cap */
+} WtHttpTop;
+
+static WtHttpTop *top_new(guint cap)
+{
+  WtHttpTop *t = g_new0(WtHttpTop, 1);
+  t->h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  t->cap = cap;
+  return t;
+}
+
+static void top_free(WtHttpTop *t)
+{
+  if (!t)
+    return;
+  g_hash_table_destroy(t->h);
+  g_free(t);
+}
+
+static WtHttpAgg *top_slot(WtHttpTop *t, const char *key)
+{
+  WtHttpAgg *v = g_hash_table_lookup(t->h, key);
+  if (v)
+    return v;
+  if (g_hash_table_size(t->h) >= t->cap)
+    return &t->other;
+  v = g_new0(WtHttpAgg, 1);
+  g_hash_table_insert(t->h, g_strdup(key), v);
+  return v;
+}
+
+static void top_merge(WtHttpTop *into, const WtHttpTop *from)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, from->h);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    agg_merge(top_slot(into, k), v);
+  agg_merge(&into->other, &from->other);
+}
+
+typedef struct {
+  const char *key;
+  const WtHttpAgg *agg;
+} TopRow;
+
+static gint top_row_cmp(gconstpointer a, gconstpointer b)
+{
+  const TopRow *x = a, *y = b;
+  if (x->agg->count != y->agg->count)
+    return x->agg->count > y->agg->count ? -1 : 1;
+  return g_strcmp0(x->key, y->key);
+}
+
+/* Rows by count, descending, then key; "(other)" last if used. Caller frees the array. */
+static GArray *top_sorted(const WtHttpTop *t)
+{
+  GArray *rows = g_array_new(FALSE, FALSE, sizeof(TopRow));
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, t->h);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    TopRow r = { k, v };
+    g_array_append_val(rows, r);
+  }
+  g_array_sort(rows, top_row_cmp);
+  if (t->other.count) {
+    TopRow r = { "(other)", &t->other };
+    g_array_append_val(rows, r);
+  }
+  return rows;
+}
+
+/* --- log-linear latency histogram: 32 sub-buckets per power of two (~3 % error) ---- */
+
+#define HIST_SUB_BITS 5
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS (HIST_SUB + (64 - HIST_SUB_BITS) * HIST_SUB)
+
+typedef struct WtHttpHist {
+  guint64 n, sum_us, max_us;
+  guint64 b[HIST_BUCKETS];
+} WtHttpHist;
+
+static guint hist_index(guint64 v)
+{
+  if (v < HIST_SUB)
+    return (guint) v;
+  guint e = (guint) (63 - __builtin_clzll(v));  /* e >= HIST_SUB_BITS */
+  guint sub = (guint) ((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
+  return HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
+}
+
+/* Middle of the bucket's value range. */
+static double hist_value(guint idx)
+{
+  if (idx < HIST_SUB)
+    return idx;
+  guint e = (idx - HIST_SUB) / HIST_SUB + HIST_SUB_BITS;
+  guint sub = (idx - HIST_SUB) % HIST_SUB;
+  double width = (double) (1ull << (e - HIST_SUB_BITS));
+  double lo = (double) (1ull << e) + sub * width;
+  return lo + width / 2;
+}
+
+static void hist_add(WtHttpHist *h, guint64 us)
+{
+  h->n++;
+  h->sum_us += us;
+  h->max_us = MAX(h->max_us, us);
+  h->b[hist_index(us)]++;
+}
+
+static void hist_merge(WtHttpHist *into, const WtHttpHist *from)
+{
+  into->n += from->n;
+  into->sum_us += from->sum_us;
+  into->max_us = MAX(into->max_us, from->max_us);
+  for (guint i = 0; i < HIST_BUCKETS; i++)
+    into->b[i] += from->b[i];
+}
+
+/* Nearest-rank percentile in microseconds (0 when empty); never above the true max. */
+static double hist_percentile(const WtHttpHist *h, double p)
+{
+  if (h->n == 0)
+    return 0;
+  guint64 rank = (guint64) (p / 100.0 * (double) h->n + 0.999999);
+  if (rank == 0)
+    rank = 1;
+  guint64 seen = 0;
+  for (guint i = 0; i < HIST_BUCKETS; i++) {
+    seen += h->b[i];
+    if (seen >= rank)
+      return MIN(hist_value(i), (double) h->max_us);
+  }
+  return (double) h->max_us;
+}
+
+typedef struct {
+  const char *name;
+  gsize offset;
+} Scalar;
+
+#define SCALAR(key, field) { key, G_STRUCT_OFFSET(WtHttpStats, field) }
+static const Scalar scalars[] = {
+  SCALAR("requests", requests), SCALAR("responses", responses),
+  SCALAR("final_responses", final_responses), SCALAR("interim", interim),
+  SCALAR("unanswered", unanswered), SCALAR("orphan_responses", orphan_responses),
+  SCALAR("incomplete", incomplete), SCALAR("tunnels", tunnels), SCALAR("upgrades", upgrades),
+  SCALAR("websocket_upgrades", websocket_upgrades), SCALAR("http09", http09),
+  SCALAR("h2_prefaces", h2_prefaces), SCALAR("expect_continue", expect_continue),
+  SCALAR("gaps", gaps), SCALAR("resyncs", resyncs),
+  SCALAR("request_body_bytes", req_body_bytes), SCALAR("response_body_bytes", resp_body_bytes),
+};
+
+static guint64 scalar_value(const WtHttpStats *s, const Scalar *sc)
+{
+  return *(const guint64 *) ((const guint8 *) s + sc->offset);
+}
+
+/* --- the tap ------------------------------------------------------------------------- */
+
+gpointer wt_http_stats_new(void)
+{
+  WtHttpStats *s = g_new0(WtHttpStats, 1);
+  s->methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  s->hosts = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->uris = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->endpoints = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->user_agents = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->content_types = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->ttfb = g_new0(WtHttpHist, 1);
+  s->ttlb = g_new0(WtHttpHist, 1);
+  return s;
+}
+
+void wt_http_stats_free(gpointer p)
+{
+  WtHttpStats *s = p;
+  if (!s)
+    return;
+  g_hash_table_destroy(s->methods);
+  top_free(s->hosts);
+  top_free(s->uris);
+  top_free(s->endpoints);
+  top_free(s->user_agents);
+  top_free(s->content_types);
+  g_free(s->ttfb);
+  g_free(s->ttlb);
+  g_free(s);
+}
+
+/* A method's table key: registered names as they are, other names by name until
+ * WT_HTTP_MAX_EXTRA_METHODS of them were seen, then "OTHER". */
+static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+{
+  WtHttpAgg *v = g_hash_table_lookup(s->methods, name);
+  if (v)
+    return v;
+  if (!wt_http_method_known((const guint8 *) name, strlen(name))) {
+    if (s->extra_methods >= WT_HTTP_MAX_EXTRA_METHODS)
+      return method_slot(s, "OTHER");
+    if (strcmp(name, "OTHER") != 0)
+      s->extra_methods++;
+  }
+  v = g_new0(WtHttpAgg, 1);
+  g_hash_table_insert(s->methods, g_strdup(name), v);
+  return v;
+}
+
+void wt_http_stats_merge(gpointer into_p, gpointer from_p)
+{
+  WtHttpStats *into = into_p, *from = from_p;
+  for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
+    *(guint64 *) ((guint8 *) into + scalars[i].offset) += scalar_value(from, &scalars[i]);
+  for (guint i = 0; i < G_N_ELEMENTS(into->status); i++)
+    into->status[i] += from->status[i];
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, from->methods);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    agg_merge(method_slot(into, k), v);
+  top_merge(into->hosts, from->hosts);
+  top_merge(into->uris, from->uris);
+  top_merge(into->endpoints, from->endpoints);
+  top_merge(into->user_agents, from->user_agents);
+  top_merge(into->content_types, from->content_types);
+  hist_merge(into->ttfb, from->ttfb);
+  hist_merge(into->ttlb, from->ttlb);
+}
+
+void wt_http_stats_on_status(WtHttpStats *s, guint code)
+{
+  s->responses++;
+  if (code < G_N_ELEMENTS(s->status))
+    s->status[code]++;
+  if (code >= 100 && code <= 199 && code != 101)
+    s->interim++;
+  else
+    s->final_responses++;
+}
+
+void wt_http_stats_on_content_type(WtHttpStats *s, const char *media_type)
+{
+  top_slot(s->content_types, media_type)->count++;
+}
+
+static guint class_index(const WtHttpTxn *t)
+{
+  if (!t->has_final)
+    return CLASS_NONE;
+  if (t->status_code < 100 || t->status_code > 599)
+    return CLASS_OTHER;
+  return t->status_code / 100u;
+}
+
+static void count_key(WtHttpTop *top, const char *key, guint cls)
+{
+  WtHttpAgg *a = top_slot(top, key);
+  a->count++;
+  a->by_class[cls]++;
+}
+
+void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
+{
+  guint cls = class_index(t);
+  gboolean have_ttfb = t->has_final && t->ts_req_end && t->ts_resp_start;
+  guint64 ttfb_us = 0;
+  if (have_ttfb && t->ts_resp_start > t->ts_req_end)
+    ttfb_us = (guint64) (t->ts_resp_start - t->ts_req_end) / 1000;
+
+  if (t->incomplete)
+    s->incomplete++;
+  if (t->http09) {
+    s->http09++;
+    if (t->ts_resp_start) {  /* a raw HTTP/0.9 answer: a response without status line */
+      s->responses++;
+      s->final_responses++;
+    }
+  }
+  if (t->tunnel)
+    s->tunnels++;
+  if (t->upgraded)
+    s->upgrades++;
+  if (t->websocket)
+    s->websocket_upgrades++;
+  if (t->expect_continue)
+    s->expect_continue++;
+  s->resp_body_bytes += t->resp_body_len;
+  if (t->orphan) {
+    s->orphan_responses++;
+  } else {
+    s->requests++;
+    s->req_body_bytes += t->req_body_len;
+    if (!t->has_final && !t->http09)
+      s->unanswered++;
+    const char *method = t->method ? t->method : "-";
+    WtHttpAgg *m = method_slot(s, method);
+    m->count++;
+    m->by_class[cls]++;
+    if (t->host)
+      count_key(s->hosts, t->host, cls);
+    if (t->user_agent)
+      count_key(s->user_agents, t->user_agent, cls);
+    if (t->uri) {
+      gsize q = strcspn(t->uri, "?");
+      g_autofree char *path = g_strndup(t->uri, q);
+      count_key(s->uris, path, cls);
+      g_autofree char *ep = wt_http_endpoint_of(t->uri);
+      g_autofree char *key = g_strconcat(method, " ", ep, NULL);
+      WtHttpAgg *e = top_slot(s->endpoints, key);
+      e->count++;
+      e->by_class[cls]++;
+      if (have_ttfb) {
+        e->lat_n++;
+        e->lat_sum_us += ttfb_us;
+        e->lat_max_us = MAX(e->lat_max_us, ttfb_us);
+      }
+    }
+  }
+  if (have_ttfb) {
+    hist_add(s->ttfb, ttfb_us);
+    if (t->ts_resp_end && !t->incomplete && t->ts_resp_end >= t->ts_req_end)
+      hist_add(s->ttlb, (guint64) (t->ts_resp_end - t->ts_req_end) / 1000);
+  }
+}
+
+/* --- endpoints ---------------------------------------------------------------------- */
+
+static gboolean all_hex(const char *p, gsize n, gboolean *has_digit)
+{
+  *has_digit = FALSE;
+  for (gsize i = 0; i < n; i++) {
+    if (!g_ascii_isxdigit(p[i]))
+      return FALSE;
+    if (g_ascii_isdigit(p[i]))
+      *has_digit = TRUE;
+  }
+  return TRUE;
+}
+
+static gboolean is_uuid(const char *p, gsize n)
+{
+  static const gsize groups[] = { 8, 4, 4, 4, 12 };
+  gboolean d;
+  if (n != 36)
+    return FALSE;
+  gsize off = 0;
+  for (gsize g = 0; g < G_N_ELEMENTS(groups); g++) {
+    if (!all_hex(p + off, groups[g], &d))
+      return FALSE;
+    off += groups[g];
+    if (g < 4 && p[off++] != '-')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean is_id_segment(const char *p, gsize n)
+{
+  gboolean has_digit;
+  if (n == 0)
+    return FALSE;
+  gsize digits = 0;
+  while (digits < n && g_ascii_isdigit(p[digits]))
+    digits++;
+  if (digits == n)
+    return TRUE;  /* numeric */
+  if (is_uuid(p, n))
+    return TRUE;
+  /* long hex: object ids, hashes (16+ hex digits with at least one digit, so that
+   * words like "deadbeefcafebabe" ... still fold, but "feedback" does not: too short) */
+  return n >= 16 && all_hex(p, n, &has_digit) && has_digit;
+}
+
+char *wt_http_endpoint_of(const char *uri)
+{
+  const char *p = uri;
+  /* absolute-form (proxy requests): drop scheme and authority */
+  if (g_ascii_strncasecmp(p, "http://", 7) == 0 || g_ascii_strncasecmp(p, "https://", 8) == 0) {
+    p = strstr(p, "//") + 2;
+    p += strcspn(p, "/?#");
+  }
+  gsize end = strcspn(p, "?#");
+  GString *out = g_string_sized_new(end + 8);
+  gsize i = 0;
+  while (i < end) {
+    if (p[i] == '/') {
+      g_string_append_c(out, '/');
+      i++;
+      continue;
+    }
+    gsize j = i;
+    while (j < end && p[j] != '/')
+      j++;
+    if (is_id_segment(p + i, j - i))
+      g_string_append(out, "{id}");
+    else
+      g_string_append_len(out, p + i, (gssize) (j - i));
+    i = j;
+  }
+  if (out->len == 0)
+    g_string_append_c(out, p[0] == '*' ? '*' : '/');
+  return g_string_free(out, FALSE);
+}
+
+/* --- safe strings ------------------------------------------------------------------- */
+
+char *wt_http_safe_strdup(const guint8 *p, gsize len, gsize max)
+{
+  len = MIN(len, max);
+  GString *out = g_string_sized_new(len + 1);
+  gsize i = 0;
+  while (i < len) {
+    guint8 c = p[i];
+    if (c >= 0x20 && c < 0x7f) {
+      g_string_append_c(out, (char) c);
+      i++;
+      continue;
+    }
+    if (c >= 0x80) {
+      gunichar u = g_utf8_get_char_validated((const char *) p + i, (gssize) (len - i));
+      if (u != (gunichar) -1 && u != (gunichar) -2 && u >= 0xa0) {
+        gsize n = (gsize) g_unichar_to_utf8(u, NULL);
+        g_string_append_len(out, (const char *) p + i, (gssize) n);
+        i += n;
+        continue;
+      }
+    }
+    g_string_append_printf(out, "\\x%02x", c);
+    i++;
+  }
+  return g_string_free(out, FALSE);
+}
+
+/* --- getters ------------------------------------------------------------------------ */
+
+guint64 wt_http_stats_get(const WtHttpStats *s, const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
+    if (strcmp(scalars[i].name, name) == 0)
+      return scalar_value(s, &scalars[i]);
+  return 0;
+}
+
+guint64 wt_http_stats_status_count(const WtHttpStats *s, guint code)
+{
+  return code < G_N_ELEMENTS(s->status) ? s->status[code] : 0;
+}
+
+guint64 wt_http_stats_method_count(const WtHttpStats *s, const char *method)
+{
+  const WtHttpAgg *a = g_hash_table_lookup(s->methods, method);
+  return a ? a->count : 0;
+}
+
+static const WtHttpTop *top_by_name(const WtHttpStats *s, const char *table)
+{
+  if (strcmp(table, "hosts") == 0)
+    return s->hosts;
+  if (strcmp(table, "uris") == 0)
+    return s->uris;
+  if (strcmp(table, "endpoints") == 0)
+    return s->endpoints;
+  if (strcmp(table, "user_agents") == 0)
+    return s->user_agents;
+  if (strcmp(table, "content_types") == 0)
+    return s->content_types;
+  return NULL;
+}
+
+guint64 wt_http_stats_top_count(const WtHttpStats *s, const char *table, const char *key)
+{
+  const WtHttpTop *t = top_by_name(s, table);
+  if (!t)
+    return 0;
+  if (strcmp(key, "(other)") == 0)
+    return t->other.count;
+  const WtHttpAgg *a = g_hash_table_lookup(t->h, key);
+  return a ? a->count : 0;
+}
+
+static void dump_agg(GString *out, const char *key, const WtHttpAgg *a)
+{
+  g_string_append_printf(out, "  %s: %" G_GUINT64_FORMAT, key, a->count);
+  for (int c = 0; c < N_CLASSES; c++)
+    g_string_append_printf(out, " %" G_GUINT64_FORMAT, a->by_class[c]);
+  g_string_append_printf(out, " lat %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                         "\n", a->lat_n, a->lat_sum_us, a->lat_max_us);
+}
+
+static void dump_top(GString *out, const char *name, const WtHttpTop *t)
+{
+  g_string_append_printf(out, "%s:\n", name);
+  g_autoptr(GArray) rows = top_sorted(t);
+  for (guint i = 0; i < rows->len; i++) {
+    const TopRow *r = &g_array_index(rows, TopRow, i);
+    dump_agg(out, r->key, r->agg);
+  }
+}
+
+static void dump_hist(GString *out, const char *name, const WtHttpHist *h)
+{
+  g_string_append_printf(out, "%s: n=%" G_GUINT64_FORMAT " sum=%" G_GUINT64_FORMAT
+                         " max=%" G_GUINT64_FORMAT "\n", name, h->n, h->sum_us, h->max_us);
+  for (guint i = 0; i < HIST_BUCKETS; i++)
+    if (h->b[i])
+      g_string_append_printf(out, "  [%u] %" G_GUINT64_FORMAT "\n", i, h->b[i]);
+}
+
+char *wt_http_stats_dump(const WtHttpStats *s)
+{
+  GString *out = g_string_new(NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
+    g_string_append_printf(out, "%s=%" G_GUINT64_FORMAT "\n", scalars[i].name,
+                           scalar_value(s, &scalars[i]));
+  for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
+    if (s->status[c])
+      g_string_append_printf(out, "status %03u=%" G_GUINT64_FORMAT "\n", c, s->status[c]);
+  WtHttpTop methods = { s->methods, 0, { 0 } };
+  dump_top(out, "methods", &methods);
+  dump_top(out, "hosts", s->hosts);
+  dump_top(out, "uris", s->uris);
+  dump_top(out, "endpoints", s->endpoints);
+  dump_top(out, "user_agents", s->user_agents);
+  dump_top(out, "content_types", s->content_types);
+  dump_hist(out, "ttfb", s->ttfb);
+  dump_hist(out, "ttlb", s->ttlb);
+  return g_string_free(out, FALSE);
+}
+
+/* --- report ------------------------------------------------------------------------- */
+
+static double share(guint64 part, guint64 whole)
+{
+  return whole ? 100.0 * (double) part / (double) whole : 0.0;
+}
+
+static void report_status(WtHttpStats *s, WtSection *sec)
+{
+  char code[8];
+  guint64 classes[N_CLASSES] = { 0 };
+  for (guint c = 0; c < G_N_ELEMENTS(s->status); c++) {
+    if (!s->status[c])
+      continue;
+    g_snprintf(code, sizeof code, "%03u", c);
+    wt_section_map_u64(sec, "status_codes", "Status codes", code, s->status[c]);
+    classes[(c >= 100 && c <= 599) ? c / 100 : CLASS_OTHER] += s->status[c];
+  }
+  for (guint c = 1; c < N_CLASSES; c++)
+    if (classes[c])
+      wt_section_map_u64(sec, "status_classes", "Status classes", class_keys[c], classes[c]);
+
+  guint64 total = 0;
+  for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
+    total += s->status[c];
+  WtTable *t = wt_section_table(sec, "status_table", "Status codes");
+  wt_table_column(t, "code", "Code", WT_COL_U64);
+  wt_table_column(t, "class", "Class", WT_COL_STR);
+  wt_table_column(t, "reason", "Reason", WT_COL_STR);
+  wt_table_column(t, "count", "Responses", WT_COL_U64);
+  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  wt_table_column(t, "meaning", "Meaning", WT_COL_STR);
+  for (guint c = 0; c < G_N_ELEMENTS(s->status); c++) {
+    if (!s->status[c])
+      continue;
+    const WtHttpStatusInfo *info = wt_http_status_lookup(c);
+    wt_table_row(t);
+    wt_table_u64(t, c);
+    wt_table_str(t, wt_http_status_class_name(c));
+    wt_table_str(t, info ? info->reason : "(unregistered)");
+    wt_table_u64(t, s->status[c]);
+    wt_table_percent(t, share(s->status[c], total));
+    wt_table_str(t, info ? info->meaning : "not a registered status code");
+  }
+}
+
+static void report_methods(WtHttpStats *s, WtSection *sec)
+{
+  WtHttpTop methods = { s->methods, 0, { 0 } };
+  g_autoptr(GArray) rows = top_sorted(&methods);
+  for (guint i = 0; i < rows->len; i++) {
+    const TopRow *r = &g_array_index(rows, TopRow, i);
+    wt_section_map_u64(sec, "methods", "Methods", r->key, r->agg->count);
+  }
+  WtTable *t = wt_section_table(sec, "methods_table", "Methods");
+  wt_table_column(t, "method", "Method", WT_COL_STR);
+  wt_table_column(t, "count", "Requests", WT_COL_U64);
+  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  for (guint i = 0; i < rows->len; i++) {
+    const TopRow *r = &g_array_index(rows, TopRow, i);
+    wt_table_row(t);
+    wt_table_str(t, r->key);
+    wt_table_u64(t, r->agg->count);
+    wt_table_percent(t, share(r->agg->count, s->requests));
+  }
+  t = wt_section_table(sec, "methods_by_class", "Methods by status class");
+  wt_table_column(t, "method", "Method", WT_COL_STR);
+  for (guint c = 1; c < N_CLASSES; c++)
+    wt_table_column(t, class_keys[c], class_keys[c], WT_COL_U64);
+  wt_table_column(t, "none", "No answer", WT_COL_U64);
+  for (guint i = 0; i < rows->len; i++) {
+    const TopRow *r = &g_array_index(rows, TopRow, i);
+    wt_table_row(t);
+    wt_table_str(t, r->key);
+    for (guint c = 1; c < N_CLASSES; c++)
+      wt_table_u64(t, r->agg->by_class[c]);
+    wt_table_u64(t, r->agg->by_class[CLASS_NONE]);
+  }
+}
+
+static void report_top(WtSection *sec, const char *key, const char *label, const char *col,
+                       const char *col_label, const WtHttpTop *top, guint64 whole)
+{
+  WtTable *t = wt_section_table(sec, key, label);
+  wt_table_column(t, col, col_label, WT_COL_STR);
+  wt_table_column(t, "count", "Count", WT_COL_U64);
+  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  g_autoptr(GArray) rows = top_sorted(top);
+  guint64 rest = 0;
+  for (guint i = 0; i < rows->len; i++) {
+    const TopRow *r = &g_array_index(rows, TopRow, i);
+    if (i >= WT_HTTP_REPORT_ROWS && strcmp(r->key, "(other)") != 0) {
+      rest += r->agg->count;
+      continue;
+    }
+    wt_table_row(t);
+    wt_table_str(t, r->key);
+    wt_table_u64(t, r->agg->count);
+    wt_table_percent(t, share(r->agg->count, whole));
+  }
+  if (rest) {
+    wt_table_row(t);
+    wt_table_str(t, "(rest)");
+    wt_table_u64(t, rest);
+    wt_table_percent(t, share(rest, whole));
+  }
+}
+
+static void report_endpoints(WtSection *sec, const WtHttpTop *top)
+{
+  WtTable *t = wt_section_table(sec, "endpoints", "REST endpoints");
+  wt_table_column(t, "method", "Method", WT_COL_STR);
+  wt_table_column(t, "endpoint", "Endpoint", WT_COL_STR);
+  wt_table_column(t, "count", "Requests", WT_COL_U64);
+  for (guint c = 1; c <= 5; c++)
+    wt_table_column(t, class_keys[c], class_keys[c], WT_COL_U64);
+  wt_table_column(t, "none", "No answer", WT_COL_U64);
+  wt_table_column(t, "mean_ms", "Mean ms", WT_COL_DOUBLE);
+  wt_table_column(t, "max_ms", "Max ms", WT_COL_DOUBLE);
+  g_autoptr(GArray) rows = top_sorted(top);
+  for (guint i = 0; i < rows->len && i < WT_HTTP_REPORT_ROWS; i++) {
+    const TopRow *r = &g_array_index(rows, TopRow, i);
+    const char *sp = strchr(r->key, ' ');
+    g_autofree char *method = sp ? g_strndup(r->key, (gsize) (sp - r->key)) : g_strdup("");
+    wt_table_row(t);
+    wt_table_str(t, method);
+    wt_table_str(t, sp ? sp + 1 : r->key);
+    wt_table_u64(t, r->agg->count);
+    for (guint c = 1; c <= 5; c++)
+      wt_table_u64(t, r->agg->by_class[c]);
+    wt_table_u64(t, r->agg->by_class[CLASS_NONE]);
+    wt_table_double(t, r->agg->lat_n ? (double) r->agg->lat_sum_us / r->agg->lat_n / 1000.0 : 0);
+    wt_table_double(t, (double) r->agg->lat_max_us / 1000.0);
+  }
+}
+
+static void report_hist(WtSection *sec, const char *key, const char *label, const WtHttpHist *h)
+{
+  WtSection *o = wt_section_object(sec, key, label);
+  wt_section_u64(o, "count", "Samples", h->n);
+  wt_section_double(o, "mean_ms", "Mean (ms)", h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
+  wt_section_double(o, "p50_ms", "p50 (ms)", hist_percentile(h, 50) / 1000.0);
+  wt_section_double(o, "p90_ms", "p90 (ms)", hist_percentile(h, 90) / 1000.0);
+  wt_section_double(o, "p95_ms", "p95 (ms)", hist_percentile(h, 95) / 1000.0);
+  wt_section_double(o, "p99_ms", "p99 (ms)", hist_percentile(h, 99) / 1000.0);
+  wt_section_double(o, "max_ms", "Max (ms)", (double) h->max_us / 1000.0);
+}
+
+void wt_http_stats_report(gpointer p, WtReport *r)
+{
+  WtHttpStats *s = p;
+  WtSection *sec = wt_report_section(r, "http", "HTTP");
+  static const struct { const char *key, *label; } labels[] = {
+    { "requests", "Requests" }, { "responses", "Responses" },
+    { "final_responses", "Final responses" }, { "interim", "Interim (1xx) responses" },
+    { "unanswered", "Unanswered requests" }, { "orphan_responses", "Responses without request" },
+    { "incomplete", "Incomplete transactions" }, { "tunnels", "CONNECT tunnels" },
+    { "upgrades", "Protocol upgrades (101)" }, { "websocket_upgrades", "WebSocket upgrades" },
+    { "http09", "HTTP/0.9 transactions" }, { "h2_prefaces", "HTTP/2 prior-knowledge prefaces" },
+    { "expect_continue", "Expect: 100-continue requests" }, { "gaps", "Capture gaps" },
+    { "resyncs", "Resynchronisations" }, { "request_body_bytes", "Request body bytes" },
+    { "response_body_bytes", "Response body bytes" },
+  };
+  G_STATIC_ASSERT(G_N_ELEMENTS(labels) == G_N_ELEMENTS(scalars));
+  for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
+    wt_section_u64(sec, scalars[i].name, labels[i].label, scalar_value(s, &scalars[i]));
+  report_methods(s, sec);
+  report_status(s, sec);
+  report_hist(sec, "time_to_first_byte", "Response time to first byte", s->ttfb);
+  report_hist(sec, "time_to_last_byte", "Response time to last byte", s->ttlb);
+  report_top(sec, "hosts", "Top hosts", "host", "Host", s->hosts, s->requests);
+  report_top(sec, "uris", "Top URIs (query stripped)", "uri", "URI", s->uris, s->requests);
+  report_endpoints(sec, s->endpoints);
+  report_top(sec, "user_agents", "User agents", "user_agent", "User agent", s->user_agents,
+             s->requests);
+  report_top(sec, "content_types", "Response content types", "content_type", "Content type",
+             s->content_types, s->final_responses);
+}
+

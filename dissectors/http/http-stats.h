@@ -1,0 +1,39 @@
+/* The HTTP tap: counters and bounded top-N tables filled by the session state machine,
+ * merged across threads, and drawn into the "http" report section. Internal to
+ * dissectors/http; tests use the getters in http.h. */
+#pragma once
+#include <glib.h>
+#include "analyzer/report.h"
+#include "dissectors/http/http.h"
+#include "dissectors/http/http-txn.h"
+
+struct WtHttpStats {
+  guint64 requests, responses, final_responses, interim, unanswered, orphan_responses;
+  guint64 incomplete, tunnels, upgrades, websocket_upgrades, http09, h2_prefaces;
+  guint64 expect_continue, gaps, resyncs;
+  guint64 req_body_bytes, resp_body_bytes;
+  guint64 status[1000];          /* response messages by code, 1xx included */
+  GHashTable *methods;           /* name -> WtHttpMethodCount; bounded, see limits */
+  guint extra_methods;           /* non-standard names counted by name so far */
+  struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
+  struct WtHttpHist *ttfb, *ttlb;
+};
+
+/* The tap callbacks of wt_http_dissector. */
+gpointer wt_http_stats_new(void);
+void wt_http_stats_free(gpointer s);
+void wt_http_stats_merge(gpointer into, gpointer from);
+void wt_http_stats_report(gpointer s, WtReport *r);
+
+/* Called by the session. */
+void wt_http_stats_on_status(WtHttpStats *s, guint code);        /* every status line */
+void wt_http_stats_on_content_type(WtHttpStats *s, const char *media_type);
+void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t);   /* when it ends */
+
+/* The text both sides of a JSON string may hold: printable ASCII and valid UTF-8 kept,
+ * every other byte written as the four characters \xNN (Zeek's log convention), input
+ * truncated to `max` bytes. Never NUL inside. */
+char *wt_http_safe_strdup(const guint8 *p, gsize len, gsize max);
+/* `endpoint` of a path: numeric, UUID and long hex segments become {id}; query and
+ * fragment dropped. Returns a newly allocated string. */
+char *wt_http_endpoint_of(const char *uri);

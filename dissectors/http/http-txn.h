@@ -1,0 +1,41 @@
+/* One HTTP transaction (request + its interim and final responses), shared by the
+ * session state machine, the tap and the log writer. Internal to dissectors/http. */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+  guint32 depth;            /* 1-based position on the connection (Zeek's trans_depth) */
+  gint64 ts_req_start;      /* first byte of the request line; 0 = unset */
+  gint64 ts_req_end;        /* last byte of the request */
+  gint64 ts_resp_start;     /* first byte of the final response's status line */
+  gint64 ts_resp_end;       /* last byte of the final response */
+
+  char *method;             /* NULL for an orphan response */
+  char *uri;
+  char *host;
+  char *user_agent;
+  char *resp_content_type;  /* media type, lowercase, parameters stripped */
+  char *status_msg;
+  char *info_msg;
+
+  guint8 req_major, req_minor;
+  guint8 resp_major, resp_minor;
+  guint16 status_code;      /* final status; 0 = none (yet, or HTTP/0.9) */
+  guint16 info_code;        /* last 1xx */
+  guint64 req_body_len;
+  guint64 resp_body_len;
+
+  guint req_done : 1;
+  guint resp_done : 1;
+  guint has_final : 1;      /* a final status line was parsed */
+  guint http09 : 1;         /* version-less request; the response is raw bytes */
+  guint is_head : 1;
+  guint is_connect : 1;
+  guint wants_upgrade : 1;  /* the request carried Upgrade (+ Connection: upgrade) */
+  guint expect_continue : 1;
+  guint incomplete : 1;     /* a gap, a truncation or a broken message touched it */
+  guint orphan : 1;         /* a response for which no request was seen */
+  guint tunnel : 1;         /* CONNECT 2xx */
+  guint upgraded : 1;       /* 101 Switching Protocols */
+  guint websocket : 1;      /* ... to WebSocket */
+} WtHttpTxn;
