@@ -38,20 +38,13 @@ static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **
   return TRUE;
 }
 
-/* libpcap's message for a file that is not a capture is terse; say what to do. */
+/* The file exists and opened, so whatever libpcap refuses is the format: say what to do. */
 static void set_open_file_error(GError **error, const char *path, const char *pcap_msg)
 {
-  if (strstr(pcap_msg, "unknown file format") || strstr(pcap_msg, "bad dump file format") ||
-      strstr(pcap_msg, "truncated dump file") || strstr(pcap_msg, "unsupported") ||
-      strstr(pcap_msg, "block"))
-    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                "%s: not a readable pcap or pcapng capture (%s); give a file written by "
-                "tcpdump -w, tshark -w or Wireshark",
-                path, pcap_msg);
-  else
-    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                "%s: cannot open capture file (%s); check the path and permissions", path,
-                pcap_msg);
+  g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+              "%s: not a readable pcap or pcapng capture (%s); give a file written by "
+              "tcpdump -w, tshark -w or Wireshark",
+              path, pcap_msg);
 }
 
 WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *opts,

@@ -1,0 +1,62 @@
+"""A minimal TAP producer for the project's script tests (meson test, protocol: tap)."""
+import json
+import os
+import subprocess
+import sys
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        print(("ok %d - %s" if cond else "not ok %d - %s") % (self.n, name))
+        if not cond:
+            self.failed += 1
+            if diag:
+                for line in str(diag).splitlines():
+                    print("# " + line)
+        sys.stdout.flush()
+        return cond
+
+    def eq(self, got, want, name):
+        return self.ok(got == want, name, "got:  %r\nwant: %r" % (got, want))
+
+    def skip(self, name, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, why))
+
+    def skip_all(self, why):
+        print("1..0 # SKIP " + why)
+        sys.exit(0)
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+
+def wiretab_path():
+    return os.environ.get("WIRETAB") or sys.argv[1]
+
+
+def run_wiretab(args, **kw):
+    return subprocess.run([wiretab_path()] + args, capture_output=True, text=True, **kw)
+
+
+def wiretab_json(args):
+    p = run_wiretab(args + ["--format", "json"])
+    if p.returncode != 0:
+        raise RuntimeError("wiretab %s failed (%d): %s" % (args, p.returncode, p.stderr))
+    return json.loads(p.stdout)
+
+
+def shared_captures():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.environ.get("WT_SHARED_CAPTURES") or os.path.normpath(
+        os.path.join(here, "..", "..", "shared", "captures"))
+
+
+def project_root():
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
