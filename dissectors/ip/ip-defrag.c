@@ -212,7 +212,9 @@ static gboolean pieces_insert(Datagram *dg, guint32 s, guint32 e)
   return TRUE;
 }
 
-/* Checks that need no state: size and the 8-byte rule for all but the last. */
+/* Checks that need no state. A non-last fragment whose length is not a multiple of 8
+ * cannot be followed without a hole or an overlap; we count it but keep it, as Zeek
+ * and Wireshark do (the hole may still be filled). */
 static gboolean fragment_valid(const WtIpFragment *f, WtAnomalies *a)
 {
   if ((guint64) f->offset + f->len > DATAGRAM_MAX) {
@@ -221,26 +223,43 @@ static gboolean fragment_valid(const WtIpFragment *f, WtAnomalies *a)
   }
   if (f->more && (f->len == 0 || f->len % 8 != 0)) {
     FRAG_ANOMALY(a, f->key.family, "frag_bad_length");
-    return FALSE;
+    if (f->len == 0)
+      return FALSE;
   }
   return TRUE;
 }
 
-/* The end of the datagram is fixed by the fragment without MF; anything that moves it
- * or reaches past it contradicts what we hold. */
-static gboolean end_consistent(const Datagram *dg, const WtIpFragment *f)
+/* The end of the datagram is fixed by the fragment without MF. A second, different
+ * end, or a last fragment that would cut off data already held, contradicts it: the
+ * fragment is dropped. A non-last fragment reaching past the end is cut at the end
+ * (what Wireshark does with "fragment too long"). Both are counted as conflicts.
+ * Returns FALSE to drop; may shorten f->len. */
+static gboolean end_consistent(const Datagram *dg, WtIpFragment *f, WtAnomalies *a)
 {
   guint32 e = f->offset + f->len;
-  if (dg->have_last)
-    return f->more ? e <= dg->total : e == dg->total;
-  if (!f->more && dg->n_pieces > 0 && dg->pieces[dg->n_pieces - 1].end > e)
-    return FALSE;
-  return TRUE;
+  gboolean ok = TRUE;
+  if (dg->have_last) {
+    if (!f->more)
+      ok = e == dg->total;
+    else if (e > dg->total) {
+      FRAG_ANOMALY(a, f->key.family, "frag_conflict");
+      if (f->offset >= dg->total)
+        return FALSE;
+      f->len = dg->total - f->offset;
+    }
+  } else if (!f->more && dg->n_pieces > 0 && dg->pieces[dg->n_pieces - 1].end > e) {
+    ok = FALSE;
+  }
+  if (!ok)
+    FRAG_ANOMALY(a, f->key.family, "frag_conflict");
+  return ok;
 }
 
-gboolean wt_ip_defrag_add(WtIpDefrag *d, const WtIpFragment *f, WtAnomalies *a,
+gboolean wt_ip_defrag_add(WtIpDefrag *d, const WtIpFragment *frag, WtAnomalies *a,
                           WtIpDatagram *out)
 {
+  WtIpFragment fcopy = *frag;
+  WtIpFragment *f = &fcopy;
   wt_ip_defrag_release(d);
   wt_ip_defrag_expire(d, f->ts_ns, a);
   if (!fragment_valid(f, a))
@@ -248,10 +267,8 @@ gboolean wt_ip_defrag_add(WtIpDefrag *d, const WtIpFragment *f, WtAnomalies *a,
   Datagram *dg = datagram_find_or_new(d, f, a);
   if (!dg)
     return FALSE;
-  if (!end_consistent(dg, f)) {
-    FRAG_ANOMALY(a, f->key.family, "frag_conflict");
+  if (!end_consistent(dg, f, a))
     return FALSE;
-  }
   guint32 e = f->offset + f->len;
   if (!f->more) {
     dg->have_last = TRUE;

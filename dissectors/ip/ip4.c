@@ -56,8 +56,9 @@ static gsize uncaptured(const WtPacket *pkt, const WtReader *r)
 static WtDecodeResult reassemble(WtIpDefrag *defrag, WtPacket *pkt, WtReader *r,
                                  const Ip4Header *h, WtAnomalies *a)
 {
-  if (wt_reader_remaining(r) < pkt->l4_wire_len) {
-    /* A fragment cut by the snaplen cannot be put back together. */
+  if (wt_reader_remaining(r) < pkt->l4_wire_len || h->total_len != pkt->ip_total_len) {
+    /* A fragment cut by the snaplen (or shorter than its header says) cannot be put
+     * back together. */
     wt_anomaly(a, "ip4.frag_truncated");
     return wt_decode_stop(WT_DECODE_CONSUMED);
   }

@@ -16,6 +16,7 @@ typedef struct {
   WtAnomalies *a;
   const guint8 *ip_start;  /* for ip_total_len after reassembly */
   guint8 nh;               /* the header the reader is positioned at */
+  gboolean cut;            /* the frame held less than the payload length said */
   gboolean reassembled;
 } Ip6Walk;
 
@@ -70,7 +71,7 @@ static WtDecodeStatus fragment(Ip6Walk *w)
     return WT_DECODE_MALFORMED;
   }
   WtPacket *pkt = w->pkt;
-  if (wt_reader_remaining(w->r) < pkt->l4_wire_len) {
+  if (wt_reader_remaining(w->r) < pkt->l4_wire_len || w->cut) {
     wt_anomaly(w->a, "ip6.frag_truncated");
     return WT_DECODE_CONSUMED;
   }
@@ -102,37 +103,43 @@ static WtDecodeStatus fragment(Ip6Walk *w)
   return WT_DECODE_OK;
 }
 
+static gboolean is_extension(guint8 nh)
+{
+  switch (nh) {
+  case WT_IPPROTO_HOPOPTS:
+  case WT_IPPROTO_ROUTING:
+  case WT_IPPROTO_DSTOPTS:
+  case WT_IPPROTO_MOBILITY:
+  case WT_IPPROTO_HIP:
+  case WT_IPPROTO_SHIM6:
+  case WT_IPPROTO_AH:
+  case WT_IPPROTO_FRAGMENT:
+    return TRUE;
+  default:
+    return FALSE; /* upper layer (or ESP / no next header: opaque) */
+  }
+}
+
+/* Walk up to WT_IP6_MAX_EXT_HEADERS extension headers; stop at the first header that
+ * is not one. */
 static WtDecodeStatus walk_chain(Ip6Walk *w)
 {
-  for (guint i = 0; i < WT_IP6_MAX_EXT_HEADERS; i++) {
+  for (guint i = 0; is_extension(w->nh); i++) {
     WtDecodeStatus st;
-    switch (w->nh) {
-    case WT_IPPROTO_HOPOPTS:
-      if (i != 0)
-        wt_anomaly(w->a, "ip6.hbh_not_first");
-      st = skip_ext(w, FALSE);
-      break;
-    case WT_IPPROTO_ROUTING:
-    case WT_IPPROTO_DSTOPTS:
-    case WT_IPPROTO_MOBILITY:
-    case WT_IPPROTO_HIP:
-    case WT_IPPROTO_SHIM6:
-      st = skip_ext(w, FALSE);
-      break;
-    case WT_IPPROTO_AH:
-      st = skip_ext(w, TRUE);
-      break;
-    case WT_IPPROTO_FRAGMENT:
-      st = fragment(w);
-      break;
-    default:
-      return WT_DECODE_OK; /* upper layer (or ESP / no next header: opaque) */
+    if (i == WT_IP6_MAX_EXT_HEADERS) {
+      wt_anomaly(w->a, "ip6.too_many_ext");
+      return WT_DECODE_MALFORMED;
     }
+    if (w->nh == WT_IPPROTO_HOPOPTS && i != 0)
+      wt_anomaly(w->a, "ip6.hbh_not_first");
+    if (w->nh == WT_IPPROTO_FRAGMENT)
+      st = fragment(w);
+    else
+      st = skip_ext(w, w->nh == WT_IPPROTO_AH);
     if (st != WT_DECODE_OK)
       return st;
   }
-  wt_anomaly(w->a, "ip6.too_many_ext");
-  return WT_DECODE_MALFORMED;
+  return WT_DECODE_OK;
 }
 
 WtDecodeResult wt_ip6_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)
@@ -158,6 +165,7 @@ WtDecodeResult wt_ip6_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   memcpy(pkt->dst.bytes, dst, 16);
 
   gsize body = plen;
+  gboolean cut = FALSE;
   if (plen == 0) {
     /* A jumbogram (RFC 2675) or segmentation offload: use the frame length. */
     wt_anomaly(a, "ip6.zero_payload_length");
@@ -166,11 +174,12 @@ WtDecodeResult wt_ip6_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   if (!wt_reader_narrow(r, body) && wt_reader_remaining(r) + extra < body) {
     wt_anomaly(a, "ip6.bad_length");
     body = wt_reader_remaining(r) + extra;
+    cut = TRUE;
   }
   pkt->ip_total_len = (guint32) (IP6_HDR + body);
   pkt->l4_wire_len = (guint32) body;
 
-  Ip6Walk w = { state, pkt, r, a, start, nh, FALSE };
+  Ip6Walk w = { state, pkt, r, a, start, nh, cut, FALSE };
   WtDecodeStatus st = walk_chain(&w);
   pkt->ip_proto = w.nh;
   if (st != WT_DECODE_OK)

@@ -1,0 +1,155 @@
+/* Every capture in the shared public corpus that libpcap opens decodes without a crash,
+ * and for captures of different link types the number of frames whose IP layer was
+ * decoded (and TCP/UDP counts) matches tshark.
+ *
+ * Expected numbers were produced with TShark 4.0.17 on 2024-11 in
+ * /work/shared/captures by:
+ *   tshark -n -r F -Y 'ip or ipv6' | wc -l     (ip)
+ *   tshark -n -r F -Y tcp | wc -l              (tcp)
+ *   tshark -n -r F -Y udp | wc -l              (udp)
+ *   tshark -n -r F | wc -l                     (frames)
+ * tshark reassembles IP fragments by default and shows UDP only on the frame that
+ * completed the datagram, which is what the decoder's tap counts too.
+ * The folder comes from WT_CAPTURES_DIR (set by meson) and the test is skipped when it
+ * does not exist. */
+#include "tests/unit/decode/frame-builder.h"
+
+#include <pcap/pcap.h>
+
+typedef struct {
+  const char *file;
+  const char *linktype; /* as wt_linktype_name() names it */
+  guint64 frames, ip, tcp, udp;
+} Expected;
+
+static const Expected EXPECTED[] = {
+  { "zeek-http-connect.pcap", "NULL", 58, 58, 58, 0 },
+  { "sv-websocket-ping-sll.pcap", "LINUX_SLL", 19, 19, 19, 0 },
+  { "zeek-sll-irc-starttls.pcap", "LINUX_SLL", 20, 20, 20, 0 },
+  { "zeek-linux-sll2.pcap", "LINUX_SLL2", 6, 4, 0, 0 },
+  { "zeek-nflog-http.pcap", "NFLOG", 13, 13, 13, 0 },
+  { "zeek-mixed-vlan-mpls.pcap", "EN10MB", 47, 47, 47, 0 },
+  { "zeek-q-in-q.pcap", "EN10MB", 5, 4, 0, 4 },
+  { "zeek-ipv6-fragmented-dns.pcap", "EN10MB", 8, 8, 0, 5 },
+  { "zeek-ipv4-fragmented-1.pcap", "EN10MB", 3, 3, 0, 1 },
+  { "zeek-ipv4-fragmented-2.pcap", "EN10MB", 3, 3, 0, 0 },
+  { "zeek-ipv6-http-atomic-frag.pcap", "EN10MB", 38, 38, 36, 0 },
+  { "zeek-tcp-truncated-header-snaplen68.pcap", "EN10MB", 24, 24, 24, 0 },
+  { "zeek-trunc-hdr.pcap", "EN10MB", 1, 0, 0, 0 },
+  { "zeek-nmap-vsn-scan.pcap", "EN10MB", 547, 44, 32, 12 },
+  { "zeek-pcapng-multi-interface.pcapng", "EN10MB", 6, 6, 0, 6 },
+  { "zeek-http-get.pcap", "EN10MB", 14, 14, 14, 0 },
+};
+
+typedef struct {
+  guint64 frames, ip;
+  int linktype;
+  gboolean opened;
+} Result;
+
+static Result decode_file(const char *path, WtDecoders *d, WtAnomalies *a)
+{
+  Result res = { 0, 0, -1, FALSE };
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *p = pcap_open_offline(path, errbuf);
+  if (!p)
+    return res;
+  res.opened = TRUE;
+  res.linktype = pcap_datalink(p);
+  struct pcap_pkthdr *h;
+  const u_char *bytes;
+  int rc;
+  while ((rc = pcap_next_ex(p, &h, &bytes)) == 1) {
+    WtPacket pkt;
+    memset(&pkt, 0, sizeof pkt);
+    pkt.ts_ns = (gint64) h->ts.tv_sec * 1000000000 + (gint64) h->ts.tv_usec * 1000;
+    pkt.caplen = h->caplen;
+    pkt.wirelen = h->len;
+    pkt.linktype = res.linktype;
+    pkt.frame = bytes;
+    WtDecodeStatus st = wt_decode_frame(d, &pkt, a);
+    g_assert_cmpint(st, >=, WT_DECODE_OK);
+    g_assert_cmpint(st, <=, WT_DECODE_CONSUMED);
+    fb_assert_payload_inside(&pkt, bytes, h->caplen);
+    res.frames++;
+    if (pkt.ip_version != 0)
+      res.ip++;
+  }
+  wt_decoders_expire(d, G_MAXINT64, a);
+  pcap_close(p);
+  return res;
+}
+
+static const char *captures_dir(void)
+{
+  const char *dir = g_getenv("WT_CAPTURES_DIR");
+  return dir ? dir : "/work/shared/captures";
+}
+
+static void test_all_decode(void)
+{
+  const char *dir = captures_dir();
+  g_autoptr(GDir) gd = g_dir_open(dir, 0, NULL);
+  if (!gd) {
+    g_test_skip("no capture corpus");
+    return;
+  }
+  guint opened = 0;
+  const char *name;
+  while ((name = g_dir_read_name(gd))) {
+    if (!g_str_has_suffix(name, ".pcap") && !g_str_has_suffix(name, ".pcapng"))
+      continue;
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
+    g_autoptr(WtAnomalies) a = wt_anomalies_new();
+    Result r = decode_file(path, d, a);
+    if (!r.opened)
+      continue;
+    opened++;
+    const WtDecodeStats *s = wt_decoders_stats(d);
+    g_test_message("%s: %s frames %" G_GUINT64_FORMAT " ip %" G_GUINT64_FORMAT
+                   " tcp %" G_GUINT64_FORMAT " udp %" G_GUINT64_FORMAT " other %" G_GUINT64_FORMAT
+                   " malformed %" G_GUINT64_FORMAT,
+                   name, wt_linktype_name(r.linktype), r.frames, r.ip, s->tcp.packets,
+                   s->udp.packets, s->other.packets, s->malformed);
+    /* the tap's invariant: every frame lands in exactly one bucket */
+    g_assert_cmpuint(s->frames, ==, r.frames);
+    g_assert_cmpuint(s->tcp.packets + s->udp.packets + s->icmp.packets + s->icmpv6.packets
+                         + s->other.packets + s->fragments_held,
+                     ==, s->frames);
+    g_assert_cmpuint(s->ipv4.packets + s->ipv6.packets, ==, r.ip);
+  }
+  /* 53 files, of which 3 are damaged beyond what libpcap opens */
+  g_assert_cmpuint(opened, >=, 45);
+}
+
+static void test_expected(gconstpointer data)
+{
+  const Expected *e = data;
+  g_autofree char *path = g_build_filename(captures_dir(), e->file, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    g_test_skip("capture not present");
+    return;
+  }
+  g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
+  g_autoptr(WtAnomalies) a = wt_anomalies_new();
+  Result r = decode_file(path, d, a);
+  g_assert_true(r.opened);
+  const WtDecodeStats *s = wt_decoders_stats(d);
+  g_assert_cmpstr(wt_linktype_name(r.linktype), ==, e->linktype);
+  g_assert_cmpuint(r.frames, ==, e->frames);
+  g_assert_cmpuint(r.ip, ==, e->ip);
+  g_assert_cmpuint(s->tcp.packets, ==, e->tcp);
+  g_assert_cmpuint(s->udp.packets, ==, e->udp);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/captures/all-decode", test_all_decode);
+  for (guint i = 0; i < G_N_ELEMENTS(EXPECTED); i++) {
+    g_autofree char *p = g_strdup_printf("/captures/tshark/%s", EXPECTED[i].file);
+    g_test_add_data_func(p, &EXPECTED[i], test_expected);
+  }
+  return g_test_run();
+}
