@@ -1010,8 +1010,8 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
                              c->zk[WT_DIR_RESP].state != WT_ZEEK_SYN_SENT &&
                              c->st[WT_DIR_RESP].payload_bytes > 0;
   }
-  if (S->syn_sent)
-    return pkt->tcp_seq != S->isn && S->state != WT_TCP_STATE_SYN_SENT;
+  if (S->syn_sent) /* another ISN: a new attempt (Zeek even while still SYN-SENT) */
+    return pkt->tcp_seq != S->isn;
   /* no SYN from the originator so far (mid-stream): a SYN now is a new connection */
   return c->st[WT_DIR_ORIG].pkts > 0;
 }
@@ -1123,7 +1123,7 @@ static WtTcpCloseKind classify_close(const WtTcpConn *c, WtTcpHandshake hs)
   const WtTcpEndpoint *o = &c->ep[WT_DIR_ORIG], *r = &c->ep[WT_DIR_RESP];
   if (hs == WT_TCP_HS_REFUSED)
     return WT_TCP_CLOSE_REFUSED;
-  if (hs == WT_TCP_HS_UNANSWERED)
+  if (hs == WT_TCP_HS_UNANSWERED && !c->any_rst)
     return WT_TCP_CLOSE_UNANSWERED;
   if (o->fin_sent && r->fin_sent && !(c->any_rst && c->rst_before_fins)) {
     if (c->simultaneous_close)
