@@ -33,10 +33,15 @@ void wt_decode_limits_init(WtDecodeLimits *l)
 WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
 {
   WtDecoders *d = g_new0(WtDecoders, 1);
-  if (limits)
-    d->limits = *limits;
-  else
-    wt_decode_limits_init(&d->limits);
+  wt_decode_limits_init(&d->limits);
+  if (limits) {
+    if (limits->frag_mem_cap)
+      d->limits.frag_mem_cap = limits->frag_mem_cap;
+    if (limits->frag_timeout_ns > 0)
+      d->limits.frag_timeout_ns = limits->frag_timeout_ns;
+    if (limits->max_vlan_depth)
+      d->limits.max_vlan_depth = limits->max_vlan_depth;
+  }
   d->link_limits.max_vlan_depth = MIN(d->limits.max_vlan_depth, G_MAXUINT8);
   d->link_limits.max_mpls_depth = MAX_MPLS_DEPTH;
   d->defrag = wt_ip_defrag_new(d->limits.frag_mem_cap, d->limits.frag_timeout_ns);
@@ -226,17 +231,19 @@ static void count(WtProtoCount *c, guint64 bytes)
   c->bytes += bytes;
 }
 
-static void count_linktype(WtDecodeStats *s, int dlt, guint64 n)
+static void count_linktype(WtDecodeStats *s, int dlt, guint64 n, guint64 bytes)
 {
   for (guint i = 0; i < s->n_link; i++) {
     if (s->link[i].dlt == dlt) {
       s->link[i].frames += n;
+      s->link[i].bytes += bytes;
       return;
     }
   }
   if (s->n_link < WT_DECODE_MAX_LINKTYPES) {
     s->link[s->n_link].dlt = dlt;
     s->link[s->n_link].frames = n;
+    s->link[s->n_link].bytes = bytes;
     s->n_link++;
   } else {
     s->link_overflow += n;
@@ -248,7 +255,7 @@ static void tap(WtDecodeStats *s, const WtPacket *pkt, const Outcome *o)
   guint64 bytes = pkt->wirelen;
   s->frames++;
   s->bytes += bytes;
-  count_linktype(s, pkt->linktype, 1);
+  count_linktype(s, pkt->linktype, 1, bytes);
   if (pkt->caplen < pkt->wirelen)
     s->snaplen_truncated++;
   if (o->status == WT_DECODE_TRUNCATED)
@@ -344,7 +351,7 @@ void wt_decoders_merge(WtDecoders *into, const WtDecoders *from)
     s->icmpv6_types[i] += f->icmpv6_types[i];
   }
   for (guint i = 0; i < f->n_link; i++)
-    count_linktype(s, f->link[i].dlt, f->link[i].frames);
+    count_linktype(s, f->link[i].dlt, f->link[i].frames, f->link[i].bytes);
   s->link_overflow += f->link_overflow;
 }
 

@@ -7,6 +7,7 @@
 #include "analyzer/anomaly.h"
 #include "analyzer/report.h"
 
+/* A field left 0 takes its default. */
 typedef struct {
   gsize frag_mem_cap;     /* bytes held for IP reassembly, all datagrams together */
   gint64 frag_timeout_ns; /* capture time a datagram may stay incomplete */
@@ -45,6 +46,7 @@ typedef struct {
   struct {
     int dlt;
     guint64 frames;
+    guint64 bytes;  /* wire bytes */
   } link[WT_DECODE_MAX_LINKTYPES];
   guint n_link;
   guint64 link_overflow;      /* frames of link types beyond WT_DECODE_MAX_LINKTYPES */

@@ -41,6 +41,36 @@ static const Expected EXPECTED[] = {
   { "zeek-http-get.pcap", "EN10MB", 14, 14, 14, 0 },
 };
 
+/* Checksums and length checks, compared with tshark's own validation:
+ *   tshark -n -o ip.check_checksum:TRUE -r F -Y 'ip.checksum.status==0' | wc -l
+ *   tshark -n -o tcp.check_checksum:TRUE -r F -Y 'tcp.checksum.status==0' | wc -l
+ *   tshark -n -o udp.check_checksum:TRUE -r F -Y 'udp.checksum.status==0' | wc -l
+ *   ip4.bad_length: frames with tshark's expert note "IPv4 total length exceeds
+ *   packet length" (tshark -T fields -e _ws.expert.message) */
+typedef struct {
+  const char *file;
+  const char *anomaly;
+  guint64 count;
+} ExpectedAnomaly;
+
+static const ExpectedAnomaly EXPECTED_ANOMALIES[] = {
+  { "zeek-mixed-vlan-mpls.pcap", "ip4.bad_checksum", 22 },
+  { "zeek-mixed-vlan-mpls.pcap", "tcp.bad_checksum", 22 },
+  { "zeek-tcp-retransmit-fast.pcap", "ip4.bad_checksum", 39 },
+  { "zeek-tcp-retransmit-fast.pcap", "tcp.bad_checksum", 18 },
+  { "zeek-http-connect.pcap", "ip4.bad_checksum", 0 },
+  { "zeek-http-connect.pcap", "tcp.bad_checksum", 58 },
+  { "zeek-sll-irc-starttls.pcap", "tcp.bad_checksum", 10 },
+  { "zeek-pcapng-multi-interface.pcapng", "ip4.bad_checksum", 2 },
+  { "zeek-pcapng-multi-interface.pcapng", "udp.bad_checksum", 3 },
+  { "zeek-http-docker-upgrade.pcap", "tcp.bad_checksum", 200 },
+  { "zeek-ipv6-http-atomic-frag.pcap", "tcp.bad_checksum", 4 },
+  { "zeek-tcp-reassembly-overlap.pcap", "tcp.bad_checksum", 15 },
+  { "zeek-tcp-reassembly-overlap.pcap", "ip4.bad_length", 5 },
+  { "zeek-nflog-http.pcap", "tcp.bad_checksum", 7 },
+  { "zeek-http-get.pcap", "tcp.bad_checksum", 0 },
+};
+
 typedef struct {
   guint64 frames, ip;
   int linktype;
@@ -112,6 +142,10 @@ static void test_all_decode(void)
                    " malformed %" G_GUINT64_FORMAT,
                    name, wt_linktype_name(r.linktype), r.frames, r.ip, s->tcp.packets,
                    s->udp.packets, s->other.packets, s->malformed);
+    g_autoptr(GPtrArray) names = wt_anomalies_names(a);
+    for (guint i = 0; i < names->len; i++)
+      g_test_message("  %s %" G_GUINT64_FORMAT, (const char *) names->pdata[i],
+                     wt_anomaly_get(a, names->pdata[i]));
     /* the tap's invariant: every frame lands in exactly one bucket */
     g_assert_cmpuint(s->frames, ==, r.frames);
     g_assert_cmpuint(s->tcp.packets + s->udp.packets + s->icmp.packets + s->icmpv6.packets
@@ -143,6 +177,21 @@ static void test_expected(gconstpointer data)
   g_assert_cmpuint(s->udp.packets, ==, e->udp);
 }
 
+static void test_expected_anomaly(gconstpointer data)
+{
+  const ExpectedAnomaly *e = data;
+  g_autofree char *path = g_build_filename(captures_dir(), e->file, NULL);
+  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    g_test_skip("capture not present");
+    return;
+  }
+  g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
+  g_autoptr(WtAnomalies) a = wt_anomalies_new();
+  Result r = decode_file(path, d, a);
+  g_assert_true(r.opened);
+  g_assert_cmpuint(wt_anomaly_get(a, e->anomaly), ==, e->count);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -150,6 +199,11 @@ int main(int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS(EXPECTED); i++) {
     g_autofree char *p = g_strdup_printf("/captures/tshark/%s", EXPECTED[i].file);
     g_test_add_data_func(p, &EXPECTED[i], test_expected);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(EXPECTED_ANOMALIES); i++) {
+    g_autofree char *p = g_strdup_printf("/captures/tshark-checks/%s/%s", EXPECTED_ANOMALIES[i].file,
+                                         EXPECTED_ANOMALIES[i].anomaly);
+    g_test_add_data_func(p, &EXPECTED_ANOMALIES[i], test_expected_anomaly);
   }
   return g_test_run();
 }

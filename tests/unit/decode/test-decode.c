@@ -883,6 +883,11 @@ static void test_stats_and_report(Fx *fx, gconstpointer u)
   g_assert_cmpuint(s->other.packets, ==, 1);
   g_assert_cmpuint(s->other.bytes, ==, 60);
   g_assert_cmpuint(s->n_link, ==, 2);
+  g_assert_cmpint(s->link[0].dlt, ==, WT_DLT_EN10MB);
+  g_assert_cmpuint(s->link[0].frames, ==, 4);
+  g_assert_cmpuint(s->link[0].bytes, ==, 74 + 72 + 67 + 60);
+  g_assert_cmpint(s->link[1].dlt, ==, WT_DLT_RAW);
+  g_assert_cmpuint(s->link[1].bytes, ==, 52);
 
   g_autoptr(WtDecoders) twin = wt_decoders_new(NULL);
   wt_decoders_merge(twin, fx->d);
@@ -891,6 +896,8 @@ static void test_stats_and_report(Fx *fx, gconstpointer u)
   g_assert_cmpuint(t->frames, ==, 10);
   g_assert_cmpuint(t->tcp.bytes, ==, 2 * (74 + 72));
   g_assert_cmpuint(t->n_link, ==, 2);
+  g_assert_cmpuint(t->link[0].frames, ==, 8);
+  g_assert_cmpuint(t->link[1].bytes, ==, 104);
 
   g_assert_cmpstr(wt_linktype_name(1), ==, "EN10MB");
   g_assert_cmpstr(wt_linktype_name(113), ==, "LINUX_SLL");
