@@ -969,6 +969,7 @@ WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
   seg_from_packet(pkt, &s);
   gboolean full = c->history_len >= WT_TCP_HISTORY_MAX;
   WtTcpUpdate u = update_seg(c, &s, dir, anomalies);
+  c->last_flipped = u.flipped;
   if (!full && c->history_len >= WT_TCP_HISTORY_MAX)
     anomaly(anomalies, WT_TCP_A_HISTORY_FULL);
   return u;

@@ -233,6 +233,7 @@ typedef struct {
   WtTcpSeg first_seg;
   WtDir first_seg_dir;
   gboolean flip_pending;              /* set by the Zeek layer mid-segment */
+  gboolean last_flipped;              /* the latest update flipped the roles (--explain) */
 } WtTcpConn;
 
 typedef struct {

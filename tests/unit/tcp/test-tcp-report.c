@@ -1,0 +1,324 @@
+/* Unit tests for the tcp tap (tcp-stats.c), conn.log records (conn-log.c) and the
+ * --explain ladder (explain.c). Expected values are worked out by hand from the segments
+ * built here (see test-tcp-state.c for the state/history reasoning). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include "tests/unit/tcp/tcp-test-util.h"
+#include "dissectors/tcp/tcp-stats.h"
+#include "dissectors/tcp/conn-log.h"
+#include "dissectors/tcp/explain.h"
+
+/* Four-way close, client 40000 -> server 80, segments 1 ms apart (as test_four_way). */
+static void build_four_way(Fx *fx)
+{
+  fx_init(fx, 40000, 80);
+  handshake(fx);
+  seg(fx, ORIG, P | A, 1001, 5001, 100);
+  seg(fx, RESP, A, 5001, 1101, 0);
+  seg(fx, RESP, P | A, 5001, 1101, 200);
+  seg(fx, ORIG, A, 1101, 5201, 0);
+  seg(fx, ORIG, F | A, 1101, 5201, 0);
+  seg(fx, RESP, A, 5201, 1102, 0);
+  seg(fx, RESP, F | A, 5201, 1102, 0);
+  seg(fx, ORIG, A, 1102, 5202, 0);
+}
+
+static void build_refused(Fx *fx)
+{
+  fx_init(fx, 40001, 81);
+  seg(fx, ORIG, S, 1000, 0, 0);
+  seg(fx, RESP, R | A, 0, 1001, 0);
+}
+
+static void build_unanswered(Fx *fx)
+{
+  fx_init(fx, 40002, 82);
+  seg(fx, ORIG, S, 1000, 0, 0);
+  seg(fx, ORIG, S, 1000, 0, 0);
+  wt_tcp_conn_timeout(&fx->c, fx->now + 1000 * MS);
+}
+
+/* handshake with a given SYN->SYN+ACK and SYN+ACK->ACK spacing */
+static void build_rtt(Fx *fx, gint64 half1, gint64 half2)
+{
+  fx_init(fx, 40003, 443);
+  seg(fx, ORIG, S, 1, 0, 0);
+  fx->now += half1 - MS;
+  seg(fx, RESP, S | A, 7, 2, 0);
+  fx->now += half2 - MS;
+  seg(fx, ORIG, A, 2, 8, 0);
+}
+
+static void test_stats_counts(void)
+{
+  g_autoptr(WtTcpStats) st = wt_tcp_stats_new();
+  Fx a, b, c;
+  build_four_way(&a);
+  build_refused(&b);
+  build_unanswered(&c);
+  wt_tcp_stats_add_conn(st, &a.c);
+  wt_tcp_stats_add_conn(st, &b.c);
+  wt_tcp_stats_add_conn(st, &c.c);
+
+  g_assert_cmpuint(st->connections, ==, 3);
+  g_assert_cmpuint(st->conn_states[WT_CONN_SF], ==, 1);
+  g_assert_cmpuint(st->conn_states[WT_CONN_REJ], ==, 1);
+  g_assert_cmpuint(st->conn_states[WT_CONN_S0], ==, 1);
+  g_assert_cmpuint(st->handshake[WT_TCP_HS_COMPLETED], ==, 1);
+  g_assert_cmpuint(st->handshake[WT_TCP_HS_REFUSED], ==, 1);
+  g_assert_cmpuint(st->handshake[WT_TCP_HS_UNANSWERED], ==, 1);
+  g_assert_cmpuint(st->teardown[WT_TCP_CLOSE_FOUR_WAY], ==, 1);
+  g_assert_cmpuint(st->teardown[WT_TCP_CLOSE_REFUSED], ==, 1);
+  g_assert_cmpuint(st->teardown[WT_TCP_CLOSE_UNANSWERED], ==, 1);
+  g_assert_cmpuint(st->syn_rexmits, ==, 1);
+  /* packets: 6 + 1 + 2 from originators, 5 + 1 from responders */
+  g_assert_cmpuint(st->pkts[WT_DIR_ORIG], ==, 9);
+  g_assert_cmpuint(st->pkts[WT_DIR_RESP], ==, 6);
+  g_assert_cmpuint(st->payload_bytes[WT_DIR_ORIG], ==, 100);
+  g_assert_cmpuint(st->payload_bytes[WT_DIR_RESP], ==, 200);
+  g_assert_cmpuint(st->closed_by_orig, ==, 1); /* the four-way close */
+  g_assert_cmpuint(st->closed_by_resp, ==, 1); /* the refusal */
+  /* one RTT sample: 2 ms exactly (clamped to the exact min/max) */
+  g_assert_cmpuint(st->rtt_samples, ==, 1);
+  gint64 ns;
+  g_assert_true(wt_tcp_stats_rtt_percentile(st, 50, &ns));
+  g_assert_cmpint(ns, ==, 2 * MS);
+  fx_clear(&a);
+  fx_clear(&b);
+  fx_clear(&c);
+}
+
+static void test_stats_percentiles(void)
+{
+  /* RTTs 1, 2, ..., 100 ms (split half/half): nearest rank p50 = 50 ms, p90 = 90 ms,
+   * p99 = 99 ms; the histogram answers within half a bucket (10^(1/40) - 1 < 6 %). */
+  g_autoptr(WtTcpStats) st = wt_tcp_stats_new();
+  for (int i = 1; i <= 100; i++) {
+    Fx fx;
+    build_rtt(&fx, i * MS / 2, i * MS - i * MS / 2);
+    wt_tcp_stats_add_conn(st, &fx.c);
+    fx_clear(&fx);
+  }
+  g_assert_cmpuint(st->rtt_samples, ==, 100);
+  g_assert_cmpint(st->rtt_min_ns, ==, MS);
+  g_assert_cmpint(st->rtt_max_ns, ==, 100 * MS);
+  const double ps[] = { 50, 90, 99 };
+  for (guint i = 0; i < G_N_ELEMENTS(ps); i++) {
+    gint64 ns;
+    g_assert_true(wt_tcp_stats_rtt_percentile(st, ps[i], &ns));
+    double want = ps[i] * 1e6;
+    g_assert_cmpfloat(fabs((double) ns - want) / want, <, 0.06);
+  }
+  gint64 ns;
+  g_assert_true(wt_tcp_stats_rtt_percentile(st, 100, &ns));
+  g_assert_cmpint(ns, ==, 100 * MS);
+  g_assert_false(wt_tcp_stats_rtt_percentile(st, 0, &ns));
+
+  g_autoptr(WtTcpStats) empty = wt_tcp_stats_new();
+  g_assert_false(wt_tcp_stats_rtt_percentile(empty, 50, &ns));
+}
+
+static void test_stats_merge(void)
+{
+  g_autoptr(WtTcpStats) x = wt_tcp_stats_new();
+  g_autoptr(WtTcpStats) y = wt_tcp_stats_new();
+  g_autoptr(WtTcpStats) all = wt_tcp_stats_new();
+  Fx a, b;
+  build_four_way(&a);
+  build_rtt(&b, 10 * MS, 20 * MS);
+  wt_tcp_stats_add_conn(x, &a.c);
+  wt_tcp_stats_add_conn(y, &b.c);
+  wt_tcp_stats_add_conn(all, &a.c);
+  wt_tcp_stats_add_conn(all, &b.c);
+  wt_tcp_stats_merge(x, y);
+  g_assert_cmpmem(x, sizeof *x, all, sizeof *all);
+  g_assert_cmpuint(x->connections, ==, 2);
+  g_assert_cmpint(x->rtt_min_ns, ==, 2 * MS);
+  g_assert_cmpint(x->rtt_max_ns, ==, 30 * MS);
+  fx_clear(&a);
+  fx_clear(&b);
+}
+
+static char *report_json(WtTcpStats *st)
+{
+  g_autoptr(WtReport) r = wt_report_new();
+  wt_tcp_stats_report(st, r);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  wt_report_write_json(r, f);
+  fclose(f);
+  char *out = g_strndup(buf, len);
+  free(buf);
+  return out;
+}
+
+static void test_stats_report(void)
+{
+  g_autoptr(WtTcpStats) st = wt_tcp_stats_new();
+  Fx a, b;
+  build_four_way(&a);
+  build_refused(&b);
+  wt_tcp_stats_add_conn(st, &a.c);
+  wt_tcp_stats_add_conn(st, &b.c);
+  g_autofree char *json = report_json(st);
+  g_test_message("%s", json);
+  g_assert_nonnull(strstr(json, "\"tcp\""));
+  g_assert_nonnull(strstr(json, "\"connections\":2"));
+  g_assert_nonnull(strstr(json, "\"conn_states\":{\"SF\":1,\"REJ\":1}"));
+  g_assert_nonnull(strstr(json, "\"completed\":1"));
+  g_assert_nonnull(strstr(json, "\"refused\":1"));
+  g_assert_nonnull(strstr(json, "\"four_way\":1"));
+  g_assert_nonnull(strstr(json, "\"rtt_ms\""));
+  g_assert_nonnull(strstr(json, "\"p50\":2"));
+  g_assert_nonnull(strstr(json, "\"p99\":2"));
+
+  g_autoptr(WtReport) r = wt_report_new();
+  wt_tcp_stats_report(st, r);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  wt_report_write_text(r, f, FALSE);
+  fclose(f);
+  g_test_message("%s", buf);
+  g_assert_nonnull(strstr(buf, "four-way"));
+  g_assert_nonnull(strstr(buf, "normal open and close"));
+  free(buf);
+  fx_clear(&a);
+  fx_clear(&b);
+}
+
+static void info_init(WtConnInfo *info)
+{
+  memset(info, 0, sizeof *info);
+  g_strlcpy(info->uid, "CTest1", sizeof info->uid);
+  info->orig_h.family = 4;
+  info->orig_h.bytes[0] = 10;
+  info->orig_h.bytes[3] = 1;
+  info->resp_h.family = 4;
+  info->resp_h.bytes[0] = 10;
+  info->resp_h.bytes[3] = 2;
+  info->orig_p = 40000;
+  info->resp_p = 80;
+  info->proto = 6;
+}
+
+static void test_conn_log(void)
+{
+  Fx fx;
+  WtConnInfo info;
+  build_four_way(&fx);
+  info_init(&info);
+  g_autoptr(GString) out = g_string_new(NULL);
+  wt_conn_log_format(out, &fx.c, &info, "http");
+  /* duration: SYN at T0 to the server's FIN 9 ms later; sizes from sequence numbers;
+   * 6 client segments = 6 x 40 + 100 bytes, 5 server segments = 5 x 40 + 200 bytes */
+  g_assert_cmpstr(out->str, ==,
+    "{\"ts\":1700000000.000000,\"uid\":\"CTest1\",\"id.orig_h\":\"10.0.0.1\","
+    "\"id.orig_p\":40000,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":80,\"proto\":\"tcp\","
+    "\"service\":\"http\",\"duration\":0.009000,\"orig_bytes\":100,\"resp_bytes\":200,"
+    "\"conn_state\":\"SF\",\"missed_bytes\":0,\"history\":\"ShADadFf\",\"orig_pkts\":6,"
+    "\"orig_ip_bytes\":340,\"resp_pkts\":5,\"resp_ip_bytes\":400,\"ip_proto\":6,"
+    "\"orig_state\":\"TIME-WAIT\",\"resp_state\":\"CLOSED\",\"handshake_rtt\":0.002000,"
+    "\"handshake\":\"completed\",\"close_kind\":\"four-way\"}\n");
+  fx_clear(&fx);
+
+  /* a lone bad-checksum SYN: no duration, so no duration/bytes fields (Zeek) */
+  fx_init(&fx, 40000, 80);
+  fx.bad_checksum = TRUE;
+  seg(&fx, ORIG, S, 1, 0, 0);
+  g_string_truncate(out, 0);
+  g_strlcpy(info.uid, "C\"q\\", sizeof info.uid); /* escaping */
+  wt_conn_log_format(out, &fx.c, &info, NULL);
+  g_assert_cmpstr(out->str, ==,
+    "{\"ts\":1700000000.000000,\"uid\":\"C\\\"q\\\\\",\"id.orig_h\":\"10.0.0.1\","
+    "\"id.orig_p\":40000,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":80,\"proto\":\"tcp\","
+    "\"conn_state\":\"OTH\",\"missed_bytes\":0,\"history\":\"C\",\"orig_pkts\":0,"
+    "\"orig_ip_bytes\":0,\"resp_pkts\":0,\"resp_ip_bytes\":0,\"ip_proto\":6,"
+    "\"orig_state\":\"CLOSED\",\"resp_state\":\"CLOSED\",\"handshake\":\"mid-stream\","
+    "\"close_kind\":\"open-at-end\"}\n");
+  fx_clear(&fx);
+}
+
+static void test_explain(void)
+{
+  Fx fx;
+  fx_init(&fx, 40000, 80);
+  g_autoptr(GString) line = g_string_new(NULL);
+  WtPacket p;
+
+  fill_packet(&fx, &p, ORIG, S, 1000, 0, 0);
+  WtTcpUpdate u = wt_tcp_conn_update(&fx.c, &p, ORIG, fx.an);
+  wt_explain_format(line, &fx.c, &p, u.dir);
+  g_test_message("%s", line->str);
+  g_assert_true(g_str_has_prefix(line->str, "    0.000000  client -- SYN seq=0 ---"));
+  g_assert_true(g_str_has_suffix(line->str, "-> server  SYN-SENT      LISTEN"));
+
+  fx.now += 1500; /* 1.5 us later */
+  fill_packet(&fx, &p, RESP, S | A, 5000, 1001, 0);
+  u = wt_tcp_conn_update(&fx.c, &p, RESP, fx.an);
+  g_string_truncate(line, 0);
+  wt_explain_format(line, &fx.c, &p, u.dir);
+  g_test_message("%s", line->str);
+  g_assert_true(g_str_has_prefix(line->str, "    0.000001  client <---"));
+  g_assert_nonnull(strstr(line->str, "- SYN,ACK seq=0 ack=1 -- server  SYN-SENT      "
+                                     "SYN-RECEIVED"));
+
+  fx.now += MS;
+  fill_packet(&fx, &p, ORIG, P | A, 1001, 5001, 42);
+  u = wt_tcp_conn_update(&fx.c, &p, ORIG, fx.an);
+  g_string_truncate(line, 0);
+  wt_explain_format(line, &fx.c, &p, u.dir);
+  g_assert_nonnull(strstr(line->str, "-- PSH,ACK seq=1 ack=1 len=42 ---"));
+  g_assert_true(g_str_has_suffix(line->str, "ESTABLISHED   ESTABLISHED"));
+
+  /* all arrows have the same width: the state columns line up */
+  g_autoptr(GString) l2 = g_string_new(NULL);
+  fill_packet(&fx, &p, RESP, A, 5001, 1043, 0);
+  u = wt_tcp_conn_update(&fx.c, &p, RESP, fx.an);
+  wt_explain_format(l2, &fx.c, &p, u.dir);
+  g_assert_cmpuint(l2->len, ==, line->len);
+
+  /* a flip is marked */
+  Fx m;
+  fx_init(&m, 80, 40000);
+  fill_packet(&m, &p, ORIG, P | A, 9, 7, 5);
+  u = wt_tcp_conn_update(&m.c, &p, ORIG, m.an);
+  g_assert_true(u.flipped);
+  g_string_truncate(line, 0);
+  wt_explain_format(line, &m.c, &p, u.dir);
+  g_assert_true(g_str_has_suffix(line->str, "(roles flipped)"));
+  g_assert_nonnull(strstr(line->str, "client <"));
+
+  /* header and footer go to a FILE */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  WtConnInfo info;
+  info_init(&info);
+  wt_explain_begin(f, &fx.c, &info);
+  wt_explain_end(f, &fx.c);
+  fclose(f);
+  g_test_message("%s", buf);
+  g_assert_nonnull(strstr(buf, "client 10.0.0.1 port 40000"));
+  /* the third step carried data: D, not A */
+  g_assert_nonnull(strstr(buf, "history ShDa"));
+  g_assert_nonnull(strstr(buf, "client state  server state"));
+  g_assert_nonnull(strstr(buf, "handshake completed"));
+  free(buf);
+  fx_clear(&m);
+  fx_clear(&fx);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/tcp/stats/counts", test_stats_counts);
+  g_test_add_func("/tcp/stats/percentiles", test_stats_percentiles);
+  g_test_add_func("/tcp/stats/merge", test_stats_merge);
+  g_test_add_func("/tcp/stats/report", test_stats_report);
+  g_test_add_func("/tcp/conn-log/records", test_conn_log);
+  g_test_add_func("/tcp/explain/ladder", test_explain);
+  return g_test_run();
+}
