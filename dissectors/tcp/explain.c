@@ -88,9 +88,8 @@ void wt_explain_format(GString *out, const WtTcpConn *c, const WtPacket *pkt, Wt
     g_string_append(out, "  (roles flipped)");
 }
 
-void wt_explain_begin(FILE *f, const WtTcpConn *c, const WtConnInfo *info)
+void wt_explain_begin(FILE *f, const WtConnInfo *info)
 {
-  (void) c;
   if (!f)
     return;
   if (info) {
@@ -117,13 +116,13 @@ void wt_explain_segment(FILE *f, const WtTcpConn *c, const WtPacket *pkt, WtDir 
   fwrite(line->str, 1, line->len, f);
 }
 
-void wt_explain_end(FILE *f, const WtTcpConn *c)
+void wt_explain_end(FILE *f, const WtTcpConn *c, const WtConnInfo *info)
 {
   if (!f)
     return;
   WtTcpConnSummary s;
   wt_tcp_conn_summarize(c, &s);
-  fprintf(f, "--- handshake %s, close %s", wt_tcp_handshake_name(s.handshake),
+  fprintf(f, "--- %s: handshake %s, close %s", info ? info->uid : "end", wt_tcp_handshake_name(s.handshake),
           wt_tcp_close_kind_name(s.close_kind));
   if (s.has_closer)
     fprintf(f, " (first to close: %s)", s.first_closer == WT_DIR_ORIG ? "client" : "server");

@@ -15,11 +15,12 @@
 #include "dissectors/tcp/tcp-state.h"
 
 /* Header: endpoints and column titles. info may be NULL. */
-void wt_explain_begin(FILE *f, const WtTcpConn *c, const WtConnInfo *info);
+void wt_explain_begin(FILE *f, const WtConnInfo *info);
 /* One ladder line for pkt, sent in direction dir (WtTcpUpdate.dir of its update). */
 void wt_explain_segment(FILE *f, const WtTcpConn *c, const WtPacket *pkt, WtDir dir);
-/* Footer: handshake, close kind, RTT, Zeek conn_state and history, final states. */
-void wt_explain_end(FILE *f, const WtTcpConn *c);
+/* Footer: handshake, close kind, RTT, Zeek conn_state and history, final states.
+ * info (may be NULL) adds the uid. */
+void wt_explain_end(FILE *f, const WtTcpConn *c, const WtConnInfo *info);
 
 /* The ladder line without the newline (for tests). */
 void wt_explain_format(GString *out, const WtTcpConn *c, const WtPacket *pkt, WtDir dir);

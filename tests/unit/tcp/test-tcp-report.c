@@ -297,15 +297,15 @@ static void test_explain(void)
   FILE *f = open_memstream(&buf, &len);
   WtConnInfo info;
   info_init(&info);
-  wt_explain_begin(f, &fx.c, &info);
-  wt_explain_end(f, &fx.c);
+  wt_explain_begin(f, &info);
+  wt_explain_end(f, &fx.c, &info);
   fclose(f);
   g_test_message("%s", buf);
   g_assert_nonnull(strstr(buf, "client 10.0.0.1 port 40000"));
   /* the third step carried data: D, not A */
   g_assert_nonnull(strstr(buf, "history ShDa"));
   g_assert_nonnull(strstr(buf, "client state  server state"));
-  g_assert_nonnull(strstr(buf, "handshake completed"));
+  g_assert_nonnull(strstr(buf, "--- CTest1: handshake completed"));
   free(buf);
   fx_clear(&m);
   fx_clear(&fx);
