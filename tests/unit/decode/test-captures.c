@@ -8,6 +8,9 @@
  *   tshark -n -r F -Y tcp | wc -l              (tcp)
  *   tshark -n -r F -Y udp | wc -l              (udp)
  *   tshark -n -r F | wc -l                     (frames)
+ *   tshark -n -r F -Y tcp -T fields -e frame.len | awk '{s+=$1} END {print s}'
+ *                                              (tcp bytes; likewise for udp, ip or ipv6)
+ *   tshark -n -r F -Y icmp | wc -l, tshark -n -r F -Y icmpv6 | wc -l
  * tshark reassembles IP fragments by default and shows UDP only on the frame that
  * completed the datagram, which is what the decoder's tap counts too.
  * The folder comes from WT_CAPTURES_DIR (set by meson) and the test is skipped when it
@@ -20,25 +23,27 @@ typedef struct {
   const char *file;
   const char *linktype; /* as wt_linktype_name() names it */
   guint64 frames, ip, tcp, udp;
+  guint64 ip_bytes, tcp_bytes, udp_bytes; /* sum of frame.len of those frames */
+  guint64 icmp, icmpv6;
 } Expected;
 
 static const Expected EXPECTED[] = {
-  { "zeek-http-connect.pcap", "NULL", 58, 58, 58, 0 },
-  { "sv-websocket-ping-sll.pcap", "LINUX_SLL", 19, 19, 19, 0 },
-  { "zeek-sll-irc-starttls.pcap", "LINUX_SLL", 20, 20, 20, 0 },
-  { "zeek-linux-sll2.pcap", "LINUX_SLL2", 6, 4, 0, 0 },
-  { "zeek-nflog-http.pcap", "NFLOG", 13, 13, 13, 0 },
-  { "zeek-mixed-vlan-mpls.pcap", "EN10MB", 47, 47, 47, 0 },
-  { "zeek-q-in-q.pcap", "EN10MB", 5, 4, 0, 4 },
-  { "zeek-ipv6-fragmented-dns.pcap", "EN10MB", 8, 8, 0, 5 },
-  { "zeek-ipv4-fragmented-1.pcap", "EN10MB", 3, 3, 0, 1 },
-  { "zeek-ipv4-fragmented-2.pcap", "EN10MB", 3, 3, 0, 0 },
-  { "zeek-ipv6-http-atomic-frag.pcap", "EN10MB", 38, 38, 36, 0 },
-  { "zeek-tcp-truncated-header-snaplen68.pcap", "EN10MB", 24, 24, 24, 0 },
-  { "zeek-trunc-hdr.pcap", "EN10MB", 1, 0, 0, 0 },
-  { "zeek-nmap-vsn-scan.pcap", "EN10MB", 547, 44, 32, 12 },
-  { "zeek-pcapng-multi-interface.pcapng", "EN10MB", 6, 6, 0, 6 },
-  { "zeek-http-get.pcap", "EN10MB", 14, 14, 14, 0 },
+  { "zeek-http-connect.pcap", "NULL", 58, 58, 58, 0, 63575, 63575, 0, 0, 0 },
+  { "sv-websocket-ping-sll.pcap", "LINUX_SLL", 19, 19, 19, 0, 1693, 1693, 0, 0, 0 },
+  { "zeek-sll-irc-starttls.pcap", "LINUX_SLL", 20, 20, 20, 0, 4168, 4168, 0, 0, 0 },
+  { "zeek-linux-sll2.pcap", "LINUX_SLL2", 6, 4, 0, 0, 456, 0, 0, 2, 2 },
+  { "zeek-nflog-http.pcap", "NFLOG", 13, 13, 13, 0, 3104, 3104, 0, 0, 0 },
+  { "zeek-mixed-vlan-mpls.pcap", "EN10MB", 47, 47, 47, 0, 16403, 16403, 0, 0, 0 },
+  { "zeek-q-in-q.pcap", "EN10MB", 5, 4, 0, 4, 788, 0, 788, 0, 0 },
+  { "zeek-ipv6-fragmented-dns.pcap", "EN10MB", 8, 8, 0, 5, 4620, 0, 1228, 0, 0 },
+  { "zeek-ipv4-fragmented-1.pcap", "EN10MB", 3, 3, 0, 1, 548, 0, 338, 0, 0 },
+  { "zeek-ipv4-fragmented-2.pcap", "EN10MB", 3, 3, 0, 0, 270, 0, 0, 0, 0 },
+  { "zeek-ipv6-http-atomic-frag.pcap", "EN10MB", 38, 38, 36, 0, 3408, 3236, 0, 0, 2 },
+  { "zeek-tcp-truncated-header-snaplen68.pcap", "EN10MB", 24, 24, 24, 0, 1993, 1993, 0, 0, 0 },
+  { "zeek-trunc-hdr.pcap", "EN10MB", 1, 0, 0, 0, 0, 0, 0, 0, 0 },
+  { "zeek-nmap-vsn-scan.pcap", "EN10MB", 547, 44, 32, 12, 3294, 2276, 1018, 0, 0 },
+  { "zeek-pcapng-multi-interface.pcapng", "EN10MB", 6, 6, 0, 6, 798, 0, 798, 0, 0 },
+  { "zeek-http-get.pcap", "EN10MB", 14, 14, 14, 0, 6087, 6087, 0, 0, 0 },
 };
 
 /* Checksums and length checks, compared with tshark's own validation:
@@ -175,6 +180,11 @@ static void test_expected(gconstpointer data)
   g_assert_cmpuint(r.ip, ==, e->ip);
   g_assert_cmpuint(s->tcp.packets, ==, e->tcp);
   g_assert_cmpuint(s->udp.packets, ==, e->udp);
+  g_assert_cmpuint(s->ipv4.bytes + s->ipv6.bytes, ==, e->ip_bytes);
+  g_assert_cmpuint(s->tcp.bytes, ==, e->tcp_bytes);
+  g_assert_cmpuint(s->udp.bytes, ==, e->udp_bytes);
+  g_assert_cmpuint(s->icmp.packets, ==, e->icmp);
+  g_assert_cmpuint(s->icmpv6.packets, ==, e->icmpv6);
 }
 
 static void test_expected_anomaly(gconstpointer data)
