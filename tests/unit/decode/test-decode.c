@@ -689,6 +689,19 @@ static void test_ip6_ext_chain(Fx *fx, gconstpointer u)
   check(fx, c, WT_DLT_EN10MB, WT_DECODE_MALFORMED);
   g_assert_cmpuint(fx_anom(fx, "ip6.bad_ext_length"), ==, 1);
 
+  /* hop-by-hop after another extension header */
+  g_autoptr(GByteArray) h = g_byte_array_new();
+  fb_eth(h, 0x86dd);
+  gsize ip6 = fb_ip6(h, 60, 16 + 12);
+  fb_ext(h, 0, 0);
+  fb_ext(h, 17, 0);
+  gsize u6 = fb_udp(h, 3, 4, "four", 4);
+  fb_l4_checksum(h, ip6, u6, 12, 17);
+  check(fx, h, WT_DLT_EN10MB, WT_DECODE_OK);
+  g_assert_cmpuint(fx_anom(fx, "ip6.hbh_not_first"), ==, 1);
+  g_assert_cmpint(fx->pkt.dport, ==, 4);
+  g_assert_false(fx->pkt.l4_bad_checksum);
+
   /* ESP: opaque, counted as other with ip_proto 50 */
   g_autoptr(GByteArray) e = g_byte_array_new();
   fb_eth(e, 0x86dd);
@@ -814,6 +827,15 @@ static void test_udp_bad(Fx *fx, gconstpointer u)
   check(fx, z, WT_DLT_EN10MB, WT_DECODE_OK);
   g_assert_false(fx->pkt.l4_bad_checksum);
   g_assert_cmpuint(fx_anom(fx, "udp.bad_checksum"), ==, 0);
+
+  /* checksum 0 over IPv6 is not allowed (RFC 8200 8.1): counted, not verified */
+  g_autoptr(GByteArray) z6 = g_byte_array_new();
+  fb_eth(z6, 0x86dd);
+  fb_ip6(z6, 17, 8 + 4);
+  fb_udp(z6, 1, 2, "data", 4);
+  check(fx, z6, WT_DLT_EN10MB, WT_DECODE_OK);
+  g_assert_false(fx->pkt.l4_bad_checksum);
+  g_assert_cmpuint(fx_anom(fx, "udp.zero_checksum_ipv6"), ==, 1);
 
   /* wrong checksum */
   g_autoptr(GByteArray) w = g_byte_array_new_take(g_memdup2(b->data, b->len), b->len);
