@@ -199,6 +199,9 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
     pkt.sport = pkt.dport = 0;
   }
 
+  if (!a->cfg.verify_checksums)
+    pkt.l4_bad_checksum = FALSE; /* counted by the decoder; analysed anyway */
+
   WtFlowKey key;
   gboolean sent_by_lo, created;
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);

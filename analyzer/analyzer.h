@@ -23,6 +23,10 @@ typedef struct {
   const char *follow;        /* --follow FILTER; NULL: none */
   const char *follow_dir;    /* where --follow writes; NULL: stdout */
   guint top_n;               /* rows in top-N tables */
+  gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without
+                                -C); default FALSE: count them (tcp.bad_checksum) and keep
+                                them, as captures on the sending host carry offloaded,
+                                unfilled checksums */
 } WtAnalyzerConfig;
 
 void wt_analyzer_config_init(WtAnalyzerConfig *c);

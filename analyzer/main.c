@@ -35,6 +35,7 @@ typedef struct {
   gint64 reasm_dir_cap;
   gint64 reasm_cap;
   int top_n;
+  gboolean verify_checksums;
   gboolean quiet;
 } Options;
 
@@ -113,6 +114,10 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       "Out-of-order bytes buffered per TCP direction (default 1048576)", "BYTES" },
     { "reassembly-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_cap,
       "Out-of-order bytes buffered in all (default 268435456)", "BYTES" },
+    { "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &o->verify_checksums,
+      "Ignore TCP/UDP segments whose checksum is wrong, as the receiver would (default: "
+      "count them and analyse them: sending hosts capture unfilled offloaded checksums)",
+      NULL },
     { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, "Rows in top-N tables (default 10)", "N" },
     { "no-promisc", 0, 0, G_OPTION_ARG_NONE, &o->no_promisc,
       "Do not put the interface into promiscuous mode", NULL },
@@ -274,6 +279,7 @@ int main(int argc, char **argv)
   cfg.follow = o.follow;
   cfg.follow_dir = o.follow_dir;
   cfg.top_n = (guint) o.top_n;
+  cfg.verify_checksums = o.verify_checksums;
   if (o.time_wait >= 0)
     cfg.time_wait_ns = (gint64) (o.time_wait * 1e9);
   if (o.max_flows > 0)

@@ -195,6 +195,8 @@ void wt_section_map_u64(WtSection *s, const char *key, const char *label, const 
     it = add_item(s, ITEM_MAP, key, label);
     it->map = g_array_new(FALSE, FALSE, sizeof(MapEntry));
   }
+  if (!name)
+    return; /* only make sure the (possibly empty) map exists */
   MapEntry e = { g_strdup(name), v };
   g_array_append_val(it->map, e);
 }

@@ -28,7 +28,8 @@ void wt_section_str(WtSection *s, const char *key, const char *label, const char
 void wt_section_bool(WtSection *s, const char *key, const char *label, gboolean v);
 /* A timestamp in ns: JSON as seconds with 6 decimals, text as ISO 8601 UTC. */
 void wt_section_ts(WtSection *s, const char *key, const char *label, gint64 ts_ns);
-/* A JSON object {name: count}: add one entry each call, in the order given. */
+/* A JSON object {name: count}: add one entry each call, in the order given. With
+ * name == NULL, only create the map (so an empty table still appears as {}). */
 void wt_section_map_u64(WtSection *s, const char *key, const char *label, const char *name,
                         guint64 v);
 /* A JSON array of strings. */

@@ -49,6 +49,8 @@ typedef struct WtStreamDissector {
   void (*gap)(gpointer session, WtDir dir, guint64 len);
   /* No more bytes in `dir` (FIN, RST, timeout or end of input). */
   void (*eof)(gpointer session, WtDir dir, gint64 ts_ns);
+  /* UDP: one whole datagram of `dir` (NULL for stream-only dissectors). */
+  void (*datagram)(gpointer session, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns);
   /* Connection finished: flush pending transactions to logs/tables, free. */
   void (*session_free)(gpointer session);
 } WtStreamDissector;
