@@ -11,6 +11,7 @@
 enum {
   HIST_SYN_PKT = 0x1, HIST_FIN_PKT = 0x2, HIST_RST_PKT = 0x4, HIST_FIN_RST_PKT = 0x8,
   HIST_DATA_PKT = 0x10, HIST_ACK_PKT = 0x20, HIST_MULTI_FLAG_PKT = 0x40,
+  HIST_ANALYSIS_PARTIAL = 0x80,
 };
 
 static const char *const state_names[WT_TCP_STATE_COUNT] = {
@@ -1029,6 +1030,11 @@ void wt_tcp_conn_note_gap(WtTcpConn *c, WtDir dir, guint64 n)
 void wt_tcp_conn_note_retransmit(WtTcpConn *c, WtDir dir)
 {
   c->st[dir].reasm_retransmits++;
+}
+
+void wt_tcp_conn_note_analysis_partial(WtTcpConn *c, WtDir dir)
+{
+  check_history(c, dir, HIST_ANALYSIS_PARTIAL, 'X');
 }
 
 void wt_tcp_conn_timeout(WtTcpConn *c, gint64 ts_ns)

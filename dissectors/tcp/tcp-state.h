@@ -262,6 +262,10 @@ void wt_tcp_conn_note_gap(WtTcpConn *c, WtDir dir, guint64 n);
  * the sequence numbers exactly as Zeek does, so this never adds a letter). */
 void wt_tcp_conn_note_retransmit(WtTcpConn *c, WtDir dir);
 
+/* The application analysis of `dir` stopped early (a limit was exceeded): history 'X'/'x',
+ * once per direction (Zeek's "connection analysis partial"). */
+void wt_tcp_conn_note_analysis_partial(WtTcpConn *c, WtDir dir);
+
 /* Idle timeout at capture time ts_ns (close kind timed-out unless closed otherwise). */
 void wt_tcp_conn_timeout(WtTcpConn *c, gint64 ts_ns);
 /* End of input at capture time ts_ns: only expires TIME-WAIT if it is over. */

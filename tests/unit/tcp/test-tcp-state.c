@@ -690,6 +690,9 @@ static void test_gap_and_timeout(void)
   wt_tcp_conn_note_gap(&fx.c, RESP, 2902);
   wt_tcp_conn_note_retransmit(&fx.c, ORIG);
   assert_history(&fx, "ShADg");
+  wt_tcp_conn_note_analysis_partial(&fx.c, ORIG);
+  wt_tcp_conn_note_analysis_partial(&fx.c, ORIG); /* once per direction */
+  assert_history(&fx, "ShADgX");
   WtTcpConnSummary s = summary(&fx);
   g_assert_cmpuint(s.missed_bytes, ==, 2902);
   g_assert_cmpuint(fx.c.st[ORIG].reasm_retransmits, ==, 1);
