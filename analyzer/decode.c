@@ -422,6 +422,7 @@ static void report_count(WtSection *s, const char *key, const char *label, const
 static void report_types(WtSection *s, const char *key, const char *label, const guint64 *counts,
                          const char *(*name_of)(guint))
 {
+  wt_section_map_u64(s, key, label, NULL, 0); /* {} when there were none */
   for (guint t = 0; t < 256; t++) {
     if (counts[t] == 0)
       continue;
@@ -448,6 +449,7 @@ void wt_decoders_report(WtDecoders *d, WtReport *r)
   report_count(s, "icmp", "ICMP", &st->icmp);
   report_count(s, "icmpv6", "ICMPv6", &st->icmpv6);
   report_count(s, "other", "Other", &st->other);
+  wt_section_map_u64(s, "link_types", "Link types", NULL, 0);
   for (guint i = 0; i < st->n_link; i++) {
     char buf[32];
     const char *name = wt_linktype_name(st->link[i].dlt);
