@@ -893,13 +893,14 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
 {
   WtTcpSeg first = c->first_seg;
   WtDir first_dir = other(c->first_seg_dir);
-  gint64 first_ts = c->first_ts, tw = c->time_wait_ns;
+  gint64 first_ts = c->first_ts, last_ts = c->last_ts, tw = c->time_wait_ns;
   guint64 segs = c->segs;
   guint flips = c->flips;
   guint64 bad[2] = { c->st[0].bad_checksums, c->st[1].bad_checksums };
 
   wt_tcp_conn_init(c, tw);
   c->first_ts = first_ts;
+  c->last_ts = last_ts;
   c->zeek_last_ts = first_ts;
   c->segs = segs;
   c->flips = flips + 1;

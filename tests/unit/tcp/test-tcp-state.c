@@ -87,6 +87,28 @@ static void test_three_segment(void)
   fx_clear(&fx);
 }
 
+static void test_time_wait_config(void)
+{
+  Fx fx;
+  fx_init(&fx, 40000, 80);
+  wt_tcp_conn_init(&fx.c, 5 * 1000 * MS); /* --time-wait=5 */
+  handshake(&fx);
+  seg(&fx, ORIG, F | A, 1001, 5001, 0);
+  seg(&fx, RESP, F | A, 5001, 1002, 0);
+  gint64 tw_start = fx.now - MS;           /* the client entered TIME-WAIT here */
+  seg(&fx, ORIG, A, 1002, 5002, 0);
+  assert_states(&fx, "TIME-WAIT", "CLOSED");
+  g_assert_true(wt_tcp_conn_is_closed(&fx.c));
+  wt_tcp_conn_finish(&fx.c, tw_start + 5 * 1000 * MS - 1);
+  assert_states(&fx, "TIME-WAIT", "CLOSED");
+  /* a later segment of the old connection also moves the clock */
+  fx.now = tw_start + 5 * 1000 * MS;
+  seg(&fx, RESP, F | A, 5001, 1002, 0);    /* late FIN retransmission */
+  assert_states(&fx, "CLOSED", "CLOSED");
+  g_assert_cmpuint(fx.c.st[RESP].fin_rexmits, ==, 1);
+  fx_clear(&fx);
+}
+
 static void test_simultaneous_open(void)
 {
   Fx fx;
@@ -463,6 +485,10 @@ static void test_synack_first_flip(void)
   g_assert_false(s.orig_guessed); /* the SYN+ACK told us */
   g_assert_cmpuint(s.orig_pkts, ==, 4);
   g_assert_cmpuint(s.resp_pkts, ==, 4);
+  /* 8 segments 1 ms apart; Zeek's duration ends at the second FIN (7th segment) */
+  g_assert_cmpint(s.first_ts, ==, T0);
+  g_assert_cmpint(s.last_ts, ==, T0 + 7 * MS);
+  g_assert_cmpint(s.duration_ns, ==, 6 * MS);
   fx_clear(&fx);
 }
 
@@ -723,6 +749,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/tcp/state/four-way", test_four_way);
   g_test_add_func("/tcp/state/three-segment", test_three_segment);
+  g_test_add_func("/tcp/state/time-wait-config", test_time_wait_config);
   g_test_add_func("/tcp/state/simultaneous-open", test_simultaneous_open);
   g_test_add_func("/tcp/state/simultaneous-close", test_simultaneous_close);
   g_test_add_func("/tcp/state/half-close", test_half_close);
