@@ -432,6 +432,7 @@ tcp_capture() {  # SCENARIO PORT DESCRIPTION  (server in wtc-srv unless the port
   {
     echo "scenario $sc"
     echo "server_port $port"
+    echo "connections_attempted 1"
     cat "$out/$name.client.txt"
     [[ -n $spid ]] && cat "$out/$name.server.log"
     case $sc in
@@ -446,7 +447,7 @@ tcp_capture() {  # SCENARIO PORT DESCRIPTION  (server in wtc-srv unless the port
   row "$f" "$name.truth.txt" "$desc" "$(tcp_check "$out/$f")"
 }
 
-tcp_capture close-client 7001 "python client (wtc-cli) and server (wtc-srv), scripts/record/tcp-scenario.py: one connection, 23 bytes each way, the client closes first, the server closes on EOF (FIN both ways)."
+tcp_capture close-client 7001 "python client (wtc-cli) and server (wtc-srv), scripts/record/tcp-scenario.py: one connection, 22 bytes each way, the client closes first, the server closes on EOF (FIN both ways)."
 tcp_capture close-server 7002 "As tcp-close-client but the server closes first (100 ms after answering); the client closes on EOF."
 tcp_capture rst-abort 7003 "One exchange, then the client closes with SO_LINGER {1, 0}: an RST instead of a FIN; the server's next recv gets ECONNRESET."
 tcp_capture refused 7004 "SYN to a port nobody listens on: the server's kernel answers RST/ACK; the client gets ECONNREFUSED."
@@ -533,8 +534,8 @@ truth. All were recorded by `scripts/record-captures.sh` (run as root) inside tw
 namespaces it creates and removes again, `wtc-srv` (10.77.0.1, VLAN 100: 10.77.100.1) and
 `wtc-cli` (10.77.0.2, VLAN 100: 10.77.100.2), joined by a veth pair with fixed MAC
 addresses (02:77:00:00:00:01 / :02); VLAN 100 runs over a second pair of links through an
-802.1Q trunk in a third namespace, `wtc-mid` (scripts/record/vlan-relay.py). Loopback MTU is 1500 and TSO/GSO/GRO and checksum
-offload are off on every interface, so segments are MTU-sized and veth checksums are valid.
+802.1Q trunk in a third namespace, `wtc-mid` (scripts/record/vlan-relay.py). Loopback MTU
+is 1500 and TSO/GSO/GRO and checksum offload are off on every interface, so segments are MTU-sized and veth checksums are valid.
 IPv6 is off on the veths (no ND/MLD noise) and neighbours are static (no ARP, except at the
 start of http-veth-ipv4.pcap). Ephemeral ports and timestamps differ from run to run; the
 contents (file bodies, Last-Modified, request sequences) do not.
@@ -548,8 +549,11 @@ For a capture `NAME.pcap` (or `.pcapng`):
   `method GET 9`, `status 404 1`, `connections 5`, `version HTTP/1.1 19`,
   `incomplete 0` (requests nginx did not finish), `max_requests_per_connection 11`,
   `body_bytes_sent N`; for TCP captures the client's and server's own account
-  (`connections_established 1`, `client_connect_error ECONNREFUSED`, `closed_by client`,
-  `fin_both yes`, `client_bytes_sent 23` ...). Lines starting with `#` are comments.
+  (`connections_attempted 1`, `connections_established 1`, `client_connect_error
+  ECONNREFUSED` or `timeout`, `closed_by client|server|both`, `fin_both yes`, `reset_by
+  client`, `half_close client`, `simultaneous_close yes`, `client_bytes_sent 22`,
+  `server_recv_error ECONNRESET` ...). Keys may repeat with different second words
+  (`method GET 9`, `method PUT 2`); lines starting with `#` are comments.
 - `NAME.access.log`: nginx's own log, one line per request, fields: method status uri
   body_bytes_sent connection_serial request_no_on_connection request_length bytes_sent
   protocol client_port completion (`OK`, or nothing at all when nginx did not finish the
