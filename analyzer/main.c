@@ -223,7 +223,7 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
     else
       wt_report_write_text(report, stdout,
                            isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR"));
-    if (fflush(stdout) != 0) {
+    if (fflush(stdout) != 0 && errno != EPIPE) {
       g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                   "standard output: cannot write the report: %s", g_strerror(errno));
       return FALSE;

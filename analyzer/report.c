@@ -328,14 +328,27 @@ static void append_ts_iso(GString *out, gint64 ts_ns)
   g_string_append_printf(out, "%s.%06" G_GINT64_FORMAT " UTC", buf, frac / 1000);
 }
 
+/* Text numbers: integers with thousands separators, fractions with a precision that
+ * suits their size (0.000123, 12.35, 12,866.1). */
 static void append_double(GString *out, double d)
 {
-  if (!isfinite(d))
-    g_string_append(out, "0");
-  else if (d == floor(d) && fabs(d) < 1e15)
-    g_string_append_printf(out, "%.0f", d);
-  else
-    g_string_append_printf(out, "%.6g", d);
+  if (!isfinite(d)) {
+    g_string_append(out, "-");
+    return;
+  }
+  double a = fabs(d);
+  if (d == floor(d) && a < 1e15) {
+    append_i64_thousands(out, (gint64) d);
+  } else if (a >= 1000 && a < 1e15) {
+    if (d < 0)
+      g_string_append_c(out, '-');
+    append_thousands(out, (guint64) a);
+    g_string_append_printf(out, ".%d", (int) ((a - floor(a)) * 10) % 10);
+  } else if (a >= 10) {
+    g_string_append_printf(out, "%.2f", d);
+  } else {
+    g_string_append_printf(out, "%.3g", d);
+  }
 }
 
 static void append_json_string(GString *out, const char *s)
@@ -464,6 +477,75 @@ static void write_scalar_text(GString *out, const Item *it)
   }
 }
 
+static gboolean is_scalar(const Item *it)
+{
+  return it->kind <= ITEM_TS;
+}
+
+/* An object whose items are all scalars, with the same keys as `like` (if given). */
+static gboolean is_flat_object(const Item *it, const Item *like)
+{
+  if (it->kind != ITEM_OBJECT || it->object->items->len == 0)
+    return FALSE;
+  const GPtrArray *items = it->object->items;
+  for (guint i = 0; i < items->len; i++)
+    if (!is_scalar(g_ptr_array_index(items, i)))
+      return FALSE;
+  if (!like)
+    return TRUE;
+  const GPtrArray *ref = like->object->items;
+  if (ref->len != items->len)
+    return FALSE;
+  for (guint i = 0; i < items->len; i++)
+    if (strcmp(((Item *) g_ptr_array_index(items, i))->key,
+               ((Item *) g_ptr_array_index(ref, i))->key) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Consecutive flat objects with the same keys (e.g. protocols.ipv4, .ipv6, .tcp, each with
+ * packets and bytes) read better as one table: a row per object, a column per key. */
+static guint write_object_run_text(GString *out, const WtSection *s, guint start,
+                                   const char *indent)
+{
+  const Item *first = g_ptr_array_index(s->items, start);
+  guint end = start + 1;
+  while (end < s->items->len && is_flat_object(g_ptr_array_index(s->items, end), first))
+    end++;
+  if (end - start < 2)
+    return 0;
+  WtTable t;
+  t.columns = g_array_new(FALSE, FALSE, sizeof(Column));
+  t.rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_array_unref);
+  Column c0 = { (char *) "", (char *) "", WT_COL_STR };
+  g_array_append_val(t.columns, c0);
+  const GPtrArray *keys = first->object->items;
+  for (guint k = 0; k < keys->len; k++) {
+    const Item *ki = g_ptr_array_index(keys, k);
+    Column c = { ki->key, ki->label, WT_COL_U64 };
+    g_array_append_val(t.columns, c);
+  }
+  for (guint i = start; i < end; i++) {
+    const Item *obj = g_ptr_array_index(s->items, i);
+    wt_table_row(&t);
+    wt_table_str(&t, obj->label);
+    for (guint k = 0; k < obj->object->items->len; k++) {
+      const Item *v = g_ptr_array_index(obj->object->items, k);
+      GString *txt = g_string_new(NULL);
+      write_scalar_text(txt, v);
+      wt_table_str(&t, txt->str);
+      g_string_free(txt, TRUE);
+    }
+  }
+  /* the value cells are pre-rendered strings: align them right like numbers */
+  for (guint k = 1; k < t.columns->len; k++)
+    g_array_index(t.columns, Column, k).type = WT_COL_U64;
+  write_table_text(out, &t, indent);
+  g_array_free(t.columns, TRUE);
+  g_ptr_array_free(t.rows, TRUE);
+  return end - start;
+}
+
 static void write_section_text(GString *out, const WtSection *s, int depth, gboolean color)
 {
   g_autofree char *indent = g_strnfill((gsize) depth * 2 + 2, ' ');
@@ -480,6 +562,8 @@ static void write_section_text(GString *out, const WtSection *s, int depth, gboo
     case ITEM_MAP: {
       g_string_append_printf(out, "%s%s%s%s\n", indent, color ? "\033[1m" : "", it->label,
                              color ? "\033[0m" : "");
+      if (it->map->len == 0)
+        g_string_append_printf(out, "%s  (none)\n", indent);
       glong nw = 0;
       for (guint j = 0; j < it->map->len; j++)
         nw = MAX(nw, text_width(g_array_index(it->map, MapEntry, j).name));
@@ -493,11 +577,17 @@ static void write_section_text(GString *out, const WtSection *s, int depth, gboo
       }
       break;
     }
-    case ITEM_OBJECT:
+    case ITEM_OBJECT: {
+      guint run = is_flat_object(it, NULL) ? write_object_run_text(out, s, i, indent) : 0;
+      if (run) {
+        i += run - 1;
+        break;
+      }
       g_string_append_printf(out, "%s%s%s%s\n", indent, color ? "\033[1m" : "", it->label,
                              color ? "\033[0m" : "");
       write_section_text(out, it->object, depth + 1, color);
       break;
+    }
     case ITEM_TABLE:
       g_string_append_printf(out, "%s%s%s%s\n", indent, color ? "\033[1m" : "", it->label,
                              color ? "\033[0m" : "");
