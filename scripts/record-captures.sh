@@ -130,8 +130,8 @@ cap_start() {  # NS FILE TOOL(tcpdump|tcpdump-nano|dumpcap) IFACE [filter...]
     dumpcap) ip netns exec "$ns" dumpcap -q -i "$iface" -w "$file" ${1:+-f "$*"} 2>"$work/cap.log" & ;;
   esac
   cappid=$!
-  local i
-  for i in $(seq 50); do
+  local _
+  for _ in $(seq 50); do
     grep -qE 'listening on|Capturing on' "$work/cap.log" && break
     sleep 0.1
   done
