@@ -167,6 +167,7 @@ static LineResult next_line(Half *h, const guint8 *data, gsize len, gsize pos, g
 {
   if (find_line(h, data, len, pos, lf))
     return *lf - pos + 1 > budget ? LINE_TOO_LONG : LINE_OK;
+  *lf = G_MAXSIZE;  /* too long without its end: the rest of it is skipped later */
   return len - pos >= budget ? LINE_TOO_LONG : LINE_MORE;
 }
 
@@ -276,11 +277,15 @@ static void abort_message(Session *s, WtDir dir, gint64 ts)
   flush_finished(s);
 }
 
-static void line_too_long(Session *s, WtDir dir, Half *h, gint64 ts)
+/* Skips an over-long line: up to its LF if that arrived (the next line may start a
+ * message), else everything offered (resync then skips to the LF). */
+static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, gsize len,
+                           gsize *pos, gsize lf, gint64 ts)
 {
-  anomaly(s, "http.header_too_long");
+  anomaly(s, reason);
   abort_message(s, dir, ts);
-  enter_resync(s, h, FALSE);
+  enter_resync(s, h, lf != G_MAXSIZE);
+  *pos = lf != G_MAXSIZE ? lf + 1 : len;
 }
 
 /* --- headers ------------------------------------------------------------------------ */
@@ -365,8 +370,6 @@ static void handle_field(Session *s, WtDir dir, Half *h, HeaderId id, const guin
       anomaly(s, "http.duplicate_host");
     } else {
       t->host = safe_copy(v, len, WT_HTTP_MAX_FIELD);
-      for (char *c = t->host; *c; c++)
-        *c = g_ascii_tolower(*c);
     }
     break;
   case HDR_USER_AGENT:
@@ -531,8 +534,7 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   case LINE_MORE:
     return FALSE;
   case LINE_TOO_LONG:
-    line_too_long(s, WT_DIR_ORIG, h, ts);
-    *pos = len;
+    skip_long_line(s, WT_DIR_ORIG, h, "http.header_too_long", len, pos, lf, ts);
     return TRUE;
   case LINE_OK:
     break;
@@ -596,8 +598,7 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
   case LINE_MORE:
     return FALSE;
   case LINE_TOO_LONG:
-    line_too_long(s, WT_DIR_RESP, h, ts);
-    *pos = len;
+    skip_long_line(s, WT_DIR_RESP, h, "http.header_too_long", len, pos, lf, ts);
     return TRUE;
   case LINE_OK:
     break;
@@ -674,8 +675,7 @@ static gboolean header_lines(Session *s, WtDir dir, Half *h, const guint8 *data,
   case LINE_MORE:
     return FALSE;
   case LINE_TOO_LONG:
-    line_too_long(s, dir, h, ts);
-    *pos = len;
+    skip_long_line(s, dir, h, "http.header_too_long", len, pos, lf, ts);
     return TRUE;
   case LINE_OK:
     break;
@@ -706,10 +706,7 @@ static gboolean chunk_size_line(Session *s, WtDir dir, Half *h, const guint8 *da
   case LINE_MORE:
     return FALSE;
   case LINE_TOO_LONG:
-    anomaly(s, "http.bad_chunk_size");
-    abort_message(s, dir, ts);
-    enter_resync(s, h, FALSE);
-    *pos = len;
+    skip_long_line(s, dir, h, "http.bad_chunk_size", len, pos, lf, ts);
     return TRUE;
   case LINE_OK:
     break;

@@ -231,11 +231,11 @@ static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
   WtHttpAgg *v = g_hash_table_lookup(s->methods, name);
   if (v)
     return v;
-  if (!wt_http_method_known((const guint8 *) name, strlen(name))) {
+  gboolean other = strcmp(name, "OTHER") == 0;
+  if (!other && !wt_http_method_known((const guint8 *) name, strlen(name))) {
     if (s->extra_methods >= WT_HTTP_MAX_EXTRA_METHODS)
-      return method_slot(s, "OTHER");
-    if (strcmp(name, "OTHER") != 0)
-      s->extra_methods++;
+      return method_slot(s, "OTHER");  /* one level: "OTHER" is always admitted */
+    s->extra_methods++;
   }
   v = g_new0(WtHttpAgg, 1);
   g_hash_table_insert(s->methods, g_strdup(name), v);
@@ -332,8 +332,10 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
     WtHttpAgg *m = method_slot(s, method);
     m->count++;
     m->by_class[cls]++;
-    if (t->host)
-      count_key(s->hosts, t->host, cls);
+    if (t->host) {
+      g_autofree char *host = g_ascii_strdown(t->host, -1);  /* names are case-insensitive */
+      count_key(s->hosts, host, cls);
+    }
     if (t->user_agent)
       count_key(s->user_agents, t->user_agent, cls);
     if (t->uri) {
