@@ -11,6 +11,60 @@ static void json_interval(GString *s, const char *key, gint64 ns)
                          (ns % 1000000000) / 1000);
 }
 
+/* Capture time of each handshake and teardown step that was seen (absent otherwise). */
+static void append_steps(GString *rec, const WtTcpConn *c)
+{
+  const WtTcpEndpoint *o = &c->ep[WT_DIR_ORIG], *r = &c->ep[WT_DIR_RESP];
+  if (o->syn_sent)
+    wt_json_ts(rec, "syn_ts", o->syn_ts);
+  if (r->synack_sent || r->syn_sent)
+    wt_json_ts(rec, "synack_ts", r->syn_ts);
+  if (c->rtt_syn_synack_ns >= 0)
+    json_interval(rec, "rtt_syn_synack", c->rtt_syn_synack_ns);
+  if (c->rtt_synack_ack_ns >= 0)
+    json_interval(rec, "rtt_synack_ack", c->rtt_synack_ack_ns);
+  static const char *const who[2] = { "orig", "resp" };
+  for (int d = 0; d < 2; d++) {
+    const WtTcpEndpoint *e = &c->ep[d];
+    char key[32];
+    if (e->fin_sent) {
+      g_snprintf(key, sizeof key, "%s_fin_ts", who[d]);
+      wt_json_ts(rec, key, e->fin_ts);
+    }
+    if (e->fin_acked) {
+      g_snprintf(key, sizeof key, "%s_fin_acked_ts", who[d]);
+      wt_json_ts(rec, key, e->fin_acked_ts);
+    }
+    if (e->rst_sent) {
+      g_snprintf(key, sizeof key, "%s_rst_ts", who[d]);
+      wt_json_ts(rec, key, e->rst_ts);
+    }
+  }
+}
+
+/* Per-direction segment counters: payload, retransmissions, reordering, dup ACKs,
+ * zero windows, keep-alives. */
+static void append_dir_counters(GString *rec, const WtTcpConn *c)
+{
+  static const char *const who[2] = { "orig", "resp" };
+  for (int d = 0; d < 2; d++) {
+    const WtTcpDirStats *st = &c->st[d];
+    const struct {
+      const char *name;
+      guint64 v;
+    } fields[] = {
+      { "payload_bytes", st->payload_bytes }, { "retransmits", st->retransmits },
+      { "out_of_order", st->out_of_order },   { "dup_acks", st->dup_acks },
+      { "zero_windows", st->zero_windows },   { "keepalives", st->keepalives },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+      char key[40];
+      g_snprintf(key, sizeof key, "%s_%s", who[d], fields[i].name);
+      wt_json_u64(rec, key, fields[i].v);
+    }
+  }
+}
+
 void wt_conn_log_format(GString *out, const WtTcpConn *c, const WtConnInfo *info,
                         const char *service)
 {
@@ -42,6 +96,10 @@ void wt_conn_log_format(GString *out, const WtTcpConn *c, const WtConnInfo *info
     json_interval(rec, "handshake_rtt", s.handshake_rtt_ns);
   wt_json_str(rec, "handshake", wt_tcp_handshake_name(s.handshake));
   wt_json_str(rec, "close_kind", wt_tcp_close_kind_name(s.close_kind));
+  if (s.has_closer)
+    wt_json_str(rec, "first_closer", s.first_closer == WT_DIR_ORIG ? "orig" : "resp");
+  append_steps(rec, c);
+  append_dir_counters(rec, c);
   wt_json_end(rec);
   g_string_append_len(out, rec->str, (gssize) rec->len);
   g_string_free(rec, TRUE);

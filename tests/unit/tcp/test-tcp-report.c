@@ -221,7 +221,17 @@ static void test_conn_log(void)
     "\"conn_state\":\"SF\",\"missed_bytes\":0,\"history\":\"ShADadFf\",\"orig_pkts\":6,"
     "\"orig_ip_bytes\":340,\"resp_pkts\":5,\"resp_ip_bytes\":400,\"ip_proto\":6,"
     "\"orig_state\":\"TIME-WAIT\",\"resp_state\":\"CLOSED\",\"handshake_rtt\":0.002000,"
-    "\"handshake\":\"completed\",\"close_kind\":\"four-way\"}\n");
+    "\"handshake\":\"completed\",\"close_kind\":\"four-way\",\"first_closer\":\"orig\","
+    /* the steps as built: SYN T0, SYN+ACK +1 ms, ACK +2 ms, client FIN +7 ms acked +8 ms,
+     * server FIN +9 ms acked +10 ms */
+    "\"syn_ts\":1700000000.000000,\"synack_ts\":1700000000.001000,"
+    "\"rtt_syn_synack\":0.001000,\"rtt_synack_ack\":0.001000,"
+    "\"orig_fin_ts\":1700000000.007000,\"orig_fin_acked_ts\":1700000000.008000,"
+    "\"resp_fin_ts\":1700000000.009000,\"resp_fin_acked_ts\":1700000000.010000,"
+    "\"orig_payload_bytes\":100,\"orig_retransmits\":0,\"orig_out_of_order\":0,"
+    "\"orig_dup_acks\":0,\"orig_zero_windows\":0,\"orig_keepalives\":0,"
+    "\"resp_payload_bytes\":200,\"resp_retransmits\":0,\"resp_out_of_order\":0,"
+    "\"resp_dup_acks\":0,\"resp_zero_windows\":0,\"resp_keepalives\":0}\n");
   fx_clear(&fx);
 
   /* a lone bad-checksum SYN: no duration, so no duration/bytes fields (Zeek) */
@@ -237,7 +247,11 @@ static void test_conn_log(void)
     "\"conn_state\":\"OTH\",\"missed_bytes\":0,\"history\":\"C\",\"orig_pkts\":0,"
     "\"orig_ip_bytes\":0,\"resp_pkts\":0,\"resp_ip_bytes\":0,\"ip_proto\":6,"
     "\"orig_state\":\"CLOSED\",\"resp_state\":\"CLOSED\",\"handshake\":\"mid-stream\","
-    "\"close_kind\":\"open-at-end\"}\n");
+    "\"close_kind\":\"open-at-end\",\"orig_payload_bytes\":0,\"orig_retransmits\":0,"
+    "\"orig_out_of_order\":0,\"orig_dup_acks\":0,\"orig_zero_windows\":0,"
+    "\"orig_keepalives\":0,\"resp_payload_bytes\":0,\"resp_retransmits\":0,"
+    "\"resp_out_of_order\":0,\"resp_dup_acks\":0,\"resp_zero_windows\":0,"
+    "\"resp_keepalives\":0}\n");
   fx_clear(&fx);
 }
 
