@@ -69,7 +69,7 @@ void wt_http_log_write(FILE *out, const WtConnInfo *conn, const WtHttpTxn *t)
   field_str(line, "user_agent", t->user_agent);
   field_u64(line, "request_body_len", t->req_body_len);
   field_u64(line, "response_body_len", t->resp_body_len);
-  if (t->has_final || t->http09) {
+  if (t->has_final || t->raw_response) {
     field_u64(line, "status_code", t->status_code);
     field_str(line, "status_msg", t->status_msg ? t->status_msg : "");
   }

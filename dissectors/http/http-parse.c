@@ -92,6 +92,11 @@ gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequest
   out->target.p = line + t0;
   out->target.len = i - t0;
   if (i == len) {
+    if (parse_version(out->target.p, out->target.len, &out->major, &out->minor)) {
+      out->missing_uri = TRUE;  /* "OPTIONS HTTP/1.1" */
+      out->target.len = 0;
+      return TRUE;
+    }
     /* HTTP/0.9 simple request: method SP target, no version (RFC 1945 4.1) */
     out->http09 = TRUE;
     out->major = 0;
@@ -101,7 +106,17 @@ gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequest
   if (line[i] != ' ')
     return FALSE;
   i++;
-  return parse_version(line + i, len - i, &out->major, &out->minor);
+  if (parse_version(line + i, len - i, &out->major, &out->minor))
+    return TRUE;
+  /* "GET / HTTP/1." and the like: still a request, with a broken version */
+  if (len - i < 5 || memcmp(line + i, "HTTP/", 5) != 0)
+    return FALSE;
+  for (gsize k = i; k < len; k++)
+    if (!is_target_byte(line[k]))
+      return FALSE;
+  out->bad_version = TRUE;
+  out->major = out->minor = 0;
+  return TRUE;
 }
 
 gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLine *out)

@@ -16,6 +16,11 @@ typedef struct {
   WtHttpSpan target;
   guint8 major, minor;  /* 0.9 for a version-less (HTTP/0.9) request line */
   gboolean http09;
+  /* Tolerated damage (as Zeek does), each worth an anomaly: a version token that starts
+   * with "HTTP/" but is not HTTP/d.d (major = minor = 0), and "METHOD HTTP/1.1" without
+   * a target (target empty, version read). */
+  gboolean bad_version;
+  gboolean missing_uri;
 } WtHttpRequestLine;
 
 typedef struct {

@@ -45,6 +45,8 @@ typedef struct {
   gint64 last_ts;
   WtHttpTxn *txn;         /* transaction of the message being parsed */
   gboolean interim;       /* response side: the current message is a 1xx */
+  gboolean maybe09;       /* request side: after a version-less request line, header
+                           * lines (if any) still belong to it */
   /* framing and connection handling collected from the current header block */
   gboolean cl_seen, cl_bad, te_seen, te_chunked, conn_upgrade, upgrade_seen, websocket;
   guint64 content_length;
@@ -191,6 +193,7 @@ static void enter_resync(Session *s, Half *h, gboolean at_line_start)
 
 static void reset_headers(Half *h)
 {
+  h->maybe09 = FALSE;
   h->hdr_bytes = 0;
   h->hdr_count = 0;
   h->cl_seen = h->cl_bad = h->te_seen = h->te_chunked = FALSE;
@@ -220,7 +223,8 @@ static void request_done(Session *s, Half *h, gint64 ts)
   h->state = ST_START;
   if (t) {
     t->req_done = TRUE;
-    t->ts_req_end = ts;
+    if (!t->ts_req_end)  /* an HTTP/0.9 request ended with its line */
+      t->ts_req_end = ts;
     if ((t->is_connect || t->wants_upgrade) && !t->has_final) {
       h->state = ST_WAIT;  /* tunnel or not: the response decides */
       s->wait_depth = t->depth;
@@ -494,6 +498,10 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
   if (t->resp_content_type)
     wt_http_stats_on_content_type(s->stats, t->resp_content_type);
   if (code == 101) {
+    /* informational and final at once: Zeek logs it as status_code and info_code */
+    t->info_code = 101;
+    g_free(t->info_msg);
+    t->info_msg = g_strdup(t->status_msg);
     t->upgraded = TRUE;
     t->websocket = h->websocket;
     enter_tunnel(s);
@@ -559,8 +567,10 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
     enter_tunnel(s);
     return TRUE;
   }
-  if (!rl.http09 && rl.major != 1)
+  if (rl.bad_version || (!rl.http09 && rl.major != 1))
     anomaly(s, "http.bad_version");
+  if (rl.missing_uri)
+    anomaly(s, "http.missing_uri");
   WtHttpTxn *t = txn_new(s);
   t->method = safe_copy(rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
   t->uri = safe_copy(rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
@@ -570,13 +580,14 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   t->is_head = rl.method.len == 4 && memcmp(rl.method.p, "HEAD", 4) == 0;
   t->is_connect = rl.method.len == 7 && memcmp(rl.method.p, "CONNECT", 7) == 0;
   h->txn = t;
-  if (rl.http09) {
-    /* no headers, no body: the answer is raw bytes until the server closes */
-    t->http09 = TRUE;
-    request_done(s, h, ts);
-    return TRUE;
-  }
   begin_headers(h, total);
+  if (rl.http09) {
+    /* A real HTTP/0.9 request ends here; broken 1.x clients ("GET /HTTP/1.1") send
+     * header lines after it. Header lines that follow still count as its own. */
+    t->http09 = TRUE;
+    t->ts_req_end = ts;
+    h->maybe09 = TRUE;
+  }
   return TRUE;
 }
 
@@ -588,8 +599,11 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     h->msg_ts = ts;
   WtHttpTxn *t = first_unanswered(s);
   if (t && t->http09 && !t->has_final) {
-    /* answer to an HTTP/0.9 request: no status line, body until close */
+    /* The answer to an HTTP/0.9 request is raw bytes until close, even when it looks
+     * like a status line (RFC 1945 4.1; Zeek logs it as status 0 with the whole answer
+     * as body, e.g. zeek-http-methods.pcap "TRACE /HTTP/1.1"). */
     h->txn = t;
+    t->raw_response = TRUE;
     t->ts_resp_start = h->msg_ts;
     h->state = ST_CLOSE;
     return TRUE;
@@ -666,6 +680,12 @@ static void message_done(Session *s, WtDir dir, Half *h, gint64 ts)
     response_done(s, h, ts);
 }
 
+static gboolean looks_like_header(const guint8 *line, gsize n)
+{
+  WtHttpHeader hdr;
+  return wt_http_parse_header(line, n, &hdr);
+}
+
 /* Header or trailer lines until the empty line. */
 static gboolean header_lines(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
                              gsize *pos, gint64 ts, gboolean trailer)
@@ -682,6 +702,12 @@ static gboolean header_lines(Session *s, WtDir dir, Half *h, const guint8 *data,
   }
   const guint8 *line = data + *pos;
   gsize n = line_len(data, *pos, lf);
+  if (h->maybe09 && n > 0 && !looks_like_header(line, n)) {
+    /* nothing after the HTTP/0.9 request line: this line is the next request's */
+    request_done(s, h, ts);
+    return TRUE;
+  }
+  h->maybe09 = FALSE;
   h->hdr_bytes += lf - *pos + 1;
   *pos = lf + 1;
   if (n > 0) {
@@ -940,6 +966,10 @@ static void eof(gpointer p, WtDir dir, gint64 ts_ns)
 {
   Session *s = p;
   Half *h = &s->half[dir];
+  if (h->state == ST_HEADERS && h->maybe09) {
+    request_done(s, h, ts_ns);  /* a complete HTTP/0.9 request */
+    h->maybe09 = FALSE;
+  }
   switch (h->state) {
   case ST_CLOSE:
     /* the close delimits the body: complete, not truncated */

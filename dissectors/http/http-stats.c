@@ -305,12 +305,11 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
 
   if (t->incomplete)
     s->incomplete++;
-  if (t->http09) {
+  if (t->http09)
     s->http09++;
-    if (t->ts_resp_start) {  /* a raw HTTP/0.9 answer: a response without status line */
-      s->responses++;
-      s->final_responses++;
-    }
+  if (t->raw_response) {  /* a raw HTTP/0.9 answer: a response without status line */
+    s->responses++;
+    s->final_responses++;
   }
   if (t->tunnel)
     s->tunnels++;
@@ -326,7 +325,7 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
   } else {
     s->requests++;
     s->req_body_bytes += t->req_body_len;
-    if (!t->has_final && !t->http09)
+    if (!t->has_final && !t->raw_response)
       s->unanswered++;
     const char *method = t->method ? t->method : "-";
     WtHttpAgg *m = method_slot(s, method);

@@ -28,7 +28,8 @@ typedef struct {
   guint req_done : 1;
   guint resp_done : 1;
   guint has_final : 1;      /* a final status line was parsed */
-  guint http09 : 1;         /* version-less request; the response is raw bytes */
+  guint http09 : 1;         /* version-less (HTTP/0.9) request line */
+  guint raw_response : 1;   /* ... answered by raw bytes until close (no status line) */
   guint is_head : 1;
   guint is_connect : 1;
   guint wants_upgrade : 1;  /* the request carried Upgrade (+ Connection: upgrade) */

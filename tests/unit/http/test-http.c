@@ -292,7 +292,17 @@ static void test_parse_lines(void)
   g_assert_true(rl.http09);
   g_assert_false(req_line("GET  / HTTP/1.1", &rl));       /* two spaces */
   g_assert_false(req_line("GET / HTTP/1.1 ", &rl));       /* trailing space */
-  g_assert_false(req_line("GET / HTTP/11", &rl));
+  g_assert_true(req_line("GET / HTTP/11", &rl));          /* tolerated, flagged */
+  g_assert_true(rl.bad_version);
+  g_assert_true(req_line("GET / HTTP/1.", &rl));
+  g_assert_true(rl.bad_version);
+  g_assert_cmpuint(rl.target.len, ==, 1);
+  g_assert_true(req_line("OPTIONS HTTP/1.1", &rl));       /* no target */
+  g_assert_true(rl.missing_uri);
+  g_assert_false(rl.http09);
+  g_assert_cmpuint(rl.target.len, ==, 0);
+  g_assert_cmpuint(rl.minor, ==, 1);
+  g_assert_false(req_line("GET / HTTP/1.\001", &rl));
   g_assert_false(req_line("GET / HTTPS/1.1", &rl));
   g_assert_false(req_line(" GET / HTTP/1.1", &rl));
   g_assert_false(req_line("GET", &rl));
@@ -651,6 +661,9 @@ static void test_websocket_upgrade(void)
   g_assert_cmpuint(st_get(&r, "websocket_upgrades"), ==, 1);
   g_assert_cmpuint(st_get(&r, "interim"), ==, 0);
   g_assert_cmpuint(wt_http_stats_status_count(r.stats, 101), ==, 1);
+  /* as in Zeek's zeek-http-websocket baseline: 101 is both status and info code */
+  g_assert_nonnull(strstr(r.log, "\"status_code\":101,\"status_msg\":\"Switching Protocols\","
+                                 "\"info_code\":101,\"info_msg\":\"Switching Protocols\""));
   result_clear(&r);
 }
 
@@ -685,6 +698,47 @@ static void test_http09(void)
   /* Zeek logs 0.9 as version 0.9, status 0 with an empty message */
   g_assert_nonnull(strstr(r.log, "\"version\":\"0.9\",\"request_body_len\":0,"
                                  "\"response_body_len\":42,\"status_code\":0,\"status_msg\":\"\""));
+  result_clear(&r);
+}
+
+static void test_broken_request_lines(void)
+{
+  /* shapes from zeek-http-methods.pcap: a missing space before the version (an HTTP/0.9
+   * line followed by header lines), a missing target, a cut version. As in Zeek's
+   * baseline, the answer to the version-less request is raw bytes (status 0) even though
+   * it looks like a status line; its header lines still belong to it (host logged). */
+  g_autoptr(Scenario) sc = sc_new();
+  sc_str(sc, WT_DIR_ORIG, "GET /HTTP/1.1\r\nHost: www.google.com\r\n\r\n");
+  sc_str(sc, WT_DIR_RESP, "HTTP/1.0 403 Forbidden\r\nContent-Length: 3\r\n\r\nabc");
+  Result r;
+  run_all(sc, &r, TRUE);
+  no_anomalies(&r);
+  g_assert_cmpuint(st_get(&r, "requests"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "http09"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "responses"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+  /* 24 + 19 + 2 + 3 bytes, all body */
+  g_assert_cmpuint(st_get(&r, "response_body_bytes"), ==, 48);
+  g_assert_cmpuint(wt_http_stats_status_count(r.stats, 403), ==, 0);
+  g_assert_nonnull(strstr(r.log, "\"method\":\"GET\",\"host\":\"www.google.com\","
+                                 "\"uri\":\"/HTTP/1.1\",\"version\":\"0.9\",\"request_body_len\":0,"
+                                 "\"response_body_len\":48,\"status_code\":0"));
+  result_clear(&r);
+
+  g_autoptr(Scenario) sc2 = sc_new();
+  sc_str(sc2, WT_DIR_ORIG, "OPTIONS HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.\r\n\r\n"
+                           "GET /09\r\nGET /11 HTTP/1.1\r\n\r\n");
+  sc_str(sc2, WT_DIR_RESP, "HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                           "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                           "raw\n");
+  run_all(sc2, &r, TRUE);
+  g_assert_cmpuint(anom(&r, "http.missing_uri"), ==, 1);
+  g_assert_cmpuint(anom(&r, "http.bad_version"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "requests"), ==, 4);
+  g_assert_cmpuint(st_get(&r, "responses"), ==, 3);
+  g_assert_cmpuint(st_get(&r, "http09"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 1);  /* /11: the raw answer ran to close */
+  g_assert_nonnull(strstr(r.log, "\"method\":\"OPTIONS\",\"host\":\"h\",\"uri\":\"\""));
   result_clear(&r);
 }
 
@@ -1064,6 +1118,7 @@ int main(int argc, char **argv)
   g_test_add_func("/http/stream/websocket-upgrade", test_websocket_upgrade);
   g_test_add_func("/http/stream/h2-preface", test_h2_preface);
   g_test_add_func("/http/stream/http09", test_http09);
+  g_test_add_func("/http/stream/broken-request-lines", test_broken_request_lines);
   g_test_add_func("/http/stream/gap-in-body", test_gap_in_body);
   g_test_add_func("/http/stream/gap-in-headers", test_gap_in_headers);
   g_test_add_func("/http/stream/gap-in-request-headers", test_gap_in_request_headers);
