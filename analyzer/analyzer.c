@@ -18,6 +18,7 @@ struct WtAnalyzer {
   WtTcpDissector *tcp;
   WtUdpDissector *udp;
   WtConversations *convs;
+  WtTimeline *timeline;
 
   /* capture summary */
   GPtrArray *sources;
@@ -92,6 +93,8 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->decoders = wt_decoders_new(&cfg->decode);
   a->registry = wt_registry_new();
   a->convs = wt_conversations_new(100000);
+  a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
+  a->app.timeline = a->timeline;
   if (!open_logs(a, error))
     return NULL;
   WtTcpConfig tc = {
@@ -132,6 +135,7 @@ void wt_analyzer_free(WtAnalyzer *a)
     wt_udp_free(a->udp);
   wt_registry_free(a->registry);
   wt_conversations_free(a->convs);
+  wt_timeline_free(a->timeline);
   if (a->decoders)
     wt_decoders_free(a->decoders);
   close_log(&a->app.conn_log);
@@ -188,6 +192,8 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   a->wire_bytes += wirelen;
   a->cap_bytes += caplen;
   note_time(a, ts_ns);
+  wt_timeline_count(a->timeline, ts_ns, WT_TL_PACKETS, 1);
+  wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
 
   WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
   if (pkt.ip_version == 0 || st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED)
@@ -204,6 +210,7 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
 
   WtFlowKey key;
   gboolean sent_by_lo, created;
+  guint64 flows_before = wt_flow_table_created(a->flows); /* TCP may start a new one too */
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
   WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
   WtDir dir = wt_flow_dir(flow, sent_by_lo);
@@ -211,6 +218,9 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
     flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
   else if (pkt.ip_proto == 17)
     wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
+  if (pkt.ip_proto == 6 || pkt.ip_proto == 17)
+    wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS,
+                      wt_flow_table_created(a->flows) - flows_before);
   flow->pkts[dir]++;
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;
@@ -279,6 +289,7 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   wt_tcp_report(a->tcp, r);
   wt_udp_report(a->udp, r);
   wt_registry_report(a->registry, r);
+  wt_timeline_report(a->timeline, r);
   report_anomalies(a, r);
 }
 

@@ -23,6 +23,7 @@ typedef struct {
   const char *follow;        /* --follow FILTER; NULL: none */
   const char *follow_dir;    /* where --follow writes; NULL: stdout */
   guint top_n;               /* rows in top-N tables */
+  gint64 timeline_interval_ns; /* --interval; 0: chosen from the capture's duration */
   gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without
                                 -C); default FALSE: count them (tcp.bad_checksum) and keep
                                 them, as captures on the sending host carry offloaded,

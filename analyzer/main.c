@@ -35,6 +35,7 @@ typedef struct {
   gint64 reasm_dir_cap;
   gint64 reasm_cap;
   int top_n;
+  double interval;
   gboolean verify_checksums;
   gboolean quiet;
 } Options;
@@ -119,6 +120,8 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       "count them and analyse them: sending hosts capture unfilled offloaded checksums)",
       NULL },
     { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, "Rows in top-N tables (default 10)", "N" },
+    { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
+      "Timeline rows every SECONDS (default: chosen from the capture's duration)", "SECONDS" },
     { "no-promisc", 0, 0, G_OPTION_ARG_NONE, &o->no_promisc,
       "Do not put the interface into promiscuous mode", NULL },
     { "snaplen", 's', 0, G_OPTION_ARG_INT, &o->snaplen,
@@ -271,6 +274,8 @@ int main(int argc, char **argv)
     return usage_error("give either -r FILE or -i IFACE, not both");
   if (o.count < 0 || o.duration < 0 || o.top_n < 0)
     return usage_error("-c, --duration and --top take non-negative numbers");
+  if (o.interval < 0 || (o.interval > 0 && o.interval < 0.001) || o.interval > 1e7)
+    return usage_error("--interval takes seconds between 0.001 and 10000000");
 
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
@@ -279,6 +284,7 @@ int main(int argc, char **argv)
   cfg.follow = o.follow;
   cfg.follow_dir = o.follow_dir;
   cfg.top_n = (guint) o.top_n;
+  cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
   cfg.verify_checksums = o.verify_checksums;
   if (o.time_wait >= 0)
     cfg.time_wait_ns = (gint64) (o.time_wait * 1e9);

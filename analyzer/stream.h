@@ -8,6 +8,7 @@
 #include "analyzer/packet.h"
 #include "analyzer/report.h"
 #include "analyzer/anomaly.h"
+#include "analyzer/timeline.h"
 
 /* Direction of bytes relative to the connection's originator (client). */
 typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
@@ -26,6 +27,7 @@ typedef struct {
   FILE *http_log;  /* NULL unless --log-dir */
   FILE *conn_log;
   FILE *dns_log;
+  WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
 } WtAppContext;
 
 typedef struct WtStreamDissector {
