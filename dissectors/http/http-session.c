@@ -571,6 +571,8 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
     anomaly(s, "http.bad_version");
   if (rl.missing_uri)
     anomaly(s, "http.missing_uri");
+  if (s->ctx)
+    wt_timeline_count(s->ctx->timeline, h->msg_ts, WT_TL_HTTP_REQUESTS, 1);
   WtHttpTxn *t = txn_new(s);
   t->method = safe_copy(rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
   t->uri = safe_copy(rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
@@ -641,6 +643,8 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     t->req_done = TRUE;
   }
   wt_http_stats_on_status(s->stats, sl.code);
+  if (s->ctx)
+    wt_timeline_count_http_status(s->ctx->timeline, h->msg_ts, sl.code);
   t->resp_major = sl.major;
   t->resp_minor = sl.minor;
   h->txn = t;

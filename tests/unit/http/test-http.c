@@ -168,7 +168,7 @@ static void run(const Scenario *sc, Cutter *cut, Result *res)
   size_t log_len = 0;
   char *log_buf = NULL;
   FILE *log = open_memstream(&log_buf, &log_len);
-  WtAppContext ctx = { res->anomalies, log, NULL, NULL };
+  WtAppContext ctx = { .anomalies = res->anomalies, .http_log = log };
   WtConnInfo conn = { .uid = "CHttpTest1", .orig_p = 40000, .resp_p = 80, .proto = 6 };
   conn.orig_h.family = 4;
   memcpy(conn.orig_h.bytes, (guint8[]) { 10, 0, 0, 1 }, 4);
@@ -1002,6 +1002,73 @@ static void test_status_code_digits(void)
   result_clear(&r);
 }
 
+/* ---- randomized streams (a small built-in fuzzer) ---- */
+
+static const char *const fragments[] = {
+  "GET / HTTP/1.1\r\n", "HEAD /h HTTP/1.1\r\n", "POST /p HTTP/1.0\r\n", "CONNECT a:443 HTTP/1.1\r\n",
+  "GET /09\r\n", "PRI * HTTP/2.0\r\n", "HTTP/1.1 200 OK\r\n", "HTTP/1.1 100 Continue\r\n",
+  "HTTP/1.1 101 Switching\r\n", "HTTP/1.0 204 No\r\n", "HTTP/1.1 304 NM\r\n", "Host: x\r\n",
+  "Content-Length: 3\r\n", "Content-Length: 0\r\n", "Content-Length: -1\r\n",
+  "Transfer-Encoding: chunked\r\n", "Connection: Upgrade\r\n", "Upgrade: websocket\r\n",
+  "Expect: 100-continue\r\n", " folded\r\n", "\r\n", "\n", "\r", "abc", "5;x=y\r\nhello\r\n",
+  "0\r\n\r\n", "FFFFFFFFFFFFFFFFF\r\n", "X: \001\r\n", "GET", " ", "HTTP/1.", "\0",
+};
+
+static void random_stream(GRand *rand, GString *out)
+{
+  int n = g_rand_int_range(rand, 1, 40);
+  for (int i = 0; i < n; i++) {
+    if (g_rand_int_range(rand, 0, 8) == 0) {
+      int k = g_rand_int_range(rand, 1, 16);
+      for (int j = 0; j < k; j++)
+        g_string_append_c(out, (char) g_rand_int_range(rand, 0, 256));
+    } else {
+      const char *f = fragments[g_rand_int_range(rand, 0, G_N_ELEMENTS(fragments))];
+      g_string_append_len(out, f, f[0] ? (gssize) strlen(f) : 1);
+    }
+  }
+}
+
+static void test_random_streams(void)
+{
+  GRand *rand = g_rand_new_with_seed(g_test_rand_int());
+  for (int iter = 0; iter < 300; iter++) {
+    g_autoptr(Scenario) sc = sc_new();
+    gboolean gaps = iter % 3 == 0;
+    int events = g_rand_int_range(rand, 1, 8);
+    for (int e = 0; e < events; e++) {
+      WtDir dir = g_rand_boolean(rand) ? WT_DIR_ORIG : WT_DIR_RESP;
+      if (gaps && g_rand_int_range(rand, 0, 4) == 0) {
+        sc_gap(sc, dir, (guint64) g_rand_int_range(rand, 1, 100));
+        continue;
+      }
+      GString *b = g_string_new(NULL);
+      random_stream(rand, b);
+      sc_bytes(sc, dir, b->str, b->len);
+      g_string_free(b, TRUE);
+    }
+    Cutter whole = { CUT_WHOLE, 0, 0, NULL, 0 };
+    Result base, other;
+    run(sc, &whole, &base);
+    for (int r = 0; r < 3; r++) {
+      Cutter rc = { CUT_RANDOM, 0, 0, rand, (gsize) (1 + r * 5) };
+      run(sc, &rc, &other);
+      /* bytes before a gap that were still unconsumed are dropped with it, and how many
+       * there are is itself chunking-invariant: so gaps or not, the results agree */
+      if (g_strcmp0(other.dump, base.dump) != 0)
+        g_test_message("iteration %d, round %d", iter, r);
+      g_assert_cmpstr(other.dump, ==, base.dump);
+      result_clear(&other);
+    }
+    /* whatever came in, the counters stay consistent */
+    g_assert_cmpuint(st_get(&base, "unanswered"), <=, st_get(&base, "requests"));
+    g_assert_cmpuint(st_get(&base, "final_responses") + st_get(&base, "interim"), ==,
+                     st_get(&base, "responses"));
+    result_clear(&base);
+  }
+  g_rand_free(rand);
+}
+
 /* ---- bounded tables, merge and report ---- */
 
 static void feed_txn(gpointer ses, const char *method, const char *host, const char *uri,
@@ -1018,7 +1085,7 @@ static void test_bounded_tables(void)
 {
   WtHttpStats *st = D->stats_new();
   g_autoptr(WtAnomalies) an = wt_anomalies_new();
-  WtAppContext ctx = { an, NULL, NULL, NULL };
+  WtAppContext ctx = { .anomalies = an };
   gpointer ses = D->session_new(st, &ctx, NULL);
   /* 70 distinct unknown methods: 64 by name, 6 as OTHER */
   for (int i = 0; i < 70; i++) {
@@ -1046,7 +1113,7 @@ static void test_latency_and_report(void)
 {
   WtHttpStats *a = D->stats_new(), *b = D->stats_new();
   g_autoptr(WtAnomalies) an = wt_anomalies_new();
-  WtAppContext ctx = { an, NULL, NULL, NULL };
+  WtAppContext ctx = { .anomalies = an };
   /* 100 transactions with 1..100 ms to first byte, split over two taps then merged */
   for (int i = 1; i <= 100; i++) {
     gpointer ses = D->session_new(i % 2 ? a : b, &ctx, NULL);
@@ -1130,6 +1197,7 @@ int main(int argc, char **argv)
   g_test_add_func("/http/hostile/content-length", test_hostile_content_length);
   g_test_add_func("/http/hostile/nul-bytes", test_nul_bytes);
   g_test_add_func("/http/hostile/status-digits", test_status_code_digits);
+  g_test_add_func("/http/hostile/random-streams", test_random_streams);
   g_test_add_func("/http/tap/bounded-tables", test_bounded_tables);
   g_test_add_func("/http/tap/latency-report", test_latency_and_report);
   return g_test_run();
