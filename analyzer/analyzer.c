@@ -80,6 +80,8 @@ static gboolean open_logs(WtAnalyzer *a, GError **error)
     return FALSE;
   if (!(a->app.http_log = open_log(dir, "http.log", error)))
     return FALSE;
+  if (!(a->app.dns_log = open_log(dir, "dns.log", error)))
+    return FALSE;
   return TRUE;
 }
 
@@ -109,7 +111,7 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->tcp = wt_tcp_new(&tc, &a->app, a->registry, error);
   if (!a->tcp)
     return NULL;
-  a->udp = wt_udp_new(&a->app);
+  a->udp = wt_udp_new(&a->app, a->registry);
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
   a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);

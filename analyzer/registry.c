@@ -1,9 +1,11 @@
 #include "analyzer/registry.h"
 #include "dissectors/http/http.h"
+#include "dissectors/dns/dns.h"
 
 /* Every stream dissector wiretab knows, in probe order. */
 static const WtStreamDissector *const stream_dissectors[] = {
   &wt_http_dissector,
+  &wt_dns_dissector,
 };
 
 #define N_DISSECTORS G_N_ELEMENTS(stream_dissectors)

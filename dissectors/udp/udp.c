@@ -4,21 +4,37 @@
 
 typedef struct {
   guint64 flows, packets, bytes;
+  const char *service;  /* of the last flow on this port with one (static) */
 } PortStats;
 
 struct WtUdpDissector {
   WtAppContext *app;
+  WtRegistry *reg;
   guint64 flows, packets, bytes;
-  GHashTable *by_port; /* responder port -> PortStats* (at most 65536 entries) */
-  GHashTable *states;  /* conn_state name (static) -> count */
+  guint64 datagrams_dissected, datagrams_snapped, datagrams_bad_checksum;
+  GHashTable *by_port;  /* responder port -> PortStats* (at most 65536 entries) */
+  GHashTable *states;   /* conn_state name (static) -> count */
+  GHashTable *services; /* dissector name (static) -> flows */
 };
 
-WtUdpDissector *wt_udp_new(WtAppContext *app)
+/* What a flow's proto_state points to once its payload dissector is known. Flows whose
+ * dissector is not decided yet have NULL; flows without one point to `no_app`, so that
+ * nothing is allocated for them. */
+typedef struct {
+  const WtStreamDissector *d;
+  gpointer session;
+} UdpFlow;
+
+static UdpFlow no_app;
+
+WtUdpDissector *wt_udp_new(WtAppContext *app, WtRegistry *reg)
 {
   WtUdpDissector *u = g_new0(WtUdpDissector, 1);
   u->app = app;
+  u->reg = reg;
   u->by_port = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   u->states = g_hash_table_new(g_str_hash, g_str_equal);
+  u->services = g_hash_table_new(g_str_hash, g_str_equal);
   return u;
 }
 
@@ -28,19 +44,79 @@ void wt_udp_free(WtUdpDissector *u)
     return;
   g_hash_table_destroy(u->by_port);
   g_hash_table_destroy(u->states);
+  g_hash_table_destroy(u->services);
   g_free(u);
+}
+
+/* ---------- payload dispatch ---------- */
+
+static int by_port(const WtRegistry *reg, guint16 port)
+{
+  for (guint i = 0; i < wt_registry_count(reg); i++) {
+    const WtStreamDissector *d = wt_registry_get(reg, i);
+    if (!d->datagram)
+      continue;  /* stream-only (HTTP on UDP 80 is QUIC, not HTTP/1) */
+    for (const guint16 *p = d->ports; p && *p; p++)
+      if (*p == port)
+        return (int) i;
+  }
+  return -1;
+}
+
+static int by_probe(const WtRegistry *reg, const guint8 *data, gsize len, WtDir dir)
+{
+  for (guint i = 0; i < wt_registry_count(reg); i++) {
+    const WtStreamDissector *d = wt_registry_get(reg, i);
+    if (d->datagram && d->probe && d->probe(data, len, dir))
+      return (int) i;
+  }
+  return -1;
+}
+
+/* Decided once per flow, on its first datagram with payload. */
+static void choose_app(WtUdpDissector *u, WtFlow *flow, const WtPacket *pkt, WtDir dir)
+{
+  int app = by_port(u->reg, flow->info.resp_p);
+  if (app < 0)
+    app = by_port(u->reg, flow->info.orig_p);
+  if (app < 0)
+    app = by_probe(u->reg, pkt->payload, pkt->payload_len, dir);
+  if (app < 0) {
+    flow->proto_state = &no_app;
+    return;
+  }
+  UdpFlow *uf = g_new0(UdpFlow, 1);
+  uf->d = wt_registry_get(u->reg, (guint) app);
+  uf->session = uf->d->session_new(wt_registry_stats(u->reg, (guint) app), u->app, &flow->info);
+  flow->proto_state = uf;
 }
 
 void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean created,
                    const WtPacket *pkt, WtDir dir)
 {
-  (void) ft;
-  (void) flow;
-  (void) dir;
   if (created)
     u->flows++;
   u->packets++;
   u->bytes += pkt->ip_total_len;
+  (void) ft;  /* the flow's idle timer (WT_TIMER_UDP) was set when the table created it */
+  if (!u->reg || pkt->payload_wire_len == 0 || flow->proto_state == &no_app)
+    return;
+  if (pkt->payload_len < pkt->payload_wire_len) {
+    /* cut by the snaplen: a partial message is not a malformed one */
+    u->datagrams_snapped++;
+    return;
+  }
+  if (pkt->l4_bad_checksum) {
+    u->datagrams_bad_checksum++;
+    return;
+  }
+  if (!flow->proto_state)
+    choose_app(u, flow, pkt, dir);
+  UdpFlow *uf = flow->proto_state;
+  if (uf == &no_app)
+    return;
+  u->datagrams_dissected++;
+  uf->d->datagram(uf->session, dir, pkt->payload, pkt->payload_len, pkt->ts_ns);
 }
 
 const char *wt_udp_conn_state(guint64 orig_pkts, guint64 resp_pkts)
@@ -54,12 +130,13 @@ const char *wt_udp_conn_state(guint64 orig_pkts, guint64 resp_pkts)
   return "OTH";
 }
 
-static void write_conn_log(FILE *f, const WtFlow *flow, const char *state)
+static void write_conn_log(FILE *f, const WtFlow *flow, const char *state,
+                           const char *service)
 {
   GString *s = g_string_new("{");
   wt_json_conn_id(s, flow->first_ts, &flow->info);
   wt_json_str(s, "proto", "udp");
-  wt_json_raw(s, "service", "null");
+  wt_json_str(s, "service", service);
   wt_json_double(s, "duration", (double) (flow->last_ts - flow->first_ts) / 1e9);
   wt_json_u64(s, "orig_bytes", flow->payload_bytes[WT_DIR_ORIG]);
   wt_json_u64(s, "resp_bytes", flow->payload_bytes[WT_DIR_RESP]);
@@ -81,9 +158,25 @@ static void write_conn_log(FILE *f, const WtFlow *flow, const char *state)
   g_string_free(s, TRUE);
 }
 
+/* Ends the flow's payload session; returns the service name for conn.log, or NULL. */
+static const char *end_app(WtUdpDissector *u, WtFlow *flow)
+{
+  UdpFlow *uf = flow->proto_state;
+  flow->proto_state = NULL;
+  if (!uf || uf == &no_app)
+    return NULL;
+  const char *service = uf->d->name;
+  uf->d->session_free(uf->session);
+  g_free(uf);
+  g_hash_table_insert(u->services, (gpointer) service,
+                      GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(u->services, service)) + 1));
+  return service;
+}
+
 void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why)
 {
   (void) why;
+  const char *service = end_app(u, flow);
   const char *state = wt_udp_conn_state(flow->pkts[WT_DIR_ORIG], flow->pkts[WT_DIR_RESP]);
   g_hash_table_insert(u->states, (gpointer) state,
                       GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(u->states, state)) + 1));
@@ -95,8 +188,10 @@ void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why)
   ps->flows++;
   ps->packets += flow->pkts[0] + flow->pkts[1];
   ps->bytes += flow->ip_bytes[0] + flow->ip_bytes[1];
+  if (service)
+    ps->service = service;
   if (u->app->conn_log)
-    write_conn_log(u->app->conn_log, flow, state);
+    write_conn_log(u->app->conn_log, flow, state, service);
 }
 
 typedef struct {
@@ -124,6 +219,19 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r)
     if (n)
       wt_section_map_u64(s, "conn_states", "Flows by conn_state", order[i], n);
   }
+  wt_section_map_u64(s, "services", "Flows by service", NULL, 0);
+  GHashTableIter sit;
+  gpointer sk, sv;
+  g_hash_table_iter_init(&sit, u->services);
+  while (g_hash_table_iter_next(&sit, &sk, &sv))
+    wt_section_map_u64(s, "services", "Flows by service", sk, GPOINTER_TO_SIZE(sv));
+  wt_section_u64(s, "datagrams_dissected", "Datagrams given to a payload dissector",
+                 u->datagrams_dissected);
+  wt_section_u64(s, "datagrams_snapped", "Datagrams cut by the snaplen (not dissected)",
+                 u->datagrams_snapped);
+  if (u->datagrams_bad_checksum)
+    wt_section_u64(s, "datagrams_bad_checksum", "Datagrams with a bad checksum (dropped)",
+                   u->datagrams_bad_checksum);
   GArray *rows = g_array_new(FALSE, FALSE, sizeof(PortRow));
   GHashTableIter it;
   gpointer k, v;
@@ -135,6 +243,7 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r)
   g_array_sort(rows, by_bytes);
   WtTable *t = wt_section_table(s, "udp_services", "Top services (responder port)");
   wt_table_column(t, "port", "Port", WT_COL_U64);
+  wt_table_column(t, "service", "Service", WT_COL_STR);
   wt_table_column(t, "flows", "Flows", WT_COL_U64);
   wt_table_column(t, "packets", "Packets", WT_COL_U64);
   wt_table_column(t, "bytes", "Bytes", WT_COL_U64);
@@ -142,6 +251,7 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r)
     const PortRow *row = &g_array_index(rows, PortRow, i);
     wt_table_row(t);
     wt_table_u64(t, row->port);
+    wt_table_str(t, row->st.service ? row->st.service : "-");
     wt_table_u64(t, row->st.flows);
     wt_table_u64(t, row->st.packets);
     wt_table_u64(t, row->st.bytes);

@@ -1,16 +1,26 @@
 /* UDP flows: bidirectional 5-tuple "connections" (first/last time, packets and bytes per
- * direction), conn.log lines with Zeek's UDP semantics, and the "udp" report section. */
+ * direction), conn.log lines with Zeek's UDP semantics, and the "udp" report section.
+ * Payload dispatch: each flow gets at most one payload dissector from the registry (those
+ * with a `datagram` callback), chosen once: responder port, originator port, then a
+ * content probe on the first non-empty datagram. */
 #pragma once
 #include "analyzer/flow-table.h"
+#include "analyzer/registry.h"
 #include "analyzer/report.h"
 #include "analyzer/stream.h"
 
 typedef struct WtUdpDissector WtUdpDissector;
 
-WtUdpDissector *wt_udp_new(WtAppContext *app);
+/* `reg` may be NULL: flows only, no payload dissection. */
+WtUdpDissector *wt_udp_new(WtAppContext *app, WtRegistry *reg);
 void wt_udp_free(WtUdpDissector *u);
+/* One UDP datagram of `flow` in direction `dir`: counts it and hands its payload to the
+ * flow's dissector (skipped when cut by the snaplen or, with --verify-checksums, when
+ * the checksum is wrong: the receiver would have dropped it). */
 void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean created,
                    const WtPacket *pkt, WtDir dir);
+/* The flow table ends a UDP flow: ends the payload session, writes conn.log (service =
+ * the dissector's name), adds to the tap. */
 void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why);
 void wt_udp_report(WtUdpDissector *u, WtReport *r);
 /* Zeek's UDP conn_state: SF both sent, S0 only the originator, SHR only the responder. */
