@@ -205,6 +205,7 @@ gpointer wt_http_stats_new(void)
   s->content_types = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->ttfb = g_new0(WtHttpHist, 1);
   s->ttlb = g_new0(WtHttpHist, 1);
+  s->top_n = WT_HTTP_REPORT_ROWS;
   return s;
 }
 
@@ -478,6 +479,11 @@ guint64 wt_http_stats_get(const WtHttpStats *s, const char *name)
   return 0;
 }
 
+void wt_http_stats_set_top_n(WtHttpStats *s, guint n)
+{
+  s->top_n = n;
+}
+
 guint64 wt_http_stats_status_count(const WtHttpStats *s, guint code)
 {
   return code < G_N_ELEMENTS(s->status) ? s->status[code] : 0;
@@ -645,7 +651,7 @@ static void report_methods(WtHttpStats *s, WtSection *sec)
 }
 
 static void report_top(WtSection *sec, const char *key, const char *label, const char *col,
-                       const char *col_label, const WtHttpTop *top, guint64 whole)
+                       const char *col_label, const WtHttpTop *top, guint64 whole, guint rows_max)
 {
   WtTable *t = wt_section_table(sec, key, label);
   wt_table_column(t, col, col_label, WT_COL_STR);
@@ -655,7 +661,7 @@ static void report_top(WtSection *sec, const char *key, const char *label, const
   guint64 rest = 0;
   for (guint i = 0; i < rows->len; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
-    if (i >= WT_HTTP_REPORT_ROWS && strcmp(r->key, "(other)") != 0) {
+    if (i >= rows_max && strcmp(r->key, "(other)") != 0) {
       rest += r->agg->count;
       continue;
     }
@@ -672,7 +678,7 @@ static void report_top(WtSection *sec, const char *key, const char *label, const
   }
 }
 
-static void report_endpoints(WtSection *sec, const WtHttpTop *top)
+static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_max)
 {
   WtTable *t = wt_section_table(sec, "endpoints", "REST endpoints");
   wt_table_column(t, "method", "Method", WT_COL_STR);
@@ -684,7 +690,7 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top)
   wt_table_column(t, "mean_ms", "Mean ms", WT_COL_DOUBLE);
   wt_table_column(t, "max_ms", "Max ms", WT_COL_DOUBLE);
   g_autoptr(GArray) rows = top_sorted(top);
-  for (guint i = 0; i < rows->len && i < WT_HTTP_REPORT_ROWS; i++) {
+  for (guint i = 0; i < rows->len && i < rows_max; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
     const char *sp = strchr(r->key, ' ');
     g_autofree char *method = sp ? g_strndup(r->key, (gsize) (sp - r->key)) : g_strdup("");
@@ -734,12 +740,13 @@ void wt_http_stats_report(gpointer p, WtReport *r)
   report_status(s, sec);
   report_hist(sec, "time_to_first_byte", "Response time to first byte", s->ttfb);
   report_hist(sec, "time_to_last_byte", "Response time to last byte", s->ttlb);
-  report_top(sec, "hosts", "Top hosts", "host", "Host", s->hosts, s->requests);
-  report_top(sec, "uris", "Top URIs (query stripped)", "uri", "URI", s->uris, s->requests);
-  report_endpoints(sec, s->endpoints);
+  report_top(sec, "hosts", "Top hosts", "host", "Host", s->hosts, s->requests, s->top_n);
+  report_top(sec, "uris", "Top URIs (query stripped)", "uri", "URI", s->uris, s->requests,
+             s->top_n);
+  report_endpoints(sec, s->endpoints, s->top_n);
   report_top(sec, "user_agents", "User agents", "user_agent", "User agent", s->user_agents,
-             s->requests);
+             s->requests, s->top_n);
   report_top(sec, "content_types", "Response content types", "content_type", "Content type",
-             s->content_types, s->final_responses);
+             s->content_types, s->final_responses, s->top_n);
 }
 

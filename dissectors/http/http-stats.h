@@ -17,6 +17,7 @@ struct WtHttpStats {
   guint extra_methods;           /* non-standard names counted by name so far */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   struct WtHttpHist *ttfb, *ttlb;
+  guint top_n;                   /* report rows per top-N table */
 };
 
 /* The tap callbacks of wt_http_dissector. */

@@ -1106,6 +1106,25 @@ static void test_bounded_tables(void)
   g_assert_cmpuint(wt_http_stats_top_count(st, "hosts", "h"), ==, 70);
   g_assert_cmpuint(wt_http_stats_top_count(st, "hosts", "(other)"), ==, 6);
   g_assert_cmpuint(wt_http_stats_get(st, "requests"), ==, 10075);
+
+  /* --top 3: "h" (70), then the two smallest names among the 9,999 hosts with count 1,
+   * then the overflow "(other)" (6) and the 9,997 rows not printed as "(rest)" */
+  wt_http_stats_set_top_n(st, 3);
+  g_autoptr(WtReport) rep = wt_report_new();
+  D->report(st, rep);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  wt_report_write_json(rep, f);
+  fclose(f);
+  g_assert_nonnull(strstr(buf, "\"hosts\":[{\"host\":\"h\",\"count\":70,"));
+  g_assert_nonnull(strstr(buf, "{\"host\":\"host0.example\",\"count\":1,"));
+  g_assert_nonnull(strstr(buf, "{\"host\":\"host1.example\",\"count\":1,"));
+  g_assert_null(strstr(buf, "host10.example"));
+  g_assert_nonnull(strstr(buf, "{\"host\":\"(other)\",\"count\":6,"));
+  g_assert_nonnull(strstr(buf, "{\"host\":\"(rest)\",\"count\":9997,"));
+  g_assert_nonnull(strstr(buf, "\"methods\":{\"GET\":10005,\"OTHER\":6,"));
+  free(buf);
   D->stats_free(st);
 }
 
