@@ -442,7 +442,10 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
   }
   if (len && (guint64) off < d->next) {
     gsize n = MIN(d->next - (guint64) off, len);
-    conflict = differs_from_held(d, off, data, n);
+    /* A keep-alive probe re-sends the last byte, often as garbage (one 0x00 byte from
+     * Windows): not a conflicting retransmission. */
+    gboolean keepalive = len == 1 && (guint64) off + 1 == d->next;
+    conflict = !keepalive && differs_from_held(d, off, data, n);
     old += n;
     data += n;
     len -= n;
@@ -533,8 +536,15 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
 
 void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
 {
-  if (!d->r || !d->started || d->closed)
+  if (!d->r || d->closed)
     return;
+  if (!d->started) {
+    /* Picked up mid-stream: the peer's ACK says where the bytes not yet received start,
+     * which may be before the first segment of this direction that we capture (it may
+     * come late, reordered); starting there keeps such bytes and makes a hole visible. */
+    wt_reasm_dir_start_midstream(d, ack);
+    return;
+  }
   gint64 a = seq_to_off(d, ack);
   if (d->fin_seen && a > (gint64) d->fin_off)
     a = d->fin_off; /* the FIN's own sequence number is no data */

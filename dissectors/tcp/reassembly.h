@@ -148,7 +148,9 @@ void wt_reasm_dir_start_midstream(WtReasmDir *d, guint32 seq);
 WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
                                gboolean syn, gboolean fin, gint64 ts_ns);
 /* The PEER acknowledged up to `ack` in this direction: bytes below it never captured are a
- * gap (skipped, sink->gap), buffered bytes behind them are delivered. */
+ * gap (skipped, sink->gap), buffered bytes behind them are delivered. Call it only for
+ * segments with the ACK flag. On a direction not started yet (no SYN, no segment seen),
+ * it starts the direction at `ack` (mid-stream pickup). */
 void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns);
 /* RST, timeout, eviction, end of input (a FIN closes by itself): buffered segments are
  * delivered with gaps for the holes, then eof. Idempotent. */

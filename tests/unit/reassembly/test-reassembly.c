@@ -122,6 +122,12 @@ static WtReasmResult send(T *t, const guint8 *s, guint64 off, gsize len)
                           (gint64) off);
 }
 
+/* The same for a direction whose offset 0 is sequence number `base`. */
+static WtReasmResult send_at(T *t, guint32 base, const guint8 *s, guint64 off, gsize len)
+{
+  return wt_reasm_segment(&t->d, base + (guint32) off, s + off, len, FALSE, FALSE, 0);
+}
+
 static void assert_bytes(const Rec *r, const guint8 *want, gsize len)
 {
   g_assert_cmpuint(r->bytes->len, ==, len);
@@ -371,7 +377,9 @@ static void test_overlap_delivered(void)
             int bnew = (b1 - b0) - ov;
             WtReasmResult res = wt_reasm_segment(&t.d, ISN + 1 + b0, bsrc + b0, b1 - b0,
                                                  FALSE, FALSE, 0);
-            gboolean conflict = ov && conflicting && history;
+            /* one byte just below the delivery point is a keep-alive probe */
+            gboolean keepalive = b0 == A1 - 1 && b1 == A1;
+            gboolean conflict = ov && conflicting && history && !keepalive;
             WtReasmResult want = (bnew ? WT_REASM_NEW_DATA : 0) |
               (ov ? (bnew ? WT_REASM_PARTIAL_OVERLAP : WT_REASM_RETRANSMIT) : 0) |
               (bnew && b0 > A1 ? WT_REASM_OUT_OF_ORDER : 0) |
@@ -871,6 +879,31 @@ static void test_midstream(void)
   t_fini(&t);
 }
 
+/* Mid-stream pickup where the peer's ACK is seen first: the direction starts at the ACK,
+ * so a segment that precedes the first one captured is kept, and a never-seen start is a
+ * gap instead of silently lost. */
+static void test_midstream_ack_start(void)
+{
+  T t;
+  t_init(&t, NULL);
+  g_autofree guint8 *s = make_stream(60, 25);
+  wt_reasm_ack(&t.d, 7000, 0); /* stream offset 0 = sequence 7000 = s[0] */
+  g_assert_cmpuint(send_at(&t, 7000, s, 20, 10), ==, WT_REASM_NEW_DATA | WT_REASM_OUT_OF_ORDER);
+  g_assert_cmpuint(send_at(&t, 7000, s, 0, 20), ==, WT_REASM_NEW_DATA);
+  assert_bytes(&t.rec, s, 30);
+  /* a later ACK moves nothing back: an ACK below changes nothing */
+  wt_reasm_ack(&t.d, 6990, 0);
+  g_assert_cmpuint(t.rec.gaps->len, ==, 0);
+  t_fini(&t);
+
+  t_init(&t, NULL);
+  wt_reasm_ack(&t.d, 7000, 0);
+  send_at(&t, 7000, s, 25, 10);
+  wt_reasm_dir_close(&t.d, 0);
+  g_assert_cmpstr(t.rec.log->str, ==, "g25 d10/10 e");
+  t_fini(&t);
+}
+
 /* Tiny out-of-order segments are coalesced; accounting follows. */
 static void test_coalesce(void)
 {
@@ -887,6 +920,86 @@ static void test_coalesce(void)
   send(&t, s, 0, 1);
   assert_bytes(&t.rec, s, 5000);
   g_assert_cmpuint(t.d.buffered, ==, 0);
+  t_fini(&t);
+}
+
+/* Random segmentations of one stream, each segment maybe sent again later, maybe
+ * overlapping its predecessor, delivered in a shuffled window: always exactly the stream,
+ * no gap, under both policies and with a consumer that takes whole lines only. */
+static void test_random_invariance(void)
+{
+  enum { L = 3000 };
+  g_autoptr(GRand) rng = g_rand_new_with_seed(20240601);
+  g_autofree guint8 *s = make_stream(L, 23);
+  for (gsize i = 0; i < L; i += 37)
+    s[i] = '\n'; /* lines for the line consumer */
+  s[L - 1] = '\n';
+  for (int iter = 0; iter < 300; iter++) {
+    WtReasmLimits lim;
+    limits_with(&lim, iter % 2 ? WT_OVERLAP_LAST : WT_OVERLAP_FIRST, iter % 3 ? 0 : 512);
+    T t;
+    t_init(&t, &lim);
+    t.rec.mode = iter % 4 == 3 ? CONSUME_LINES : CONSUME_ALL;
+    guint32 isn = g_rand_int(rng);
+    wt_reasm_dir_set_isn(&t.d, isn);
+    /* segments: [start, len), with extra copies and overlapping re-sends */
+    GArray *segs = g_array_new(FALSE, FALSE, sizeof(guint64) * 2);
+    for (gsize off = 0; off < L;) {
+      gsize want = g_rand_int_range(rng, 1, 200); /* not inside MIN: evaluated twice */
+      gsize n = MIN(want, L - off);
+      guint64 seg[2] = { off, n };
+      g_array_append_val(segs, seg);
+      if (g_rand_int_range(rng, 0, 4) == 0)
+        g_array_append_val(segs, seg);
+      if (off && g_rand_int_range(rng, 0, 4) == 0) {
+        gint32 most = (gint32) MIN(off, 300);
+        gsize back = g_rand_int_range(rng, 1, most + 1);
+        guint64 ov[2] = { off - back, back + n };
+        g_array_append_val(segs, ov);
+      }
+      off += n;
+    }
+    /* shuffle within a window of 8 */
+    for (guint i = 0; i < segs->len; i++) {
+      guint r = g_rand_int_range(rng, 0, 8);
+      guint j = MIN(segs->len - 1, i + r);
+      guint64 *a = &g_array_index(segs, guint64, 2 * i), *b = &g_array_index(segs, guint64, 2 * j);
+      guint64 x0 = a[0], x1 = a[1];
+      a[0] = b[0], a[1] = b[1];
+      b[0] = x0, b[1] = x1;
+    }
+    for (guint i = 0; i < segs->len; i++) {
+      guint64 *seg = &g_array_index(segs, guint64, 2 * i);
+      wt_reasm_segment(&t.d, isn + 1 + (guint32) seg[0], s + seg[0], seg[1], FALSE,
+                       seg[0] + seg[1] == L, i);
+    }
+    assert_bytes(&t.rec, s, L);
+    g_assert_cmpuint(t.rec.gaps->len, ==, 0);
+    g_assert_cmpuint(t.rec.eofs, ==, 1);
+    g_assert_cmpuint(wt_anomaly_get(t.an, WT_REASM_A_CONFLICT), ==, 0);
+    g_assert_cmpuint(wt_reasm_dir_delivered(&t.d), ==, L);
+    g_array_unref(segs);
+    t_fini(&t);
+  }
+}
+
+/* A keep-alive probe (the last byte again, as garbage) is no conflict. */
+static void test_keepalive(void)
+{
+  WtReasmLimits lim;
+  limits_with(&lim, WT_OVERLAP_FIRST, 64);
+  T t;
+  t_init(&t, &lim);
+  g_autofree guint8 *s = make_stream(10, 24);
+  wt_reasm_dir_set_isn(&t.d, ISN);
+  send(&t, s, 0, 10);
+  guint8 z = (guint8) ~s[9];
+  g_assert_cmpuint(wt_reasm_segment(&t.d, ISN + 1 + 9, &z, 1, FALSE, FALSE, 0), ==,
+                   WT_REASM_RETRANSMIT);
+  /* the same garbage byte one further back is a conflict */
+  z = (guint8) ~s[8];
+  g_assert_cmpuint(wt_reasm_segment(&t.d, ISN + 1 + 8, &z, 1, FALSE, FALSE, 0), ==,
+                   WT_REASM_RETRANSMIT | WT_REASM_CONFLICT);
   t_fini(&t);
 }
 
@@ -910,6 +1023,9 @@ int main(int argc, char **argv)
   g_test_add_func("/reassembly/data-on-syn", test_data_on_syn);
   g_test_add_func("/reassembly/data-after-fin", test_data_after_fin);
   g_test_add_func("/reassembly/midstream", test_midstream);
+  g_test_add_func("/reassembly/midstream-ack-start", test_midstream_ack_start);
   g_test_add_func("/reassembly/coalesce", test_coalesce);
+  g_test_add_func("/reassembly/random-invariance", test_random_invariance);
+  g_test_add_func("/reassembly/keepalive", test_keepalive);
   return g_test_run();
 }
