@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Live capture, end to end, against the server's own log and tcpdump.
+
+Two private network namespaces (server and client, names carry this process's PID) are
+joined by a veth pair (MTU 1500, offloads off, IPv6 off, static neighbours: the only frames
+are the test's own TCP). nginx runs in the server namespace with a private configuration
+(access_log: method, status, connection serial, request number, uri, body bytes) whose
+`return` locations answer 200/201/204/301/404/503. In the client namespace
+`wiretab -i VETH --duration N --format json` and tcpdump capture side by side while curl
+makes a known mix of requests (several methods, keep-alive and new connections). Checked:
+
+- wiretab's http methods and final status codes equal the access log's counts exactly,
+  its requests equal the log's lines and its TCP connections the log's connection serials;
+- its capture packets equal tcpdump's on the same interface, and nothing was dropped;
+- SIGINT to a running `wiretab -i` prints the final report and exits 0;
+- `-c COUNT` stops after COUNT frames.
+
+Needs root, nginx, curl, ip and tcpdump; skipped (TAP skip) otherwise. Touches nothing
+outside the namespaces it creates, and removes them again.
+"""
+import collections
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap, wiretab_path  # noqa: E402
+
+t = Tap()
+if os.geteuid() != 0:
+    t.skip_all("needs root (network namespaces)")
+missing = [p for p in ("nginx", "curl", "ip", "tcpdump") if shutil.which(p) is None]
+if missing:
+    t.skip_all("missing " + ", ".join(missing))
+
+PID = os.getpid()
+NS_SRV, NS_CLI = "wtl-s-%d" % PID, "wtl-c-%d" % PID
+IF_SRV, IF_CLI = "wtls%d" % PID, "wtlc%d" % PID          # <= 15 characters
+IP_SRV, IP_CLI = "10.79.0.1", "10.79.0.2"
+MAC_SRV, MAC_CLI = "02:79:00:00:00:01", "02:79:00:00:00:02"
+PORT = 8080
+BASE = "http://%s:%d" % (IP_SRV, PORT)
+work = tempfile.mkdtemp(prefix="wt-live-")
+os.chmod(work, 0o755)
+procs = []
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(list(args), check=check, capture_output=True, text=True, **kw)
+
+
+def in_ns(ns, *args):
+    return ["ip", "netns", "exec", ns] + list(args)
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    pidfile = os.path.join(work, "nginx.pid")
+    if os.path.exists(pidfile):
+        try:
+            os.kill(int(open(pidfile).read().strip()), signal.SIGTERM)
+            time.sleep(0.3)
+        except (ValueError, OSError):
+            pass
+    for ns in (NS_SRV, NS_CLI):
+        sh("ip", "netns", "del", ns, check=False)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def on_term(sig, frame):
+    raise SystemExit(1)
+
+
+signal.signal(signal.SIGTERM, on_term)
+
+NGINX_CONF = """
+worker_processes 1;
+daemon on;
+pid {w}/nginx.pid;
+error_log {w}/error.log;
+events {{ worker_connections 256; }}
+http {{
+  log_format truth "$request_method $status $connection $connection_requests $request_uri $body_bytes_sent";
+  access_log {w}/access.log truth;
+  client_body_temp_path {w}/body;
+  proxy_temp_path {w}/proxy;
+  fastcgi_temp_path {w}/fastcgi;
+  uwsgi_temp_path {w}/uwsgi;
+  scgi_temp_path {w}/scgi;
+  keepalive_requests 100;
+  keepalive_timeout 30s;
+  server {{
+    listen {ip}:{port};
+    location /ok      {{ return 200 "ok\\n"; }}
+    location /created {{ return 201 "created\\n"; }}
+    location /empty   {{ return 204; }}
+    location /moved   {{ return 301 /ok; }}
+    location /missing {{ return 404; }}
+    location /busy    {{ return 503; }}
+  }}
+}}
+"""
+
+
+def setup():
+    sh("ip", "netns", "add", NS_SRV)
+    sh("ip", "netns", "add", NS_CLI)
+    sh("ip", "link", "add", IF_SRV, "netns", NS_SRV, "address", MAC_SRV, "type", "veth",
+       "peer", "name", IF_CLI, "netns", NS_CLI, "address", MAC_CLI)
+    for ns, ifc, ip, peer_ip, peer_mac in ((NS_SRV, IF_SRV, IP_SRV, IP_CLI, MAC_CLI),
+                                           (NS_CLI, IF_CLI, IP_CLI, IP_SRV, MAC_SRV)):
+        sh(*in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"), check=False)
+        sh(*in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"), check=False)
+        sh(*in_ns(ns, "ip", "link", "set", "lo", "up"))
+        sh(*in_ns(ns, "ip", "link", "set", ifc, "mtu", "1500"))
+        sh(*in_ns(ns, "ip", "addr", "add", ip + "/24", "dev", ifc))
+        sh(*in_ns(ns, "ip", "link", "set", ifc, "up"))
+        sh(*in_ns(ns, "ip", "neigh", "replace", peer_ip, "lladdr", peer_mac, "dev", ifc,
+                  "nud", "permanent"))
+        if shutil.which("ethtool"):
+            sh(*in_ns(ns, "ethtool", "-K", ifc, "tso", "off", "gso", "off", "gro", "off",
+                      "tx", "off", "rx", "off"), check=False)
+    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        os.makedirs(os.path.join(work, d), exist_ok=True)
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF.format(w=work, ip=IP_SRV, port=PORT))
+    sh(*in_ns(NS_SRV, "nginx", "-c", conf))
+    for _ in range(50):
+        if curl_ok():
+            return
+        time.sleep(0.1)
+    raise RuntimeError("nginx did not answer: " + open(os.path.join(work, "error.log")).read())
+
+
+def curl_ok():
+    p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                             "--max-time", "2", BASE + "/ok"), capture_output=True, text=True)
+    return p.stdout == "200"
+
+
+def curl(*args):
+    p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "-S", "--max-time", "5") + list(args),
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("curl %s: %s" % (args, p.stderr))
+    return p.stdout
+
+
+def access_log_lines():
+    path = os.path.join(work, "access.log")
+    if not os.path.exists(path):
+        return []
+    return [l.split() for l in open(path) if l.strip()]
+
+
+def wait_log_lines(n, timeout=3.0):
+    """nginx writes the access log line after the response; wait for the last ones."""
+    end = time.time() + timeout
+    while time.time() < end and len(access_log_lines()) < n:
+        time.sleep(0.05)
+    return access_log_lines()
+
+
+def traffic_mix():
+    """A known mix; returns how many requests it makes."""
+    o = ["-o", "/dev/null"]
+    # one keep-alive connection, six requests, different methods (curl --next keeps the
+    # connection)
+    curl(*o, BASE + "/ok",
+         "--next", *o, "-X", "POST", "-d", "a=1", BASE + "/created",
+         "--next", *o, "-X", "PUT", "-d", "b=2", BASE + "/created",
+         "--next", *o, "-X", "DELETE", BASE + "/empty",
+         "--next", *o, BASE + "/missing",
+         "--next", *o, "-X", "OPTIONS", BASE + "/ok")
+    # a second keep-alive connection with redirects and a 503
+    curl(*o, BASE + "/moved", "--next", *o, BASE + "/busy",
+         "--next", *o, "-X", "PATCH", "-d", "c=3", BASE + "/ok")
+    # one request per connection
+    curl(*o, "-H", "Connection: close", BASE + "/ok")
+    curl(*o, "-0", BASE + "/missing")                 # HTTP/1.0
+    curl(*o, "-I", BASE + "/ok")                      # HEAD
+    curl(*o, "-X", "DELETE", BASE + "/busy")
+    curl(*o, "-X", "POST", "--data-binary", "x" * 3000, BASE + "/empty")  # multi-segment body
+    return 6 + 3 + 5
+
+
+def start_wiretab(*args):
+    p = subprocess.Popen(in_ns(NS_CLI, wiretab_path(), "-i", IF_CLI, "-q", "--format", "json")
+                         + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(p)
+    return p
+
+
+def finish(p, timeout):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return None, "timed out; stderr: " + err
+    if p.returncode != 0:
+        return None, "exit %d: %s" % (p.returncode, err)
+    try:
+        return json.loads(out), err
+    except ValueError:
+        return None, "not JSON: %r / %s" % (out[:300], err)
+
+
+def todo(cond, name, why):
+    """A known wiretab bug (see /work/notes/bugs.md): reported, not counted as a failure;
+    meson flags it as an unexpected pass once it is fixed."""
+    t.n += 1
+    print("%s %d - %s # TODO %s" % ("ok" if cond else "not ok", t.n, name, why))
+    sys.stdout.flush()
+
+
+def counts(rows, field):
+    return dict(collections.Counter(r[field] for r in rows))
+
+
+def test_duration_vs_nginx_and_tcpdump():
+    pcap = os.path.join(work, "tcpdump.pcap")
+    td = subprocess.Popen(in_ns(NS_CLI, "tcpdump", "-i", IF_CLI, "-n", "-U", "-w", pcap),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    procs.append(td)
+    before = len(access_log_lines())
+    duration = 4.0
+    wt = start_wiretab("--duration", str(duration))
+    started = time.time()
+    time.sleep(1.2)  # both listening before the first frame
+    made = traffic_mix()
+    # the interface is idle from here on: --duration alone must end the capture
+    while wt.poll() is None and time.time() < started + duration + 1.5:
+        time.sleep(0.1)
+    todo(wt.poll() is not None, "--duration %g stops on an idle interface" % duration,
+         "B1 in /work/notes/bugs.md: pcap_dispatch blocks until the next frame")
+    if wt.poll() is None:
+        wt.send_signal(signal.SIGINT)  # get the report anyway
+    rep, err = finish(wt, 5)
+    td.send_signal(signal.SIGINT)
+    _, td_err = td.communicate(timeout=5)
+    if not t.ok(rep is not None, "wiretab -i --duration 4: JSON report, exit 0", err):
+        return
+    log = wait_log_lines(before + made)[before:]
+    rows = [{"method": f[0], "status": f[1], "serial": f[2]} for f in log]
+    t.eq(len(rows), made, "nginx logged every request the test made")
+    h = rep.get("http", {})
+    t.eq(h.get("methods"), counts(rows, "method"), "http methods equal nginx's access log")
+    final = {k: v for k, v in h.get("status_codes", {}).items() if not k.startswith("1")}
+    t.eq(final, counts(rows, "status"), "final status codes equal nginx's access log")
+    t.eq(h.get("requests"), len(rows), "requests equal nginx's log lines")
+    t.eq(h.get("final_responses"), len(rows), "final responses equal nginx's log lines")
+    t.eq(rep["tcp"]["connections"], len({r["serial"] for r in rows}),
+         "tcp connections equal nginx's connection serials")
+    t.eq(rep["tcp"]["conn_states"], {"SF": len({r["serial"] for r in rows})},
+         "every connection opened and closed normally (SF)")
+    # tcpdump: "N packets captured"
+    import re
+    m = re.search(r"(\d+) packets? captured", td_err)
+    want = int(m.group(1)) if m else None
+    t.ok(rep["capture"]["packets"] > 0, "frames were captured")
+    t.eq(rep["capture"]["packets"], want, "packets equal tcpdump's on the same interface")
+    t.eq(rep["capture"]["dropped"], 0, "no frames dropped by the kernel")
+
+
+def test_sigint():
+    before = len(access_log_lines())
+    wt = start_wiretab()
+    time.sleep(1.0)
+    curl("-o", "/dev/null", BASE + "/ok", "--next", "-o", "/dev/null", BASE + "/missing")
+    wait_log_lines(before + 2)
+    time.sleep(0.3)
+    wt.send_signal(signal.SIGINT)
+    rep, err = finish(wt, 5)
+    if not t.ok(rep is not None, "SIGINT to wiretab -i: final report printed, exit 0", err):
+        return
+    t.eq(rep["http"]["requests"], 2, "SIGINT report has the 2 requests made before it")
+    t.eq({k: v for k, v in rep["http"]["status_codes"].items()}, {"200": 1, "404": 1},
+         "SIGINT report's status codes")
+
+
+def test_count():
+    count = 7
+    wt = start_wiretab("-c", str(count))
+    time.sleep(1.0)
+    # each curl is a whole connection (>= 7 frames); keep going until wiretab stops
+    end = time.time() + 10
+    while wt.poll() is None and time.time() < end:
+        curl("-o", "/dev/null", BASE + "/ok")
+        time.sleep(0.05)
+    rep, err = finish(wt, 5)
+    if not t.ok(rep is not None, "wiretab -i -c %d stops by itself, exit 0" % count, err):
+        return
+    t.eq(rep["capture"]["packets"], count, "-c %d: exactly %d frames" % (count, count))
+
+
+try:
+    setup()
+    t.ok(True, "namespaces %s/%s, veth, nginx up" % (NS_SRV, NS_CLI))
+    test_duration_vs_nginx_and_tcpdump()
+    test_sigint()
+    test_count()
+except (RuntimeError, subprocess.CalledProcessError) as e:
+    detail = getattr(e, "stderr", "") or ""
+    t.ok(False, "live test setup or traffic", "%s\n%s" % (e, detail))
+finally:
+    cleanup()
+t.done()
