@@ -43,13 +43,16 @@ static void hist_add(Hist *h, guint64 us)
   h->b[hist_index(us)]++;
 }
 
-/* Nearest-rank percentile in microseconds; never above the true maximum. */
+/* Nearest-rank percentile in microseconds; never above the true maximum, which is what
+ * p100 gives. */
 static double hist_percentile(const Hist *h, double p)
 {
   if (h->n == 0)
     return 0;
   guint64 rank = (guint64) (p / 100.0 * (double) h->n + 0.999999);
   rank = MAX(rank, 1);
+  if (rank >= h->n)
+    return (double) h->max_us;  /* the last sample is the largest: exact */
   guint64 seen = 0;
   for (guint i = 0; i < HIST_BUCKETS; i++) {
     seen += h->b[i];
