@@ -179,10 +179,25 @@ typedef struct {
   gint64 scale;
 } DispatchCtx;
 
+/* Latest capture time we pass on (2^62 ns, year 2116): pcapng timestamps are 64-bit, so a
+ * damaged or hostile file can name seconds whose nanoseconds overflow a gint64; clamped
+ * (and negative times raised to 0) so every later "ts + timeout" and "last - first" stays
+ * in range. Found by tests/fuzz/fuzz-capture.c. */
+#define WT_CAPTURE_MAX_TS_NS (G_GINT64_CONSTANT(1) << 62)
+
+static gint64 capture_ts_ns(gint64 sec, gint64 frac_ns)
+{
+  if (sec < 0 || frac_ns < 0)
+    return 0;
+  if (sec >= WT_CAPTURE_MAX_TS_NS / 1000000000)
+    return WT_CAPTURE_MAX_TS_NS;
+  return MIN(sec * 1000000000 + frac_ns, WT_CAPTURE_MAX_TS_NS);
+}
+
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
   DispatchCtx *ctx = (DispatchCtx *) user;
-  gint64 ts_ns = (gint64) h->ts.tv_sec * 1000000000 + (gint64) h->ts.tv_usec * ctx->scale;
+  gint64 ts_ns = capture_ts_ns((gint64) h->ts.tv_sec, (gint64) h->ts.tv_usec * ctx->scale);
   ctx->fn(ctx->user, ts_ns, h->caplen, h->len, bytes, ctx->linktype);
 }
 
