@@ -10,6 +10,7 @@
  * sanitizer build faults if it points outside the frame or the reassembly buffer) and
  * the protocol tap is checked: every frame lands in exactly one bucket. */
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 #include "analyzer/decode.h"
 #include "dissectors/link/link.h"
@@ -31,8 +32,13 @@ static guint64 bucket_sum(const WtDecodeStats *s)
 static void decode_one(WtDecoders *d, WtAnomalies *an, int linktype, gboolean truncated,
                        gint64 ts_ns, const uint8_t *frame, size_t len)
 {
-  /* An exact-size copy, so reading one byte past the frame is a heap overflow. */
-  guint8 *copy = g_memdup2(frame, len);
+  /* An exact-size copy, so reading one byte past the frame is a heap overflow. malloc,
+   * not g_malloc: libpcap never hands over NULL, even for a zero-length record. */
+  guint8 *copy = malloc(len);
+  if (!copy)
+    abort();
+  if (len)
+    memcpy(copy, frame, len);
   WtPacket pkt;
   memset(&pkt, 0xA5, sizeof pkt); /* the decoder must reset every field itself */
   pkt.ts_ns = ts_ns;
@@ -52,7 +58,7 @@ static void decode_one(WtDecoders *d, WtAnomalies *an, int linktype, gboolean tr
       sum += pkt.payload[i];
     (void) sum;
   }
-  g_free(copy);
+  free(copy);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
