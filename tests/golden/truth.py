@@ -15,7 +15,8 @@ from somewhere else:
 
 Nothing expected here is taken from wiretab's own output.
 
-    truth.py [CAPTURES_DIR]     (WIRETAB names the binary)
+    truth.py [CAPTURES_DIR]     (WIRETAB names the binary; WT_TAP_START=N numbers the
+                                 checks from N+1, for a caller that printed N already)
 """
 import collections
 import glob
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from tap import Tap, run_wiretab, project_root  # noqa: E402
 
 t = Tap()
+t.n = int(os.environ.get("WT_TAP_START", "0"))
 folder = sys.argv[1] if len(sys.argv) > 1 else os.path.join(project_root(), "captures")
 truths = sorted(glob.glob(os.path.join(folder, "*.truth.txt")))
 if not truths:
