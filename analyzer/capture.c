@@ -252,6 +252,12 @@ gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *drop
 
 int wt_capture_selectable_fd(WtCaptureSource *src) { return pcap_get_selectable_fd(src->pcap); }
 
+void wt_capture_set_nonblocking(WtCaptureSource *src, gboolean nonblock)
+{
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(src->pcap, nonblock ? 1 : 0, errbuf);
+}
+
 gboolean wt_capture_list_interfaces(FILE *out, GError **error)
 {
   char errbuf[PCAP_ERRBUF_SIZE] = "";

@@ -52,6 +52,8 @@ gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size);
 gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *dropped,
                           guint64 *if_dropped);
 int wt_capture_selectable_fd(WtCaptureSource *src);
+/* Live: dispatch returns at once when no frame is ready (wait on the selectable fd). */
+void wt_capture_set_nonblocking(WtCaptureSource *src, gboolean nonblock);
 
 /* Print the interfaces libpcap can capture on (-D). */
 gboolean wt_capture_list_interfaces(FILE *out, GError **error);

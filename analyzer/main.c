@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/capture.h"
+#include "analyzer/report-html.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
 
@@ -73,6 +75,8 @@ static const char *const examples =
   "  wiretab -r web.pcap --log-dir logs           also write logs/conn.log, logs/http.log\n"
   "  wiretab -r web.pcap --explain 'port 51234'   ladder diagram of matching connections\n"
   "  wiretab -r web.pcap --format csv -o report/  one CSV file per table\n"
+  "  wiretab -r web.pcap --format html -o report.html\n"
+  "                                               one self-contained page with charts\n"
   "\n"
   "Exit status: 0 success, 1 usage error, 2 runtime failure (unreadable or damaged file,\n"
   "bad filter, no such interface, no permission).\n";
@@ -93,7 +97,7 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "filter", 'f', 0, G_OPTION_ARG_STRING, &o->filter,
       "BPF filter expression (pcap-filter(7))", "EXPR" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
-      "Report format: text (default), json or csv", "FORMAT" },
+      "Report format: text (default), json, csv or html", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
       "Write the report to FILE (csv: a directory) instead of standard output", "FILE" },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
@@ -151,6 +155,8 @@ static gboolean parse_format(const char *s, WtFormat *f)
     *f = WT_FORMAT_JSON;
   else if (strcmp(s, "csv") == 0)
     *f = WT_FORMAT_CSV;
+  else if (strcmp(s, "html") == 0)
+    *f = WT_FORMAT_HTML;
   else
     return FALSE;
   return TRUE;
@@ -185,18 +191,43 @@ static gboolean limit_reached(const Loop *l)
   return stop_requested || (l->limit && l->seen >= l->limit);
 }
 
+/* Live capture: libpcap's buffer timeout does not bound a read on Linux (TPACKET_V3 polls
+ * until a frame arrives), so an idle interface would never reach --duration. Wait on the
+ * selectable fd ourselves, in non-blocking mode, never longer than the time left. */
+static int wait_for_frames(WtCaptureSource *src, gint64 deadline)
+{
+  int fd = wt_capture_selectable_fd(src);
+  if (fd < 0)
+    return 1; /* no fd to wait on: dispatch blocks with the buffer timeout */
+  int timeout_ms = 200;
+  if (deadline) {
+    gint64 left_us = deadline - g_get_monotonic_time();
+    if (left_us <= 0)
+      return 0;
+    timeout_ms = (int) MIN(left_us / 1000 + 1, 200);
+  }
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  return poll(&pfd, 1, timeout_ms); /* -1 with EINTR when a signal asks us to stop */
+}
+
 /* Read one source to its end (or until stopped). FALSE if it ended in an error; the frames
  * read before the error are kept. */
 static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
 {
   gint64 deadline = duration > 0 ? g_get_monotonic_time() + (gint64) (duration * 1e6) : 0;
+  gboolean live = wt_capture_is_live(src);
+  if (live)
+    wt_capture_set_nonblocking(src, TRUE);
   current_source = src;
   gboolean ok = TRUE;
   while (!limit_reached(loop)) {
+    if (live && wait_for_frames(src, deadline) == 0 && deadline &&
+        g_get_monotonic_time() >= deadline)
+      break;
     g_autoptr(GError) err = NULL;
     int n = wt_capture_dispatch(src, -1, on_frame, loop, &err);
     if (n == -1) {
-      if (wt_capture_is_live(src))
+      if (live)
         g_printerr("wiretab: interface %s: capture stopped: %s; the report covers what was "
                    "captured\n", wt_capture_name(src), err->message);
       else
@@ -205,7 +236,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
       ok = FALSE;
       break;
     }
-    if (n == 0 && !wt_capture_is_live(src))
+    if (n == 0 && !live)
       break;
     if (deadline && g_get_monotonic_time() >= deadline)
       break;
@@ -223,6 +254,8 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
       wt_report_write_json(report, stdout);
     else if (fmt == WT_FORMAT_CSV)
       wt_report_write_csv_summary(report, stdout);
+    else if (fmt == WT_FORMAT_HTML)
+      wt_report_write_html(report, stdout);
     else
       wt_report_write_text(report, stdout,
                            isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR"));
@@ -240,6 +273,8 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
   FILE *mem = open_memstream(&buf, &len);
   if (fmt == WT_FORMAT_JSON)
     wt_report_write_json(report, mem);
+  else if (fmt == WT_FORMAT_HTML)
+    wt_report_write_html(report, mem);
   else
     wt_report_write_text(report, mem, FALSE);
   fclose(mem);
@@ -267,7 +302,7 @@ int main(int argc, char **argv)
              : (g_printerr("wiretab: %s\n", error->message), EXIT_RUNTIME);
   WtFormat fmt;
   if (!parse_format(o.format, &fmt))
-    return usage_error("--format must be text, json or csv");
+    return usage_error("--format must be text, json, csv or html");
   if (!o.files && !o.iface)
     return usage_error("nothing to read: give -r FILE or -i IFACE");
   if (o.files && o.iface)

@@ -1,10 +1,12 @@
 #include "analyzer/registry.h"
 #include "dissectors/http/http.h"
+#include "dissectors/tls/tls.h"
 #include "dissectors/dns/dns.h"
 
 /* Every stream dissector wiretab knows, in probe order. */
 static const WtStreamDissector *const stream_dissectors[] = {
   &wt_http_dissector,
+  &wt_tls_dissector,
   &wt_dns_dissector,
 };
 

@@ -863,3 +863,89 @@ void wt_report_write_csv_summary(WtReport *r, FILE *out)
   fwrite(summary->str, 1, summary->len, out);
   g_string_free(summary, TRUE);
 }
+
+/* ---------- read-only walk (writers outside this file: HTML) ---------- */
+
+G_STATIC_ASSERT((int) ITEM_TABLE == (int) WT_ITEM_TABLE && (int) ITEM_TS == (int) WT_ITEM_TS);
+
+guint wt_report_n_sections(const WtReport *r) { return r->sections->len; }
+
+const WtSection *wt_report_nth_section(const WtReport *r, guint i)
+{
+  g_return_val_if_fail(i < r->sections->len, NULL);
+  return g_ptr_array_index(r->sections, i);
+}
+
+const char *wt_section_get_key(const WtSection *s) { return s->key; }
+const char *wt_section_get_label(const WtSection *s) { return s->label; }
+guint wt_section_n_items(const WtSection *s) { return s->items->len; }
+
+void wt_section_nth_item(const WtSection *s, guint i, WtItemView *out)
+{
+  memset(out, 0, sizeof *out);
+  g_return_if_fail(i < s->items->len);
+  const Item *it = g_ptr_array_index(s->items, i);
+  out->kind = (WtItemKind) it->kind; /* same order as ItemKind */
+  out->key = it->key;
+  out->label = it->label;
+  out->u = it->v.u;
+  out->i = it->v.i;
+  out->d = it->v.d;
+  out->b = it->v.b;
+  out->s = it->s;
+  out->n = it->map ? it->map->len : it->list ? it->list->len : 0;
+  out->object = it->object;
+  out->table = it->table;
+}
+
+const char *wt_section_map_entry(const WtSection *s, guint i, guint j, guint64 *value)
+{
+  g_return_val_if_fail(i < s->items->len, NULL);
+  const Item *it = g_ptr_array_index(s->items, i);
+  g_return_val_if_fail(it->map && j < it->map->len, NULL);
+  const MapEntry *e = &g_array_index(it->map, MapEntry, j);
+  if (value)
+    *value = e->value;
+  return e->name;
+}
+
+const char *wt_section_list_entry(const WtSection *s, guint i, guint j)
+{
+  g_return_val_if_fail(i < s->items->len, NULL);
+  const Item *it = g_ptr_array_index(s->items, i);
+  g_return_val_if_fail(it->list && j < it->list->len, NULL);
+  return g_ptr_array_index(it->list, j);
+}
+
+guint wt_table_n_columns(const WtTable *t) { return t->columns->len; }
+
+void wt_table_column_info(const WtTable *t, guint c, const char **key, const char **label,
+                          WtColType *type)
+{
+  g_return_if_fail(c < t->columns->len);
+  const Column *col = &g_array_index(t->columns, Column, c);
+  if (key)
+    *key = col->key;
+  if (label)
+    *label = col->label;
+  if (type)
+    *type = col->type;
+}
+
+guint wt_table_n_rows(const WtTable *t) { return t->rows->len; }
+
+gboolean wt_table_get_cell(const WtTable *t, guint r, guint c, WtCellView *out)
+{
+  memset(out, 0, sizeof *out);
+  g_return_val_if_fail(r < t->rows->len, FALSE);
+  GArray *row = g_ptr_array_index(t->rows, r);
+  if (c >= row->len)
+    return FALSE;
+  const Cell *cell = &g_array_index(row, Cell, c);
+  out->type = cell->type;
+  out->u = cell->v.u;
+  out->i = cell->v.i;
+  out->d = cell->v.d;
+  out->s = cell->s;
+  return TRUE;
+}

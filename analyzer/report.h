@@ -10,7 +10,7 @@ typedef struct WtReport WtReport;
 typedef struct WtSection WtSection;
 typedef struct WtTable WtTable;
 
-typedef enum { WT_FORMAT_TEXT, WT_FORMAT_JSON, WT_FORMAT_CSV } WtFormat;
+typedef enum { WT_FORMAT_TEXT, WT_FORMAT_JSON, WT_FORMAT_CSV, WT_FORMAT_HTML } WtFormat;
 
 WtReport *wt_report_new(void);
 void wt_report_free(WtReport *r);
@@ -56,3 +56,47 @@ void wt_report_write_json(WtReport *r, FILE *out);
 gboolean wt_report_write_csv(WtReport *r, const char *dir, GError **error);
 /* CSV on a stream: every scalar and map entry as section,key,value rows. */
 void wt_report_write_csv_summary(WtReport *r, FILE *out);
+
+/* Read-only walk of the model, for writers outside report.c (HTML). Returned pointers
+ * stay valid until the report is freed. */
+typedef enum {
+  WT_ITEM_U64, WT_ITEM_I64, WT_ITEM_DOUBLE, WT_ITEM_STR, WT_ITEM_BOOL, WT_ITEM_TS,
+  WT_ITEM_MAP, WT_ITEM_LIST, WT_ITEM_OBJECT, WT_ITEM_TABLE
+} WtItemKind;
+
+typedef struct {
+  WtItemKind kind;
+  const char *key, *label;
+  guint64 u;                /* U64 */
+  gint64 i;                 /* I64; TS in ns (0: none) */
+  double d;                 /* DOUBLE */
+  gboolean b;               /* BOOL */
+  const char *s;            /* STR */
+  guint n;                  /* MAP: entries; LIST: strings */
+  const WtSection *object;  /* OBJECT */
+  const WtTable *table;     /* TABLE */
+} WtItemView;
+
+typedef struct {
+  WtColType type;
+  guint64 u;
+  gint64 i;
+  double d;                 /* DOUBLE and PERCENT */
+  const char *s;            /* STR */
+} WtCellView;
+
+guint wt_report_n_sections(const WtReport *r);
+const WtSection *wt_report_nth_section(const WtReport *r, guint i);
+const char *wt_section_get_key(const WtSection *s);
+const char *wt_section_get_label(const WtSection *s);
+guint wt_section_n_items(const WtSection *s);
+void wt_section_nth_item(const WtSection *s, guint i, WtItemView *out);
+/* Entry j of the MAP item i (returns its name), string j of the LIST item i. */
+const char *wt_section_map_entry(const WtSection *s, guint i, guint j, guint64 *value);
+const char *wt_section_list_entry(const WtSection *s, guint i, guint j);
+guint wt_table_n_columns(const WtTable *t);
+void wt_table_column_info(const WtTable *t, guint c, const char **key, const char **label,
+                          WtColType *type);
+guint wt_table_n_rows(const WtTable *t);
+/* FALSE if row `r` has no cell `c` (a short row). */
+gboolean wt_table_get_cell(const WtTable *t, guint r, guint c, WtCellView *out);
