@@ -14,8 +14,10 @@
 /* Answer records kept for one dns.log line; more are counted, not logged
  * (`dns.too_many_answers`). */
 #define WT_DNS_MAX_LOGGED_ANSWERS 64
-/* Bytes of one answer's text in dns.log (a TXT record can be 64 KiB). */
-#define WT_DNS_MAX_ANSWER_TEXT 1024
+/* Bytes of one answer's text in dns.log (a TXT record can fill a 64 KiB message; Zeek
+ * logs it whole), and of all answers of one message together. */
+#define WT_DNS_MAX_ANSWER_TEXT 65536
+#define WT_DNS_MAX_ANSWERS_TEXT (256 * 1024)
 /* Distinct query names counted by name; the rest is "(other)". */
 #define WT_DNS_MAX_TOP_KEYS 10000
 /* Rows printed per top-N table in the report. */

@@ -28,7 +28,7 @@ static gsize append_octets(char *text, gsize out, const guint8 *p, gsize n)
   for (gsize i = 0; i < n; i++) {
     guint8 c = p[i];
     if (c > 0x20 && c < 0x7f && c != '\\') {
-      text[out++] = (char) c;
+      text[out++] = g_ascii_tolower((char) c);  /* names are case-insensitive (RFC 4343) */
     } else {
       text[out++] = '\\';
       text[out++] = 'x';
@@ -122,7 +122,7 @@ static gboolean answer_begin(WtDnsAnswers *a, guint32 ttl, gsize *start)
 {
   if (!a)
     return FALSE;
-  if (a->n >= WT_DNS_MAX_LOGGED_ANSWERS) {
+  if (a->n >= WT_DNS_MAX_LOGGED_ANSWERS || a->text->len >= WT_DNS_MAX_ANSWERS_TEXT) {
     a->dropped++;
     return FALSE;
   }

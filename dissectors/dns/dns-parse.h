@@ -42,8 +42,8 @@ typedef struct {
  * message, the space pointers refer to. Compression pointers must point strictly
  * backwards, each before the previous one (BIND's rule), so decoding ends after at most
  * msg_len hops; anything else is a loop or a bad pointer. `text` receives the name with
- * dots ("" for the root), octets outside printable ASCII as \xNN; it must hold
- * WT_DNS_NAME_TEXT_MAX bytes. */
+ * dots ("" for the root), lower-cased as Zeek logs names, octets outside printable ASCII
+ * as \xNN; it must hold WT_DNS_NAME_TEXT_MAX bytes. */
 WtDnsError wt_dns_read_name(const guint8 *msg, gsize msg_len, WtReader *r, char *text);
 
 typedef struct {

@@ -275,7 +275,9 @@ static gboolean dns_probe(const guint8 *data, gsize len, WtDir dir)
   if (wt_dns_parse_message(data, len, &m, NULL, &used) != WT_DNS_OK || used != len)
     return FALSE;
   gboolean qr = (m.hdr.flags & WT_DNS_QR) != 0;
-  if (qr != (dir == WT_DIR_RESP) || m.hdr.qdcount != 1 || wt_dns_z(m.hdr.flags) != 0)
+  /* of the three Z bits only the top one is still reserved: AD and CD (RFC 4035) are set
+   * by ordinary clients (dig sets AD) */
+  if (qr != (dir == WT_DIR_RESP) || m.hdr.qdcount != 1 || (m.hdr.flags & 0x0040))
     return FALSE;
   if (wt_dns_opcode(m.hdr.flags) > 6 || wt_dns_opcode(m.hdr.flags) == 3)
     return FALSE;

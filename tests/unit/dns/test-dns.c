@@ -270,7 +270,7 @@ static void test_escape(void)
   const guint8 raw[] = { 4, 'a', 0x00, ' ', '\\', 2, 0xff, 'Z', 0 };
   fb_bytes(b, raw, sizeof raw);
   g_assert_cmpint(name_at(b, 12, text, NULL), ==, WT_DNS_OK);
-  g_assert_cmpstr(text, ==, "a\\x00\\x20\\x5c.\\xffZ");
+  g_assert_cmpstr(text, ==, "a\\x00\\x20\\x5c.\\xffz");  /* lower-cased like Zeek */
   /* the root */
   g_autoptr(GByteArray) c = g_byte_array_new();
   db_header(c, 1, 0, 0, 0, 0, 0);
@@ -435,7 +435,7 @@ static void test_pairing(DnsFx *fx, gconstpointer data)
   g_assert_cmpuint(count_lines(log), ==, 2);
   g_assert_nonnull(strstr(log, "\"uid\":\"CTest\""));
   g_assert_nonnull(strstr(log, "\"proto\":\"udp\",\"trans_id\":2571,\"rtt\":0.005000,"
-                                "\"query\":\"Host.Example.COM\",\"qclass\":1,"
+                                "\"query\":\"host.example.com\",\"qclass\":1,"
                                 "\"qclass_name\":\"C_INTERNET\",\"qtype\":1,\"qtype_name\":\"A\","
                                 "\"rcode\":0,\"rcode_name\":\"NOERROR\",\"AA\":false,\"TC\":false,"
                                 "\"RD\":true,\"RA\":true,\"Z\":0,\"answers\":[\"192.0.2.9\"],"
@@ -631,6 +631,15 @@ static void test_probe(void)
   g_autoptr(GByteArray) q = db_query(1, "probe.example", 1);
   g_assert_true(wt_dns_dissector.probe(guarded(q, q->len), q->len, WT_DIR_ORIG));
   g_assert_false(wt_dns_dissector.probe(guarded(q, q->len), q->len, WT_DIR_RESP));
+  /* dig's queries: AD set, an EDNS OPT record */
+  g_autoptr(GByteArray) dig = g_byte_array_new();
+  db_header(dig, 1, 0x0120, 1, 0, 0, 1);
+  db_question(dig, "probe.example", 1, 1);
+  fb_u8(dig, 0);
+  db_rr_tail(dig, 41, 1232, 0, NULL, 0);
+  g_assert_true(wt_dns_dissector.probe(guarded(dig, dig->len), dig->len, WT_DIR_ORIG));
+  fb_put16(dig, 2, 0x0160);  /* the reserved Z bit */
+  g_assert_false(wt_dns_dissector.probe(guarded(dig, dig->len), dig->len, WT_DIR_ORIG));
   g_autoptr(GByteArray) r = db_response(1, "probe.example", 0, 1);
   g_assert_true(wt_dns_dissector.probe(guarded(r, r->len), r->len, WT_DIR_RESP));
   /* with trailing bytes, cut short, or with the TCP length prefix: not a datagram */
