@@ -506,6 +506,7 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
   g_return_val_if_fail(d->r != NULL, 0);
   if (!data)
     len = 0;
+  d->own_segment = 1;
   if (!d->started) {
     if (syn)
       wt_reasm_dir_set_isn(d, seq);
@@ -546,6 +547,14 @@ void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
     return;
   }
   gint64 a = seq_to_off(d, ack);
+  if (!d->own_segment) {
+    /* Nothing of this direction captured yet (a one-sided capture, or its first segment
+     * comes late): the peer's ACKs only move the start. A hole is no evidence of loss
+     * for a side never seen, and Zeek reports no content gap for it either. */
+    if ((gint64) d->next < a && !first_seg(d))
+      d->next = (guint64) a;
+    return;
+  }
   if (d->fin_seen && a > (gint64) d->fin_off)
     a = d->fin_off; /* the FIN's own sequence number is no data */
   while ((gint64) d->next < a) {

@@ -115,6 +115,7 @@ typedef struct WtReasmDir {
   WtReasmSink sink;
   guint32 seq0;          /* sequence number of stream offset 0 (mod 2^32) */
   guint8 started, closed, fin_seen, eof_sent;
+  guint8 own_segment;    /* a segment of this direction was seen (not only peer ACKs) */
   guint64 next;          /* delivery point: every byte below was delivered or a gap */
   guint64 fin_off;       /* offset of the FIN's sequence number (valid if fin_seen) */
   GTree *segs;           /* out-of-order segments by offset, non-overlapping, all >= next */

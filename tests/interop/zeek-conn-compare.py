@@ -24,6 +24,15 @@ import subprocess
 import sys
 import tempfile
 
+# Every known difference, with its cause (checked by hand). A listed field that differs is
+# reported as explained and does not count against the agreement; an unlisted one does.
+EXPLAINED = {
+    ("zeek-http-deeply-nested-mime.pcap.zeek.conn.log", 0, "history"):
+        "Zeek's MIME analyzer gives up on the 100-deep multipart body and marks the "
+        "connection analysis-partial (history X); wiretab's HTTP dissector skips bodies "
+        "by length and never analyses MIME, so it has no X (the rest, ShADadfr, agrees)",
+}
+
 FIELDS_U64 = ["orig_bytes", "resp_bytes", "orig_pkts", "resp_pkts", "orig_ip_bytes",
               "resp_ip_bytes", "missed_bytes"]
 
@@ -110,6 +119,10 @@ def compare(name, conns, rows, score, out):
                 return
             if z == "-":
                 z = ""
+            why = EXPLAINED.get((name, i, field))
+            if why:
+                out.append("%s row %d: explained: %s=%s (zeek %s): %s" % (name, i, field, mine, z, why))
+                return
             score["fields"] += 1
             if str(mine) == z:
                 score["agree"] += 1
