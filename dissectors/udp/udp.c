@@ -73,14 +73,8 @@ static int by_probe(const WtRegistry *reg, const guint8 *data, gsize len, WtDir 
   return -1;
 }
 
-/* Decided once per flow, on its first datagram with payload. */
-static void choose_app(WtUdpDissector *u, WtFlow *flow, const WtPacket *pkt, WtDir dir)
+static void attach(WtUdpDissector *u, WtFlow *flow, int app)
 {
-  int app = by_port(u->reg, flow->info.resp_p);
-  if (app < 0)
-    app = by_port(u->reg, flow->info.orig_p);
-  if (app < 0)
-    app = by_probe(u->reg, pkt->payload, pkt->payload_len, dir);
   if (app < 0) {
     flow->proto_state = &no_app;
     return;
@@ -89,6 +83,19 @@ static void choose_app(WtUdpDissector *u, WtFlow *flow, const WtPacket *pkt, WtD
   uf->d = wt_registry_get(u->reg, (guint) app);
   uf->session = uf->d->session_new(wt_registry_stats(u->reg, (guint) app), u->app, &flow->info);
   flow->proto_state = uf;
+}
+
+/* Decided once per flow, on its first datagram with payload: by port (responder, then
+ * originator: mDNS and NetBIOS talk port to port), else by a content probe, which needs
+ * the whole datagram (one cut by the snaplen leaves the choice to the next). */
+static void choose_app(WtUdpDissector *u, WtFlow *flow, const WtPacket *pkt, WtDir dir,
+                       gboolean whole)
+{
+  int app = by_port(u->reg, flow->info.resp_p);
+  if (app < 0)
+    app = by_port(u->reg, flow->info.orig_p);
+  if (app >= 0 || whole)
+    attach(u, flow, app >= 0 ? app : by_probe(u->reg, pkt->payload, pkt->payload_len, dir));
 }
 
 void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean created,
@@ -101,7 +108,10 @@ void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean cr
   (void) ft;  /* the flow's idle timer (WT_TIMER_UDP) was set when the table created it */
   if (!u->reg || pkt->payload_wire_len == 0 || flow->proto_state == &no_app)
     return;
-  if (pkt->payload_len < pkt->payload_wire_len) {
+  gboolean whole = pkt->payload_len >= pkt->payload_wire_len;
+  if (!flow->proto_state)
+    choose_app(u, flow, pkt, dir, whole);
+  if (!whole) {
     /* cut by the snaplen: a partial message is not a malformed one */
     u->datagrams_snapped++;
     return;
@@ -110,8 +120,6 @@ void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean cr
     u->datagrams_bad_checksum++;
     return;
   }
-  if (!flow->proto_state)
-    choose_app(u, flow, pkt, dir);
   UdpFlow *uf = flow->proto_state;
   if (uf == &no_app)
     return;
