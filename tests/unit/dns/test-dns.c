@@ -708,6 +708,79 @@ static void test_rtt_percentiles(DnsFx *fx, gconstpointer data)
   g_assert_cmpfloat_with_epsilon(wt_dns_stats_rtt_ms(fx->stats, 100), 1000.0, 1e-9);
 }
 
+/* ---------- mutations ---------- */
+
+/* Seeded random mutations of valid messages (byte flips, pointer bytes, count fields,
+ * cuts), each parsed from the guard page and fed to a UDP and a TCP session: whatever
+ * the bytes, parsing ends with a known status inside the buffer, and the session's
+ * counters stay consistent. A cheap stand-in for a fuzzer, run on every `meson test`. */
+static void test_mutations(DnsFx *fx, gconstpointer data)
+{
+  (void) data;
+  GRand *rng = g_rand_new_with_seed(20260526);
+  GByteArray *seeds[3] = { compressed_response(), db_query(5, "seed.example.org", 16), NULL };
+  seeds[2] = g_byte_array_new();
+  {
+    g_autoptr(GByteArray) r = db_response(6, "x.y", 0, 1);
+    fb_bytes(seeds[2], r->data, r->len);
+  }
+  gpointer udp = wt_dns_dissector.session_new(fx->stats, &fx->ctx, &fx->conn);
+  WtConnInfo tc = fx->conn;
+  tc.proto = 6;
+  gpointer tcp = wt_dns_dissector.session_new(fx->stats, &fx->ctx, &tc);
+  guint64 parsed_ok = 0;
+  for (guint iter = 0; iter < 20000; iter++) {
+    const GByteArray *seed = seeds[iter % 3];
+    g_autoptr(GByteArray) m = g_byte_array_new();
+    fb_bytes(m, seed->data, seed->len);
+    guint edits = 1 + g_rand_int_range(rng, 0, 4);
+    for (guint e = 0; e < edits && m->len > 0; e++) {
+      guint pos = (guint) g_rand_int_range(rng, 0, (gint32) m->len);
+      switch (g_rand_int_range(rng, 0, 5)) {
+      case 0: m->data[pos] = (guint8) g_rand_int(rng); break;
+      case 1: m->data[pos] = (guint8) (0xc0 | g_rand_int_range(rng, 0, 4)); break; /* pointer */
+      case 2: if (pos + 1 < m->len) m->data[pos + 1] = (guint8) g_rand_int_range(rng, 0, 128); break;
+      case 3: g_byte_array_set_size(m, pos); break;                                 /* cut */
+      default: if (m->len >= 12) fb_put16(m, 4 + 2 * g_rand_int_range(rng, 0, 4),
+                                          (guint16) g_rand_int_range(rng, 0, 40)); break;
+      }
+    }
+    WtDnsMessage msg;
+    WtDnsAnswers a;
+    wt_dns_answers_init(&a);
+    gsize used = 0;
+    WtDnsError err = wt_dns_parse_message(guarded(m, m->len), m->len, &msg, &a, &used);
+    g_assert_cmpint(err, >=, WT_DNS_OK);
+    g_assert_cmpint(err, <, WT_DNS_ERR_N);
+    g_assert_cmpuint(used, <=, m->len);
+    g_assert_cmpuint(a.n, ==, a.ttls->len);
+    g_assert_cmpuint(strlen(msg.qname), <, WT_DNS_NAME_TEXT_MAX);
+    parsed_ok += err == WT_DNS_OK;
+    wt_dns_answers_clear(&a);
+    wt_dns_dissector.datagram(udp, iter & 1 ? WT_DIR_RESP : WT_DIR_ORIG, guarded(m, m->len),
+                              m->len, (gint64) iter * MS);
+    /* the same bytes behind a length prefix on the TCP side */
+    g_autoptr(GByteArray) framed = g_byte_array_new();
+    fb_be16(framed, (guint16) m->len);
+    fb_bytes(framed, m->data, m->len);
+    gsize took = wt_dns_dissector.deliver(tcp, WT_DIR_ORIG, guarded(framed, framed->len),
+                                          framed->len, (gint64) iter * MS);
+    g_assert_cmpuint(took, <=, framed->len);
+  }
+  wt_dns_dissector.session_free(udp);
+  wt_dns_dissector.session_free(tcp);
+  for (guint i = 0; i < 3; i++)
+    g_byte_array_unref(seeds[i]);
+  g_rand_free(rng);
+  /* the mutations keep some messages valid and break the rest */
+  g_assert_cmpuint(parsed_ok, >, 0);
+  g_assert_cmpuint(parsed_ok, <, 20000);
+  g_assert_cmpuint(st(fx, "malformed"), >, 0);
+  /* every query ends answered or unanswered; every response is paired or an orphan */
+  g_assert_cmpuint(st(fx, "answered") + st(fx, "unanswered"), ==, st(fx, "queries"));
+  g_assert_cmpuint(st(fx, "responses"), ==, st(fx, "answered") + st(fx, "orphan_responses"));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -734,6 +807,7 @@ int main(int argc, char **argv)
   FX("/dns/tcp/gap-and-bad-length", test_tcp_gap_and_bad_length);
   FX("/dns/stats/report-and-merge", test_report_and_merge);
   FX("/dns/stats/rtt-percentiles", test_rtt_percentiles);
+  FX("/dns/mutations", test_mutations);
   int rc = g_test_run();
   fb_guard_free(&guard);
   return rc;
