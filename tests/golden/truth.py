@@ -46,13 +46,16 @@ tmp = tempfile.mkdtemp(prefix="wt-golden-")
 
 def read_truth(path):
     """Truth file -> (scalars {key: value}, methods {M: n}, statuses {code: n},
-    versions {V: n})."""
+    versions {V: n}); repeated keys with two or more values (qtype, rcode, name, txn) are
+    in kv[key] as lists of their value lists."""
     kv, methods, statuses, versions = {}, {}, {}, {}
     for line in open(path):
         f = line.split()
         if not f or f[0].startswith("#"):
             continue
-        if f[0] == "method" and len(f) == 3:
+        if f[0] in ("qtype", "rcode", "name", "txn"):
+            kv.setdefault(f[0], []).append(f[1:])
+        elif f[0] == "method" and len(f) == 3:
             methods[f[1]] = int(f[2])
         elif f[0] == "status" and len(f) == 3:
             statuses[f[1]] = int(f[2])
@@ -126,15 +129,16 @@ def read_jsonl(path):
 
 
 def analyse(cap):
-    """Runs wiretab once: JSON report, conn.log and http.log records."""
+    """Runs wiretab once: JSON report, conn.log, http.log and dns.log records."""
     logs = os.path.join(tmp, os.path.basename(cap) + ".logs")
     os.makedirs(logs, exist_ok=True)
-    p = run_wiretab(["-r", cap, "--format", "json", "--log-dir", logs])
+    p = run_wiretab(["-r", cap, "--format", "json", "--log-dir", logs, "--top", "1000"])
     if p.returncode != 0:
         return None, p.stderr
     rep = json.loads(p.stdout)
     return (rep, read_jsonl(os.path.join(logs, "conn.log")),
-            read_jsonl(os.path.join(logs, "http.log"))), None
+            read_jsonl(os.path.join(logs, "http.log")),
+            read_jsonl(os.path.join(logs, "dns.log"))), None
 
 
 def final_statuses(codes):
@@ -312,6 +316,39 @@ def tshark_count(cap, display_filter):
     return len([l for l in p.stdout.splitlines() if l.strip()]) if p.returncode == 0 else None
 
 
+def tshark_protocols(cap):
+    """Counts of each protocol name in tshark's frame.protocols (a frame counts once)."""
+    p = subprocess.run(["tshark", "-n", "-r", cap, "-T", "fields", "-e", "frame.protocols"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return None
+    n = collections.Counter()
+    for line in p.stdout.splitlines():
+        n.update(set(line.strip().split(":")))
+    return n
+
+
+def check_layers(name, cap, kv, rep):
+    """Frame-level facts against tshark's dissection: TCP frames, the ARP exchange, VLAN
+    tags (small captures only: tshark is slow)."""
+    protos = tshark_protocols(cap)
+    if protos is None:
+        t.skip("%s: layers vs tshark" % name, "tshark failed")
+        return
+    pr = rep["protocols"]
+    t.eq(pr["tcp"]["packets"], protos["tcp"], "%s: TCP frames equal tshark's" % name)
+    t.eq(pr["ipv4"]["packets"] + pr["ipv6"]["packets"], protos["ip"] + protos["ipv6"],
+         "%s: IP frames equal tshark's" % name)
+    if "arp_resolutions" in kv:
+        t.eq(protos["arp"], 2 * int(kv["arp_resolutions"]),
+             "%s: tshark sees a request and a reply per ARP resolution" % name)
+        t.eq(pr["other"]["packets"], protos["arp"], "%s: the ARP frames are the non-IP ones" % name)
+    if "vlan_id" in kv:
+        t.eq(protos["vlan"], rep["capture"]["packets"], "%s: every frame is 802.1Q-tagged (tshark)" % name)
+        t.eq(pr["tcp"]["packets"], rep["capture"]["packets"],
+             "%s: every tagged frame decoded down to TCP" % name)
+
+
 def check_tcp(name, cap, kv, rep, conns):
     tcp = rep["tcp"]
     port = int(kv["server_port"])
@@ -407,6 +444,38 @@ def check_tcp(name, cap, kv, rep, conns):
          "%s: --explain %d draws one arrow per frame" % (name, port))
 
 
+# ----------------------------------------------------------------------------- DNS
+
+def check_dns(name, kv, rep, dnss):
+    """Against dig's own lines and the DNS servers' logs (the truth file's counts)."""
+    d = rep.get("dns")
+    if not t.ok(d is not None, "%s: the report has a dns section" % name):
+        return
+    for key in ("queries", "answered", "unanswered"):
+        if key in kv:
+            t.eq(d.get(key), int(kv[key]), "%s: dns %s" % (name, key))
+    t.eq(d.get("qtypes"), {q: int(n) for q, n in kv.get("qtype", [])}, "%s: dns query types" % name)
+    t.eq(d.get("rcodes"), {r: int(n) for r, n in kv.get("rcode", [])}, "%s: dns response codes" % name)
+    if "name" in kv:
+        got = {q["query"]: q["count"] for q in d.get("top_queries", [])}
+        t.eq(got, {q: int(n) for q, n in kv["name"]}, "%s: dns query names" % name)
+    t.eq(len(dnss), int(kv["queries"]), "%s: dns.log has one line per query" % name)
+    if "tcp_queries" in kv:
+        t.eq(collections.Counter(x.get("proto") for x in dnss),
+             collections.Counter({"tcp": int(kv["tcp_queries"]), "udp": int(kv["udp_queries"])}),
+             "%s: dns.log queries over TCP and UDP" % name)
+    if "txn" in kv:
+        # txn PROTO CLIENT_PORT QTYPE NAME RCODE, one per answered query
+        want = sorted(tuple(x) for x in kv["txn"])
+        got = sorted((x.get("proto"), str(x.get("id.orig_p")), x.get("qtype_name"), x.get("query"),
+                      x.get("rcode_name")) for x in dnss if "rcode_name" in x)
+        t.eq(got, want, "%s: each answered query (proto, client port, type, name, rcode) equals dig's" % name)
+    if "unanswered_query" in kv:
+        qtype, qname = kv["unanswered_query"].split()
+        got = [(x.get("qtype_name"), x.get("query")) for x in dnss if "rcode_name" not in x]
+        t.eq(got, [(qtype, qname)], "%s: the unanswered query" % name)
+
+
 # ----------------------------------------------------------------------------- main
 
 for truth in truths:
@@ -419,18 +488,22 @@ for truth in truths:
     res, err = analyse(cap)
     if not t.ok(res is not None, "%s: wiretab exits 0" % name, err):
         continue
-    rep, conns, https = res
+    rep, conns, https, dnss = res
 
     if "frames" in kv:
         t.eq(rep["capture"]["packets"], int(kv["frames"]), "%s: frames equal the truth file's" % name)
     if have_capinfos:
         t.eq(rep["capture"]["packets"], capinfos_frames(cap), "%s: frames equal capinfos's" % name)
     t.eq(rep["capture"]["dropped"], 0, "%s: nothing dropped reading a file" % name)
+    if have_tshark and rep["capture"]["packets"] <= 5000:
+        check_layers(name, cap, kv, rep)
 
     if methods or statuses or "requests" in kv:
         check_http(name, kv, methods, statuses, versions, rep, conns, https, stem)
     if "scenario" in kv:
         check_tcp(name, cap, kv, rep, conns)
+    if "queries" in kv:
+        check_dns(name, kv, rep, dnss)
 
 shutil.rmtree(tmp, ignore_errors=True)
 t.done()
