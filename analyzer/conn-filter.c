@@ -120,6 +120,7 @@ WtConnFilter *wt_conn_filter_parse(const char *text, GError **error)
         words[i + 1]) {
       ok = parse_value(w, words[i + 1], &t);
       i++;
+      w = words[i]; /* name the value in the error, not the keyword */
     } else {
       ok = parse_single(w, &t);
     }

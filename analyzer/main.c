@@ -10,6 +10,7 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/capture.h"
+#include "analyzer/conn-filter.h"
 #include "analyzer/report-html.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
@@ -338,6 +339,15 @@ int main(int argc, char **argv)
       return usage_error("--overlap-policy must be first or last");
   }
 
+  /* connection filters are part of the command line: a bad one is a usage error */
+  const char *conn_filters[] = { o.explain, o.follow };
+  for (gsize i = 0; i < G_N_ELEMENTS(conn_filters); i++) {
+    if (!conn_filters[i])
+      continue;
+    g_autoptr(WtConnFilter) cf = wt_conn_filter_parse(conn_filters[i], &error);
+    if (!cf)
+      return usage_error(error->message);
+  }
   WtCaptureOptions copts = {
     .filter = o.filter,
     .snaplen = o.snaplen,
