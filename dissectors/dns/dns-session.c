@@ -19,12 +19,18 @@
  * (64 KiB) with its prefix; a larger one (only 65535 is) is skipped unread. */
 #define TCP_MAX_HELD_MESSAGE (65536 - 2)
 
+/* Short names (nearly all) live inside the struct and the queue link is embedded, so a
+ * query costs one allocation. */
+#define INLINE_NAME 64
+
 typedef struct {
+  GList link;             /* in Session.pending; data points to this struct */
   gint64 ts_ns;
   guint16 id, flags;
   gboolean has_question;
   guint16 qtype, qclass;
   char *qname;            /* as logged (NetBIOS names decoded); NULL without question */
+  char inline_name[INLINE_NAME];
 } PendingQuery;
 
 typedef struct {
@@ -51,18 +57,19 @@ static FILE *dns_log(Session *s)
   return s->ctx ? s->ctx->dns_log : NULL;
 }
 
-/* The name as logged: NetBIOS names decoded like Zeek's decode_netbios_name. */
-static char *display_name(Session *s, const char *qname)
+/* The name as logged: NetBIOS names decoded like Zeek's decode_netbios_name. The result
+ * points into `nb` (17 bytes) or at qname. */
+static const char *display_name(Session *s, const char *qname, char *nb)
 {
-  char nb[17];
   if (s->netbios && wt_dns_netbios_decode(qname, nb))
-    return g_strdup(nb);
-  return g_strdup(qname);
+    return nb;
+  return qname;
 }
 
 static void pending_free(PendingQuery *q)
 {
-  g_free(q->qname);
+  if (q->qname != q->inline_name)
+    g_free(q->qname);
   g_free(q);
 }
 
@@ -91,11 +98,17 @@ static void on_query(Session *s, const WtDnsMessage *m, gint64 ts)
   q->has_question = m->has_question;
   q->qtype = m->qtype;
   q->qclass = m->qclass;
-  q->qname = m->has_question ? display_name(s, m->qname) : NULL;
-  g_queue_push_tail(&s->pending, q);
+  if (m->has_question) {
+    char nb[17];
+    const char *name = display_name(s, m->qname, nb);
+    gsize n = strlen(name);
+    q->qname = n < INLINE_NAME ? memcpy(q->inline_name, name, n + 1) : g_strdup(name);
+  }
+  q->link.data = q;
+  g_queue_push_tail_link(&s->pending, &q->link);
   if (g_queue_get_length(&s->pending) > WT_DNS_MAX_PENDING) {
     /* a client that is never answered (or we never see the answers) */
-    PendingQuery *old = g_queue_pop_head(&s->pending);
+    PendingQuery *old = g_queue_pop_head_link(&s->pending)->data;
     anomaly(s, "dns.too_many_pending");
     wt_dns_stats_on_too_many_pending(s->stats);
     log_unanswered(s, old);
@@ -108,7 +121,7 @@ static PendingQuery *take_pending(Session *s, guint16 id)
   for (GList *l = s->pending.head; l; l = l->next) {
     PendingQuery *q = l->data;
     if (q->id == id) {
-      g_queue_delete_link(&s->pending, l);
+      g_queue_unlink(&s->pending, l);
       return q;
     }
   }
@@ -122,13 +135,14 @@ static void on_response(Session *s, const WtDnsMessage *m, const WtDnsAnswers *a
   int rcode = (int) wt_dns_rcode(f);
   wt_dns_stats_on_response(s->stats, m, q != NULL);
   gint64 rtt = q && ts > q->ts_ns ? ts - q->ts_ns : -1;
-  g_autofree char *rname = NULL;
+  const char *rname = NULL;
+  char nb[17];
   if (q) {
     wt_dns_stats_on_query_done(s->stats, q->qname, rcode, ts >= q->ts_ns ? ts - q->ts_ns : -1);
   } else if (m->has_question) {
-    rname = display_name(s, m->qname);
+    rname = display_name(s, m->qname, nb);
   } else if (m->answers > 0) {
-    rname = g_strdup(m->first_owner);  /* mDNS announcements: Zeek logs the owner */
+    rname = m->first_owner;  /* mDNS announcements: Zeek logs the owner */
   }
   FILE *out = dns_log(s);
   if (out) {
@@ -254,10 +268,10 @@ static void dns_eof(gpointer p, WtDir dir, gint64 ts_ns)
 static void dns_session_free(gpointer p)
 {
   Session *s = p;
-  PendingQuery *q;
-  while ((q = g_queue_pop_head(&s->pending))) {
-    log_unanswered(s, q);
-    pending_free(q);
+  GList *l;
+  while ((l = g_queue_pop_head_link(&s->pending))) {
+    log_unanswered(s, l->data);
+    pending_free(l->data);
   }
   g_free(s);
 }

@@ -542,6 +542,29 @@ static void test_malformed(DnsFx *fx, gconstpointer data)
   g_assert_cmpuint(count_lines(fx_log(fx)), ==, 1);
 }
 
+/* A name longer than the pending query's inline buffer, answered and unanswered. */
+static void test_long_name(DnsFx *fx, gconstpointer data)
+{
+  (void) data;
+  char label[61];
+  memset(label, 'q', 60);
+  label[60] = '\0';
+  g_autofree char *name = g_strjoin(".", label, label, label, "test", NULL);  /* 188 chars */
+  gpointer s = wt_dns_dissector.session_new(fx->stats, &fx->ctx, &fx->conn);
+  send(s, WT_DIR_ORIG, db_query(1, name, 1), 0);
+  send(s, WT_DIR_ORIG, db_query(2, name, 1), 0);
+  send(s, WT_DIR_RESP, db_response(1, name, 0, 1), MS);
+  wt_dns_dissector.session_free(s);
+  g_assert_cmpuint(st(fx, "answered"), ==, 1);
+  g_assert_cmpuint(st(fx, "unanswered"), ==, 1);
+  g_assert_cmpuint(wt_dns_stats_name_count(fx->stats, name), ==, 2);
+  g_autofree char *field = g_strdup_printf("\"query\":\"%s\"", name);
+  const char *log = fx_log(fx);
+  const char *first = strstr(log, field);
+  g_assert_nonnull(first);
+  g_assert_nonnull(strstr(first + 1, field));
+}
+
 /* ---------- TCP ---------- */
 
 static GByteArray *tcp_stream(guint n)
@@ -803,6 +826,7 @@ int main(int argc, char **argv)
   FX("/dns/session/orphan-mdns", test_orphan);
   FX("/dns/session/too-many-pending", test_too_many_pending);
   FX("/dns/session/malformed", test_malformed);
+  FX("/dns/session/long-name", test_long_name);
   FX("/dns/tcp/framing", test_tcp_framing);
   FX("/dns/tcp/gap-and-bad-length", test_tcp_gap_and_bad_length);
   FX("/dns/stats/report-and-merge", test_report_and_merge);
