@@ -64,7 +64,7 @@ static const char *const page_css[] = {
   ".none{color:var(--muted);font-style:italic;margin:2px 0 10px}\n",
   "details>summary{cursor:pointer;font-weight:600;margin:6px 0}\n",
   "footer{color:var(--muted);font-size:.85em;text-align:center;padding:20px}\n",
-  "@media (max-width:600px){header,main{padding-left:10px;padding-right:10px}nav{padding:6px 10px}th,td{padding:3px 6px}body{font-size:13px}}\n",
+  "@media (max-width:600px){header,main{padding-left:10px;padding-right:10px}nav{position:static;padding:6px 10px}th,td{padding:3px 6px}body{font-size:13px}}\n",
   "@media print{nav{display:none}.tw{overflow:visible}}\n",
   NULL,
 };
@@ -263,7 +263,7 @@ static const char *const page_js[] = {
   "        y -= bh;\n",
   "        var rect = svgEl('rect', { x: left + i * bwid, y: y, width: Math.max(bwid - (bwid > 3 ? 1 : 0), 0.5),\n",
   "                                   height: bh, 'class': 'bar ' + colorClass(spec, f, j), 'data-k': r.time + '/' + f,\n",
-  "                                   'data-v': r[f] }, svg);\n",
+  "                                   'data-v': r[f], 'data-i': i }, svg);\n",
   "        tip(rect, r.time + ' ' + (labels[f] || f) + ': ' + full(v) + (spec.perSecond ? '/s' : ''));\n",
   "        bars++;\n",
   "      });\n",
@@ -461,9 +461,11 @@ static void render_table(GString *out, const WtTable *t, const char *key, const 
     g_string_append_printf(out, " (%u)</summary>\n", nrows);
   }
   if (nrows == 0) {
-    g_string_append(out, "<div class=\"tw\"><table><caption>");
+    g_string_append(out, "<div class=\"tw\"><table class=\"data\" data-key=\"");
+    append_escaped(out, key);
+    g_string_append(out, "\"><caption>");
     append_escaped(out, label);
-    g_string_append(out, "</caption></table></div><p class=\"none\">(none)</p>\n");
+    g_string_append(out, "</caption><tbody></tbody></table></div><p class=\"none\">(none)</p>\n");
     return;
   }
   g_string_append(out, "<div class=\"tw\"><table class=\"data\" data-key=\"");
