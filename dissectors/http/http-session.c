@@ -561,6 +561,14 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
     enter_resync(s, h, TRUE);
     return TRUE;
   }
+  if (rl.http09 && rl.method.len < 3) {
+    /* Without a version little tells a request from noise: an HTTP/0.9 request needs a
+     * method of at least three characters, the length of GET ("T /x" is no request),
+     * the rule Zeek applies (HTTP_Analyzer::HTTP_RequestLine) */
+    anomaly(s, "http.bad_request_line");
+    enter_resync(s, h, TRUE);
+    return TRUE;
+  }
   if (rl.major == 2 && rl.minor == 0 && rl.method.len == 3 && memcmp(rl.method.p, "PRI", 3) == 0) {
     /* HTTP/2 with prior knowledge: "PRI * HTTP/2.0" starts the connection preface */
     s->stats->h2_prefaces++;
