@@ -377,6 +377,24 @@ try:
          "TCP-only capture: every chart drawn")
     states = chart(facts, "Connection states (Zeek conn_state)")
     t.eq(sum(v for _, v, _ in states["bars"]), 1, "TCP-only capture: its one connection")
+
+    # no packets at all: the page still works, charts say there is nothing to draw
+    empty_pcap = os.path.join(tmp, "empty.pcap")
+    with open(empty_pcap, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    empty_page = os.path.join(tmp, "empty.html")
+    html_report(empty_pcap, empty_page)
+    browser.events = []
+    browser.load("file://" + empty_page, 390, 900, True)
+    facts = browser.eval(DOM_FACTS)
+    t.ok(facts["chartsError"] is None and not browser.console_errors() and
+         all(f["drawn"] == "yes" for f in facts["figs"]),
+         "empty capture: no script errors, every chart drawn",
+         [(f["title"], f["drawn"], f["error"]) for f in facts["figs"]])
+    pk = chart(facts, "Packets per second")
+    t.ok(pk is not None and pk["n"] == 0 and not any(x["title"].startswith("Responses")
+                                                     for x in facts["figs"]),
+         "empty capture: an empty timeline chart, no HTTP charts")
 finally:
     browser.close()
     if not os.environ.get("WT_HTML_KEEP"):
