@@ -20,7 +20,9 @@ n=0
 ok() {  # ok CONDITION-STATUS NAME [DIAGNOSTIC]
   n=$((n + 1))
   if [[ $1 == 0 ]]; then echo "ok $n - $2"; else
-    echo "not ok $n - $2"; [[ -n ${3:-} ]] && sed 's/^/# /' <<<"$3"; fi
+    echo "not ok $n - $2"
+    if [[ -n ${3:-} ]]; then while IFS= read -r l; do echo "# $l"; done <<<"$3"; fi
+  fi
 }
 
 rec=$("$root/scripts/record-http-mix.sh" "$dir" "$secs" "$conns" 2>&1)

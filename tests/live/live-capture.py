@@ -21,6 +21,7 @@ outside the namespaces it creates, and removes them again.
 import collections
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -221,28 +222,38 @@ def counts(rows, field):
 
 def test_duration_vs_nginx_and_tcpdump():
     pcap = os.path.join(work, "tcpdump.pcap")
-    td = subprocess.Popen(in_ns(NS_CLI, "tcpdump", "-i", IF_CLI, "-n", "-U", "-w", pcap),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    procs.append(td)
+    td_log = os.path.join(work, "tcpdump.log")
     before = len(access_log_lines())
-    duration = 4.0
+    duration = 3.0
+    # wiretab first (it says nothing when ready), then tcpdump, whose "listening on" line
+    # says both are capturing by then
     wt = start_wiretab("--duration", str(duration))
     started = time.time()
-    time.sleep(1.2)  # both listening before the first frame
+    with open(td_log, "w") as errf:
+        td = subprocess.Popen(in_ns(NS_CLI, "tcpdump", "-i", IF_CLI, "-n", "-U", "-w", pcap),
+                              stdout=subprocess.DEVNULL, stderr=errf)
+    procs.append(td)
+    while time.time() < started + 3 and "listening on" not in open(td_log).read():
+        time.sleep(0.05)
+    time.sleep(0.3)
     made = traffic_mix()
+    traffic_done = time.time() - started
     # the interface is idle from here on: --duration alone must end the capture (bug B1:
     # it used to wait for the next frame)
     while wt.poll() is None and time.time() < started + duration + 1.5:
         time.sleep(0.05)
     took = time.time() - started
+    t.ok(traffic_done < duration - 0.5, "the traffic fitted in the capture window (%.1f s of %g)"
+         % (traffic_done, duration))
     t.ok(wt.poll() is not None and duration - 0.2 <= took,
          "--duration %g stops on an idle interface (after %.1f s)" % (duration, took))
     if wt.poll() is None:
         wt.send_signal(signal.SIGINT)  # get the report anyway
     rep, err = finish(wt, 5)
     td.send_signal(signal.SIGINT)
-    _, td_err = td.communicate(timeout=5)
-    if not t.ok(rep is not None, "wiretab -i --duration 4: JSON report, exit 0", err):
+    td.wait(timeout=5)
+    td_err = open(td_log).read()
+    if not t.ok(rep is not None, "wiretab -i --duration %g: JSON report, exit 0" % duration, err):
         return
     log = wait_log_lines(before + made)[before:]
     rows = [{"method": f[0], "status": f[1], "serial": f[2]} for f in log]
@@ -258,7 +269,6 @@ def test_duration_vs_nginx_and_tcpdump():
     t.eq(rep["tcp"]["conn_states"], {"SF": len({r["serial"] for r in rows})},
          "every connection opened and closed normally (SF)")
     # tcpdump: "N packets captured"
-    import re
     m = re.search(r"(\d+) packets? captured", td_err)
     want = int(m.group(1)) if m else None
     t.ok(rep["capture"]["packets"] > 0, "frames were captured")
