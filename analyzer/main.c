@@ -286,7 +286,8 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
 
 int main(int argc, char **argv)
 {
-  Options o = { 0 };
+  /* static: the option strings live as long as the process and stay reachable */
+  static Options o;
   o.count = 0;
   o.time_wait = -1;
   o.top_n = 10;
