@@ -19,6 +19,7 @@ Nothing expected here is taken from wiretab's own output.
                                  checks from N+1, for a caller that printed N already)
 """
 import collections
+import csv
 import glob
 import json
 import os
@@ -190,6 +191,8 @@ def check_http(name, kv, methods, statuses, versions, rep, conns, https, stem):
              "%s: a connection with the %s pipelined requests" % (name, kv["pipelined_requests"]),
              dict(per))
 
+    check_csv(name, cap, methods, statuses)
+
     access = stem + ".access.log"
     if os.path.exists(access):
         check_access_log(name, read_access_log(access), https)
@@ -199,6 +202,26 @@ def check_http(name, kv, methods, statuses, versions, rep, conns, https, stem):
         check_python_log(name, pylog, https)
     if "aborted_downloads" in kv:
         check_aborted(name, stem, https)
+
+
+def check_csv(name, cap, methods, statuses):
+    """The CSV tables (--format csv -o DIR) hold the same truth as the JSON report."""
+    out = os.path.join(tmp, os.path.basename(cap) + ".csv")
+    p = run_wiretab(["-r", cap, "--format", "csv", "-o", out, "-q", "--top", "1000"])
+    if not t.ok(p.returncode == 0, "%s: --format csv -o DIR exits 0" % name, p.stderr):
+        return
+
+    def table(fname, key):
+        path = os.path.join(out, fname)
+        if not os.path.exists(path):
+            return None
+        with open(path, newline="") as f:
+            return {r[key]: int(r["count"]) for r in csv.DictReader(f)}
+
+    t.eq(table("methods_table.csv", "method"), methods, "%s: methods_table.csv" % name)
+    codes = table("status_table.csv", "code")
+    t.eq(final_statuses(codes) if codes is not None else None, statuses,
+         "%s: status_table.csv final codes" % name)
 
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"

@@ -89,7 +89,7 @@ pid {w}/nginx.pid;
 error_log {w}/error.log;
 events {{ worker_connections 256; }}
 http {{
-  log_format truth "$request_method $status $connection $connection_requests $request_uri $body_bytes_sent";
+  log_format truth "$request_method $status $connection $connection_requests $request_uri $body_bytes_sent $remote_port";
   access_log {w}/access.log truth;
   client_body_temp_path {w}/body;
   proxy_temp_path {w}/proxy;
@@ -227,7 +227,8 @@ def test_duration_vs_nginx_and_tcpdump():
     duration = 3.0
     # wiretab first (it says nothing when ready), then tcpdump, whose "listening on" line
     # says both are capturing by then
-    wt = start_wiretab("--duration", str(duration))
+    logs = os.path.join(work, "logs")
+    wt = start_wiretab("--duration", str(duration), "--log-dir", logs)
     started = time.time()
     with open(td_log, "w") as errf:
         td = subprocess.Popen(in_ns(NS_CLI, "tcpdump", "-i", IF_CLI, "-n", "-U", "-w", pcap),
@@ -268,6 +269,22 @@ def test_duration_vs_nginx_and_tcpdump():
          "tcp connections equal nginx's connection serials")
     t.eq(rep["tcp"]["conn_states"], {"SF": len({r["serial"] for r in rows})},
          "every connection opened and closed normally (SF)")
+    # per transaction: nginx's (client port, request number) is http.log's (id.orig_p,
+    # trans_depth)
+    https = []
+    if os.path.exists(os.path.join(logs, "http.log")):
+        https = [json.loads(l) for l in open(os.path.join(logs, "http.log")) if l.strip()]
+    by_key = {(w["id.orig_p"], w["trans_depth"]): w for w in https}
+    bad = []
+    for f in log:
+        w = by_key.get((int(f[6]), int(f[3])))
+        want = (f[0], int(f[1]), f[4], int(f[5]) if f[0] != "HEAD" else 0)
+        got = w and (w.get("method"), w.get("status_code"), w.get("uri"), w.get("response_body_len"))
+        if got != want:
+            bad.append("port %s #%s: got %r want %r" % (f[6], f[3], got, want))
+    t.ok(len(https) == len(log) and not bad,
+         "http.log of the live capture matches nginx's lines one by one (%d)" % len(log),
+         "http.log %d lines\n%s" % (len(https), "\n".join(bad[:10])))
     # tcpdump: "N packets captured"
     m = re.search(r"(\d+) packets? captured", td_err)
     want = int(m.group(1)) if m else None
