@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Times the floor, wiretab, wiretab --log-dir and tshark on one capture; see run-bench.sh.
 
-Wall time is measured around fork/exec/wait; peak resident memory is the child's
-ru_maxrss from wait4 (kilobytes on Linux). Runs alternate program by program within each
-round so that machine noise hits all of them alike; medians are reported, and every figure
-that matters is a ratio to the floor measured in the same run.
+Wall time is measured around the child; peak resident memory and CPU time (user + sys)
+come from GNU time (%M %U %S). Runs alternate program by program within each round so that
+machine noise hits all of them alike; medians are reported, and every figure that matters
+is a ratio to the floor measured in the same run. The CPU-time ratio is printed too: on a
+loaded machine it is the steadier of the two, but the targets are stated on wall time.
 """
 import argparse
 import collections
@@ -30,7 +31,8 @@ GNU_TIME = '/usr/bin/time'
 
 
 def run(argv, stdout=subprocess.DEVNULL):
-    """Runs argv; returns (wall seconds, peak RSS KiB, exit status, stdout or None).
+    """Runs argv; returns (wall seconds, peak RSS KiB, exit status, stdout or None, CPU
+    seconds user+sys or None).
 
     Peak RSS comes from GNU time's %M when installed: a child forked from this Python
     process would inherit Python's own high-water mark (Linux keeps ru_maxrss across
@@ -38,21 +40,22 @@ def run(argv, stdout=subprocess.DEVNULL):
     with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile('r') as rss:
         cmd = argv
         if os.access(GNU_TIME, os.X_OK):
-            cmd = [GNU_TIME, '-q', '-f', '%M', '-o', rss.name] + argv
+            cmd = [GNU_TIME, '-q', '-f', '%M %U %S', '-o', rss.name] + argv
         t0 = time.monotonic()
         p = subprocess.run(cmd, stdout=out if stdout is None else stdout)
         wall = time.monotonic() - t0
-        kib = 0
+        kib, cpu = 0, None
         if cmd is not argv:
-            lines = rss.read().split()
-            kib = int(lines[-1]) if lines else 0
+            fields = rss.read().split()
+            if len(fields) >= 3:
+                kib, cpu = int(fields[-3]), float(fields[-2]) + float(fields[-1])
         else:
             kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         text = None
         if stdout is None:
             out.seek(0)
             text = out.read().decode()
-    return wall, kib, p.returncode, text
+    return wall, kib, p.returncode, text, cpu
 
 
 def read_truth(capture):
@@ -98,7 +101,7 @@ def compare(name, got, want, problems):
 def check_exact(args, capture, truth, access_log, log_dir):
     """The report's method/status tables and http.log vs the server's access log."""
     problems = []
-    _, _, rc, text = run([args.wiretab, '-q', '--format', 'json', '-r', capture], stdout=None)
+    _, _, rc, text, _ = run([args.wiretab, '-q', '--format', 'json', '-r', capture], stdout=None)
     if rc != 0:
         return [f'wiretab --format json exited {rc}']
     http = json.loads(text)['http']
@@ -140,7 +143,7 @@ def main():
     capture = os.path.abspath(args.capture)
     size = os.path.getsize(capture)
 
-    _, _, rc, text = run([args.floor, capture], stdout=None)
+    _, _, rc, text, _ = run([args.floor, capture], stdout=None)
     if rc != 0:
         sys.exit(f'bench: floor failed on {capture}')
     frames = int(text.split()[0])
@@ -152,15 +155,18 @@ def main():
         ('wiretab --log-dir', [args.wiretab, '-q', '-r', capture, '--log-dir', log_dir]),
     ]
     times = {n: [] for n, _ in programs}
+    cpus = {n: [] for n, _ in programs}
     rss = {n: 0 for n, _ in programs}
     print(f'bench: {capture}: {size / 1e6:.1f} MB, {frames} frames; '
           f'{args.rounds} alternating rounds', flush=True)
     for r in range(args.rounds):
         for name, argv in programs:
-            wall, kib, rc, _ = run(argv)
+            wall, kib, rc, _, cpu = run(argv)
             if rc != 0:
                 sys.exit(f'bench: {name} exited {rc}')
             times[name].append(wall)
+            if cpu is not None:
+                cpus[name].append(cpu)
             rss[name] = max(rss[name], kib)
         print(f'  round {r + 1}: ' + ', '.join(f'{n} {times[n][-1]:.3f} s' for n, _ in programs),
               flush=True)
@@ -169,23 +175,27 @@ def main():
     if tshark:
         argv = [tshark, '-n', '-q', '-z', 'http,tree', '-o', 'tcp.reassemble_out_of_order:TRUE',
                 '-r', capture]
-        wall, kib, rc, _ = run(argv)
+        wall, kib, rc, _, cpu = run(argv)
         if rc == 0:
             times['tshark -z http,tree (once)'] = [wall]
+            cpus['tshark -z http,tree (once)'] = [cpu] if cpu is not None else []
             rss['tshark -z http,tree (once)'] = kib
 
     floor_med = statistics.median(times[programs[0][0]])
+    floor_cpu = statistics.median(cpus[programs[0][0]]) if cpus[programs[0][0]] else None
     print()
     print(f'{"program":<28} {"median s":>9} {"x floor":>8} {"MB/s":>8} {"packets/s":>11} '
-          f'{"peak RSS":>11}  runs')
+          f'{"peak RSS":>11} {"CPU s":>7} {"CPU x":>6}  wall times of the runs')
     for name, ts in times.items():
         med = statistics.median(ts)
+        cpu = statistics.median(cpus[name]) if cpus.get(name) else None
+        cpu_s = f'{cpu:7.3f} {cpu / floor_cpu:6.2f}' if cpu and floor_cpu else f'{"-":>7} {"-":>6}'
         print(f'{name:<28} {med:9.3f} {med / floor_med:8.2f} {size / 1e6 / med:8.1f} '
-              f'{frames / med:11.0f} {fmt_rss(rss[name]):>11}  '
+              f'{frames / med:11.0f} {fmt_rss(rss[name]):>11} {cpu_s}  '
               + ' '.join(f'{t:.3f}' for t in ts))
 
     # Flat memory: the same capture ten times in one run.
-    wall10, rss10, rc, _ = run([args.wiretab, '-q'] + ['-r', capture] * 10)
+    wall10, rss10, rc, _, _ = run([args.wiretab, '-q'] + ['-r', capture] * 10)
     flat = rss10 / rss['wiretab'] if rss['wiretab'] else 0
     print(f'{"wiretab, capture x10":<28} {wall10:9.3f} {wall10 / floor_med:8.2f} '
           f'{10 * size / 1e6 / wall10:8.1f} {10 * frames / wall10:11.0f} {fmt_rss(rss10):>11}'
