@@ -84,7 +84,8 @@ def read_access_log(path):
         r = {"method": f[0], "status": int(f[1]), "uri": f[2], "body": int(f[3]),
              "serial": int(f[4]), "reqno": int(f[5])}
         if len(f) >= 10:
-            r.update(proto=f[8], port=int(f[9]), done=(len(f) >= 11 and f[10] == "OK"))
+            r.update(sent=int(f[7]), proto=f[8], port=int(f[9]),
+                     done=(len(f) >= 11 and f[10] == "OK"))
         rows.append(r)
     return rows
 
@@ -195,7 +196,7 @@ def check_http(name, kv, methods, statuses, versions, rep, conns, https, stem):
 
     access = stem + ".access.log"
     if os.path.exists(access):
-        check_access_log(name, read_access_log(access), https)
+        check_access_log(name, read_access_log(access), https, conns)
     check_curl(name, read_curl_lines(stem + ".client.txt"), https)
     pylog = read_python_server_log(stem + ".server.log")
     if pylog:
@@ -227,8 +228,8 @@ def check_csv(name, cap, methods, statuses):
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-def check_access_log(name, rows, https):
-    """Per transaction against nginx's own lines."""
+def check_access_log(name, rows, https, conns):
+    """Per transaction against nginx's own lines; per connection, the bytes nginx sent."""
     if rows and "port" in rows[0]:
         # full format: the client port and request number identify the transaction
         by_key = {(r["id.orig_p"], r["trans_depth"]): r for r in https}
@@ -251,6 +252,17 @@ def check_access_log(name, rows, https):
                     a["port"], a["reqno"], a["uri"], w.get("response_body_len"), body))
         t.ok(not bad, "%s: each of nginx's %d log lines matches its http.log transaction"
              % (name, len(rows)), "\n".join(bad[:20]))
+        # $bytes_sent (status line, headers, body) summed over a connection whose responses
+        # nginx all finished is the responder's TCP payload. ($request_length is not the
+        # originator's: nginx leaves out request bodies it discards unread.)
+        sent, finished = collections.Counter(), collections.defaultdict(lambda: True)
+        for a in rows:
+            sent[a["port"]] += a["sent"]
+            finished[a["port"]] &= a["done"]
+        by_port = {c["id.orig_p"]: c for c in conns}
+        got = {p: by_port[p]["resp_bytes"] if p in by_port else None for p in sent if finished[p]}
+        want = {p: n for p, n in sent.items() if finished[p]}
+        t.eq(got, want, "%s: conn.log resp_bytes per connection equal nginx's $bytes_sent sums" % name)
         return
     # bench format: no client port; compare each connection's request sequence
     want = collections.defaultdict(list)
