@@ -299,5 +299,26 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   report_anomalies(a, r);
 }
 
+void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
+{
+  memset(snap, 0, sizeof *snap);
+  snap->frames = a->frames;
+  snap->wire_bytes = a->wire_bytes;
+  snap->flows_created = wt_flow_table_created(a->flows);
+  snap->flows_live = wt_flow_table_size(a->flows);
+  snap->first_ts = a->frames ? a->first_ts : 0;
+  snap->last_ts = a->frames ? a->last_ts : 0;
+  snap->flows = a->flows;
+  /* the timeline holds at most a few thousand buckets: summing them is the cheap way to
+   * HTTP totals without a second set of counters in the dissector */
+  g_autoptr(GArray) rows = wt_timeline_rows(a->timeline, NULL);
+  for (guint i = 0; i < rows->len; i++) {
+    const WtTimelineRow *row = &g_array_index(rows, WtTimelineRow, i);
+    snap->http_requests += row->v[WT_TL_HTTP_REQUESTS];
+    for (guint c = 0; c < 5; c++)
+      snap->http_status[c] += row->v[WT_TL_HTTP_1XX + c];
+  }
+}
+
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
 guint64 wt_analyzer_frames(const WtAnalyzer *a) { return a->frames; }

@@ -53,5 +53,18 @@ void wt_analyzer_finish(WtAnalyzer *a);
 /* Build the report (after wt_analyzer_finish). */
 void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
 
+/* Counters so far, cheap enough to take every second while capturing (the live view):
+ * no flow is ended and nothing is reported. */
+typedef struct {
+  guint64 frames, wire_bytes;
+  guint64 flows_created;     /* flows of every IP protocol created so far */
+  guint flows_live;          /* in the flow table now (closed TCP lingering included) */
+  guint64 http_requests;     /* request lines so far */
+  guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
+  gint64 first_ts, last_ts;  /* capture time; 0 without frames */
+  WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
+} WtAnalyzerSnapshot;
+void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
+
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
 guint64 wt_analyzer_frames(const WtAnalyzer *a);
