@@ -291,7 +291,9 @@ static const char *const page_js[] = {
   "        spec = JSON.parse(fig.getAttribute('data-spec'));\n",
   "        var cs = getComputedStyle(fig);\n",
   "        var w = Math.max(Math.floor(fig.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)), 160);\n",
-  "        var svg = svgEl('svg', { width: w, 'class': 'plot', role: 'img' });\n",
+  "        var cap = fig.querySelector('figcaption');\n",
+  "        var svg = svgEl('svg', { width: w, 'class': 'plot', role: 'img',\n",
+  "                                 'aria-label': cap ? cap.textContent : '' });\n",
   "        fig.appendChild(svg);\n",
   "        var n = kinds[spec.kind](fig, spec, svg, w);\n",
   "        fig.setAttribute('data-bars', n);\n",
@@ -855,8 +857,10 @@ static void render_charts(GString *out, WtReport *r, const WtSection *s)
     if (c->labels != LABELS_NONE)
       append_labels(spec, s, c, &item);
     g_string_append_c(spec, '}');
-    g_string_append_printf(out, "\n<figure class=\"chart%s\" data-chart=\"%u\" data-spec=\"",
+    g_string_append_printf(out, "\n<figure class=\"chart%s\" data-chart=\"%u\" data-empty=\"",
                            c->wide ? " wide" : "", i);
+    append_escaped(out, "no data");
+    g_string_append(out, "\" data-spec=\"");
     append_escaped(out, spec->str);
     g_string_append(out, "\"><figcaption>");
     append_escaped(out, c->title);
