@@ -19,7 +19,8 @@
  * Every payload byte is a function of its 32-bit sequence number (XOR 0xA5 when the op
  * says "differs"), so the sink knows what each stream position may hold whatever the
  * overlap policy chose. Checked invariants:
- *   - the sink's position (bytes consumed + gap lengths) only grows, and data is always
+ *   - the sink's position (bytes consumed + gap lengths, from where the direction started;
+ *     peer ACKs move that start while none of its own segments was seen) only grows, and data is always
  *     offered at that position: a byte is never delivered twice nor skipped silently;
  *   - bytes the sink left unconsumed are offered again, unchanged, in front of newer ones
  *     (unless a gap notice dropped them);
@@ -44,6 +45,8 @@ static guint8 pattern(guint32 seq)
 typedef struct {
   WtReasmDir *dir;
   int policy;             /* 0 all, 1 none, 2 half, 3 all but one */
+  guint64 base;           /* stream offset of the sink's position 0: peer ACKs may move the
+                             start of a direction before any of its segments is seen */
   guint64 pos;            /* consumed + gap lengths */
   guint64 consumed, gaps;
   guint8 *pending;        /* bytes offered and not consumed (must come back first) */
@@ -62,7 +65,7 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
   FUZZ_CHECK(s->pending_len == 0 || memcmp(data, s->pending, s->pending_len) == 0);
   FUZZ_CHECK(s->dir->started);
   for (gsize i = 0; i < len; i++) {
-    guint8 want = pattern(s->dir->seq0 + (guint32) (s->pos + i));
+    guint8 want = pattern(s->dir->seq0 + (guint32) (s->base + s->pos + i));
     FUZZ_CHECK(data[i] == want || data[i] == (guint8) (want ^ CORRUPT));
   }
   gsize c = len;
@@ -106,10 +109,10 @@ static void check_dir(const Sink *s, const WtReasmLimits *lim)
 {
   const WtReasmDir *d = s->dir;
   const WtReasmDirStats *st = wt_reasm_dir_stats(d);
-  FUZZ_CHECK(st->delivered + st->missed_bytes == d->next);
+  FUZZ_CHECK(s->base + st->delivered + st->missed_bytes == d->next);
   FUZZ_CHECK(d->left_len <= lim->leftover_cap);
   if (!d->closed) {
-    FUZZ_CHECK(s->pos + d->left_len == d->next);
+    FUZZ_CHECK(s->base + s->pos + d->left_len == d->next);
     FUZZ_CHECK(d->left_len == s->pending_len);
     FUZZ_CHECK(d->buffered <= lim->per_dir_cap);
   } else {
@@ -195,6 +198,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 2:
       wt_reasm_ack(d, seq, ts);
+      if (!d->own_segment) {
+        /* No segment of this direction yet: the ACK only moves its start, silently. */
+        FUZZ_CHECK(s->pos == 0 && d->next >= s->base);
+        s->base = d->next;
+      }
       break;
     case 3:
       wt_reasm_dir_close(d, ts);

@@ -7,7 +7,8 @@
 # -Dfuzzing=true, then runs each TARGET (default: all) for SECONDS (default 600), at most
 # PARALLEL (default 2) at a time. New inputs go to OUT/<target>/work (not into the
 # committed corpus), crashes to OUT/<target>/crash-*, the libFuzzer log to
-# OUT/<target>.log; OUT is $FUZZ_OUT or /tmp/wiretab-fuzz. A summary line per target
+# OUT/<target>.log; OUT is $FUZZ_OUT or /tmp/wiretab-fuzz. libFuzzer runs in fork mode
+# with one worker, so a finding is recorded and fuzzing goes on. A summary line per target
 # (executions, cov, ft, crashes) is printed at the end, ready for docs/fuzzing.md.
 # A crash: copy it into tests/fuzz/corpus/<target>/crash-<what> and commit it first.
 set -euo pipefail
@@ -40,6 +41,7 @@ run_one() {
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$build/tests/fuzz/fuzz-$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -max_len="${max_len[$t]:-8192}" -print_final_stats=1 \
+      -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
       -artifact_prefix="$out/$t/" "$out/$t/work" "$here/corpus/$t" >"$out/$t.log" 2>&1 || true
 }
 running=0
@@ -55,8 +57,9 @@ wait || true
 
 for t in "${targets[@]}"; do
   log="$out/$t.log"
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  last=$(grep -E '^#[0-9]+' "$log" | tail -1)
+  # fork mode (one child at a time, so a finding does not end the run): "#N: cov: ..."
+  last=$(grep -E '^#[0-9]+:? ' "$log" | tail -1)
+  execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<<"$last")
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
   crashes=$(ls "$out/$t" | grep -cE '^(crash|leak|timeout|oom)-' || true)
