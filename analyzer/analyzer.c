@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyzer/conversations.h"
+#include "analyzer/log-sink.h"
 #include "dissectors/http/http.h"
 #include "dissectors/tcp/tcp.h"
 #include "dissectors/udp/udp.h"
@@ -16,6 +17,7 @@ struct WtAnalyzer {
   WtFlowTable *flows;
   WtRegistry *registry;
   WtAppContext app;
+  WtLogSink *sinks[WT_CH_N_TABLES]; /* own the log files; app's FILE*s are their streams */
   WtTcpDissector *tcp;
   WtUdpDissector *udp;
   WtConversations *convs;
@@ -56,15 +58,13 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
   wt_conversations_add_flow(a->convs, flow);
 }
 
-static FILE *open_log(const char *dir, const char *name, GError **error)
+/* Each log is a sink: its file and, with --clickhouse, the export queue (log-sink.h). */
+static FILE *open_log(WtAnalyzer *a, WtChTable t, GError **error)
 {
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                "%s: cannot write log: %s; check that the directory is writable", path,
-                g_strerror(errno));
-  return f;
+  g_autofree char *name = g_strdup_printf("%s.log", wt_ch_table_name(t));
+  g_autofree char *path = g_build_filename(a->cfg.log_dir, name, NULL);
+  a->sinks[t] = wt_log_sink_open(path, a->cfg.exporter, t, error);
+  return a->sinks[t] ? wt_log_sink_stream(a->sinks[t]) : NULL;
 }
 
 static gboolean open_logs(WtAnalyzer *a, GError **error)
@@ -77,11 +77,11 @@ static gboolean open_logs(WtAnalyzer *a, GError **error)
                 "%s: cannot create log directory: %s", dir, g_strerror(errno));
     return FALSE;
   }
-  if (!(a->app.conn_log = open_log(dir, "conn.log", error)))
+  if (!(a->app.conn_log = open_log(a, WT_CH_CONN, error)))
     return FALSE;
-  if (!(a->app.http_log = open_log(dir, "http.log", error)))
+  if (!(a->app.http_log = open_log(a, WT_CH_HTTP, error)))
     return FALSE;
-  if (!(a->app.dns_log = open_log(dir, "dns.log", error)))
+  if (!(a->app.dns_log = open_log(a, WT_CH_DNS, error)))
     return FALSE;
   return TRUE;
 }
@@ -119,11 +119,12 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   return g_steal_pointer(&a);
 }
 
-static void close_log(FILE **f)
+static void close_logs(WtAnalyzer *a)
 {
-  if (*f) {
-    fclose(*f);
-    *f = NULL;
+  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
+  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+    wt_log_sink_free(a->sinks[t]);
+    a->sinks[t] = NULL;
   }
 }
 
@@ -141,9 +142,7 @@ void wt_analyzer_free(WtAnalyzer *a)
   wt_timeline_free(a->timeline);
   if (a->decoders)
     wt_decoders_free(a->decoders);
-  close_log(&a->app.conn_log);
-  close_log(&a->app.http_log);
-  close_log(&a->app.dns_log);
+  close_logs(a);
   g_ptr_array_free(a->sources, TRUE);
   wt_anomalies_free(a->anomalies);
   g_free(a);
@@ -234,10 +233,9 @@ void wt_analyzer_finish(WtAnalyzer *a)
 {
   wt_flow_table_flush(a->flows);
   wt_decoders_expire(a->decoders, G_MAXINT64, a->anomalies);
-  if (a->app.conn_log)
-    fflush(a->app.conn_log);
-  if (a->app.http_log)
-    fflush(a->app.http_log);
+  for (int t = 0; t < WT_CH_N_TABLES; t++)
+    if (a->sinks[t])
+      wt_log_sink_flush(a->sinks[t]); /* files complete, every record queued for export */
 }
 
 static void report_capture(WtAnalyzer *a, WtReport *r)

@@ -19,6 +19,7 @@ typedef struct {
   gsize reasm_global_cap;    /* all directions together */
   int overlap_policy;        /* 0 first (default, Linux), 1 last */
   const char *log_dir;       /* conn.log, http.log; NULL: none */
+  struct WtChExporter *exporter; /* --clickhouse: log records also go there; NULL: none */
   const char *explain;       /* --explain FILTER; NULL: none */
   const char *follow;        /* --follow FILTER; NULL: none */
   const char *follow_dir;    /* where --follow writes; NULL: stdout */

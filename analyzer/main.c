@@ -10,6 +10,8 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/capture.h"
+#include "analyzer/clickhouse.h"
+#include "analyzer/fleet-report.h"
 #include "analyzer/conn-filter.h"
 #include "analyzer/report-html.h"
 
@@ -41,6 +43,15 @@ typedef struct {
   double interval;
   gboolean verify_checksums;
   gboolean quiet;
+  /* ClickHouse: export (--clickhouse), schema, fleet report (--from-clickhouse) */
+  char *clickhouse;
+  char **sensors;
+  gboolean ch_schema;
+  char *ch_cluster;
+  char *from_clickhouse;
+  char *since, *until;
+  int ch_batch, ch_queue;
+  double ch_timeout;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -134,6 +145,30 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &o->buffer_kib,
       "Kernel capture buffer in KiB (like tcpdump -B)", "KIB" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress output", NULL },
+    { "clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->clickhouse,
+      "Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
+      "http://127.0.0.1:8123/?database=wiretab (needs --log-dir: rows that cannot be sent "
+      "are spilled there)", "URL" },
+    { "sensor", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sensors,
+      "This sensor's name in exported rows (default: the host name); with "
+      "--from-clickhouse: only these sensors (repeat)", "NAME" },
+    { "clickhouse-batch", 0, 0, G_OPTION_ARG_INT, &o->ch_batch,
+      "Rows per INSERT (default 5000; a batch also goes every second)", "N" },
+    { "clickhouse-queue", 0, 0, G_OPTION_ARG_INT, &o->ch_queue,
+      "Rows waiting for the server at most; past it they are spilled (default 200000)", "N" },
+    { "clickhouse-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->ch_timeout,
+      "At exit, keep trying to send for SECONDS before spilling (default 10)", "SECONDS" },
+    { "clickhouse-schema", 0, 0, G_OPTION_ARG_NONE, &o->ch_schema,
+      "Print the ClickHouse DDL (database from --clickhouse or --from-clickhouse URL) and "
+      "exit", NULL },
+    { "clickhouse-cluster", 0, 0, G_OPTION_ARG_STRING, &o->ch_cluster,
+      "Cluster of the Distributed tables (default wiretab)", "NAME" },
+    { "from-clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->from_clickhouse,
+      "Build the report from the sensors' rows in ClickHouse instead of a capture", "URL" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &o->since,
+      "With --from-clickhouse: from TIME (epoch seconds, ISO 8601, or -2h/-30m/-7d)", "TIME" },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &o->until,
+      "With --from-clickhouse: before TIME", "TIME" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -284,6 +319,65 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
   return ok;
 }
 
+/* --clickhouse-schema and --from-clickhouse: no capture is read. */
+static int run_clickhouse_mode(const Options *o, WtFormat fmt)
+{
+  g_autoptr(GError) error = NULL;
+  const char *url = o->from_clickhouse ? o->from_clickhouse : o->clickhouse;
+  if (o->ch_schema) {
+    g_autofree char *db = wt_ch_url_database(url);
+    g_autofree char *ddl = wt_ch_schema(db, o->ch_cluster ? o->ch_cluster : "wiretab");
+    fputs(ddl, stdout);
+    return EXIT_OK;
+  }
+  if (o->files || o->iface)
+    return usage_error("--from-clickhouse reads no capture: drop -r/-i");
+  WtFleetQuery q = { .url = url, .sensors = (const char *const *) o->sensors,
+                     .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
+  if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
+      (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
+    return usage_error(error->message);
+  g_autoptr(WtReport) report = wt_report_new();
+  if (!wt_fleet_report(&q, report, &error) || !write_report(report, fmt, o->output, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  return EXIT_OK;
+}
+
+/* --clickhouse: the exporter the logs feed (NULL without the option; *status on error). */
+static WtChExporter *open_exporter(const Options *o, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  if (!o->clickhouse)
+    return NULL;
+  if (o->sensors && o->sensors[0] && o->sensors[1]) {
+    *status = usage_error("--clickhouse takes one --sensor NAME");
+    return NULL;
+  }
+  WtChExportConfig ec;
+  wt_ch_export_config_init(&ec);
+  ec.url = o->clickhouse;
+  ec.sensor = o->sensors ? o->sensors[0] : NULL;
+  ec.spill_dir = o->log_dir;
+  if (o->ch_batch > 0)
+    ec.batch_rows = (guint) o->ch_batch;
+  if (o->ch_queue > 0)
+    ec.queue_rows = (guint) o->ch_queue;
+  if (o->ch_timeout > 0)
+    ec.exit_timeout_us = (gint64) (o->ch_timeout * 1e6);
+  WtChExporter *e = wt_ch_exporter_new(&ec, &error);
+  if (!e) {
+    if (error->code == WT_CH_ERROR_UNSUPPORTED) {
+      g_printerr("wiretab: %s\n", error->message);
+      *status = EXIT_RUNTIME;
+    } else {
+      *status = usage_error(error->message);
+    }
+  }
+  return e;
+}
+
 int main(int argc, char **argv)
 {
   /* static: the option strings live as long as the process and stay reachable */
@@ -305,6 +399,8 @@ int main(int argc, char **argv)
   WtFormat fmt;
   if (!parse_format(o.format, &fmt))
     return usage_error("--format must be text, json, csv or html");
+  if (o.ch_schema || o.from_clickhouse)
+    return run_clickhouse_mode(&o, fmt);
   if (!o.files && !o.iface)
     return usage_error("nothing to read: give -r FILE or -i IFACE");
   if (o.files && o.iface)
@@ -377,6 +473,15 @@ int main(int argc, char **argv)
     }
   }
 
+  /* Declared before the analyzer, so it is freed after it: the logs' last records
+   * reach the exporter (or its spill files) when the analyzer closes them. */
+  int ch_status = EXIT_OK;
+  g_autoptr(WtChExporter) exporter = open_exporter(&o, &ch_status);
+  if (ch_status != EXIT_OK) {
+    g_ptr_array_free(sources, TRUE);
+    return ch_status;
+  }
+  cfg.exporter = exporter;
   g_autoptr(WtAnalyzer) analyzer = wt_analyzer_new(&cfg, &error);
   if (!analyzer) {
     g_printerr("wiretab: %s\n", error->message);
@@ -398,8 +503,11 @@ int main(int argc, char **argv)
   g_ptr_array_free(sources, TRUE);
 
   wt_analyzer_finish(analyzer);
+  wt_ch_exporter_close(exporter); /* sends the queue, or spills it */
   g_autoptr(WtReport) report = wt_report_new();
   wt_analyzer_report(analyzer, report);
+  if (exporter)
+    wt_ch_exporter_report(exporter, report);
   if (!write_report(report, fmt, o.output, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     status = EXIT_RUNTIME;
