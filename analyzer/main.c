@@ -1,6 +1,7 @@
 /* wiretab: command line, capture loop, report output. Everything else is in the library. */
 #include <errno.h>
 #include <glib.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +15,10 @@
 #include "analyzer/fleet-report.h"
 #include "analyzer/conn-filter.h"
 #include "analyzer/report-html.h"
+#include "analyzer/capture-save.h"
+#include "analyzer/i18n.h"
+#include "analyzer/live-view.h"
+#include "analyzer/progress.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
 
@@ -52,6 +57,7 @@ typedef struct {
   char *since, *until;
   int ch_batch, ch_queue;
   double ch_timeout;
+  char *write_file;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -145,6 +151,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &o->buffer_kib,
       "Kernel capture buffer in KiB (like tcpdump -B)", "KIB" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress output", NULL },
+    { "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
+      N_("Also save the frames analysed as a pcap file, like tcpdump -w ('-': standard "
+         "output, with -o)"), N_("FILE") },
     { "clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->clickhouse,
       "Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
       "http://127.0.0.1:8123/?database=wiretab (needs --log-dir: rows that cannot be sent "
@@ -208,6 +217,9 @@ typedef struct {
   WtAnalyzer *analyzer;
   gint64 limit;   /* stop after this many frames; 0 = none */
   gint64 seen;
+  WtProgress *progress;  /* progress bar reading files; NULL: none */
+  WtLiveView *view;      /* -i with --interval; NULL: none */
+  WtCaptureSave *save;   /* -w FILE; NULL: none */
 } Loop;
 
 static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
@@ -217,6 +229,7 @@ static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirele
   if (l->limit && l->seen >= l->limit)
     return;
   l->seen++;
+  wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
   wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
   if (l->limit && l->seen >= l->limit && current_source)
     wt_capture_break(current_source);
@@ -262,7 +275,10 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
       break;
     g_autoptr(GError) err = NULL;
     int n = wt_capture_dispatch(src, -1, on_frame, loop, &err);
+    wt_progress_tick(loop->progress, src, (guint64) loop->seen);
+    wt_live_view_tick(loop->view, loop->analyzer, src);
     if (n == -1) {
+      wt_progress_clear(loop->progress);
       if (live)
         g_printerr("wiretab: interface %s: capture stopped: %s; the report covers what was "
                    "captured\n", wt_capture_name(src), err->message);
@@ -317,6 +333,51 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
   gboolean ok = g_file_set_contents(output, buf, (gssize) len, error);
   free(buf);
   return ok;
+}
+
+/* Progress bar (files, stderr on a terminal), live view (-i with --interval) and -w. */
+static gboolean ux_begin(Loop *loop, const Options *o, GPtrArray *sources, WtFormat fmt,
+                         GError **error)
+{
+  loop->progress = wt_progress_new(stderr, sources,
+                                   !o->iface && !o->quiet && isatty(STDERR_FILENO));
+  gboolean tty = isatty(STDOUT_FILENO);
+  if (o->iface && o->interval > 0 && (tty || !o->quiet))
+    /* not a terminal: one line per interval, on stderr when a machine-readable report
+     * follows on stdout */
+    loop->view = wt_live_view_new(tty || fmt == WT_FORMAT_TEXT || o->output ? stdout : stderr,
+                                  o->interval, tty, tty && !g_getenv("NO_COLOR"),
+                                  (guint) MIN(o->top_n, 10));
+  if (o->write_file) {
+    WtCaptureSource *first = g_ptr_array_index(sources, 0);
+    loop->save = wt_capture_save_open(o->write_file, wt_capture_linktype(first),
+                                      o->snaplen > 0 ? o->snaplen : 262144, error);
+    if (!loop->save)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Before the report: the terminal clean, the saved capture complete. */
+static int ux_end(Loop *loop, int status)
+{
+  wt_progress_free(loop->progress);
+  loop->progress = NULL;
+  wt_live_view_free(loop->view);
+  loop->view = NULL;
+  if (loop->save) {
+    g_autoptr(GError) err = NULL;
+    guint64 skipped = wt_capture_save_skipped(loop->save);
+    if (skipped)
+      g_printerr(_("wiretab: warning: %" G_GUINT64_FORMAT " frames of another link type were "
+                   "not saved (a pcap file holds one link type)\n"), skipped);
+    if (!wt_capture_save_close(loop->save, &err)) {
+      g_printerr("wiretab: %s\n", err->message);
+      status = EXIT_RUNTIME;
+    }
+    loop->save = NULL;
+  }
+  return status;
 }
 
 /* --clickhouse-schema and --from-clickhouse: no capture is read. */
@@ -386,6 +447,7 @@ int main(int argc, char **argv)
   o.time_wait = -1;
   o.top_n = 10;
   g_autoptr(GError) error = NULL;
+  wt_i18n_init(argv[0]);
   if (!parse_args(argc, argv, &o, &error))
     return usage_error(error->message);
   if (o.version) {
@@ -489,8 +551,18 @@ int main(int argc, char **argv)
     return EXIT_RUNTIME;
   }
   install_signals();
-  Loop loop = { analyzer, o.count, 0 };
+  Loop loop = { .analyzer = analyzer, .limit = o.count };
   int status = EXIT_OK;
+  if (o.write_file && strcmp(o.write_file, "-") == 0 && !o.output) {
+    g_ptr_array_free(sources, TRUE);
+    return usage_error(_("-w - writes the capture to standard output: give the report a "
+                         "file with -o"));
+  }
+  if (!ux_begin(&loop, &o, sources, fmt, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
   for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
@@ -500,6 +572,7 @@ int main(int argc, char **argv)
     if (wt_capture_stats(src, &recv, &drop, &ifdrop))
       wt_analyzer_set_drops(analyzer, recv, drop, ifdrop);
   }
+  status = ux_end(&loop, status);
   g_ptr_array_free(sources, TRUE);
 
   wt_analyzer_finish(analyzer);
