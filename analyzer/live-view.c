@@ -10,7 +10,7 @@ struct WtLiveView {
   gint64 interval_us;
   gboolean tty, color, on_screen;
   guint top_n;
-  gint64 start_us, last_us;
+  gint64 start_us, last_us, due_us;
   guint refreshes;
   WtAnalyzerSnapshot prev;
   guint64 dropped_prev;
@@ -68,8 +68,7 @@ char *wt_live_view_render_screen(const WtLiveFrame *f, gboolean color)
   g_autofree char *head =
     /* TRANSLATORS: live view title: interface, clock time, refresh interval, elapsed */
     g_strdup_printf(_("wiretab on %s   %s   every %g s   running %s"), f->iface, clock,
-                    f->interval_s > 0 ? (double) (gint64) (f->interval_s * 10 + 0.5) / 10 : 0,
-                    t->str);
+                    f->every_s, t->str);
   title(o, color, head);
   g_string_append(o, "\n\n");
 
@@ -112,7 +111,7 @@ char *wt_live_view_render_screen(const WtLiveFrame *f, gboolean color)
 
   label(o, labels[4], lw);
   for (guint c = 0; c < 5; c++) {
-    g_string_append_printf(o, "%s%ux ", c ? "   " : "", c + 1);
+    g_string_append_printf(o, "%s%uxx ", c ? "   " : "", c + 1);
     append_rate(o, n->http_status[c] - p->http_status[c], dt);
     g_string_append(o, "/s");
   }
@@ -179,7 +178,7 @@ char *wt_live_view_render_line(const WtLiveFrame *f)
                               "req/s, status"),
                          clock, f->iface, pps->str, bps->str, f->active, ncs->str, rps->str);
   for (guint c = 0; c < 5; c++)
-    g_string_append_printf(o, " %ux=%" G_GUINT64_FORMAT, c + 1,
+    g_string_append_printf(o, " %uxx=%" G_GUINT64_FORMAT, c + 1,
                            n->http_status[c] - p->http_status[c]);
   if (f->have_drops)
     g_string_append_printf(o, _(", drops %" G_GUINT64_FORMAT),
@@ -207,6 +206,7 @@ WtLiveView *wt_live_view_new(FILE *out, double interval_s, gboolean tty, gboolea
   v->color = color;
   v->top_n = top_n ? MIN(top_n, 20) : 5;
   v->start_us = v->last_us = g_get_monotonic_time();
+  v->due_us = v->start_us + v->interval_us;
   v->flow_bytes = g_hash_table_new(g_direct_hash, g_direct_equal);
   v->flow_pkts = g_hash_table_new(g_direct_hash, g_direct_equal);
   return v;
@@ -298,13 +298,18 @@ void wt_live_view_tick(WtLiveView *v, WtAnalyzer *a, WtCaptureSource *src)
   if (!v)
     return;
   gint64 now = g_get_monotonic_time();
-  if (now - v->last_us < v->interval_us)
+  if (now < v->due_us)
     return;
+  /* the next refresh on the interval's grid, so late wake-ups do not add up to drift */
+  v->due_us += v->interval_us;
+  if (v->due_us <= now)
+    v->due_us = now + v->interval_us;
 
   WtLiveFrame f;
   memset(&f, 0, sizeof f);
   f.iface = src ? wt_capture_name(src) : "-";
   f.interval_s = (double) (now - v->last_us) / 1e6;
+  f.every_s = (double) v->interval_us / 1e6;
   f.elapsed_s = (double) (now - v->start_us) / 1e6;
   f.wall_ts_us = g_get_real_time();
   wt_analyzer_snapshot(a, &f.now);

@@ -32,7 +32,8 @@ typedef struct {
 
 typedef struct {
   const char *iface;
-  double interval_s;         /* wall-clock seconds since the previous refresh */
+  double interval_s;         /* wall-clock seconds since the previous refresh (rates) */
+  double every_s;            /* the refresh interval asked for */
   double elapsed_s;          /* since the capture started */
   gint64 wall_ts_us;         /* g_get_real_time() of this refresh */
   WtAnalyzerSnapshot now, prev;
