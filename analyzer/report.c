@@ -810,6 +810,10 @@ static void append_summary_csv(GString *buf, const char *prefix, const WtSection
     else if (it->kind == ITEM_TS)
       g_string_append_printf(v, "%" G_GINT64_FORMAT ".%06" G_GINT64_FORMAT,
                              it->v.i / 1000000000, (it->v.i % 1000000000) / 1000);
+    else if (it->kind == ITEM_DOUBLE)
+      g_string_append_printf(v, "%.6f", isfinite(it->v.d) ? it->v.d : 0.0); /* a number, not "67,947.8" */
+    else if (it->kind == ITEM_BOOL)
+      g_string_append(v, it->v.b ? "true" : "false");
     else
       write_scalar_text(v, it);
     append_csv_field(buf, v->str);
