@@ -83,7 +83,7 @@ static void install_signals(void)
   signal(SIGPIPE, SIG_IGN);
 }
 
-static const char *const examples =
+static const char *const examples = N_(
   "Examples:\n"
   "  wiretab -r capture.pcap                      report on a capture file\n"
   "  wiretab -r a.pcap -r b.pcapng --format json  two files as one capture, JSON report\n"
@@ -97,97 +97,98 @@ static const char *const examples =
   "                                               one self-contained page with charts\n"
   "\n"
   "Exit status: 0 success, 1 usage error, 2 runtime failure (unreadable or damaged file,\n"
-  "bad filter, no such interface, no permission).\n";
+  "bad filter, no such interface, no permission).\n");
 
 static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
 {
   GOptionEntry entries[] = {
     { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->files,
-      "Read a pcap or pcapng file ('-' for standard input); repeat for several files",
-      "FILE" },
-    { "interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface, "Capture live on an interface",
-      "IFACE" },
+      N_("Read a pcap or pcapng file ('-' for standard input); repeat for several files"),
+      N_("FILE") },
+    { "interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface, N_("Capture live on an interface"),
+      N_("IFACE") },
     { "list-interfaces", 'D', 0, G_OPTION_ARG_NONE, &o->list_ifaces,
-      "List the interfaces available for capture", NULL },
-    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count, "Stop after COUNT frames", "COUNT" },
+      N_("List the interfaces available for capture"), NULL },
+    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count, N_("Stop after COUNT frames"), N_("COUNT") },
     { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &o->duration,
-      "Stop a live capture after SECONDS", "SECONDS" },
+      N_("Stop a live capture after SECONDS"), N_("SECONDS") },
     { "filter", 'f', 0, G_OPTION_ARG_STRING, &o->filter,
-      "BPF filter expression (pcap-filter(7))", "EXPR" },
+      N_("BPF filter expression (pcap-filter(7))"), N_("EXPR") },
     { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
-      "Report format: text (default), json, csv or html", "FORMAT" },
+      N_("Report format: text (default), json, csv or html"), N_("FORMAT") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
-      "Write the report to FILE (csv: a directory) instead of standard output", "FILE" },
+      N_("Write the report to FILE (csv: a directory) instead of standard output"), N_("FILE") },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
-      "Write conn.log and http.log (JSON lines, Zeek field names) into DIR", "DIR" },
+      N_("Write conn.log and http.log (JSON lines, Zeek field names) into DIR"), N_("DIR") },
     { "explain", 0, 0, G_OPTION_ARG_STRING, &o->explain,
-      "Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
-      "'host A and port P')", "FILTER" },
+      N_("Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
+      "'host A and port P')"), N_("FILTER") },
     { "follow", 0, 0, G_OPTION_ARG_STRING, &o->follow,
-      "Write the reassembled streams of connections matching FILTER", "FILTER" },
+      N_("Write the reassembled streams of connections matching FILTER"), N_("FILTER") },
     { "follow-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->follow_dir,
-      "Directory for --follow streams (default: standard output)", "DIR" },
+      N_("Directory for --follow streams (default: standard output)"), N_("DIR") },
     { "overlap-policy", 0, 0, G_OPTION_ARG_STRING, &o->overlap_policy,
-      "Which copy of overlapping TCP data wins: first (default) or last", "POLICY" },
+      N_("Which copy of overlapping TCP data wins: first (default) or last"), N_("POLICY") },
     { "time-wait", 0, 0, G_OPTION_ARG_DOUBLE, &o->time_wait,
-      "TIME-WAIT (2MSL) linger after a TCP close, capture seconds (default 60)", "SECONDS" },
+      N_("TIME-WAIT (2MSL) linger after a TCP close, capture seconds (default 60)"), N_("SECONDS") },
     { "max-flows", 0, 0, G_OPTION_ARG_INT64, &o->max_flows,
-      "Cap on live flows; the oldest idle is evicted (default 1000000)", "N" },
+      N_("Cap on live flows; the oldest idle is evicted (default 1000000)"), N_("N") },
     { "reassembly-dir-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_dir_cap,
-      "Out-of-order bytes buffered per TCP direction (default 1048576)", "BYTES" },
+      N_("Out-of-order bytes buffered per TCP direction (default 1048576)"), N_("BYTES") },
     { "reassembly-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_cap,
-      "Out-of-order bytes buffered in all (default 268435456)", "BYTES" },
+      N_("Out-of-order bytes buffered in all (default 268435456)"), N_("BYTES") },
     { "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &o->verify_checksums,
-      "Ignore TCP/UDP segments whose checksum is wrong, as the receiver would (default: "
-      "count them and analyse them: sending hosts capture unfilled offloaded checksums)",
+      N_("Ignore TCP/UDP segments whose checksum is wrong, as the receiver would (default: "
+      "count them and analyse them: sending hosts capture unfilled offloaded checksums)"),
       NULL },
-    { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, "Rows in top-N tables (default 10)", "N" },
+    { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, N_("Rows in top-N tables (default 10)"), N_("N") },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
-      "Timeline rows every SECONDS (default: chosen from the capture's duration)", "SECONDS" },
+      N_("Timeline rows every SECONDS (default: chosen from the capture's duration)"), N_("SECONDS") },
     { "no-promisc", 0, 0, G_OPTION_ARG_NONE, &o->no_promisc,
-      "Do not put the interface into promiscuous mode", NULL },
+      N_("Do not put the interface into promiscuous mode"), NULL },
     { "snaplen", 's', 0, G_OPTION_ARG_INT, &o->snaplen,
-      "Bytes captured per frame on a live interface (default 262144)", "BYTES" },
+      N_("Bytes captured per frame on a live interface (default 262144)"), N_("BYTES") },
     { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &o->buffer_kib,
-      "Kernel capture buffer in KiB (like tcpdump -B)", "KIB" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress output", NULL },
+      N_("Kernel capture buffer in KiB (like tcpdump -B)"), N_("KIB") },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No progress output"), NULL },
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
       N_("Also save the frames analysed as a pcap file, like tcpdump -w ('-': standard "
          "output, with -o)"), N_("FILE") },
     { "clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->clickhouse,
-      "Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
+      N_("Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
       "http://127.0.0.1:8123/?database=wiretab (needs --log-dir: rows that cannot be sent "
-      "are spilled there)", "URL" },
+      "are spilled there)"), N_("URL") },
     { "sensor", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sensors,
-      "This sensor's name in exported rows (default: the host name); with "
-      "--from-clickhouse: only these sensors (repeat)", "NAME" },
+      N_("This sensor's name in exported rows (default: the host name); with "
+      "--from-clickhouse: only these sensors (repeat)"), N_("NAME") },
     { "clickhouse-batch", 0, 0, G_OPTION_ARG_INT, &o->ch_batch,
-      "Rows per INSERT (default 5000; a batch also goes every second)", "N" },
+      N_("Rows per INSERT (default 5000; a batch also goes every second)"), N_("N") },
     { "clickhouse-queue", 0, 0, G_OPTION_ARG_INT, &o->ch_queue,
-      "Rows waiting for the server at most; past it they are spilled (default 200000)", "N" },
+      N_("Rows waiting for the server at most; past it they are spilled (default 200000)"), N_("N") },
     { "clickhouse-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->ch_timeout,
-      "At exit, keep trying to send for SECONDS before spilling (default 10)", "SECONDS" },
+      N_("At exit, keep trying to send for SECONDS before spilling (default 10)"), N_("SECONDS") },
     { "clickhouse-schema", 0, 0, G_OPTION_ARG_NONE, &o->ch_schema,
-      "Print the ClickHouse DDL (database from --clickhouse or --from-clickhouse URL) and "
-      "exit", NULL },
+      N_("Print the ClickHouse DDL (database from --clickhouse or --from-clickhouse URL) and "
+      "exit"), NULL },
     { "clickhouse-cluster", 0, 0, G_OPTION_ARG_STRING, &o->ch_cluster,
-      "Cluster of the Distributed tables (default wiretab)", "NAME" },
+      N_("Cluster of the Distributed tables (default wiretab)"), N_("NAME") },
     { "from-clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->from_clickhouse,
-      "Build the report from the sensors' rows in ClickHouse instead of a capture", "URL" },
+      N_("Build the report from the sensors' rows in ClickHouse instead of a capture"), N_("URL") },
     { "since", 0, 0, G_OPTION_ARG_STRING, &o->since,
-      "With --from-clickhouse: from TIME (epoch seconds, ISO 8601, or -2h/-30m/-7d)", "TIME" },
+      N_("With --from-clickhouse: from TIME (epoch seconds, ISO 8601, or -2h/-30m/-7d)"), N_("TIME") },
     { "until", 0, 0, G_OPTION_ARG_STRING, &o->until,
-      "With --from-clickhouse: before TIME", "TIME" },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+      N_("With --from-clickhouse: before TIME"), N_("TIME") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx =
-    g_option_context_new("- packet capture analyzer: TCP connections, HTTP, traffic reports");
+    g_option_context_new(N_("- packet capture analyzer: TCP connections, HTTP, traffic reports"));
+  g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_description(ctx, examples);
   return g_option_context_parse(ctx, &argc, &argv, error) &&
          (argc <= 1 || (g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                                    "unexpected argument '%s' (files are given with -r)",
+                                    _("unexpected argument '%s' (files are given with -r)"),
                                     argv[1]),
                         FALSE));
 }
@@ -209,7 +210,7 @@ static gboolean parse_format(const char *s, WtFormat *f)
 
 static int usage_error(const char *msg)
 {
-  g_printerr("wiretab: %s (see wiretab --help)\n", msg);
+  g_printerr(_("wiretab: %s (see wiretab --help)\n"), msg);
   return EXIT_USAGE;
 }
 
@@ -280,10 +281,10 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     if (n == -1) {
       wt_progress_clear(loop->progress);
       if (live)
-        g_printerr("wiretab: interface %s: capture stopped: %s; the report covers what was "
-                   "captured\n", wt_capture_name(src), err->message);
+        g_printerr(_("wiretab: interface %s: capture stopped: %s; the report covers what was "
+                     "captured\n"), wt_capture_name(src), err->message);
       else
-        g_printerr("wiretab: warning: %s; the report covers the frames read before it\n",
+        g_printerr(_("wiretab: warning: %s; the report covers the frames read before it\n"),
                    err->message);
       ok = FALSE;
       break;
@@ -313,7 +314,7 @@ static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
                            isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR"));
     if (fflush(stdout) != 0 && errno != EPIPE) {
       g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                  "standard output: cannot write the report: %s", g_strerror(errno));
+                  _("standard output: cannot write the report: %s"), g_strerror(errno));
       return FALSE;
     }
     return TRUE;
@@ -392,7 +393,7 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
     return EXIT_OK;
   }
   if (o->files || o->iface)
-    return usage_error("--from-clickhouse reads no capture: drop -r/-i");
+    return usage_error(_("--from-clickhouse reads no capture: drop -r/-i"));
   WtFleetQuery q = { .url = url, .sensors = (const char *const *) o->sensors,
                      .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
   if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
@@ -413,7 +414,7 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   if (!o->clickhouse)
     return NULL;
   if (o->sensors && o->sensors[0] && o->sensors[1]) {
-    *status = usage_error("--clickhouse takes one --sensor NAME");
+    *status = usage_error(_("--clickhouse takes one --sensor NAME"));
     return NULL;
   }
   WtChExportConfig ec;
@@ -460,17 +461,17 @@ int main(int argc, char **argv)
              : (g_printerr("wiretab: %s\n", error->message), EXIT_RUNTIME);
   WtFormat fmt;
   if (!parse_format(o.format, &fmt))
-    return usage_error("--format must be text, json, csv or html");
+    return usage_error(_("--format must be text, json, csv or html"));
   if (o.ch_schema || o.from_clickhouse)
     return run_clickhouse_mode(&o, fmt);
   if (!o.files && !o.iface)
-    return usage_error("nothing to read: give -r FILE or -i IFACE");
+    return usage_error(_("nothing to read: give -r FILE or -i IFACE"));
   if (o.files && o.iface)
-    return usage_error("give either -r FILE or -i IFACE, not both");
+    return usage_error(_("give either -r FILE or -i IFACE, not both"));
   if (o.count < 0 || o.duration < 0 || o.top_n < 0)
-    return usage_error("-c, --duration and --top take non-negative numbers");
+    return usage_error(_("-c, --duration and --top take non-negative numbers"));
   if (o.interval < 0 || (o.interval > 0 && o.interval < 0.001) || o.interval > 1e7)
-    return usage_error("--interval takes seconds between 0.001 and 10000000");
+    return usage_error(_("--interval takes seconds between 0.001 and 10000000"));
 
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
@@ -495,7 +496,7 @@ int main(int argc, char **argv)
     else if (strcmp(o.overlap_policy, "last") == 0)
       cfg.overlap_policy = 1;
     else
-      return usage_error("--overlap-policy must be first or last");
+      return usage_error(_("--overlap-policy must be first or last"));
   }
 
   /* connection filters are part of the command line: a bad one is a usage error */
