@@ -1,5 +1,6 @@
 #include "analyzer/capture.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,7 +24,7 @@ static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **
   struct bpf_program prog;
   if (pcap_compile(src->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
-                "bad filter '%s' for %s: %s; check the expression (man pcap-filter)", filter,
+                _("bad filter '%s' for %s: %s; check the expression (man pcap-filter)"), filter,
                 src->name, pcap_geterr(src->pcap));
     return FALSE;
   }
@@ -31,7 +32,7 @@ static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **
   pcap_freecode(&prog);
   if (rc != 0) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
-                "cannot apply filter '%s' to %s: %s", filter, src->name,
+                _("cannot apply filter '%s' to %s: %s"), filter, src->name,
                 pcap_geterr(src->pcap));
     return FALSE;
   }
@@ -42,8 +43,8 @@ static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **
 static void set_open_file_error(GError **error, const char *path, const char *pcap_msg)
 {
   g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-              "%s: not a readable pcap or pcapng capture (%s); give a file written by "
-              "tcpdump -w, tshark -w or Wireshark",
+              _("%s: not a readable pcap or pcapng capture (%s); give a file written by "
+              "tcpdump -w, tshark -w or Wireshark"),
               path, pcap_msg);
 }
 
@@ -60,13 +61,13 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
     if (stat(path, &st) != 0) {
       int e = errno;
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "%s: cannot open capture file: %s; check the path", path, g_strerror(e));
+                  _("%s: cannot open capture file: %s; check the path"), path, g_strerror(e));
       return NULL;
     }
     if (S_ISDIR(st.st_mode)) {
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "%s: is a directory, not a capture file; give the .pcap or .pcapng file "
-                  "inside it",
+                  _("%s: is a directory, not a capture file; give the .pcap or .pcapng file "
+                  "inside it"),
                   path);
       return NULL;
     }
@@ -74,15 +75,15 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
     if (!f) {
       int e = errno;
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "%s: cannot open capture file: %s; check the path and permissions", path,
+                  _("%s: cannot open capture file: %s; check the path and permissions"), path,
                   g_strerror(e));
       return NULL;
     }
     if (st.st_size == 0) {
       fclose(f);
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "%s: empty file, not a capture; give a file written by tcpdump -w, "
-                  "tshark -w or Wireshark",
+                  _("%s: empty file, not a capture; give a file written by tcpdump -w, "
+                  "tshark -w or Wireshark"),
                   path);
       return NULL;
     }
@@ -116,7 +117,7 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
   pcap_t *p = pcap_create(iface, errbuf);
   if (!p) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                "interface %s: %s; list interfaces with wiretab -D", iface, errbuf);
+                _("interface %s: %s; list interfaces with wiretab -D"), iface, errbuf);
     return NULL;
   }
   pcap_set_snaplen(p, opts && opts->snaplen > 0 ? opts->snaplen : 262144);
@@ -131,20 +132,20 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
     const char *msg = pcap_geterr(p);
     if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_PERMISSION,
-                  "interface %s: no permission to capture (%s); run as root or give the "
-                  "binary the capability: setcap cap_net_raw,cap_net_admin=eip wiretab",
+                  _("interface %s: no permission to capture (%s); run as root or give the "
+                  "binary the capability: setcap cap_net_raw,cap_net_admin=eip wiretab"),
                   iface, msg);
     else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "interface %s: no such interface (%s); list interfaces with wiretab -D",
+                  _("interface %s: no such interface (%s); list interfaces with wiretab -D"),
                   iface, msg);
     else if (rc == PCAP_ERROR_IFACE_NOT_UP)
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "interface %s: interface is down; bring it up (ip link set %s up)", iface,
+                  _("interface %s: interface is down; bring it up (ip link set %s up)"), iface,
                   iface);
     else
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                  "interface %s: cannot capture: %s", iface, msg);
+                  _("interface %s: cannot capture: %s"), iface, msg);
     pcap_close(p);
     return NULL;
   }
@@ -207,7 +208,7 @@ int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer 
   DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
   int n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
   if (n == PCAP_ERROR) {
-    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, "%s: %s", src->name,
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, _("%s: %s"), src->name,
                 pcap_geterr(src->pcap));
     return -1;
   }
@@ -264,7 +265,7 @@ gboolean wt_capture_list_interfaces(FILE *out, GError **error)
   pcap_if_t *devs = NULL;
   if (pcap_findalldevs(&devs, errbuf) != 0) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
-                "cannot list interfaces: %s", errbuf);
+                _("cannot list interfaces: %s"), errbuf);
     return FALSE;
   }
   int i = 1;

@@ -1,5 +1,6 @@
 #include "analyzer/conn-filter.h"
 
+#include <glib/gi18n.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,8 +127,8 @@ WtConnFilter *wt_conn_filter_parse(const char *text, GError **error)
     }
     if (!ok) {
       g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                  "connection filter '%s': cannot understand '%s'; use a port, an address, "
-                  "ADDR:PORT, 'host A and port P' or 'uid C...'",
+                  _("connection filter '%s': cannot understand '%s'; use a port, an address, "
+                  "ADDR:PORT, 'host A and port P' or 'uid C...'"),
                   text, w);
       wt_conn_filter_free(f);
       return NULL;
@@ -136,7 +137,7 @@ WtConnFilter *wt_conn_filter_parse(const char *text, GError **error)
   }
   if (f->terms->len == 0) {
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                "connection filter '%s' is empty; give a port, an address or ADDR:PORT", text);
+                _("connection filter '%s' is empty; give a port, an address or ADDR:PORT"), text);
     wt_conn_filter_free(f);
     return NULL;
   }

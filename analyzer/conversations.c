@@ -1,5 +1,6 @@
 #include "analyzer/conversations.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 typedef struct {
@@ -90,8 +91,8 @@ static gint by_bytes_desc(gconstpointer x, gconstpointer y)
 
 void wt_conversations_report(WtConversations *c, WtReport *r, guint top_n)
 {
-  WtSection *s = wt_report_section(r, "conversations", "Top conversations (IP pairs, by bytes)");
-  wt_section_u64(s, "pairs", "Address pairs", g_hash_table_size(c->pairs));
+  WtSection *s = wt_report_section(r, "conversations", _("Top conversations (IP pairs, by bytes)"));
+  wt_section_u64(s, "pairs", _("Address pairs"), g_hash_table_size(c->pairs));
   g_autoptr(GPtrArray) all = g_ptr_array_new();
   GHashTableIter it;
   gpointer value;
@@ -99,15 +100,15 @@ void wt_conversations_report(WtConversations *c, WtReport *r, guint top_n)
   while (g_hash_table_iter_next(&it, NULL, &value))
     g_ptr_array_add(all, value);
   g_ptr_array_sort(all, by_bytes_desc);
-  WtTable *t = wt_section_table(s, "conversations", "Top conversations");
-  wt_table_column(t, "addr_a", "Address A", WT_COL_STR);
-  wt_table_column(t, "addr_b", "Address B", WT_COL_STR);
-  wt_table_column(t, "packets_a_to_b", "Pkts A->B", WT_COL_U64);
-  wt_table_column(t, "bytes_a_to_b", "Bytes A->B", WT_COL_U64);
-  wt_table_column(t, "packets_b_to_a", "Pkts B->A", WT_COL_U64);
-  wt_table_column(t, "bytes_b_to_a", "Bytes B->A", WT_COL_U64);
-  wt_table_column(t, "bytes", "Bytes", WT_COL_U64);
-  wt_table_column(t, "flows", "Flows", WT_COL_U64);
+  WtTable *t = wt_section_table(s, "conversations", _("Top conversations"));
+  wt_table_column(t, "addr_a", _("Address A"), WT_COL_STR);
+  wt_table_column(t, "addr_b", _("Address B"), WT_COL_STR);
+  wt_table_column(t, "packets_a_to_b", _("Pkts A->B"), WT_COL_U64);
+  wt_table_column(t, "bytes_a_to_b", _("Bytes A->B"), WT_COL_U64);
+  wt_table_column(t, "packets_b_to_a", _("Pkts B->A"), WT_COL_U64);
+  wt_table_column(t, "bytes_b_to_a", _("Bytes B->A"), WT_COL_U64);
+  wt_table_column(t, "bytes", _("Bytes"), WT_COL_U64);
+  wt_table_column(t, "flows", _("Flows"), WT_COL_U64);
   for (guint i = 0; i < all->len && i < top_n; i++) {
     const Pair *p = g_ptr_array_index(all, i);
     char a[64], b[64];

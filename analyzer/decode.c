@@ -6,6 +6,7 @@
 #include "dissectors/tcp/tcp-header.h"
 #include "dissectors/udp/udp-header.h"
 
+#include <glib/gi18n.h>
 #include <pcap/pcap.h>
 #include <string.h>
 
@@ -415,8 +416,8 @@ static const char *icmpv6_type_name(guint type)
 static void report_count(WtSection *s, const char *key, const char *label, const WtProtoCount *c)
 {
   WtSection *o = wt_section_object(s, key, label);
-  wt_section_u64(o, "packets", "Packets", c->packets);
-  wt_section_u64(o, "bytes", "Bytes", c->bytes);
+  wt_section_u64(o, "packets", _("Packets"), c->packets);
+  wt_section_u64(o, "bytes", _("Bytes"), c->bytes);
 }
 
 static void report_types(WtSection *s, const char *key, const char *label, const guint64 *counts,
@@ -439,17 +440,17 @@ static void report_types(WtSection *s, const char *key, const char *label, const
 void wt_decoders_report(WtDecoders *d, WtReport *r)
 {
   const WtDecodeStats *st = &d->stats;
-  WtSection *s = wt_report_section(r, "protocols", "Protocols");
-  wt_section_u64(s, "frames", "Frames", st->frames);
-  wt_section_u64(s, "bytes", "Bytes", st->bytes);
-  report_count(s, "ipv4", "IPv4", &st->ipv4);
-  report_count(s, "ipv6", "IPv6", &st->ipv6);
-  report_count(s, "tcp", "TCP", &st->tcp);
-  report_count(s, "udp", "UDP", &st->udp);
-  report_count(s, "icmp", "ICMP", &st->icmp);
-  report_count(s, "icmpv6", "ICMPv6", &st->icmpv6);
-  report_count(s, "other", "Other", &st->other);
-  wt_section_map_u64(s, "link_types", "Link types", NULL, 0);
+  WtSection *s = wt_report_section(r, "protocols", _("Protocols"));
+  wt_section_u64(s, "frames", _("Frames"), st->frames);
+  wt_section_u64(s, "bytes", _("Bytes"), st->bytes);
+  report_count(s, "ipv4", _("IPv4"), &st->ipv4);
+  report_count(s, "ipv6", _("IPv6"), &st->ipv6);
+  report_count(s, "tcp", _("TCP"), &st->tcp);
+  report_count(s, "udp", _("UDP"), &st->udp);
+  report_count(s, "icmp", _("ICMP"), &st->icmp);
+  report_count(s, "icmpv6", _("ICMPv6"), &st->icmpv6);
+  report_count(s, "other", _("Other"), &st->other);
+  wt_section_map_u64(s, "link_types", _("Link types"), NULL, 0);
   for (guint i = 0; i < st->n_link; i++) {
     char buf[32];
     const char *name = wt_linktype_name(st->link[i].dlt);
@@ -457,18 +458,18 @@ void wt_decoders_report(WtDecoders *d, WtReport *r)
       g_snprintf(buf, sizeof buf, "DLT_%d", st->link[i].dlt);
       name = buf;
     }
-    wt_section_map_u64(s, "link_types", "Link types", name, st->link[i].frames);
+    wt_section_map_u64(s, "link_types", _("Link types"), name, st->link[i].frames);
   }
   if (st->link_overflow)
-    wt_section_map_u64(s, "link_types", "Link types", "other", st->link_overflow);
-  report_types(s, "icmp_types", "ICMP types", st->icmp_types, icmp_type_name);
-  report_types(s, "icmpv6_types", "ICMPv6 types", st->icmpv6_types, icmpv6_type_name);
-  WtSection *frag = wt_section_object(s, "fragments", "IP fragments");
-  wt_section_u64(frag, "held", "Fragment frames held for reassembly", st->fragments_held);
-  wt_section_u64(frag, "reassembled", "Datagrams reassembled", st->reassembled);
-  wt_section_u64(frag, "pending", "Datagrams still incomplete", wt_ip_defrag_pending(d->defrag));
-  wt_section_u64(s, "llc_frames", "802.2 LLC frames", st->llc);
-  wt_section_u64(s, "snaplen_truncated", "Frames cut by the snaplen", st->snaplen_truncated);
-  wt_section_u64(s, "truncated", "Frames with truncated headers", st->truncated);
-  wt_section_u64(s, "malformed", "Malformed frames", st->malformed);
+    wt_section_map_u64(s, "link_types", _("Link types"), "other", st->link_overflow);
+  report_types(s, "icmp_types", _("ICMP types"), st->icmp_types, icmp_type_name);
+  report_types(s, "icmpv6_types", _("ICMPv6 types"), st->icmpv6_types, icmpv6_type_name);
+  WtSection *frag = wt_section_object(s, "fragments", _("IP fragments"));
+  wt_section_u64(frag, "held", _("Fragment frames held for reassembly"), st->fragments_held);
+  wt_section_u64(frag, "reassembled", _("Datagrams reassembled"), st->reassembled);
+  wt_section_u64(frag, "pending", _("Datagrams still incomplete"), wt_ip_defrag_pending(d->defrag));
+  wt_section_u64(s, "llc_frames", _("802.2 LLC frames"), st->llc);
+  wt_section_u64(s, "snaplen_truncated", _("Frames cut by the snaplen"), st->snaplen_truncated);
+  wt_section_u64(s, "truncated", _("Frames with truncated headers"), st->truncated);
+  wt_section_u64(s, "malformed", _("Malformed frames"), st->malformed);
 }

@@ -2,6 +2,7 @@
  * whose width grows (neighbours merged) when the capture outgrows the bound. */
 #include "analyzer/timeline.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 #include <time.h>
 
@@ -233,10 +234,10 @@ static void format_time(char *buf, gsize size, gint64 ts_ns, gboolean date, gboo
 static const struct {
   const char *key, *label;
 } series_cols[WT_TL_N_SERIES] = {
-  [WT_TL_PACKETS] = { "packets", "Packets" },
-  [WT_TL_BYTES] = { "bytes", "Bytes" },
-  [WT_TL_NEW_CONNECTIONS] = { "new_connections", "New conns" },
-  [WT_TL_HTTP_REQUESTS] = { "http_requests", "HTTP requests" },
+  [WT_TL_PACKETS] = { "packets", N_("Packets") },
+  [WT_TL_BYTES] = { "bytes", N_("Bytes") },
+  [WT_TL_NEW_CONNECTIONS] = { "new_connections", N_("New conns") },
+  [WT_TL_HTTP_REQUESTS] = { "http_requests", N_("HTTP requests") },
   [WT_TL_HTTP_1XX] = { "http_1xx", "1xx" },
   [WT_TL_HTTP_2XX] = { "http_2xx", "2xx" },
   [WT_TL_HTTP_3XX] = { "http_3xx", "3xx" },
@@ -246,26 +247,26 @@ static const struct {
 
 void wt_timeline_report(const WtTimeline *tl, WtReport *r)
 {
-  WtSection *s = wt_report_section(r, "timeline", "Timeline");
+  WtSection *s = wt_report_section(r, "timeline", _("Timeline"));
   gint64 iv = 0;
   g_autoptr(GArray) rows = wt_timeline_rows(tl, &iv);
-  wt_section_double(s, "interval", "Interval (s)", (double) iv / 1e9);
+  wt_section_double(s, "interval", _("Interval (s)"), (double) iv / 1e9);
   if (tl->fixed)
-    wt_section_double(s, "interval_requested", "Interval asked for (s)",
+    wt_section_double(s, "interval_requested", _("Interval asked for (s)"),
                       (double) tl->requested / 1e9);
-  wt_section_double(s, "bucket_width", "Counting resolution (s)", (double) tl->width / 1e9);
+  wt_section_double(s, "bucket_width", _("Counting resolution (s)"), (double) tl->width / 1e9);
   gint64 start = rows->len ? g_array_index(rows, WtTimelineRow, 0).ts_ns : 0;
-  wt_section_ts(s, "start_ts", "Start", start);
-  wt_section_u64(s, "rows", "Rows", rows->len);
+  wt_section_ts(s, "start_ts", _("Start"), start);
+  wt_section_u64(s, "rows", _("Rows"), rows->len);
 
-  WtTable *t = wt_section_table(s, "timeline", "Per interval");
-  wt_table_column(t, "ts", "Start (s since epoch)", WT_COL_DOUBLE);
-  wt_table_column(t, "time", "Time (UTC)", WT_COL_STR);
-  wt_table_column(t, "packets", series_cols[WT_TL_PACKETS].label, WT_COL_U64);
-  wt_table_column(t, "bytes", series_cols[WT_TL_BYTES].label, WT_COL_U64);
-  wt_table_column(t, "bits_per_sec", "Bits/s", WT_COL_DOUBLE);
+  WtTable *t = wt_section_table(s, "timeline", _("Per interval"));
+  wt_table_column(t, "ts", _("Start (s since epoch)"), WT_COL_DOUBLE);
+  wt_table_column(t, "time", _("Time (UTC)"), WT_COL_STR);
+  wt_table_column(t, "packets", _(series_cols[WT_TL_PACKETS].label), WT_COL_U64);
+  wt_table_column(t, "bytes", _(series_cols[WT_TL_BYTES].label), WT_COL_U64);
+  wt_table_column(t, "bits_per_sec", _("Bits/s"), WT_COL_DOUBLE);
   for (guint k = WT_TL_NEW_CONNECTIONS; k < WT_TL_N_SERIES; k++)
-    wt_table_column(t, series_cols[k].key, series_cols[k].label, WT_COL_U64);
+    wt_table_column(t, series_cols[k].key, _(series_cols[k].label), WT_COL_U64);
 
   gint64 end = rows->len ? g_array_index(rows, WtTimelineRow, rows->len - 1).ts_ns : 0;
   gboolean date = floor_div(start, 86400 * WT_NS_PER_SEC) != floor_div(end, 86400 * WT_NS_PER_SEC);
