@@ -328,8 +328,58 @@ def seed_http():
         b'HTTP/1.1 2000 Bad\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n')
 
 
+# ---- (e) DNS -------------------------------------------------------------------------
+
+def udp_payloads(lt, recs, port_set):
+    """[(from_server, payload)] of IPv4/IPv6 UDP datagrams to or from a port in port_set."""
+    res = []
+    for s, f, cl, wl, fr in recs:
+        r = eth_ip(fr) if lt == 1 else None
+        if not r:
+            continue
+        et, ip = r
+        if et == 0x0800 and len(ip) >= 20 and ip[9] == 17:
+            udp = ip[(ip[0] & 15) * 4:struct.unpack('>H', ip[2:4])[0]]
+        elif et == 0x86dd and len(ip) >= 48 and ip[6] == 17:
+            udp = ip[40:40 + struct.unpack('>H', ip[4:6])[0]]
+        else:
+            continue
+        if len(udp) < 8:
+            continue
+        sp, dp = struct.unpack('>HH', udp[:4])
+        if sp in port_set or dp in port_set:
+            res.append((sp in port_set, udp[8:]))
+    return res
+
+
+def seed_dns():
+    path = os.path.join(REPO, 'captures', 'dns-dnsmasq.pcap')
+    if not os.path.exists(path):
+        return
+    lt, recs, _ = read_pcap(path)
+    msgs = udp_payloads(lt, recs, {53, 5300})
+    seen = set()
+    for i, (from_server, m) in enumerate(msgs[:24]):
+        if m in seen:
+            continue
+        seen.add(m)
+        out('dns', 'udp-one-%02d' % i, bytes([8 | (16 if from_server else 0)]) + m)
+    # whole UDP conversation, paired by id: [u16 len][dir|ms][msg]...
+    conv = b''.join(struct.pack('<HB', len(m), (1 if srv else 0) | (2 << 1)) + m for srv, m in msgs[:16])
+    out('dns', 'udp-conversation', bytes([0]) + conv)
+    out('dns', 'udp-conversation-mdns', bytes([4]) + conv)
+    for n, (client, server) in enumerate(tcp_streams(lt, recs)[:3]):
+        if client:
+            out('dns', 'tcp-%d' % n, bytes([1, 0]) + client + SEP + server)
+    # hand-made: compression loop, pointer forward, NetBIOS name
+    hdr = struct.pack('>HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0)
+    out('dns', 'loop', bytes([8]) + hdr + b'\xc0\x0c' + b'\x00\x01\x00\x01')
+    nb = hdr + b'\x20' + b'EOGFEFEMEMEPCACACACACACACACACAAA' + b'\x00\x00\x20\x00\x01'
+    out('dns', 'netbios', bytes([8 | 2]) + nb)
+
+
 def main():
-    for t in ('capture', 'frame', 'reassembly', 'http'):
+    for t in ('capture', 'frame', 'reassembly', 'http', 'dns'):
         d = os.path.join(CORPUS, t)
         os.makedirs(d, exist_ok=True)
         for f in glob.glob(os.path.join(d, 'seed-*')):
@@ -338,6 +388,7 @@ def main():
     seed_frame()
     seed_reassembly()
     seed_http()
+    seed_dns()
 
 
 if __name__ == '__main__':
