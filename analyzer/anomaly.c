@@ -1,7 +1,16 @@
 #include "analyzer/anomaly.h"
 
+/* Names are string literals, so the same pointer is the same name: a small direct-mapped
+ * cache keyed by the pointer skips hashing the string for counters hit per packet (e.g.
+ * tcp.bad_checksum on every segment of a loopback capture). */
+#define CACHE_SLOTS 32
+
 struct WtAnomalies {
   GHashTable *counts; /* const char* -> guint64* */
+  struct {
+    const char *name;
+    guint64 *count;
+  } cache[CACHE_SLOTS];
 };
 
 WtAnomalies *wt_anomalies_new(void)
@@ -23,12 +32,19 @@ void wt_anomaly_add(WtAnomalies *a, const char *name, guint64 n)
 {
   if (!a)
     return;
+  guint slot = (guint) (((guintptr) name >> 3) % CACHE_SLOTS);
+  if (a->cache[slot].name == name) {
+    *a->cache[slot].count += n;
+    return;
+  }
   guint64 *v = g_hash_table_lookup(a->counts, name);
   if (!v) {
     v = g_new0(guint64, 1);
     g_hash_table_insert(a->counts, (gpointer) name, v);
   }
   *v += n;
+  a->cache[slot].name = name;
+  a->cache[slot].count = v;
 }
 
 guint64 wt_anomaly_get(const WtAnomalies *a, const char *name)
