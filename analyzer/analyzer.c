@@ -220,9 +220,11 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
     flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
   else if (pkt.ip_proto == 17)
     wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
-  if (pkt.ip_proto == 6 || pkt.ip_proto == 17)
-    wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS,
-                      wt_flow_table_created(a->flows) - flows_before);
+  /* Only when a flow began: this frame's time is already in the timeline (packets), so a
+   * zero count would change nothing and costs a bucket lookup per packet. */
+  guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;
+  if ((pkt.ip_proto == 6 || pkt.ip_proto == 17) && new_flows > 0)
+    wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
   flow->pkts[dir]++;
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;
