@@ -3,6 +3,7 @@
 #include "analyzer/report.h"
 
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -22,6 +23,7 @@ typedef struct {
   WtColType type;
   union { guint64 u; gint64 i; double d; } v;
   char *s;
+  gboolean tr; /* s is a msgid: shown translated, written as is to JSON and CSV */
 } Cell;
 
 typedef struct {
@@ -261,6 +263,23 @@ void wt_table_str(WtTable *t, const char *v)
     c->s = g_strdup(v ? v : "");
 }
 
+void wt_table_str_tr(WtTable *t, const char *msgid)
+{
+  Cell *c = next_cell(t, WT_COL_STR);
+  if (c) {
+    c->s = g_strdup(msgid ? msgid : "");
+    c->tr = msgid && *msgid;
+  }
+}
+
+/* The text shown for a string cell. */
+static const char *cell_display(const Cell *c)
+{
+  if (!c->s)
+    return "";
+  return c->tr ? _(c->s) : c->s;
+}
+
 void wt_table_u64(WtTable *t, guint64 v)
 {
   Cell *c = next_cell(t, WT_COL_U64);
@@ -384,7 +403,7 @@ static void append_json_double(GString *out, double d)
 static void append_cell_text(GString *out, const Cell *c)
 {
   switch (c->type) {
-  case WT_COL_STR: g_string_append(out, c->s ? c->s : ""); break;
+  case WT_COL_STR: g_string_append(out, cell_display(c)); break;
   case WT_COL_U64: append_thousands(out, c->v.u); break;
   case WT_COL_I64: append_i64_thousands(out, c->v.i); break;
   case WT_COL_DOUBLE: g_string_append_printf(out, "%.3f", c->v.d); break;
@@ -453,7 +472,7 @@ static void write_table_text(GString *out, const WtTable *t, const char *indent)
     }
   }
   if (t->rows->len == 0)
-    g_string_append_printf(out, "%s(none)\n", indent);
+    g_string_append_printf(out, "%s%s\n", indent, _("(none)"));
   g_ptr_array_free(rendered, TRUE);
 }
 
@@ -464,7 +483,7 @@ static void write_scalar_text(GString *out, const Item *it)
   case ITEM_I64: append_i64_thousands(out, it->v.i); break;
   case ITEM_DOUBLE: append_double(out, it->v.d); break;
   case ITEM_STR: g_string_append(out, it->s); break;
-  case ITEM_BOOL: g_string_append(out, it->v.b ? "yes" : "no"); break;
+  case ITEM_BOOL: g_string_append(out, it->v.b ? _("yes") : _("no")); break;
   case ITEM_TS: append_ts_iso(out, it->v.i); break;
   case ITEM_LIST:
     for (guint i = 0; i < it->list->len; i++) {
@@ -563,7 +582,7 @@ static void write_section_text(GString *out, const WtSection *s, int depth, gboo
       g_string_append_printf(out, "%s%s%s%s\n", indent, color ? "\033[1m" : "", it->label,
                              color ? "\033[0m" : "");
       if (it->map->len == 0)
-        g_string_append_printf(out, "%s  (none)\n", indent);
+        g_string_append_printf(out, "%s  %s\n", indent, _("(none)"));
       glong nw = 0;
       for (guint j = 0; j < it->map->len; j++)
         nw = MAX(nw, text_width(g_array_index(it->map, MapEntry, j).name));
@@ -950,6 +969,6 @@ gboolean wt_table_get_cell(const WtTable *t, guint r, guint c, WtCellView *out)
   out->u = cell->v.u;
   out->i = cell->v.i;
   out->d = cell->v.d;
-  out->s = cell->s;
+  out->s = cell->type == WT_COL_STR ? cell_display(cell) : cell->s;
   return TRUE;
 }

@@ -44,6 +44,10 @@ WtTable *wt_section_table(WtSection *s, const char *key, const char *label);
 void wt_table_column(WtTable *t, const char *key, const char *label, WtColType type);
 void wt_table_row(WtTable *t); /* starts a new row; then one cell per column, in order */
 void wt_table_str(WtTable *t, const char *v);
+/* A string cell holding an English phrase of the program's own (a state's meaning, a close
+ * kind), never text from the capture: JSON and CSV keep it as given, the text report and
+ * the walk API (HTML) show its translation. */
+void wt_table_str_tr(WtTable *t, const char *msgid);
 void wt_table_u64(WtTable *t, guint64 v);
 void wt_table_i64(WtTable *t, gint64 v);
 void wt_table_double(WtTable *t, double v);
@@ -82,7 +86,7 @@ typedef struct {
   guint64 u;
   gint64 i;
   double d;                 /* DOUBLE and PERCENT */
-  const char *s;            /* STR */
+  const char *s;            /* STR (translated for display when made by wt_table_str_tr) */
 } WtCellView;
 
 guint wt_report_n_sections(const WtReport *r);
