@@ -2,6 +2,7 @@
  * (conn_state, history, sizes). See tcp-state.h for the observation model and roles. */
 #include "dissectors/tcp/tcp-state.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 /* Zeek: sequence jumps larger than this are not trusted on SYN/RST (TOO_LARGE_SEQ_DELTA). */
@@ -33,9 +34,11 @@ const char *wt_conn_state_name(WtConnState s)
   return (unsigned) s < WT_CONN_STATE_COUNT ? conn_state_names[s] : "OTH";
 }
 
+/* N_(): also shown translated in the text report's "How connections ended" table */
 static const char *const close_kind_names[WT_TCP_CLOSE_COUNT] = {
-  "four-way", "three-segment", "simultaneous", "half-closed", "reset-by-orig",
-  "reset-by-resp", "refused", "unanswered", "timed-out", "open-at-end",
+  N_("four-way"), N_("three-segment"), N_("simultaneous"), N_("half-closed"),
+  N_("reset-by-orig"), N_("reset-by-resp"), N_("refused"), N_("unanswered"),
+  N_("timed-out"), N_("open-at-end"),
 };
 
 const char *wt_tcp_close_kind_name(WtTcpCloseKind k)

@@ -1,6 +1,7 @@
 /* The "tcp" tap. See tcp-stats.h for the RTT histogram. */
 #include "dissectors/tcp/tcp-stats.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -149,24 +150,24 @@ static const char *const hs_keys[WT_TCP_HS_COUNT] = {
   "completed", "refused", "unanswered", "simultaneous", "mid_stream", "incomplete",
 };
 static const char *const hs_labels[WT_TCP_HS_COUNT] = {
-  "Completed (SYN, SYN+ACK, ACK)", "Refused (SYN answered by RST)", "Unanswered SYN",
-  "Simultaneous open", "Mid-stream (no SYN seen)", "Answered, never completed",
+  N_("Completed (SYN, SYN+ACK, ACK)"), N_("Refused (SYN answered by RST)"), N_("Unanswered SYN"),
+  N_("Simultaneous open"), N_("Mid-stream (no SYN seen)"), N_("Answered, never completed"),
 };
 static const char *const td_keys[WT_TCP_CLOSE_COUNT] = {
   "four_way", "three_segment", "simultaneous", "half_closed", "reset_by_orig",
   "reset_by_resp", "refused", "unanswered", "timed_out", "open_at_end",
 };
 static const char *const td_labels[WT_TCP_CLOSE_COUNT] = {
-  "Four-way FIN close", "Three-segment close (FIN, FIN+ACK, ACK)", "Simultaneous close",
-  "Half-closed (one FIN only)", "Reset by originator", "Reset by responder", "Refused",
-  "Unanswered", "Timed out while open", "Still open at end of input",
+  N_("Four-way FIN close"), N_("Three-segment close (FIN, FIN+ACK, ACK)"), N_("Simultaneous close"),
+  N_("Half-closed (one FIN only)"), N_("Reset by originator"), N_("Reset by responder"), N_("Refused"),
+  N_("Unanswered"), N_("Timed out while open"), N_("Still open at end of input"),
 };
 static const char *const state_meaning[WT_CONN_STATE_COUNT] = {
-  "attempt, no reply", "established, not closed", "normal open and close", "rejected",
-  "established, originator closed only", "established, responder closed only",
-  "originator aborted (RST)", "responder aborted (RST)", "originator SYN then RST",
-  "responder SYN+ACK then RST", "originator SYN then FIN", "responder SYN+ACK then FIN",
-  "no SYN seen / other",
+  N_("attempt, no reply"), N_("established, not closed"), N_("normal open and close"), N_("rejected"),
+  N_("established, originator closed only"), N_("established, responder closed only"),
+  N_("originator aborted (RST)"), N_("responder aborted (RST)"), N_("originator SYN then RST"),
+  N_("responder SYN+ACK then RST"), N_("originator SYN then FIN"), N_("responder SYN+ACK then FIN"),
+  N_("no SYN seen / other"),
 };
 
 static double pct(guint64 n, guint64 total)
@@ -176,97 +177,97 @@ static double pct(guint64 n, guint64 total)
 
 static void report_rtt(WtTcpStats *s, WtSection *sec)
 {
-  WtSection *rtt = wt_section_object(sec, "rtt_ms", "Handshake RTT, SYN to ACK (ms)");
-  wt_section_u64(rtt, "samples", "Samples", s->rtt_samples);
+  WtSection *rtt = wt_section_object(sec, "rtt_ms", _("Handshake RTT, SYN to ACK (ms)"));
+  wt_section_u64(rtt, "samples", _("Samples"), s->rtt_samples);
   static const struct { const char *key, *label; double p; } ps[] = {
-    { "p50", "50th percentile", 50 }, { "p90", "90th percentile", 90 },
-    { "p99", "99th percentile", 99 },
+    { "p50", N_("50th percentile"), 50 }, { "p90", N_("90th percentile"), 90 },
+    { "p99", N_("99th percentile"), 99 },
   };
   for (guint i = 0; i < G_N_ELEMENTS(ps); i++) {
     gint64 ns;
     if (wt_tcp_stats_rtt_percentile(s, ps[i].p, &ns))
-      wt_section_double(rtt, ps[i].key, ps[i].label, (double) ns / 1e6);
+      wt_section_double(rtt, ps[i].key, _(ps[i].label), (double) ns / 1e6);
   }
   if (s->rtt_samples) {
-    wt_section_double(rtt, "min", "Minimum", (double) s->rtt_min_ns / 1e6);
-    wt_section_double(rtt, "max", "Maximum", (double) s->rtt_max_ns / 1e6);
+    wt_section_double(rtt, "min", _("Minimum"), (double) s->rtt_min_ns / 1e6);
+    wt_section_double(rtt, "max", _("Maximum"), (double) s->rtt_max_ns / 1e6);
   }
 }
 
 void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
 {
-  WtSection *sec = wt_report_section(r, "tcp", "TCP connections");
-  wt_section_u64(sec, "connections", "Connections", s->connections);
+  WtSection *sec = wt_report_section(r, "tcp", _("TCP connections"));
+  wt_section_u64(sec, "connections", _("Connections"), s->connections);
 
   for (int i = 0; i < WT_CONN_STATE_COUNT; i++)
     if (s->conn_states[i])
-      wt_section_map_u64(sec, "conn_states", "By Zeek conn_state",
+      wt_section_map_u64(sec, "conn_states", _("By Zeek conn_state"),
                          wt_conn_state_name((WtConnState) i), s->conn_states[i]);
 
-  WtSection *hs = wt_section_object(sec, "handshake", "Handshakes");
+  WtSection *hs = wt_section_object(sec, "handshake", _("Handshakes"));
   for (int i = 0; i < WT_TCP_HS_COUNT; i++)
-    wt_section_u64(hs, hs_keys[i], hs_labels[i], s->handshake[i]);
+    wt_section_u64(hs, hs_keys[i], _(hs_labels[i]), s->handshake[i]);
 
-  WtSection *td = wt_section_object(sec, "teardown", "Teardowns");
+  WtSection *td = wt_section_object(sec, "teardown", _("Teardowns"));
   for (int i = 0; i < WT_TCP_CLOSE_COUNT; i++)
-    wt_section_u64(td, td_keys[i], td_labels[i], s->teardown[i]);
-  wt_section_u64(td, "closed_first_by_orig", "First FIN/RST from originator",
+    wt_section_u64(td, td_keys[i], _(td_labels[i]), s->teardown[i]);
+  wt_section_u64(td, "closed_first_by_orig", _("First FIN/RST from originator"),
                  s->closed_by_orig);
-  wt_section_u64(td, "closed_first_by_resp", "First FIN/RST from responder",
+  wt_section_u64(td, "closed_first_by_resp", _("First FIN/RST from responder"),
                  s->closed_by_resp);
 
   report_rtt(s, sec);
 
-  WtSection *an = wt_section_object(sec, "anomalies", "Segment anomalies");
-  wt_section_u64(an, "retransmissions", "Retransmitted segments", s->retransmits);
-  wt_section_u64(an, "out_of_order", "Out-of-order segments", s->out_of_order);
-  wt_section_u64(an, "duplicate_acks", "Duplicate ACKs", s->dup_acks);
-  wt_section_u64(an, "zero_windows", "Zero-window advertisements", s->zero_windows);
-  wt_section_u64(an, "keepalives", "Keep-alives", s->keepalives);
-  wt_section_u64(an, "syn_retransmissions", "SYN / SYN+ACK retransmissions", s->syn_rexmits);
-  wt_section_u64(an, "fin_retransmissions", "FIN retransmissions", s->fin_rexmits);
-  wt_section_u64(an, "bad_checksums", "Bad checksums (ignored)", s->bad_checksums);
-  wt_section_u64(an, "content_gaps", "Content gaps", s->gaps);
-  wt_section_u64(an, "missed_bytes", "Missed bytes", s->missed_bytes);
-  wt_section_u64(an, "roles_flipped", "Connections with roles flipped", s->flipped);
-  wt_section_u64(an, "orig_guessed", "Originator guessed (no SYN)", s->orig_guessed);
-  wt_section_u64(an, "half_close_data", "Data after the peer's FIN", s->half_close_data);
+  WtSection *an = wt_section_object(sec, "anomalies", _("Segment anomalies"));
+  wt_section_u64(an, "retransmissions", _("Retransmitted segments"), s->retransmits);
+  wt_section_u64(an, "out_of_order", _("Out-of-order segments"), s->out_of_order);
+  wt_section_u64(an, "duplicate_acks", _("Duplicate ACKs"), s->dup_acks);
+  wt_section_u64(an, "zero_windows", _("Zero-window advertisements"), s->zero_windows);
+  wt_section_u64(an, "keepalives", _("Keep-alives"), s->keepalives);
+  wt_section_u64(an, "syn_retransmissions", _("SYN / SYN+ACK retransmissions"), s->syn_rexmits);
+  wt_section_u64(an, "fin_retransmissions", _("FIN retransmissions"), s->fin_rexmits);
+  wt_section_u64(an, "bad_checksums", _("Bad checksums (ignored)"), s->bad_checksums);
+  wt_section_u64(an, "content_gaps", _("Content gaps"), s->gaps);
+  wt_section_u64(an, "missed_bytes", _("Missed bytes"), s->missed_bytes);
+  wt_section_u64(an, "roles_flipped", _("Connections with roles flipped"), s->flipped);
+  wt_section_u64(an, "orig_guessed", _("Originator guessed (no SYN)"), s->orig_guessed);
+  wt_section_u64(an, "half_close_data", _("Data after the peer's FIN"), s->half_close_data);
 
-  WtSection *tr = wt_section_object(sec, "traffic", "Traffic");
-  wt_section_u64(tr, "orig_pkts", "Originator packets", s->pkts[WT_DIR_ORIG]);
-  wt_section_u64(tr, "resp_pkts", "Responder packets", s->pkts[WT_DIR_RESP]);
-  wt_section_u64(tr, "orig_ip_bytes", "Originator IP bytes", s->ip_bytes[WT_DIR_ORIG]);
-  wt_section_u64(tr, "resp_ip_bytes", "Responder IP bytes", s->ip_bytes[WT_DIR_RESP]);
-  wt_section_u64(tr, "orig_payload_bytes", "Originator payload bytes",
+  WtSection *tr = wt_section_object(sec, "traffic", _("Traffic"));
+  wt_section_u64(tr, "orig_pkts", _("Originator packets"), s->pkts[WT_DIR_ORIG]);
+  wt_section_u64(tr, "resp_pkts", _("Responder packets"), s->pkts[WT_DIR_RESP]);
+  wt_section_u64(tr, "orig_ip_bytes", _("Originator IP bytes"), s->ip_bytes[WT_DIR_ORIG]);
+  wt_section_u64(tr, "resp_ip_bytes", _("Responder IP bytes"), s->ip_bytes[WT_DIR_RESP]);
+  wt_section_u64(tr, "orig_payload_bytes", _("Originator payload bytes"),
                  s->payload_bytes[WT_DIR_ORIG]);
-  wt_section_u64(tr, "resp_payload_bytes", "Responder payload bytes",
+  wt_section_u64(tr, "resp_payload_bytes", _("Responder payload bytes"),
                  s->payload_bytes[WT_DIR_RESP]);
 
   /* aligned tables for the text report (and CSV) */
-  WtTable *t = wt_section_table(sec, "conn_state_table", "Connection states");
-  wt_table_column(t, "conn_state", "State", WT_COL_STR);
-  wt_table_column(t, "meaning", "Meaning", WT_COL_STR);
-  wt_table_column(t, "connections", "Connections", WT_COL_U64);
-  wt_table_column(t, "percent", "%", WT_COL_PERCENT);
+  WtTable *t = wt_section_table(sec, "conn_state_table", _("Connection states"));
+  wt_table_column(t, "conn_state", _("State"), WT_COL_STR);
+  wt_table_column(t, "meaning", _("Meaning"), WT_COL_STR);
+  wt_table_column(t, "connections", _("Connections"), WT_COL_U64);
+  wt_table_column(t, "percent", _("%"), WT_COL_PERCENT);
   for (int i = 0; i < WT_CONN_STATE_COUNT; i++) {
     if (!s->conn_states[i])
       continue;
     wt_table_row(t);
     wt_table_str(t, wt_conn_state_name((WtConnState) i));
-    wt_table_str(t, state_meaning[i]);
+    wt_table_str_tr(t, state_meaning[i]);
     wt_table_u64(t, s->conn_states[i]);
     wt_table_percent(t, pct(s->conn_states[i], s->connections));
   }
 
-  t = wt_section_table(sec, "teardown_table", "How connections ended");
-  wt_table_column(t, "close_kind", "Close", WT_COL_STR);
-  wt_table_column(t, "connections", "Connections", WT_COL_U64);
-  wt_table_column(t, "percent", "%", WT_COL_PERCENT);
+  t = wt_section_table(sec, "teardown_table", _("How connections ended"));
+  wt_table_column(t, "close_kind", _("Close"), WT_COL_STR);
+  wt_table_column(t, "connections", _("Connections"), WT_COL_U64);
+  wt_table_column(t, "percent", _("%"), WT_COL_PERCENT);
   for (int i = 0; i < WT_TCP_CLOSE_COUNT; i++) {
     if (!s->teardown[i])
       continue;
     wt_table_row(t);
-    wt_table_str(t, wt_tcp_close_kind_name((WtTcpCloseKind) i));
+    wt_table_str_tr(t, wt_tcp_close_kind_name((WtTcpCloseKind) i));
     wt_table_u64(t, s->teardown[i]);
     wt_table_percent(t, pct(s->teardown[i], s->connections));
   }

@@ -3,6 +3,7 @@
  * bytes (reassembly.c) or understands the application (dissectors/http ...). */
 #include "dissectors/tcp/tcp.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -71,7 +72,7 @@ WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app, WtRegistry
     goto fail;
   if (cfg->follow_dir && g_mkdir_with_parents(cfg->follow_dir, 0755) != 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                "%s: cannot create the --follow directory: %s", cfg->follow_dir,
+                _("%s: cannot create the --follow directory: %s"), cfg->follow_dir,
                 g_strerror(errno));
     goto fail;
   }
@@ -200,7 +201,7 @@ static void open_follow(TcpFlow *tf)
     g_autofree char *path = g_build_filename(dir, name, NULL);
     tf->follow[d] = fopen(path, "wb");
     if (!tf->follow[d])
-      g_printerr("wiretab: %s: cannot write followed stream: %s\n", path, g_strerror(errno));
+      g_printerr(_("wiretab: %s: cannot write followed stream: %s\n"), path, g_strerror(errno));
   }
 }
 
@@ -354,9 +355,9 @@ void wt_tcp_report(WtTcpDissector *t, WtReport *r)
 {
   wt_tcp_stats_report(t->stats, r);
   const WtReasmStats *rs = wt_reasm_stats(t->reasm);
-  WtSection *s = wt_report_section(r, "tcp", "TCP connections");
-  WtSection *o = wt_section_object(s, "reassembly", "Reassembly");
-  wt_section_u64(o, "peak_buffered_bytes", "Peak out-of-order bytes buffered",
+  WtSection *s = wt_report_section(r, "tcp", _("TCP connections"));
+  WtSection *o = wt_section_object(s, "reassembly", _("Reassembly"));
+  wt_section_u64(o, "peak_buffered_bytes", _("Peak out-of-order bytes buffered"),
                  rs->peak_buffered_bytes);
-  wt_section_u64(o, "cap_hits", "Holes forced to gaps at a memory cap", rs->cap_hits);
+  wt_section_u64(o, "cap_hits", _("Holes forced to gaps at a memory cap"), rs->cap_hits);
 }
