@@ -2,6 +2,7 @@
 #include "dissectors/http/http-limits.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-status.h"
+#include <glib/gi18n.h>
 #include <string.h>
 
 /* --- aggregate value kept per key of every table ------------------------------------ */
@@ -585,23 +586,23 @@ static void report_status(WtHttpStats *s, WtSection *sec)
     if (!s->status[c])
       continue;
     g_snprintf(code, sizeof code, "%03u", c);
-    wt_section_map_u64(sec, "status_codes", "Status codes", code, s->status[c]);
+    wt_section_map_u64(sec, "status_codes", _("Status codes"), code, s->status[c]);
     classes[(c >= 100 && c <= 599) ? c / 100 : CLASS_OTHER] += s->status[c];
   }
   for (guint c = 1; c < N_CLASSES; c++)
     if (classes[c])
-      wt_section_map_u64(sec, "status_classes", "Status classes", class_keys[c], classes[c]);
+      wt_section_map_u64(sec, "status_classes", _("Status classes"), class_keys[c], classes[c]);
 
   guint64 total = 0;
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
     total += s->status[c];
-  WtTable *t = wt_section_table(sec, "status_table", "Status codes");
-  wt_table_column(t, "code", "Code", WT_COL_U64);
-  wt_table_column(t, "class", "Class", WT_COL_STR);
-  wt_table_column(t, "reason", "Reason", WT_COL_STR);
-  wt_table_column(t, "count", "Responses", WT_COL_U64);
-  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
-  wt_table_column(t, "meaning", "Meaning", WT_COL_STR);
+  WtTable *t = wt_section_table(sec, "status_table", _("Status codes"));
+  wt_table_column(t, "code", _("Code"), WT_COL_U64);
+  wt_table_column(t, "class", _("Class"), WT_COL_STR);
+  wt_table_column(t, "reason", _("Reason"), WT_COL_STR);
+  wt_table_column(t, "count", _("Responses"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
+  wt_table_column(t, "meaning", _("Meaning"), WT_COL_STR);
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++) {
     if (!s->status[c])
       continue;
@@ -609,10 +610,13 @@ static void report_status(WtHttpStats *s, WtSection *sec)
     wt_table_row(t);
     wt_table_u64(t, c);
     wt_table_str(t, wt_http_status_class_name(c));
-    wt_table_str(t, info ? info->reason : "(unregistered)");
+    if (info)
+      wt_table_str(t, info->reason);
+    else
+      wt_table_str_tr(t, N_("(unregistered)"));
     wt_table_u64(t, s->status[c]);
     wt_table_percent(t, share(s->status[c], total));
-    wt_table_str(t, info ? info->meaning : "not a registered status code");
+    wt_table_str_tr(t, info ? info->meaning : N_("not a registered status code"));
   }
 }
 
@@ -622,12 +626,12 @@ static void report_methods(WtHttpStats *s, WtSection *sec)
   g_autoptr(GArray) rows = top_sorted(&methods);
   for (guint i = 0; i < rows->len; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
-    wt_section_map_u64(sec, "methods", "Methods", r->key, r->agg->count);
+    wt_section_map_u64(sec, "methods", _("Methods"), r->key, r->agg->count);
   }
-  WtTable *t = wt_section_table(sec, "methods_table", "Methods");
-  wt_table_column(t, "method", "Method", WT_COL_STR);
-  wt_table_column(t, "count", "Requests", WT_COL_U64);
-  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  WtTable *t = wt_section_table(sec, "methods_table", _("Methods"));
+  wt_table_column(t, "method", _("Method"), WT_COL_STR);
+  wt_table_column(t, "count", _("Requests"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
   for (guint i = 0; i < rows->len; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
     wt_table_row(t);
@@ -635,11 +639,11 @@ static void report_methods(WtHttpStats *s, WtSection *sec)
     wt_table_u64(t, r->agg->count);
     wt_table_percent(t, share(r->agg->count, s->requests));
   }
-  t = wt_section_table(sec, "methods_by_class", "Methods by status class");
-  wt_table_column(t, "method", "Method", WT_COL_STR);
+  t = wt_section_table(sec, "methods_by_class", _("Methods by status class"));
+  wt_table_column(t, "method", _("Method"), WT_COL_STR);
   for (guint c = 1; c < N_CLASSES; c++)
     wt_table_column(t, class_keys[c], class_keys[c], WT_COL_U64);
-  wt_table_column(t, "none", "No answer", WT_COL_U64);
+  wt_table_column(t, "none", _("No answer"), WT_COL_U64);
   for (guint i = 0; i < rows->len; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
     wt_table_row(t);
@@ -655,8 +659,8 @@ static void report_top(WtSection *sec, const char *key, const char *label, const
 {
   WtTable *t = wt_section_table(sec, key, label);
   wt_table_column(t, col, col_label, WT_COL_STR);
-  wt_table_column(t, "count", "Count", WT_COL_U64);
-  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  wt_table_column(t, "count", _("Count"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
   g_autoptr(GArray) rows = top_sorted(top);
   guint64 rest = 0;
   for (guint i = 0; i < rows->len; i++) {
@@ -680,15 +684,15 @@ static void report_top(WtSection *sec, const char *key, const char *label, const
 
 static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_max)
 {
-  WtTable *t = wt_section_table(sec, "endpoints", "REST endpoints");
-  wt_table_column(t, "method", "Method", WT_COL_STR);
-  wt_table_column(t, "endpoint", "Endpoint", WT_COL_STR);
-  wt_table_column(t, "count", "Requests", WT_COL_U64);
+  WtTable *t = wt_section_table(sec, "endpoints", _("REST endpoints"));
+  wt_table_column(t, "method", _("Method"), WT_COL_STR);
+  wt_table_column(t, "endpoint", _("Endpoint"), WT_COL_STR);
+  wt_table_column(t, "count", _("Requests"), WT_COL_U64);
   for (guint c = 1; c <= 5; c++)
     wt_table_column(t, class_keys[c], class_keys[c], WT_COL_U64);
-  wt_table_column(t, "none", "No answer", WT_COL_U64);
-  wt_table_column(t, "mean_ms", "Mean ms", WT_COL_DOUBLE);
-  wt_table_column(t, "max_ms", "Max ms", WT_COL_DOUBLE);
+  wt_table_column(t, "none", _("No answer"), WT_COL_U64);
+  wt_table_column(t, "mean_ms", _("Mean ms"), WT_COL_DOUBLE);
+  wt_table_column(t, "max_ms", _("Max ms"), WT_COL_DOUBLE);
   g_autoptr(GArray) rows = top_sorted(top);
   for (guint i = 0; i < rows->len && i < rows_max; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
@@ -709,44 +713,44 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
 static void report_hist(WtSection *sec, const char *key, const char *label, const WtHttpHist *h)
 {
   WtSection *o = wt_section_object(sec, key, label);
-  wt_section_u64(o, "count", "Samples", h->n);
-  wt_section_double(o, "mean_ms", "Mean (ms)", h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
-  wt_section_double(o, "p50_ms", "p50 (ms)", hist_percentile(h, 50) / 1000.0);
-  wt_section_double(o, "p90_ms", "p90 (ms)", hist_percentile(h, 90) / 1000.0);
-  wt_section_double(o, "p95_ms", "p95 (ms)", hist_percentile(h, 95) / 1000.0);
-  wt_section_double(o, "p99_ms", "p99 (ms)", hist_percentile(h, 99) / 1000.0);
-  wt_section_double(o, "max_ms", "Max (ms)", (double) h->max_us / 1000.0);
+  wt_section_u64(o, "count", _("Samples"), h->n);
+  wt_section_double(o, "mean_ms", _("Mean (ms)"), h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
+  wt_section_double(o, "p50_ms", _("p50 (ms)"), hist_percentile(h, 50) / 1000.0);
+  wt_section_double(o, "p90_ms", _("p90 (ms)"), hist_percentile(h, 90) / 1000.0);
+  wt_section_double(o, "p95_ms", _("p95 (ms)"), hist_percentile(h, 95) / 1000.0);
+  wt_section_double(o, "p99_ms", _("p99 (ms)"), hist_percentile(h, 99) / 1000.0);
+  wt_section_double(o, "max_ms", _("Max (ms)"), (double) h->max_us / 1000.0);
 }
 
 void wt_http_stats_report(gpointer p, WtReport *r)
 {
   WtHttpStats *s = p;
-  WtSection *sec = wt_report_section(r, "http", "HTTP");
+  WtSection *sec = wt_report_section(r, "http", _("HTTP"));
   static const struct { const char *key, *label; } labels[] = {
-    { "requests", "Requests" }, { "responses", "Responses" },
-    { "final_responses", "Final responses" }, { "interim", "Interim (1xx) responses" },
-    { "unanswered", "Unanswered requests" }, { "orphan_responses", "Responses without request" },
-    { "incomplete", "Incomplete transactions" }, { "tunnels", "CONNECT tunnels" },
-    { "upgrades", "Protocol upgrades (101)" }, { "websocket_upgrades", "WebSocket upgrades" },
-    { "http09", "HTTP/0.9 transactions" }, { "h2_prefaces", "HTTP/2 prior-knowledge prefaces" },
-    { "expect_continue", "Expect: 100-continue requests" }, { "gaps", "Capture gaps" },
-    { "resyncs", "Resynchronisations" }, { "request_body_bytes", "Request body bytes" },
-    { "response_body_bytes", "Response body bytes" },
+    { "requests", N_("Requests") }, { "responses", N_("Responses") },
+    { "final_responses", N_("Final responses") }, { "interim", N_("Interim (1xx) responses") },
+    { "unanswered", N_("Unanswered requests") }, { "orphan_responses", N_("Responses without request") },
+    { "incomplete", N_("Incomplete transactions") }, { "tunnels", N_("CONNECT tunnels") },
+    { "upgrades", N_("Protocol upgrades (101)") }, { "websocket_upgrades", N_("WebSocket upgrades") },
+    { "http09", N_("HTTP/0.9 transactions") }, { "h2_prefaces", N_("HTTP/2 prior-knowledge prefaces") },
+    { "expect_continue", N_("Expect: 100-continue requests") }, { "gaps", N_("Capture gaps") },
+    { "resyncs", N_("Resynchronisations") }, { "request_body_bytes", N_("Request body bytes") },
+    { "response_body_bytes", N_("Response body bytes") },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(labels) == G_N_ELEMENTS(scalars));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
-    wt_section_u64(sec, scalars[i].name, labels[i].label, scalar_value(s, &scalars[i]));
+    wt_section_u64(sec, scalars[i].name, _(labels[i].label), scalar_value(s, &scalars[i]));
   report_methods(s, sec);
   report_status(s, sec);
-  report_hist(sec, "time_to_first_byte", "Response time to first byte", s->ttfb);
-  report_hist(sec, "time_to_last_byte", "Response time to last byte", s->ttlb);
-  report_top(sec, "hosts", "Top hosts", "host", "Host", s->hosts, s->requests, s->top_n);
-  report_top(sec, "uris", "Top URIs (query stripped)", "uri", "URI", s->uris, s->requests,
+  report_hist(sec, "time_to_first_byte", _("Response time to first byte"), s->ttfb);
+  report_hist(sec, "time_to_last_byte", _("Response time to last byte"), s->ttlb);
+  report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, s->top_n);
+  report_top(sec, "uris", _("Top URIs (query stripped)"), "uri", _("URI"), s->uris, s->requests,
              s->top_n);
   report_endpoints(sec, s->endpoints, s->top_n);
-  report_top(sec, "user_agents", "User agents", "user_agent", "User agent", s->user_agents,
+  report_top(sec, "user_agents", _("User agents"), "user_agent", _("User agent"), s->user_agents,
              s->requests, s->top_n);
-  report_top(sec, "content_types", "Response content types", "content_type", "Content type",
+  report_top(sec, "content_types", _("Response content types"), "content_type", _("Content type"),
              s->content_types, s->final_responses, s->top_n);
 }
 
