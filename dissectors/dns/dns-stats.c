@@ -1,5 +1,6 @@
 #include "dissectors/dns/dns-stats.h"
 
+#include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,17 +89,17 @@ typedef struct {
 
 #define SCALAR(key, label, field) { key, label, G_STRUCT_OFFSET(WtDnsStats, field) }
 static const Scalar scalars[] = {
-  SCALAR("messages", "DNS messages", messages),
-  SCALAR("udp_messages", "Messages over UDP", udp_messages),
-  SCALAR("tcp_messages", "Messages over TCP", tcp_messages),
-  SCALAR("queries", "Queries", queries),
-  SCALAR("responses", "Responses", responses),
-  SCALAR("answered", "Queries answered", answered),
-  SCALAR("unanswered", "Queries never answered", unanswered),
-  SCALAR("orphan_responses", "Responses without their query", orphan_responses),
-  SCALAR("truncated_responses", "Truncated responses (TC)", truncated_responses),
-  SCALAR("malformed", "Malformed messages", malformed),
-  SCALAR("too_many_pending", "Queries given up (too many pending)", too_many_pending),
+  SCALAR("messages", N_("DNS messages"), messages),
+  SCALAR("udp_messages", N_("Messages over UDP"), udp_messages),
+  SCALAR("tcp_messages", N_("Messages over TCP"), tcp_messages),
+  SCALAR("queries", N_("Queries"), queries),
+  SCALAR("responses", N_("Responses"), responses),
+  SCALAR("answered", N_("Queries answered"), answered),
+  SCALAR("unanswered", N_("Queries never answered"), unanswered),
+  SCALAR("orphan_responses", N_("Responses without their query"), orphan_responses),
+  SCALAR("truncated_responses", N_("Truncated responses (TC)"), truncated_responses),
+  SCALAR("malformed", N_("Malformed messages"), malformed),
+  SCALAR("too_many_pending", N_("Queries given up (too many pending)"), too_many_pending),
 };
 
 static guint64 *scalar_ptr(WtDnsStats *s, const Scalar *sc)
@@ -292,12 +293,12 @@ static void report_qtypes(WtDnsStats *s, WtSection *sec)
     g_array_append_val(rows, c);
   }
   g_array_sort(rows, count_cmp);
-  wt_section_map_u64(sec, "qtypes", "Queries by type", NULL, 0);
+  wt_section_map_u64(sec, "qtypes", _("Queries by type"), NULL, 0);
   for (guint i = 0; i < rows->len; i++) {
     char name[32];
     Count *c = &g_array_index(rows, Count, i);
     qtype_key(c->key, name, sizeof name);
-    wt_section_map_u64(sec, "qtypes", "Queries by type", name, c->n);
+    wt_section_map_u64(sec, "qtypes", _("Queries by type"), name, c->n);
   }
   g_array_free(rows, TRUE);
 }
@@ -351,12 +352,12 @@ static void report_names(WtDnsStats *s, WtSection *sec)
     NameRow r = { "(other)", &s->other_names };
     g_array_append_val(rows, r);
   }
-  WtTable *t = wt_section_table(sec, "top_queries", "Top queried names");
-  wt_table_column(t, "query", "Name", WT_COL_STR);
-  wt_table_column(t, "count", "Queries", WT_COL_U64);
-  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
-  wt_table_column(t, "nxdomain", "NXDOMAIN", WT_COL_U64);
-  wt_table_column(t, "unanswered", "Unanswered", WT_COL_U64);
+  WtTable *t = wt_section_table(sec, "top_queries", _("Top queried names"));
+  wt_table_column(t, "query", _("Name"), WT_COL_STR);
+  wt_table_column(t, "count", _("Queries"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
+  wt_table_column(t, "nxdomain", _("NXDOMAIN"), WT_COL_U64);
+  wt_table_column(t, "unanswered", _("Unanswered"), WT_COL_U64);
   for (guint i = 0; i < rows->len; i++) {
     const NameRow *r = &g_array_index(rows, NameRow, i);
     if (i >= WT_DNS_REPORT_ROWS && r->agg != &s->other_names)
@@ -374,26 +375,26 @@ static void report_names(WtDnsStats *s, WtSection *sec)
 void wt_dns_stats_report(gpointer p, WtReport *r)
 {
   WtDnsStats *s = p;
-  WtSection *sec = wt_report_section(r, "dns", "DNS");
+  WtSection *sec = wt_report_section(r, "dns", _("DNS"));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
-    wt_section_u64(sec, scalars[i].name, scalars[i].label, *scalar_ptr(s, &scalars[i]));
+    wt_section_u64(sec, scalars[i].name, _(scalars[i].label), *scalar_ptr(s, &scalars[i]));
   report_qtypes(s, sec);
-  report_small(sec, "rcodes", "Responses by rcode", s->rcodes, rcode_key);
-  report_small(sec, "opcodes", "Queries by opcode", s->opcodes, opcode_key);
-  wt_section_map_u64(sec, "malformed_reasons", "Malformed messages by reason", NULL, 0);
+  report_small(sec, "rcodes", _("Responses by rcode"), s->rcodes, rcode_key);
+  report_small(sec, "opcodes", _("Queries by opcode"), s->opcodes, opcode_key);
+  wt_section_map_u64(sec, "malformed_reasons", _("Malformed messages by reason"), NULL, 0);
   for (guint e = 1; e < WT_DNS_ERR_N; e++)
     if (s->bad[e])
-      wt_section_map_u64(sec, "malformed_reasons", "Malformed messages by reason",
+      wt_section_map_u64(sec, "malformed_reasons", _("Malformed messages by reason"),
                          wt_dns_error_name((WtDnsError) e), s->bad[e]);
   const Hist *h = &s->rtt;
-  WtSection *o = wt_section_object(sec, "rtt", "Response time (query to response)");
-  wt_section_u64(o, "count", "Samples", h->n);
-  wt_section_double(o, "mean_ms", "Mean (ms)", h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
-  wt_section_double(o, "p50_ms", "p50 (ms)", hist_percentile(h, 50) / 1000.0);
-  wt_section_double(o, "p90_ms", "p90 (ms)", hist_percentile(h, 90) / 1000.0);
-  wt_section_double(o, "p95_ms", "p95 (ms)", hist_percentile(h, 95) / 1000.0);
-  wt_section_double(o, "p99_ms", "p99 (ms)", hist_percentile(h, 99) / 1000.0);
-  wt_section_double(o, "max_ms", "Max (ms)", (double) h->max_us / 1000.0);
+  WtSection *o = wt_section_object(sec, "rtt", _("Response time (query to response)"));
+  wt_section_u64(o, "count", _("Samples"), h->n);
+  wt_section_double(o, "mean_ms", _("Mean (ms)"), h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
+  wt_section_double(o, "p50_ms", _("p50 (ms)"), hist_percentile(h, 50) / 1000.0);
+  wt_section_double(o, "p90_ms", _("p90 (ms)"), hist_percentile(h, 90) / 1000.0);
+  wt_section_double(o, "p95_ms", _("p95 (ms)"), hist_percentile(h, 95) / 1000.0);
+  wt_section_double(o, "p99_ms", _("p99 (ms)"), hist_percentile(h, 99) / 1000.0);
+  wt_section_double(o, "max_ms", _("Max (ms)"), (double) h->max_us / 1000.0);
   report_names(s, sec);
 }
 

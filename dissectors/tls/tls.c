@@ -5,6 +5,7 @@
  * the hello of a direction, its bytes are skipped unread (they are encrypted or
  * irrelevant to the tap). */
 #include "dissectors/tls/tls.h"
+#include <glib/gi18n.h>
 #include <string.h>
 
 #define WT_TLS_MAX_HELLO 16384       /* handshake message bytes we gather */
@@ -403,8 +404,8 @@ static void report_table(WtSection *sec, const char *key, const char *label, con
 {
   WtTable *t = wt_section_table(sec, key, label);
   wt_table_column(t, col, label, WT_COL_STR);
-  wt_table_column(t, "count", "Count", WT_COL_U64);
-  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  wt_table_column(t, "count", _("Count"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
   g_autoptr(GArray) rows = sorted(h);
   for (guint i = 0; i < rows->len && i < WT_TLS_REPORT_ROWS; i++) {
     const Row *r = &g_array_index(rows, Row, i);
@@ -418,17 +419,17 @@ static void report_table(WtSection *sec, const char *key, const char *label, con
 static void report(gpointer p, WtReport *rep)
 {
   WtTlsStats *s = p;
-  WtSection *sec = wt_report_section(rep, "tls", "TLS handshakes");
-  wt_section_u64(sec, "client_hellos", "ClientHellos", s->client_hellos);
-  wt_section_u64(sec, "server_hellos", "ServerHellos", s->server_hellos);
-  wt_section_u64(sec, "no_sni", "ClientHellos without SNI", s->no_sni);
-  wt_section_u64(sec, "sslv2_hellos", "SSLv2-format ClientHellos", s->sslv2_hellos);
-  wt_section_u64(sec, "not_tls", "Directions not starting with a TLS handshake", s->not_tls);
-  wt_section_u64(sec, "malformed", "Malformed hellos", s->malformed);
-  report_map(sec, "negotiated_versions", "Negotiated versions", s->negotiated);
-  report_map(sec, "client_versions", "Highest version offered by clients", s->client_versions);
-  report_table(sec, "sni", "Server names (SNI)", "server_name", s->sni, s->client_hellos);
-  report_table(sec, "alpn", "ALPN protocols offered", "protocol", s->alpn, s->client_hellos);
+  WtSection *sec = wt_report_section(rep, "tls", _("TLS handshakes"));
+  wt_section_u64(sec, "client_hellos", _("ClientHellos"), s->client_hellos);
+  wt_section_u64(sec, "server_hellos", _("ServerHellos"), s->server_hellos);
+  wt_section_u64(sec, "no_sni", _("ClientHellos without SNI"), s->no_sni);
+  wt_section_u64(sec, "sslv2_hellos", _("SSLv2-format ClientHellos"), s->sslv2_hellos);
+  wt_section_u64(sec, "not_tls", _("Directions not starting with a TLS handshake"), s->not_tls);
+  wt_section_u64(sec, "malformed", _("Malformed hellos"), s->malformed);
+  report_map(sec, "negotiated_versions", _("Negotiated versions"), s->negotiated);
+  report_map(sec, "client_versions", _("Highest version offered by clients"), s->client_versions);
+  report_table(sec, "sni", _("Server names (SNI)"), "server_name", s->sni, s->client_hellos);
+  report_table(sec, "alpn", _("ALPN protocols offered"), "protocol", s->alpn, s->client_hellos);
 }
 
 guint64 wt_tls_stats_get(const WtTlsStats *s, const char *name)

@@ -1,5 +1,7 @@
 #include "dissectors/udp/udp.h"
 
+#include <glib/gi18n.h>
+
 #include "analyzer/json-out.h"
 
 typedef struct {
@@ -217,28 +219,28 @@ static gint by_bytes(gconstpointer x, gconstpointer y)
 
 void wt_udp_report(WtUdpDissector *u, WtReport *r)
 {
-  WtSection *s = wt_report_section(r, "udp", "UDP");
-  wt_section_u64(s, "flows", "Flows", u->flows);
-  wt_section_u64(s, "packets", "Packets", u->packets);
-  wt_section_u64(s, "bytes", "Bytes (IP)", u->bytes);
+  WtSection *s = wt_report_section(r, "udp", _("UDP"));
+  wt_section_u64(s, "flows", _("Flows"), u->flows);
+  wt_section_u64(s, "packets", _("Packets"), u->packets);
+  wt_section_u64(s, "bytes", _("Bytes (IP)"), u->bytes);
   static const char *const order[] = { "SF", "S0", "SHR", "OTH" };
   for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
     gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(u->states, order[i]));
     if (n)
-      wt_section_map_u64(s, "conn_states", "Flows by conn_state", order[i], n);
+      wt_section_map_u64(s, "conn_states", _("Flows by conn_state"), order[i], n);
   }
-  wt_section_map_u64(s, "services", "Flows by service", NULL, 0);
+  wt_section_map_u64(s, "services", _("Flows by service"), NULL, 0);
   GHashTableIter sit;
   gpointer sk, sv;
   g_hash_table_iter_init(&sit, u->services);
   while (g_hash_table_iter_next(&sit, &sk, &sv))
-    wt_section_map_u64(s, "services", "Flows by service", sk, GPOINTER_TO_SIZE(sv));
-  wt_section_u64(s, "datagrams_dissected", "Datagrams given to a payload dissector",
+    wt_section_map_u64(s, "services", _("Flows by service"), sk, GPOINTER_TO_SIZE(sv));
+  wt_section_u64(s, "datagrams_dissected", _("Datagrams given to a payload dissector"),
                  u->datagrams_dissected);
-  wt_section_u64(s, "datagrams_snapped", "Datagrams cut by the snaplen (not dissected)",
+  wt_section_u64(s, "datagrams_snapped", _("Datagrams cut by the snaplen (not dissected)"),
                  u->datagrams_snapped);
   if (u->datagrams_bad_checksum)
-    wt_section_u64(s, "datagrams_bad_checksum", "Datagrams with a bad checksum (dropped)",
+    wt_section_u64(s, "datagrams_bad_checksum", _("Datagrams with a bad checksum (dropped)"),
                    u->datagrams_bad_checksum);
   GArray *rows = g_array_new(FALSE, FALSE, sizeof(PortRow));
   GHashTableIter it;
@@ -249,12 +251,12 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r)
     g_array_append_val(rows, row);
   }
   g_array_sort(rows, by_bytes);
-  WtTable *t = wt_section_table(s, "udp_services", "Top services (responder port)");
-  wt_table_column(t, "port", "Port", WT_COL_U64);
-  wt_table_column(t, "service", "Service", WT_COL_STR);
-  wt_table_column(t, "flows", "Flows", WT_COL_U64);
-  wt_table_column(t, "packets", "Packets", WT_COL_U64);
-  wt_table_column(t, "bytes", "Bytes", WT_COL_U64);
+  WtTable *t = wt_section_table(s, "udp_services", _("Top services (responder port)"));
+  wt_table_column(t, "port", _("Port"), WT_COL_U64);
+  wt_table_column(t, "service", _("Service"), WT_COL_STR);
+  wt_table_column(t, "flows", _("Flows"), WT_COL_U64);
+  wt_table_column(t, "packets", _("Packets"), WT_COL_U64);
+  wt_table_column(t, "bytes", _("Bytes"), WT_COL_U64);
   for (guint i = 0; i < rows->len && i < 10; i++) {
     const PortRow *row = &g_array_index(rows, PortRow, i);
     wt_table_row(t);
