@@ -1,5 +1,6 @@
 #include "analyzer/analyzer.h"
 
+#include <glib/gi18n.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -74,7 +75,7 @@ static gboolean open_logs(WtAnalyzer *a, GError **error)
     return TRUE;
   if (g_mkdir_with_parents(dir, 0755) != 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                "%s: cannot create log directory: %s", dir, g_strerror(errno));
+                _("%s: cannot create log directory: %s"), dir, g_strerror(errno));
     return FALSE;
   }
   if (!(a->app.conn_log = open_log(a, WT_CH_CONN, error)))
@@ -242,41 +243,41 @@ void wt_analyzer_finish(WtAnalyzer *a)
 
 static void report_capture(WtAnalyzer *a, WtReport *r)
 {
-  WtSection *s = wt_report_section(r, "capture", "Capture summary");
+  WtSection *s = wt_report_section(r, "capture", _("Capture summary"));
   for (guint i = 0; i < a->sources->len; i++)
-    wt_section_list_str(s, a->live ? "interfaces" : "files", a->live ? "Interfaces" : "Files",
+    wt_section_list_str(s, a->live ? "interfaces" : "files", a->live ? _("Interfaces") : _("Files"),
                         g_ptr_array_index(a->sources, i));
   const WtDecodeStats *ds = wt_decoders_stats(a->decoders);
   for (guint i = 0; i < ds->n_link; i++)
-    wt_section_map_u64(s, "link_types", "Link types", wt_linktype_name(ds->link[i].dlt),
+    wt_section_map_u64(s, "link_types", _("Link types"), wt_linktype_name(ds->link[i].dlt),
                        ds->link[i].frames);
-  wt_section_u64(s, "packets", "Packets", a->frames);
-  wt_section_u64(s, "bytes", "Bytes on the wire", a->wire_bytes);
-  wt_section_u64(s, "captured_bytes", "Bytes captured", a->cap_bytes);
-  wt_section_ts(s, "first_ts", "First packet", a->frames ? a->first_ts : 0);
-  wt_section_ts(s, "last_ts", "Last packet", a->frames ? a->last_ts : 0);
+  wt_section_u64(s, "packets", _("Packets"), a->frames);
+  wt_section_u64(s, "bytes", _("Bytes on the wire"), a->wire_bytes);
+  wt_section_u64(s, "captured_bytes", _("Bytes captured"), a->cap_bytes);
+  wt_section_ts(s, "first_ts", _("First packet"), a->frames ? a->first_ts : 0);
+  wt_section_ts(s, "last_ts", _("Last packet"), a->frames ? a->last_ts : 0);
   double dur = a->frames ? (double) (a->last_ts - a->first_ts) / 1e9 : 0.0;
-  wt_section_double(s, "duration", "Duration (s)", dur);
-  wt_section_double(s, "packets_per_sec", "Average packets/s", dur > 0 ? a->frames / dur : 0);
-  wt_section_double(s, "bits_per_sec", "Average bits/s",
+  wt_section_double(s, "duration", _("Duration (s)"), dur);
+  wt_section_double(s, "packets_per_sec", _("Average packets/s"), dur > 0 ? a->frames / dur : 0);
+  wt_section_double(s, "bits_per_sec", _("Average bits/s"),
                     dur > 0 ? (double) a->wire_bytes * 8.0 / dur : 0);
-  wt_section_u64(s, "dropped", "Dropped by the kernel", a->have_drops ? a->dropped : 0);
+  wt_section_u64(s, "dropped", _("Dropped by the kernel"), a->have_drops ? a->dropped : 0);
   if (a->have_drops) {
-    wt_section_u64(s, "if_dropped", "Dropped by the interface", a->if_dropped);
-    wt_section_u64(s, "received", "Received by the filter", a->received);
+    wt_section_u64(s, "if_dropped", _("Dropped by the interface"), a->if_dropped);
+    wt_section_u64(s, "received", _("Received by the filter"), a->received);
   }
-  wt_section_u64(s, "flows", "Flows", wt_flow_table_created(a->flows));
-  wt_section_u64(s, "flows_peak", "Flows live at once (peak)", wt_flow_table_peak(a->flows));
-  wt_section_u64(s, "flows_evicted", "Flows evicted at the cap",
+  wt_section_u64(s, "flows", _("Flows"), wt_flow_table_created(a->flows));
+  wt_section_u64(s, "flows_peak", _("Flows live at once (peak)"), wt_flow_table_peak(a->flows));
+  wt_section_u64(s, "flows_evicted", _("Flows evicted at the cap"),
                  wt_flow_table_evicted(a->flows));
   if (a->non_monotonic)
-    wt_section_u64(s, "time_went_backwards", "Frames with earlier timestamps", a->non_monotonic);
+    wt_section_u64(s, "time_went_backwards", _("Frames with earlier timestamps"), a->non_monotonic);
 }
 
 /* JSON: "anomalies": {"ip4.bad_header": 3, ...}; text: one aligned line per counter. */
 static void report_anomalies(WtAnalyzer *a, WtReport *r)
 {
-  WtSection *s = wt_report_section(r, "anomalies", "Anomalies");
+  WtSection *s = wt_report_section(r, "anomalies", _("Anomalies"));
   g_autoptr(GPtrArray) names = wt_anomalies_names(a->anomalies);
   for (guint i = 0; i < names->len; i++) {
     const char *n = g_ptr_array_index(names, i);
