@@ -181,8 +181,8 @@ char *wt_live_view_render_line(const WtLiveFrame *f)
     g_string_append_printf(o, " %uxx=%" G_GUINT64_FORMAT, c + 1,
                            n->http_status[c] - p->http_status[c]);
   if (f->have_drops)
-    g_string_append_printf(o, _(", drops %" G_GUINT64_FORMAT),
-                           f->dropped - MIN(f->dropped_prev, f->dropped));
+    g_string_append_printf(o, _(", drops %llu"),
+                           (unsigned long long) (f->dropped - MIN(f->dropped_prev, f->dropped)));
   if (f->n_talkers) {
     char addr[64];
     wt_addr_to_string(&f->talkers[0].addr, addr, sizeof addr);

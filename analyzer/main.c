@@ -370,8 +370,8 @@ static int ux_end(Loop *loop, int status)
     g_autoptr(GError) err = NULL;
     guint64 skipped = wt_capture_save_skipped(loop->save);
     if (skipped)
-      g_printerr(_("wiretab: warning: %" G_GUINT64_FORMAT " frames of another link type were "
-                   "not saved (a pcap file holds one link type)\n"), skipped);
+      g_printerr(_("wiretab: warning: %llu frames of another link type were not saved (a "
+                   "pcap file holds one link type)\n"), (unsigned long long) skipped);
     if (!wt_capture_save_close(loop->save, &err)) {
       g_printerr("wiretab: %s\n", err->message);
       status = EXIT_RUNTIME;
