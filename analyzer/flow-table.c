@@ -211,6 +211,7 @@ static void fill_conn_info(WtFlow *f)
 {
   WtConnInfo *ci = &f->info;
   ci->proto = f->key.proto;
+  wt_conn_info_reset_text(ci);
   if (f->lo_is_orig) {
     ci->orig_h = f->key.lo;
     ci->orig_p = f->key.port_lo;

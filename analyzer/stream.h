@@ -19,7 +19,18 @@ typedef struct {
   WtAddr orig_h, resp_h;
   guint16 orig_p, resp_p;
   guint8 proto;          /* 6 TCP, 17 UDP */
+  /* text forms of orig_h/resp_h, filled on first use by wt_conn_info_addr (logs write them
+   * once per transaction; formatting once per connection is enough) */
+  char addr_text[2][46];
 } WtConnInfo;
+
+/* "10.0.0.1" or "2001:db8::1" for the originator (WT_DIR_ORIG) or responder. */
+const char *wt_conn_info_addr(const WtConnInfo *ci, int dir);
+/* Forget the cached text forms (after the endpoints changed, e.g. a role flip). */
+static inline void wt_conn_info_reset_text(WtConnInfo *ci)
+{
+  ci->addr_text[0][0] = ci->addr_text[1][0] = '\0';
+}
 
 /* Shared, per-analysis context given to every dissector: where to count, where to log. */
 typedef struct {
