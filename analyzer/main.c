@@ -90,6 +90,8 @@ static const char *const examples = N_(
   "  tcpdump -w - | wiretab -r -                  read a capture from standard input\n"
   "  wiretab -i eth0 -f 'tcp port 80' --duration 60\n"
   "                                               live capture for a minute, then report\n"
+  "  wiretab -i eth0 --interval 2                 live view every 2 s, report after Ctrl-C\n"
+  "  wiretab -i eth0 -w saved.pcap --duration 60  also save the frames as pcap\n"
   "  wiretab -r web.pcap --log-dir logs           also write logs/conn.log, logs/http.log\n"
   "  wiretab -r web.pcap --explain 'port 51234'   ladder diagram of matching connections\n"
   "  wiretab -r web.pcap --format csv -o report/  one CSV file per table\n"
@@ -143,7 +145,8 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       NULL },
     { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, N_("Rows in top-N tables (default 10)"), N_("N") },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
-      N_("Timeline rows every SECONDS (default: chosen from the capture's duration)"), N_("SECONDS") },
+      N_("Timeline rows every SECONDS (default: chosen from the capture's duration); "
+         "with -i also the live view's refresh"), N_("SECONDS") },
     { "no-promisc", 0, 0, G_OPTION_ARG_NONE, &o->no_promisc,
       N_("Do not put the interface into promiscuous mode"), NULL },
     { "snaplen", 's', 0, G_OPTION_ARG_INT, &o->snaplen,
