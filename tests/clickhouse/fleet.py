@@ -1,0 +1,463 @@
+#!/usr/bin/env python3
+"""ClickHouse export and fleet report, against two real clickhouse-server instances.
+
+Two servers (127.0.0.1 and 127.0.0.2, own data dirs and ports) form the two-shard cluster
+`wiretab`; the schema from --clickhouse-schema is created on both. Two sensors export two
+different captures, one to each node, and the fleet report over the Distributed tables
+must give the two single-run reports' tables summed (methods, status codes, conn_states,
+handshakes, teardowns), and the servers' own access logs (the captures' truth files) for
+methods and status codes. Then a third sensor exports through a proxy that SIGKILLs its
+server after a few batches: every row must be in the server (sent) or in the spill files
+(spilled), each counted once, and replaying the spill files completes the data.
+
+Skips (TAP) when clickhouse-server is not installed or does not start.
+"""
+import collections
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import http.server
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap, run_wiretab  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CAPTURES = os.path.normpath(os.path.join(HERE, "..", "..", "captures"))
+A_CAP = os.path.join(CAPTURES, "http-mix-small.pcap")
+B_CAPS = [os.path.join(CAPTURES, "http-veth-ipv4.pcap"),
+          os.path.join(CAPTURES, "dns-dnsmasq.pcap")]
+
+t = Tap()
+
+
+def free_port(host):
+    s = socket.socket()
+    s.bind((host, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def server_binary():
+    for name in ("clickhouse-server", "clickhouse"):
+        p = shutil.which(name) or (os.path.exists("/usr/sbin/" + name) and "/usr/sbin/" + name)
+        if p:
+            return [p] if name == "clickhouse-server" else [p, "server"]
+    return None
+
+
+USERS_XML = """<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>::/0</ip></networks>
+    <profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+    <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
+  </interval></default></quotas>
+</yandex>
+"""
+
+
+class Node:
+    def __init__(self, root, host):
+        self.host = host
+        self.dir = os.path.join(root, host)
+        self.http = free_port(host)
+        self.tcp = free_port(host)
+        os.makedirs(os.path.join(self.dir, "data"))
+        os.makedirs(os.path.join(self.dir, "tmp"))
+        self.proc = None
+
+    def write_config(self, cluster_xml):
+        with open(os.path.join(self.dir, "users.xml"), "w") as f:
+            f.write(USERS_XML)
+        with open(os.path.join(self.dir, "config.xml"), "w") as f:
+            f.write("""<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>{d}/server.log</log><errorlog>{d}/err.log</errorlog>
+    <console>0</console></logger>
+  <http_port>{http}</http_port>
+  <tcp_port>{tcp}</tcp_port>
+  <listen_host>{host}</listen_host>
+  <path>{d}/data/</path>
+  <tmp_path>{d}/tmp/</tmp_path>
+  <user_files_path>{d}/user_files/</user_files_path>
+  <format_schema_path>{d}/format_schemas/</format_schema_path>
+  <users_config>{d}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>67108864</mark_cache_size>
+  <uncompressed_cache_size>67108864</uncompressed_cache_size>
+  <remote_servers>{cluster}</remote_servers>
+</yandex>
+""".format(d=self.dir, http=self.http, tcp=self.tcp, host=self.host, cluster=cluster_xml))
+
+    def start(self, binary):
+        log = open(os.path.join(self.dir, "stdout.log"), "ab")
+        self.proc = subprocess.Popen(binary + ["--config-file=" + os.path.join(self.dir, "config.xml")],
+                                     stdout=log, stderr=log, cwd=self.dir,
+                                     start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                if urllib.request.urlopen(self.url("/ping"), timeout=1).read() == b"Ok.\n":
+                    return True
+            except OSError:
+                time.sleep(0.1)
+        return False
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def url(self, path="/"):
+        return "http://%s:%d%s" % (self.host, self.http, path)
+
+    def base(self):
+        return self.url("/?database=wiretab")
+
+    def sql(self, q):
+        req = urllib.request.Request(self.url("/"), data=q.encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.read().decode()
+
+
+def table_sum(*maps):
+    out = collections.Counter()
+    for m in maps:
+        out.update(m)
+    return {k: v for k, v in out.items() if v}
+
+
+def nonzero(m):
+    return {k: v for k, v in m.items() if v}
+
+
+def truth_counts(cap, kind):
+    path = os.path.splitext(cap)[0] + ".truth.txt"
+    out = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) == 3 and f[0] == kind:
+            out[f[1]] = int(f[2])
+    return out
+
+
+def run_json(args):
+    p = run_wiretab(args + ["--format", "json"])
+    if p.returncode != 0:
+        raise RuntimeError("wiretab %s: exit %d: %s" % (args, p.returncode, p.stderr))
+    return json.loads(p.stdout), p.stderr
+
+
+def log_lines(d):
+    lines = []
+    for name in ("conn", "http", "dns"):
+        path = os.path.join(d, name + ".log")
+        if os.path.exists(path):
+            lines += [(name, json.loads(x)) for x in open(path) if x.strip()]
+    return lines
+
+
+class KillingProxy:
+    """HTTP proxy in front of a node: forwards `allow` INSERTs, then SIGKILLs the node and
+    drops every later request without an answer (a server that died mid-export). With
+    `drop_first`, it instead drops that many requests first, then forwards everything (a
+    server that was away for a moment), and kills nothing."""
+
+    def __init__(self, node, allow, drop_first=0):
+        self.node, self.allow, self.forwarded, self.dropped = node, allow, 0, 0
+        self.drop_first = drop_first
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if proxy.dropped < proxy.drop_first:
+                    proxy.dropped += 1
+                    self.close_connection = True
+                    return
+                if proxy.forwarded >= proxy.allow:
+                    proxy.node.kill()
+                    proxy.dropped += 1
+                    self.close_connection = True
+                    return  # no answer at all
+                req = urllib.request.Request(proxy.node.url(self.path), data=body, method="POST")
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    data = r.read()
+                proxy.forwarded += 1
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def main():
+    if not os.environ.get("WIRETAB"):
+        os.environ["WIRETAB"] = sys.argv[1]
+    binary = server_binary()
+    if not binary:
+        t.skip_all("clickhouse-server is not installed (scripts/bootstrap installs it)")
+    p = run_wiretab(["--clickhouse-schema"])
+    if p.returncode != 0:
+        t.skip_all("wiretab cannot print the schema: %s" % p.stderr.strip())
+    schema = p.stdout
+    try:
+        s = socket.socket()
+        s.bind(("127.0.0.2", 0))
+        s.close()
+    except OSError:
+        t.skip_all("127.0.0.2 is not usable here")
+
+    root = tempfile.mkdtemp(prefix="wt-clickhouse-")
+    os.chmod(root, 0o755)
+    nodes = [Node(root, "127.0.0.1"), Node(root, "127.0.0.2")]
+    cluster = "<wiretab>%s</wiretab>" % "".join(
+        "<shard><replica><host>%s</host><port>%d</port></replica></shard>" % (n.host, n.tcp)
+        for n in nodes)
+    try:
+        for n in nodes:
+            n.write_config(cluster)
+            if os.geteuid() == 0:
+                shutil.chown(n.dir, "root")
+            if not n.start(binary):
+                err = ""
+                for f in ("err.log", "stdout.log"):
+                    fp = os.path.join(n.dir, f)
+                    if os.path.exists(fp):
+                        err += open(fp).read()[-600:]
+                t.skip_all("clickhouse-server on %s did not start: %s" % (n.host, err.strip()[-300:]))
+        try:
+            run(nodes, schema, root)
+        except Exception as e:  # a failure, not a crash that hides the servers' state
+            import traceback
+            t.ok(False, "test ran to the end", traceback.format_exc())
+    finally:
+        for n in nodes:
+            n.stop()
+        alive = [n.host for n in nodes if n.proc and n.proc.poll() is None]
+        t.eq(alive, [], "both servers stopped")
+        shutil.rmtree(root, ignore_errors=True)
+    t.done()
+
+
+def run(nodes, schema, root):
+    # --- schema -----------------------------------------------------------------------
+    statements = [s.strip() for s in schema.split(";\n") if s.strip()]
+    statements = ["\n".join(l for l in s.splitlines() if not l.startswith("--")).strip()
+                  for s in statements]
+    for n in nodes:
+        for s in statements:
+            if s:
+                n.sql(s)
+    tables = sorted(nodes[0].sql("SHOW TABLES FROM wiretab").split())
+    t.eq(tables, ["conn", "conn_local", "dns", "dns_local", "http", "http_local"],
+         "schema: MergeTree and Distributed tables on each node")
+    engines = nodes[1].sql("SELECT name, engine FROM system.tables WHERE database = 'wiretab' "
+                           "ORDER BY name FORMAT TSV")
+    t.ok("conn\tDistributed" in engines and "conn_local\tMergeTree" in engines,
+         "schema: engines", engines)
+
+    # --- two sensors, one per node ------------------------------------------------------
+    logs_a, logs_b = os.path.join(root, "logs-a"), os.path.join(root, "logs-b")
+    a, _ = run_json(["-r", A_CAP, "--log-dir", logs_a, "--clickhouse", nodes[0].base(),
+                     "--sensor", "sensor-a", "-q"])
+    b_args = []
+    for c in B_CAPS:
+        b_args += ["-r", c]
+    b, _ = run_json(b_args + ["--log-dir", logs_b, "--clickhouse", nodes[1].base(),
+                              "--sensor", "sensor-b", "--clickhouse-batch", "7", "-q"])
+    for name, rep, d in (("a", a, logs_a), ("b", b, logs_b)):
+        ex = rep.get("export", {})
+        n_lines = len(log_lines(d))
+        t.eq((ex.get("rows"), ex.get("rows_sent"), ex.get("rows_spilled")),
+             (n_lines, n_lines, 0), "sensor %s: every log line sent, none spilled" % name)
+    # the log files are what they are without --clickhouse
+    plain_dir = os.path.join(root, "logs-a-plain")
+    run_json(["-r", A_CAP, "--log-dir", plain_dir, "-q"])
+    same = all(open(os.path.join(logs_a, f), "rb").read() ==
+               open(os.path.join(plain_dir, f), "rb").read()
+               for f in ("conn.log", "http.log", "dns.log"))
+    t.ok(same, "log files byte-identical with and without --clickhouse")
+    local = [int(n.sql("SELECT count() FROM wiretab.http_local").strip()) for n in nodes]
+    t.eq(local, [len([1 for k, _ in log_lines(logs_a) if k == "http"]),
+                 len([1 for k, _ in log_lines(logs_b) if k == "http"])],
+         "each sensor's rows on its own node (http_local)")
+
+    # --- fleet report ---------------------------------------------------------------
+    fleet, err = run_json(["--from-clickhouse", nodes[0].base()])
+    fh, ft, fu = fleet["http"], fleet["tcp"], fleet["udp"]
+    want_methods = table_sum(a["http"]["methods"], b["http"]["methods"])
+    t.eq(fh["methods"], want_methods, "fleet methods = sum of the single-run reports")
+    truth_methods = table_sum(truth_counts(A_CAP, "method"), truth_counts(B_CAPS[0], "method"))
+    t.eq(fh["methods"], truth_methods, "fleet methods = the servers' access logs summed")
+    want_codes = table_sum(a["http"]["status_codes"], b["http"]["status_codes"])
+    t.eq(fh["status_codes"], want_codes, "fleet status codes = sum of the single-run reports")
+    truth_codes = table_sum(truth_counts(A_CAP, "status"), truth_counts(B_CAPS[0], "status"))
+    t.eq(fh["status_codes"], truth_codes, "fleet status codes = the access logs summed")
+    t.eq(fh["status_classes"], table_sum(a["http"]["status_classes"], b["http"]["status_classes"]),
+         "fleet status classes = sum")
+    t.eq(ft["conn_states"], table_sum(a["tcp"]["conn_states"], b["tcp"]["conn_states"]),
+         "fleet TCP conn_states = sum of the single-run reports")
+    t.eq(ft["connections"], a["tcp"]["connections"] + b["tcp"]["connections"],
+         "fleet TCP connections = sum")
+    t.eq(nonzero(ft["handshake"]), table_sum(a["tcp"]["handshake"], b["tcp"]["handshake"]),
+         "fleet handshake table = sum")
+    t.eq(nonzero(ft["teardown"]), table_sum(a["tcp"]["teardown"], b["tcp"]["teardown"]),
+         "fleet teardown table = sum")
+    t.eq(fu["conn_states"], table_sum(a["udp"].get("conn_states", {}), b["udp"].get("conn_states", {})),
+         "fleet UDP conn_states = sum")
+    t.eq(fh["requests"], a["http"]["requests"] + b["http"]["requests"], "fleet HTTP requests = sum")
+    mt = {r["method"]: r["count"] for r in fh["methods_table"]}
+    t.eq(mt, want_methods, "fleet methods_table = methods")
+    per = {r["sensor"]: r["flows"] for r in fleet["fleet"]["sensors_table"]}
+    t.eq(per, {"sensor-a": a["tcp"]["connections"] + a["udp"]["flows"],
+               "sensor-b": b["tcp"]["connections"] + b["udp"]["flows"]},
+         "per-sensor breakdown: flows of each sensor")
+    tl = fleet["timeline"]["timeline"]
+    t.eq(sum(r["http_requests"] for r in tl), fh["requests"], "timeline: every request in a row")
+    t.eq(sum(r["new_connections"] for r in tl), fleet["fleet"]["flows"],
+         "timeline: every connection in a row")
+    only_a, _ = run_json(["--from-clickhouse", nodes[1].base(), "--sensor", "sensor-a"])
+    t.eq((only_a["http"]["methods"], only_a["http"]["status_codes"], only_a["tcp"]["conn_states"]),
+         (a["http"]["methods"], a["http"]["status_codes"], a["tcp"]["conn_states"]),
+         "--sensor sensor-a (asked on the other node): sensor a's tables")
+    none, _ = run_json(["--from-clickhouse", nodes[0].base(), "--since", "2100-01-01"])
+    t.eq((none["http"]["methods"], none["tcp"]["connections"]), ({}, 0),
+         "--since after every record: empty tables, same keys")
+    for fmt in ("text", "csv", "html"):
+        p = run_wiretab(["--from-clickhouse", nodes[0].base(), "--format", fmt])
+        t.ok(p.returncode == 0 and "GET" in p.stdout if fmt != "csv" else p.returncode == 0 and
+             "http,requests," in p.stdout, "fleet report renders as %s" % fmt, p.stderr)
+
+    # --- a server away for a moment: batches retried, nothing spilled ------------------
+    proxy = KillingProxy(nodes[0], allow=10**9, drop_first=3)
+    logs_r = os.path.join(root, "logs-r")
+    r, stderr = run_json(["-r", A_CAP, "--log-dir", logs_r, "--clickhouse",
+                          "http://127.0.0.1:%d/?database=wiretab" % proxy.port,
+                          "--sensor", "sensor-r", "--clickhouse-batch", "20", "-q"])
+    proxy.close()
+    ex = r["export"]
+    t.ok(ex["errors"] == 3 and ex["rows_retried"] > 0 and ex["rows_spilled"] == 0 and
+         ex["rows_sent"] == ex["rows"] == len(log_lines(logs_r)),
+         "server away for three attempts: rows retried and all sent, none spilled", json.dumps(ex))
+    t.ok("retrying" in stderr, "a warning says the export is retrying", stderr)
+    got = int(nodes[0].sql("SELECT count() FROM wiretab.http_local WHERE sensor = 'sensor-r'"))
+    t.eq(got, len([1 for k, _ in log_lines(logs_r) if k == "http"]),
+         "retried rows are in the server once")
+
+    # --- a server killed in the middle of an export -------------------------------------
+    kill_test(nodes, root)
+
+
+def kill_test(nodes, root):
+    node = nodes[1]
+    proxy = KillingProxy(node, allow=3)
+    logs_c = os.path.join(root, "logs-c")
+    url = "http://127.0.0.1:%d/?database=wiretab" % proxy.port
+    started = time.time()
+    c, stderr = run_json(["-r", A_CAP, "--log-dir", logs_c, "--clickhouse", url,
+                          "--sensor", "sensor-c", "--clickhouse-batch", "5",
+                          "--clickhouse-queue", "20", "--clickhouse-timeout", "2", "-q"])
+    took = time.time() - started
+    proxy.close()
+    ex = c["export"]
+    lines = log_lines(logs_c)
+    t.ok(node.proc.poll() is not None, "server 2 was killed during the export (after %d batches)"
+         % proxy.forwarded)
+    t.eq(ex["batches"], 3, "three batches acknowledged before the kill")
+    t.ok(ex["errors"] > 0 and ex["rows_spilled"] > 0, "failed attempts and spilled rows counted",
+         json.dumps(ex))
+    t.eq(ex["rows"], len(lines), "every log line reached the exporter")
+    t.eq(ex["rows_sent"] + ex["rows_spilled"], ex["rows"], "sent + spilled = rows (nothing lost)")
+    t.ok("queue is full" in stderr or "spill" in stderr, "a clear warning about spilling",
+         stderr)
+    t.ok(took < 20, "exit within the timeout (%.1f s)" % took)
+    spill_files = sorted(glob.glob(os.path.join(logs_c, "clickhouse-spill", "*.json")))
+    spilled = {}
+    for f in spill_files:
+        spilled[os.path.basename(f)[:-5]] = [json.loads(x) for x in open(f) if x.strip()]
+    t.eq(sum(len(v) for v in spilled.values()), ex["rows_spilled"],
+         "spill files hold rows_spilled rows")
+    t.eq(sum(ex["tables_spilled"].values()), ex["rows_spilled"], "spilled rows by table add up")
+
+    # restart the killed server: its rows survived; with the spill files, every row is there
+    if not node.start(server_binary()):
+        t.ok(False, "server 2 restarts")
+        return
+    in_db = {}
+    for name in ("conn", "http", "dns"):
+        out = node.sql("SELECT uid, toUInt32(ts), ts_us FROM wiretab.%s_local WHERE sensor = 'sensor-c' "
+                       "FORMAT TSV" % name)
+        in_db[name] = collections.Counter(tuple(l.split("\t")) for l in out.splitlines())
+    t.eq(sum(sum(v.values()) for v in in_db.values()), ex["rows_sent"],
+         "rows in the restarted server = rows_sent")
+
+    def key_of_log(rec):
+        s, _, us = ("%.6f" % rec["ts"]).partition(".")
+        return rec["uid"], s, us
+
+    have = collections.Counter()
+    for name, counter in in_db.items():
+        for (uid, ts, us), n in counter.items():
+            have[(name, uid, int(ts), int(us))] += n
+    for name, rows in spilled.items():
+        for r in rows:
+            have[(name, r["uid"], r["ts"], r["ts_us"])] += 1
+    want = collections.Counter()
+    for name, rec in lines:
+        uid, s, us = key_of_log(rec)
+        want[(name, uid, int(s), int(us))] += 1
+    missing = want - have
+    t.eq(dict(missing), {}, "no row lost: every log record is in the server or a spill file")
+
+    # replay the spill files as the warning says; then sensor c's tables are complete
+    for name, rows in spilled.items():
+        body = open(os.path.join(logs_c, "clickhouse-spill", name + ".json"), "rb").read()
+        q = urllib.parse.quote("INSERT INTO %s_local FORMAT JSONEachRow" % name)
+        req = urllib.request.Request(node.url("/?database=wiretab&input_format_skip_unknown_fields=1"
+                                              "&query=" + q), data=body, method="POST")
+        urllib.request.urlopen(req, timeout=30).read()
+    rep, _ = run_json(["--from-clickhouse", nodes[0].base(), "--sensor", "sensor-c"])
+    t.eq((rep["http"]["methods"], rep["http"]["status_codes"], rep["tcp"]["conn_states"]),
+         (c["http"]["methods"], c["http"]["status_codes"], c["tcp"]["conn_states"]),
+         "after replaying the spill files, sensor c's fleet tables = its single-run tables")
+
+
+if __name__ == "__main__":
+    main()
