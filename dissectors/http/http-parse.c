@@ -4,22 +4,36 @@
 
 /* RFC 9110 5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
  * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
+/* RFC 9110 token characters: ALPHA DIGIT and !#$%&'*+-.^_`|~ (a table: this is asked for
+ * every byte of every method and header name). */
+static const guint8 tchar_table[256] = {
+  ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+  ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+  ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+  ['8'] = 1, ['9'] = 1,
+  ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+  ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+  ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+  ['Y'] = 1, ['Z'] = 1,
+  ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+  ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+  ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+  ['y'] = 1, ['z'] = 1,
+};
+
 gboolean wt_http_is_tchar(guint8 c)
 {
-  if (g_ascii_isalnum(c))
-    return TRUE;
-  switch (c) {
-  case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-  case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-    return TRUE;
-  default:
-    return FALSE;
-  }
+  return tchar_table[c];
 }
 
 static gboolean is_ows(guint8 c)
 {
   return c == ' ' || c == '\t';
+}
+
+static inline guint8 ascii_lower(guint8 c)
+{
+  return c >= 'A' && c <= 'Z' ? (guint8) (c | 0x20) : c;
 }
 
 gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit)
@@ -28,7 +42,7 @@ gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit)
   if (s.len != n)
     return FALSE;
   for (gsize i = 0; i < n; i++)
-    if (g_ascii_tolower(s.p[i]) != g_ascii_tolower((guint8) lit[i]))
+    if (ascii_lower(s.p[i]) != ascii_lower((guint8) lit[i]))
       return FALSE;
   return TRUE;
 }

@@ -296,13 +296,16 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 static HeaderId header_id(WtHttpSpan name)
 {
-  static const struct { const char *name; HeaderId id; } known[] = {
-    { "content-length", HDR_CONTENT_LENGTH }, { "transfer-encoding", HDR_TRANSFER_ENCODING },
-    { "connection", HDR_CONNECTION }, { "upgrade", HDR_UPGRADE }, { "host", HDR_HOST },
-    { "user-agent", HDR_USER_AGENT }, { "content-type", HDR_CONTENT_TYPE },
+  /* length first: most header lines (Accept, Date, Server ...) are rejected by it */
+  static const struct { const char *name; guint8 len; HeaderId id; } known[] = {
+    { "content-length", 14, HDR_CONTENT_LENGTH },
+    { "transfer-encoding", 17, HDR_TRANSFER_ENCODING },
+    { "connection", 10, HDR_CONNECTION }, { "upgrade", 7, HDR_UPGRADE },
+    { "host", 4, HDR_HOST }, { "user-agent", 10, HDR_USER_AGENT },
+    { "content-type", 12, HDR_CONTENT_TYPE },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
-    if (wt_http_span_ieq(name, known[i].name))
+    if (name.len == known[i].len && wt_http_span_ieq(name, known[i].name))
       return known[i].id;
   return HDR_OTHER;
 }

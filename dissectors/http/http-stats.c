@@ -334,15 +334,27 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
     m->count++;
     m->by_class[cls]++;
     if (t->host) {
-      g_autofree char *host = g_ascii_strdown(t->host, -1);  /* names are case-insensitive */
-      count_key(s->hosts, host, cls);
+      char small[256];
+      gsize n = strlen(t->host);
+      /* names are case-insensitive; lower-case on the stack for the usual short name */
+      g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(t->host, -1);
+      if (!big) {
+        for (gsize i = 0; i <= n; i++)
+          small[i] = g_ascii_tolower(t->host[i]);
+      }
+      count_key(s->hosts, big ? big : small, cls);
     }
     if (t->user_agent)
       count_key(s->user_agents, t->user_agent, cls);
     if (t->uri) {
       gsize q = strcspn(t->uri, "?");
-      g_autofree char *path = g_strndup(t->uri, q);
-      count_key(s->uris, path, cls);
+      char small[512];
+      g_autofree char *big = q < sizeof small ? NULL : g_strndup(t->uri, q);
+      if (!big) {
+        memcpy(small, t->uri, q);
+        small[q] = '\0';
+      }
+      count_key(s->uris, big ? big : small, cls);
       g_autofree char *ep = wt_http_endpoint_of(t->uri);
       g_autofree char *key = g_strconcat(method, " ", ep, NULL);
       WtHttpAgg *e = top_slot(s->endpoints, key);
@@ -446,6 +458,11 @@ char *wt_http_endpoint_of(const char *uri)
 char *wt_http_safe_strdup(const guint8 *p, gsize len, gsize max)
 {
   len = MIN(len, max);
+  gsize plain = 0;
+  while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
+    plain++;
+  if (plain == len) /* the usual case: printable ASCII, one copy */
+    return g_strndup((const char *) p, len);
   GString *out = g_string_sized_new(len + 1);
   gsize i = 0;
   while (i < len) {
