@@ -183,6 +183,10 @@ static int post_batch(WtChExporter *e, CURL *c, const Batch *b, GString *err)
   }
   g_strstrip(resp->str);
   g_string_printf(err, "HTTP %ld: %.300s", status, resp->str);
+  /* ClickHouse's codes for an unknown database (81) or table (60) */
+  if (strstr(resp->str, "Code: 81,") || strstr(resp->str, "Code: 60,"))
+    g_string_append(err, " (create the schema on this node first: wiretab "
+                         "--clickhouse-schema | clickhouse-client --multiquery)");
   return 0;
 }
 #endif

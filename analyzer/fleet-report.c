@@ -144,6 +144,16 @@ static const char *const close_kind_names[] = {
   "four-way", "three-segment", "simultaneous", "half-closed", "reset-by-orig",
   "reset-by-resp", "refused", "unanswered", "timed-out", "open-at-end",
 };
+/* the single-run report's labels (dissectors/tcp/tcp-stats.c) */
+static const char *const handshake_labels[] = {
+  "Completed (SYN, SYN+ACK, ACK)", "Refused (SYN answered by RST)", "Unanswered SYN",
+  "Simultaneous open", "Mid-stream (no SYN seen)", "Answered, never completed",
+};
+static const char *const close_kind_labels[] = {
+  "Four-way FIN close", "Three-segment close (FIN, FIN+ACK, ACK)", "Simultaneous close",
+  "Half-closed (one FIN only)", "Reset by originator", "Reset by responder", "Refused",
+  "Unanswered", "Timed out while open", "Still open at end of input",
+};
 
 static char *key_of(const char *name)
 {
@@ -200,12 +210,12 @@ static gboolean report_tcp(const Fleet *f, WtReport *r, GError **error)
   WtSection *h = wt_section_object(sec, "handshake", "Handshakes");
   for (gsize i = 0; i < G_N_ELEMENTS(handshake_names); i++) {
     g_autofree char *k = key_of(handshake_names[i]);
-    wt_section_u64(h, k, handshake_names[i], lookup_count(hs, handshake_names[i]));
+    wt_section_u64(h, k, handshake_labels[i], lookup_count(hs, handshake_names[i]));
   }
   WtSection *t = wt_section_object(sec, "teardown", "Teardowns");
   for (gsize i = 0; i < G_N_ELEMENTS(close_kind_names); i++) {
     g_autofree char *k = key_of(close_kind_names[i]);
-    wt_section_u64(t, k, close_kind_names[i], lookup_count(td, close_kind_names[i]));
+    wt_section_u64(t, k, close_kind_labels[i], lookup_count(td, close_kind_names[i]));
   }
   if (tot->len) {
     wt_section_u64(t, "closed_first_by_orig", "First FIN/RST from originator", u64(tot, 0, 1));
@@ -672,7 +682,7 @@ static gboolean report_fleet(const Fleet *f, const Span *span, WtReport *r, GErr
     wt_section_ts(s, "until", "Until", f->q->until * 1000000000);
   for (guint i = 0; i < sensors->len; i++)
     wt_section_list_str(s, "sensors", "Sensors", cell(sensors, i, 0));
-  wt_section_u64(s, "sensor_count", "Sensors", sensors->len);
+  wt_section_u64(s, "sensor_count", "Sensor count", sensors->len);
   wt_section_ts(s, "first_ts", "First record", span->first_us * 1000);
   wt_section_ts(s, "last_ts", "Last record", span->last_us * 1000);
   wt_section_double(s, "duration", "Duration (s)",

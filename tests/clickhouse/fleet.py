@@ -381,6 +381,15 @@ def run(nodes, schema, root):
     t.eq(got, len([1 for k, _ in log_lines(logs_r) if k == "http"]),
          "retried rows are in the server once")
 
+    # --- a server that rejects the rows (no schema): spilled after a few attempts -------
+    logs_x = os.path.join(root, "logs-x")
+    x, stderr = run_json(["-r", B_CAPS[1], "--log-dir", logs_x, "--clickhouse",
+                          nodes[0].url("/?database=nosuch"), "--sensor", "sensor-x", "-q"])
+    ex = x["export"]
+    t.ok(ex["rows_sent"] == 0 and ex["rows_spilled"] == ex["rows"] == len(log_lines(logs_x)) > 0,
+         "rows the server rejects are spilled, all of them", json.dumps(ex))
+    t.ok("--clickhouse-schema" in stderr, "the warning says to create the schema", stderr)
+
     # --- a server killed in the middle of an export -------------------------------------
     kill_test(nodes, root)
 
