@@ -5,6 +5,7 @@
  * fonts. */
 #include "analyzer/report-html.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -717,44 +718,44 @@ typedef struct {
 #define TL_INTERVAL "\"perSecond\":true,\"interval\":[\"timeline\",\"interval\"]"
 
 static const ChartDef charts[] = {
-  { "timeline", "timeline", "series", "Packets per second",
+  { "timeline", "timeline", "series", N_("Packets per second"),
     "\"fields\":[\"packets\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "timeline", "timeline", "series", "Bits per second",
+  { "timeline", "timeline", "series", N_("Bits per second"),
     "\"fields\":[\"bits_per_sec\"]", LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "timeline", "timeline", "series", "HTTP requests per second",
+  { "timeline", "timeline", "series", N_("HTTP requests per second"),
     "\"fields\":[\"http_requests\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, "http", TRUE },
-  { "timeline", "timeline", "series", "HTTP responses per second by status class",
+  { "timeline", "timeline", "series", N_("HTTP responses per second by status class"),
     "\"fields\":[\"http_1xx\",\"http_2xx\",\"http_3xx\",\"http_4xx\",\"http_5xx\"],"
     "\"color\":\"status\"," TL_INTERVAL, LABELS_COLUMNS, "timeline", NULL, NULL, "http", TRUE },
-  { "timeline", "timeline", "series", "New connections per second",
+  { "timeline", "timeline", "series", N_("New connections per second"),
     "\"fields\":[\"new_connections\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "http", "status_classes", "bars", "Responses by status class", "\"color\":\"status\"",
+  { "http", "status_classes", "bars", N_("Responses by status class"), "\"color\":\"status\"",
     LABELS_NONE, NULL, NULL, NULL, "http", FALSE },
-  { "http", "status_codes", "bars", "Responses by status code", "\"color\":\"status\"",
+  { "http", "status_codes", "bars", N_("Responses by status code"), "\"color\":\"status\"",
     LABELS_TABLE, "status_table", "code", "reason", "http", FALSE },
-  { "http", "methods", "bars", "Requests by method", NULL, LABELS_NONE, NULL, NULL, NULL,
+  { "http", "methods", "bars", N_("Requests by method"), NULL, LABELS_NONE, NULL, NULL, NULL,
     "http", FALSE },
-  { "http", "methods_by_class", "stacked", "Methods by status class",
+  { "http", "methods_by_class", "stacked", N_("Methods by status class"),
     "\"rowKey\":\"method\",\"color\":\"status\","
     "\"series\":[\"1xx\",\"2xx\",\"3xx\",\"4xx\",\"5xx\",\"other\",\"none\"]",
     LABELS_COLUMNS, "methods_by_class", NULL, NULL, "http", FALSE },
-  { "http", "time_to_first_byte", "bars", "Response time to first byte (ms)",
+  { "http", "time_to_first_byte", "bars", N_("Response time to first byte (ms)"),
     "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL,
     "http", FALSE },
-  { "http", "time_to_last_byte", "bars", "Response time to last byte (ms)",
+  { "http", "time_to_last_byte", "bars", N_("Response time to last byte (ms)"),
     "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL,
     "http", FALSE },
-  { "tcp", "conn_states", "bars", "Connection states (Zeek conn_state)", NULL, LABELS_TABLE,
+  { "tcp", "conn_states", "bars", N_("Connection states (Zeek conn_state)"), NULL, LABELS_TABLE,
     "conn_state_table", "conn_state", "meaning", NULL, FALSE },
-  { "tcp", "handshake", "bars", "Handshakes", "\"skipZero\":true", LABELS_ITEMS, NULL, NULL,
+  { "tcp", "handshake", "bars", N_("Handshakes"), "\"skipZero\":true", LABELS_ITEMS, NULL, NULL,
     NULL, NULL, FALSE },
-  { "tcp", "teardown", "bars", "How connections ended",
+  { "tcp", "teardown", "bars", N_("How connections ended"),
     "\"skipZero\":true,\"exclude\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]",
     LABELS_ITEMS, NULL, NULL, NULL, NULL, FALSE },
-  { "tcp", "teardown", "bars", "Who closed first",
+  { "tcp", "teardown", "bars", N_("Who closed first"),
     "\"include\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]", LABELS_ITEMS, NULL, NULL,
     NULL, NULL, FALSE },
-  { "tcp", "rtt_ms", "bars", "Handshake RTT, SYN to ACK (ms)",
+  { "tcp", "rtt_ms", "bars", N_("Handshake RTT, SYN to ACK (ms)"),
     "\"exclude\":[\"samples\",\"count\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL, NULL,
     FALSE },
 };
@@ -859,11 +860,11 @@ static void render_charts(GString *out, WtReport *r, const WtSection *s)
     g_string_append_c(spec, '}');
     g_string_append_printf(out, "\n<figure class=\"chart%s\" data-chart=\"%u\" data-empty=\"",
                            c->wide ? " wide" : "", i);
-    append_escaped(out, "no data");
+    append_escaped(out, _("no data"));
     g_string_append(out, "\" data-spec=\"");
     append_escaped(out, spec->str);
     g_string_append(out, "\"><figcaption>");
-    append_escaped(out, c->title);
+    append_escaped(out, _(c->title));
     g_string_append(out, "</figcaption></figure>");
     g_string_free(spec, TRUE);
   }
@@ -939,10 +940,12 @@ static void render_header(GString *out, WtReport *r)
 void wt_report_write_html(WtReport *r, FILE *out)
 {
   GString *b = g_string_new(NULL);
-  g_string_append(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                     "<meta name=\"generator\" content=\"wiretab " WT_VERSION "\">\n"
-                     "<title>wiretab report</title>\n<style>\n");
+  /* TRANSLATORS: the page's language tag (BCP 47): "zh-CN" for Simplified Chinese */
+  g_string_append_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+                         "<meta charset=\"utf-8\">\n"
+                         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                         "<meta name=\"generator\" content=\"wiretab " WT_VERSION "\">\n"
+                         "<title>%s</title>\n<style>\n", _("en"), _("wiretab report"));
   append_lines(b, page_css);
   g_string_append(b, "</style>\n</head>\n<body>\n");
   render_header(b, r);
