@@ -95,4 +95,31 @@ t.ok(e.returncode == 2 and "无法打开抓包文件" in e.stderr and "/nonexist
      "error message in Chinese, naming the file", e.stderr)
 u = run(ZH, "--format", "xml", "-r", CAPTURE)
 t.ok(u.returncode == 1 and "--format 必须是" in u.stderr, "usage error in Chinese", u.stderr)
+# the catalogue is complete for the sources as they are now, and lists every source file
+# with translatable strings (a new _("...") without a translation fails here)
+if shutil.which("xgettext") and shutil.which("msgcmp"):
+    listed = [l.strip() for l in open(os.path.join(SRC, "po", "POTFILES")) if l.strip()]
+    marked = []
+    for d in ("analyzer", "dissectors"):
+        for dirpath, _, names in os.walk(os.path.join(SRC, d)):
+            for n in names:
+                if n.endswith(".c"):
+                    path = os.path.join(dirpath, n)
+                    if re.search(r'(?<![A-Za-z0-9_])N?_\(\s*"', open(path, errors="replace").read()):
+                        marked.append(os.path.relpath(path, SRC))
+    t.eq(sorted(set(marked) - set(listed)), [], "po/POTFILES lists every file with _() strings")
+    work = tempfile.mkdtemp(prefix="wt-ux-pot-")
+    try:
+        pot = os.path.join(work, "now.pot")
+        x = subprocess.run(["xgettext", "--from-code=UTF-8", "-k_", "-kN_", "-o", pot, "-D", SRC,
+                            "-f", os.path.join(SRC, "po", "POTFILES")], capture_output=True, text=True)
+        c = subprocess.run(["msgcmp", os.path.join(SRC, "po", "zh_CN.po"), pot],
+                           capture_output=True, text=True)
+        t.ok(x.returncode == 0 and c.returncode == 0,
+             "po/zh_CN.po translates every message of the current sources",
+             x.stderr + "\n".join(l for l in c.stderr.splitlines() if "not used" not in l))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+else:
+    t.skip("catalogue complete", "xgettext/msgcmp (gettext) not installed")
 t.done()
