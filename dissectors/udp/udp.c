@@ -224,6 +224,7 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r)
   wt_section_u64(s, "packets", _("Packets"), u->packets);
   wt_section_u64(s, "bytes", _("Bytes (IP)"), u->bytes);
   static const char *const order[] = { "SF", "S0", "SHR", "OTH" };
+  wt_section_map_u64(s, "conn_states", _("Flows by conn_state"), NULL, 0); /* {} when none */
   for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
     gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(u->states, order[i]));
     if (n)
