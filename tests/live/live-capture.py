@@ -293,20 +293,38 @@ def test_duration_vs_nginx_and_tcpdump():
     t.eq(rep["capture"]["dropped"], 0, "no frames dropped by the kernel")
 
 
-def test_sigint():
+def test_signal(sig, name):
     before = len(access_log_lines())
     wt = start_wiretab()
     time.sleep(1.0)
     curl("-o", "/dev/null", BASE + "/ok", "--next", "-o", "/dev/null", BASE + "/missing")
     wait_log_lines(before + 2)
     time.sleep(0.3)
-    wt.send_signal(signal.SIGINT)
+    wt.send_signal(sig)
     rep, err = finish(wt, 5)
-    if not t.ok(rep is not None, "SIGINT to wiretab -i: final report printed, exit 0", err):
+    if not t.ok(rep is not None, "%s to wiretab -i: final report printed, exit 0" % name, err):
         return
-    t.eq(rep["http"]["requests"], 2, "SIGINT report has the 2 requests made before it")
+    t.eq(rep["http"]["requests"], 2, "%s report has the 2 requests made before it" % name)
     t.eq({k: v for k, v in rep["http"]["status_codes"].items()}, {"200": 1, "404": 1},
-         "SIGINT report's status codes")
+         "%s report's status codes" % name)
+
+
+def test_sigint():
+    test_signal(signal.SIGINT, "SIGINT")
+    test_signal(signal.SIGTERM, "SIGTERM")
+    test_signal(signal.SIGHUP, "SIGHUP")
+
+
+def test_list_interfaces():
+    # -D inside the client namespace lists exactly the interfaces `ip link` shows there
+    p = subprocess.run(["ip", "netns", "exec", NS_CLI, os.environ["WIRETAB"], "-D"],
+                       capture_output=True, text=True)
+    names = {l.split(".", 1)[1].split(" ")[0] for l in p.stdout.splitlines() if "." in l}
+    links = subprocess.run(["ip", "netns", "exec", NS_CLI, "ip", "-o", "link"],
+                           capture_output=True, text=True).stdout
+    want = {l.split(":")[1].strip().split("@")[0] for l in links.splitlines()}
+    t.ok(p.returncode == 0 and want <= names, "-D lists the namespace's interfaces %s"
+         % sorted(want), "got %s" % sorted(names))
 
 
 def test_count():
@@ -330,6 +348,7 @@ try:
     test_duration_vs_nginx_and_tcpdump()
     test_sigint()
     test_count()
+    test_list_interfaces()
 except (RuntimeError, subprocess.CalledProcessError) as e:
     detail = getattr(e, "stderr", "") or ""
     t.ok(False, "live test setup or traffic", "%s\n%s" % (e, detail))
