@@ -283,6 +283,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     wt_live_view_tick(loop->view, loop->analyzer, src);
     if (n == -1) {
       wt_progress_clear(loop->progress);
+      wt_live_view_finish(loop->view); /* the message must not vanish with the screen */
       if (live)
         g_printerr(_("wiretab: interface %s: capture stopped: %s; the report covers what was "
                      "captured\n"), wt_capture_name(src), err->message);
