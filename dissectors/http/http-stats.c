@@ -599,6 +599,9 @@ static void report_status(WtHttpStats *s, WtSection *sec)
 {
   char code[8];
   guint64 classes[N_CLASSES] = { 0 };
+  /* the maps exist ({}) even without responses: JSON consumers rely on the keys */
+  wt_section_map_u64(sec, "status_codes", _("Status codes"), NULL, 0);
+  wt_section_map_u64(sec, "status_classes", _("Status classes"), NULL, 0);
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++) {
     if (!s->status[c])
       continue;
@@ -641,6 +644,7 @@ static void report_methods(WtHttpStats *s, WtSection *sec)
 {
   WtHttpTop methods = { s->methods, 0, { 0 } };
   g_autoptr(GArray) rows = top_sorted(&methods);
+  wt_section_map_u64(sec, "methods", _("Methods"), NULL, 0);
   for (guint i = 0; i < rows->len; i++) {
     const TopRow *r = &g_array_index(rows, TopRow, i);
     wt_section_map_u64(sec, "methods", _("Methods"), r->key, r->agg->count);

@@ -80,6 +80,31 @@ if t.ok(r.returncode == 0, "rewrite 'all' of http-edge-python", r.stderr):
     check_follow(out, "http-edge-python rewritten (reordered, duplicated, overlapping)",
                  reference=cap)
 
+# --overlap-policy on Zeek's reassembly trace: its weird.out baseline lists the
+# inconsistent retransmissions as (first copy, second copy); the first policy keeps the
+# first copies in the followed stream, the last policy replaces them with the second ones.
+shared = os.environ.get("WT_SHARED_CAPTURES", "")
+overlap = os.path.join(shared, "zeek-tcp-reassembly-overlap.pcap")
+if os.path.exists(overlap):
+    streams = {}
+    for pol in ("first", "last"):
+        d = tempfile.mkdtemp(prefix="wt-overlap-%s-" % pol)
+        p = run_wiretab(["-r", overlap, "--overlap-policy", pol, "--follow", "port 2564",
+                         "--follow-dir", d, "-q", "--format", "json"])
+        t.eq(p.returncode, 0, "--overlap-policy %s runs" % pol)
+        streams[pol] = b"".join(open(os.path.join(d, f), "rb").read() for f in sorted(os.listdir(d)))
+        import json as _json
+        t.ok(_json.loads(p.stdout)["anomalies"].get("tcp.overlap_conflict", 0) > 0,
+             "--overlap-policy %s: conflicts counted (tcp.overlap_conflict)" % pol)
+    for first_copy, second_copy in ((b"dgphrodofqhq", b"orgmmpelofil"),
+                                    (b"lenhfdqhqfgs", b"dfpqssidkpdg")):
+        t.ok(first_copy in streams["first"] and first_copy not in streams["last"],
+             "first keeps Zeek's first copy %s, last does not" % first_copy.decode())
+        t.ok(streams["last"].count(second_copy) > streams["first"].count(second_copy),
+             "last takes Zeek's second copy %s" % second_copy.decode())
+else:
+    t.skip("--overlap-policy on zeek-tcp-reassembly-overlap.pcap", "no shared captures")
+
 # --explain: the ladder for a client-closed connection ends with the client in
 # TIME-WAIT and the server CLOSED (the scenario's truth: closed_by client, fin_both yes)
 truth = dict(l.split(" ", 1) for l in open(os.path.join(root, "captures", "tcp-close-client.truth.txt")).read().splitlines()
