@@ -1,4 +1,5 @@
 #include "analyzer/capture.h"
+#include "analyzer/pcap-mmap.h"
 
 #include <glib/gi18n.h>
 #include <errno.h>
@@ -15,6 +16,11 @@ struct WtCaptureSource {
   gint64 ts_frac_scale; /* 1 for nanosecond timestamps, 1000 for microsecond */
   FILE *file;      /* for progress (ftell); owned by libpcap after pcap_fopen_offline */
   gint64 size;
+  /* Plain pcap files are read through mmap (see pcap-mmap.h); libpcap then only validated
+   * the header and compiles the filter, which runs through pcap_offline_filter. */
+  WtPcapMmap *mm;
+  struct bpf_program prog;
+  gboolean have_prog;
 };
 
 static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **error)
@@ -29,7 +35,12 @@ static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **
     return FALSE;
   }
   int rc = pcap_setfilter(src->pcap, &prog);
-  pcap_freecode(&prog);
+  if (src->mm && rc == 0) {
+    src->prog = prog; /* kept for pcap_offline_filter; freed in wt_capture_close */
+    src->have_prog = TRUE;
+  } else {
+    pcap_freecode(&prog);
+  }
   if (rc != 0) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
                 _("cannot apply filter '%s' to %s: %s"), filter, src->name,
@@ -103,6 +114,8 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
   src->ts_frac_scale = 1; /* opened with nanosecond precision: libpcap scales */
   src->file = f;
   src->size = size;
+  if (f != stdin)
+    src->mm = wt_pcap_mmap_open(fileno(f), pcap_snapshot(p), src->linktype);
   if (opts && !apply_filter(src, opts->filter, error)) {
     wt_capture_close(src);
     return NULL;
@@ -167,6 +180,9 @@ void wt_capture_close(WtCaptureSource *src)
 {
   if (!src)
     return;
+  wt_pcap_mmap_free(src->mm);
+  if (src->have_prog)
+    pcap_freecode(&src->prog);
   if (src->pcap)
     pcap_close(src->pcap); /* also closes the FILE given to pcap_fopen_offline */
   g_free(src->name);
@@ -202,14 +218,25 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
   ctx->fn(ctx->user, ts_ns, h->caplen, h->len, bytes, ctx->linktype);
 }
 
+static void mmap_frame(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes)
+{
+  on_frame(user, h, bytes);
+}
+
 int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer user,
                         GError **error)
 {
   DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
-  int n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
+  int n;
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  if (src->mm)
+    n = wt_pcap_mmap_dispatch(src->mm, max < 0 ? 4096 : max, src->have_prog ? &src->prog : NULL,
+                              mmap_frame, &ctx, errbuf);
+  else
+    n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
   if (n == PCAP_ERROR) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, _("%s: %s"), src->name,
-                pcap_geterr(src->pcap));
+                src->mm ? errbuf : pcap_geterr(src->pcap));
     return -1;
   }
   if (n == PCAP_ERROR_BREAK)
@@ -219,6 +246,8 @@ int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer 
 
 void wt_capture_break(WtCaptureSource *src)
 {
+  if (src && src->mm)
+    wt_pcap_mmap_break(src->mm);
   if (src && src->pcap)
     pcap_breakloop(src->pcap);
 }
@@ -231,7 +260,7 @@ gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size)
 {
   if (src->live || src->size <= 0 || !src->file)
     return FALSE;
-  long p = ftell(src->file);
+  long p = src->mm ? (long) wt_pcap_mmap_offset(src->mm) : ftell(src->file);
   if (p < 0)
     return FALSE;
   *pos = p;

@@ -1,0 +1,34 @@
+/* Reading classic pcap files through mmap instead of libpcap's fread: the frames are read
+ * in place from a sliding window of the file mapping (the kernel copies nothing), so a
+ * large capture costs little more than its page faults. Only for regular files in the
+ * common case (the four standard magics, version 2.4, link types with libpcap's default
+ * 262144-byte sanity limit, and for byte-swapped files only link types whose pseudo-headers
+ * libpcap leaves alone); everything else stays on libpcap. Frames, timestamps, lengths,
+ * filtering and error messages are exactly libpcap 1.10's (sf-pcap.c pcap_next_packet,
+ * savefile.c pcap_offline_read). WIRETAB_NO_MMAP=1 in the environment turns it off.
+ * A file cut short by another process while it is being read would fault (SIGBUS) instead
+ * of ending early: a capture still being written is read as a stream (`-r -`). */
+#pragma once
+#include <glib.h>
+#include <pcap/pcap.h>
+
+typedef struct WtPcapMmap WtPcapMmap;
+
+/* `fd` is the open capture file (not consumed), `snapshot` pcap_snapshot() and `dlt`
+ * pcap_datalink() of the libpcap handle that already validated the file header. NULL when
+ * this file is not one the reader takes (the caller then keeps libpcap). */
+WtPcapMmap *wt_pcap_mmap_open(int fd, int snapshot, int dlt);
+void wt_pcap_mmap_free(WtPcapMmap *m);
+
+typedef void (*WtPcapMmapFunc)(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes);
+
+/* pcap_dispatch() for offline files: up to `cnt` frames that pass `filter` (NULL: all;
+ * cnt <= 0: no limit). Returns the number delivered, 0 at end of file, PCAP_ERROR (message
+ * in errbuf, PCAP_ERRBUF_SIZE bytes) or PCAP_ERROR_BREAK. Frame bytes are valid until the
+ * next call or the next frame. */
+int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filter,
+                          WtPcapMmapFunc fn, gpointer user, char *errbuf);
+/* Async-signal-safe, like pcap_breakloop(). */
+void wt_pcap_mmap_break(WtPcapMmap *m);
+/* File offset of the next record, for progress. */
+gint64 wt_pcap_mmap_offset(const WtPcapMmap *m);
