@@ -220,10 +220,12 @@ int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filt
     struct pcap_pkthdr h;
     const guint8 *data = NULL;
     int status = next_packet(m, &h, &data, errbuf);
-    if (status == 1)
-      return 0;
-    if (status < 0)
-      return PCAP_ERROR;
+    if (status != 0) {
+      /* Done with this file: give its pages back now, not when the source is closed
+       * (all sources stay open until the last one is read). */
+      unmap(m);
+      return status == 1 ? 0 : PCAP_ERROR;
+    }
     if (!filter || !filter->bf_insns || pcap_offline_filter(filter, &h, data)) {
       fn(user, &h, data);
       n++;
