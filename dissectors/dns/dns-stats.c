@@ -1,67 +1,9 @@
 #include "dissectors/dns/dns-stats.h"
+#include "analyzer/histogram.h"
 
 #include <glib/gi18n.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* --- log-linear histogram of response times in microseconds: 32 sub-buckets per power
- * of two (about 3 % error), fixed size whatever the traffic --------------------------- */
-
-#define HIST_SUB_BITS 5
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS (HIST_SUB + (64 - HIST_SUB_BITS) * HIST_SUB)
-
-typedef struct {
-  guint64 n, sum_us, max_us;
-  guint64 b[HIST_BUCKETS];
-} Hist;
-
-static guint hist_index(guint64 v)
-{
-  if (v < HIST_SUB)
-    return (guint) v;
-  guint e = (guint) (63 - __builtin_clzll(v));
-  guint sub = (guint) ((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
-  return HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
-}
-
-/* Middle of the bucket's range. */
-static double hist_value(guint idx)
-{
-  if (idx < HIST_SUB)
-    return idx;
-  guint e = (idx - HIST_SUB) / HIST_SUB + HIST_SUB_BITS;
-  guint sub = (idx - HIST_SUB) % HIST_SUB;
-  double width = (double) (1ull << (e - HIST_SUB_BITS));
-  return (double) (1ull << e) + sub * width + width / 2;
-}
-
-static void hist_add(Hist *h, guint64 us)
-{
-  h->n++;
-  h->sum_us += us;
-  h->max_us = MAX(h->max_us, us);
-  h->b[hist_index(us)]++;
-}
-
-/* Nearest-rank percentile in microseconds; never above the true maximum, which is what
- * p100 gives. */
-static double hist_percentile(const Hist *h, double p)
-{
-  if (h->n == 0)
-    return 0;
-  guint64 rank = (guint64) (p / 100.0 * (double) h->n + 0.999999);
-  rank = MAX(rank, 1);
-  if (rank >= h->n)
-    return (double) h->max_us;  /* the last sample is the largest: exact */
-  guint64 seen = 0;
-  for (guint i = 0; i < HIST_BUCKETS; i++) {
-    seen += h->b[i];
-    if (seen >= rank)
-      return MIN(hist_value(i), (double) h->max_us);
-  }
-  return (double) h->max_us;
-}
 
 /* --- the tap ------------------------------------------------------------------------- */
 
@@ -78,7 +20,7 @@ struct WtDnsStats {
   GHashTable *qtypes;   /* GUINT qtype -> GSIZE count (at most 65536 keys) */
   GHashTable *names;    /* lower-cased name (owned) -> NameAgg */
   NameAgg other_names;  /* names beyond WT_DNS_MAX_TOP_KEYS */
-  Hist rtt;
+  WtHistogram rtt;
   WtDnsAnswers scratch;
 };
 
@@ -174,13 +116,7 @@ void wt_dns_stats_merge(gpointer into_p, gpointer from_p)
   into->other_names.queries += from->other_names.queries;
   into->other_names.nxdomain += from->other_names.nxdomain;
   into->other_names.unanswered += from->other_names.unanswered;
-  Hist *h = &into->rtt;
-  const Hist *f = &from->rtt;
-  h->n += f->n;
-  h->sum_us += f->sum_us;
-  h->max_us = MAX(h->max_us, f->max_us);
-  for (guint i = 0; i < HIST_BUCKETS; i++)
-    h->b[i] += f->b[i];
+  wt_histogram_merge(&into->rtt, &from->rtt);
 }
 
 /* --- events -------------------------------------------------------------------------- */
@@ -226,7 +162,7 @@ void wt_dns_stats_on_query_done(WtDnsStats *s, const char *qname, int rcode, gin
   else
     s->answered++;
   if (rtt_ns >= 0)
-    hist_add(&s->rtt, (guint64) rtt_ns / 1000);
+    wt_histogram_add(&s->rtt, (guint64) rtt_ns / 1000);
   if (!qname)
     return;
   g_autofree char *key = g_ascii_strdown(qname, -1);  /* names are case-insensitive */
@@ -386,15 +322,7 @@ void wt_dns_stats_report(gpointer p, WtReport *r)
     if (s->bad[e])
       wt_section_map_u64(sec, "malformed_reasons", _("Malformed messages by reason"),
                          wt_dns_error_name((WtDnsError) e), s->bad[e]);
-  const Hist *h = &s->rtt;
-  WtSection *o = wt_section_object(sec, "rtt", _("Response time (query to response)"));
-  wt_section_u64(o, "count", _("Samples"), h->n);
-  wt_section_double(o, "mean_ms", _("Mean (ms)"), h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
-  wt_section_double(o, "p50_ms", _("p50 (ms)"), hist_percentile(h, 50) / 1000.0);
-  wt_section_double(o, "p90_ms", _("p90 (ms)"), hist_percentile(h, 90) / 1000.0);
-  wt_section_double(o, "p95_ms", _("p95 (ms)"), hist_percentile(h, 95) / 1000.0);
-  wt_section_double(o, "p99_ms", _("p99 (ms)"), hist_percentile(h, 99) / 1000.0);
-  wt_section_double(o, "max_ms", _("Max (ms)"), (double) h->max_us / 1000.0);
+  wt_histogram_report(&s->rtt, sec, "rtt", _("Response time (query to response)"));
   report_names(s, sec);
 }
 
@@ -451,5 +379,5 @@ guint64 wt_dns_stats_malformed_count(const WtDnsStats *s, const char *reason)
 
 double wt_dns_stats_rtt_ms(const WtDnsStats *s, double percentile)
 {
-  return hist_percentile(&s->rtt, percentile) / 1000.0;
+  return wt_histogram_percentile(&s->rtt, percentile) / 1000.0;
 }

@@ -1,4 +1,5 @@
 #include "dissectors/http/http-stats.h"
+#include "analyzer/histogram.h"
 #include "dissectors/http/http-limits.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-status.h"
@@ -105,72 +106,6 @@ static GArray *top_sorted(const WtHttpTop *t)
   return rows;
 }
 
-/* --- log-linear latency histogram: 32 sub-buckets per power of two (~3 % error) ---- */
-
-#define HIST_SUB_BITS 5
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS (HIST_SUB + (64 - HIST_SUB_BITS) * HIST_SUB)
-
-typedef struct WtHttpHist {
-  guint64 n, sum_us, max_us;
-  guint64 b[HIST_BUCKETS];
-} WtHttpHist;
-
-static guint hist_index(guint64 v)
-{
-  if (v < HIST_SUB)
-    return (guint) v;
-  guint e = (guint) (63 - __builtin_clzll(v));  /* e >= HIST_SUB_BITS */
-  guint sub = (guint) ((v >> (e - HIST_SUB_BITS)) & (HIST_SUB - 1));
-  return HIST_SUB + (e - HIST_SUB_BITS) * HIST_SUB + sub;
-}
-
-/* Middle of the bucket's value range. */
-static double hist_value(guint idx)
-{
-  if (idx < HIST_SUB)
-    return idx;
-  guint e = (idx - HIST_SUB) / HIST_SUB + HIST_SUB_BITS;
-  guint sub = (idx - HIST_SUB) % HIST_SUB;
-  double width = (double) (1ull << (e - HIST_SUB_BITS));
-  double lo = (double) (1ull << e) + sub * width;
-  return lo + width / 2;
-}
-
-static void hist_add(WtHttpHist *h, guint64 us)
-{
-  h->n++;
-  h->sum_us += us;
-  h->max_us = MAX(h->max_us, us);
-  h->b[hist_index(us)]++;
-}
-
-static void hist_merge(WtHttpHist *into, const WtHttpHist *from)
-{
-  into->n += from->n;
-  into->sum_us += from->sum_us;
-  into->max_us = MAX(into->max_us, from->max_us);
-  for (guint i = 0; i < HIST_BUCKETS; i++)
-    into->b[i] += from->b[i];
-}
-
-/* Nearest-rank percentile in microseconds (0 when empty); never above the true max. */
-static double hist_percentile(const WtHttpHist *h, double p)
-{
-  if (h->n == 0)
-    return 0;
-  guint64 rank = (guint64) (p / 100.0 * (double) h->n + 0.999999);
-  if (rank == 0)
-    rank = 1;
-  guint64 seen = 0;
-  for (guint i = 0; i < HIST_BUCKETS; i++) {
-    seen += h->b[i];
-    if (seen >= rank)
-      return MIN(hist_value(i), (double) h->max_us);
-  }
-  return (double) h->max_us;
-}
-
 typedef struct {
   const char *name;
   gsize offset;
@@ -204,8 +139,8 @@ gpointer wt_http_stats_new(void)
   s->endpoints = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->user_agents = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->content_types = top_new(WT_HTTP_MAX_TOP_KEYS);
-  s->ttfb = g_new0(WtHttpHist, 1);
-  s->ttlb = g_new0(WtHttpHist, 1);
+  s->ttfb = g_new0(WtHistogram, 1);
+  s->ttlb = g_new0(WtHistogram, 1);
   s->top_n = WT_HTTP_REPORT_ROWS;
   return s;
 }
@@ -261,8 +196,8 @@ void wt_http_stats_merge(gpointer into_p, gpointer from_p)
   top_merge(into->endpoints, from->endpoints);
   top_merge(into->user_agents, from->user_agents);
   top_merge(into->content_types, from->content_types);
-  hist_merge(into->ttfb, from->ttfb);
-  hist_merge(into->ttlb, from->ttlb);
+  wt_histogram_merge(into->ttfb, from->ttfb);
+  wt_histogram_merge(into->ttlb, from->ttlb);
 }
 
 void wt_http_stats_on_status(WtHttpStats *s, guint code)
@@ -368,9 +303,9 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
     }
   }
   if (have_ttfb) {
-    hist_add(s->ttfb, ttfb_us);
+    wt_histogram_add(s->ttfb, ttfb_us);
     if (t->ts_resp_end && !t->incomplete && t->ts_resp_end >= t->ts_req_end)
-      hist_add(s->ttlb, (guint64) (t->ts_resp_end - t->ts_req_end) / 1000);
+      wt_histogram_add(s->ttlb, (guint64) (t->ts_resp_end - t->ts_req_end) / 1000);
   }
 }
 
@@ -558,14 +493,6 @@ static void dump_top(GString *out, const char *name, const WtHttpTop *t)
   }
 }
 
-static void dump_hist(GString *out, const char *name, const WtHttpHist *h)
-{
-  g_string_append_printf(out, "%s: n=%" G_GUINT64_FORMAT " sum=%" G_GUINT64_FORMAT
-                         " max=%" G_GUINT64_FORMAT "\n", name, h->n, h->sum_us, h->max_us);
-  for (guint i = 0; i < HIST_BUCKETS; i++)
-    if (h->b[i])
-      g_string_append_printf(out, "  [%u] %" G_GUINT64_FORMAT "\n", i, h->b[i]);
-}
 
 char *wt_http_stats_dump(const WtHttpStats *s)
 {
@@ -583,8 +510,8 @@ char *wt_http_stats_dump(const WtHttpStats *s)
   dump_top(out, "endpoints", s->endpoints);
   dump_top(out, "user_agents", s->user_agents);
   dump_top(out, "content_types", s->content_types);
-  dump_hist(out, "ttfb", s->ttfb);
-  dump_hist(out, "ttlb", s->ttlb);
+  wt_histogram_dump(s->ttfb, out, "ttfb");
+  wt_histogram_dump(s->ttlb, out, "ttlb");
   return g_string_free(out, FALSE);
 }
 
@@ -731,17 +658,6 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
   }
 }
 
-static void report_hist(WtSection *sec, const char *key, const char *label, const WtHttpHist *h)
-{
-  WtSection *o = wt_section_object(sec, key, label);
-  wt_section_u64(o, "count", _("Samples"), h->n);
-  wt_section_double(o, "mean_ms", _("Mean (ms)"), h->n ? (double) h->sum_us / h->n / 1000.0 : 0);
-  wt_section_double(o, "p50_ms", _("p50 (ms)"), hist_percentile(h, 50) / 1000.0);
-  wt_section_double(o, "p90_ms", _("p90 (ms)"), hist_percentile(h, 90) / 1000.0);
-  wt_section_double(o, "p95_ms", _("p95 (ms)"), hist_percentile(h, 95) / 1000.0);
-  wt_section_double(o, "p99_ms", _("p99 (ms)"), hist_percentile(h, 99) / 1000.0);
-  wt_section_double(o, "max_ms", _("Max (ms)"), (double) h->max_us / 1000.0);
-}
 
 void wt_http_stats_report(gpointer p, WtReport *r)
 {
@@ -763,8 +679,8 @@ void wt_http_stats_report(gpointer p, WtReport *r)
     wt_section_u64(sec, scalars[i].name, _(labels[i].label), scalar_value(s, &scalars[i]));
   report_methods(s, sec);
   report_status(s, sec);
-  report_hist(sec, "time_to_first_byte", _("Response time to first byte"), s->ttfb);
-  report_hist(sec, "time_to_last_byte", _("Response time to last byte"), s->ttlb);
+  wt_histogram_report(s->ttfb, sec, "time_to_first_byte", _("Response time to first byte"));
+  wt_histogram_report(s->ttlb, sec, "time_to_last_byte", _("Response time to last byte"));
   report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, s->top_n);
   report_top(sec, "uris", _("Top URIs (query stripped)"), "uri", _("URI"), s->uris, s->requests,
              s->top_n);

@@ -2,6 +2,7 @@
  * merged across threads, and drawn into the "http" report section. Internal to
  * dissectors/http; tests use the getters in http.h. */
 #pragma once
+#include "analyzer/histogram.h"
 #include <glib.h>
 #include "analyzer/report.h"
 #include "dissectors/http/http.h"
@@ -16,7 +17,7 @@ struct WtHttpStats {
   GHashTable *methods;           /* name -> WtHttpMethodCount; bounded, see limits */
   guint extra_methods;           /* non-standard names counted by name so far */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
-  struct WtHttpHist *ttfb, *ttlb;
+  WtHistogram *ttfb, *ttlb;
   guint top_n;                   /* report rows per top-N table */
 };
 
