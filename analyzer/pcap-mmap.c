@@ -125,6 +125,12 @@ WtPcapMmap *wt_pcap_mmap_open(int fd, int snapshot, int dlt)
   m->snapshot = (guint32) snapshot;
   m->pos = FILE_HDR_LEN;
   m->page = (gsize) sysconf(_SC_PAGESIZE);
+  /* A file system that cannot map files (some FUSE or network mounts) stays on libpcap
+   * rather than failing at the first frame. */
+  if (m->size > FILE_HDR_LEN && !view(m, FILE_HDR_LEN, 1)) {
+    wt_pcap_mmap_free(m);
+    return NULL;
+  }
   return m;
 }
 
