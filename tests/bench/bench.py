@@ -189,7 +189,8 @@ def main():
     for name, ts in times.items():
         med = statistics.median(ts)
         cpu = statistics.median(cpus[name]) if cpus.get(name) else None
-        cpu_s = f'{cpu:7.3f} {cpu / floor_cpu:6.2f}' if cpu and floor_cpu else f'{"-":>7} {"-":>6}'
+        cpu_s = (f'{cpu:7.3f} {cpu / floor_cpu:6.2f}' if cpu is not None and floor_cpu
+                 else f'{"-" if cpu is None else f"{cpu:.3f}":>7} {"-":>6}')
         print(f'{name:<28} {med:9.3f} {med / floor_med:8.2f} {size / 1e6 / med:8.1f} '
               f'{frames / med:11.0f} {fmt_rss(rss[name]):>11} {cpu_s}  '
               + ' '.join(f'{t:.3f}' for t in ts))
