@@ -116,6 +116,21 @@ check_file("timestamps-negative-fraction", pcap([(5, 0xfffffff0, 54, 54, eth_tcp
 check_file("fraction-over-a-second", pcap([(5, 2500000, 54, 54, eth_tcp_frame(0))]))
 check_file("wirelen-below-caplen", pcap([(5, 0, 54, 20, eth_tcp_frame(0))]))
 
+# Damaged files: random bytes of a real capture overwritten (record headers included) and
+# random cuts; whatever libpcap makes of them, the mmap reader must make the same.
+if os.path.exists(mix):
+    import random
+    rng = random.Random(1010)
+    base = open(mix, "rb").read()
+    for i in range(60):
+        blob = bytearray(base)
+        for _ in range(rng.randint(1, 8)):
+            pos = rng.randrange(24, len(blob))
+            blob[pos] = rng.randrange(256)
+        if i % 3 == 0:
+            blob = blob[:rng.randrange(24, len(blob))]
+        check_file("mutant-%02d" % i, bytes(blob))
+
 if not os.environ.get("WT_READERS_KEEP"):  # set it to look at the hand-made files
     shutil.rmtree(tmp, ignore_errors=True)
 else:
