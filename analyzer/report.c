@@ -34,6 +34,9 @@ typedef struct {
 struct WtTable {
   GArray *columns; /* Column */
   GPtrArray *rows; /* GArray of Cell */
+  /* text rendering only */
+  gboolean text_skip_zero_rows;
+  GPtrArray *text_hidden; /* column keys not shown in text (char*, owned) */
 };
 
 typedef struct {
@@ -65,6 +68,8 @@ static void cell_clear(gpointer p)
 
 static void table_free(WtTable *t)
 {
+  if (t->text_hidden)
+    g_ptr_array_free(t->text_hidden, TRUE);
   for (guint i = 0; i < t->columns->len; i++) {
     Column *c = &g_array_index(t->columns, Column, i);
     g_free(c->key);
@@ -238,6 +243,16 @@ void wt_table_column(WtTable *t, const char *key, const char *label, WtColType t
   g_array_append_val(t->columns, c);
 }
 
+void wt_table_text_compact(WtTable *t, gboolean skip_zero_rows, const char *const *hidden_keys)
+{
+  t->text_skip_zero_rows = skip_zero_rows;
+  for (; hidden_keys && *hidden_keys; hidden_keys++) {
+    if (!t->text_hidden)
+      t->text_hidden = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(t->text_hidden, g_strdup(*hidden_keys));
+  }
+}
+
 void wt_table_row(WtTable *t)
 {
   GArray *row = g_array_new(FALSE, TRUE, sizeof(Cell));
@@ -406,7 +421,7 @@ static void append_cell_text(GString *out, const Cell *c)
   case WT_COL_STR: g_string_append(out, cell_display(c)); break;
   case WT_COL_U64: append_thousands(out, c->v.u); break;
   case WT_COL_I64: append_i64_thousands(out, c->v.i); break;
-  case WT_COL_DOUBLE: g_string_append_printf(out, "%.3f", c->v.d); break;
+  case WT_COL_DOUBLE: append_double(out, c->v.d); break;
   case WT_COL_PERCENT: g_string_append_printf(out, "%.1f%%", c->v.d); break;
   }
 }
@@ -434,45 +449,98 @@ static void pad_to(GString *out, const char *s, glong width, gboolean right)
       g_string_append_c(out, ' ');
 }
 
+static gboolean column_hidden(const WtTable *t, guint c)
+{
+  if (!t->text_hidden)
+    return FALSE;
+  const char *key = g_array_index(t->columns, Column, c).key;
+  for (guint i = 0; i < t->text_hidden->len; i++)
+    if (strcmp(g_ptr_array_index(t->text_hidden, i), key) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every shown numeric cell is zero (e.g. an idle interval of the timeline). */
+static gboolean row_is_zero(const WtTable *t, const GArray *row)
+{
+  for (guint c = 0; c < row->len && c < t->columns->len; c++) {
+    const Cell *cell = &g_array_index(row, Cell, c);
+    if (column_hidden(t, c))
+      continue;
+    switch (cell->type) {
+    case WT_COL_STR: break;
+    case WT_COL_U64: if (cell->v.u) return FALSE; break;
+    case WT_COL_I64: if (cell->v.i) return FALSE; break;
+    case WT_COL_DOUBLE:
+    case WT_COL_PERCENT: if (cell->v.d != 0) return FALSE; break;
+    }
+  }
+  return TRUE;
+}
+
 static void write_table_text(GString *out, const WtTable *t, const char *indent)
 {
   guint ncols = t->columns->len;
   g_autofree glong *width = g_new0(glong, ncols);
+  g_autofree gboolean *shown_row = g_new0(gboolean, t->rows->len + 1);
   GPtrArray *rendered = g_ptr_array_new_with_free_func(g_free);
+  guint skipped = 0;
   for (guint c = 0; c < ncols; c++)
     width[c] = text_width(g_array_index(t->columns, Column, c).label);
   for (guint r = 0; r < t->rows->len; r++) {
     GArray *row = g_ptr_array_index(t->rows, r);
+    shown_row[r] = !(t->text_skip_zero_rows && row_is_zero(t, row));
+    skipped += !shown_row[r];
     for (guint c = 0; c < ncols; c++) {
       GString *cell = g_string_new(NULL);
       if (c < row->len)
         append_cell_text(cell, &g_array_index(row, Cell, c));
-      width[c] = MAX(width[c], text_width(cell->str));
+      if (shown_row[r])
+        width[c] = MAX(width[c], text_width(cell->str));
       g_ptr_array_add(rendered, g_string_free(cell, FALSE));
     }
   }
+  /* the last shown column ends the line */
+  guint last = 0;
+  for (guint c = 0; c < ncols; c++)
+    if (!column_hidden(t, c))
+      last = c;
   g_string_append(out, indent);
   for (guint c = 0; c < ncols; c++) {
+    if (column_hidden(t, c))
+      continue;
     const Column *col = &g_array_index(t->columns, Column, c);
     pad_to(out, col->label, width[c], col->type != WT_COL_STR);
-    g_string_append(out, c + 1 < ncols ? "  " : "\n");
+    g_string_append(out, c < last ? "  " : "\n");
   }
   g_string_append(out, indent);
   for (guint c = 0; c < ncols; c++) {
+    if (column_hidden(t, c))
+      continue;
     for (glong i = 0; i < width[c]; i++)
       g_string_append_c(out, '-');
-    g_string_append(out, c + 1 < ncols ? "  " : "\n");
+    g_string_append(out, c < last ? "  " : "\n");
   }
   for (guint r = 0; r < t->rows->len; r++) {
+    if (!shown_row[r])
+      continue;
     g_string_append(out, indent);
     for (guint c = 0; c < ncols; c++) {
+      if (column_hidden(t, c))
+        continue;
       const Column *col = &g_array_index(t->columns, Column, c);
       pad_to(out, g_ptr_array_index(rendered, r * ncols + c), width[c], col->type != WT_COL_STR);
-      g_string_append(out, c + 1 < ncols ? "  " : "\n");
+      g_string_append(out, c < last ? "  " : "\n");
     }
   }
   if (t->rows->len == 0)
     g_string_append_printf(out, "%s%s\n", indent, _("(none)"));
+  if (skipped) {
+    g_autofree char *note =
+      g_strdup_printf(_("(%u rows with nothing to count not shown; JSON and CSV have them)"),
+                      skipped);
+    g_string_append_printf(out, "%s%s\n", indent, note);
+  }
   g_ptr_array_free(rendered, TRUE);
 }
 
@@ -533,7 +601,7 @@ static guint write_object_run_text(GString *out, const WtSection *s, guint start
     end++;
   if (end - start < 2)
     return 0;
-  WtTable t;
+  WtTable t = { 0 };
   t.columns = g_array_new(FALSE, FALSE, sizeof(Column));
   t.rows = g_ptr_array_new_with_free_func((GDestroyNotify) g_array_unref);
   Column c0 = { (char *) "", (char *) "", WT_COL_STR };

@@ -260,6 +260,9 @@ void wt_timeline_report(const WtTimeline *tl, WtReport *r)
   wt_section_u64(s, "rows", _("Rows"), rows->len);
 
   WtTable *t = wt_section_table(s, "timeline", _("Per interval"));
+  /* people reading text want the busy intervals and the clock time, not epoch seconds */
+  static const char *const text_hidden[] = { "ts", NULL };
+  wt_table_text_compact(t, TRUE, text_hidden);
   wt_table_column(t, "ts", _("Start (s since epoch)"), WT_COL_DOUBLE);
   wt_table_column(t, "time", _("Time (UTC)"), WT_COL_STR);
   wt_table_column(t, "packets", _(series_cols[WT_TL_PACKETS].label), WT_COL_U64);
