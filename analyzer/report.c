@@ -41,6 +41,7 @@ struct WtTable {
 
 typedef struct {
   ItemKind kind;
+  gboolean text_hidden; /* shown in JSON/CSV/HTML, left out of text (a table says it) */
   char *key, *label;
   union { guint64 u; gint64 i; double d; gboolean b; } v;
   char *s;
@@ -226,6 +227,15 @@ WtSection *wt_section_object(WtSection *s, const char *key, const char *label)
   it = add_item(s, ITEM_OBJECT, key, label);
   it->object = section_new(key, label);
   return it->object;
+}
+
+void wt_section_hide_in_text(WtSection *s, const char *key)
+{
+  for (guint i = 0; i < s->items->len; i++) {
+    Item *it = g_ptr_array_index(s->items, i);
+    if (strcmp(it->key, key) == 0)
+      it->text_hidden = TRUE;
+  }
 }
 
 WtTable *wt_section_table(WtSection *s, const char *key, const char *label)
@@ -510,7 +520,10 @@ static void write_table_text(GString *out, const WtTable *t, const char *indent)
     if (column_hidden(t, c))
       continue;
     const Column *col = &g_array_index(t->columns, Column, c);
-    pad_to(out, col->label, width[c], col->type != WT_COL_STR);
+    if (c == last && col->type == WT_COL_STR)
+      g_string_append(out, col->label);
+    else
+      pad_to(out, col->label, width[c], col->type != WT_COL_STR);
     g_string_append(out, c < last ? "  " : "\n");
   }
   g_string_append(out, indent);
@@ -529,7 +542,11 @@ static void write_table_text(GString *out, const WtTable *t, const char *indent)
       if (column_hidden(t, c))
         continue;
       const Column *col = &g_array_index(t->columns, Column, c);
-      pad_to(out, g_ptr_array_index(rendered, r * ncols + c), width[c], col->type != WT_COL_STR);
+      const char *cell = g_ptr_array_index(rendered, r * ncols + c);
+      if (c == last && col->type == WT_COL_STR)
+        g_string_append(out, cell); /* no trailing blanks */
+      else
+        pad_to(out, cell, width[c], col->type != WT_COL_STR);
       g_string_append(out, c < last ? "  " : "\n");
     }
   }
@@ -645,6 +662,8 @@ static void write_section_text(GString *out, const WtSection *s, int depth, gboo
   }
   for (guint i = 0; i < s->items->len; i++) {
     const Item *it = g_ptr_array_index(s->items, i);
+    if (it->text_hidden)
+      continue;
     switch (it->kind) {
     case ITEM_MAP: {
       g_string_append_printf(out, "%s%s%s%s\n", indent, color ? "\033[1m" : "", it->label,

@@ -37,6 +37,10 @@ void wt_section_list_str(WtSection *s, const char *key, const char *label, const
 /* Nested sub-object, e.g. tcp.handshake {...}. */
 WtSection *wt_section_object(WtSection *s, const char *key, const char *label);
 
+/* Leave item `key` out of the text report (it stays in JSON, CSV and HTML): for a map
+ * that a table next to it already shows in full. */
+void wt_section_hide_in_text(WtSection *s, const char *key);
+
 /* Tables: JSON array of objects (one per row, keyed by column keys); text as an aligned
  * table; CSV as one file per table named after its key. */
 typedef enum { WT_COL_STR, WT_COL_U64, WT_COL_I64, WT_COL_DOUBLE, WT_COL_PERCENT } WtColType;

@@ -679,6 +679,9 @@ void wt_http_stats_report(gpointer p, WtReport *r)
     wt_section_u64(sec, scalars[i].name, _(labels[i].label), scalar_value(s, &scalars[i]));
   report_methods(s, sec);
   report_status(s, sec);
+  /* the methods and status tables say it all in text; the maps stay for JSON */
+  wt_section_hide_in_text(sec, "methods");
+  wt_section_hide_in_text(sec, "status_codes");
   wt_histogram_report(s->ttfb, sec, "time_to_first_byte", _("Response time to first byte"));
   wt_histogram_report(s->ttlb, sec, "time_to_last_byte", _("Response time to last byte"));
   report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, s->top_n);

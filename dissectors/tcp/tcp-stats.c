@@ -244,6 +244,7 @@ void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
                  s->payload_bytes[WT_DIR_RESP]);
 
   /* aligned tables for the text report (and CSV) */
+  wt_section_hide_in_text(sec, "conn_states"); /* the table below has the same counts */
   WtTable *t = wt_section_table(sec, "conn_state_table", _("Connection states"));
   wt_table_column(t, "conn_state", _("State"), WT_COL_STR);
   wt_table_column(t, "meaning", _("Meaning"), WT_COL_STR);
