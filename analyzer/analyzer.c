@@ -129,6 +129,29 @@ static void close_logs(WtAnalyzer *a)
   }
 }
 
+gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
+{
+  GError *first = NULL;
+  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
+  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+    g_autoptr(GError) e = NULL;
+    if (a->sinks[t] && !wt_log_sink_close(a->sinks[t], &e)) {
+      if (!first) /* one line for all: a full disk fails every log */
+        first = g_steal_pointer(&e);
+      else {
+        GError *both = g_error_new(first->domain, first->code, "%s; %s", first->message,
+                                   e->message);
+        g_error_free(first);
+        first = both;
+      }
+    }
+    a->sinks[t] = NULL;
+  }
+  if (first)
+    g_propagate_error(error, first);
+  return first == NULL;
+}
+
 void wt_analyzer_free(WtAnalyzer *a)
 {
   if (!a)

@@ -51,6 +51,11 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
 /* End of input: every flow ends (logs written, taps updated). */
 void wt_analyzer_finish(WtAnalyzer *a);
 
+/* Close the --log-dir files (after wt_analyzer_finish): each gets its name (conn.log ...)
+ * from its temporary one now. FALSE with error set (one message for all) when one could
+ * not be written or renamed; every log is closed either way. wt_analyzer_free closes them
+ * too, ignoring errors. */
+gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error);
 /* Build the report (after wt_analyzer_finish). */
 void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
 

@@ -1,14 +1,17 @@
 #include "analyzer/capture-save.h"
+#include "analyzer/atomic-file.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct WtCaptureSave {
   pcap_t *dead;          /* a "dead" handle carries the link type and snaplen for the header */
   pcap_dumper_t *dumper;
+  WtAtomicFile *out;     /* the file under its temporary name until closed; NULL for "-" */
   char *path;
   int linktype;
   guint32 snaplen;
@@ -27,19 +30,40 @@ WtCaptureSave *wt_capture_save_open(const char *path, int linktype, int snaplen,
                 _("%s: cannot write a capture file for link type %d"), path, linktype);
     return NULL;
   }
+  /* A file is written under a temporary name and renamed when complete (atomic-file.h);
+   * libpcap writes through its own stream on a duplicate of the temporary file's fd. */
+  WtAtomicFile *out = NULL;
+  pcap_dumper_t *d = NULL;
   errno = 0;
-  pcap_dumper_t *d = pcap_dump_open(dead, path); /* "-" is standard output */
+  if (strcmp(path, "-") == 0) {
+    d = pcap_dump_open(dead, path); /* standard output */
+  } else {
+    out = wt_atomic_file_new(path, error);
+    if (!out) {
+      pcap_close(dead);
+      return NULL;
+    }
+    int fd = dup(fileno(wt_atomic_file_stream(out)));
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f && fd >= 0)
+      close(fd);
+    d = f ? pcap_dump_fopen(dead, f) : NULL;
+    if (!d && f)
+      fclose(f);
+  }
   if (!d) {
     int e = errno;
     g_set_error(error, G_FILE_ERROR, e ? g_file_error_from_errno(e) : G_FILE_ERROR_FAILED,
                 _("%s: cannot create the capture file: %s; check the path and permissions"),
                 path, pcap_geterr(dead));
+    wt_atomic_file_discard(out);
     pcap_close(dead);
     return NULL;
   }
   WtCaptureSave *s = g_new0(WtCaptureSave, 1);
   s->dead = dead;
   s->dumper = d;
+  s->out = out;
   s->path = g_strdup(path);
   s->linktype = linktype;
   s->snaplen = (guint32) snaplen;
@@ -87,6 +111,10 @@ gboolean wt_capture_save_close(WtCaptureSave *s, GError **error)
     ok = FALSE;
   }
   pcap_dump_close(s->dumper);
+  if (!ok)
+    wt_atomic_file_discard(s->out);
+  else if (s->out && !wt_atomic_file_commit(s->out, error))
+    ok = FALSE; /* renamed to its name only now */
   pcap_close(s->dead);
   g_free(s->path);
   g_free(s);

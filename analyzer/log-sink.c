@@ -1,11 +1,13 @@
 /* Log sinks: file + optional ClickHouse export queue. See log-sink.h. */
 #include "analyzer/log-sink.h"
+#include "analyzer/atomic-file.h"
 
 #include <errno.h>
 #include <string.h>
 
 struct WtLogSink {
-  FILE *file;            /* the --log-dir file */
+  WtAtomicFile *out;     /* the --log-dir file, under a temporary name until closed */
+  FILE *file;            /* its stream */
   FILE *front;           /* what writers get: `file`, or the cookie stream */
   WtChExporter *exporter;
   WtChTable table;
@@ -55,14 +57,16 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
 WtLogSink *wt_log_sink_open(const char *path, WtChExporter *exporter, WtChTable table,
                             GError **error)
 {
-  FILE *f = fopen(path, "w");
-  if (!f) {
+  WtAtomicFile *out = wt_atomic_file_new(path, NULL);
+  if (!out) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                 "%s: cannot write log: %s; check that the directory is writable", path,
                 g_strerror(errno));
     return NULL;
   }
+  FILE *f = wt_atomic_file_stream(out);
   WtLogSink *s = g_new0(WtLogSink, 1);
+  s->out = out;
   s->file = f;
   s->front = f;
   s->exporter = exporter;
@@ -75,7 +79,7 @@ WtLogSink *wt_log_sink_open(const char *path, WtChExporter *exporter, WtChTable 
     if (!s->front) {
       g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                   "%s: cannot set up the export stream: %s", path, g_strerror(errno));
-      fclose(f);
+      wt_atomic_file_discard(out);
       g_string_free(s->partial, TRUE);
       g_free(s);
       return NULL;
@@ -99,15 +103,21 @@ void wt_log_sink_flush(WtLogSink *s)
   fflush(s->file);
 }
 
-void wt_log_sink_free(WtLogSink *s)
+gboolean wt_log_sink_close(WtLogSink *s, GError **error)
 {
   if (!s)
-    return;
+    return TRUE;
   if (s->front != s->file)
     fclose(s->front); /* flushes through cookie_write */
   if (s->exporter && s->partial->len)
     wt_ch_exporter_push(s->exporter, s->table, s->partial->str, s->partial->len);
-  fclose(s->file);
+  gboolean ok = wt_atomic_file_commit(s->out, error); /* renamed to its name when complete */
   g_string_free(s->partial, TRUE);
   g_free(s);
+  return ok;
+}
+
+void wt_log_sink_free(WtLogSink *s)
+{
+  wt_log_sink_close(s, NULL);
 }

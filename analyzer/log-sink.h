@@ -12,7 +12,9 @@
 
 typedef struct WtLogSink WtLogSink;
 
-/* Creates (truncates) `path`. `exporter` may be NULL; `table` says where its rows go. */
+/* Creates `path` atomically: written under a temporary name in its directory, renamed to
+ * `path` when the sink is closed (analyzer/atomic-file.h). `exporter` may be NULL; `table`
+ * says where its rows go. */
 WtLogSink *wt_log_sink_open(const char *path, WtChExporter *exporter, WtChTable table,
                             GError **error);
 /* Whole records (one or more lines, each ending in '\n'); a trailing partial line is
@@ -23,6 +25,10 @@ void wt_log_sink_write_len(WtLogSink *s, const char *data, gsize len);
 FILE *wt_log_sink_stream(WtLogSink *s);
 /* Everything written so far reaches the file and the queue. */
 void wt_log_sink_flush(WtLogSink *s);
-/* Flushes and closes; a partial last line (no newline) is still exported. */
+/* Flushes and closes; a partial last line (no newline) is still exported. The file gets
+ * its name only now; FALSE with error set when it could not be written (removed) or
+ * renamed (kept under its temporary name). Frees s. */
+gboolean wt_log_sink_close(WtLogSink *s, GError **error);
+/* wt_log_sink_close, errors ignored. */
 void wt_log_sink_free(WtLogSink *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtLogSink, wt_log_sink_free)

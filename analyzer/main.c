@@ -16,6 +16,8 @@
 #include "analyzer/conn-filter.h"
 #include "analyzer/report-html.h"
 #include "analyzer/capture-save.h"
+#include "analyzer/atomic-file.h"
+#include "analyzer/privileges.h"
 #include "analyzer/i18n.h"
 #include "analyzer/live-view.h"
 #include "analyzer/progress.h"
@@ -58,6 +60,7 @@ typedef struct {
   int ch_batch, ch_queue;
   double ch_timeout;
   char *write_file;
+  char *drop_user;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -181,6 +184,10 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("With --from-clickhouse: from TIME (epoch seconds, ISO 8601, or -2h/-30m/-7d)"), N_("TIME") },
     { "until", 0, 0, G_OPTION_ARG_STRING, &o->until,
       N_("With --from-clickhouse: before TIME"), N_("TIME") },
+    { "relinquish-privileges", 'Z', 0, G_OPTION_ARG_STRING, &o->drop_user,
+      N_("Run as USER once the interface and every output file are open (as root, live "
+         "capture drops to the user 'wiretab' by default when it exists; -Z root keeps root)"),
+      N_("USER") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -302,10 +309,23 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   return ok;
 }
 
-static gboolean write_report(WtReport *report, WtFormat fmt, const char *output, GError **error)
+static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
+                             WtAtomicFile *out, GError **error)
 {
   if (fmt == WT_FORMAT_CSV && output)
     return wt_report_write_csv(report, output, error);
+  if (out) {
+    /* -o opened before the capture (and before -Z dropped root): temporary file, renamed
+     * when complete */
+    FILE *f = wt_atomic_file_stream(out);
+    if (fmt == WT_FORMAT_JSON)
+      wt_report_write_json(report, f);
+    else if (fmt == WT_FORMAT_HTML)
+      wt_report_write_html(report, f);
+    else
+      wt_report_write_text(report, f, FALSE);
+    return wt_atomic_file_commit(out, error);
+  }
   if (!output) {
     if (fmt == WT_FORMAT_JSON)
       wt_report_write_json(report, stdout);
@@ -404,7 +424,8 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
   g_autoptr(WtReport) report = wt_report_new();
-  if (!wt_fleet_report(&q, report, &error) || !write_report(report, fmt, o->output, &error)) {
+  if (!wt_fleet_report(&q, report, &error) ||
+      !write_report(report, fmt, o->output, NULL, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     return EXIT_RUNTIME;
   }
@@ -444,6 +465,41 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   return e;
 }
 
+/* A directory this run created for its outputs goes to the -Z user, who writes (and
+ * renames) files in it after the drop. Existing directories are left as they are. */
+static void give_dir(const char *dir, gboolean created, const WtPrivileges *priv)
+{
+  if (dir && created && priv->drop && chown(dir, priv->uid, priv->gid) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot give the directory to user %s: %s\n"), dir,
+               priv->user, g_strerror(errno));
+}
+
+static gboolean is_new_dir(const char *dir)
+{
+  return dir && !g_file_test(dir, G_FILE_TEST_EXISTS);
+}
+
+/* Every input and output is open: give up root (-Z). */
+static gboolean drop_root(const WtPrivileges *priv, const Options *o, WtFormat fmt,
+                          gboolean new_log_dir, gboolean new_follow_dir, GError **error)
+{
+  if (priv->notice)
+    g_printerr(_("wiretab: notice: no user '%s' to drop root privileges to: capturing as "
+                 "root (create it, or give -Z USER; -Z root keeps root without this "
+                 "notice)\n"), WT_PRIVILEGES_DEFAULT_USER);
+  if (!priv->drop)
+    return TRUE;
+  give_dir(o->log_dir, new_log_dir, priv);
+  give_dir(o->follow_dir, new_follow_dir, priv);
+  if (fmt == WT_FORMAT_CSV && o->output && is_new_dir(o->output)) {
+    /* the CSV files are written at the end, by the unprivileged user */
+    if (g_mkdir_with_parents(o->output, 0755) == 0)
+      give_dir(o->output, TRUE, priv);
+  }
+  return wt_atomic_files_chown_all(priv->uid, priv->gid, error) &&
+         wt_privileges_drop(priv, error);
+}
+
 int main(int argc, char **argv)
 {
   /* static: the option strings live as long as the process and stay reachable */
@@ -476,6 +532,12 @@ int main(int argc, char **argv)
     return usage_error(_("-c, --duration and --top take non-negative numbers"));
   if (o.interval < 0 || (o.interval > 0 && o.interval < 0.001) || o.interval > 1e7)
     return usage_error(_("--interval takes seconds between 0.001 and 10000000"));
+  /* -Z: known before anything is opened, so a wrong user fails at once */
+  static WtPrivileges priv; /* static: reachable until exit, like the options */
+  if (!wt_privileges_resolve(o.drop_user, o.iface != NULL, &priv, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
 
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
@@ -549,6 +611,7 @@ int main(int argc, char **argv)
     return ch_status;
   }
   cfg.exporter = exporter;
+  gboolean new_log_dir = is_new_dir(o.log_dir), new_follow_dir = is_new_dir(o.follow_dir);
   g_autoptr(WtAnalyzer) analyzer = wt_analyzer_new(&cfg, &error);
   if (!analyzer) {
     g_printerr("wiretab: %s\n", error->message);
@@ -563,8 +626,24 @@ int main(int argc, char **argv)
     return usage_error(_("-w - writes the capture to standard output: give the report a "
                          "file with -o"));
   }
+  /* The report's temporary file is opened now: an unwritable -o fails before the capture,
+   * and after -Z the unprivileged process only writes to what it already holds. */
+  WtAtomicFile *report_out = NULL;
+  if (o.output && fmt != WT_FORMAT_CSV && !(report_out = wt_atomic_file_new(o.output, &error))) {
+    g_printerr("wiretab: %s\n", error->message);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
   if (!ux_begin(&loop, &o, sources, fmt, &error)) {
     g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  if (!drop_root(&priv, &o, fmt, new_log_dir, new_follow_dir, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    ux_end(&loop, EXIT_RUNTIME);
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
@@ -581,12 +660,17 @@ int main(int argc, char **argv)
   g_ptr_array_free(sources, TRUE);
 
   wt_analyzer_finish(analyzer);
+  g_autoptr(GError) log_error = NULL;
+  if (!wt_analyzer_close_logs(analyzer, &log_error)) { /* the logs get their names now */
+    g_printerr("wiretab: %s\n", log_error->message);
+    status = EXIT_RUNTIME;
+  }
   wt_ch_exporter_close(exporter); /* sends the queue, or spills it */
   g_autoptr(WtReport) report = wt_report_new();
   wt_analyzer_report(analyzer, report);
   if (exporter)
     wt_ch_exporter_report(exporter, report);
-  if (!write_report(report, fmt, o.output, &error)) {
+  if (!write_report(report, fmt, o.output, report_out, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     status = EXIT_RUNTIME;
   }

@@ -39,8 +39,10 @@ with VethPair("l") as v:
     env = dict(os.environ, LANG="C.UTF-8", LANGUAGE="")
     env.pop("LC_ALL", None)
     env.pop("NO_COLOR", None)
+    # -Z root: run as root keeps root, so nothing (no -Z notice) precedes the view's first
+    # screen and -w's rename in the test's directory works whatever users exist
     argv = v.ns(v.ns_cli, wiretab_path(), "-i", v.if_cli, "--interval", "1", "--duration", "5",
-                "-w", saved)
+                "-w", saved, "-Z", "root")
     th.start()
     rc, out = run_pty(argv, env=env, timeout=30)
     th.join()
