@@ -131,7 +131,7 @@ WtDecodeResult wt_ip4_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   walk_options(opts, h.ihl - IP4_MIN_HDR, a);
   pkt->ttl = h.ttl;
   pkt->ip_proto = h.proto;
-  if (wt_inet_fold(wt_inet_sum(0, start, h.ihl)) != 0)
+  if (wt_inet_fold(wt_inet_sum_words(0, start, h.ihl)) != 0)
     wt_anomaly(a, "ip4.bad_checksum");
 
   gsize total = h.total_len;
