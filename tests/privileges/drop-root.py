@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Live capture gives up root (-Z, issue 9), seen from outside the process.
+
+In a network namespace this test creates (a veth pair, IPv6 off, nothing else talking),
+`wiretab -i` is started as root; once it runs, /proc/<pid>/status must show the target
+user's ids in all four Uid and Gid fields, no capability, no group 0; the test then sends N
+raw frames from the peer, and the report (after SIGINT) must count them: the capture works
+after the drop. Expected ids come from the password database (pwd/grp), never from wiretab.
+
+- -Z nobody: ids of nobody; logs and -w in a directory wiretab creates (given to nobody):
+  complete files under their names, exit 0;
+- -Z nobody with -o and -w in a root-owned directory: the rename needs write permission
+  there, so exit 2 with one line per file naming it and the temporary name, and the
+  complete file is kept under that name (report: N packets; capture: N frames);
+- no -Z: the user wiretab when it exists (scripts/bootstrap creates it), else root with
+  one notice line;
+- -Z root: stays root, nothing on stderr;
+- -Z nosuchuser: exit 2 at once, one line naming the user, nothing created;
+- -r with -Z nobody: files are read as nobody too, the report is complete.
+
+Needs root and ip; TAP skip otherwise."""
+import glob
+import grp
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap, wiretab_path, project_root  # noqa: E402
+
+t = Tap()
+if os.geteuid() != 0:
+    t.skip_all("needs root (network namespace, dropping root)")
+if shutil.which("ip") is None:
+    t.skip_all("needs ip (iproute2)")
+try:
+    NOBODY = pwd.getpwnam("nobody")
+except KeyError:
+    t.skip_all("no user nobody")
+
+PID = os.getpid()
+NS = "wtz-%d" % PID
+A, B = "wtza%d" % (PID % 100000), "wtzb%d" % (PID % 100000)
+MAC_A, MAC_B = "02:7b:00:00:00:01", "02:7b:00:00:00:02"
+N = 20
+work = tempfile.mkdtemp(prefix="wt-priv-")
+os.chmod(work, 0o755)
+procs = []
+
+SENDER = r"""
+import socket, sys
+ifc, dst, src, n = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), \
+    bytes.fromhex(sys.argv[3].replace(":", "")), int(sys.argv[4])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifc, 0))
+for i in range(n):
+    s.send(dst + src + b"\x88\xb5" + bytes([i]) * 46)
+"""
+
+
+def sh(*args, check=True):
+    return subprocess.run(list(args), check=check, capture_output=True, text=True)
+
+
+def ns(*args):
+    return ["ip", "netns", "exec", NS] + list(args)
+
+
+def setup():
+    sh("ip", "netns", "add", NS)
+    sh(*ns("ip", "link", "add", A, "address", MAC_A, "type", "veth", "peer", "name", B,
+           "address", MAC_B))
+    sh(*ns("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"), check=False)
+    for ifc in (A, B):
+        sh(*ns("sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % ifc), check=False)
+        sh(*ns("ip", "link", "set", ifc, "up"))
+
+
+def cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    sh("ip", "netns", "del", NS, check=False)
+
+
+def status_of(pid):
+    """{'Uid': [...], 'Gid': [...], 'Groups': [...], 'CapEff': int, 'CapPrm': int}"""
+    st = {}
+    for line in open("/proc/%d/status" % pid):
+        k, _, v = line.partition(":")
+        if k in ("Uid", "Gid", "Groups"):
+            st[k] = [int(x) for x in v.split()]
+        elif k in ("CapEff", "CapPrm"):
+            st[k] = int(v.strip(), 16)
+    return st
+
+
+def capture(args, name):
+    """Start wiretab -i A with args, wait, read its ids, send N frames, SIGINT.
+    Returns (status at run time, exit code, report or None, stderr)."""
+    wt = subprocess.Popen(ns(wiretab_path(), "-i", A, "-q", "--format", "json") + args,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs.append(wt)
+    time.sleep(1.0)  # ip netns exec execs wiretab: same pid
+    st = None
+    try:
+        if open("/proc/%d/comm" % wt.pid).read().strip() == "wiretab":
+            st = status_of(wt.pid)
+    except OSError:
+        pass
+    sh(*ns(sys.executable, "-c", SENDER, B, MAC_A, MAC_B, str(N)))
+    time.sleep(0.5)
+    wt.send_signal(signal.SIGINT)
+    try:
+        out, err = wt.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        wt.kill()
+        out, err = wt.communicate()
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        rep = None
+    return st, wt.returncode, rep, err
+
+
+def check_ids(st, uid, gid, name):
+    if not t.ok(st is not None, "%s: /proc/<pid>/status of the running wiretab" % name):
+        return
+    t.eq(st["Uid"], [uid] * 4, "%s: real, effective, saved and fs uid are %d" % (name, uid))
+    t.eq(st["Gid"], [gid] * 4, "%s: real, effective, saved and fs gid are %d" % (name, gid))
+    if uid != 0:
+        t.ok(0 not in st["Groups"], "%s: no supplementary group 0" % name, st["Groups"])
+        t.ok(st["CapEff"] == 0 and st["CapPrm"] == 0,
+             "%s: no capability left (root cannot be regained)" % name, st)
+
+
+def check_report(rc, rep, err, want_rc, name):
+    t.ok(rc == want_rc and rep is not None and rep["capture"]["packets"] == N,
+         "%s: capture works after the drop: exit %d, report with the %d frames sent"
+         % (name, want_rc, N), "exit %s, report %s, stderr %s"
+         % (rc, rep and rep["capture"]["packets"], err))
+
+
+def capinfos_count(path):
+    p = subprocess.run(["capinfos", "-c", "-M", path], capture_output=True, text=True)
+    m = re.search(r"Number of packets:\s+(\d+)", p.stdout)
+    return int(m.group(1)) if m else None
+
+
+def test_nobody_outputs_in_new_dir():
+    d = os.path.join(work, "new")
+    logs = os.path.join(d, "logs")
+    st, rc, rep, err = capture(["-Z", "nobody", "--log-dir", logs,
+                                "-w", os.path.join(logs, "saved.pcap")], "-Z nobody")
+    check_ids(st, NOBODY.pw_uid, NOBODY.pw_gid, "-Z nobody")
+    check_report(rc, rep, err, 0, "-Z nobody")
+    t.eq(sorted(os.listdir(logs)), ["conn.log", "dns.log", "http.log", "saved.pcap"],
+         "-Z nobody: logs and -w renamed in the directory wiretab created, no temporary file")
+    t.eq(os.stat(logs).st_uid, NOBODY.pw_uid, "-Z nobody: the directory it created is nobody's")
+    t.eq(capinfos_count(os.path.join(logs, "saved.pcap")), N,
+         "-Z nobody: the saved capture holds the %d frames (capinfos)" % N)
+
+
+def test_nobody_rename_refused():
+    d = os.path.join(work, "root-owned")
+    os.mkdir(d)
+    os.chmod(d, 0o755)
+    report, saved = os.path.join(d, "report.json"), os.path.join(d, "saved.pcap")
+    st, rc, _, err = capture(["-Z", "nobody", "-o", report, "-w", saved], "rename refused")
+    lines = [l for l in err.splitlines() if l.strip()]
+    t.eq(rc, 2, "root-owned directory: exit 2 (the outputs could not be renamed)")
+    for path in (report, saved):
+        mine = [l for l in lines if path in l]
+        temp = re.search(r"stays as (\S+)", mine[0]) if len(mine) == 1 else None
+        t.ok(temp is not None and temp.group(1).startswith(os.path.join(d, ".")),
+             "root-owned directory: one line for %s naming its temporary file"
+             % os.path.basename(path), err)
+        t.ok(not os.path.exists(path), "root-owned directory: no %s under its name"
+             % os.path.basename(path))
+        if temp is None or not os.path.exists(temp.group(1)):
+            t.ok(False, "the complete file kept under its temporary name", err)
+        elif path == report:
+            rep = json.load(open(temp.group(1)))
+            t.eq(rep["capture"]["packets"], N, "the complete report is kept as %s"
+                 % os.path.basename(temp.group(1)))
+        else:
+            t.eq(capinfos_count(temp.group(1)), N, "the complete capture is kept as %s"
+                 % os.path.basename(temp.group(1)))
+    t.eq(len(lines), 2, "root-owned directory: one line per file, nothing else")
+
+
+def test_default():
+    try:
+        user = pwd.getpwnam("wiretab")
+    except KeyError:
+        user = None
+    st, rc, rep, err = capture([], "no -Z")
+    lines = [l for l in err.splitlines() if l.strip()]
+    if user:
+        check_ids(st, user.pw_uid, user.pw_gid, "no -Z, user wiretab exists")
+        t.eq(lines, [], "no -Z, user wiretab exists: nothing on stderr")
+    else:
+        check_ids(st, 0, 0, "no -Z, no user wiretab: stays root")
+        t.ok(len(lines) == 1 and "notice" in lines[0] and "wiretab" in lines[0],
+             "no -Z, no user wiretab: one notice line", err)
+    check_report(rc, rep, err, 0, "no -Z")
+
+
+def test_root():
+    st, rc, rep, err = capture(["-Z", "root"], "-Z root")
+    check_ids(st, 0, 0, "-Z root")
+    t.eq(err.strip(), "", "-Z root: nothing on stderr")
+    check_report(rc, rep, err, 0, "-Z root")
+
+
+def test_no_such_user():
+    logs = os.path.join(work, "never")
+    start = time.time()
+    p = subprocess.run(ns(wiretab_path(), "-i", A, "-Z", "wt-no-such-user", "--log-dir", logs),
+                       capture_output=True, text=True, timeout=10)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    t.ok(p.returncode == 2 and len(lines) == 1 and "wt-no-such-user" in lines[0] and
+         lines[0].startswith("wiretab: ") and p.stdout == "",
+         "-Z nosuchuser: exit 2, one line naming the user, no report",
+         "exit %d: %s" % (p.returncode, p.stderr))
+    t.ok(time.time() - start < 2 and not os.path.exists(logs),
+         "-Z nosuchuser: fails at once, nothing created")
+
+
+def test_files_as_nobody():
+    cap = os.path.join(project_root(), "captures", "http-veth-ipv4.pcap")
+    if not os.path.exists(cap):
+        t.skip("-r -Z nobody", "capture absent")
+        return
+    p = subprocess.run([wiretab_path(), "-q", "-r", cap, "-Z", "nobody", "--format", "json"],
+                       capture_output=True, text=True)
+    try:
+        got = json.loads(p.stdout)["capture"]["packets"]
+    except (ValueError, KeyError):
+        got = None
+    t.ok(p.returncode == 0 and got == capinfos_count(cap),
+         "-r with -Z nobody: exit 0, every frame capinfos counts", p.stderr)
+
+
+try:
+    setup()
+    test_nobody_outputs_in_new_dir()
+    test_nobody_rename_refused()
+    test_default()
+    test_root()
+    test_no_such_user()
+    test_files_as_nobody()
+except subprocess.CalledProcessError as e:
+    t.ok(False, "namespace setup or traffic", "%s\n%s" % (e, e.stderr))
+finally:
+    cleanup()
+    shutil.rmtree(work, ignore_errors=True)
+t.done()
