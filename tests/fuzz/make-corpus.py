@@ -104,7 +104,7 @@ def captures():
 
 def seed_capture():
     for name, lt, recs in captures():
-        out('capture', name + '.pcap', write_pcap(lt, recs[:40]))
+        out('capture', name + '.pcap', write_pcap(lt, recs[:20]))
     # a pcapng as written by the tools (small)
     for path in CAPTURES:
         if path.endswith('.pcapng'):
@@ -115,10 +115,10 @@ def seed_capture():
     lt, recs, _ = read_pcap(os.path.join(REPO, 'captures', 'http-veth-ipv4.pcap'))
     # the same conversation under other link types, nanosecond and big-endian headers
     for dlt in (0, 12, 108, 113, 239):
-        rr = [(s, f, 0, wl, relink(fr, dlt)) for s, f, _, wl, fr in recs[:30]]
+        rr = [(s, f, 0, wl, relink(fr, dlt)) for s, f, _, wl, fr in recs[:12]]
         rr = [r for r in rr if r[4] is not None]
         out('capture', 'veth-as-dlt%d.pcap' % dlt, write_pcap(dlt, rr))
-    out('capture', 'veth-nano.pcap', write_pcap(1, [(s, f * 1000, c, w, fr) for s, f, c, w, fr in recs[:20]], nano=True))
+    out('capture', 'veth-nano.pcap', write_pcap(1, [(s, f * 1000, c, w, fr) for s, f, c, w, fr in recs[:10]], nano=True))
     whole = write_pcap(1, recs[:20])
     out('capture', 'cut-mid-record.pcap', whole[:len(whole) // 2])
     out('capture', 'cut-in-header.pcap', whole[:24 + 8])
@@ -305,7 +305,7 @@ def seed_http():
             if not client or per_cap >= 4:
                 continue
             per_cap += 1
-            add(name, b'', client[:6000], server[:6000])
+            add(name, b'', client[:3000], server[:3000])
             n += 1
     # a schedule: tiny pieces alternating, a gap, then the rest
     rnd = random.Random(3)
