@@ -288,6 +288,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     int n = wt_capture_dispatch(src, -1, on_frame, loop, &err);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
+    if (n == -1 && stop_requested)
+      break; /* the signal interrupted a blocking read (EINTR: reading a pipe): a stop */
     if (n == -1) {
       wt_progress_clear(loop->progress);
       wt_live_view_finish(loop->view); /* the message must not vanish with the screen */
@@ -636,6 +638,7 @@ int main(int argc, char **argv)
   }
   if (!ux_begin(&loop, &o, sources, fmt, &error)) {
     g_printerr("wiretab: %s\n", error->message);
+    ux_end(&loop, EXIT_RUNTIME); /* the progress bar or live view it made before failing */
     wt_atomic_file_discard(report_out);
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
