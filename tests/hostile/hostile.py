@@ -6,9 +6,13 @@ wiretab. TAP output for `meson test --suite hostile`.
 
   WIRETAB=build/analyzer/wiretab tests/hostile/hostile.py [--scale F]
 
+Cases (name one or more to run only those): syn_flood, overlaps, hole, fragments,
+http_hostile, odd_frames (a 30 x 2 KB IPv6 extension chain, 200 VLAN tags, zero-length and
+262,144-byte frames, caplen above the file's snaplen).
+
 --scale (or HOSTILE_SCALE) multiplies the sizes (1.0: a million SYNs, 100,000 overlapping
-segments, 256 MiB behind a hole, 100,000 fragments); memory bounds do not scale, that is the
-point. Under AddressSanitizer (detected from the binary) memory and time bounds are
+segments, 256 MiB behind a hole, 100,000 fragments; 4: the 1 GiB hole of issue 9); memory
+bounds do not scale, that is the point. Under AddressSanitizer (detected from the binary) memory and time bounds are
 multiplied by 4 and 3: the shadow memory and quarantine are not wiretab's."""
 import json
 import os
@@ -333,6 +337,53 @@ def http_hostile(tap, tmp):
     return results
 
 
+def odd_frames(tap, tmp):
+    """Frames no real network sends: a maximal IPv6 extension header chain, a VLAN stack far
+    deeper than any real one, zero-length and maximum-length frames, and records whose
+    caplen exceeds the snaplen in the file header."""
+    path = os.path.join(tmp, 'odd.pcap')
+    t = 1_700_000_000_000_000
+    eth6 = ETH[:12] + b'\x86\xdd'
+    # 30 Destination Options headers of the largest size (2,048 B each) then UDP
+    ext = b''
+    for i in range(30):
+        ext += bytes([60 if i < 29 else 17, 255]) + b'\x01' + bytes([253]) + b'\0' * 2044
+    udp = struct.pack('>HHHH', 1, 2, 8, 0)
+    ip6 = struct.pack('>IHBB16s16s', 6 << 28, len(ext) + len(udp), 60, 64,
+                      b'\xfd' + b'\0' * 14 + b'\x01', b'\xfd' + b'\0' * 14 + b'\x02')
+    frames = [
+        eth6 + ip6 + ext + udp,                                              # 61 KB chain
+        ETH[:12] + b'\x81\x00\x00\x01' * 200 + b'\x08\x00' + ip4(b'\1\1\1\1', b'\2\2\2\2', 17, 8) + udp,
+        b'',                                                                 # zero length
+        ETH + ip4(b'\1\1\1\1', b'\2\2\2\2', 17, 8) + udp + b'\0' * (262144 - 42),  # max
+    ]
+    with open(path, 'wb') as f:
+        f.write(PCAP_HDR)
+        for fr in frames:
+            t += 10
+            f.write(record(t, fr))
+    rep, rss, secs, err = run([], path=path)
+    if not tap.ok(rep is not None, 'odd frames: report written', err[-2000:]):
+        return
+    p = rep['protocols']
+    tap.eq(p['frames'], len(frames), 'odd frames: every record read')
+    tap.eq(anomaly(rep, 'ip6.too_many_ext'), 1, 'odd frames: IPv6 chain beyond the cap counted')
+    tap.eq(anomaly(rep, 'eth.vlan_too_deep'), 1, 'odd frames: 200 stacked VLAN tags counted')
+    tap.ok(p['malformed'] + p['truncated'] >= 3,
+           'odd frames: chain, VLAN stack and empty frame counted as malformed or truncated '
+           '(%d + %d)' % (p['malformed'], p['truncated']))
+    tap.eq(p['udp']['packets'], 1, 'odd frames: the maximum-length frame decoded (UDP)')
+    check_bounds(tap, 'odd frames', rss, secs, 100 * MB, 30)
+    # A record longer than the snaplen its file header declares: libpcap cuts it to the
+    # snaplen; wiretab must take what it is given, counted as snaplen-truncated.
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 64, 1))
+        f.write(record(t, frames[3][:1514]))
+    rep, rss, secs, err = run([], path=path)
+    if tap.ok(rep is not None, 'caplen > file snaplen: report written', err[-2000:]):
+        tap.eq(rep['protocols']['frames'], 1, 'caplen > file snaplen: the frame counted')
+
+
 def main():
     tap = Tap()
     if not os.access(WIRETAB, os.X_OK):
@@ -340,7 +391,7 @@ def main():
         return 0
     only = [a for a in sys.argv[1:] if not a.startswith('-') and a[0].isalpha()]
     with tempfile.TemporaryDirectory() as tmp:
-        for case in (syn_flood, overlaps, hole, fragments, http_hostile):
+        for case in (syn_flood, overlaps, hole, fragments, http_hostile, odd_frames):
             if only and case.__name__ not in only:
                 continue
             case(tap, tmp)
