@@ -30,7 +30,7 @@ TARGET_FLAT = 1.2      # ten times the capture vs once, peak RSS ratio
 GNU_TIME = '/usr/bin/time'
 
 
-def run(argv, stdout=subprocess.DEVNULL):
+def run(argv, stdout=subprocess.DEVNULL, env=None):
     """Runs argv; returns (wall seconds, peak RSS KiB, exit status, stdout or None, CPU
     seconds user+sys or None).
 
@@ -42,7 +42,7 @@ def run(argv, stdout=subprocess.DEVNULL):
         if os.access(GNU_TIME, os.X_OK):
             cmd = [GNU_TIME, '-q', '-f', '%M %U %S', '-o', rss.name] + argv
         t0 = time.monotonic()
-        p = subprocess.run(cmd, stdout=out if stdout is None else stdout)
+        p = subprocess.run(cmd, stdout=out if stdout is None else stdout, env=env)
         wall = time.monotonic() - t0
         kib, cpu = 0, None
         if cmd is not argv:
@@ -153,7 +153,11 @@ def main():
         ('floor (pcap_loop)', [args.floor, capture]),
         ('wiretab', [args.wiretab, '-q', '-r', capture]),
         ('wiretab --log-dir', [args.wiretab, '-q', '-r', capture, '--log-dir', log_dir]),
+        # the same analysis with libpcap reading the file, like the floor (not a target):
+        # shows how much of the gap is the mmap reader's
+        ('wiretab, libpcap reader', [args.wiretab, '-q', '-r', capture]),
     ]
+    no_mmap = dict(os.environ, WIRETAB_NO_MMAP='1')
     times = {n: [] for n, _ in programs}
     cpus = {n: [] for n, _ in programs}
     rss = {n: 0 for n, _ in programs}
@@ -161,7 +165,7 @@ def main():
           f'{args.rounds} alternating rounds', flush=True)
     for r in range(args.rounds):
         for name, argv in programs:
-            wall, kib, rc, _, cpu = run(argv)
+            wall, kib, rc, _, cpu = run(argv, env=no_mmap if 'libpcap' in name else None)
             if rc != 0:
                 sys.exit(f'bench: {name} exited {rc}')
             times[name].append(wall)

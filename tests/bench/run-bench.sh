@@ -10,7 +10,8 @@
 # anew). The server's access log next to it is the truth.
 #
 # Then, in the same run, alternating, BENCH_ROUNDS (default 5) rounds of: the floor (bare
-# libpcap loop), wiretab (full analysis, text report), wiretab --log-dir; tshark -q -z
+# libpcap loop), wiretab (full analysis, text report), wiretab --log-dir, wiretab with
+# libpcap reading the file (WIRETAB_NO_MMAP=1, for comparison); tshark -q -z
 # http,tree once if installed (BENCH_TSHARK=0 skips it). Prints per program the median wall
 # time, ratio to the floor, MB/s, packets/s, peak RSS; the memory of the capture given ten
 # times; the targets; and checks that wiretab's method and final status counts (report
