@@ -5,12 +5,13 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 struct WtAtomicFile {
   char *path;
-  char *temp;
+  char *temp;      /* NULL: written in place (a device or a pipe: nothing to rename) */
   FILE *stream;
 };
 
@@ -34,24 +35,55 @@ static void track(WtAtomicFile *f, gboolean add)
   G_UNLOCK(open_files);
 }
 
+static WtAtomicFile *open_failed(const char *path, int e, GError **error)
+{
+  g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
+              _("%s: cannot create the file: %s; check that the directory exists and is "
+                "writable"), path, g_strerror(e));
+  errno = e; /* for callers that word their own message */
+  return NULL;
+}
+
+/* -o /dev/null, -w /dev/stdout, a named pipe: written in place, never replaced. */
+static WtAtomicFile *open_in_place(const char *path, GError **error)
+{
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  FILE *stream = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!stream) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    return open_failed(path, e, error);
+  }
+  WtAtomicFile *f = g_new0(WtAtomicFile, 1);
+  f->path = g_strdup(path);
+  f->stream = stream;
+  return f; /* not tracked: -Z must not chown a device */
+}
+
 WtAtomicFile *wt_atomic_file_new(const char *path, GError **error)
 {
-  g_autofree char *dir = g_path_get_dirname(path);
-  g_autofree char *base = g_path_get_basename(path);
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return open_failed(path, EISDIR, error);
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return open_in_place(path, error);
+  /* a symbolic link stays one: its target is what gets replaced */
+  g_autofree char *target = g_file_test(path, G_FILE_TEST_IS_SYMLINK) ? realpath(path, NULL)
+                                                                      : NULL;
+  const char *real = target ? target : path;
+  g_autofree char *dir = g_path_get_dirname(real);
+  g_autofree char *base = g_path_get_basename(real);
   g_autofree char *name = g_strdup_printf(".%s.XXXXXX", base);
   char *temp = g_build_filename(dir, name, NULL);
   int fd = g_mkstemp_full(temp, O_RDWR | O_CLOEXEC, 0666);
   if (fd < 0) {
     int e = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                _("%s: cannot create the file: %s; check that the directory exists and is "
-                  "writable"), path, g_strerror(e));
     g_free(temp);
-    errno = e; /* for callers that word their own message */
-    return NULL;
+    return open_failed(path, e, error);
   }
   WtAtomicFile *f = g_new0(WtAtomicFile, 1);
-  f->path = g_strdup(path);
+  f->path = g_strdup(real);
   f->temp = temp;
   f->stream = fdopen(fd, "w");
   if (!f->stream) {
@@ -75,7 +107,8 @@ const char *wt_atomic_file_temp_path(const WtAtomicFile *f) { return f->temp; }
 
 static void free_file(WtAtomicFile *f)
 {
-  track(f, FALSE);
+  if (f->temp)
+    track(f, FALSE);
   g_free(f->path);
   g_free(f->temp);
   g_free(f);
@@ -87,7 +120,7 @@ gboolean wt_atomic_file_commit(WtAtomicFile *f, GError **error)
    * the flush retries what is buffered and usually gives the reason (ENOSPC) again. */
   gboolean failed = ferror(f->stream) != 0;
   errno = 0;
-  if (fflush(f->stream) != 0 || fsync(fileno(f->stream)) != 0)
+  if (fflush(f->stream) != 0 || (f->temp && fsync(fileno(f->stream)) != 0))
     failed = TRUE;
   int e = errno;
   struct statvfs vfs;
@@ -102,11 +135,12 @@ gboolean wt_atomic_file_commit(WtAtomicFile *f, GError **error)
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
                 _("%s: cannot write: %s; the incomplete file was removed"), f->path,
                 g_strerror(e));
-    g_unlink(f->temp);
+    if (f->temp)
+      g_unlink(f->temp);
     free_file(f);
     return FALSE;
   }
-  if (g_rename(f->temp, f->path) != 0) {
+  if (f->temp && g_rename(f->temp, f->path) != 0) {
     e = errno;
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
                 _("%s: cannot rename the complete file to it (%s); it stays as %s"), f->path,
@@ -124,7 +158,8 @@ void wt_atomic_file_discard(WtAtomicFile *f)
     return;
   if (f->stream)
     fclose(f->stream);
-  g_unlink(f->temp);
+  if (f->temp)
+    g_unlink(f->temp);
   free_file(f);
 }
 
