@@ -61,6 +61,30 @@ static WtAtomicFile *open_in_place(const char *path, GError **error)
   return f; /* not tracked: -Z must not chown a device */
 }
 
+/* A symbolic link stays one: its target (which may not exist yet) is what gets replaced.
+ * NULL when `path` is not a link. */
+static char *link_target(const char *path)
+{
+  char *cur = NULL;
+  for (int hops = 0; hops < 40; hops++) { /* 40: the kernel's limit (ELOOP) */
+    const char *from = cur ? cur : path;
+    if (!g_file_test(from, G_FILE_TEST_IS_SYMLINK))
+      break;
+    char *to = g_file_read_link(from, NULL);
+    if (!to)
+      break;
+    if (!g_path_is_absolute(to)) {
+      g_autofree char *dir = g_path_get_dirname(from);
+      char *abs = g_build_filename(dir, to, NULL);
+      g_free(to);
+      to = abs;
+    }
+    g_free(cur);
+    cur = to;
+  }
+  return cur;
+}
+
 WtAtomicFile *wt_atomic_file_new(const char *path, GError **error)
 {
   struct stat st;
@@ -68,9 +92,7 @@ WtAtomicFile *wt_atomic_file_new(const char *path, GError **error)
     return open_failed(path, EISDIR, error);
   if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
     return open_in_place(path, error);
-  /* a symbolic link stays one: its target is what gets replaced */
-  g_autofree char *target = g_file_test(path, G_FILE_TEST_IS_SYMLINK) ? realpath(path, NULL)
-                                                                      : NULL;
+  g_autofree char *target = link_target(path);
   const char *real = target ? target : path;
   g_autofree char *dir = g_path_get_dirname(real);
   g_autofree char *base = g_path_get_basename(real);

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -231,7 +232,54 @@ def unwritable():
              "%s: fails before reading (%.2f s), nothing created" % (name, took))
 
 
+def special_targets():
+    """Devices and pipes are written in place (a root run must never replace /dev/null:
+    a character device made with mknod in the test's directory stands in for it); a
+    symbolic link stays a link, its target gets the report; a directory is an error."""
+    d = os.path.join(work, "special")
+    os.mkdir(d)
+    if ROOT:
+        dev = os.path.join(d, "null")
+        os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        p = subprocess.run([wiretab_path(), "-q", "-r", CAP, "--format", "json", "-o", dev,
+                            "-w", dev], capture_output=True, text=True)
+        st = os.lstat(dev)
+        t.ok(p.returncode == 0 and stat.S_ISCHR(st.st_mode) and os.listdir(d) == ["null"],
+             "-o and -w to a character device: written in place, the device stays",
+             "exit %d, %s, %s" % (p.returncode, p.stderr, os.listdir(d)))
+        os.unlink(dev)
+    else:
+        t.skip("-o to a character device", "mknod needs root")
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+    p = subprocess.run([wiretab_path(), "-q", "-r", CAP, "--format", "json", "-o", fifo],
+                       capture_output=True, text=True, timeout=30)
+    got = reader.communicate(timeout=10)[0]
+    try:
+        packets = json.loads(got)["capture"]["packets"]
+    except (ValueError, KeyError):
+        packets = None
+    t.ok(p.returncode == 0 and stat.S_ISFIFO(os.lstat(fifo).st_mode) and
+         packets == capinfos_count(CAP),
+         "-o to a named pipe: the report goes through it, the pipe stays", p.stderr)
+    os.mkdir(os.path.join(d, "real"))
+    link = os.path.join(d, "link.json")
+    os.symlink(os.path.join("real", "r.json"), link)
+    p = subprocess.run([wiretab_path(), "-q", "-r", CAP, "--format", "json", "-o", link],
+                       capture_output=True, text=True)
+    t.ok(p.returncode == 0 and os.path.islink(link) and
+         json.load(open(os.path.join(d, "real", "r.json")))["capture"]["packets"] ==
+         capinfos_count(CAP) and temporaries(d) + temporaries(os.path.join(d, "real")) == [],
+         "-o to a symbolic link: the link stays, its target holds the report", p.stderr)
+    p = subprocess.run([wiretab_path(), "-q", "-r", CAP, "-o", d], capture_output=True, text=True)
+    lines = lines_of(p.stderr)
+    t.ok(p.returncode == 2 and len(lines) == 1 and d in lines[0] and p.stdout == "",
+         "-o to a directory (text format): exit 2, one line naming it", p.stderr)
+
+
 try:
+    special_targets()
     normal_run()
     killed_run()
     for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM"),
