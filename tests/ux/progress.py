@@ -64,8 +64,11 @@ try:
 
     # standard input: no size, so no percent, but packets and rate
     with open(big, "rb") as f:
-        master_argv = ["sh", "-c", 'exec "$0" -r - -o "$1" < "$2"', wiretab_path(),
-                       os.path.join(work, "s.txt"), big]
+        # a pipe that pauses after the first megabyte, as a slow producer does: the
+        # whole file would otherwise be read before the bar's first redraw (200 ms)
+        master_argv = ["sh", "-c",
+                       '{ head -c 1000000; sleep 0.5; cat; } < "$2" | "$0" -r - -o "$1"',
+                       wiretab_path(), os.path.join(work, "s.txt"), big]
         rc, out = run_pty(master_argv, env=env)
     text = out.decode("utf-8", "replace")
     t.ok(re.search(r"\r[\d,]+ packets\s+[\d,]+ pkt/s\s+elapsed \d\d:\d\d\x1b\[K", text)
