@@ -34,6 +34,7 @@ typedef struct {
 struct WtTable {
   GArray *columns; /* Column */
   GPtrArray *rows; /* GArray of Cell */
+  char *csv_name;        /* CSV file name (without .csv) when it differs from the key */
   /* text rendering only */
   gboolean text_skip_zero_rows;
   GPtrArray *text_hidden; /* column keys not shown in text (char*, owned) */
@@ -69,6 +70,7 @@ static void cell_clear(gpointer p)
 
 static void table_free(WtTable *t)
 {
+  g_free(t->csv_name);
   if (t->text_hidden)
     g_ptr_array_free(t->text_hidden, TRUE);
   for (guint i = 0; i < t->columns->len; i++) {
@@ -251,6 +253,12 @@ void wt_table_column(WtTable *t, const char *key, const char *label, WtColType t
 {
   Column c = { g_strdup(key), g_strdup(label ? label : key), type };
   g_array_append_val(t->columns, c);
+}
+
+void wt_table_set_csv_name(WtTable *t, const char *name)
+{
+  g_free(t->csv_name);
+  t->csv_name = g_strdup(name);
 }
 
 void wt_table_text_compact(WtTable *t, gboolean skip_zero_rows, const char *const *hidden_keys)
@@ -932,7 +940,9 @@ static gboolean write_tables_csv(const char *dir, const WtSection *s, GError **e
 {
   for (guint i = 0; i < s->items->len; i++) {
     const Item *it = g_ptr_array_index(s->items, i);
-    if (it->kind == ITEM_TABLE && !write_table_csv(dir, it->key, it->table, error))
+    if (it->kind == ITEM_TABLE &&
+        !write_table_csv(dir, it->table->csv_name ? it->table->csv_name : it->key, it->table,
+                         error))
       return FALSE;
     if (it->kind == ITEM_OBJECT && !write_tables_csv(dir, it->object, error))
       return FALSE;

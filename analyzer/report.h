@@ -47,6 +47,9 @@ typedef enum { WT_COL_STR, WT_COL_U64, WT_COL_I64, WT_COL_DOUBLE, WT_COL_PERCENT
 WtTable *wt_section_table(WtSection *s, const char *key, const char *label);
 void wt_table_column(WtTable *t, const char *key, const char *label, WtColType type);
 void wt_table_row(WtTable *t); /* starts a new row; then one cell per column, in order */
+/* The table's CSV file is NAME.csv instead of KEY.csv (e.g. "status_codes" for the table
+ * whose JSON key must differ from the status_codes map beside it). */
+void wt_table_set_csv_name(WtTable *t, const char *name);
 /* Text rendering only (JSON, CSV and HTML keep every row and column): leave out rows whose
  * numeric cells are all zero, and the columns whose keys are listed (NULL-terminated). */
 void wt_table_text_compact(WtTable *t, gboolean skip_zero_rows, const char *const *hidden_keys);

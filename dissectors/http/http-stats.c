@@ -544,6 +544,7 @@ static void report_status(WtHttpStats *s, WtSection *sec)
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
     total += s->status[c];
   WtTable *t = wt_section_table(sec, "status_table", _("Status codes"));
+  wt_table_set_csv_name(t, "status_codes");
   wt_table_column(t, "code", _("Code"), WT_COL_U64);
   wt_table_column(t, "class", _("Class"), WT_COL_STR);
   wt_table_column(t, "reason", _("Reason"), WT_COL_STR);
@@ -577,6 +578,7 @@ static void report_methods(WtHttpStats *s, WtSection *sec)
     wt_section_map_u64(sec, "methods", _("Methods"), r->key, r->agg->count);
   }
   WtTable *t = wt_section_table(sec, "methods_table", _("Methods"));
+  wt_table_set_csv_name(t, "methods");
   wt_table_column(t, "method", _("Method"), WT_COL_STR);
   wt_table_column(t, "count", _("Requests"), WT_COL_U64);
   wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);

@@ -246,6 +246,7 @@ void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
   /* aligned tables for the text report (and CSV) */
   wt_section_hide_in_text(sec, "conn_states"); /* the table below has the same counts */
   WtTable *t = wt_section_table(sec, "conn_state_table", _("Connection states"));
+  wt_table_set_csv_name(t, "conn_states");
   wt_table_column(t, "conn_state", _("State"), WT_COL_STR);
   wt_table_column(t, "meaning", _("Meaning"), WT_COL_STR);
   wt_table_column(t, "connections", _("Connections"), WT_COL_U64);
@@ -261,6 +262,7 @@ void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
   }
 
   t = wt_section_table(sec, "teardown_table", _("How connections ended"));
+  wt_table_set_csv_name(t, "teardown");
   wt_table_column(t, "close_kind", _("Close"), WT_COL_STR);
   wt_table_column(t, "connections", _("Connections"), WT_COL_U64);
   wt_table_column(t, "percent", _("%"), WT_COL_PERCENT);

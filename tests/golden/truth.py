@@ -219,10 +219,10 @@ def check_csv(name, cap, methods, statuses):
         with open(path, newline="") as f:
             return {r[key]: int(r["count"]) for r in csv.DictReader(f)}
 
-    t.eq(table("methods_table.csv", "method"), methods, "%s: methods_table.csv" % name)
-    codes = table("status_table.csv", "code")
+    t.eq(table("methods.csv", "method"), methods, "%s: methods.csv" % name)
+    codes = table("status_codes.csv", "code")
     t.eq(final_statuses(codes) if codes is not None else None, statuses,
-         "%s: status_table.csv final codes" % name)
+         "%s: status_codes.csv final codes" % name)
 
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"

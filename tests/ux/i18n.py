@@ -83,7 +83,7 @@ try:
     same = files == sorted(os.listdir(os.path.join(work, "zh"))) and all(
         open(os.path.join(work, "en", f), "rb").read() == open(os.path.join(work, "zh", f), "rb").read()
         for f in files)
-    t.ok(same and "status_table.csv" in files, "CSV files identical in both languages")
+    t.ok(same and "status_codes.csv" in files, "CSV files identical in both languages")
 finally:
     shutil.rmtree(work, ignore_errors=True)
 
