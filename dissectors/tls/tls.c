@@ -426,6 +426,11 @@ static void report(gpointer p, WtReport *rep)
   wt_section_u64(sec, "sslv2_hellos", _("SSLv2-format ClientHellos"), s->sslv2_hellos);
   wt_section_u64(sec, "not_tls", _("Directions not starting with a TLS handshake"), s->not_tls);
   wt_section_u64(sec, "malformed", _("Malformed hellos"), s->malformed);
+  if (s->client_hellos || s->server_hellos)
+    wt_section_str(sec, "note", _("Note"),
+                   _("HTTPS is encrypted: its requests and status codes are not in the HTTP "
+                     "section, which counts plain HTTP only; server names come from the "
+                     "ClientHello"));
   report_map(sec, "negotiated_versions", _("Negotiated versions"), s->negotiated);
   report_map(sec, "client_versions", _("Highest version offered by clients"), s->client_versions);
   report_table(sec, "sni", _("Server names (SNI)"), "server_name", s->sni, s->client_hellos);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Records HTTPS traffic for captures/tls-sni.pcap: nginx serving TLS on 443 with a
+# self-signed certificate in a private network namespace, curl clients naming three server
+# names (SNI) and offering TLS 1.2 or 1.3, plus one plain HTTP request on port 80 for
+# contrast. Truth: curl's own account of each transfer (server name asked for, TLS version
+# negotiated, HTTP status), written to captures/tls-sni.client.txt and tls-sni.truth.txt.
+#   scripts/record/tls-record.sh [OUTDIR]   (root; nginx-light, curl, openssl, tcpdump)
+set -euo pipefail
+out=$(realpath -m "${1:-$(dirname "$0")/../../captures}")
+ns=wttls$$
+work=$(mktemp -d)
+chmod 755 "$work"
+cleanup() {
+  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
+  [[ -s $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  sleep 0.3
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$ns"
+ip netns exec "$ns" ip link set lo up
+ip netns exec "$ns" ip link set lo mtu 1500
+ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.example.test" \
+  -addext "subjectAltName=DNS:shop.example.test,DNS:api.example.test,DNS:cdn.example.test" \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+mkdir -p "$work/www"
+echo "hello over TLS" > "$work/www/index.html"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 64; }
+http {
+  access_log $work/access.log;
+  server {
+    listen 127.0.0.1:443 ssl;
+    listen 127.0.0.1:80;
+    ssl_certificate $work/cert.pem;
+    ssl_certificate_key $work/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $work/www;
+    location = /missing { return 404; }
+  }
+}
+CONF
+ip netns exec "$ns" nginx -c "$work/nginx.conf"
+for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
+ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root -w "$out/tls-sni.pcap" 'tcp port 443 or tcp port 80' \
+  2>"$work/tcpdump.log" &
+tdpid=$!
+for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+: > "$out/tls-sni.client.txt"
+fetch() {  # fetch NAME CURL-TLS-OPTIONS PATH: one connection; curl says what it negotiated
+  local v
+  v=$(ip netns exec "$ns" curl -vsk -o /dev/null --resolve "$1:443:127.0.0.1" $2 \
+        -w "status %{http_code}\n" "https://$1$3" 2>&1)
+  echo "sni $1 $(grep -o 'SSL connection using TLSv1\.[0-9]' <<<"$v" | awk '{print $4}') \
+$(grep '^status' <<<"$v" | awk '{print $2}')" >> "$out/tls-sni.client.txt"
+}
+fetch shop.example.test --tlsv1.3 /
+fetch api.example.test "--tlsv1.2 --tls-max 1.2" /missing
+fetch cdn.example.test --tlsv1.3 /
+ip netns exec "$ns" curl -s -o /dev/null -w "plain http %{http_code}\n" http://127.0.0.1/ \
+  >> "$out/tls-sni.client.txt"
+sleep 0.5
+kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+{
+  echo "# ground truth for tls-sni.pcap, from curl's own account (tls-sni.client.txt)"
+  echo "capture tls-sni.pcap"
+  echo "frames $(capinfos -c -M "$out/tls-sni.pcap" | awk '/Number of packets/ {print $NF}')"
+  echo "tls_connections $(grep -c '^sni ' "$out/tls-sni.client.txt")"
+  awk '$1 == "sni" {print "sni", $2}' "$out/tls-sni.client.txt" | sort | uniq -c | awk '{print $2, $3, $1}'
+  awk '$1 == "sni" {print "negotiated", $3}' "$out/tls-sni.client.txt" | sort | uniq -c | awk '{print $2, $3, $1}'
+  awk '$1 == "sni" {print "https_status", $4}' "$out/tls-sni.client.txt" | sort | uniq -c | awk '{print $2, $3, $1}' 
+  echo "plain_http_requests 1"
+} > "$out/tls-sni.truth.txt"
+cat "$out/tls-sni.client.txt" "$out/tls-sni.truth.txt"
