@@ -33,6 +33,7 @@ struct WtAnalyzer {
   guint64 received, dropped, if_dropped;
   gint64 next_expire_ts;
   guint64 non_monotonic;
+  guint64 frame_no;  /* --threads worker: the current frame's number in the whole input */
 };
 
 #define EXPIRE_EVERY_NS G_GINT64_CONSTANT(1000000000)
@@ -117,6 +118,8 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
   a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
+  /* uids from the frame that created the flow, the same with any --threads */
+  wt_flow_table_set_frame_counter(a->flows, &a->frames);
   return g_steal_pointer(&a);
 }
 
@@ -187,7 +190,8 @@ void wt_analyzer_set_drops(WtAnalyzer *a, guint64 received, guint64 dropped,
   a->if_dropped = if_dropped;
 }
 
-static void note_time(WtAnalyzer *a, gint64 ts_ns)
+/* Capture summary; TRUE when the timers are due (once per captured second). */
+static inline gboolean note_summary(WtAnalyzer *a, gint64 ts_ns)
 {
   if (a->frames == 1 || ts_ns < a->first_ts)
     a->first_ts = ts_ns;
@@ -195,11 +199,18 @@ static void note_time(WtAnalyzer *a, gint64 ts_ns)
     a->non_monotonic++;
   if (ts_ns > a->last_ts)
     a->last_ts = ts_ns;
+  if (ts_ns < a->next_expire_ts)
+    return FALSE;
+  a->next_expire_ts = ts_ns + EXPIRE_EVERY_NS;
+  return TRUE;
+}
+
+static void note_time(WtAnalyzer *a, gint64 ts_ns)
+{
   /* Timers run on capture time, checked once per captured second. */
-  if (ts_ns >= a->next_expire_ts) {
+  if (note_summary(a, ts_ns)) {
     wt_flow_table_expire(a->flows, ts_ns);
     wt_decoders_expire(a->decoders, ts_ns, a->anomalies);
-    a->next_expire_ts = ts_ns + EXPIRE_EVERY_NS;
   }
 }
 
@@ -346,3 +357,68 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
 guint64 wt_analyzer_frames(const WtAnalyzer *a) { return a->frames; }
+
+/* ---- --threads ---------------------------------------------------------------------- */
+
+WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error)
+{
+  WtAnalyzerConfig wc = *cfg;
+  wc.log_dir = NULL; /* lines go to the streams the worker gets, then to the main sinks */
+  wc.exporter = NULL;
+  WtAnalyzer *a = wt_analyzer_new(&wc, error);
+  if (!a)
+    return NULL;
+  a->next_expire_ts = G_MAXINT64; /* timers run on wt_analyzer_expire only */
+  wt_flow_table_set_frame_counter(a->flows, &a->frame_no);
+  return a;
+}
+
+void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns)
+{
+  a->app.conn_log = conn;
+  a->app.http_log = http;
+  a->app.dns_log = dns;
+}
+
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table)
+{
+  return table >= 0 && table < WT_CH_N_TABLES ? a->sinks[table] : NULL;
+}
+
+void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                              guint32 wirelen, const guint8 *bytes, int linktype)
+{
+  a->frame_no = frame_no;
+  wt_analyzer_frame(a, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
+gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen)
+{
+  a->frames++;
+  a->wire_bytes += wirelen;
+  a->cap_bytes += caplen;
+  return note_summary(a, ts_ns);
+}
+
+void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns)
+{
+  wt_flow_table_expire(a->flows, now_ns);
+  wt_decoders_expire(a->decoders, now_ns, a->anomalies);
+}
+
+void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns)
+{
+  wt_timeline_anchor(a->timeline, first_ts_ns);
+}
+
+void wt_analyzer_merge(WtAnalyzer *into, WtAnalyzer *from)
+{
+  wt_decoders_merge(into->decoders, from->decoders);
+  wt_flow_table_merge_counters(into->flows, from->flows);
+  wt_tcp_merge(into->tcp, from->tcp);
+  wt_udp_merge(into->udp, from->udp);
+  wt_registry_merge(into->registry, from->registry);
+  wt_conversations_merge(into->convs, from->convs);
+  wt_timeline_merge(into->timeline, from->timeline);
+  wt_anomalies_merge(into->anomalies, from->anomalies);
+}

@@ -74,3 +74,31 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
 guint64 wt_analyzer_frames(const WtAnalyzer *a);
+
+/* ---- --threads (analyzer/workers.c) ------------------------------------------------
+ * The main analyzer keeps the capture summary, the log sinks and, at the end, the merged
+ * taps; each worker is a complete pipeline fed only the frames of its flows. */
+struct WtLogSink;
+
+/* A worker pipeline: no log files of its own (wt_analyzer_set_log_streams), no timers of
+ * its own (the reader sends wt_analyzer_expire at the instants one thread would expire),
+ * flow serials from the frame numbers given to wt_analyzer_worker_frame. */
+WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error);
+/* Where the worker's dissectors write conn.log/http.log/dns.log lines (NULL: none). */
+void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns);
+/* The main analyzer's sink of table t (NULL without --log-dir). */
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table);
+/* Frame number `frame_no` (1-based, in the whole input) for a worker. */
+void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                              guint32 wirelen, const guint8 *bytes, int linktype);
+/* The reader's share of a frame, on the main analyzer: capture summary only. TRUE when
+ * one thread would run its timers before this frame (then wt_analyzer_expire(ts_ns) on
+ * every worker before it). */
+gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen);
+/* Timers at capture time now_ns: flow idle timeouts, IP fragment timeouts. */
+void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns);
+/* The first frame's time of the whole input, before a worker's first frame. */
+void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns);
+/* After wt_analyzer_finish(from): add its taps into `into` (not the capture summary,
+ * which `into` counted itself). */
+void wt_analyzer_merge(WtAnalyzer *into, WtAnalyzer *from);

@@ -52,6 +52,22 @@ void wt_conversations_free(WtConversations *c)
   g_free(c);
 }
 
+static Pair *pair_for(WtConversations *c, const PairKey *k)
+{
+  Pair *p = g_hash_table_lookup(c->pairs, k);
+  if (!p) {
+    if (g_hash_table_size(c->pairs) >= c->max_pairs) {
+      p = &c->other;
+      c->overflowed = TRUE;
+    } else {
+      p = g_new0(Pair, 1);
+      p->key = *k;
+      g_hash_table_insert(c->pairs, &p->key, p);
+    }
+  }
+  return p;
+}
+
 void wt_conversations_add_flow(WtConversations *c, const WtFlow *flow)
 {
   /* The flow key already orders lo < hi by address first. */
@@ -59,17 +75,7 @@ void wt_conversations_add_flow(WtConversations *c, const WtFlow *flow)
   memset(&k, 0, sizeof k);
   k.a = flow->key.lo;
   k.b = flow->key.hi;
-  Pair *p = g_hash_table_lookup(c->pairs, &k);
-  if (!p) {
-    if (g_hash_table_size(c->pairs) >= c->max_pairs) {
-      p = &c->other;
-      c->overflowed = TRUE;
-    } else {
-      p = g_new0(Pair, 1);
-      p->key = k;
-      g_hash_table_insert(c->pairs, &p->key, p);
-    }
-  }
+  Pair *p = pair_for(c, &k);
   /* orient the flow's per-direction counters onto a -> b */
   WtDir from_lo = flow->lo_is_orig ? WT_DIR_ORIG : WT_DIR_RESP;
   WtDir from_hi = (WtDir) (1 - from_lo);
@@ -132,5 +138,29 @@ void wt_conversations_report(WtConversations *c, WtReport *r, guint top_n)
     wt_table_u64(t, c->other.bytes_ba);
     wt_table_u64(t, c->other.bytes_ab + c->other.bytes_ba);
     wt_table_u64(t, c->other.flows);
+  }
+}
+
+static void pair_add(Pair *into, const Pair *from)
+{
+  into->pkts_ab += from->pkts_ab;
+  into->bytes_ab += from->bytes_ab;
+  into->pkts_ba += from->pkts_ba;
+  into->bytes_ba += from->bytes_ba;
+  into->flows += from->flows;
+}
+
+void wt_conversations_merge(WtConversations *into, const WtConversations *from)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, from->pairs);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    const Pair *p = value;
+    pair_add(pair_for(into, &p->key), p);
+  }
+  if (from->overflowed) {
+    pair_add(&into->other, &from->other);
+    into->overflowed = TRUE;
   }
 }

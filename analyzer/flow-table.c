@@ -24,6 +24,9 @@ struct WtFlowTable {
   gpointer user_data;
   WtAnomalies *anomalies;
   guint64 next_serial;
+  const guint64 *frame_counter; /* NULL: serial = creation count */
+  guint64 frame_seen;           /* frame of the last creation, and creations in it */
+  guint frame_sub;
   guint64 created, evicted;
   guint peak;
 };
@@ -251,6 +254,19 @@ static void evict_oldest(WtFlowTable *t)
   }
 }
 
+static guint64 serial_for_new_flow(WtFlowTable *t)
+{
+  if (!t->frame_counter)
+    return t->next_serial++;
+  guint64 frame = *t->frame_counter;
+  if (frame != t->frame_seen) {
+    t->frame_seen = frame;
+    t->frame_sub = 0;
+  }
+  /* a frame creates at most two flows (lookup, then a SYN reusing a closed tuple) */
+  return frame * 4 + MIN(t->frame_sub++, 3u);
+}
+
 WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent_by_lo,
                              gint64 ts_ns, gboolean *created)
 {
@@ -266,7 +282,7 @@ WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent
   f->key = *key;
   f->lo_is_orig = sent_by_lo;
   f->first_ts = f->last_ts = ts_ns;
-  f->serial = t->next_serial++;
+  f->serial = serial_for_new_flow(t);
   f->timer = key->proto == 6 ? WT_TIMER_TCP_ATTEMPT : key->proto == 17 ? WT_TIMER_UDP
                                                                         : WT_TIMER_OTHER;
   make_uid(f->info.uid, f->serial);
@@ -349,4 +365,17 @@ void wt_flow_table_foreach(WtFlowTable *t, void (*fn)(WtFlow *f, gpointer ud), g
   for (int c = 0; c < WT_TIMER_N; c++)
     for (WtFlow *f = t->head[c]; f; f = f->next)
       fn(f, ud);
+}
+
+void wt_flow_table_set_frame_counter(WtFlowTable *t, const guint64 *counter)
+{
+  t->frame_counter = counter;
+  t->frame_seen = G_MAXUINT64;
+}
+
+void wt_flow_table_merge_counters(WtFlowTable *into, const WtFlowTable *from)
+{
+  into->created += from->created;
+  into->evicted += from->evicted;
+  into->peak += from->peak;
 }

@@ -90,3 +90,14 @@ guint64 wt_flow_table_created(const WtFlowTable *t);
 guint64 wt_flow_table_evicted(const WtFlowTable *t);
 guint wt_flow_table_peak(const WtFlowTable *t);
 void wt_flow_table_foreach(WtFlowTable *t, void (*fn)(WtFlow *f, gpointer ud), gpointer ud);
+
+/* Flow serials (and so uids) from a frame number instead of a creation count: a flow
+ * created by frame k gets serial 4k + (flows created earlier by the same frame, at most
+ * two: TCP port reuse). `counter` is read at each creation, never written; the analyzer
+ * points it at its frame count (1-based), a --threads worker at the frame's number in the
+ * whole input, so uids do not depend on how frames are spread over threads. NULL: serials
+ * count creations (0, 1, 2 ...). */
+void wt_flow_table_set_frame_counter(WtFlowTable *t, const guint64 *counter);
+/* --threads: add `from`'s counters (created, evicted; peak: the sum of both peaks, an
+ * upper bound of the peak of all flows together) into `into`. Flows are not moved. */
+void wt_flow_table_merge_counters(WtFlowTable *into, const WtFlowTable *from);

@@ -21,6 +21,7 @@
 #include "analyzer/i18n.h"
 #include "analyzer/live-view.h"
 #include "analyzer/progress.h"
+#include "analyzer/workers.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
 
@@ -61,6 +62,7 @@ typedef struct {
   double ch_timeout;
   char *write_file;
   char *drop_user;
+  int threads;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -157,6 +159,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &o->buffer_kib,
       N_("Kernel capture buffer in KiB (like tcpdump -B)"), N_("KIB") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No progress output"), NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
+      N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
+         "does everything); results are the same"), N_("N") },
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
       N_("Also save the frames analysed as a pcap file, like tcpdump -w ('-': standard "
          "output, with -o)"), N_("FILE") },
@@ -231,6 +236,7 @@ typedef struct {
   WtProgress *progress;  /* progress bar reading files; NULL: none */
   WtLiveView *view;      /* -i with --interval; NULL: none */
   WtCaptureSave *save;   /* -w FILE; NULL: none */
+  WtWorkers *workers;    /* --threads N > 1; NULL: the analyzer runs on this thread */
 } Loop;
 
 static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
@@ -242,6 +248,20 @@ static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirele
   l->seen++;
   wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
   wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
+  if (l->limit && l->seen >= l->limit && current_source)
+    wt_capture_break(current_source);
+}
+
+/* --threads: the same, the analysis handed to the workers */
+static void on_frame_workers(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                             const guint8 *bytes, int linktype)
+{
+  Loop *l = user;
+  if (l->limit && l->seen >= l->limit)
+    return;
+  l->seen++;
+  wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
+  wt_workers_frame(l->workers, ts_ns, caplen, wirelen, bytes, linktype);
   if (l->limit && l->seen >= l->limit && current_source)
     wt_capture_break(current_source);
 }
@@ -285,7 +305,10 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
         g_get_monotonic_time() >= deadline)
       break;
     g_autoptr(GError) err = NULL;
-    int n = wt_capture_dispatch(src, -1, on_frame, loop, &err);
+    int n = wt_capture_dispatch(src, -1, loop->workers ? on_frame_workers : on_frame, loop,
+                                &err);
+    if (loop->workers)
+      wt_workers_idle(loop->workers);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
     if (n == -1 && stop_requested)
@@ -534,6 +557,13 @@ int main(int argc, char **argv)
     return usage_error(_("-c, --duration and --top take non-negative numbers"));
   if (o.interval < 0 || (o.interval > 0 && o.interval < 0.001) || o.interval > 1e7)
     return usage_error(_("--interval takes seconds between 0.001 and 10000000"));
+  if (o.threads < 0 || o.threads > 64)
+    return usage_error(_("--threads takes a number of threads from 1 to 64"));
+  if (o.threads > 1 && (o.explain || o.follow))
+    return usage_error(_("--explain and --follow run on one thread: drop --threads"));
+  if (o.threads > 1 && o.iface && o.interval > 0)
+    return usage_error(_("the live view (-i with --interval) runs on one thread: drop "
+                         "--threads"));
   /* -Z: known before anything is opened, so a wrong user fails at once */
   static WtPrivileges priv; /* static: reachable until exit, like the options */
   if (!wt_privileges_resolve(o.drop_user, o.iface != NULL, &priv, &error)) {
@@ -650,6 +680,14 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  if (o.threads > 1 && !(loop.workers = wt_workers_new(analyzer, &cfg, (guint) o.threads,
+                                                       &error))) {
+    g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    ux_end(&loop, EXIT_RUNTIME);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
   for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
@@ -662,6 +700,8 @@ int main(int argc, char **argv)
   status = ux_end(&loop, status);
   g_ptr_array_free(sources, TRUE);
 
+  if (loop.workers)
+    wt_workers_finish(loop.workers); /* their flows end, their taps merge into analyzer */
   wt_analyzer_finish(analyzer);
   g_autoptr(GError) log_error = NULL;
   if (!wt_analyzer_close_logs(analyzer, &log_error)) { /* the logs get their names now */

@@ -288,3 +288,52 @@ void wt_timeline_report(const WtTimeline *tl, WtReport *r)
       wt_table_u64(t, row->v[sr]);
   }
 }
+
+void wt_timeline_anchor(WtTimeline *tl, gint64 first_ts_ns)
+{
+  if (tl->anchored)
+    return;
+  if (tl->fixed)
+    tl->anchor = floor_div(MAX(first_ts_ns, 0), WT_NS_PER_SEC) * WT_NS_PER_SEC; /* as locate */
+  tl->anchored = TRUE;
+}
+
+void wt_timeline_merge(WtTimeline *into, WtTimeline *from)
+{
+  if (from->len == 0)
+    return;
+  if (!into->anchored) {
+    into->anchor = from->anchor;
+    into->anchored = TRUE;
+  }
+  /* Widths are steps of one sequence (ladder or doubling), each a multiple of the one
+   * before: coarsen the finer side, then both while the union is too wide. */
+  while (into->width < from->width)
+    merge(into);
+  while (from->width < into->width)
+    merge(from);
+  for (;;) {
+    gint64 lo = into->len ? MIN(into->first, from->first) : from->first;
+    gint64 hi = from->first + from->len - 1;
+    if (into->len)
+      hi = MAX(hi, into->first + (gint64) into->len - 1);
+    if (hi - lo < (gint64) into->max)
+      break;
+    merge(into);
+    merge(from);
+  }
+  if (into->len == 0) {
+    into->min_ts = from->min_ts;
+    into->max_ts = from->max_ts;
+  } else {
+    into->min_ts = MIN(into->min_ts, from->min_ts);
+    into->max_ts = MAX(into->max_ts, from->max_ts);
+  }
+  for (guint i = 0; i < from->len; i++) {
+    const guint64 *src = bucket(from, i);
+    guint idx = locate(into, into->anchor + (from->first + (gint64) i) * into->width);
+    guint64 *dst = bucket(into, idx);
+    for (guint s = 0; s < WT_TL_N_SERIES; s++)
+      dst[s] += src[s];
+  }
+}

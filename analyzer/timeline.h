@@ -68,5 +68,14 @@ GArray *wt_timeline_rows(const WtTimeline *tl, gint64 *interval_ns);
  * http_1xx .. http_5xx). */
 void wt_timeline_report(const WtTimeline *tl, WtReport *r);
 
+/* --threads: every worker's timeline must use the grid one timeline would: anchor it (a
+ * fixed width is aligned on the whole second of the first frame of the whole input)
+ * before its first count. Nothing when already anchored. */
+void wt_timeline_anchor(WtTimeline *tl, gint64 first_ts_ns);
+/* --threads: add `from`'s counts into `into` (same width option and bound). Both widths
+ * grow to the larger one, then further until the combined span fits the bound, exactly
+ * as one timeline counting everything would have grown; `from` may be coarsened. */
+void wt_timeline_merge(WtTimeline *into, WtTimeline *from);
+
 /* The ladder of automatic widths: the smallest >= ns (0 if none). Exposed for tests. */
 gint64 wt_timeline_ladder_at_least(gint64 ns);

@@ -361,3 +361,14 @@ void wt_tcp_report(WtTcpDissector *t, WtReport *r)
                  rs->peak_buffered_bytes);
   wt_section_u64(o, "cap_hits", _("Holes forced to gaps at a memory cap"), rs->cap_hits);
 }
+
+void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from)
+{
+  wt_tcp_stats_merge(into->stats, from->stats);
+  /* wt_reasm_stats is a read-only view of into's own reassembler: written here only */
+  WtReasmStats *rs = (WtReasmStats *) wt_reasm_stats(into->reasm);
+  const WtReasmStats *fs = wt_reasm_stats(from->reasm);
+  rs->buffered_bytes += fs->buffered_bytes;
+  rs->peak_buffered_bytes += fs->peak_buffered_bytes;
+  rs->cap_hits += fs->cap_hits;
+}

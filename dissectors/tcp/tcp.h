@@ -32,3 +32,6 @@ WtFlow *wt_tcp_packet(WtTcpDissector *t, WtFlowTable *ft, WtFlow *flow, gboolean
  * write conn.log, add to the tap. */
 void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why);
 void wt_tcp_report(WtTcpDissector *t, WtReport *r);
+/* --threads: add `from`'s tap (connection stats, reassembly counters; the peak of
+ * buffered bytes becomes the sum of both peaks) into `into`. */
+void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from);

@@ -6,7 +6,10 @@
 
 typedef struct {
   guint64 flows, packets, bytes;
-  const char *service;  /* of the last flow on this port with one (static) */
+  const char *service;  /* of the newest flow (highest serial) on this port with one
+                           (static); by serial rather than end order so that --threads
+                           merges give the same name */
+  guint64 service_serial;
 } PortStats;
 
 struct WtUdpDissector {
@@ -198,8 +201,10 @@ void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why)
   ps->flows++;
   ps->packets += flow->pkts[0] + flow->pkts[1];
   ps->bytes += flow->ip_bytes[0] + flow->ip_bytes[1];
-  if (service)
+  if (service && (!ps->service || flow->serial >= ps->service_serial)) {
     ps->service = service;
+    ps->service_serial = flow->serial;
+  }
   if (u->app->conn_log)
     write_conn_log(u->app->conn_log, flow, state, service);
 }
@@ -268,4 +273,45 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r)
     wt_table_u64(t, row->st.bytes);
   }
   g_array_free(rows, TRUE);
+}
+
+static void add_counts(GHashTable *into, GHashTable *from)
+{
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, from);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_hash_table_insert(into, k,
+                        GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(into, k)) +
+                                         GPOINTER_TO_SIZE(v)));
+}
+
+void wt_udp_merge(WtUdpDissector *into, const WtUdpDissector *from)
+{
+  into->flows += from->flows;
+  into->packets += from->packets;
+  into->bytes += from->bytes;
+  into->datagrams_dissected += from->datagrams_dissected;
+  into->datagrams_snapped += from->datagrams_snapped;
+  into->datagrams_bad_checksum += from->datagrams_bad_checksum;
+  add_counts(into->states, from->states);
+  add_counts(into->services, from->services);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, from->by_port);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    const PortStats *f = v;
+    PortStats *ps = g_hash_table_lookup(into->by_port, k);
+    if (!ps) {
+      ps = g_new0(PortStats, 1);
+      g_hash_table_insert(into->by_port, k, ps);
+    }
+    ps->flows += f->flows;
+    ps->packets += f->packets;
+    ps->bytes += f->bytes;
+    if (f->service && (!ps->service || f->service_serial >= ps->service_serial)) {
+      ps->service = f->service;
+      ps->service_serial = f->service_serial;
+    }
+  }
 }

@@ -23,5 +23,7 @@ void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean cr
  * the dissector's name), adds to the tap. */
 void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why);
 void wt_udp_report(WtUdpDissector *u, WtReport *r);
+/* --threads: add `from`'s tap into `into` (after both saw every flow end). */
+void wt_udp_merge(WtUdpDissector *into, const WtUdpDissector *from);
 /* Zeek's UDP conn_state: SF both sent, S0 only the originator, SHR only the responder. */
 const char *wt_udp_conn_state(guint64 orig_pkts, guint64 resp_pkts);

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""--threads N gives the results of one thread (issue 8, "More cores").
+
+Every capture in captures/ and ../shared/captures (when present), plus hand-made ones
+(fragments out of order, many flows on one address pair), is read with --threads 1, 2
+and 3 (more workers than this machine's cores); the JSON report (every section) must be
+equal, conn.log/http.log/dns.log must hold the same lines (order aside: the workers
+write as their flows end), exit status and stderr must be equal. Fields that cannot be
+equal are excluded by name only (docs/report-format.md, "--threads"):
+capture.flows_peak and tcp.reassembly.peak_buffered_bytes (sums of the workers' peaks).
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap, wiretab_path, shared_captures  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+EXCLUDED = [("capture", "flows_peak"), ("tcp", "reassembly", "peak_buffered_bytes")]
+LOGS = ["conn.log", "http.log", "dns.log"]
+
+t = Tap()
+
+
+def strip(report):
+    for path in EXCLUDED:
+        d = report
+        for k in path[:-1]:
+            d = d.get(k, {}) if isinstance(d, dict) else {}
+        if isinstance(d, dict):
+            d.pop(path[-1], None)
+    return report
+
+
+def run(args, threads, tmp):
+    logdir = os.path.join(tmp, "logs-%d" % threads)
+    p = subprocess.run([wiretab_path(), "-q", "--format", "json", "--log-dir", logdir,
+                        "--threads", str(threads)] + args, capture_output=True, text=True)
+    logs = {}
+    for name in LOGS:
+        path = os.path.join(logdir, name)
+        logs[name] = sorted(open(path).read().splitlines(True)) if os.path.exists(path) else None
+    report = None
+    if p.stdout.strip():
+        try:
+            report = strip(json.loads(p.stdout))
+        except ValueError as e:
+            report = "unparsable: %s" % e
+    return p.returncode, p.stderr, report, logs
+
+
+def first_difference(a, b, where=""):
+    if type(a) is not type(b):
+        return "%s: %r vs %r" % (where, a, b)
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return "%s.%s only in one" % (where, k)
+            d = first_difference(a[k], b[k], where + "." + k)
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return "%s: %d vs %d items" % (where, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, "%s[%d]" % (where, i))
+            if d:
+                return d
+        return None
+    return None if a == b else "%s: %r vs %r" % (where, a, b)
+
+
+def compare(name, args, tmp, expect_lines=True):
+    base = run(args, 1, tmp)
+    if expect_lines:
+        t.ok(base[2] is not None and not isinstance(base[2], str), "%s: report" % name,
+             base[1])
+    for n in (2, 3):
+        got = run(args, n, tmp)
+        t.eq(got[0], base[0], "%s --threads %d: exit status" % (name, n))
+        t.eq(got[1], base[1], "%s --threads %d: stderr" % (name, n))
+        t.ok(got[2] == base[2], "%s --threads %d: JSON report" % (name, n),
+             first_difference(base[2], got[2]) if isinstance(base[2], dict) and
+             isinstance(got[2], dict) else "%r vs %r" % (base[2], got[2]))
+        for log in LOGS:
+            a, b = base[3][log], got[3][log]
+            diag = None
+            if a != b and a is not None and b is not None:
+                only1 = sorted(set(a) - set(b))[:2]
+                only2 = sorted(set(b) - set(a))[:2]
+                diag = "%d vs %d lines\nonly with 1: %s\nonly with %d: %s" % (
+                    len(a), len(b), "".join(only1), n, "".join(only2))
+            t.ok(a == b, "%s --threads %d: %s (sorted lines)" % (name, n, log), diag)
+    return base
+
+
+def scapy_captures(tmp):
+    """Hand-made: one address pair carrying many TCP and UDP flows (so the ports spread
+    them over workers), UDP answers cut into IPv4 fragments sent last-first (so fragments
+    wait for their first one), IPv6 fragments, ICMP fragments, VLAN-tagged frames of a
+    flow whose other direction is untagged."""
+    try:
+        import scapy  # noqa: F401
+    except ImportError:  # python3 may not be the system one that has python3-scapy
+        sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from scapy.all import (IP, IPv6, IPv6ExtHdrFragment, TCP, UDP, ICMP, Ether, Dot1Q,
+                               Raw, fragment, wrpcap)
+    except ImportError:
+        return None
+    pkts = []
+    ts = 1700000000.0
+
+    def add(p):
+        nonlocal ts
+        ts += 0.001
+        p.time = ts
+        pkts.append(p)
+
+    cli, srv = "10.0.0.1", "10.0.0.2"
+    for i in range(40):  # TCP: handshake, a request, an answer, close
+        sp = 40000 + i
+        e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        r = Ether(src="02:00:00:00:00:02", dst="02:00:00:00:00:01")
+        if i % 5 == 0:
+            r = r / Dot1Q(vlan=7)
+        req = b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % i
+        resp = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+        add(e / IP(src=cli, dst=srv) / TCP(sport=sp, dport=80, flags="S", seq=1000))
+        add(r / IP(src=srv, dst=cli) / TCP(sport=80, dport=sp, flags="SA", seq=5000, ack=1001))
+        add(e / IP(src=cli, dst=srv) / TCP(sport=sp, dport=80, flags="A", seq=1001, ack=5001))
+        add(e / IP(src=cli, dst=srv) / TCP(sport=sp, dport=80, flags="PA", seq=1001,
+                                            ack=5001) / Raw(req))
+        add(r / IP(src=srv, dst=cli) / TCP(sport=80, dport=sp, flags="PA", seq=5001,
+                                            ack=1001 + len(req)) / Raw(resp))
+        add(e / IP(src=cli, dst=srv) / TCP(sport=sp, dport=80, flags="FA",
+                                            seq=1001 + len(req), ack=5001 + len(resp)))
+        add(r / IP(src=srv, dst=cli) / TCP(sport=80, dport=sp, flags="FA",
+                                            seq=5001 + len(resp), ack=1002 + len(req)))
+        add(e / IP(src=cli, dst=srv) / TCP(sport=sp, dport=80, flags="A",
+                                            seq=1002 + len(req), ack=5002 + len(resp)))
+    n_frag_udp = 30
+    for i in range(n_frag_udp):  # UDP: small query, answer in 3 fragments, last first
+        sp = 50000 + i
+        add(Ether() / IP(src=cli, dst=srv) / UDP(sport=sp, dport=9999) / Raw(b"q" * 20))
+        frags = fragment(IP(src=srv, dst=cli, id=100 + i) / UDP(sport=9999, dport=sp) /
+                         Raw(bytes([i]) * 2000), fragsize=800)
+        if i % 2 == 0:
+            frags = list(reversed(frags))
+        for f in frags:
+            add(Ether() / f)
+    for i in range(10):  # IPv6 UDP: answer fragmented, second fragment first
+        sp = 51000 + i
+        a6, b6 = "2001:db8::1", "2001:db8::2"
+        add(Ether() / IPv6(src=a6, dst=b6) / UDP(sport=sp, dport=9998) / Raw(b"q" * 20))
+        payload = bytes(UDP(sport=9998, dport=sp) / Raw(bytes([i]) * 1500))
+        f1 = IPv6(src=b6, dst=a6) / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=7 + i) / \
+            Raw(payload[:800])
+        f2 = IPv6(src=b6, dst=a6) / IPv6ExtHdrFragment(nh=17, offset=100, m=0, id=7 + i) / \
+            Raw(payload[800:])
+        add(Ether() / f2)
+        add(Ether() / f1)
+    for f in fragment(IP(src=cli, dst=srv) / ICMP() / Raw(b"p" * 3000), fragsize=1000):
+        add(Ether() / f)
+    path = os.path.join(tmp, "threads-handmade.pcap")
+    wrpcap(path, pkts)
+    return path, n_frag_udp
+
+
+def main():
+    caps = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcap*")))
+    shared = shared_captures()
+    if os.path.isdir(shared):
+        caps += sorted(glob.glob(os.path.join(shared, "*.pcap")) +
+                       glob.glob(os.path.join(shared, "*.pcapng")))
+    with tempfile.TemporaryDirectory() as tmp:
+        made = scapy_captures(tmp)
+        if made:
+            path, n_frag_udp = made
+            base = compare("handmade", ["-r", path], tmp)
+            rep = base[2]
+            # independent numbers: what the capture was built with
+            t.eq(rep["protocols"]["fragments"]["reassembled"], n_frag_udp + 10 + 1,
+                 "handmade: datagrams reassembled (30 IPv4 UDP + 10 IPv6 UDP + 1 ICMP)")
+            t.eq(rep["udp"]["flows"], n_frag_udp + 10, "handmade: UDP flows")
+            t.eq(rep["capture"]["flows"], 40 + n_frag_udp + 10 + 1, "handmade: flows")
+            t.eq(rep["http"]["requests"] if "requests" in rep["http"] else None, 40,
+                 "handmade: HTTP requests")
+        else:
+            t.skip("handmade capture", "python3-scapy missing")
+        for cap in caps:
+            compare(os.path.basename(cap), ["-r", cap], tmp, expect_lines=False)
+        # options that change the pipeline's grid or input: several files, -c, a fixed
+        # timeline width that does not divide a second, a filter
+        mix = os.path.join(ROOT, "captures", "http-mix-small.pcap")
+        lo6 = os.path.join(ROOT, "captures", "http-lo-ipv6.pcap")
+        if os.path.exists(mix) and os.path.exists(lo6):
+            compare("two files", ["-r", mix, "-r", lo6], tmp)
+            compare("-c 500", ["-r", mix, "-c", "500"], tmp)
+            compare("--interval 0.7", ["-r", mix, "--interval", "0.7"], tmp)
+            compare("-f 'tcp port 80 or udp'", ["-r", mix, "-f", "tcp port 80 or udp"], tmp)
+            compare("--verify-checksums --top 3", ["-r", mix, "--verify-checksums",
+                                                   "--top", "3"], tmp)
+    # the options that stay on one thread are refused with a usage error
+    for extra in (["--explain", "80"], ["--follow", "80"]):
+        p = subprocess.run([wiretab_path(), "-q", "--threads", "2", "-r",
+                            os.path.join(ROOT, "captures", "http-mix-small.pcap")] + extra,
+                           capture_output=True, text=True)
+        t.eq(p.returncode, 1, "--threads 2 %s: usage error" % " ".join(extra))
+    p = subprocess.run([wiretab_path(), "-q", "--threads", "0", "-r",
+                        os.path.join(ROOT, "captures", "http-mix-small.pcap")],
+                       capture_output=True, text=True)
+    t.eq(p.returncode, 0, "--threads 0 is one thread")
+    t.done()
+
+
+main()
