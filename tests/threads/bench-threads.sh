@@ -1,0 +1,51 @@
+#!/bin/sh
+# --threads speed-up on a capture (docs/performance.md, "--threads N"): alternates
+# ROUNDS rounds of the libpcap floor, wiretab (one thread) and wiretab --threads 2 (and
+# THREADS_EXTRA, e.g. "3 4"), then prints per program the median wall time, its ratio to
+# the floor, the median CPU time (user + system) and the peak RSS.
+#   BUILD_DIR=build tests/threads/bench-threads.sh [CAPTURE]
+# CAPTURE defaults to /tmp/wiretab-bench/http-mix.pcap (tests/bench/run-bench.sh records it).
+set -eu
+build=${BUILD_DIR:-build}
+cap=${1:-/tmp/wiretab-bench/http-mix.pcap}
+rounds=${ROUNDS:-5}
+wt=$build/analyzer/wiretab
+floor=$build/tests/bench/pcap-floor
+[ -r "$cap" ] || { echo "no capture $cap (record one with tests/bench/run-bench.sh)"; exit 77; }
+[ -x "$wt" ] && [ -x "$floor" ] || { echo "build $build first"; exit 77; }
+command -v /usr/bin/time >/dev/null || { echo "GNU time (/usr/bin/time) missing"; exit 77; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+progs="floor t1 t2"
+for n in ${THREADS_EXTRA:-}; do progs="$progs t$n"; done
+i=0
+while [ $i -lt "$rounds" ]; do
+  for p in $progs; do
+    case $p in
+      floor) set -- "$floor" "$cap" ;;
+      t1) set -- "$wt" -q -r "$cap" ;;
+      t*) set -- "$wt" -q -r "$cap" --threads "${p#t}" ;;
+    esac
+    /usr/bin/time -f "%e %U %S %M" -o "$out/$p.$i" "$@" > /dev/null
+  done
+  i=$((i + 1))
+done
+python3 - "$out" "$rounds" $progs <<'PY'
+import statistics, sys
+out, rounds, progs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+res = {}
+for p in progs:
+    rows = [list(map(float, open("%s/%s.%d" % (out, p, i)).read().split()[-4:]))
+            for i in range(rounds)]
+    res[p] = (statistics.median(r[0] for r in rows),
+              statistics.median(r[1] + r[2] for r in rows), max(r[3] for r in rows) / 1024)
+fw = res["floor"][0]
+names = {"floor": "floor (pcap_loop)", "t1": "wiretab (one thread)"}
+print("%-24s %12s %9s %9s %10s" % ("program", "median wall", "x floor", "CPU s", "peak RSS"))
+for p in progs:
+    w, c, m = res[p]
+    print("%-24s %10.3f s %9.2f %9.3f %6.1f MiB" % (
+        names.get(p, "wiretab --threads " + p[1:]), w, w / fw, c, m))
+for p in progs[2:]:
+    print("speed-up %s vs one thread: %.2fx (wall)" % (p, res["t1"][0] / res[p][0]))
+PY
