@@ -2,6 +2,8 @@
 #include "analyzer/workers.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -714,10 +716,19 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
       return NULL;
     }
   }
+  /* Ctrl-C and friends stop the reader (main.c's handler breaks its read): the workers
+   * never take them, so they are born with them blocked. */
+  sigset_t stop, old;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop, &old);
   for (guint i = 0; i < n; i++) {
     g_autofree char *name = g_strdup_printf("wiretab-w%u", i);
     w->workers[i].thread = g_thread_new(name, worker_main, &w->workers[i]);
   }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
   w->last_send_us = g_get_monotonic_time();
   return w;
 }
