@@ -1,8 +1,9 @@
 #!/bin/sh
 # --threads speed-up on a capture (docs/performance.md, "--threads N"): alternates
 # ROUNDS rounds of the libpcap floor, wiretab (one thread) and wiretab --threads 2 (and
-# THREADS_EXTRA, e.g. "3 4"), then prints per program the median wall time, its ratio to
-# the floor, the median CPU time (user + system) and the peak RSS.
+# THREADS_EXTRA, e.g. "3 4"; WITH_LOGS=1: also both with --log-dir), then prints per program the median wall time, its ratio to
+# the floor, the fastest run (the least disturbed by other load), the median CPU time
+# (user + system) and the peak RSS.
 #   BUILD_DIR=build tests/threads/bench-threads.sh [CAPTURE]
 # CAPTURE defaults to /tmp/wiretab-bench/http-mix.pcap (tests/bench/run-bench.sh records it).
 set -eu
@@ -18,12 +19,16 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 progs="floor t1 t2"
 for n in ${THREADS_EXTRA:-}; do progs="$progs t$n"; done
+[ -n "${WITH_LOGS:-}" ] && progs="$progs l1 l2"
+
 i=0
 while [ $i -lt "$rounds" ]; do
   for p in $progs; do
     case $p in
       floor) set -- "$floor" "$cap" ;;
       t1) set -- "$wt" -q -r "$cap" ;;
+      l1) rm -rf "$out/logs"; set -- "$wt" -q -r "$cap" --log-dir "$out/logs" ;;
+      l2) rm -rf "$out/logs"; set -- "$wt" -q -r "$cap" --log-dir "$out/logs" --threads 2 ;;
       t*) set -- "$wt" -q -r "$cap" --threads "${p#t}" ;;
     esac
     /usr/bin/time -f "%e %U %S %M" -o "$out/$p.$i" "$@" > /dev/null
@@ -38,14 +43,23 @@ for p in progs:
     rows = [list(map(float, open("%s/%s.%d" % (out, p, i)).read().split()[-4:]))
             for i in range(rounds)]
     res[p] = (statistics.median(r[0] for r in rows),
-              statistics.median(r[1] + r[2] for r in rows), max(r[3] for r in rows) / 1024)
+              statistics.median(r[1] + r[2] for r in rows), max(r[3] for r in rows) / 1024,
+              min(r[0] for r in rows))
 fw = res["floor"][0]
-names = {"floor": "floor (pcap_loop)", "t1": "wiretab (one thread)"}
-print("%-24s %12s %9s %9s %10s" % ("program", "median wall", "x floor", "CPU s", "peak RSS"))
+names = {"floor": "floor (pcap_loop)", "t1": "wiretab (one thread)",
+         "l1": "wiretab --log-dir", "l2": "--log-dir --threads 2"}
+ff = res["floor"][3]
+print("%-24s %12s %8s %10s %8s %8s %10s" % ("program", "median wall", "x floor", "fastest",
+                                            "x floor", "CPU s", "peak RSS"))
 for p in progs:
-    w, c, m = res[p]
-    print("%-24s %10.3f s %9.2f %9.3f %6.1f MiB" % (
-        names.get(p, "wiretab --threads " + p[1:]), w, w / fw, c, m))
+    w, c, m, f = res[p]
+    print("%-24s %10.3f s %8.2f %8.3f s %8.2f %8.3f %6.1f MiB" % (
+        names.get(p, "wiretab --threads " + p[1:]), w, w / fw, f, f / ff, c, m))
 for p in progs[2:]:
-    print("speed-up %s vs one thread: %.2fx (wall)" % (p, res["t1"][0] / res[p][0]))
+    if p.startswith("t"):
+        print("speed-up --threads %s vs one thread: %.2fx (median wall), %.2fx (fastest)" % (
+            p[1:], res["t1"][0] / res[p][0], res["t1"][3] / res[p][3]))
+if "l2" in res:
+    print("speed-up --log-dir --threads 2 vs one thread: %.2fx (median wall), %.2fx (fastest)" % (
+        res["l1"][0] / res["l2"][0], res["l1"][3] / res["l2"][3]))
 PY
