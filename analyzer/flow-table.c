@@ -264,7 +264,9 @@ static guint64 serial_for_new_flow(WtFlowTable *t)
     t->frame_sub = 0;
   }
   /* a frame creates at most two flows (lookup, then a SYN reusing a closed tuple) */
-  return frame * 4 + MIN(t->frame_sub++, 3u);
+  guint sub = MIN(t->frame_sub, 3u);
+  t->frame_sub++;
+  return frame * 4 + sub;
 }
 
 WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent_by_lo,
