@@ -74,7 +74,7 @@ ip netns exec "$ns" nginx -c "$work/nginx.conf"
 for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
 
 rm -f "$out/http-mix.pcap"
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "${BUFFER_KB:-524288}" -Z root -U \
+ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "${BUFFER_KB:-524288}" -Z root -U --immediate-mode \
   -w "$out/http-mix.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
 tdpid=$!
 # traffic only once tcpdump's buffer is active, or the first SYNs are missing
