@@ -109,6 +109,8 @@ def scapy_captures(tmp):
         import scapy  # noqa: F401
     except ImportError:  # python3 may not be the system one that has python3-scapy
         sys.path.append("/usr/lib/python3/dist-packages")
+    import warnings
+    warnings.simplefilter("ignore")  # scapy's cryptography deprecation notices
     try:
         from scapy.all import (IP, IPv6, IPv6ExtHdrFragment, TCP, UDP, ICMP, Ether, Dot1Q,
                                Raw, fragment, wrpcap)
@@ -124,6 +126,9 @@ def scapy_captures(tmp):
         pkts.append(p)
 
     cli, srv = "10.0.0.1", "10.0.0.2"
+
+    def Eth():  # noqa: N802 (explicit addresses: scapy would look them up)
+        return Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
     for i in range(40):  # TCP: handshake, a request, an answer, close
         sp = 40000 + i
         e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
@@ -148,26 +153,26 @@ def scapy_captures(tmp):
     n_frag_udp = 30
     for i in range(n_frag_udp):  # UDP: small query, answer in 3 fragments, last first
         sp = 50000 + i
-        add(Ether() / IP(src=cli, dst=srv) / UDP(sport=sp, dport=9999) / Raw(b"q" * 20))
+        add(Eth() / IP(src=cli, dst=srv) / UDP(sport=sp, dport=9999) / Raw(b"q" * 20))
         frags = fragment(IP(src=srv, dst=cli, id=100 + i) / UDP(sport=9999, dport=sp) /
                          Raw(bytes([i]) * 2000), fragsize=800)
         if i % 2 == 0:
             frags = list(reversed(frags))
         for f in frags:
-            add(Ether() / f)
+            add(Eth() / f)
     for i in range(10):  # IPv6 UDP: answer fragmented, second fragment first
         sp = 51000 + i
         a6, b6 = "2001:db8::1", "2001:db8::2"
-        add(Ether() / IPv6(src=a6, dst=b6) / UDP(sport=sp, dport=9998) / Raw(b"q" * 20))
+        add(Eth() / IPv6(src=a6, dst=b6) / UDP(sport=sp, dport=9998) / Raw(b"q" * 20))
         payload = bytes(UDP(sport=9998, dport=sp) / Raw(bytes([i]) * 1500))
         f1 = IPv6(src=b6, dst=a6) / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=7 + i) / \
             Raw(payload[:800])
         f2 = IPv6(src=b6, dst=a6) / IPv6ExtHdrFragment(nh=17, offset=100, m=0, id=7 + i) / \
             Raw(payload[800:])
-        add(Ether() / f2)
-        add(Ether() / f1)
+        add(Eth() / f2)
+        add(Eth() / f1)
     for f in fragment(IP(src=cli, dst=srv) / ICMP() / Raw(b"p" * 3000), fragsize=1000):
-        add(Ether() / f)
+        add(Eth() / f)
     path = os.path.join(tmp, "threads-handmade.pcap")
     wrpcap(path, pkts)
     return path, n_frag_udp
