@@ -9,6 +9,8 @@
 #define WT_HTTP_MAX_HEADERS 256
 /* A chunk-size line with its extensions. */
 #define WT_HTTP_MAX_CHUNK_LINE 4096
+/* resync: a line this long is searched for a request line glued to its end */
+#define WT_HTTP_MAX_RESYNC_LINE 8192
 /* Longest method token we accept in a request line. */
 #define WT_HTTP_MAX_METHOD 32
 /* Bytes kept per string field of a transaction (uri, host, user agent ...) for the log

@@ -796,6 +796,25 @@ static gboolean chunk_crlf(Session *s, Half *h, const guint8 *data, gsize len, g
   return TRUE;
 }
 
+/* A request line glued to the end of bytes we could not frame, e.g. the body of a request
+ * whose Content-Length was invalid followed directly by the next request:
+ * "abcGET /after HTTP/1.1". Only whole request lines ending in an HTTP/1.x version count,
+ * so body bytes rarely pass for one. Returns the offset of the request in the line, or -1. */
+static gssize embedded_request(const guint8 *line, gsize n)
+{
+  if (n > 0 && line[n - 1] == '\r')
+    n--;
+  if (n < 14 || memcmp(line + n - 9, " HTTP/1.", 8) != 0)
+    return -1;
+  for (gsize m = 1; m + 14 <= n; m++) {
+    WtHttpRequestLine rl;
+    if (wt_http_look_request(line + m, n - m) == WT_HTTP_LOOK_YES &&
+        wt_http_parse_request_line(line + m, n - m, &rl) && !rl.http09 && !rl.bad_version)
+      return (gssize) m;
+  }
+  return -1;
+}
+
 static gboolean resync(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
                        gsize *pos)
 {
@@ -805,8 +824,20 @@ static gboolean resync(Session *s, WtDir dir, Half *h, const guint8 *data, gsize
   if (!h->at_line_start) {
     const guint8 *nl = memchr(data + *pos, '\n', avail);
     if (!nl) {
+      if (avail < WT_HTTP_MAX_RESYNC_LINE && dir == WT_DIR_ORIG)
+        return FALSE; /* keep the partial line: it may end in a request (bounded) */
       *pos = len;
       return FALSE;
+    }
+    gssize m = dir == WT_DIR_ORIG ? embedded_request(data + *pos, (gsize) (nl - data) - *pos)
+                                  : -1;
+    if (m > 0) {
+      s->stats->resyncs++;
+      *pos += (gsize) m;
+      h->state = ST_START;
+      h->scanned = 0;
+      h->msg_ts = 0;
+      return TRUE;
     }
     *pos = (gsize) (nl - data) + 1;
     h->at_line_start = TRUE;
