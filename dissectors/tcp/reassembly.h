@@ -23,7 +23,10 @@
  *     the OLDEST hole, the one at the delivery point, is skipped and what follows is
  *     delivered). Unconsumed leftover bytes in front of a hole are dropped and included in
  *     the gap length given to the sink (not in missed_bytes), so for the application
- *     "bytes consumed + gap lengths" always equals its position in the stream.
+ *     "bytes consumed + gap lengths" always equals its position in the stream, counted
+ *     from where the stream starts. A direction picked up mid-stream starts at the peer's
+ *     ACK; until its own first segment is seen, further peer ACKs move that start without
+ *     a gap notice (a side never seen lost nothing we could know of; Zeek agrees).
  *   - SYN and FIN each occupy one sequence number. Data on a SYN (TCP Fast Open) is
  *     delivered. A FIN ends the stream by itself (eof) once every byte before it has been
  *     delivered or declared a gap; data beyond the FIN is dropped and counted
