@@ -90,6 +90,7 @@ typedef struct {
   int worker;         /* -1: first fragment not seen yet */
   guint addr_worker;  /* by addresses only: where parked fragments go if it never comes */
   gint64 first_ts;
+  guint64 have, total; /* fragment bytes seen; datagram length once the last one came */
   GPtrArray *parked;  /* Rec + bytes, g_malloc'd, in arrival order */
 } FragEntry;
 
@@ -273,6 +274,8 @@ typedef struct {
   guint16 sport, dport;
   gboolean first;   /* ROUTE_FRAG: the fragment at offset 0 */
   gboolean ports;   /* ROUTE_FRAG first: ports found */
+  gboolean last;    /* ROUTE_FRAG: no more fragments after this one (MF clear) */
+  guint32 frag_off, frag_len; /* ROUTE_FRAG: where its data goes, how much (headers' word) */
   FragKey key;
 } Route;
 
@@ -316,6 +319,10 @@ static void route_ip4(const guint8 *p, gsize len, Route *rt)
   rt->kind = ROUTE_FRAG;
   rt->first = offset == 0;
   rt->ports = rt->first && get_ports(p, len, ihl, rt);
+  rt->last = !more;
+  guint16 total = (guint16) (p[2] << 8 | p[3]);
+  rt->frag_off = (guint32) offset * 8;
+  rt->frag_len = total > ihl ? (guint32) (total - ihl) : 0;
   rt->key.src = rt->src;
   rt->key.dst = rt->dst;
   rt->key.id = (guint32) (p[4] << 8 | p[5]);
@@ -362,6 +369,10 @@ static void route_ip6(const guint8 *p, gsize len, Route *rt)
           return; /* nested: malformed for ip6.c */
         rt->kind = ROUTE_FRAG;
         rt->first = (ofl & 0xfff8) == 0;
+        rt->last = (ofl & 1) == 0;
+        rt->frag_off = ofl & 0xfff8;
+        gsize end = 40 + (gsize) (p[4] << 8 | p[5]);
+        rt->frag_len = end > off + 8 ? (guint32) (end - off - 8) : 0;
         rt->key.src = rt->src;
         rt->key.dst = rt->dst;
         rt->key.id = (guint32) p[off + 4] << 24 | (guint32) p[off + 5] << 16 |
@@ -558,8 +569,15 @@ static void route_fragment(WtWorkers *w, const Route *rt, guint64 frame_no, gint
                                  : e->addr_worker);
     release(w, e, (guint) e->worker);
   }
+  /* Complete (by byte count): forget it, so that a later datagram reusing the IP id
+   * (another flow, perhaps) is routed by its own first fragment. */
+  e->have += rt->frag_len;
+  if (rt->last)
+    e->total = (guint64) rt->frag_off + rt->frag_len;
   if (e->worker >= 0) {
     put_frame(&w->workers[e->worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+    if (e->total && e->have >= e->total)
+      g_hash_table_remove(w->frags, &rt->key);
     return;
   }
   /* before its first fragment: wait for it (bounded) */

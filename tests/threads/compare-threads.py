@@ -171,11 +171,19 @@ def scapy_captures(tmp):
             Raw(payload[800:])
         add(Eth() / f2)
         add(Eth() / f1)
+    n_reuse = 6  # IP ids used again by another flow's answer: routed by its own first
+    for i in range(n_reuse):  # fragment, not by the finished datagram's
+        for k, sp in enumerate((52000 + i, 53000 + i)):
+            add(Eth() / IP(src=cli, dst=srv) / UDP(sport=sp, dport=9997) / Raw(b"q" * 20))
+            frags = fragment(IP(src=srv, dst=cli, id=900 + i) / UDP(sport=9997, dport=sp) /
+                             Raw(bytes([k]) * 1200), fragsize=800)
+            for f in (frags if k == 0 else list(reversed(frags))):
+                add(Eth() / f)
     for f in fragment(IP(src=cli, dst=srv) / ICMP() / Raw(b"p" * 3000), fragsize=1000):
         add(Eth() / f)
     path = os.path.join(tmp, "threads-handmade.pcap")
     wrpcap(path, pkts)
-    return path, n_frag_udp
+    return path, n_frag_udp + 2 * n_reuse
 
 
 def main():
@@ -192,7 +200,7 @@ def main():
             rep = base[2]
             # independent numbers: what the capture was built with
             t.eq(rep["protocols"]["fragments"]["reassembled"], n_frag_udp + 10 + 1,
-                 "handmade: datagrams reassembled (30 IPv4 UDP + 10 IPv6 UDP + 1 ICMP)")
+                 "handmade: datagrams reassembled (30 + 12 IPv4 UDP, 10 IPv6 UDP, 1 ICMP)")
             t.eq(rep["udp"]["flows"], n_frag_udp + 10, "handmade: UDP flows")
             t.eq(rep["capture"]["flows"], 40 + n_frag_udp + 10 + 1, "handmade: flows")
             t.eq(rep["http"]["requests"] if "requests" in rep["http"] else None, 40,
