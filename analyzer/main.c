@@ -247,21 +247,10 @@ static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirele
     return;
   l->seen++;
   wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
-  wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
-  if (l->limit && l->seen >= l->limit && current_source)
-    wt_capture_break(current_source);
-}
-
-/* --threads: the same, the analysis handed to the workers */
-static void on_frame_workers(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
-                             const guint8 *bytes, int linktype)
-{
-  Loop *l = user;
-  if (l->limit && l->seen >= l->limit)
-    return;
-  l->seen++;
-  wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
-  wt_workers_frame(l->workers, ts_ns, caplen, wirelen, bytes, linktype);
+  if (l->workers) /* --threads: the analysis is handed to the workers */
+    wt_workers_frame(l->workers, ts_ns, caplen, wirelen, bytes, linktype);
+  else
+    wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
   if (l->limit && l->seen >= l->limit && current_source)
     wt_capture_break(current_source);
 }
@@ -305,7 +294,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
         g_get_monotonic_time() >= deadline)
       break;
     g_autoptr(GError) err = NULL;
-    int n = wt_capture_dispatch(src, -1, loop->workers ? on_frame_workers : on_frame, loop,
+    int n = wt_capture_dispatch(src, -1, on_frame, loop,
                                 &err);
     if (loop->workers)
       wt_workers_idle(loop->workers);

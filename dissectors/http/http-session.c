@@ -534,29 +534,51 @@ static void begin_headers(Half *h, gsize line_total)
   h->state = ST_HEADERS;
 }
 
+/* The start line of a message in `dir`: START_LINE when line, n and total describe a
+ * non-empty line (consumed), START_WAIT when more bytes are needed, START_DONE when the line was
+ * handled here (too long: skipped and resync; empty: tolerated between messages). */
+typedef enum { START_LINE, START_WAIT, START_DONE } StartLine;
+
+static StartLine take_start_line(Session *s, WtDir dir, Half *h, const guint8 *data,
+                                 gsize len, gsize *pos, gint64 ts, const guint8 **line,
+                                 gsize *n, gsize *total)
+{
+  gsize lf;
+  switch (next_line(h, data, len, *pos, WT_HTTP_MAX_HEADER_BLOCK, &lf)) {
+  case LINE_MORE:
+    return START_WAIT;
+  case LINE_TOO_LONG:
+    skip_long_line(s, dir, h, "http.header_too_long", len, pos, lf, ts);
+    return START_DONE;
+  case LINE_OK:
+    break;
+  }
+  *line = data + *pos;
+  *n = line_len(data, *pos, lf);
+  *total = lf - *pos + 1;
+  *pos = lf + 1;
+  if (*n == 0) {
+    h->msg_ts = 0;  /* empty lines between messages are tolerated (RFC 9112 2.2) */
+    return START_DONE;
+  }
+  return START_LINE;
+}
+
 /* Returns FALSE when more bytes are needed. */
 static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos,
                              gint64 ts)
 {
-  gsize lf;
   if (h->msg_ts == 0)
     h->msg_ts = ts;
-  switch (next_line(h, data, len, *pos, WT_HTTP_MAX_HEADER_BLOCK, &lf)) {
-  case LINE_MORE:
+  const guint8 *line;
+  gsize n, total;
+  switch (take_start_line(s, WT_DIR_ORIG, h, data, len, pos, ts, &line, &n, &total)) {
+  case START_WAIT:
     return FALSE;
-  case LINE_TOO_LONG:
-    skip_long_line(s, WT_DIR_ORIG, h, "http.header_too_long", len, pos, lf, ts);
+  case START_DONE:
     return TRUE;
-  case LINE_OK:
+  case START_LINE:
     break;
-  }
-  const guint8 *line = data + *pos;
-  gsize n = line_len(data, *pos, lf);
-  gsize total = lf - *pos + 1;
-  *pos = lf + 1;
-  if (n == 0) {
-    h->msg_ts = 0;  /* empty lines between messages are tolerated (RFC 9112 2.2) */
-    return TRUE;
   }
   WtHttpRequestLine rl;
   if (!wt_http_parse_request_line(line, n, &rl)) {
@@ -607,7 +629,6 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
 static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos,
                             gint64 ts)
 {
-  gsize lf;
   if (h->msg_ts == 0)
     h->msg_ts = ts;
   WtHttpTxn *t = first_unanswered(s);
@@ -621,22 +642,15 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     h->state = ST_CLOSE;
     return TRUE;
   }
-  switch (next_line(h, data, len, *pos, WT_HTTP_MAX_HEADER_BLOCK, &lf)) {
-  case LINE_MORE:
+  const guint8 *line;
+  gsize n, total;
+  switch (take_start_line(s, WT_DIR_RESP, h, data, len, pos, ts, &line, &n, &total)) {
+  case START_WAIT:
     return FALSE;
-  case LINE_TOO_LONG:
-    skip_long_line(s, WT_DIR_RESP, h, "http.header_too_long", len, pos, lf, ts);
+  case START_DONE:
     return TRUE;
-  case LINE_OK:
+  case START_LINE:
     break;
-  }
-  const guint8 *line = data + *pos;
-  gsize n = line_len(data, *pos, lf);
-  gsize total = lf - *pos + 1;
-  *pos = lf + 1;
-  if (n == 0) {
-    h->msg_ts = 0;
-    return TRUE;
   }
   WtHttpStatusLine sl;
   if (!wt_http_parse_status_line(line, n, &sl) || sl.code < 100) {

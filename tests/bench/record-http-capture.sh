@@ -54,7 +54,7 @@ for i in range(200):
     open(f'{root}/static/f{i}.bin', 'wb').write(random.randbytes(n))
 open(root + '/index.html', 'w').write('<html><body>hello</body></html>\n' * 40)
 PY
-sed -e "s#@WORK@#$work#g" "$here/nginx.conf.in" > "$work/nginx.conf"
+sed -e "s#@WORK@#$work#g" "$here/../../scripts/record/bench-nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
 rm -f "$out/http-mix.pcap"
@@ -64,7 +64,7 @@ tdpid=$!
 for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.1; done
 grep -q 'listening on' "$work/tcpdump.log" || { cat "$work/tcpdump.log" >&2; exit 1; }
 sleep 0.5
-ip netns exec "$ns" wrk -t1 -c"$conns" -d"${secs}s" -s "$here/mix.lua" http://127.0.0.1:8080/ \
+ip netns exec "$ns" wrk -t1 -c"$conns" -d"${secs}s" -s "$here/../../scripts/record/bench-mix.lua" http://127.0.0.1:8080/ \
   | tail -n 4 >&2
 sleep 1.5
 kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
