@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "analyzer/json-out.h"
+#include "analyzer/core/json-out.h"
 
 static const char *netbios_opcode_name(guint op)
 {

@@ -3,7 +3,7 @@
  * TTLs rejected opcode opcode_name). Unset fields are omitted, as in Zeek's JSON logs. */
 #pragma once
 #include <stdio.h>
-#include "analyzer/stream.h"
+#include "analyzer/core/stream.h"
 #include "dissectors/dns/dns-parse.h"
 
 typedef struct {

@@ -4,7 +4,7 @@
  * GString. */
 #pragma once
 #include <glib.h>
-#include "analyzer/reader.h"
+#include "analyzer/core/reader.h"
 #include "dissectors/dns/dns-limits.h"
 
 #define WT_DNS_HEADER_LEN 12

@@ -1,5 +1,5 @@
 #include "dissectors/dns/dns-stats.h"
-#include "analyzer/histogram.h"
+#include "analyzer/core/histogram.h"
 
 #include <glib/gi18n.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The DNS tap: counters, tables and the response-time histogram behind the report
  * section "dns". Fed by dns-session.c; every table is bounded (dns-limits.h). */
 #pragma once
-#include "analyzer/report.h"
+#include "analyzer/report/report.h"
 #include "dissectors/dns/dns.h"
 #include "dissectors/dns/dns-parse.h"
 

@@ -3,7 +3,7 @@
  * flow, the tap (report section "dns") and Zeek-style dns.log. Also mDNS (5353), LLMNR
  * (5355) and NetBIOS name service (137), which share the wire format, as Zeek does. */
 #pragma once
-#include "analyzer/stream.h"
+#include "analyzer/core/stream.h"
 
 extern const WtStreamDissector wt_dns_dissector;
 

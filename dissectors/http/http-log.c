@@ -1,7 +1,7 @@
-/* http.log records, written with the shared JSON log helpers (analyzer/json-out.h). */
+/* http.log records, written with the shared JSON log helpers (analyzer/core/json-out.h). */
 #include "dissectors/http/http-log.h"
 
-#include "analyzer/json-out.h"
+#include "analyzer/core/json-out.h"
 
 static void field_str(GString *out, const char *key, const char *v)
 {

@@ -1,5 +1,5 @@
 #include "dissectors/http/http-stats.h"
-#include "analyzer/histogram.h"
+#include "analyzer/core/histogram.h"
 #include "dissectors/http/http-limits.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-status.h"

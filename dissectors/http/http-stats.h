@@ -2,9 +2,9 @@
  * merged across threads, and drawn into the "http" report section. Internal to
  * dissectors/http; tests use the getters in http.h. */
 #pragma once
-#include "analyzer/histogram.h"
+#include "analyzer/core/histogram.h"
 #include <glib.h>
-#include "analyzer/report.h"
+#include "analyzer/report/report.h"
 #include "dissectors/http/http.h"
 #include "dissectors/http/http-txn.h"
 

@@ -1,7 +1,7 @@
 /* HTTP/1.x stream dissector (RFC 9110/9112) behind the WtStreamDissector interface, with
  * its tap (report section "http") and Zeek-style http.log. */
 #pragma once
-#include "analyzer/stream.h"
+#include "analyzer/core/stream.h"
 
 extern const WtStreamDissector wt_http_dissector;
 

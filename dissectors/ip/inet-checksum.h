@@ -2,7 +2,7 @@
 #pragma once
 #include <glib.h>
 #include <string.h>
-#include "analyzer/packet.h"
+#include "analyzer/core/packet.h"
 
 /* Add `len` bytes to a running one's-complement sum (not yet folded). Bytes are taken
  * as big-endian 16-bit words; an odd trailing byte is padded with zero. Only call with

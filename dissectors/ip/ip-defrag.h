@@ -9,8 +9,8 @@
  * bytes differ. */
 #pragma once
 #include <glib.h>
-#include "analyzer/packet.h"
-#include "analyzer/anomaly.h"
+#include "analyzer/core/packet.h"
+#include "analyzer/core/anomaly.h"
 
 typedef struct WtIpDefrag WtIpDefrag;
 

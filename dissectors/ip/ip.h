@@ -1,7 +1,7 @@
 /* Network-layer decoders. decoder_state of wt_ip4_decode and wt_ip6_decode is the
  * shared WtIpDefrag. */
 #pragma once
-#include "analyzer/packet.h"
+#include "analyzer/core/packet.h"
 
 enum {
   WT_IPPROTO_HOPOPTS = 0,

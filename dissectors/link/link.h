@@ -3,7 +3,7 @@
  * its header, narrows the reader to its payload and names the next table; none calls
  * the next layer itself. */
 #pragma once
-#include "analyzer/packet.h"
+#include "analyzer/core/packet.h"
 
 /* Link-layer header type numbers as libpcap's pcap_datalink() reports them. Spelled
  * out here because pcap/dlt.h picks DLT_RAW per platform (12, or 14 on OpenBSD) and we

@@ -1,7 +1,7 @@
 /* conn.log records for TCP. See conn-log.h. */
 #include "dissectors/tcp/conn-log.h"
 
-#include "analyzer/json-out.h"
+#include "analyzer/core/json-out.h"
 
 static void json_interval(GString *s, const char *key, gint64 ns)
 {

@@ -6,7 +6,7 @@
 #pragma once
 #include <glib.h>
 #include <stdio.h>
-#include "analyzer/stream.h"
+#include "analyzer/core/stream.h"
 #include "dissectors/tcp/tcp-state.h"
 
 /* Append the record (with its newline) to out. service may be NULL or "". */

@@ -10,8 +10,8 @@
 #pragma once
 #include <glib.h>
 #include <stdio.h>
-#include "analyzer/packet.h"
-#include "analyzer/stream.h"
+#include "analyzer/core/packet.h"
+#include "analyzer/core/stream.h"
 #include "dissectors/tcp/tcp-state.h"
 
 /* Header: endpoints and column titles. info may be NULL. */

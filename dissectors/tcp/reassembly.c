@@ -1,6 +1,6 @@
 /* TCP stream reassembly: see reassembly.h for the model. */
 #include "dissectors/tcp/reassembly.h"
-#include "analyzer/packet.h"
+#include "analyzer/core/packet.h"
 #include <string.h>
 
 struct WtReasm {

@@ -40,7 +40,7 @@
  * Sink callbacks must not call back into the same WtReasmDir. */
 #pragma once
 #include <glib.h>
-#include "analyzer/anomaly.h"
+#include "analyzer/core/anomaly.h"
 
 /* Anomaly / statistics counter names (counted in the WtAnomalies given to wt_reasm_new). */
 #define WT_REASM_A_CONFLICT       "tcp.overlap_conflict"       /* overlapping copies differ */

@@ -2,7 +2,7 @@
  * the connection tracker needs (MSS, window scale, SACK permitted, timestamps), and
  * the checksum when the whole segment was captured. */
 #pragma once
-#include "analyzer/packet.h"
+#include "analyzer/core/packet.h"
 
 #define WT_TCP_MIN_HDR 20
 /* Option walk bound: 40 option bytes hold at most 40 single-byte options. */

@@ -49,9 +49,9 @@
  * Sequence numbers are compared with WT_SEQ_* only; relative numbers are 64-bit. */
 #pragma once
 #include <glib.h>
-#include "analyzer/packet.h"
-#include "analyzer/stream.h"
-#include "analyzer/anomaly.h"
+#include "analyzer/core/packet.h"
+#include "analyzer/core/stream.h"
+#include "analyzer/core/anomaly.h"
 
 #define WT_TCP_TIME_WAIT_DEFAULT_NS (G_GINT64_CONSTANT(60) * G_TIME_SPAN_SECOND * 1000)
 #define WT_TCP_HISTORY_MAX 64 /* letters kept; Zeek's own strings stay far below */

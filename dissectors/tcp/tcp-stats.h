@@ -10,7 +10,7 @@
  * half a bucket (+-6 %) of the exact value. */
 #pragma once
 #include <glib.h>
-#include "analyzer/report.h"
+#include "analyzer/report/report.h"
 #include "dissectors/tcp/tcp-state.h"
 
 #define WT_TCP_RTT_PER_DECADE 20

@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "analyzer/conn-filter.h"
+#include "analyzer/cli/conn-filter.h"
 #include "dissectors/tcp/conn-log.h"
 #include "dissectors/tcp/explain.h"
 #include "dissectors/tcp/reassembly.h"

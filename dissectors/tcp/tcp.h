@@ -2,10 +2,10 @@
  * the reassembler (reassembly) and the application dissector chosen for the flow.
  * Data flows one way: segment -> tracker -> reassembler -> application bytes. */
 #pragma once
-#include "analyzer/flow-table.h"
-#include "analyzer/registry.h"
-#include "analyzer/report.h"
-#include "analyzer/stream.h"
+#include "analyzer/pipeline/flow-table.h"
+#include "analyzer/pipeline/registry.h"
+#include "analyzer/report/report.h"
+#include "analyzer/core/stream.h"
 
 typedef struct {
   gint64 time_wait_ns;

@@ -2,7 +2,7 @@
  * (SNI, ALPN, highest offered version) and the ServerHello (negotiated version), then
  * skips the rest of the connection unread. Report section "tls". */
 #pragma once
-#include "analyzer/stream.h"
+#include "analyzer/core/stream.h"
 
 extern const WtStreamDissector wt_tls_dissector;
 

@@ -1,7 +1,7 @@
 /* UDP header decoder (RFC 768): ports, length checks, checksum when the whole
  * datagram was captured. */
 #pragma once
-#include "analyzer/packet.h"
+#include "analyzer/core/packet.h"
 
 #define WT_UDP_HDR 8
 

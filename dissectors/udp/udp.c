@@ -2,7 +2,7 @@
 
 #include <glib/gi18n.h>
 
-#include "analyzer/json-out.h"
+#include "analyzer/core/json-out.h"
 
 typedef struct {
   guint64 flows, packets, bytes;

@@ -4,10 +4,10 @@
  * with a `datagram` callback), chosen once: responder port, originator port, then a
  * content probe on the first non-empty datagram. */
 #pragma once
-#include "analyzer/flow-table.h"
-#include "analyzer/registry.h"
-#include "analyzer/report.h"
-#include "analyzer/stream.h"
+#include "analyzer/pipeline/flow-table.h"
+#include "analyzer/pipeline/registry.h"
+#include "analyzer/report/report.h"
+#include "analyzer/core/stream.h"
 
 typedef struct WtUdpDissector WtUdpDissector;
 

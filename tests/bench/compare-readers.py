@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The mmap reader (analyzer/pcap-mmap.c) against libpcap (WIRETAB_NO_MMAP=1): for every
+"""The mmap reader (analyzer/capture/pcap-mmap.c) against libpcap (WIRETAB_NO_MMAP=1): for every
 capture in captures/ and ../shared/captures, and for hand-made files that hit every rule of
 libpcap's record reader (truncated record header and data, caplen above the snaplen and
 above 262144, timestamps past 2^31 and negative, both byte orders, microsecond and

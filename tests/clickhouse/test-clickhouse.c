@@ -5,9 +5,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "analyzer/clickhouse.h"
-#include "analyzer/fleet-report.h"
-#include "analyzer/log-sink.h"
+#include "analyzer/output/clickhouse.h"
+#include "analyzer/output/fleet-report.h"
+#include "analyzer/output/log-sink.h"
 
 static char *map(const char *sensor, const char *line)
 {

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "analyzer/analyzer.h"
-#include "analyzer/capture.h"
+#include "analyzer/pipeline/analyzer.h"
+#include "analyzer/capture/capture.h"
 #include "tests/fuzz/fuzz.h"
 
 static int input_fd = -1;     /* a memfd holding the current input */

@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analyzer/decode.h"
+#include "analyzer/pipeline/decode.h"
 #include "dissectors/link/link.h"
 #include "tests/fuzz/fuzz.h"
 

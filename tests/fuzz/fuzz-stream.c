@@ -1,4 +1,4 @@
-/* See fuzz-stream.h. The contract checked here is the one in analyzer/stream.h: a
+/* See fuzz-stream.h. The contract checked here is the one in analyzer/core/stream.h: a
  * dissector never claims more bytes than offered; unconsumed bytes come back first, with
  * more; gaps and eof arrive as the reassembler sends them. Offers are exact-size heap
  * copies so a sanitizer build catches a one-byte over-read. */

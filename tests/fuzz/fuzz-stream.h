@@ -4,7 +4,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
-#include "analyzer/stream.h"
+#include "analyzer/core/stream.h"
 
 /* Input layout: [n][n schedule bytes][client bytes] SEP [server bytes], SEP being
  * FUZZ_STREAM_SEP (absent: everything is client bytes). Each schedule byte is one step:

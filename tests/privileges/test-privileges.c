@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/privileges.h"
+#include "analyzer/cli/privileges.h"
 
 static void test_unknown_user(void)
 {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/conversations.h"
-#include "analyzer/flow-table.h"
-#include "analyzer/timeline.h"
+#include "analyzer/pipeline/conversations.h"
+#include "analyzer/pipeline/flow-table.h"
+#include "analyzer/pipeline/timeline.h"
 
 #define S WT_NS_PER_SEC
 

@@ -3,8 +3,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "analyzer/live-view.h"
-#include "analyzer/progress.h"
+#include "analyzer/cli/live-view.h"
+#include "analyzer/cli/progress.h"
 
 static void test_progress_half(void)
 {

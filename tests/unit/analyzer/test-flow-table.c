@@ -2,8 +2,8 @@
  * the live-flow cap evicting the oldest idle flow, and every flow ended exactly once. */
 #include <string.h>
 
-#include "analyzer/conn-filter.h"
-#include "analyzer/flow-table.h"
+#include "analyzer/cli/conn-filter.h"
+#include "analyzer/pipeline/flow-table.h"
 
 #define SEC G_GINT64_CONSTANT(1000000000)
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/report-html.h"
+#include "analyzer/report/report-html.h"
 
 static char *render(WtReport *r)
 {

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/timeline.h"
+#include "analyzer/pipeline/timeline.h"
 
 #define MS G_GINT64_CONSTANT(1000000)
 #define SEC G_GINT64_CONSTANT(1000000000)

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "analyzer/decode.h"
+#include "analyzer/pipeline/decode.h"
 
 /* ---- byte building ------------------------------------------------------------- */
 

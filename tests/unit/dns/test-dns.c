@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/report.h"
+#include "analyzer/report/report.h"
 #include "dissectors/dns/dns-log.h"
 #include "dissectors/dns/dns-parse.h"
 #include "dissectors/dns/dns-stats.h"

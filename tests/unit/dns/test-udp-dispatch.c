@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/analyzer.h"
+#include "analyzer/pipeline/analyzer.h"
 #include "tests/unit/dns/dns-builder.h"
 
 #define SEC G_GINT64_CONSTANT(1000000000)

@@ -3,7 +3,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "analyzer/flow-table.h"
+#include "analyzer/pipeline/flow-table.h"
 
 typedef struct {
   guint ended[4]; /* per WtFlowEndReason */

@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <pcap.h>
 #include <string.h>
-#include "analyzer/decode.h"
+#include "analyzer/pipeline/decode.h"
 #include "dissectors/tcp/tcp-state.h"
 
 typedef struct {

@@ -1,0 +1,306 @@
+#include "analyzer/capture/capture.h"
+#include "analyzer/capture/pcap-mmap.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+G_DEFINE_QUARK(wt-capture-error-quark, wt_capture_error)
+
+struct WtCaptureSource {
+  pcap_t *pcap;
+  char *name;
+  gboolean live;
+  int linktype;
+  gint64 ts_frac_scale; /* 1 for nanosecond timestamps, 1000 for microsecond */
+  FILE *file;      /* for progress (ftell); owned by libpcap after pcap_fopen_offline */
+  gint64 size;
+  /* Plain pcap files are read through mmap (see pcap-mmap.h); libpcap then only validated
+   * the header and compiles the filter, which runs through pcap_offline_filter. */
+  WtPcapMmap *mm;
+  struct bpf_program prog;
+  gboolean have_prog;
+};
+
+static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **error)
+{
+  if (!filter || !*filter)
+    return TRUE;
+  struct bpf_program prog;
+  if (pcap_compile(src->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
+                _("bad filter '%s' for %s: %s; check the expression (man pcap-filter)"), filter,
+                src->name, pcap_geterr(src->pcap));
+    return FALSE;
+  }
+  int rc = pcap_setfilter(src->pcap, &prog);
+  if (src->mm && rc == 0) {
+    src->prog = prog; /* kept for pcap_offline_filter; freed in wt_capture_close */
+    src->have_prog = TRUE;
+  } else {
+    pcap_freecode(&prog);
+  }
+  if (rc != 0) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_FILTER,
+                _("cannot apply filter '%s' to %s: %s"), filter, src->name,
+                pcap_geterr(src->pcap));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The file exists and opened, so whatever libpcap refuses is the format: say what to do. */
+static void set_open_file_error(GError **error, const char *path, const char *pcap_msg)
+{
+  g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+              _("%s: not a readable pcap or pcapng capture (%s); give a file written by "
+              "tcpdump -w, tshark -w or Wireshark"),
+              path, pcap_msg);
+}
+
+WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *opts,
+                                      GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  FILE *f;
+  gint64 size = -1;
+  if (strcmp(path, "-") == 0) {
+    f = stdin;
+  } else {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+      int e = errno;
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("%s: cannot open capture file: %s; check the path"), path, g_strerror(e));
+      return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("%s: is a directory, not a capture file; give the .pcap or .pcapng file "
+                  "inside it"),
+                  path);
+      return NULL;
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+      int e = errno;
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("%s: cannot open capture file: %s; check the path and permissions"), path,
+                  g_strerror(e));
+      return NULL;
+    }
+    if (st.st_size == 0) {
+      fclose(f);
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("%s: empty file, not a capture; give a file written by tcpdump -w, "
+                  "tshark -w or Wireshark"),
+                  path);
+      return NULL;
+    }
+    size = st.st_size;
+  }
+  pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+  if (!p) {
+    if (f != stdin)
+      fclose(f);
+    set_open_file_error(error, strcmp(path, "-") == 0 ? "standard input" : path, errbuf);
+    return NULL;
+  }
+  WtCaptureSource *src = g_new0(WtCaptureSource, 1);
+  src->pcap = p;
+  src->name = g_strdup(strcmp(path, "-") == 0 ? "standard input" : path);
+  src->linktype = pcap_datalink(p);
+  src->ts_frac_scale = 1; /* opened with nanosecond precision: libpcap scales */
+  src->file = f;
+  src->size = size;
+  if (f != stdin)
+    src->mm = wt_pcap_mmap_open(fileno(f), pcap_snapshot(p), src->linktype);
+  if (opts && !apply_filter(src, opts->filter, error)) {
+    wt_capture_close(src);
+    return NULL;
+  }
+  return src;
+}
+
+WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
+                                      GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t *p = pcap_create(iface, errbuf);
+  if (!p) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                _("interface %s: %s; list interfaces with wiretab -D"), iface, errbuf);
+    return NULL;
+  }
+  pcap_set_snaplen(p, opts && opts->snaplen > 0 ? opts->snaplen : 262144);
+  pcap_set_promisc(p, opts ? opts->promisc : TRUE);
+  pcap_set_immediate_mode(p, 1);
+  pcap_set_timeout(p, 200);
+  if (opts && opts->buffer_size > 0)
+    pcap_set_buffer_size(p, opts->buffer_size);
+  pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO); /* falls back to micro */
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    const char *msg = pcap_geterr(p);
+    if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_PERMISSION,
+                  _("interface %s: no permission to capture (%s); run as root or give the "
+                  "binary the capability: setcap cap_net_raw,cap_net_admin=eip wiretab"),
+                  iface, msg);
+    else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("interface %s: no such interface (%s); list interfaces with wiretab -D"),
+                  iface, msg);
+    else if (rc == PCAP_ERROR_IFACE_NOT_UP)
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("interface %s: interface is down; bring it up (ip link set %s up)"), iface,
+                  iface);
+    else
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("interface %s: cannot capture: %s"), iface, msg);
+    pcap_close(p);
+    return NULL;
+  }
+  WtCaptureSource *src = g_new0(WtCaptureSource, 1);
+  src->pcap = p;
+  src->name = g_strdup(iface);
+  src->live = TRUE;
+  src->linktype = pcap_datalink(p);
+  src->ts_frac_scale = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
+  src->size = -1;
+  if (opts && !apply_filter(src, opts->filter, error)) {
+    wt_capture_close(src);
+    return NULL;
+  }
+  return src;
+}
+
+void wt_capture_close(WtCaptureSource *src)
+{
+  if (!src)
+    return;
+  wt_pcap_mmap_free(src->mm);
+  if (src->have_prog)
+    pcap_freecode(&src->prog);
+  if (src->pcap)
+    pcap_close(src->pcap); /* also closes the FILE given to pcap_fopen_offline */
+  g_free(src->name);
+  g_free(src);
+}
+
+typedef struct {
+  WtFrameFunc fn;
+  gpointer user;
+  int linktype;
+  gint64 scale;
+} DispatchCtx;
+
+/* Latest capture time we pass on (2^62 ns, year 2116): pcapng timestamps are 64-bit, so a
+ * damaged or hostile file can name seconds whose nanoseconds overflow a gint64; clamped
+ * (and negative times raised to 0) so every later "ts + timeout" and "last - first" stays
+ * in range. Found by tests/fuzz/fuzz-capture.c. */
+#define WT_CAPTURE_MAX_TS_NS (G_GINT64_CONSTANT(1) << 62)
+
+static gint64 capture_ts_ns(gint64 sec, gint64 frac_ns)
+{
+  if (sec < 0 || frac_ns < 0)
+    return 0;
+  if (sec >= WT_CAPTURE_MAX_TS_NS / 1000000000)
+    return WT_CAPTURE_MAX_TS_NS;
+  return MIN(sec * 1000000000 + frac_ns, WT_CAPTURE_MAX_TS_NS);
+}
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+  DispatchCtx *ctx = (DispatchCtx *) user;
+  gint64 ts_ns = capture_ts_ns((gint64) h->ts.tv_sec, (gint64) h->ts.tv_usec * ctx->scale);
+  ctx->fn(ctx->user, ts_ns, h->caplen, h->len, bytes, ctx->linktype);
+}
+
+static void mmap_frame(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes)
+{
+  on_frame(user, h, bytes);
+}
+
+int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer user,
+                        GError **error)
+{
+  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
+  int n;
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  if (src->mm)
+    n = wt_pcap_mmap_dispatch(src->mm, max < 0 ? 4096 : max, src->have_prog ? &src->prog : NULL,
+                              mmap_frame, &ctx, errbuf);
+  else
+    n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
+  if (n == PCAP_ERROR) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, _("%s: %s"), src->name,
+                src->mm ? errbuf : pcap_geterr(src->pcap));
+    return -1;
+  }
+  if (n == PCAP_ERROR_BREAK)
+    return -2;
+  return n;
+}
+
+void wt_capture_break(WtCaptureSource *src)
+{
+  if (src && src->mm)
+    wt_pcap_mmap_break(src->mm);
+  if (src && src->pcap)
+    pcap_breakloop(src->pcap);
+}
+
+int wt_capture_linktype(const WtCaptureSource *src) { return src->linktype; }
+const char *wt_capture_name(const WtCaptureSource *src) { return src->name; }
+gboolean wt_capture_is_live(const WtCaptureSource *src) { return src->live; }
+
+gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size)
+{
+  if (src->live || src->size <= 0 || !src->file)
+    return FALSE;
+  long p = src->mm ? (long) wt_pcap_mmap_offset(src->mm) : ftell(src->file);
+  if (p < 0)
+    return FALSE;
+  *pos = p;
+  *size = src->size;
+  return TRUE;
+}
+
+gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *dropped,
+                          guint64 *if_dropped)
+{
+  struct pcap_stat ps;
+  if (!src->live || pcap_stats(src->pcap, &ps) != 0)
+    return FALSE;
+  *received = ps.ps_recv;
+  *dropped = ps.ps_drop;
+  *if_dropped = ps.ps_ifdrop;
+  return TRUE;
+}
+
+int wt_capture_selectable_fd(WtCaptureSource *src) { return pcap_get_selectable_fd(src->pcap); }
+
+void wt_capture_set_nonblocking(WtCaptureSource *src, gboolean nonblock)
+{
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(src->pcap, nonblock ? 1 : 0, errbuf);
+}
+
+gboolean wt_capture_list_interfaces(FILE *out, GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_if_t *devs = NULL;
+  if (pcap_findalldevs(&devs, errbuf) != 0) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                _("cannot list interfaces: %s"), errbuf);
+    return FALSE;
+  }
+  int i = 1;
+  for (pcap_if_t *d = devs; d; d = d->next, i++)
+    fprintf(out, "%d.%s%s%s%s\n", i, d->name, d->description ? " (" : "",
+            d->description ? d->description : "", d->description ? ")" : "");
+  pcap_freealldevs(devs);
+  return TRUE;
+}

@@ -1,0 +1,711 @@
+/* wiretab: command line, capture loop, report output. Everything else is in the library. */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzer/pipeline/analyzer.h"
+#include "analyzer/capture/capture.h"
+#include "analyzer/output/clickhouse.h"
+#include "analyzer/output/fleet-report.h"
+#include "analyzer/cli/conn-filter.h"
+#include "analyzer/report/report-html.h"
+#include "analyzer/capture/capture-save.h"
+#include "analyzer/output/atomic-file.h"
+#include "analyzer/cli/privileges.h"
+#include "analyzer/cli/i18n.h"
+#include "analyzer/cli/live-view.h"
+#include "analyzer/cli/progress.h"
+#include "analyzer/pipeline/workers.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
+
+typedef struct {
+  char **files;
+  char *iface;
+  gint64 count;
+  double duration;
+  gboolean list_ifaces;
+  char *filter;
+  char *format;
+  char *output;
+  gboolean version;
+  gboolean no_promisc;
+  int snaplen;
+  int buffer_kib;
+  char *log_dir;
+  char *explain;
+  char *follow;
+  char *follow_dir;
+  char *overlap_policy;
+  double time_wait;
+  gint64 max_flows;
+  gint64 reasm_dir_cap;
+  gint64 reasm_cap;
+  int top_n;
+  double interval;
+  gboolean verify_checksums;
+  gboolean quiet;
+  /* ClickHouse: export (--clickhouse), schema, fleet report (--from-clickhouse) */
+  char *clickhouse;
+  char **sensors;
+  gboolean ch_schema;
+  char *ch_cluster;
+  char *from_clickhouse;
+  char *since, *until;
+  int ch_batch, ch_queue;
+  double ch_timeout;
+  char *write_file;
+  char *drop_user;
+  int threads;
+} Options;
+
+static volatile sig_atomic_t stop_requested;
+static WtCaptureSource *volatile current_source;
+
+static void on_signal(int sig)
+{
+  (void) sig;
+  stop_requested = 1;
+  if (current_source)
+    wt_capture_break(current_source);
+}
+
+static void install_signals(void)
+{
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+static const char *const examples = N_(
+  "Examples:\n"
+  "  wiretab -r capture.pcap                      report on a capture file\n"
+  "  wiretab -r a.pcap -r b.pcapng --format json  two files as one capture, JSON report\n"
+  "  tcpdump -w - | wiretab -r -                  read a capture from standard input\n"
+  "  wiretab -i eth0 -f 'tcp port 80' --duration 60\n"
+  "                                               live capture for a minute, then report\n"
+  "  wiretab -i eth0 --interval 2                 live view every 2 s, report after Ctrl-C\n"
+  "  wiretab -i eth0 -w saved.pcap --duration 60  also save the frames as pcap\n"
+  "  wiretab -r web.pcap --log-dir logs           also write logs/conn.log, logs/http.log\n"
+  "  wiretab -r web.pcap --explain 'port 51234'   ladder diagram of matching connections\n"
+  "  wiretab -r web.pcap --format csv -o report/  one CSV file per table\n"
+  "  wiretab -r web.pcap --format html -o report.html\n"
+  "                                               one self-contained page with charts\n"
+  "\n"
+  "Exit status: 0 success, 1 usage error, 2 runtime failure (unreadable or damaged file,\n"
+  "bad filter, no such interface, no permission).\n");
+
+static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
+{
+  GOptionEntry entries[] = {
+    { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->files,
+      N_("Read a pcap or pcapng file ('-' for standard input); repeat for several files"),
+      N_("FILE") },
+    { "interface", 'i', 0, G_OPTION_ARG_STRING, &o->iface, N_("Capture live on an interface"),
+      N_("IFACE") },
+    { "list-interfaces", 'D', 0, G_OPTION_ARG_NONE, &o->list_ifaces,
+      N_("List the interfaces available for capture"), NULL },
+    { "count", 'c', 0, G_OPTION_ARG_INT64, &o->count, N_("Stop after COUNT frames"), N_("COUNT") },
+    { "duration", 0, 0, G_OPTION_ARG_DOUBLE, &o->duration,
+      N_("Stop a live capture after SECONDS"), N_("SECONDS") },
+    { "filter", 'f', 0, G_OPTION_ARG_STRING, &o->filter,
+      N_("BPF filter expression (pcap-filter(7))"), N_("EXPR") },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o->format,
+      N_("Report format: text (default), json, csv or html"), N_("FORMAT") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
+      N_("Write the report to FILE (csv: a directory) instead of standard output"), N_("FILE") },
+    { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
+      N_("Write conn.log and http.log (JSON lines, Zeek field names) into DIR"), N_("DIR") },
+    { "explain", 0, 0, G_OPTION_ARG_STRING, &o->explain,
+      N_("Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
+      "'host A and port P')"), N_("FILTER") },
+    { "follow", 0, 0, G_OPTION_ARG_STRING, &o->follow,
+      N_("Write the reassembled streams of connections matching FILTER"), N_("FILTER") },
+    { "follow-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->follow_dir,
+      N_("Directory for --follow streams (default: standard output)"), N_("DIR") },
+    { "overlap-policy", 0, 0, G_OPTION_ARG_STRING, &o->overlap_policy,
+      N_("Which copy of overlapping TCP data wins: first (default) or last"), N_("POLICY") },
+    { "time-wait", 0, 0, G_OPTION_ARG_DOUBLE, &o->time_wait,
+      N_("TIME-WAIT (2MSL) linger after a TCP close, capture seconds (default 60)"), N_("SECONDS") },
+    { "max-flows", 0, 0, G_OPTION_ARG_INT64, &o->max_flows,
+      N_("Cap on live flows; the oldest idle is evicted (default 1000000)"), N_("N") },
+    { "reassembly-dir-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_dir_cap,
+      N_("Out-of-order bytes buffered per TCP direction (default 1048576)"), N_("BYTES") },
+    { "reassembly-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_cap,
+      N_("Out-of-order bytes buffered in all (default 268435456)"), N_("BYTES") },
+    { "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &o->verify_checksums,
+      N_("Ignore TCP/UDP segments whose checksum is wrong, as the receiver would (default: "
+      "count them and analyse them: sending hosts capture unfilled offloaded checksums)"),
+      NULL },
+    { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, N_("Rows in top-N tables (default 10)"), N_("N") },
+    { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
+      N_("Timeline rows every SECONDS (default: chosen from the capture's duration); "
+         "with -i also the live view's refresh"), N_("SECONDS") },
+    { "no-promisc", 0, 0, G_OPTION_ARG_NONE, &o->no_promisc,
+      N_("Do not put the interface into promiscuous mode"), NULL },
+    { "snaplen", 's', 0, G_OPTION_ARG_INT, &o->snaplen,
+      N_("Bytes captured per frame on a live interface (default 262144)"), N_("BYTES") },
+    { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &o->buffer_kib,
+      N_("Kernel capture buffer in KiB (like tcpdump -B)"), N_("KIB") },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No progress output"), NULL },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
+      N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
+         "does everything); results are the same"), N_("N") },
+    { "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
+      N_("Also save the frames analysed as a pcap file, like tcpdump -w ('-': standard "
+         "output, with -o)"), N_("FILE") },
+    { "clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->clickhouse,
+      N_("Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
+      "http://127.0.0.1:8123/?database=wiretab (needs --log-dir: rows that cannot be sent "
+      "are spilled there)"), N_("URL") },
+    { "sensor", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sensors,
+      N_("This sensor's name in exported rows (default: the host name); with "
+      "--from-clickhouse: only these sensors (repeat)"), N_("NAME") },
+    { "clickhouse-batch", 0, 0, G_OPTION_ARG_INT, &o->ch_batch,
+      N_("Rows per INSERT (default 5000; a batch also goes every second)"), N_("N") },
+    { "clickhouse-queue", 0, 0, G_OPTION_ARG_INT, &o->ch_queue,
+      N_("Rows waiting for the server at most; past it they are spilled (default 200000)"), N_("N") },
+    { "clickhouse-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &o->ch_timeout,
+      N_("At exit, keep trying to send for SECONDS before spilling (default 10)"), N_("SECONDS") },
+    { "clickhouse-schema", 0, 0, G_OPTION_ARG_NONE, &o->ch_schema,
+      N_("Print the ClickHouse DDL (database from --clickhouse or --from-clickhouse URL) and "
+      "exit"), NULL },
+    { "clickhouse-cluster", 0, 0, G_OPTION_ARG_STRING, &o->ch_cluster,
+      N_("Cluster of the Distributed tables (default wiretab)"), N_("NAME") },
+    { "from-clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->from_clickhouse,
+      N_("Build the report from the sensors' rows in ClickHouse instead of a capture"), N_("URL") },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &o->since,
+      N_("With --from-clickhouse: from TIME (epoch seconds, ISO 8601, or -2h/-30m/-7d)"), N_("TIME") },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &o->until,
+      N_("With --from-clickhouse: before TIME"), N_("TIME") },
+    { "relinquish-privileges", 'Z', 0, G_OPTION_ARG_STRING, &o->drop_user,
+      N_("Run as USER once the interface and every output file are open (as root, live "
+         "capture drops to the user 'wiretab' by default when it exists; -Z root keeps root)"),
+      N_("USER") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx =
+    g_option_context_new(N_("- packet capture analyzer: TCP connections, HTTP, traffic reports"));
+  g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_set_description(ctx, examples);
+  return g_option_context_parse(ctx, &argc, &argv, error) &&
+         (argc <= 1 || (g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                    _("unexpected argument '%s' (files are given with -r)"),
+                                    argv[1]),
+                        FALSE));
+}
+
+static gboolean parse_format(const char *s, WtFormat *f)
+{
+  if (!s || strcmp(s, "text") == 0)
+    *f = WT_FORMAT_TEXT;
+  else if (strcmp(s, "json") == 0)
+    *f = WT_FORMAT_JSON;
+  else if (strcmp(s, "csv") == 0)
+    *f = WT_FORMAT_CSV;
+  else if (strcmp(s, "html") == 0)
+    *f = WT_FORMAT_HTML;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static int usage_error(const char *msg)
+{
+  g_printerr(_("wiretab: %s (see wiretab --help)\n"), msg);
+  return EXIT_USAGE;
+}
+
+typedef struct {
+  WtAnalyzer *analyzer;
+  gint64 limit;   /* stop after this many frames; 0 = none */
+  gint64 seen;
+  WtProgress *progress;  /* progress bar reading files; NULL: none */
+  WtLiveView *view;      /* -i with --interval; NULL: none */
+  WtCaptureSave *save;   /* -w FILE; NULL: none */
+  WtWorkers *workers;    /* --threads N > 1; NULL: the analyzer runs on this thread */
+} Loop;
+
+static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                     const guint8 *bytes, int linktype)
+{
+  Loop *l = user;
+  if (l->limit && l->seen >= l->limit)
+    return;
+  l->seen++;
+  wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
+  if (l->workers) /* --threads: the analysis is handed to the workers */
+    wt_workers_frame(l->workers, ts_ns, caplen, wirelen, bytes, linktype);
+  else
+    wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
+  if (l->limit && l->seen >= l->limit && current_source)
+    wt_capture_break(current_source);
+}
+
+static gboolean limit_reached(const Loop *l)
+{
+  return stop_requested || (l->limit && l->seen >= l->limit);
+}
+
+/* Live capture: libpcap's buffer timeout does not bound a read on Linux (TPACKET_V3 polls
+ * until a frame arrives), so an idle interface would never reach --duration. Wait on the
+ * selectable fd ourselves, in non-blocking mode, never longer than the time left. */
+static int wait_for_frames(WtCaptureSource *src, gint64 deadline)
+{
+  int fd = wt_capture_selectable_fd(src);
+  if (fd < 0)
+    return 1; /* no fd to wait on: dispatch blocks with the buffer timeout */
+  int timeout_ms = 200;
+  if (deadline) {
+    gint64 left_us = deadline - g_get_monotonic_time();
+    if (left_us <= 0)
+      return 0;
+    timeout_ms = (int) MIN(left_us / 1000 + 1, 200);
+  }
+  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  return poll(&pfd, 1, timeout_ms); /* -1 with EINTR when a signal asks us to stop */
+}
+
+/* Read one source to its end (or until stopped). FALSE if it ended in an error; the frames
+ * read before the error are kept. */
+static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
+{
+  gint64 deadline = duration > 0 ? g_get_monotonic_time() + (gint64) (duration * 1e6) : 0;
+  gboolean live = wt_capture_is_live(src);
+  if (live)
+    wt_capture_set_nonblocking(src, TRUE);
+  current_source = src;
+  gboolean ok = TRUE;
+  while (!limit_reached(loop)) {
+    if (live && wait_for_frames(src, deadline) == 0 && deadline &&
+        g_get_monotonic_time() >= deadline)
+      break;
+    g_autoptr(GError) err = NULL;
+    int n = wt_capture_dispatch(src, -1, on_frame, loop,
+                                &err);
+    if (loop->workers)
+      wt_workers_idle(loop->workers);
+    wt_progress_tick(loop->progress, src, (guint64) loop->seen);
+    wt_live_view_tick(loop->view, loop->analyzer, src);
+    if (n == -1 && stop_requested)
+      break; /* the signal interrupted a blocking read (EINTR: reading a pipe): a stop */
+    if (n == -1) {
+      wt_progress_clear(loop->progress);
+      wt_live_view_finish(loop->view); /* the message must not vanish with the screen */
+      if (live)
+        g_printerr(_("wiretab: interface %s: capture stopped: %s; the report covers what was "
+                     "captured\n"), wt_capture_name(src), err->message);
+      else
+        g_printerr(_("wiretab: warning: %s; the report covers the frames read before it\n"),
+                   err->message);
+      ok = FALSE;
+      break;
+    }
+    if (n == 0 && !live)
+      break;
+    if (deadline && g_get_monotonic_time() >= deadline)
+      break;
+  }
+  current_source = NULL;
+  return ok;
+}
+
+static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
+                             WtAtomicFile *out, GError **error)
+{
+  if (fmt == WT_FORMAT_CSV && output)
+    return wt_report_write_csv(report, output, error);
+  if (out) {
+    /* -o opened before the capture (and before -Z dropped root): temporary file, renamed
+     * when complete */
+    FILE *f = wt_atomic_file_stream(out);
+    if (fmt == WT_FORMAT_JSON)
+      wt_report_write_json(report, f);
+    else if (fmt == WT_FORMAT_HTML)
+      wt_report_write_html(report, f);
+    else
+      wt_report_write_text(report, f, FALSE);
+    return wt_atomic_file_commit(out, error);
+  }
+  if (!output) {
+    if (fmt == WT_FORMAT_JSON)
+      wt_report_write_json(report, stdout);
+    else if (fmt == WT_FORMAT_CSV)
+      wt_report_write_csv_summary(report, stdout);
+    else if (fmt == WT_FORMAT_HTML)
+      wt_report_write_html(report, stdout);
+    else
+      wt_report_write_text(report, stdout,
+                           isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR"));
+    if (fflush(stdout) != 0 && errno != EPIPE) {
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                  _("standard output: cannot write the report: %s"), g_strerror(errno));
+      return FALSE;
+    }
+    return TRUE;
+  }
+  /* Written to memory, then temporary file + rename: a killed run never leaves a
+   * half-written report. */
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);
+  if (fmt == WT_FORMAT_JSON)
+    wt_report_write_json(report, mem);
+  else if (fmt == WT_FORMAT_HTML)
+    wt_report_write_html(report, mem);
+  else
+    wt_report_write_text(report, mem, FALSE);
+  fclose(mem);
+  gboolean ok = g_file_set_contents(output, buf, (gssize) len, error);
+  free(buf);
+  return ok;
+}
+
+/* Progress bar (files, stderr on a terminal), live view (-i with --interval) and -w. */
+static gboolean ux_begin(Loop *loop, const Options *o, GPtrArray *sources, WtFormat fmt,
+                         GError **error)
+{
+  loop->progress = wt_progress_new(stderr, sources,
+                                   !o->iface && !o->quiet && isatty(STDERR_FILENO));
+  gboolean tty = isatty(STDOUT_FILENO);
+  if (o->iface && o->interval > 0 && (tty || !o->quiet))
+    /* not a terminal: one line per interval, on stderr when a machine-readable report
+     * follows on stdout */
+    loop->view = wt_live_view_new(tty || fmt == WT_FORMAT_TEXT || o->output ? stdout : stderr,
+                                  o->interval, tty, tty && !g_getenv("NO_COLOR"),
+                                  (guint) MIN(o->top_n, 10));
+  if (o->write_file) {
+    WtCaptureSource *first = g_ptr_array_index(sources, 0);
+    loop->save = wt_capture_save_open(o->write_file, wt_capture_linktype(first),
+                                      o->snaplen > 0 ? o->snaplen : 262144, error);
+    if (!loop->save)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Before the report: the terminal clean, the saved capture complete. */
+static int ux_end(Loop *loop, int status)
+{
+  wt_progress_free(loop->progress);
+  loop->progress = NULL;
+  wt_live_view_free(loop->view);
+  loop->view = NULL;
+  if (loop->save) {
+    g_autoptr(GError) err = NULL;
+    guint64 skipped = wt_capture_save_skipped(loop->save);
+    if (skipped)
+      g_printerr(_("wiretab: warning: %llu frames of another link type were not saved (a "
+                   "pcap file holds one link type)\n"), (unsigned long long) skipped);
+    if (!wt_capture_save_close(loop->save, &err)) {
+      g_printerr("wiretab: %s\n", err->message);
+      status = EXIT_RUNTIME;
+    }
+    loop->save = NULL;
+  }
+  return status;
+}
+
+/* --clickhouse-schema and --from-clickhouse: no capture is read. */
+static int run_clickhouse_mode(const Options *o, WtFormat fmt)
+{
+  g_autoptr(GError) error = NULL;
+  const char *url = o->from_clickhouse ? o->from_clickhouse : o->clickhouse;
+  if (o->ch_schema) {
+    g_autofree char *db = wt_ch_url_database(url);
+    g_autofree char *ddl = wt_ch_schema(db, o->ch_cluster ? o->ch_cluster : "wiretab");
+    fputs(ddl, stdout);
+    return EXIT_OK;
+  }
+  if (o->files || o->iface)
+    return usage_error(_("--from-clickhouse reads no capture: drop -r/-i"));
+  WtFleetQuery q = { .url = url, .sensors = (const char *const *) o->sensors,
+                     .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
+  if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
+      (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
+    return usage_error(error->message);
+  g_autoptr(WtReport) report = wt_report_new();
+  if (!wt_fleet_report(&q, report, &error) ||
+      !write_report(report, fmt, o->output, NULL, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  return EXIT_OK;
+}
+
+/* --clickhouse: the exporter the logs feed (NULL without the option; *status on error). */
+static WtChExporter *open_exporter(const Options *o, int *status)
+{
+  g_autoptr(GError) error = NULL;
+  if (!o->clickhouse)
+    return NULL;
+  if (o->sensors && o->sensors[0] && o->sensors[1]) {
+    *status = usage_error(_("--clickhouse takes one --sensor NAME"));
+    return NULL;
+  }
+  WtChExportConfig ec;
+  wt_ch_export_config_init(&ec);
+  ec.url = o->clickhouse;
+  ec.sensor = o->sensors ? o->sensors[0] : NULL;
+  ec.spill_dir = o->log_dir;
+  if (o->ch_batch > 0)
+    ec.batch_rows = (guint) o->ch_batch;
+  if (o->ch_queue > 0)
+    ec.queue_rows = (guint) o->ch_queue;
+  if (o->ch_timeout > 0)
+    ec.exit_timeout_us = (gint64) (o->ch_timeout * 1e6);
+  WtChExporter *e = wt_ch_exporter_new(&ec, &error);
+  if (!e) {
+    if (error->code == WT_CH_ERROR_UNSUPPORTED) {
+      g_printerr("wiretab: %s\n", error->message);
+      *status = EXIT_RUNTIME;
+    } else {
+      *status = usage_error(error->message);
+    }
+  }
+  return e;
+}
+
+/* A directory this run created for its outputs goes to the -Z user, who writes (and
+ * renames) files in it after the drop. Existing directories are left as they are. */
+static void give_dir(const char *dir, gboolean created, const WtPrivileges *priv)
+{
+  if (dir && created && priv->drop && chown(dir, priv->uid, priv->gid) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot give the directory to user %s: %s\n"), dir,
+               priv->user, g_strerror(errno));
+}
+
+static gboolean is_new_dir(const char *dir)
+{
+  return dir && !g_file_test(dir, G_FILE_TEST_EXISTS);
+}
+
+/* Every input and output is open: give up root (-Z). */
+static gboolean drop_root(const WtPrivileges *priv, const Options *o, WtFormat fmt,
+                          gboolean new_log_dir, gboolean new_follow_dir, GError **error)
+{
+  if (priv->notice)
+    g_printerr(_("wiretab: notice: no user '%s' to drop root privileges to: capturing as "
+                 "root (create it, or give -Z USER; -Z root keeps root without this "
+                 "notice)\n"), WT_PRIVILEGES_DEFAULT_USER);
+  if (!priv->drop)
+    return TRUE;
+  give_dir(o->log_dir, new_log_dir, priv);
+  give_dir(o->follow_dir, new_follow_dir, priv);
+  if (fmt == WT_FORMAT_CSV && o->output && is_new_dir(o->output)) {
+    /* the CSV files are written at the end, by the unprivileged user */
+    if (g_mkdir_with_parents(o->output, 0755) == 0)
+      give_dir(o->output, TRUE, priv);
+  }
+  return wt_atomic_files_chown_all(priv->uid, priv->gid, error) &&
+         wt_privileges_drop(priv, error);
+}
+
+int main(int argc, char **argv)
+{
+  /* static: the option strings live as long as the process and stay reachable */
+  static Options o;
+  o.count = 0;
+  o.time_wait = -1;
+  o.top_n = 10;
+  g_autoptr(GError) error = NULL;
+  wt_i18n_init(argv[0]);
+  if (!parse_args(argc, argv, &o, &error))
+    return usage_error(error->message);
+  if (o.version) {
+    printf("wiretab %s (%s)\n", WT_VERSION, pcap_lib_version());
+    return EXIT_OK;
+  }
+  if (o.list_ifaces)
+    return wt_capture_list_interfaces(stdout, &error)
+             ? EXIT_OK
+             : (g_printerr("wiretab: %s\n", error->message), EXIT_RUNTIME);
+  WtFormat fmt;
+  if (!parse_format(o.format, &fmt))
+    return usage_error(_("--format must be text, json, csv or html"));
+  if (o.ch_schema || o.from_clickhouse)
+    return run_clickhouse_mode(&o, fmt);
+  if (!o.files && !o.iface)
+    return usage_error(_("nothing to read: give -r FILE or -i IFACE"));
+  if (o.files && o.iface)
+    return usage_error(_("give either -r FILE or -i IFACE, not both"));
+  if (o.count < 0 || o.duration < 0 || o.top_n < 0)
+    return usage_error(_("-c, --duration and --top take non-negative numbers"));
+  if (o.interval < 0 || (o.interval > 0 && o.interval < 0.001) || o.interval > 1e7)
+    return usage_error(_("--interval takes seconds between 0.001 and 10000000"));
+  if (o.threads < 0 || o.threads > 64)
+    return usage_error(_("--threads takes a number of threads from 1 to 64"));
+  if (o.threads > 1 && (o.explain || o.follow))
+    return usage_error(_("--explain and --follow run on one thread: drop --threads"));
+  if (o.threads > 1 && o.iface && o.interval > 0)
+    return usage_error(_("the live view (-i with --interval) runs on one thread: drop "
+                         "--threads"));
+  /* -Z: known before anything is opened, so a wrong user fails at once */
+  static WtPrivileges priv; /* static: reachable until exit, like the options */
+  if (!wt_privileges_resolve(o.drop_user, o.iface != NULL, &priv, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+
+  WtAnalyzerConfig cfg;
+  wt_analyzer_config_init(&cfg);
+  cfg.log_dir = o.log_dir;
+  cfg.explain = o.explain;
+  cfg.follow = o.follow;
+  cfg.follow_dir = o.follow_dir;
+  cfg.top_n = (guint) o.top_n;
+  cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
+  cfg.verify_checksums = o.verify_checksums;
+  if (o.time_wait >= 0)
+    cfg.time_wait_ns = (gint64) (o.time_wait * 1e9);
+  if (o.max_flows > 0)
+    cfg.flows.max_flows = (guint) MIN(o.max_flows, G_MAXUINT);
+  if (o.reasm_dir_cap > 0)
+    cfg.reasm_per_dir_cap = (gsize) o.reasm_dir_cap;
+  if (o.reasm_cap > 0)
+    cfg.reasm_global_cap = (gsize) o.reasm_cap;
+  if (o.overlap_policy) {
+    if (strcmp(o.overlap_policy, "first") == 0)
+      cfg.overlap_policy = 0;
+    else if (strcmp(o.overlap_policy, "last") == 0)
+      cfg.overlap_policy = 1;
+    else
+      return usage_error(_("--overlap-policy must be first or last"));
+  }
+
+  /* connection filters are part of the command line: a bad one is a usage error */
+  const char *conn_filters[] = { o.explain, o.follow };
+  for (gsize i = 0; i < G_N_ELEMENTS(conn_filters); i++) {
+    if (!conn_filters[i])
+      continue;
+    g_autoptr(WtConnFilter) cf = wt_conn_filter_parse(conn_filters[i], &error);
+    if (!cf)
+      return usage_error(error->message);
+  }
+  WtCaptureOptions copts = {
+    .filter = o.filter,
+    .snaplen = o.snaplen,
+    .promisc = !o.no_promisc,
+    .buffer_size = o.buffer_kib > 0 ? o.buffer_kib * 1024 : 0,
+  };
+
+  /* Open every input before reading any, so a bad name fails before work is done. */
+  GPtrArray *sources = g_ptr_array_new_with_free_func((GDestroyNotify) wt_capture_close);
+  if (o.iface) {
+    WtCaptureSource *src = wt_capture_open_live(o.iface, &copts, &error);
+    if (!src) {
+      g_printerr("wiretab: %s\n", error->message);
+      return EXIT_RUNTIME;
+    }
+    g_ptr_array_add(sources, src);
+  } else {
+    for (char **f = o.files; *f; f++) {
+      WtCaptureSource *src = wt_capture_open_file(*f, &copts, &error);
+      if (!src) {
+        g_printerr("wiretab: %s\n", error->message);
+        g_ptr_array_free(sources, TRUE);
+        return EXIT_RUNTIME;
+      }
+      g_ptr_array_add(sources, src);
+    }
+  }
+
+  /* Declared before the analyzer, so it is freed after it: the logs' last records
+   * reach the exporter (or its spill files) when the analyzer closes them. */
+  int ch_status = EXIT_OK;
+  g_autoptr(WtChExporter) exporter = open_exporter(&o, &ch_status);
+  if (ch_status != EXIT_OK) {
+    g_ptr_array_free(sources, TRUE);
+    return ch_status;
+  }
+  cfg.exporter = exporter;
+  gboolean new_log_dir = is_new_dir(o.log_dir), new_follow_dir = is_new_dir(o.follow_dir);
+  g_autoptr(WtAnalyzer) analyzer = wt_analyzer_new(&cfg, &error);
+  if (!analyzer) {
+    g_printerr("wiretab: %s\n", error->message);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  install_signals();
+  Loop loop = { .analyzer = analyzer, .limit = o.count };
+  int status = EXIT_OK;
+  if (o.write_file && strcmp(o.write_file, "-") == 0 && !o.output) {
+    g_ptr_array_free(sources, TRUE);
+    return usage_error(_("-w - writes the capture to standard output: give the report a "
+                         "file with -o"));
+  }
+  /* The report's temporary file is opened now: an unwritable -o fails before the capture,
+   * and after -Z the unprivileged process only writes to what it already holds. */
+  WtAtomicFile *report_out = NULL;
+  if (o.output && fmt != WT_FORMAT_CSV && !(report_out = wt_atomic_file_new(o.output, &error))) {
+    g_printerr("wiretab: %s\n", error->message);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  if (!ux_begin(&loop, &o, sources, fmt, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    ux_end(&loop, EXIT_RUNTIME); /* the progress bar or live view it made before failing */
+    wt_atomic_file_discard(report_out);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  if (!drop_root(&priv, &o, fmt, new_log_dir, new_follow_dir, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    ux_end(&loop, EXIT_RUNTIME);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  if (o.threads > 1 && !(loop.workers = wt_workers_new(analyzer, &cfg, (guint) o.threads,
+                                                       &error))) {
+    g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    ux_end(&loop, EXIT_RUNTIME);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
+    WtCaptureSource *src = g_ptr_array_index(sources, i);
+    wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
+    if (!run_source(src, &loop, o.duration))
+      status = EXIT_RUNTIME;
+    guint64 recv, drop, ifdrop;
+    if (wt_capture_stats(src, &recv, &drop, &ifdrop))
+      wt_analyzer_set_drops(analyzer, recv, drop, ifdrop);
+  }
+  status = ux_end(&loop, status);
+  g_ptr_array_free(sources, TRUE);
+
+  if (loop.workers)
+    wt_workers_finish(loop.workers); /* their flows end, their taps merge into analyzer */
+  wt_analyzer_finish(analyzer);
+  g_autoptr(GError) log_error = NULL;
+  if (!wt_analyzer_close_logs(analyzer, &log_error)) { /* the logs get their names now */
+    g_printerr("wiretab: %s\n", log_error->message);
+    status = EXIT_RUNTIME;
+  }
+  wt_ch_exporter_close(exporter); /* sends the queue, or spills it */
+  g_autoptr(WtReport) report = wt_report_new();
+  wt_analyzer_report(analyzer, report);
+  if (exporter)
+    wt_ch_exporter_report(exporter, report);
+  if (!write_report(report, fmt, o.output, report_out, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    status = EXIT_RUNTIME;
+  }
+  g_strfreev(o.files);
+  return status;
+}

@@ -1,0 +1,69 @@
+/* The application-layer interface: what the TCP reassembler (and UDP) hands an
+ * application dissector. In-order bytes, gap notices, end-of-stream, nothing else
+ * (Zeek's DeliverStream / Undelivered / EndpointEOF; Suricata's consumed/needed).
+ * HTTP never sees TCP; TCP never sees HTTP. */
+#pragma once
+#include <glib.h>
+#include <stdio.h>
+#include "analyzer/core/packet.h"
+#include "analyzer/report/report.h"
+#include "analyzer/core/anomaly.h"
+#include "analyzer/pipeline/timeline.h"
+
+/* Direction of bytes relative to the connection's originator (client). */
+typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
+
+/* What an application dissector may know about its connection (for logs). */
+typedef struct {
+  char uid[20];          /* Zeek-style connection uid, e.g. "CAbc123..." */
+  WtAddr orig_h, resp_h;
+  guint16 orig_p, resp_p;
+  guint8 proto;          /* 6 TCP, 17 UDP */
+  /* text forms of orig_h/resp_h, filled on first use by wt_conn_info_addr (logs write them
+   * once per transaction; formatting once per connection is enough) */
+  char addr_text[2][46];
+} WtConnInfo;
+
+/* "10.0.0.1" or "2001:db8::1" for the originator (WT_DIR_ORIG) or responder. */
+const char *wt_conn_info_addr(const WtConnInfo *ci, int dir);
+/* Forget the cached text forms (after the endpoints changed, e.g. a role flip). */
+static inline void wt_conn_info_reset_text(WtConnInfo *ci)
+{
+  ci->addr_text[0][0] = ci->addr_text[1][0] = '\0';
+}
+
+/* Shared, per-analysis context given to every dissector: where to count, where to log. */
+typedef struct {
+  WtAnomalies *anomalies;
+  FILE *http_log;  /* NULL unless --log-dir */
+  FILE *conn_log;
+  FILE *dns_log;
+  WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
+} WtAppContext;
+
+typedef struct WtStreamDissector {
+  const char *name;             /* "http" -> conn.log service */
+  const guint16 *ports;         /* 0-terminated port table; may be NULL */
+  /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
+   * Must not read beyond len; called with whatever is available (may be short). */
+  gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);
+
+  gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
+  void (*stats_free)(gpointer stats);
+  void (*stats_merge)(gpointer into, gpointer from);  /* for --threads */
+  void (*report)(gpointer stats, WtReport *r);         /* writes its own section(s) */
+
+  gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
+  /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest
+   * and offers them again, with more, on the next call. ts_ns: capture time of the
+   * segment that completed this data. */
+  gsize (*deliver)(gpointer session, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns);
+  /* `len` bytes of `dir` were never seen (capture loss); later bytes follow. */
+  void (*gap)(gpointer session, WtDir dir, guint64 len);
+  /* No more bytes in `dir` (FIN, RST, timeout or end of input). */
+  void (*eof)(gpointer session, WtDir dir, gint64 ts_ns);
+  /* UDP: one whole datagram of `dir` (NULL for stream-only dissectors). */
+  void (*datagram)(gpointer session, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns);
+  /* Connection finished: flush pending transactions to logs/tables, free. */
+  void (*session_free)(gpointer session);
+} WtStreamDissector;

@@ -1,0 +1,492 @@
+/* The ClickHouse exporter: a bounded queue filled by the packet path and a sender thread
+ * that posts `INSERT INTO <table>_local FORMAT JSONEachRow` batches.
+ *
+ * Nothing is lost: a batch that fails is kept and retried with a doubling backoff while
+ * new rows wait in the queue; when the queue is full, new rows go to the spill files
+ * (SPILL_DIR/clickhouse-spill/<table>.json, rows already in the table's column form, so
+ * replaying them is one curl command); at exit the queue is sent, and what cannot be sent
+ * within the exit timeout is spilled too. Every row ends up counted exactly once as sent
+ * or spilled. The packet path never waits on the network: it takes the queue lock for a
+ * push, or writes one spill line. */
+#include "analyzer/output/clickhouse.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef WT_HAVE_CURL
+#include <curl/curl.h>
+#endif
+
+void wt_ch_export_config_init(WtChExportConfig *c)
+{
+  memset(c, 0, sizeof *c);
+  c->batch_rows = 5000;
+  c->flush_interval_us = G_USEC_PER_SEC;
+  c->queue_rows = 200000;
+  c->exit_timeout_us = 10 * G_USEC_PER_SEC;
+  c->max_backoff_us = 5 * G_USEC_PER_SEC;
+}
+
+/* Server errors (the server answered, but not 200) are retried this many times before
+ * the batch is spilled: a row the server rejects would otherwise block the queue for
+ * ever. Connection failures are retried until the exit timeout. */
+#define MAX_ANSWERED_ATTEMPTS 4
+
+struct WtChExporter {
+  WtChExportConfig cfg;
+  char *url, *sensor, *spill_dir;
+  char *insert_url[WT_CH_N_TABLES];
+
+  GMutex lock;             /* queue, counters, stopping */
+  GCond wake;              /* sender: rows, stop */
+  GQueue queue[WT_CH_N_TABLES]; /* char* log lines, as given */
+  guint queued;            /* all tables */
+  gboolean stopping, closed;
+  gint64 exit_deadline;
+  WtChExportStats st;
+  GThread *thread;
+
+  GMutex spill_lock;       /* spill files (both threads write) */
+  FILE *spill[WT_CH_N_TABLES];
+  gboolean warned_full, warned_exit, warned_down;
+};
+
+static char *insert_url(const char *base, WtChTable t)
+{
+  g_autofree char *sql = g_strdup_printf("INSERT INTO %s_local FORMAT JSONEachRow",
+                                         wt_ch_table_name(t));
+  g_autofree char *esc = g_uri_escape_string(sql, NULL, FALSE);
+  /* Fields the table does not have (a newer wiretab's) are skipped, not an error. */
+  return g_strdup_printf("%s%squery=%s&input_format_skip_unknown_fields=1", base,
+                         strchr(base, '?') ? "&" : "?", esc);
+}
+
+/* --- spill ------------------------------------------------------------------------------- */
+
+static char *spill_path(const WtChExporter *e, WtChTable t)
+{
+  g_autofree char *name = g_strdup_printf("%s.json", wt_ch_table_name(t));
+  return g_build_filename(e->spill_dir, "clickhouse-spill", name, NULL);
+}
+
+/* Appends rows (log lines) to the table's spill file, in the table's column form.
+ * Takes spill_lock; counts under `lock`. A line the mapping cannot read is kept as is,
+ * so nothing disappears even then. */
+static void spill_lines(WtChExporter *e, WtChTable t, char **lines, guint n,
+                        const char *why)
+{
+  if (n == 0)
+    return;
+  g_mutex_lock(&e->spill_lock);
+  if (!e->spill[t]) {
+    g_autofree char *path = spill_path(e, t);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_mkdir_with_parents(dir, 0755);
+    e->spill[t] = fopen(path, "a");
+    if (!e->spill[t])
+      g_printerr("wiretab: error: ClickHouse export: cannot open the spill file %s: %s; "
+                 "%u %s rows are lost\n", path, g_strerror(errno), n, wt_ch_table_name(t));
+  }
+  gboolean first = FALSE;
+  if (e->spill[t]) {
+    g_autoptr(GString) row = g_string_sized_new(1024);
+    for (guint i = 0; i < n; i++) {
+      g_string_truncate(row, 0);
+      if (!wt_ch_row_from_log(row, e->sensor, lines[i], strlen(lines[i]))) {
+        g_string_assign(row, lines[i]);
+        g_string_append_c(row, '\n');
+      }
+      fwrite(row->str, 1, row->len, e->spill[t]);
+    }
+    fflush(e->spill[t]);
+  }
+  g_mutex_unlock(&e->spill_lock);
+
+  g_mutex_lock(&e->lock);
+  e->st.rows_spilled += n;
+  e->st.table_rows_spilled[t] += n;
+  gboolean *warned = e->stopping ? &e->warned_exit : &e->warned_full;
+  first = !*warned;
+  *warned = TRUE;
+  g_mutex_unlock(&e->lock);
+  if (first) {
+    g_autofree char *path = spill_path(e, t);
+    g_printerr("wiretab: warning: ClickHouse export: %s; rows go to %s (and the other "
+               "tables' files next to it); replay with: curl --data-binary @%s '%s'\n",
+               why, path, path, e->insert_url[t]);
+  }
+}
+
+/* --- push (packet path) --------------------------------------------------------------- */
+
+void wt_ch_exporter_push(WtChExporter *e, WtChTable t, const char *line, gsize len)
+{
+  while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+    len--;
+  char *copy = g_strndup(line, len);
+  g_mutex_lock(&e->lock);
+  e->st.rows++;
+  if (e->queued >= e->cfg.queue_rows || e->closed) {
+    g_mutex_unlock(&e->lock);
+    spill_lines(e, t, &copy, 1, "the queue is full (the server is down or slow)");
+    g_free(copy);
+    return;
+  }
+  g_queue_push_tail(&e->queue[t], copy);
+  e->queued++;
+  if (e->queued > e->st.queue_peak)
+    e->st.queue_peak = e->queued;
+  if (e->queue[t].length >= e->cfg.batch_rows)
+    g_cond_signal(&e->wake);
+  g_mutex_unlock(&e->lock);
+}
+
+/* --- sender thread --------------------------------------------------------------------- */
+
+typedef struct {
+  WtChTable table;
+  GPtrArray *lines;  /* char*, owned */
+  GString *body;     /* JSONEachRow */
+  guint bad;         /* lines the mapping could not read (spilled raw) */
+} Batch;
+
+#ifdef WT_HAVE_CURL
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+  GString *out = user;
+  if (out->len < 4096)
+    g_string_append_len(out, data, (gssize) MIN(size * n, 4096));
+  return size * n;
+}
+
+/* One attempt. 1: sent; 0: the server answered with an error; -1: no answer. */
+static int post_batch(WtChExporter *e, CURL *c, const Batch *b, GString *err)
+{
+  g_autoptr(GString) resp = g_string_new(NULL);
+  char errbuf[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(c, CURLOPT_URL, e->insert_url[b->table]);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, b->body->str);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) b->body->len);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  CURLcode rc = curl_easy_perform(c);
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  if (rc == CURLE_OK && status == 200)
+    return 1;
+  if (rc != CURLE_OK) {
+    g_string_assign(err, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    return -1;
+  }
+  g_strstrip(resp->str);
+  g_string_printf(err, "HTTP %ld: %.300s", status, resp->str);
+  /* ClickHouse's codes for an unknown database (81) or table (60) */
+  if (strstr(resp->str, "Code: 81,") || strstr(resp->str, "Code: 60,"))
+    g_string_append(err, " (create the schema on this node first: wiretab "
+                         "--clickhouse-schema | clickhouse-client --multiquery)");
+  return 0;
+}
+#endif
+
+/* Takes up to batch_rows rows of the fullest table. Called with `lock` held. */
+static Batch *take_batch(WtChExporter *e)
+{
+  int best = -1;
+  for (int t = 0; t < WT_CH_N_TABLES; t++)
+    if (e->queue[t].length && (best < 0 || e->queue[t].length > e->queue[best].length))
+      best = t;
+  if (best < 0)
+    return NULL;
+  Batch *b = g_new0(Batch, 1);
+  b->table = (WtChTable) best;
+  b->lines = g_ptr_array_new_with_free_func(g_free);
+  while (b->lines->len < e->cfg.batch_rows && e->queue[best].length)
+    g_ptr_array_add(b->lines, g_queue_pop_head(&e->queue[best]));
+  e->queued -= b->lines->len;
+  return b;
+}
+
+static void batch_free(Batch *b)
+{
+  g_ptr_array_free(b->lines, TRUE);
+  if (b->body)
+    g_string_free(b->body, TRUE);
+  g_free(b);
+}
+
+/* Maps the rows outside the lock; lines the mapping cannot read are spilled raw. */
+static void build_body(WtChExporter *e, Batch *b)
+{
+  b->body = g_string_sized_new(b->lines->len * 600);
+  g_autoptr(GPtrArray) bad = g_ptr_array_new();
+  for (guint i = 0; i < b->lines->len; i++) {
+    char *l = g_ptr_array_index(b->lines, i);
+    if (!wt_ch_row_from_log(b->body, e->sensor, l, strlen(l)))
+      g_ptr_array_add(bad, l);
+  }
+  b->bad = bad->len;
+  spill_lines(e, b->table, (char **) bad->pdata, bad->len,
+              "a log line could not be mapped to the table's columns");
+}
+
+/* Waits up to `us` or until stop is requested; returns the `stopping` flag. */
+static gboolean sleep_unless_stopping(WtChExporter *e, gint64 us)
+{
+  g_mutex_lock(&e->lock);
+  gint64 until = g_get_monotonic_time() + us;
+  while (!e->stopping && g_get_monotonic_time() < until)
+    g_cond_wait_until(&e->wake, &e->lock, until);
+  gboolean s = e->stopping;
+  g_mutex_unlock(&e->lock);
+  return s;
+}
+
+static gboolean past_exit_deadline(WtChExporter *e)
+{
+  g_mutex_lock(&e->lock);
+  gboolean past = e->stopping && g_get_monotonic_time() >= e->exit_deadline;
+  g_mutex_unlock(&e->lock);
+  return past;
+}
+
+static void count(WtChExporter *e, guint64 *field, guint64 n)
+{
+  g_mutex_lock(&e->lock);
+  *field += n;
+  g_mutex_unlock(&e->lock);
+}
+
+/* Sends one batch, retrying with backoff; spills it when that is hopeless. */
+static void send_batch(WtChExporter *e, gpointer curl, Batch *b)
+{
+  guint rows = b->lines->len - b->bad;
+  if (rows == 0)
+    return;
+  gint64 backoff = 100 * 1000;
+  guint answered_failures = 0;
+  g_autoptr(GString) err = g_string_new(NULL);
+  for (guint attempt = 0;; attempt++) {
+    int r = -1;
+#ifdef WT_HAVE_CURL
+    r = post_batch(e, curl, b, err);
+#else
+    (void) curl;
+#endif
+    if (r == 1) {
+      g_mutex_lock(&e->lock);
+      e->st.rows_sent += rows;
+      e->st.table_rows_sent[b->table] += rows;
+      e->st.batches++;
+      if (attempt > 0)
+        e->st.rows_retried += rows;
+      gboolean was_down = e->warned_down;
+      e->warned_down = FALSE;
+      g_mutex_unlock(&e->lock);
+      if (was_down)
+        g_printerr("wiretab: ClickHouse export: %s: sending again\n", e->url);
+      return;
+    }
+    count(e, &e->st.errors, 1);
+    if (r == 0)
+      answered_failures++;
+    g_mutex_lock(&e->lock);
+    gboolean warn = !e->warned_down;
+    e->warned_down = TRUE;
+    g_mutex_unlock(&e->lock);
+    if (warn)
+      g_printerr("wiretab: warning: ClickHouse export: %s: %s; retrying (rows wait in the "
+                 "queue, up to %u)\n", e->url, err->str, e->cfg.queue_rows);
+    if (answered_failures >= MAX_ANSWERED_ATTEMPTS || past_exit_deadline(e))
+      break;
+    sleep_unless_stopping(e, backoff);
+    if (past_exit_deadline(e))
+      break;
+    backoff = MIN(backoff * 2, e->cfg.max_backoff_us);
+  }
+  /* Hopeless: the server keeps rejecting the batch, or the exit timeout has passed. Only
+   * the lines that were mapped are spilled here; the bad ones already were. */
+  g_autoptr(GPtrArray) good = g_ptr_array_new();
+  for (guint i = 0; i < b->lines->len; i++) {
+    char *l = g_ptr_array_index(b->lines, i);
+    g_autoptr(GString) probe = g_string_new(NULL);
+    if (wt_ch_row_from_log(probe, e->sensor, l, strlen(l)))
+      g_ptr_array_add(good, l);
+  }
+  g_autofree char *why = g_strdup_printf("%s: %s", e->url, err->str);
+  spill_lines(e, b->table, (char **) good->pdata, good->len, why);
+}
+
+static gpointer sender_main(gpointer data)
+{
+  WtChExporter *e = data;
+  gpointer curl = NULL;
+#ifdef WT_HAVE_CURL
+  CURL *c = curl_easy_init();
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+  curl = c;
+#endif
+  gint64 next_flush = g_get_monotonic_time() + e->cfg.flush_interval_us;
+  for (;;) {
+    g_mutex_lock(&e->lock);
+    for (;;) {
+      gboolean full = FALSE;
+      for (int t = 0; t < WT_CH_N_TABLES; t++)
+        full = full || e->queue[t].length >= e->cfg.batch_rows;
+      if (full || e->stopping || g_get_monotonic_time() >= next_flush)
+        break;
+      g_cond_wait_until(&e->wake, &e->lock, next_flush);
+    }
+    gboolean stopping = e->stopping;
+    gboolean past = stopping && g_get_monotonic_time() >= e->exit_deadline;
+    Batch *b = take_batch(e);
+    g_mutex_unlock(&e->lock);
+    if (!b) {
+      if (stopping)
+        break;
+      next_flush = g_get_monotonic_time() + e->cfg.flush_interval_us;
+      continue;
+    }
+    if (past) {
+      spill_lines(e, b->table, (char **) b->lines->pdata, b->lines->len,
+                  "the exit timeout passed before the queue was sent");
+    } else {
+      build_body(e, b);
+      send_batch(e, curl, b);
+    }
+    batch_free(b);
+  }
+#ifdef WT_HAVE_CURL
+  curl_easy_cleanup(c);
+#endif
+  return NULL;
+}
+
+/* --- lifetime ---------------------------------------------------------------------------- */
+
+WtChExporter *wt_ch_exporter_new(const WtChExportConfig *cfg, GError **error)
+{
+  if (!wt_ch_available()) {
+    g_set_error(error, WT_CH_ERROR, WT_CH_ERROR_UNSUPPORTED,
+                "--clickhouse: this wiretab was built without libcurl; install "
+                "libcurl4-openssl-dev and rebuild (meson finds it by itself)");
+    return NULL;
+  }
+  if (!cfg->url || !(g_str_has_prefix(cfg->url, "http://") ||
+                     g_str_has_prefix(cfg->url, "https://"))) {
+    g_set_error(error, WT_CH_ERROR, WT_CH_ERROR_USAGE,
+                "--clickhouse takes the HTTP interface's URL, e.g. "
+                "http://127.0.0.1:8123/?database=wiretab (got '%s')",
+                cfg->url ? cfg->url : "");
+    return NULL;
+  }
+  if (!cfg->spill_dir) {
+    g_set_error(error, WT_CH_ERROR, WT_CH_ERROR_USAGE,
+                "--clickhouse needs --log-dir DIR: rows that cannot be sent are spilled "
+                "there");
+    return NULL;
+  }
+#ifdef WT_HAVE_CURL
+  static gsize curl_ready;
+  if (g_once_init_enter(&curl_ready)) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    g_once_init_leave(&curl_ready, 1);
+  }
+#endif
+  WtChExporter *e = g_new0(WtChExporter, 1);
+  e->cfg = *cfg;
+  e->cfg.batch_rows = MAX(cfg->batch_rows, 1);
+  e->cfg.queue_rows = MAX(cfg->queue_rows, e->cfg.batch_rows);
+  e->url = g_strdup(cfg->url);
+  e->sensor = g_strdup(cfg->sensor ? cfg->sensor : g_get_host_name());
+  e->spill_dir = g_strdup(cfg->spill_dir);
+  e->cfg.url = e->url;
+  e->cfg.sensor = e->sensor;
+  e->cfg.spill_dir = e->spill_dir;
+  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+    e->insert_url[t] = insert_url(e->url, (WtChTable) t);
+    g_queue_init(&e->queue[t]);
+  }
+  g_mutex_init(&e->lock);
+  g_mutex_init(&e->spill_lock);
+  g_cond_init(&e->wake);
+  e->thread = g_thread_new("wt-clickhouse", sender_main, e);
+  return e;
+}
+
+void wt_ch_exporter_close(WtChExporter *e)
+{
+  if (!e || !e->thread)
+    return;
+  g_mutex_lock(&e->lock);
+  e->stopping = TRUE;
+  e->exit_deadline = g_get_monotonic_time() + e->cfg.exit_timeout_us;
+  g_cond_broadcast(&e->wake);
+  g_mutex_unlock(&e->lock);
+  g_thread_join(e->thread);
+  e->thread = NULL;
+  g_mutex_lock(&e->lock);
+  e->closed = TRUE; /* a late push spills rather than waits for a thread that is gone */
+  g_mutex_unlock(&e->lock);
+  for (int t = 0; t < WT_CH_N_TABLES; t++)
+    if (e->spill[t]) {
+      fclose(e->spill[t]);
+      e->spill[t] = NULL;
+    }
+}
+
+void wt_ch_exporter_free(WtChExporter *e)
+{
+  if (!e)
+    return;
+  wt_ch_exporter_close(e);
+  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+    g_queue_clear_full(&e->queue[t], g_free);
+    g_free(e->insert_url[t]);
+  }
+  g_mutex_clear(&e->lock);
+  g_mutex_clear(&e->spill_lock);
+  g_cond_clear(&e->wake);
+  g_free(e->url);
+  g_free(e->sensor);
+  g_free(e->spill_dir);
+  g_free(e);
+}
+
+void wt_ch_exporter_stats(WtChExporter *e, WtChExportStats *out)
+{
+  g_mutex_lock(&e->lock);
+  *out = e->st;
+  g_mutex_unlock(&e->lock);
+}
+
+void wt_ch_exporter_report(WtChExporter *e, WtReport *r)
+{
+  WtChExportStats st;
+  wt_ch_exporter_stats(e, &st);
+  WtSection *s = wt_report_section(r, "export", "ClickHouse export");
+  wt_section_str(s, "url", "Server", e->url);
+  wt_section_str(s, "sensor", "Sensor", e->sensor);
+  wt_section_u64(s, "rows", "Rows", st.rows);
+  wt_section_u64(s, "rows_sent", "Rows sent", st.rows_sent);
+  wt_section_u64(s, "rows_retried", "Rows sent after a retry", st.rows_retried);
+  wt_section_u64(s, "rows_spilled", "Rows spilled to files", st.rows_spilled);
+  wt_section_u64(s, "batches", "Batches sent", st.batches);
+  wt_section_u64(s, "errors", "Failed attempts", st.errors);
+  wt_section_u64(s, "queue_peak", "Rows queued at once (peak)", st.queue_peak);
+  wt_section_u64(s, "queue_limit", "Queue limit (rows)", e->cfg.queue_rows);
+  for (int t = 0; t < WT_CH_N_TABLES; t++)
+    wt_section_map_u64(s, "tables_sent", "Rows sent by table", wt_ch_table_name((WtChTable) t),
+                       st.table_rows_sent[t]);
+  for (int t = 0; t < WT_CH_N_TABLES; t++)
+    wt_section_map_u64(s, "tables_spilled", "Rows spilled by table",
+                       wt_ch_table_name((WtChTable) t), st.table_rows_spilled[t]);
+  if (st.rows_spilled) {
+    g_autofree char *dir = g_build_filename(e->spill_dir, "clickhouse-spill", NULL);
+    wt_section_str(s, "spill_dir", "Spill files", dir);
+  }
+}

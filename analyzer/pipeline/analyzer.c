@@ -1,0 +1,424 @@
+#include "analyzer/pipeline/analyzer.h"
+
+#include <glib/gi18n.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "analyzer/pipeline/conversations.h"
+#include "analyzer/output/log-sink.h"
+#include "dissectors/http/http.h"
+#include "dissectors/tcp/tcp.h"
+#include "dissectors/udp/udp.h"
+
+struct WtAnalyzer {
+  WtAnalyzerConfig cfg;
+  WtAnomalies *anomalies;
+  WtDecoders *decoders;
+  WtFlowTable *flows;
+  WtRegistry *registry;
+  WtAppContext app;
+  WtLogSink *sinks[WT_CH_N_TABLES]; /* own the log files; app's FILE*s are their streams */
+  WtTcpDissector *tcp;
+  WtUdpDissector *udp;
+  WtConversations *convs;
+  WtTimeline *timeline;
+
+  /* capture summary */
+  GPtrArray *sources;
+  gboolean live;
+  guint64 frames, wire_bytes, cap_bytes;
+  gint64 first_ts, last_ts;
+  gboolean have_drops;
+  guint64 received, dropped, if_dropped;
+  gint64 next_expire_ts;
+  guint64 non_monotonic;
+  guint64 frame_no;  /* --threads worker: the current frame's number in the whole input */
+};
+
+#define EXPIRE_EVERY_NS G_GINT64_CONSTANT(1000000000)
+
+void wt_analyzer_config_init(WtAnalyzerConfig *c)
+{
+  memset(c, 0, sizeof *c);
+  wt_decode_limits_init(&c->decode);
+  wt_flow_limits_default(&c->flows);
+  c->time_wait_ns = 60 * G_GINT64_CONSTANT(1000000000);
+  c->reasm_per_dir_cap = 1024 * 1024;
+  c->reasm_global_cap = 256 * 1024 * 1024;
+  c->overlap_policy = 0;
+  c->top_n = 10;
+}
+
+static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
+{
+  WtAnalyzer *a = user_data;
+  if (flow->key.proto == 6)
+    wt_tcp_flow_end(a->tcp, flow, why);
+  else if (flow->key.proto == 17)
+    wt_udp_flow_end(a->udp, flow, why);
+  wt_conversations_add_flow(a->convs, flow);
+}
+
+/* Each log is a sink: its file and, with --clickhouse, the export queue (log-sink.h). */
+static FILE *open_log(WtAnalyzer *a, WtChTable t, GError **error)
+{
+  g_autofree char *name = g_strdup_printf("%s.log", wt_ch_table_name(t));
+  g_autofree char *path = g_build_filename(a->cfg.log_dir, name, NULL);
+  a->sinks[t] = wt_log_sink_open(path, a->cfg.exporter, t, error);
+  return a->sinks[t] ? wt_log_sink_stream(a->sinks[t]) : NULL;
+}
+
+static gboolean open_logs(WtAnalyzer *a, GError **error)
+{
+  const char *dir = a->cfg.log_dir;
+  if (!dir)
+    return TRUE;
+  if (g_mkdir_with_parents(dir, 0755) != 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                _("%s: cannot create log directory: %s"), dir, g_strerror(errno));
+    return FALSE;
+  }
+  if (!(a->app.conn_log = open_log(a, WT_CH_CONN, error)))
+    return FALSE;
+  if (!(a->app.http_log = open_log(a, WT_CH_HTTP, error)))
+    return FALSE;
+  if (!(a->app.dns_log = open_log(a, WT_CH_DNS, error)))
+    return FALSE;
+  return TRUE;
+}
+
+WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
+{
+  g_autoptr(WtAnalyzer) a = g_new0(WtAnalyzer, 1);
+  a->cfg = *cfg;
+  a->anomalies = wt_anomalies_new();
+  a->app.anomalies = a->anomalies;
+  a->sources = g_ptr_array_new_with_free_func(g_free);
+  a->decoders = wt_decoders_new(&cfg->decode);
+  a->registry = wt_registry_new();
+  a->convs = wt_conversations_new(100000);
+  a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
+  a->app.timeline = a->timeline;
+  if (!open_logs(a, error))
+    return NULL;
+  WtTcpConfig tc = {
+    .time_wait_ns = cfg->time_wait_ns,
+    .per_dir_cap = cfg->reasm_per_dir_cap,
+    .global_cap = cfg->reasm_global_cap,
+    .overlap_policy = cfg->overlap_policy,
+    .explain = cfg->explain,
+    .follow = cfg->follow,
+    .follow_dir = cfg->follow_dir,
+  };
+  a->tcp = wt_tcp_new(&tc, &a->app, a->registry, error);
+  if (!a->tcp)
+    return NULL;
+  a->udp = wt_udp_new(&a->app, a->registry);
+  WtFlowLimits fl = cfg->flows;
+  fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
+  a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
+  /* uids from the frame that created the flow, the same with any --threads */
+  wt_flow_table_set_frame_counter(a->flows, &a->frames);
+  return g_steal_pointer(&a);
+}
+
+static void close_logs(WtAnalyzer *a)
+{
+  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
+  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+    wt_log_sink_free(a->sinks[t]);
+    a->sinks[t] = NULL;
+  }
+}
+
+gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
+{
+  GError *first = NULL;
+  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
+  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+    g_autoptr(GError) e = NULL;
+    if (a->sinks[t] && !wt_log_sink_close(a->sinks[t], &e)) {
+      if (!first) /* one line for all: a full disk fails every log */
+        first = g_steal_pointer(&e);
+      else {
+        GError *both = g_error_new(first->domain, first->code, "%s; %s", first->message,
+                                   e->message);
+        g_error_free(first);
+        first = both;
+      }
+    }
+    a->sinks[t] = NULL;
+  }
+  if (first)
+    g_propagate_error(error, first);
+  return first == NULL;
+}
+
+void wt_analyzer_free(WtAnalyzer *a)
+{
+  if (!a)
+    return;
+  wt_flow_table_free(a->flows); /* ends remaining flows through the dissectors */
+  if (a->tcp)
+    wt_tcp_free(a->tcp);
+  if (a->udp)
+    wt_udp_free(a->udp);
+  wt_registry_free(a->registry);
+  wt_conversations_free(a->convs);
+  wt_timeline_free(a->timeline);
+  if (a->decoders)
+    wt_decoders_free(a->decoders);
+  close_logs(a);
+  g_ptr_array_free(a->sources, TRUE);
+  wt_anomalies_free(a->anomalies);
+  g_free(a);
+}
+
+void wt_analyzer_add_source(WtAnalyzer *a, const char *name, gboolean live)
+{
+  g_ptr_array_add(a->sources, g_strdup(name));
+  a->live = a->live || live;
+}
+
+void wt_analyzer_set_drops(WtAnalyzer *a, guint64 received, guint64 dropped,
+                           guint64 if_dropped)
+{
+  a->have_drops = TRUE;
+  a->received = received;
+  a->dropped = dropped;
+  a->if_dropped = if_dropped;
+}
+
+/* Capture summary; TRUE when the timers are due (once per captured second). */
+static inline gboolean note_summary(WtAnalyzer *a, gint64 ts_ns)
+{
+  if (a->frames == 1 || ts_ns < a->first_ts)
+    a->first_ts = ts_ns;
+  if (ts_ns < a->last_ts)
+    a->non_monotonic++;
+  if (ts_ns > a->last_ts)
+    a->last_ts = ts_ns;
+  if (ts_ns < a->next_expire_ts)
+    return FALSE;
+  a->next_expire_ts = ts_ns + EXPIRE_EVERY_NS;
+  return TRUE;
+}
+
+static void note_time(WtAnalyzer *a, gint64 ts_ns)
+{
+  /* Timers run on capture time, checked once per captured second. */
+  if (note_summary(a, ts_ns)) {
+    wt_flow_table_expire(a->flows, ts_ns);
+    wt_decoders_expire(a->decoders, ts_ns, a->anomalies);
+  }
+}
+
+void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                       const guint8 *bytes, int linktype)
+{
+  WtAnalyzer *a = analyzer;
+  WtPacket pkt;
+  pkt.ts_ns = ts_ns;
+  pkt.caplen = caplen;
+  pkt.wirelen = wirelen;
+  pkt.linktype = linktype;
+  pkt.frame = bytes;
+
+  a->frames++;
+  a->wire_bytes += wirelen;
+  a->cap_bytes += caplen;
+  note_time(a, ts_ns);
+  wt_timeline_count(a->timeline, ts_ns, WT_TL_PACKETS, 1);
+  wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
+
+  WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
+  if (pkt.ip_version == 0 || st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED)
+    return;
+  /* TCP and UDP need their whole header; other IP protocols are flows by address. */
+  if ((pkt.ip_proto == 6 || pkt.ip_proto == 17) && st != WT_DECODE_OK)
+    return;
+  if (pkt.ip_proto != 6 && pkt.ip_proto != 17) {
+    pkt.sport = pkt.dport = 0;
+  }
+
+  if (!a->cfg.verify_checksums)
+    pkt.l4_bad_checksum = FALSE; /* counted by the decoder; analysed anyway */
+
+  WtFlowKey key;
+  gboolean sent_by_lo, created;
+  guint64 flows_before = wt_flow_table_created(a->flows); /* TCP may start a new one too */
+  wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
+  WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
+  WtDir dir = wt_flow_dir(flow, sent_by_lo);
+  if (pkt.ip_proto == 6)
+    flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
+  else if (pkt.ip_proto == 17)
+    wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
+  /* Only when a flow began: this frame's time is already in the timeline (packets), so a
+   * zero count would change nothing and costs a bucket lookup per packet. */
+  guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;
+  if ((pkt.ip_proto == 6 || pkt.ip_proto == 17) && new_flows > 0)
+    wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
+  flow->pkts[dir]++;
+  flow->ip_bytes[dir] += pkt.ip_total_len;
+  flow->payload_bytes[dir] += pkt.payload_wire_len;
+  wt_flow_table_touch(a->flows, flow, ts_ns);
+}
+
+void wt_analyzer_finish(WtAnalyzer *a)
+{
+  wt_flow_table_flush(a->flows);
+  wt_decoders_expire(a->decoders, G_MAXINT64, a->anomalies);
+  for (int t = 0; t < WT_CH_N_TABLES; t++)
+    if (a->sinks[t])
+      wt_log_sink_flush(a->sinks[t]); /* files complete, every record queued for export */
+}
+
+static void report_capture(WtAnalyzer *a, WtReport *r)
+{
+  WtSection *s = wt_report_section(r, "capture", _("Capture summary"));
+  for (guint i = 0; i < a->sources->len; i++)
+    wt_section_list_str(s, a->live ? "interfaces" : "files", a->live ? _("Interfaces") : _("Files"),
+                        g_ptr_array_index(a->sources, i));
+  const WtDecodeStats *ds = wt_decoders_stats(a->decoders);
+  for (guint i = 0; i < ds->n_link; i++)
+    wt_section_map_u64(s, "link_types", _("Link types"), wt_linktype_name(ds->link[i].dlt),
+                       ds->link[i].frames);
+  wt_section_u64(s, "packets", _("Packets"), a->frames);
+  wt_section_u64(s, "bytes", _("Bytes on the wire"), a->wire_bytes);
+  wt_section_u64(s, "captured_bytes", _("Bytes captured"), a->cap_bytes);
+  wt_section_ts(s, "first_ts", _("First packet"), a->frames ? a->first_ts : 0);
+  wt_section_ts(s, "last_ts", _("Last packet"), a->frames ? a->last_ts : 0);
+  double dur = a->frames ? (double) (a->last_ts - a->first_ts) / 1e9 : 0.0;
+  wt_section_double(s, "duration", _("Duration (s)"), dur);
+  wt_section_double(s, "packets_per_sec", _("Average packets/s"), dur > 0 ? a->frames / dur : 0);
+  wt_section_double(s, "bits_per_sec", _("Average bits/s"),
+                    dur > 0 ? (double) a->wire_bytes * 8.0 / dur : 0);
+  wt_section_u64(s, "dropped", _("Dropped by the kernel"), a->have_drops ? a->dropped : 0);
+  if (a->have_drops) {
+    wt_section_u64(s, "if_dropped", _("Dropped by the interface"), a->if_dropped);
+    wt_section_u64(s, "received", _("Received by the filter"), a->received);
+  }
+  wt_section_u64(s, "flows", _("Flows"), wt_flow_table_created(a->flows));
+  wt_section_u64(s, "flows_peak", _("Flows live at once (peak)"), wt_flow_table_peak(a->flows));
+  wt_section_u64(s, "flows_evicted", _("Flows evicted at the cap"),
+                 wt_flow_table_evicted(a->flows));
+  if (a->non_monotonic)
+    wt_section_u64(s, "time_went_backwards", _("Frames with earlier timestamps"), a->non_monotonic);
+}
+
+/* JSON: "anomalies": {"ip4.bad_header": 3, ...}; text: one aligned line per counter. */
+static void report_anomalies(WtAnalyzer *a, WtReport *r)
+{
+  WtSection *s = wt_report_section(r, "anomalies", _("Anomalies"));
+  g_autoptr(GPtrArray) names = wt_anomalies_names(a->anomalies);
+  for (guint i = 0; i < names->len; i++) {
+    const char *n = g_ptr_array_index(names, i);
+    wt_section_u64(s, n, n, wt_anomaly_get(a->anomalies, n));
+  }
+}
+
+void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
+{
+  report_capture(a, r);
+  wt_decoders_report(a->decoders, r);
+  wt_conversations_report(a->convs, r, a->cfg.top_n);
+  wt_tcp_report(a->tcp, r);
+  wt_udp_report(a->udp, r);
+  for (guint i = 0; i < wt_registry_count(a->registry); i++)
+    if (wt_registry_get(a->registry, i) == &wt_http_dissector)
+      wt_http_stats_set_top_n(wt_registry_stats(a->registry, i), a->cfg.top_n);
+  wt_registry_report(a->registry, r);
+  wt_timeline_report(a->timeline, r);
+  report_anomalies(a, r);
+}
+
+void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
+{
+  memset(snap, 0, sizeof *snap);
+  snap->frames = a->frames;
+  snap->wire_bytes = a->wire_bytes;
+  snap->flows_created = wt_flow_table_created(a->flows);
+  snap->flows_live = wt_flow_table_size(a->flows);
+  snap->first_ts = a->frames ? a->first_ts : 0;
+  snap->last_ts = a->frames ? a->last_ts : 0;
+  snap->flows = a->flows;
+  /* the timeline holds at most a few thousand buckets: summing them is the cheap way to
+   * HTTP totals without a second set of counters in the dissector */
+  g_autoptr(GArray) rows = wt_timeline_rows(a->timeline, NULL);
+  for (guint i = 0; i < rows->len; i++) {
+    const WtTimelineRow *row = &g_array_index(rows, WtTimelineRow, i);
+    snap->http_requests += row->v[WT_TL_HTTP_REQUESTS];
+    for (guint c = 0; c < 5; c++)
+      snap->http_status[c] += row->v[WT_TL_HTTP_1XX + c];
+  }
+}
+
+WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
+guint64 wt_analyzer_frames(const WtAnalyzer *a) { return a->frames; }
+
+/* ---- --threads ---------------------------------------------------------------------- */
+
+WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error)
+{
+  WtAnalyzerConfig wc = *cfg;
+  wc.log_dir = NULL; /* lines go to the streams the worker gets, then to the main sinks */
+  wc.exporter = NULL;
+  WtAnalyzer *a = wt_analyzer_new(&wc, error);
+  if (!a)
+    return NULL;
+  a->next_expire_ts = G_MAXINT64; /* timers run on wt_analyzer_expire only */
+  wt_flow_table_set_frame_counter(a->flows, &a->frame_no);
+  return a;
+}
+
+void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns)
+{
+  a->app.conn_log = conn;
+  a->app.http_log = http;
+  a->app.dns_log = dns;
+}
+
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table)
+{
+  return table >= 0 && table < WT_CH_N_TABLES ? a->sinks[table] : NULL;
+}
+
+void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                              guint32 wirelen, const guint8 *bytes, int linktype)
+{
+  a->frame_no = frame_no;
+  wt_analyzer_frame(a, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
+gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen)
+{
+  a->frames++;
+  a->wire_bytes += wirelen;
+  a->cap_bytes += caplen;
+  return note_summary(a, ts_ns);
+}
+
+void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns)
+{
+  wt_flow_table_expire(a->flows, now_ns);
+  wt_decoders_expire(a->decoders, now_ns, a->anomalies);
+}
+
+void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns)
+{
+  wt_timeline_anchor(a->timeline, first_ts_ns);
+}
+
+void wt_analyzer_merge(WtAnalyzer *into, WtAnalyzer *from)
+{
+  wt_decoders_merge(into->decoders, from->decoders);
+  wt_flow_table_merge_counters(into->flows, from->flows);
+  wt_tcp_merge(into->tcp, from->tcp);
+  wt_udp_merge(into->udp, from->udp);
+  wt_registry_merge(into->registry, from->registry);
+  wt_conversations_merge(into->convs, from->convs);
+  wt_timeline_merge(into->timeline, from->timeline);
+  wt_anomalies_merge(into->anomalies, from->anomalies);
+}

@@ -1,0 +1,104 @@
+/* The pipeline: one direction of data flow. A frame is decoded (link -> IP -> TCP/UDP),
+ * its flow found in the flow table, and the transport dissector (TCP tracking +
+ * reassembly -> application dissector; UDP) runs. At the end every tap writes its
+ * section of the report. */
+#pragma once
+#include <glib.h>
+#include "analyzer/core/anomaly.h"
+#include "analyzer/pipeline/decode.h"
+#include "analyzer/pipeline/flow-table.h"
+#include "analyzer/pipeline/registry.h"
+#include "analyzer/report/report.h"
+#include "analyzer/core/stream.h"
+
+typedef struct {
+  WtDecodeLimits decode;
+  WtFlowLimits flows;
+  gint64 time_wait_ns;       /* 2MSL linger after a TCP close (capture time) */
+  gsize reasm_per_dir_cap;   /* out-of-order bytes buffered per direction */
+  gsize reasm_global_cap;    /* all directions together */
+  int overlap_policy;        /* 0 first (default, Linux), 1 last */
+  const char *log_dir;       /* conn.log, http.log; NULL: none */
+  struct WtChExporter *exporter; /* --clickhouse: log records also go there; NULL: none */
+  const char *explain;       /* --explain FILTER; NULL: none */
+  const char *follow;        /* --follow FILTER; NULL: none */
+  const char *follow_dir;    /* where --follow writes; NULL: stdout */
+  guint top_n;               /* rows in top-N tables */
+  gint64 timeline_interval_ns; /* --interval; 0: chosen from the capture's duration */
+  gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without
+                                -C); default FALSE: count them (tcp.bad_checksum) and keep
+                                them, as captures on the sending host carry offloaded,
+                                unfilled checksums */
+} WtAnalyzerConfig;
+
+void wt_analyzer_config_init(WtAnalyzerConfig *c);
+
+typedef struct WtAnalyzer WtAnalyzer;
+
+WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error);
+void wt_analyzer_free(WtAnalyzer *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtAnalyzer, wt_analyzer_free)
+
+/* Describe the input for the capture summary. */
+void wt_analyzer_add_source(WtAnalyzer *a, const char *name, gboolean live);
+void wt_analyzer_set_drops(WtAnalyzer *a, guint64 received, guint64 dropped,
+                           guint64 if_dropped);
+
+/* One frame (the WtFrameFunc of analyzer/capture/capture.h). */
+void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                       const guint8 *bytes, int linktype);
+
+/* End of input: every flow ends (logs written, taps updated). */
+void wt_analyzer_finish(WtAnalyzer *a);
+
+/* Close the --log-dir files (after wt_analyzer_finish): each gets its name (conn.log ...)
+ * from its temporary one now. FALSE with error set (one message for all) when one could
+ * not be written or renamed; every log is closed either way. wt_analyzer_free closes them
+ * too, ignoring errors. */
+gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error);
+/* Build the report (after wt_analyzer_finish). */
+void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
+
+/* Counters so far, cheap enough to take every second while capturing (the live view):
+ * no flow is ended and nothing is reported. */
+typedef struct {
+  guint64 frames, wire_bytes;
+  guint64 flows_created;     /* flows of every IP protocol created so far */
+  guint flows_live;          /* in the flow table now (closed TCP lingering included) */
+  guint64 http_requests;     /* request lines so far */
+  guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
+  gint64 first_ts, last_ts;  /* capture time; 0 without frames */
+  WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
+} WtAnalyzerSnapshot;
+void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
+
+WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
+guint64 wt_analyzer_frames(const WtAnalyzer *a);
+
+/* ---- --threads (analyzer/pipeline/workers.c) ------------------------------------------------
+ * The main analyzer keeps the capture summary, the log sinks and, at the end, the merged
+ * taps; each worker is a complete pipeline fed only the frames of its flows. */
+struct WtLogSink;
+
+/* A worker pipeline: no log files of its own (wt_analyzer_set_log_streams), no timers of
+ * its own (the reader sends wt_analyzer_expire at the instants one thread would expire),
+ * flow serials from the frame numbers given to wt_analyzer_worker_frame. */
+WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error);
+/* Where the worker's dissectors write conn.log/http.log/dns.log lines (NULL: none). */
+void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns);
+/* The main analyzer's sink of table t (NULL without --log-dir). */
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table);
+/* Frame number `frame_no` (1-based, in the whole input) for a worker. */
+void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                              guint32 wirelen, const guint8 *bytes, int linktype);
+/* The reader's share of a frame, on the main analyzer: capture summary only. TRUE when
+ * one thread would run its timers before this frame (then wt_analyzer_expire(ts_ns) on
+ * every worker before it). */
+gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen);
+/* Timers at capture time now_ns: flow idle timeouts, IP fragment timeouts. */
+void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns);
+/* The first frame's time of the whole input, before a worker's first frame. */
+void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns);
+/* After wt_analyzer_finish(from): add its taps into `into` (not the capture summary,
+ * which `into` counted itself). */
+void wt_analyzer_merge(WtAnalyzer *into, WtAnalyzer *from);

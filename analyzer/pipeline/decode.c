@@ -1,0 +1,475 @@
+/* The decoder pipeline (registry tables + table loop) and the protocol breakdown tap. */
+#include "analyzer/pipeline/decode.h"
+#include "dissectors/link/link.h"
+#include "dissectors/ip/ip.h"
+#include "dissectors/ip/ip-defrag.h"
+#include "dissectors/tcp/tcp-header.h"
+#include "dissectors/udp/udp-header.h"
+
+#include <glib/gi18n.h>
+#include <pcap/pcap.h>
+#include <string.h>
+
+#define MAX_MPLS_DEPTH 16
+
+struct WtDecoders {
+  WtDecodeLimits limits;
+  WtLinkLimits link_limits;
+  WtIpDefrag *defrag;
+  WtDecodeStats stats;
+};
+
+typedef struct {
+  WtDecodeFunc fn;
+  gpointer state;
+} Entry;
+
+void wt_decode_limits_init(WtDecodeLimits *l)
+{
+  l->frag_mem_cap = WT_DECODE_DEFAULT_FRAG_MEM_CAP;
+  l->frag_timeout_ns = WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;
+  l->max_vlan_depth = WT_DECODE_DEFAULT_MAX_VLAN_DEPTH;
+}
+
+WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
+{
+  WtDecoders *d = g_new0(WtDecoders, 1);
+  wt_decode_limits_init(&d->limits);
+  if (limits) {
+    if (limits->frag_mem_cap)
+      d->limits.frag_mem_cap = limits->frag_mem_cap;
+    if (limits->frag_timeout_ns > 0)
+      d->limits.frag_timeout_ns = limits->frag_timeout_ns;
+    if (limits->max_vlan_depth)
+      d->limits.max_vlan_depth = limits->max_vlan_depth;
+  }
+  d->link_limits.max_vlan_depth = MIN(d->limits.max_vlan_depth, G_MAXUINT8);
+  d->link_limits.max_mpls_depth = MAX_MPLS_DEPTH;
+  d->defrag = wt_ip_defrag_new(d->limits.frag_mem_cap, d->limits.frag_timeout_ns);
+  return d;
+}
+
+void wt_decoders_free(WtDecoders *d)
+{
+  if (!d)
+    return;
+  wt_ip_defrag_free(d->defrag);
+  g_free(d);
+}
+
+/* ---- the registry tables ---------------------------------------------------------
+ * Adding a protocol: a decoder in dissectors/<proto>/ and one case here. */
+
+static gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
+{
+  (void) d;
+  switch (dlt) {
+  case WT_DLT_EN10MB:
+    e->fn = wt_eth_decode;
+    return TRUE;
+  case WT_DLT_LINUX_SLL:
+    e->fn = wt_sll_decode;
+    return TRUE;
+  case WT_DLT_LINUX_SLL2:
+    e->fn = wt_sll2_decode;
+    return TRUE;
+  case WT_DLT_RAW:
+  case WT_DLT_RAW_OPENBSD:
+  case WT_LINKTYPE_RAW:
+    e->fn = wt_raw_decode;
+    return TRUE;
+  case WT_DLT_IPV4:
+    e->fn = wt_raw_ipv4_decode;
+    return TRUE;
+  case WT_DLT_IPV6:
+    e->fn = wt_raw_ipv6_decode;
+    return TRUE;
+  case WT_DLT_NULL:
+  case WT_DLT_LOOP:
+    e->fn = wt_loop_decode;
+    return TRUE;
+  case WT_DLT_NFLOG:
+    e->fn = wt_nflog_decode;
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
+{
+  if (type <= WT_ETHERTYPE_MAX_LENGTH) {
+    e->fn = wt_llc_decode;
+    return TRUE;
+  }
+  switch (type) {
+  case WT_ETHERTYPE_IPV4:
+    e->fn = wt_ip4_decode;
+    e->state = d->defrag;
+    return TRUE;
+  case WT_ETHERTYPE_IPV6:
+    e->fn = wt_ip6_decode;
+    e->state = d->defrag;
+    return TRUE;
+  case WT_ETHERTYPE_VLAN:
+  case WT_ETHERTYPE_QINQ:
+  case WT_ETHERTYPE_QINQ_OLD:
+    e->fn = wt_vlan_decode;
+    e->state = &d->link_limits;
+    return TRUE;
+  case WT_ETHERTYPE_MPLS:
+  case WT_ETHERTYPE_MPLS_MC:
+    e->fn = wt_mpls_decode;
+    e->state = &d->link_limits;
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
+{
+  (void) d;
+  switch (proto) {
+  case WT_IPPROTO_TCP:
+    e->fn = wt_tcp_decode;
+    return TRUE;
+  case WT_IPPROTO_UDP:
+    e->fn = wt_udp_decode;
+    return TRUE;
+  case WT_IPPROTO_ICMP:
+    e->fn = wt_icmp_decode;
+    return TRUE;
+  case WT_IPPROTO_ICMPV6:
+    e->fn = wt_icmp6_decode;
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+static gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+{
+  e->fn = NULL;
+  e->state = NULL;
+  switch (t) {
+  case WT_NEXT_LINKTYPE:
+    return lookup_linktype(d, key, e);
+  case WT_NEXT_ETHERTYPE:
+    return lookup_ethertype(d, key, e);
+  case WT_NEXT_IPPROTO:
+    return lookup_ipproto(d, key, e);
+  case WT_NEXT_NONE:
+  default:
+    return FALSE;
+  }
+}
+
+/* ---- the table loop ------------------------------------------------------------- */
+
+/* What the loop saw, for the tap. */
+typedef struct {
+  WtDecodeStatus status;
+  guint32 l4_proto; /* IP protocol whose decoder ran, or G_MAXUINT32 */
+  gboolean llc;
+} Outcome;
+
+static void reset_packet(WtPacket *pkt)
+{
+  WtPacket keep = *pkt;
+  memset(pkt, 0, sizeof *pkt);
+  pkt->ts_ns = keep.ts_ns;
+  pkt->caplen = keep.caplen;
+  pkt->wirelen = keep.wirelen;
+  pkt->linktype = keep.linktype;
+  pkt->frame = keep.frame;
+  pkt->tcp_wscale = -1;
+}
+
+/* Every decoder consumes at least one header or stops, but the walk is bounded anyway:
+ * link + tags + MPLS + LLC + IP + transport with room to spare. */
+static guint max_steps(const WtDecoders *d)
+{
+  return d->link_limits.max_vlan_depth + 16;
+}
+
+static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+{
+  Outcome o = { WT_DECODE_OK, G_MAXUINT32, FALSE };
+  WtReader r = wt_reader_init(pkt->frame, pkt->caplen);
+  WtNextTable table = WT_NEXT_LINKTYPE;
+  guint32 key = (guint32) pkt->linktype;
+  for (guint step = 0; step < max_steps(d); step++) {
+    Entry e;
+    if (!lookup(d, table, key, &e)) {
+      if (table == WT_NEXT_LINKTYPE && step == 0)
+        wt_anomaly(a, "link.unknown_linktype");
+      o.status = WT_DECODE_UNSUPPORTED;
+      return o;
+    }
+    if (e.fn == wt_llc_decode)
+      o.llc = TRUE;
+    if (table == WT_NEXT_IPPROTO)
+      o.l4_proto = key;
+    WtDecodeResult res = e.fn(e.state, pkt, &r, a);
+    if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE) {
+      o.status = res.status;
+      return o;
+    }
+    table = res.next_table;
+    key = res.next_key;
+  }
+  wt_anomaly(a, "decode.too_many_layers");
+  o.status = WT_DECODE_MALFORMED;
+  return o;
+}
+
+/* ---- the tap -------------------------------------------------------------------- */
+
+static void count(WtProtoCount *c, guint64 bytes)
+{
+  c->packets++;
+  c->bytes += bytes;
+}
+
+static void count_linktype(WtDecodeStats *s, int dlt, guint64 n, guint64 bytes)
+{
+  for (guint i = 0; i < s->n_link; i++) {
+    if (s->link[i].dlt == dlt) {
+      s->link[i].frames += n;
+      s->link[i].bytes += bytes;
+      return;
+    }
+  }
+  if (s->n_link < WT_DECODE_MAX_LINKTYPES) {
+    s->link[s->n_link].dlt = dlt;
+    s->link[s->n_link].frames = n;
+    s->link[s->n_link].bytes = bytes;
+    s->n_link++;
+  } else {
+    s->link_overflow += n;
+  }
+}
+
+static void tap(WtDecodeStats *s, const WtPacket *pkt, const Outcome *o)
+{
+  guint64 bytes = pkt->wirelen;
+  s->frames++;
+  s->bytes += bytes;
+  count_linktype(s, pkt->linktype, 1, bytes);
+  if (pkt->caplen < pkt->wirelen)
+    s->snaplen_truncated++;
+  if (o->status == WT_DECODE_TRUNCATED)
+    s->truncated++;
+  else if (o->status == WT_DECODE_MALFORMED)
+    s->malformed++;
+  if (o->llc)
+    s->llc++;
+  if (pkt->ip_version == 4)
+    count(&s->ipv4, bytes);
+  else if (pkt->ip_version == 6)
+    count(&s->ipv6, bytes);
+  if (pkt->ip_reassembled)
+    s->reassembled++;
+  if (o->status == WT_DECODE_CONSUMED) {
+    s->fragments_held++;
+    return;
+  }
+  /* A transport header counts if its decoder ran and did not find it malformed (a
+   * snaplen-truncated header is still that protocol). */
+  guint32 l4 = o->status == WT_DECODE_MALFORMED ? G_MAXUINT32 : o->l4_proto;
+  switch (l4) {
+  case WT_IPPROTO_TCP:
+    count(&s->tcp, bytes);
+    break;
+  case WT_IPPROTO_UDP:
+    count(&s->udp, bytes);
+    break;
+  case WT_IPPROTO_ICMP:
+    count(&s->icmp, bytes);
+    if (o->status == WT_DECODE_OK)
+      s->icmp_types[pkt->icmp_type]++;
+    break;
+  case WT_IPPROTO_ICMPV6:
+    count(&s->icmpv6, bytes);
+    if (o->status == WT_DECODE_OK)
+      s->icmpv6_types[pkt->icmp_type]++;
+    break;
+  default:
+    count(&s->other, bytes);
+    break;
+  }
+}
+
+WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+{
+  reset_packet(pkt);
+  wt_ip_defrag_release(d->defrag);
+  if (pkt->caplen < pkt->wirelen)
+    wt_anomaly(a, "frame.snaplen_truncated");
+  Outcome o = run_tables(d, pkt, a);
+  tap(&d->stats, pkt, &o);
+  return o.status;
+}
+
+void wt_decoders_expire(WtDecoders *d, gint64 now_ns, WtAnomalies *a)
+{
+  wt_ip_defrag_expire(d->defrag, now_ns, a);
+}
+
+const WtDecodeStats *wt_decoders_stats(const WtDecoders *d)
+{
+  return &d->stats;
+}
+
+static void merge_count(WtProtoCount *into, const WtProtoCount *from)
+{
+  into->packets += from->packets;
+  into->bytes += from->bytes;
+}
+
+void wt_decoders_merge(WtDecoders *into, const WtDecoders *from)
+{
+  WtDecodeStats *s = &into->stats;
+  const WtDecodeStats *f = &from->stats;
+  s->frames += f->frames;
+  s->bytes += f->bytes;
+  s->snaplen_truncated += f->snaplen_truncated;
+  s->truncated += f->truncated;
+  s->malformed += f->malformed;
+  s->llc += f->llc;
+  merge_count(&s->ipv4, &f->ipv4);
+  merge_count(&s->ipv6, &f->ipv6);
+  merge_count(&s->tcp, &f->tcp);
+  merge_count(&s->udp, &f->udp);
+  merge_count(&s->icmp, &f->icmp);
+  merge_count(&s->icmpv6, &f->icmpv6);
+  merge_count(&s->other, &f->other);
+  s->fragments_held += f->fragments_held;
+  s->reassembled += f->reassembled;
+  for (guint i = 0; i < 256; i++) {
+    s->icmp_types[i] += f->icmp_types[i];
+    s->icmpv6_types[i] += f->icmpv6_types[i];
+  }
+  for (guint i = 0; i < f->n_link; i++)
+    count_linktype(s, f->link[i].dlt, f->link[i].frames, f->link[i].bytes);
+  s->link_overflow += f->link_overflow;
+}
+
+/* ---- the report ----------------------------------------------------------------- */
+
+const char *wt_linktype_name(int dlt)
+{
+  switch (dlt) {
+  case WT_DLT_RAW:
+  case WT_DLT_RAW_OPENBSD:
+  case WT_LINKTYPE_RAW:
+    return "RAW"; /* the same thing under three numbers */
+  case WT_DLT_LOOP:
+    return "LOOP";
+  default:
+    break;
+  }
+  const char *name = pcap_datalink_val_to_name(dlt);
+  return name ? name : "unknown";
+}
+
+static const char *icmp_type_name(guint type)
+{
+  switch (type) {
+  case 0: return "echo-reply";
+  case 3: return "destination-unreachable";
+  case 4: return "source-quench";
+  case 5: return "redirect";
+  case 8: return "echo-request";
+  case 9: return "router-advertisement";
+  case 10: return "router-solicitation";
+  case 11: return "time-exceeded";
+  case 12: return "parameter-problem";
+  case 13: return "timestamp";
+  case 14: return "timestamp-reply";
+  default: return NULL;
+  }
+}
+
+static const char *icmpv6_type_name(guint type)
+{
+  switch (type) {
+  case 1: return "destination-unreachable";
+  case 2: return "packet-too-big";
+  case 3: return "time-exceeded";
+  case 4: return "parameter-problem";
+  case 128: return "echo-request";
+  case 129: return "echo-reply";
+  case 130: return "mld-query";
+  case 131: return "mld-report";
+  case 133: return "router-solicitation";
+  case 134: return "router-advertisement";
+  case 135: return "neighbor-solicitation";
+  case 136: return "neighbor-advertisement";
+  case 137: return "redirect";
+  case 143: return "mldv2-report";
+  default: return NULL;
+  }
+}
+
+static void report_count(WtSection *s, const char *key, const char *label, const WtProtoCount *c)
+{
+  WtSection *o = wt_section_object(s, key, label);
+  wt_section_u64(o, "packets", _("Packets"), c->packets);
+  wt_section_u64(o, "bytes", _("Bytes"), c->bytes);
+}
+
+static void report_types(WtSection *s, const char *key, const char *label, const guint64 *counts,
+                         const char *(*name_of)(guint))
+{
+  wt_section_map_u64(s, key, label, NULL, 0); /* {} when there were none */
+  for (guint t = 0; t < 256; t++) {
+    if (counts[t] == 0)
+      continue;
+    char buf[16];
+    const char *name = name_of(t);
+    if (!name) {
+      g_snprintf(buf, sizeof buf, "type-%u", t);
+      name = buf;
+    }
+    wt_section_map_u64(s, key, label, name, counts[t]);
+  }
+}
+
+void wt_decoders_report(WtDecoders *d, WtReport *r)
+{
+  const WtDecodeStats *st = &d->stats;
+  WtSection *s = wt_report_section(r, "protocols", _("Protocols"));
+  wt_section_u64(s, "frames", _("Frames"), st->frames);
+  wt_section_u64(s, "bytes", _("Bytes"), st->bytes);
+  report_count(s, "ipv4", _("IPv4"), &st->ipv4);
+  report_count(s, "ipv6", _("IPv6"), &st->ipv6);
+  report_count(s, "tcp", _("TCP"), &st->tcp);
+  report_count(s, "udp", _("UDP"), &st->udp);
+  report_count(s, "icmp", _("ICMP"), &st->icmp);
+  report_count(s, "icmpv6", _("ICMPv6"), &st->icmpv6);
+  report_count(s, "other", _("Other"), &st->other);
+  wt_section_map_u64(s, "link_types", _("Link types"), NULL, 0);
+  for (guint i = 0; i < st->n_link; i++) {
+    char buf[32];
+    const char *name = wt_linktype_name(st->link[i].dlt);
+    if (g_str_equal(name, "unknown")) {
+      g_snprintf(buf, sizeof buf, "DLT_%d", st->link[i].dlt);
+      name = buf;
+    }
+    wt_section_map_u64(s, "link_types", _("Link types"), name, st->link[i].frames);
+  }
+  if (st->link_overflow)
+    wt_section_map_u64(s, "link_types", _("Link types"), "other", st->link_overflow);
+  report_types(s, "icmp_types", _("ICMP types"), st->icmp_types, icmp_type_name);
+  report_types(s, "icmpv6_types", _("ICMPv6 types"), st->icmpv6_types, icmpv6_type_name);
+  WtSection *frag = wt_section_object(s, "fragments", _("IP fragments"));
+  wt_section_u64(frag, "held", _("Fragment frames held for reassembly"), st->fragments_held);
+  wt_section_u64(frag, "reassembled", _("Datagrams reassembled"), st->reassembled);
+  wt_section_u64(frag, "pending", _("Datagrams still incomplete"), wt_ip_defrag_pending(d->defrag));
+  wt_section_u64(s, "llc_frames", _("802.2 LLC frames"), st->llc);
+  wt_section_u64(s, "snaplen_truncated", _("Frames cut by the snaplen"), st->snaplen_truncated);
+  wt_section_u64(s, "truncated", _("Frames with truncated headers"), st->truncated);
+  wt_section_u64(s, "malformed", _("Malformed frames"), st->malformed);
+}

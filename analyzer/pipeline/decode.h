@@ -1,0 +1,102 @@
+/* The frame decoder pipeline: runs the registry tables (link type -> ethertype -> IP
+ * protocol) over one captured frame, and keeps the protocol breakdown tap that writes
+ * the "protocols" report section. */
+#pragma once
+#include <glib.h>
+#include "analyzer/core/packet.h"
+#include "analyzer/core/anomaly.h"
+#include "analyzer/report/report.h"
+
+/* A field left 0 takes its default. */
+typedef struct {
+  gsize frag_mem_cap;     /* bytes held for IP reassembly, all datagrams together */
+  gint64 frag_timeout_ns; /* capture time a datagram may stay incomplete */
+  guint max_vlan_depth;   /* stacked 802.1Q/802.1ad tags before the frame is malformed */
+} WtDecodeLimits;
+
+#define WT_DECODE_DEFAULT_FRAG_MEM_CAP ((gsize) 16 * 1024 * 1024)
+#define WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS ((gint64) 30 * G_GINT64_CONSTANT(1000000000))
+#define WT_DECODE_DEFAULT_MAX_VLAN_DEPTH 8u
+
+/* Fill `l` with the defaults above. */
+void wt_decode_limits_init(WtDecodeLimits *l);
+
+typedef struct {
+  guint64 packets;
+  guint64 bytes; /* wire bytes of the frames counted */
+} WtProtoCount;
+
+#define WT_DECODE_MAX_LINKTYPES 16
+
+/* The protocol breakdown. Every frame lands in exactly one of: tcp, udp, icmp, icmpv6,
+ * other, or fragments_held (an IP fragment kept for reassembly). A reassembled datagram
+ * counts under its upper-layer protocol once, on the frame that completed it. */
+typedef struct {
+  guint64 frames;
+  guint64 bytes;              /* wire bytes */
+  guint64 snaplen_truncated;  /* frames with caplen < wirelen */
+  guint64 truncated;          /* decode stopped for lack of captured bytes */
+  guint64 malformed;          /* decode stopped on contradictory headers */
+  guint64 llc;                /* 802.2 LLC/SNAP frames (802.3 length field) */
+  WtProtoCount ipv4, ipv6, tcp, udp, icmp, icmpv6, other;
+  guint64 fragments_held;     /* fragment frames kept (datagram not complete yet) */
+  guint64 reassembled;        /* datagrams completed by reassembly */
+  guint64 icmp_types[256];
+  guint64 icmpv6_types[256];
+  struct {
+    int dlt;
+    guint64 frames;
+    guint64 bytes;  /* wire bytes */
+  } link[WT_DECODE_MAX_LINKTYPES];
+  guint n_link;
+  guint64 link_overflow;      /* frames of link types beyond WT_DECODE_MAX_LINKTYPES */
+} WtDecodeStats;
+
+typedef struct WtDecoders WtDecoders;
+
+/* `limits` may be NULL for the defaults. */
+WtDecoders *wt_decoders_new(const WtDecodeLimits *limits);
+void wt_decoders_free(WtDecoders *d);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtDecoders, wt_decoders_free)
+
+/* Decode one frame. The caller fills pkt->ts_ns, caplen, wirelen, linktype and frame;
+ * every other field is reset here. On return the upper-layer payload window is
+ * pkt->payload/payload_len (for TCP/UDP/ICMP, and for unknown IP protocols the IP
+ * payload). WT_DECODE_OK means every layer present was decoded; UNSUPPORTED means a
+ * valid protocol we do not decode (ARP, ESP, ...); CONSUMED means an IP fragment kept
+ * for reassembly. pkt->reassembled_buf stays valid until the next call. */
+WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
+
+/* Drop fragment trains older than the timeout at capture time `now_ns` (counted as
+ * ip4.frag_timeout / ip6.frag_timeout). wt_decode_frame already does this as it goes;
+ * call it at end of input with G_MAXINT64 to count what never completed. */
+void wt_decoders_expire(WtDecoders *d, gint64 now_ns, WtAnomalies *a);
+
+const WtDecodeStats *wt_decoders_stats(const WtDecoders *d);
+/* Add `from`'s statistics into `into` (fragment state is not merged). */
+void wt_decoders_merge(WtDecoders *into, const WtDecoders *from);
+/* Write the "protocols" section. */
+void wt_decoders_report(WtDecoders *d, WtReport *r);
+
+/* "EN10MB", "LINUX_SLL", "RAW" ... (libpcap's names); "unknown" if not known. */
+const char *wt_linktype_name(int dlt);
+
+/* For decoders: TRUE when the reader's window is the captured frame itself and the
+ * capture dropped bytes (caplen < wirelen), so running out of bytes here is snaplen
+ * truncation, not a malformed packet. Once a window was narrowed to a length field or
+ * moved to a reassembly buffer, running out means the headers contradict themselves. */
+static inline gboolean wt_decode_at_snaplen(const WtPacket *pkt, const WtReader *r)
+{
+  return pkt->caplen < pkt->wirelen && r->data == pkt->frame && r->len == pkt->caplen;
+}
+
+/* For decoders that ran out of bytes: TRUNCATED if explained by the snaplen, otherwise
+ * count `anomaly` and report MALFORMED. */
+static inline WtDecodeResult wt_decode_short(const WtPacket *pkt, const WtReader *r,
+                                             WtAnomalies *a, const char *anomaly)
+{
+  if (wt_decode_at_snaplen(pkt, r))
+    return wt_decode_stop(WT_DECODE_TRUNCATED);
+  wt_anomaly(a, anomaly);
+  return wt_decode_stop(WT_DECODE_MALFORMED);
+}

@@ -1,0 +1,83 @@
+#include "analyzer/pipeline/registry.h"
+#include "dissectors/http/http.h"
+#include "dissectors/tls/tls.h"
+#include "dissectors/dns/dns.h"
+
+/* Every stream dissector wiretab knows, in probe order. */
+static const WtStreamDissector *const stream_dissectors[] = {
+  &wt_http_dissector,
+  &wt_tls_dissector,
+  &wt_dns_dissector,
+};
+
+#define N_DISSECTORS G_N_ELEMENTS(stream_dissectors)
+
+struct WtRegistry {
+  gpointer stats[N_DISSECTORS];
+};
+
+WtRegistry *wt_registry_new(void)
+{
+  WtRegistry *r = g_new0(WtRegistry, 1);
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    r->stats[i] = stream_dissectors[i]->stats_new();
+  return r;
+}
+
+void wt_registry_free(WtRegistry *r)
+{
+  if (!r)
+    return;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    stream_dissectors[i]->stats_free(r->stats[i]);
+  g_free(r);
+}
+
+guint wt_registry_count(const WtRegistry *r)
+{
+  (void) r;
+  return N_DISSECTORS;
+}
+
+const WtStreamDissector *wt_registry_get(const WtRegistry *r, guint i)
+{
+  (void) r;
+  return i < N_DISSECTORS ? stream_dissectors[i] : NULL;
+}
+
+gpointer wt_registry_stats(const WtRegistry *r, guint i)
+{
+  return i < N_DISSECTORS ? r->stats[i] : NULL;
+}
+
+int wt_registry_by_port(const WtRegistry *r, guint16 port)
+{
+  (void) r;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    for (const guint16 *p = stream_dissectors[i]->ports; p && *p; p++)
+      if (*p == port)
+        return (int) i;
+  return -1;
+}
+
+int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir dir)
+{
+  (void) r;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    if (stream_dissectors[i]->probe && stream_dissectors[i]->probe(data, len, dir))
+      return (int) i;
+  return -1;
+}
+
+void wt_registry_report(WtRegistry *r, WtReport *report)
+{
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    stream_dissectors[i]->report(r->stats[i], report);
+}
+
+void wt_registry_merge(WtRegistry *into, WtRegistry *from)
+{
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    if (stream_dissectors[i]->stats_merge)
+      stream_dissectors[i]->stats_merge(into->stats[i], from->stats[i]);
+}
