@@ -37,9 +37,12 @@ TRANSPORT_FOLDERS = ("link", "ip", "tcp", "udp")
 DECODERS = ("dissectors/link/**", "dissectors/ip/**",
             "dissectors/tcp/tcp-header.*", "dissectors/udp/udp-header.*")
 
-# Writing to the terminal: only analyzer/cli may. A function given a FILE * is fine.
-STDIO_TOKENS = ("printf", "vprintf", "puts", "putchar", "g_print", "g_printerr", "perror",
-                "stdout", "stderr", "STDOUT_FILENO", "STDERR_FILENO")
+# Writing to the terminal: only analyzer/cli may. A function given a FILE * is fine; so
+# is fprintf/fputs to that FILE *: the standard streams are caught by name. GLib's message
+# functions print to stderr too.
+STDIO_TOKENS = ("printf", "vprintf", "puts", "putchar", "perror", "stdout", "stderr",
+                "STDOUT_FILENO", "STDERR_FILENO", "g_print", "g_printerr", "g_message",
+                "g_warning", "g_critical", "g_info", "g_debug")
 
 RULES = [
     {

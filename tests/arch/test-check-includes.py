@@ -141,6 +141,26 @@ BROKEN = [
 ]
 
 
+# Changes that must NOT be flagged: (name, files changed or added).
+NOT_FLAGGED = [
+    ("printf and stdout only in a comment and a string in the pipeline",
+     {"analyzer/pipeline/workers.c": "/* printf(\"%d\", n); fputs(s, stdout); */\n"
+                                     "// fprintf(stderr, \"x\");\n"
+                                     "static const char *m = \"printf(stdout) \\\" stderr\";\n"
+                                     "static const char q = '\\'';\n"
+                                     "void f(FILE *out) { fprintf(out, \"%s\", m); }\n"}),
+    ("#include of a private header commented out in output",
+     {"analyzer/output/fleet-report.c": '#include "dissectors/http/http.h"\n'
+                                        '/* #include "dissectors/http/http-stats.h" */\n'
+                                        '// #include "analyzer/pipeline/flow-table.h"\n'}),
+    ("a new application dissector that keeps the rules",
+     {"dissectors/quic/quic.h": '#pragma once\n#include "analyzer/core/stream.h"\n',
+      "dissectors/quic/quic.c": '#include "quic.h"\n#include "analyzer/report/report.h"\n',
+      "analyzer/pipeline/registry.c": '#include "dissectors/quic/quic.h"\n'
+                                      "static const void *q = &wt_quic_dissector;\n"}),
+]
+
+
 def write_tree(root, files):
     for path, text in files.items():
         full = os.path.join(root, path)
@@ -165,6 +185,13 @@ def main():
                       "strings, FILE * writers, decoder exceptions)", out)
         t.ok("not ok" not in out and "1..8" in out, "every rule reports ok on the clean tree",
              out)
+
+        for n, (what, files) in enumerate(NOT_FLAGGED):
+            root = os.path.join(tmp, "fine-%02d" % n)
+            write_tree(root, CLEAN)
+            write_tree(root, files)
+            rc, out = run(root)
+            t.ok(rc == 0 and "not ok" not in out, "%s: not flagged" % what, out)
 
         for n, (what, files, rule, where) in enumerate(BROKEN):
             root = os.path.join(tmp, "broken-%02d" % n)
