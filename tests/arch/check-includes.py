@@ -24,6 +24,7 @@ only when it names analyzer/... or dissectors/... (system and GLib headers are f
 Tokens and identifiers are matched after comments and string/character literals are
 blanked, so a printf in a comment or a "stdout" in a message is not a violation.
 """
+import functools
 import os
 import re
 import sys
@@ -113,10 +114,12 @@ RULES = [
 ]
 
 SCANNED = ("analyzer", "dissectors")
+PROJECT_PREFIXES = tuple(top + "/" for top in SCANNED)
 
 # --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
 def glob_re(pattern):
     """`**` across components, `*` and `?` within one, everything else literal."""
     out = []
@@ -155,7 +158,7 @@ class Tree:
                         path = os.path.join(dirpath, name)
                         self.files.append(os.path.relpath(path, root).replace(os.sep, "/"))
 
-    def expand(self, pattern, path, app_only=None):
+    def expand(self, pattern, path):
         """The patterns `pattern` stands for when checking `path`."""
         pats = [pattern]
         if "{own}" in pattern:
@@ -165,9 +168,8 @@ class Tree:
             pats = [p.replace("{public}", "dissectors/%s/%s.h" % (d, d))
                     for p in pats for d in self.dissectors]
         if "{app}" in pattern or "{appname}" in pattern:
-            apps = self.apps if app_only is None else [app_only]
             pats = [p.replace("{app}", "dissectors/" + a).replace("{appname}", a)
-                    for p in pats for a in apps]
+                    for p in pats for a in self.apps]
         return pats
 
     def matches(self, patterns, target, context=None):
@@ -221,12 +223,13 @@ def includes(tree, path, code):
         target = m.group(2).strip()
         line = code.count("\n", 0, m.start()) + 1
         if m.group(1) == "<":
-            if not target.startswith(SCANNED):
+            if not target.startswith(PROJECT_PREFIXES):
                 continue
             resolved = os.path.normpath(target)
         else:
             rel = os.path.normpath(os.path.join(os.path.dirname(path), target))
-            if os.path.exists(os.path.join(tree.root, rel)) and not target.startswith(SCANNED):
+            if (os.path.exists(os.path.join(tree.root, rel))
+                    and not target.startswith(PROJECT_PREFIXES)):
                 resolved = rel
             else:
                 resolved = os.path.normpath(target)
