@@ -31,7 +31,7 @@ for t in ip ethtool nft tcpdump dumpcap tshark capinfos nginx wrk curl "$PYTHON"
   command -v "$t" >/dev/null || die "missing $t (scripts/bootstrap installs it)"
 done
 mkdir -p "$out"
-work=$(mktemp -d /tmp/wtc-record.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/wtc-record.XXXXXX")
 chmod 755 "$work"
 bg_pids=()
 cappid=

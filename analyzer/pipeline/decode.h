@@ -4,6 +4,7 @@
 #pragma once
 #include <glib.h>
 #include "analyzer/core/packet.h"
+#include "analyzer/core/decoder.h" /* the decoders' helpers: wt_decode_short ... */
 #include "analyzer/core/anomaly.h"
 #include "analyzer/report/report.h"
 
@@ -80,23 +81,3 @@ void wt_decoders_report(WtDecoders *d, WtReport *r);
 
 /* "EN10MB", "LINUX_SLL", "RAW" ... (libpcap's names); "unknown" if not known. */
 const char *wt_linktype_name(int dlt);
-
-/* For decoders: TRUE when the reader's window is the captured frame itself and the
- * capture dropped bytes (caplen < wirelen), so running out of bytes here is snaplen
- * truncation, not a malformed packet. Once a window was narrowed to a length field or
- * moved to a reassembly buffer, running out means the headers contradict themselves. */
-static inline gboolean wt_decode_at_snaplen(const WtPacket *pkt, const WtReader *r)
-{
-  return pkt->caplen < pkt->wirelen && r->data == pkt->frame && r->len == pkt->caplen;
-}
-
-/* For decoders that ran out of bytes: TRUNCATED if explained by the snaplen, otherwise
- * count `anomaly` and report MALFORMED. */
-static inline WtDecodeResult wt_decode_short(const WtPacket *pkt, const WtReader *r,
-                                             WtAnomalies *a, const char *anomaly)
-{
-  if (wt_decode_at_snaplen(pkt, r))
-    return wt_decode_stop(WT_DECODE_TRUNCATED);
-  wt_anomaly(a, anomaly);
-  return wt_decode_stop(WT_DECODE_MALFORMED);
-}

@@ -1,6 +1,6 @@
 /* ICMP (RFC 792) and ICMPv6 (RFC 4443): type and code for the breakdown. */
 #include "dissectors/ip/ip.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 static WtDecodeResult decode_type_code(WtPacket *pkt, WtReader *r, WtAnomalies *a,
                                        const char *short_anomaly)

@@ -3,7 +3,7 @@
 #include "dissectors/ip/ip.h"
 #include "dissectors/ip/ip-defrag.h"
 #include "dissectors/ip/inet-checksum.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * the chain. */
 #include "dissectors/ip/ip.h"
 #include "dissectors/ip/ip-defrag.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 #include <string.h>
 

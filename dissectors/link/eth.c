@@ -1,6 +1,6 @@
 /* Ethernet II / 802.3 framing, 802.1Q and 802.1ad VLAN tags, 802.2 LLC/SNAP. */
 #include "dissectors/link/link.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 #define ETH_ADDRS_LEN 12 /* destination + source MAC */
 

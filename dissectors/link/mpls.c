@@ -2,7 +2,7 @@
  * bottom-of-stack label we look at the first nibble, as Zeek and tcpdump do: 4 is
  * IPv4, 6 is IPv6, 0 is a pseudowire control word (RFC 4385) followed by Ethernet. */
 #include "dissectors/link/link.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 #define MPLS_BOS 0x100u
 

@@ -3,7 +3,7 @@
  * are in host byte order: libpcap swaps them when the file came from a host of the
  * other endianness, so here they are always in ours. */
 #include "dissectors/link/link.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 #define NFULA_PAYLOAD 9
 #define NFLOG_MAX_TLVS 64 /* a real record has about a dozen */

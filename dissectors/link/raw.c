@@ -1,7 +1,7 @@
 /* Link types without a link header worth the name: raw IP (version from the first
  * nibble, or fixed by the link type) and BSD loopback (a 4-byte address family). */
 #include "dissectors/link/link.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 WtDecodeResult wt_raw_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)
 {

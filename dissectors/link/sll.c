@@ -3,7 +3,7 @@
  * decode; values <= 1500 are Linux's ETH_P_802_2 (4) / ETH_P_802_3 (1) pseudo-types,
  * which the ethertype table sends to LLC. */
 #include "dissectors/link/link.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 #define ARPHRD_NETLINK 824 /* netlink messages, not network frames */
 

@@ -1,7 +1,7 @@
 #include "dissectors/tcp/tcp-header.h"
 #include "dissectors/ip/inet-checksum.h"
 #include "dissectors/ip/ip.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WSCALE = 3, OPT_SACK_OK = 4, OPT_TS = 8 };
 

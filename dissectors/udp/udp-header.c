@@ -1,7 +1,7 @@
 #include "dissectors/udp/udp-header.h"
 #include "dissectors/ip/inet-checksum.h"
 #include "dissectors/ip/ip.h"
-#include "analyzer/pipeline/decode.h"
+#include "analyzer/core/decoder.h"
 
 /* Only when every byte of the datagram was captured. Zero means "not computed" over
  * IPv4; over IPv6 it is not allowed (RFC 8200 8.1) but is counted, not verified. */

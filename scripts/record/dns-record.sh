@@ -25,7 +25,7 @@ die() { echo "dns-record: $*" >&2; exit 1; }
 for t in ip ethtool tcpdump dnsmasq dig capinfos python3; do
   command -v "$t" >/dev/null || die "missing $t"
 done
-work=$(mktemp -d /tmp/wtd-record.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/wtd-record.XXXXXX")
 chmod 755 "$work"
 pids=()
 cleanup() {

@@ -5,8 +5,8 @@
 #   meson test -C BUILD --benchmark          (the same, with the build's binaries)
 #
 # Without CAPTURE it records a ~1 GB real HTTP capture (nginx + wrk in a private network
-# namespace, 32 connections, BENCH_SECONDS=6 s) into BENCH_DIR (default /tmp/wiretab-bench,
-# never the repository), or reuses the one recorded there before (BENCH_RERECORD=1 records
+# namespace, 32 connections, BENCH_SECONDS=6 s) into BENCH_DIR (default BUILD/bench,
+# never a tracked folder), or reuses the one recorded there before (BENCH_RERECORD=1 records
 # anew). The server's access log next to it is the truth.
 #
 # Then, in the same run, alternating, BENCH_ROUNDS (default 5) rounds of: the floor (bare
@@ -31,7 +31,7 @@ done
 
 capture=${1:-}
 if [[ -z $capture ]]; then
-  dir=${BENCH_DIR:-/tmp/wiretab-bench}
+  dir=${BENCH_DIR:-$build/bench}
   capture=$dir/http-mix.pcap
   if [[ ${BENCH_RERECORD:-0} == 1 || ! -s $capture || ! -s $dir/http-mix.truth.txt ]]; then
     if [[ $(id -u) != 0 ]]; then

@@ -213,7 +213,7 @@ static void test_exporter_usage(void)
   wt_ch_export_config_init(&ec);
   g_autoptr(GError) e1 = NULL;
   ec.url = "127.0.0.1:8123";
-  ec.spill_dir = "/tmp";
+  ec.spill_dir = g_get_tmp_dir();
   g_assert_null(wt_ch_exporter_new(&ec, &e1));
   g_assert_nonnull(e1);
   g_autoptr(GError) e2 = NULL;

@@ -36,7 +36,8 @@ import sys
 import tempfile
 
 WIRETAB = os.environ.get('WIRETAB', 'wiretab')
-SHARED = os.environ.get('WT_SHARED_CAPTURES', '/work/shared/captures')
+SHARED = os.environ.get('WT_SHARED_CAPTURES') or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'captures')
 CAPTURES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(__file__), '..', '..', 'captures')
 

@@ -7,7 +7,7 @@
 # -Dfuzzing=true, then runs each TARGET (default: all) for SECONDS (default 600), at most
 # PARALLEL (default 2) at a time. New inputs go to OUT/<target>/work (not into the
 # committed corpus), crashes to OUT/<target>/crash-*, the libFuzzer log to
-# OUT/<target>.log; OUT is $FUZZ_OUT or /tmp/wiretab-fuzz. libFuzzer runs in fork mode
+# OUT/<target>.log; OUT is $FUZZ_OUT or BUILD_DIR/fuzz-out. libFuzzer runs in fork mode
 # with one worker, so a finding is recorded and fuzzing goes on. A summary line per target
 # (executions, cov, ft, crashes) is printed at the end, ready for docs/fuzzing.md.
 # A crash: copy it into tests/fuzz/corpus/<target>/crash-<what> and commit it first.
@@ -24,12 +24,11 @@ done
 shift $((OPTIND - 1))
 targets=("$@")
 ((${#targets[@]})) || targets=(capture frame reassembly http $(ls "$here"/fuzz-dns.c >/dev/null 2>&1 && echo dns))
-out=${FUZZ_OUT:-/tmp/wiretab-fuzz}
-mkdir -p "$out"
-
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang meson setup "$build" "$repo" -Dfuzzing=true
 fi
+out=${FUZZ_OUT:-$build/fuzz-out}
+mkdir -p "$out"
 ninja -C "$build" $(printf 'tests/fuzz/fuzz-%s ' "${targets[@]}")
 
 declare -A max_len=([capture]=65536 [http]=16384 [frame]=4096 [reassembly]=4096 [dns]=4096)

@@ -149,8 +149,8 @@ def compare(name, conns, rows, score, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--wiretab", default=os.environ.get("WIRETAB", "wiretab"))
-    ap.add_argument("--captures", default=os.environ.get(
-        "WT_SHARED_CAPTURES", os.environ.get("WT_CAPTURES", "/work/shared/captures")))
+    ap.add_argument("--captures", default=os.environ.get("WT_SHARED_CAPTURES") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "captures"))
     ap.add_argument("--min-agreement", type=float, default=100.0,
                     help="minimum field agreement in percent for exit status 0")
     args = ap.parse_args()

@@ -5,10 +5,11 @@
 # the floor, the fastest run (the least disturbed by other load), the median CPU time
 # (user + system) and the peak RSS.
 #   BUILD_DIR=build tests/threads/bench-threads.sh [CAPTURE]
-# CAPTURE defaults to /tmp/wiretab-bench/http-mix.pcap (tests/bench/run-bench.sh records it).
+# CAPTURE defaults to $BENCH_DIR/http-mix.pcap, BENCH_DIR defaulting to BUILD_DIR/bench
+# (where tests/bench/run-bench.sh records it).
 set -eu
 build=${BUILD_DIR:-build}
-cap=${1:-/tmp/wiretab-bench/http-mix.pcap}
+cap=${1:-${BENCH_DIR:-$build/bench}/http-mix.pcap}
 rounds=${ROUNDS:-5}
 wt=$build/analyzer/wiretab
 floor=$build/tests/bench/pcap-floor

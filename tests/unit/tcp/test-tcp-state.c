@@ -3,7 +3,7 @@
  * conn_state / history worked out by hand from Zeek's rules (update_history and the
  * state machine in TCPSessionAdapter.cc, conn_state() in base/protocols/conn/main.zeek).
  * The four RST cases and the flip cases reproduce the segments of the public captures in
- * /work/shared/captures whose Zeek baselines are quoted in the comments. */
+ * ../shared/captures whose Zeek baselines are quoted in the comments. */
 #include "tests/unit/tcp/tcp-test-util.h"
 
 static void test_four_way(void)

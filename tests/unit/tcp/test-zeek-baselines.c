@@ -1,5 +1,5 @@
 /* The TCP state module against Zeek's own baselines: every public capture in
- * $WT_CAPTURES (default /work/shared/captures) that has a Zeek conn.log (or a
+ * $WT_SHARED_CAPTURES (default ../shared/captures next to the source tree) that has a Zeek conn.log (or a
  * "history, conn_state" line) is decoded with the project's decoders, its TCP
  * connections are tracked with tcp-state.c only (a minimal flow table here, no
  * reassembler), and conn_state, history and the packet/byte counts are compared with
@@ -212,13 +212,13 @@ static void row_free(gpointer p)
 
 static void test_zeek_baselines(void)
 {
-  const char *dir = g_getenv("WT_CAPTURES");
-  if (!dir)
-    dir = "/work/shared/captures";
+  const char *dir = g_getenv("WT_SHARED_CAPTURES");
+  if (!dir || !*dir)
+    dir = WT_SHARED_CAPTURES_DEFAULT;
   g_autofree char *tsv_path = g_build_filename(dir, "EXPECTED_OUTPUTS.tsv", NULL);
   g_autofree char *tsv = NULL;
   if (!g_file_get_contents(tsv_path, &tsv, NULL, NULL)) {
-    g_test_skip("no public captures (set WT_CAPTURES)");
+    g_test_skip("no public captures (set WT_SHARED_CAPTURES)");
     return;
   }
   Score s = { 0, 0, 0, 0, 0, g_string_new(NULL) };

@@ -2,8 +2,8 @@
  * and for captures of different link types the number of frames whose IP layer was
  * decoded (and TCP/UDP counts) matches tshark.
  *
- * Expected numbers were produced with TShark 4.0.17 on 2024-11 in
- * /work/shared/captures by:
+ * Expected numbers were produced with TShark 4.0.17 on 2024-11 in the shared corpus
+ * (../shared/captures next to the checkout) by:
  *   tshark -n -r F -Y 'ip or ipv6' | wc -l     (ip)
  *   tshark -n -r F -Y tcp | wc -l              (tcp)
  *   tshark -n -r F -Y udp | wc -l              (udp)
@@ -13,8 +13,9 @@
  *   tshark -n -r F -Y icmp | wc -l, tshark -n -r F -Y icmpv6 | wc -l
  * tshark reassembles IP fragments by default and shows UDP only on the frame that
  * completed the datagram, which is what the decoder's tap counts too.
- * The folder comes from WT_CAPTURES_DIR (set by meson) and the test is skipped when it
- * does not exist. */
+ * The folder is $WT_SHARED_CAPTURES, default WT_SHARED_CAPTURES_DEFAULT (set by meson:
+ * ../shared/captures next to the source tree), and the test is skipped when it does not
+ * exist. */
 #include "tests/unit/decode/frame-builder.h"
 
 #include <pcap/pcap.h>
@@ -117,8 +118,8 @@ static Result decode_file(const char *path, WtDecoders *d, WtAnomalies *a)
 
 static const char *captures_dir(void)
 {
-  const char *dir = g_getenv("WT_CAPTURES_DIR");
-  return dir ? dir : "/work/shared/captures";
+  const char *dir = g_getenv("WT_SHARED_CAPTURES");
+  return dir && *dir ? dir : WT_SHARED_CAPTURES_DEFAULT;
 }
 
 static void test_all_decode(void)
