@@ -7,8 +7,9 @@
 #
 #   BUFFER_KB=256 lossy-http-record.sh OUTDIR NAME [CONNECTIONS]
 #
-# Small bodies (200 B to 12 kB, binary) and a fixed number of requests
-# (WT_LOSSY_REQUESTS, default 2000) keep the capture at a few MB.
+# Small bodies (200 B to 12 kB, binary; WT_LOSSY_SIZES=200,1500,40000,150000 for the
+# bench's larger ones) and a fixed number of requests (WT_LOSSY_REQUESTS, default 2000)
+# keep the capture at a few MB.
 # Exits 3 when tcpdump dropped nothing (loss depends on the machine's load: run again).
 # Writes OUTDIR/NAME.pcap, OUTDIR/NAME.access.log (method status uri body_bytes
 # connection_serial request_no client_port bytes_sent), OUTDIR/NAME.tcpdump.txt (what
@@ -47,12 +48,13 @@ ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || tru
 
 # content: fixed seed so every run serves the same bodies; small ones, so that a few MB
 # hold a few thousand responses
-python3 - "$work/www" <<'PY'
+python3 - "$work/www" "${WT_LOSSY_SIZES:-200,700,1500,4000,12000}" <<'PY'
 import os, random, sys
 root = sys.argv[1]; random.seed(7)
+sizes = [int(x) for x in sys.argv[2].split(',')]
 os.makedirs(root + '/static', exist_ok=True)
 for i in range(200):
-    n = random.choice([200, 700, 1500, 4000, 12000])
+    n = random.choice(sizes)
     open(f'{root}/static/f{i}.bin', 'wb').write(random.randbytes(n))
 open(root + '/index.html', 'w').write('<html><body>hello</body></html>\n' * 40)
 PY
@@ -76,7 +78,7 @@ kill -QUIT "$(cat "$work/nginx.pid")"
 for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
 cp "$work/access.log" "$out/$name.access.log"
 {
-  echo "# tcpdump -B $buffer_kb, $conns connections, ${WT_LOSSY_REQUESTS:-2000} requests asked of wrk"
+  echo "# tcpdump -B $buffer_kb, $conns connections, ${WT_LOSSY_REQUESTS:-2000} requests asked of wrk, body sizes ${WT_LOSSY_SIZES:-200,700,1500,4000,12000}"
   grep -E 'captured|received by filter|dropped' "$work/tcpdump.log"
 } > "$out/$name.tcpdump.txt"
 cat "$out/$name.tcpdump.txt" >&2
