@@ -76,8 +76,16 @@ for cf in counts_files:
 
     # 1. every status line that begins a captured segment is counted
     got, want = sum(codes.values()), sum(seg_status.values())
+    # where the difference is: connections whose http.log has fewer status codes than the
+    # capture has status-line segments
+    per_port = collections.Counter(r["id.orig_p"] for r in https if r.get("status_code"))
+    short = ["  client port %s: http.log %d responses, capture %d status-line segments"
+             % (port, per_port.get(int(port), 0), sum(c["status_segments"].values()))
+             for port, c in sorted(truth["connections"].items())
+             if per_port.get(int(port), 0) < sum(c.get("status_segments", {}).values())]
     t.ok(got == want, "%s: responses counted (%d) == segments beginning with a status line "
-         "(%d): %.2f%%" % (name, got, want, 100.0 * got / want if want else 100), "")
+         "(%d): %.2f%%" % (name, got, want, 100.0 * got / want if want else 100),
+         "\n".join(short[:12]))
     rows = ["  %s: wiretab %d, capture %d, nginx %d" % (c, codes.get(c, 0), seg_status.get(c, 0),
                                                          logged_status.get(c, 0))
             for c in sorted(set(codes) | set(seg_status) | set(logged_status))]
