@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -105,6 +106,22 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
     if (f != stdin)
       fclose(f);
     set_open_file_error(error, strcmp(path, "-") == 0 ? "standard input" : path, errbuf);
+    return NULL;
+  }
+  /* The top 16 bits of a pcap header's link-type field: FCS length (4 bits), a reserved
+   * bit, "FCS length present", then 10 reserved bits that must be zero (the pcap format
+   * draft: "a reader SHOULD treat a non-zero value as an error"). libpcap 1.10.5 and
+   * Wireshark refuse a file with any of the 10 set; libpcap 1.10.3 and 1.10.4 open it and
+   * hand the reserved bits over in pcap_datalink() (the FCS bits in pcap_datalink_ext()),
+   * so check here, for both readers and on every libpcap. pcapng: never set. */
+  int dl = pcap_datalink(p), dl_ext = pcap_datalink_ext(p);
+  guint32 lt_ext = (dl > 0 ? (guint32) dl : 0) | (dl_ext > 0 ? (guint32) dl_ext : 0);
+  if (WT_PCAP_LT_RESERVED1(lt_ext) != 0) {
+    char msg[PCAP_ERRBUF_SIZE];
+    snprintf(msg, sizeof msg, "savefile linktype reserved field not zero (0x%08x)",
+             WT_PCAP_LT_RESERVED1(lt_ext));
+    pcap_close(p); /* closes f, unless it is stdin */
+    set_open_file_error(error, strcmp(path, "-") == 0 ? "standard input" : path, msg);
     return NULL;
   }
   WtCaptureSource *src = g_new0(WtCaptureSource, 1);

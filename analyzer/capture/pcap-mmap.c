@@ -117,6 +117,10 @@ WtPcapMmap *wt_pcap_mmap_open(int fd, int snapshot, int dlt)
   /* 2.4 only: older minor versions may have caplen and len swapped (libpcap guesses). */
   if (major != 2 || minor != 4 || (guint32) snapshot > MAX_SNAPLEN || !dlt_supported(dlt, swapped))
     return NULL;
+  /* A header with reserved link-type bits set is refused by the caller before this reader
+   * is asked (libpcap 1.10.3 takes the low 16 bits and opens it); never map one. */
+  if (WT_PCAP_LT_RESERVED1(u32_at(hdr + 20, swapped)) != 0)
+    return NULL;
   WtPcapMmap *m = g_new0(WtPcapMmap, 1);
   m->fd = fd;
   m->size = st.st_size;

@@ -12,6 +12,12 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 
+/* The reserved bits of a pcap file header's link-type field (libpcap 1.10.5's LT_RESERVED1):
+ * a file with any of them set is refused (savefile linktype reserved field not zero). The
+ * FCS length (top 4 bits), the bit below it and "FCS length present" (0x04000000) are not
+ * part of it: libpcap and Wireshark read such files. */
+#define WT_PCAP_LT_RESERVED1(x) ((guint32) (x) & 0x03FF0000u)
+
 typedef struct WtPcapMmap WtPcapMmap;
 
 /* `fd` is the open capture file (not consumed), `snapshot` pcap_snapshot() and `dlt`
