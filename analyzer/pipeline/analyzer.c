@@ -111,10 +111,10 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
     .follow = cfg->follow,
     .follow_dir = cfg->follow_dir,
   };
-  a->tcp = wt_tcp_new(&tc, &a->app, a->registry, error);
+  a->tcp = wt_tcp_new(&tc, &a->app, wt_registry_selector(a->registry), error);
   if (!a->tcp)
     return NULL;
-  a->udp = wt_udp_new(&a->app, a->registry);
+  a->udp = wt_udp_new(&a->app, wt_registry_selector(a->registry));
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
   a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
@@ -254,7 +254,7 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   if (pkt.ip_proto == 6)
     flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
   else if (pkt.ip_proto == 17)
-    wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
+    wt_udp_packet(a->udp, flow, created, &pkt, dir);
   /* Only when a flow began: this frame's time is already in the timeline (packets), so a
    * zero count would change nothing and costs a bucket lookup per packet. */
   guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;

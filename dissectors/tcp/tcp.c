@@ -17,7 +17,7 @@
 
 /* A stream whose first PROBE_MAX bytes match no probe gets no application dissector. */
 #define PROBE_MAX 64
-enum { APP_UNDECIDED = -1, APP_NONE = -2 };
+typedef enum { APP_UNDECIDED, APP_NONE, APP_CHOSEN } AppState;
 
 typedef struct TcpFlow TcpFlow;
 
@@ -32,7 +32,8 @@ struct TcpFlow {
   WtTcpConn conn;
   WtReasmDir rd[2];     /* indexed by the current roles */
   SinkCtx sink[2];
-  int app;              /* registry index, APP_UNDECIDED or APP_NONE */
+  AppState app_state;
+  WtAppChoice app;      /* when APP_CHOSEN */
   gpointer session;
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
   gboolean explain;
@@ -43,20 +44,20 @@ struct TcpFlow {
 struct WtTcpDissector {
   WtTcpConfig cfg;
   WtAppContext *app;
-  WtRegistry *reg;
+  const WtAppSelector *apps;
   WtReasm *reasm;
   WtTcpStats *stats;
   WtConnFilter *explain;
   WtConnFilter *follow;
 };
 
-WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app, WtRegistry *reg,
-                           GError **error)
+WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
+                           const WtAppSelector *apps, GError **error)
 {
   WtTcpDissector *t = g_new0(WtTcpDissector, 1);
   t->cfg = *cfg;
   t->app = app;
-  t->reg = reg;
+  t->apps = apps;
   WtReasmLimits rl;
   wt_reasm_limits_init(&rl);
   if (cfg->per_dir_cap)
@@ -95,24 +96,26 @@ void wt_tcp_free(WtTcpDissector *t)
 
 /* ---------- application dispatch (the reassembler's sink) ---------- */
 
+/* Probe first, then the responder's port; the originator's port only when the roles were
+ * guessed (no SYN seen), as a server's port on the wrong side is then likely. */
 static void choose_app(TcpFlow *tf, const guint8 *data, gsize len, WtDir dir, gboolean final)
 {
-  WtRegistry *reg = tf->t->reg;
+  const WtAppSelector *apps = tf->t->apps;
   const WtConnInfo *ci = &tf->flow->info;
-  int app = wt_registry_probe(reg, data, len, dir);
-  if (app < 0)
-    app = wt_registry_by_port(reg, ci->resp_p);
-  if (app < 0 && len < PROBE_MAX && !final)
+  WtAppChoice app = apps->by_probe(apps, WT_APP_STREAM, data, len, dir);
+  if (!app.d)
+    app = apps->by_port(apps, WT_APP_STREAM, ci->resp_p);
+  if (!app.d && len < PROBE_MAX && !final)
     return; /* not sure yet: wait for more bytes */
-  if (app < 0 && tf->conn.orig_guessed)
-    app = wt_registry_by_port(reg, ci->orig_p);
-  if (app < 0) {
-    tf->app = APP_NONE;
+  if (!app.d && tf->conn.orig_guessed)
+    app = apps->by_port(apps, WT_APP_STREAM, ci->orig_p);
+  if (!app.d) {
+    tf->app_state = APP_NONE;
     return;
   }
-  const WtStreamDissector *d = wt_registry_get(reg, (guint) app);
+  tf->app_state = APP_CHOSEN;
   tf->app = app;
-  tf->session = d->session_new(wt_registry_stats(reg, (guint) app), tf->t->app, ci);
+  tf->session = app.d->session_new(app.stats, tf->t->app, ci);
 }
 
 static void follow_write(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len)
@@ -147,16 +150,15 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
   TcpFlow *tf = sc->tf;
   if (tf->follow[sc->dir])
     follow_write(tf, sc->dir, data, len);
-  if (tf->app == APP_UNDECIDED)
+  if (tf->app_state == APP_UNDECIDED)
     choose_app(tf, data, len, sc->dir, FALSE);
   gsize used;
-  if (tf->app == APP_UNDECIDED)
+  if (tf->app_state == APP_UNDECIDED)
     used = 0;
-  else if (tf->app == APP_NONE)
+  else if (tf->app_state == APP_NONE)
     used = len;
   else
-    used = wt_registry_get(tf->t->reg, (guint) tf->app)
-             ->deliver(tf->session, sc->dir, data, len, ts_ns);
+    used = tf->app.d->deliver(tf->session, sc->dir, data, len, ts_ns);
   tf->stream_pos[sc->dir] += used;
   return used;
 }
@@ -168,16 +170,16 @@ static void sink_gap(gpointer ctx, guint64 len)
   tf->stream_pos[sc->dir] += len;
   tf->followed[sc->dir] = MAX(tf->followed[sc->dir], tf->stream_pos[sc->dir]);
   wt_tcp_conn_note_gap(&tf->conn, sc->dir, len);
-  if (tf->app >= 0)
-    wt_registry_get(tf->t->reg, (guint) tf->app)->gap(tf->session, sc->dir, len);
+  if (tf->app_state == APP_CHOSEN)
+    tf->app.d->gap(tf->session, sc->dir, len);
 }
 
 static void sink_eof(gpointer ctx, gint64 ts_ns)
 {
   SinkCtx *sc = ctx;
   TcpFlow *tf = sc->tf;
-  if (tf->app >= 0)
-    wt_registry_get(tf->t->reg, (guint) tf->app)->eof(tf->session, sc->dir, ts_ns);
+  if (tf->app_state == APP_CHOSEN)
+    tf->app.d->eof(tf->session, sc->dir, ts_ns);
 }
 
 /* ---------- per-flow set-up and tear-down ---------- */
@@ -219,7 +221,7 @@ static TcpFlow *tcp_flow_new(WtTcpDissector *t, WtFlow *flow)
   TcpFlow *tf = g_new0(TcpFlow, 1);
   tf->t = t;
   tf->flow = flow;
-  tf->app = APP_UNDECIDED;
+  tf->app_state = APP_UNDECIDED;
   wt_tcp_conn_init(&tf->conn, t->cfg.time_wait_ns);
   WtReasmSink sink = { sink_deliver, sink_gap, sink_eof, NULL };
   for (int d = 0; d < 2; d++)
@@ -331,13 +333,12 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   /* flush: holes become gaps, then end-of-stream, before the session goes */
   wt_reasm_dir_close(&tf->rd[WT_DIR_ORIG], flow->last_ts);
   wt_reasm_dir_close(&tf->rd[WT_DIR_RESP], flow->last_ts);
-  if (tf->app == APP_UNDECIDED)
-    tf->app = APP_NONE;
+  if (tf->app_state == APP_UNDECIDED)
+    tf->app_state = APP_NONE;
   const char *service = NULL;
-  if (tf->app >= 0) {
-    const WtStreamDissector *d = wt_registry_get(t->reg, (guint) tf->app);
-    d->session_free(tf->session);
-    service = d->name;
+  if (tf->app_state == APP_CHOSEN) {
+    tf->app.d->session_free(tf->session);
+    service = tf->app.d->name;
   }
   if (t->app->conn_log)
     wt_conn_log_write(t->app->conn_log, &tf->conn, &flow->info, service);

@@ -2,8 +2,8 @@
  * the reassembler (reassembly) and the application dissector chosen for the flow.
  * Data flows one way: segment -> tracker -> reassembler -> application bytes. */
 #pragma once
+#include "analyzer/core/app-select.h"
 #include "analyzer/pipeline/flow-table.h"
-#include "analyzer/pipeline/registry.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
 
@@ -18,8 +18,9 @@ typedef struct {
 
 typedef struct WtTcpDissector WtTcpDissector;
 
-WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app, WtRegistry *reg,
-                           GError **error);
+/* `apps` chooses each connection's application dissector. */
+WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
+                           const WtAppSelector *apps, GError **error);
 void wt_tcp_free(WtTcpDissector *t);
 
 /* One TCP segment for `flow` (found or created by the caller; `created` says which).
