@@ -255,16 +255,13 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   bind_sinks(tf);
 }
 
-static void update_timer(WtFlowTable *ft, WtFlow *flow, TcpFlow *tf)
+static WtTimerClass timer_class(const TcpFlow *tf)
 {
-  WtTimerClass c;
   if (wt_tcp_conn_is_closed(&tf->conn))
-    c = WT_TIMER_TCP_CLOSED;
-  else if (tf->conn.handshake_done || tf->conn.st[WT_DIR_RESP].pkts > 0)
-    c = WT_TIMER_TCP_ACTIVE;
-  else
-    c = WT_TIMER_TCP_ATTEMPT;
-  wt_flow_table_set_timer(ft, flow, c);
+    return WT_TIMER_TCP_CLOSED;
+  if (tf->conn.handshake_done || tf->conn.st[WT_DIR_RESP].pkts > 0)
+    return WT_TIMER_TCP_ACTIVE;
+  return WT_TIMER_TCP_ATTEMPT;
 }
 
 static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
@@ -285,18 +282,17 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
   }
 }
 
-WtFlow *wt_tcp_packet(WtTcpDissector *t, WtFlowTable *ft, WtFlow *flow, gboolean created,
-                      gboolean sent_by_lo, WtPacket *pkt, WtDir *dir)
+gboolean wt_tcp_syn_starts_new_connection(const WtTcpDissector *t, const WtFlow *flow,
+                                          const WtPacket *pkt, WtDir dir)
+{
+  (void) t;
+  const TcpFlow *tf = flow->proto_state;
+  return tf && wt_tcp_conn_is_new_syn(&tf->conn, pkt, dir);
+}
+
+WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir *dir)
 {
   TcpFlow *tf = flow->proto_state;
-  if (!created && tf && wt_tcp_conn_is_new_syn(&tf->conn, pkt, *dir)) {
-    /* port reuse: the old connection ends here, the SYN starts a new one */
-    WtFlowKey key = flow->key;
-    wt_flow_table_remove(ft, flow, WT_FLOW_END_CLOSED);
-    flow = wt_flow_table_lookup(ft, &key, sent_by_lo, pkt->ts_ns, &created);
-    *dir = wt_flow_dir(flow, sent_by_lo);
-    tf = NULL;
-  }
   gboolean fresh = tf == NULL;
   if (fresh)
     tf = tcp_flow_new(t, flow);
@@ -309,8 +305,7 @@ WtFlow *wt_tcp_packet(WtTcpDissector *t, WtFlowTable *ft, WtFlow *flow, gboolean
   reassemble(tf, pkt, *dir);
   if (tf->explain)
     wt_explain_segment(stdout, &tf->conn, pkt, *dir);
-  update_timer(ft, flow, tf);
-  return flow;
+  return timer_class(tf);
 }
 
 static void close_follow(TcpFlow *tf)
