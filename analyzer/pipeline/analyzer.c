@@ -107,13 +107,9 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
     .per_dir_cap = cfg->reasm_per_dir_cap,
     .global_cap = cfg->reasm_global_cap,
     .overlap_policy = cfg->overlap_policy,
-    .explain = cfg->explain,
-    .follow = cfg->follow,
-    .follow_dir = cfg->follow_dir,
+    .observer = cfg->conn_observer,
   };
-  a->tcp = wt_tcp_new(&tc, &a->app, wt_registry_selector(a->registry), error);
-  if (!a->tcp)
-    return NULL;
+  a->tcp = wt_tcp_new(&tc, &a->app, wt_registry_selector(a->registry));
   a->udp = wt_udp_new(&a->app, wt_registry_selector(a->registry));
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;

@@ -5,6 +5,7 @@
  * which timer a flow belongs in, and never creates, ends or times flows itself. */
 #pragma once
 #include "analyzer/core/app-select.h"
+#include "analyzer/core/conn-observer.h"
 #include "analyzer/core/flow.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
@@ -13,16 +14,14 @@ typedef struct {
   gint64 time_wait_ns;
   gsize per_dir_cap, global_cap;
   int overlap_policy;
-  const char *explain;     /* --explain FILTER */
-  const char *follow;      /* --follow FILTER */
-  const char *follow_dir;  /* NULL: stdout */
+  const WtConnObserver *observer; /* watches chosen connections; NULL: none */
 } WtTcpConfig;
 
 typedef struct WtTcpDissector WtTcpDissector;
 
 /* `apps` chooses each connection's application dissector. */
 WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
-                           const WtAppSelector *apps, GError **error);
+                           const WtAppSelector *apps);
 void wt_tcp_free(WtTcpDissector *t);
 
 /* The test behind wt_tcp_starts_new_connection, for any segment. */

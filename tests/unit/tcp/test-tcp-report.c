@@ -7,7 +7,7 @@
 #include "tests/unit/tcp/tcp-test-util.h"
 #include "dissectors/tcp/tcp-stats.h"
 #include "dissectors/tcp/conn-log.h"
-#include "dissectors/tcp/explain.h"
+#include "analyzer/cli/explain.h"
 
 /* Four-way close, client 40000 -> server 80, segments 1 ms apart (as test_four_way). */
 static void build_four_way(Fx *fx)
