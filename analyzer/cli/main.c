@@ -13,7 +13,7 @@
 #include "analyzer/capture/capture.h"
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/fleet-report.h"
-#include "analyzer/cli/conn-filter.h"
+#include "analyzer/cli/conn-watch.h"
 #include "analyzer/report/report-html.h"
 #include "analyzer/capture/capture-save.h"
 #include "analyzer/output/atomic-file.h"
@@ -563,9 +563,6 @@ int main(int argc, char **argv)
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
   cfg.log_dir = o.log_dir;
-  cfg.explain = o.explain;
-  cfg.follow = o.follow;
-  cfg.follow_dir = o.follow_dir;
   cfg.top_n = (guint) o.top_n;
   cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
   cfg.verify_checksums = o.verify_checksums;
@@ -587,14 +584,10 @@ int main(int argc, char **argv)
   }
 
   /* connection filters are part of the command line: a bad one is a usage error */
-  const char *conn_filters[] = { o.explain, o.follow };
-  for (gsize i = 0; i < G_N_ELEMENTS(conn_filters); i++) {
-    if (!conn_filters[i])
-      continue;
-    g_autoptr(WtConnFilter) cf = wt_conn_filter_parse(conn_filters[i], &error);
-    if (!cf)
-      return usage_error(error->message);
-  }
+  g_autoptr(WtConnWatch) watch = wt_conn_watch_new(o.explain, o.follow, o.follow_dir, &error);
+  if (!watch)
+    return usage_error(error->message);
+  cfg.conn_observer = wt_conn_watch_observer(watch);
   WtCaptureOptions copts = {
     .filter = o.filter,
     .snaplen = o.snaplen,
@@ -634,7 +627,9 @@ int main(int argc, char **argv)
   cfg.exporter = exporter;
   gboolean new_log_dir = is_new_dir(o.log_dir), new_follow_dir = is_new_dir(o.follow_dir);
   g_autoptr(WtAnalyzer) analyzer = wt_analyzer_new(&cfg, &error);
-  if (!analyzer) {
+  /* after the analyzer: with both a bad --log-dir and a bad --follow-dir, the log
+   * directory's error is the one reported */
+  if (!analyzer || !wt_conn_watch_prepare(watch, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;

@@ -107,14 +107,10 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
     .per_dir_cap = cfg->reasm_per_dir_cap,
     .global_cap = cfg->reasm_global_cap,
     .overlap_policy = cfg->overlap_policy,
-    .explain = cfg->explain,
-    .follow = cfg->follow,
-    .follow_dir = cfg->follow_dir,
+    .observer = cfg->conn_observer,
   };
-  a->tcp = wt_tcp_new(&tc, &a->app, a->registry, error);
-  if (!a->tcp)
-    return NULL;
-  a->udp = wt_udp_new(&a->app, a->registry);
+  a->tcp = wt_tcp_new(&tc, &a->app, wt_registry_selector(a->registry));
+  a->udp = wt_udp_new(&a->app, wt_registry_selector(a->registry));
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
   a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
@@ -214,6 +210,18 @@ static void note_time(WtAnalyzer *a, gint64 ts_ns)
   }
 }
 
+/* Port reuse: the old connection ends here (conn.log, taps), the SYN starts a new flow on
+ * the same tuple, its serial from this frame as any flow's (flow-table.h). */
+static WtFlow *restart_flow(WtAnalyzer *a, WtFlow *old, const WtFlowKey *key,
+                            gboolean sent_by_lo, gint64 ts_ns, WtDir *dir)
+{
+  gboolean created;
+  wt_flow_table_remove(a->flows, old, WT_FLOW_END_CLOSED);
+  WtFlow *flow = wt_flow_table_lookup(a->flows, key, sent_by_lo, ts_ns, &created);
+  *dir = wt_flow_dir(flow, sent_by_lo);
+  return flow;
+}
+
 void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                        const guint8 *bytes, int linktype)
 {
@@ -247,14 +255,17 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
 
   WtFlowKey key;
   gboolean sent_by_lo, created;
-  guint64 flows_before = wt_flow_table_created(a->flows); /* TCP may start a new one too */
+  guint64 flows_before = wt_flow_table_created(a->flows); /* port reuse makes two */
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
   WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
   WtDir dir = wt_flow_dir(flow, sent_by_lo);
-  if (pkt.ip_proto == 6)
-    flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
-  else if (pkt.ip_proto == 17)
-    wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
+  if (pkt.ip_proto == 6) {
+    if (!created && wt_tcp_starts_new_connection(a->tcp, flow, &pkt, dir))
+      flow = restart_flow(a, flow, &key, sent_by_lo, ts_ns, &dir);
+    wt_flow_table_set_timer(a->flows, flow, wt_tcp_packet(a->tcp, flow, &pkt, &dir));
+  } else if (pkt.ip_proto == 17) {
+    wt_udp_packet(a->udp, flow, created, &pkt, dir);
+  }
   /* Only when a flow began: this frame's time is already in the timeline (packets), so a
    * zero count would change nothing and costs a bucket lookup per packet. */
   guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;

@@ -5,6 +5,7 @@
 #pragma once
 #include <glib.h>
 #include "analyzer/core/anomaly.h"
+#include "analyzer/core/conn-observer.h"
 #include "analyzer/pipeline/decode.h"
 #include "analyzer/pipeline/flow-table.h"
 #include "analyzer/pipeline/registry.h"
@@ -20,9 +21,8 @@ typedef struct {
   int overlap_policy;        /* 0 first (default, Linux), 1 last */
   const char *log_dir;       /* conn.log, http.log; NULL: none */
   struct WtChExporter *exporter; /* --clickhouse: log records also go there; NULL: none */
-  const char *explain;       /* --explain FILTER; NULL: none */
-  const char *follow;        /* --follow FILTER; NULL: none */
-  const char *follow_dir;    /* where --follow writes; NULL: stdout */
+  const WtConnObserver *conn_observer; /* given to TCP as is (--explain, --follow); NULL:
+                                          none. One thread: not for --threads workers */
   guint top_n;               /* rows in top-N tables */
   gint64 timeline_interval_ns; /* --interval; 0: chosen from the capture's duration */
   gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without

@@ -13,12 +13,19 @@ static const WtStreamDissector *const stream_dissectors[] = {
 #define N_DISSECTORS G_N_ELEMENTS(stream_dissectors)
 
 struct WtRegistry {
+  WtAppSelector selector; /* first: a selector pointer is its registry's */
   gpointer stats[N_DISSECTORS];
 };
+
+static WtAppChoice select_by_port(const WtAppSelector *s, WtAppKind kind, guint16 port);
+static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
+                                   const guint8 *data, gsize len, WtDir dir);
 
 WtRegistry *wt_registry_new(void)
 {
   WtRegistry *r = g_new0(WtRegistry, 1);
+  r->selector.by_port = select_by_port;
+  r->selector.by_probe = select_by_probe;
   for (guint i = 0; i < N_DISSECTORS; i++)
     r->stats[i] = stream_dissectors[i]->stats_new();
   return r;
@@ -50,23 +57,48 @@ gpointer wt_registry_stats(const WtRegistry *r, guint i)
   return i < N_DISSECTORS ? r->stats[i] : NULL;
 }
 
-int wt_registry_by_port(const WtRegistry *r, guint16 port)
+const WtAppSelector *wt_registry_selector(const WtRegistry *r)
 {
-  (void) r;
-  for (guint i = 0; i < N_DISSECTORS; i++)
-    for (const guint16 *p = stream_dissectors[i]->ports; p && *p; p++)
-      if (*p == port)
-        return (int) i;
-  return -1;
+  return &r->selector;
 }
 
-int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir dir)
+/* UDP asks for datagram dissectors only: HTTP on UDP port 80 is QUIC, not HTTP/1. */
+static gboolean is_kind(const WtStreamDissector *d, WtAppKind kind)
 {
-  (void) r;
+  return kind == WT_APP_STREAM || d->datagram != NULL;
+}
+
+static WtAppChoice choice(const WtRegistry *r, int i)
+{
+  WtAppChoice c = { NULL, NULL };
+  if (i >= 0) {
+    c.d = stream_dissectors[i];
+    c.stats = r->stats[i];
+  }
+  return c;
+}
+
+static WtAppChoice select_by_port(const WtAppSelector *s, WtAppKind kind, guint16 port)
+{
+  const WtRegistry *r = (const WtRegistry *) s;
   for (guint i = 0; i < N_DISSECTORS; i++)
-    if (stream_dissectors[i]->probe && stream_dissectors[i]->probe(data, len, dir))
-      return (int) i;
-  return -1;
+    if (is_kind(stream_dissectors[i], kind))
+      for (const guint16 *p = stream_dissectors[i]->ports; p && *p; p++)
+        if (*p == port)
+          return choice(r, (int) i);
+  return choice(r, -1);
+}
+
+static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
+                                   const guint8 *data, gsize len, WtDir dir)
+{
+  const WtRegistry *r = (const WtRegistry *) s;
+  for (guint i = 0; i < N_DISSECTORS; i++) {
+    const WtStreamDissector *d = stream_dissectors[i];
+    if (is_kind(d, kind) && d->probe && d->probe(data, len, dir))
+      return choice(r, (int) i);
+  }
+  return choice(r, -1);
 }
 
 void wt_registry_report(WtRegistry *r, WtReport *report)

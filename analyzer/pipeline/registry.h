@@ -3,6 +3,7 @@
  * so HTTP on port 8080 or 27272 is found as well as on 80. Adding a protocol: one line
  * in registry.c. */
 #pragma once
+#include "analyzer/core/app-select.h"
 #include "analyzer/core/stream.h"
 
 typedef struct WtRegistry WtRegistry;
@@ -14,10 +15,9 @@ guint wt_registry_count(const WtRegistry *r);
 const WtStreamDissector *wt_registry_get(const WtRegistry *r, guint i);
 gpointer wt_registry_stats(const WtRegistry *r, guint i);
 
-/* Index of the dissector whose port table has `port`, or -1. */
-int wt_registry_by_port(const WtRegistry *r, guint16 port);
-/* Index of the first dissector whose probe accepts the bytes, or -1. */
-int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir dir);
+/* The registry as the transports see it (port tables, then content probes): valid as long
+ * as the registry. */
+const WtAppSelector *wt_registry_selector(const WtRegistry *r);
 
 void wt_registry_report(WtRegistry *r, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);

@@ -14,7 +14,7 @@ typedef struct {
 
 struct WtUdpDissector {
   WtAppContext *app;
-  WtRegistry *reg;
+  const WtAppSelector *apps;
   guint64 flows, packets, bytes;
   guint64 datagrams_dissected, datagrams_snapped, datagrams_bad_checksum;
   GHashTable *by_port;  /* responder port -> PortStats* (at most 65536 entries) */
@@ -32,11 +32,11 @@ typedef struct {
 
 static UdpFlow no_app;
 
-WtUdpDissector *wt_udp_new(WtAppContext *app, WtRegistry *reg)
+WtUdpDissector *wt_udp_new(WtAppContext *app, const WtAppSelector *apps)
 {
   WtUdpDissector *u = g_new0(WtUdpDissector, 1);
   u->app = app;
-  u->reg = reg;
+  u->apps = apps;
   u->by_port = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   u->states = g_hash_table_new(g_str_hash, g_str_equal);
   u->services = g_hash_table_new(g_str_hash, g_str_equal);
@@ -55,38 +55,15 @@ void wt_udp_free(WtUdpDissector *u)
 
 /* ---------- payload dispatch ---------- */
 
-static int by_port(const WtRegistry *reg, guint16 port)
+static void attach(WtUdpDissector *u, WtFlow *flow, WtAppChoice app)
 {
-  for (guint i = 0; i < wt_registry_count(reg); i++) {
-    const WtStreamDissector *d = wt_registry_get(reg, i);
-    if (!d->datagram)
-      continue;  /* stream-only (HTTP on UDP 80 is QUIC, not HTTP/1) */
-    for (const guint16 *p = d->ports; p && *p; p++)
-      if (*p == port)
-        return (int) i;
-  }
-  return -1;
-}
-
-static int by_probe(const WtRegistry *reg, const guint8 *data, gsize len, WtDir dir)
-{
-  for (guint i = 0; i < wt_registry_count(reg); i++) {
-    const WtStreamDissector *d = wt_registry_get(reg, i);
-    if (d->datagram && d->probe && d->probe(data, len, dir))
-      return (int) i;
-  }
-  return -1;
-}
-
-static void attach(WtUdpDissector *u, WtFlow *flow, int app)
-{
-  if (app < 0) {
+  if (!app.d) {
     flow->proto_state = &no_app;
     return;
   }
   UdpFlow *uf = g_new0(UdpFlow, 1);
-  uf->d = wt_registry_get(u->reg, (guint) app);
-  uf->session = uf->d->session_new(wt_registry_stats(u->reg, (guint) app), u->app, &flow->info);
+  uf->d = app.d;
+  uf->session = uf->d->session_new(app.stats, u->app, &flow->info);
   flow->proto_state = uf;
 }
 
@@ -96,22 +73,25 @@ static void attach(WtUdpDissector *u, WtFlow *flow, int app)
 static void choose_app(WtUdpDissector *u, WtFlow *flow, const WtPacket *pkt, WtDir dir,
                        gboolean whole)
 {
-  int app = by_port(u->reg, flow->info.resp_p);
-  if (app < 0)
-    app = by_port(u->reg, flow->info.orig_p);
-  if (app >= 0 || whole)
-    attach(u, flow, app >= 0 ? app : by_probe(u->reg, pkt->payload, pkt->payload_len, dir));
+  const WtAppSelector *apps = u->apps;
+  WtAppChoice app = apps->by_port(apps, WT_APP_DATAGRAM, flow->info.resp_p);
+  if (!app.d)
+    app = apps->by_port(apps, WT_APP_DATAGRAM, flow->info.orig_p);
+  if (!app.d && whole)
+    app = apps->by_probe(apps, WT_APP_DATAGRAM, pkt->payload, pkt->payload_len, dir);
+  if (app.d || whole)
+    attach(u, flow, app);
 }
 
-void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean created,
-                   const WtPacket *pkt, WtDir dir)
+void wt_udp_packet(WtUdpDissector *u, WtFlow *flow, gboolean created, const WtPacket *pkt,
+                   WtDir dir)
 {
   if (created)
     u->flows++;
   u->packets++;
   u->bytes += pkt->ip_total_len;
-  (void) ft;  /* the flow's idle timer (WT_TIMER_UDP) was set when the table created it */
-  if (!u->reg || pkt->payload_wire_len == 0 || flow->proto_state == &no_app)
+  /* the flow's idle timer (WT_TIMER_UDP) was set when the table created it */
+  if (!u->apps || pkt->payload_wire_len == 0 || flow->proto_state == &no_app)
     return;
   gboolean whole = pkt->payload_len >= pkt->payload_wire_len;
   if (!flow->proto_state)
