@@ -99,6 +99,11 @@ void wt_json_strn(GString *s, const char *key, const char *v, gsize len)
   wt_json_escape(s, v, len);
 }
 
+void wt_json_u64_value(GString *s, guint64 v)
+{
+  append_u64(s, v);
+}
+
 void wt_json_u64(GString *s, const char *key, guint64 v)
 {
   wt_json_key(s, key);
@@ -114,6 +119,11 @@ void wt_json_i64(GString *s, const char *key, gint64 v)
 void wt_json_double(GString *s, const char *key, double v)
 {
   wt_json_key(s, key);
+  wt_json_double_value(s, v);
+}
+
+void wt_json_double_value(GString *s, double v)
+{
   if (isfinite(v))
     g_string_append_printf(s, "%.6f", v);
   else
@@ -135,6 +145,11 @@ void wt_json_raw(GString *s, const char *key, const char *raw)
 void wt_json_ts(GString *s, const char *key, gint64 ts_ns)
 {
   wt_json_key(s, key);
+  wt_json_ts_value(s, ts_ns);
+}
+
+void wt_json_ts_value(GString *s, gint64 ts_ns)
+{
   if (ts_ns < 0) {
     g_string_append_c(s, '-');
     ts_ns = -ts_ns;

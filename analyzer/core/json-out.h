@@ -18,3 +18,7 @@ void wt_json_ts(GString *s, const char *key, gint64 ts_ns);             /* secon
 /* ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p */
 void wt_json_conn_id(GString *s, gint64 ts_ns, const WtConnInfo *info);
 void wt_json_end(GString *s); /* "}\n" */
+/* The values alone (no key), as the functions above write them. */
+void wt_json_u64_value(GString *s, guint64 v);
+void wt_json_double_value(GString *s, double v);
+void wt_json_ts_value(GString *s, gint64 ts_ns);

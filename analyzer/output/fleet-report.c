@@ -624,13 +624,13 @@ typedef struct {
   gint64 first_us, last_us;
 } Span;
 
-/* First and last record over the three tables, microseconds since the epoch. */
+/* First and last record over every log table, microseconds since the epoch. */
 static gboolean span_of(const Fleet *f, Span *s, GError **error)
 {
   s->first_us = G_MAXINT64;
   s->last_us = 0;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    g_autoptr(GPtrArray) rows = select_from(f, wt_ch_table_name((WtChTable) t),
+  for (const WtLogTable *const *t = f->q->tables; *t; t++) {
+    g_autoptr(GPtrArray) rows = select_from(f, (*t)->name,
       "count(), min(toUInt64(ts) * 1000000 + ts_us), max(toUInt64(ts) * 1000000 + ts_us)",
       NULL, NULL, error);
     if (!rows)

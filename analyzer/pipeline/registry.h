@@ -3,6 +3,7 @@
  * so HTTP on port 8080 or 27272 is found as well as on 80. Adding a protocol: one line
  * in registry.c. */
 #pragma once
+#include "analyzer/core/log-record.h"
 #include "analyzer/core/stream.h"
 
 typedef struct WtRegistry WtRegistry;
@@ -21,3 +22,7 @@ int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir 
 
 void wt_registry_report(WtRegistry *r, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);
+
+/* Every log table (NULL-terminated): conn, then the dissectors' tables in registry order.
+ * The pipeline opens a sink for each; the ClickHouse schema has a table for each. */
+const WtLogTable *const *wt_registry_log_tables(void);
