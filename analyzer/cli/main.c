@@ -433,8 +433,9 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
   }
   if (o->files || o->iface)
     return usage_error(_("--from-clickhouse reads no capture: drop -r/-i"));
-  WtFleetQuery q = { .url = url, .tables = wt_registry_log_tables(), .sensors = (const char *const *) o->sensors,
-                     .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
+  WtFleetQuery q = { .url = url, .tables = wt_registry_log_tables(),
+                     .sections = wt_registry_fleet_sections(),
+                     .sensors = (const char *const *) o->sensors, .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
   if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);

@@ -103,3 +103,17 @@ const WtLogTable *const *wt_registry_log_tables(void)
   }
   return tables;
 }
+
+const WtFleetSectionFunc *wt_registry_fleet_sections(void)
+{
+  static WtFleetSectionFunc sections[N_DISSECTORS + 1];
+  static gsize ready;
+  if (g_once_init_enter(&ready)) {
+    guint n = 0;
+    for (guint i = 0; i < N_DISSECTORS; i++)
+      if (stream_dissectors[i]->fleet_report)
+        sections[n++] = stream_dissectors[i]->fleet_report;
+    g_once_init_leave(&ready, 1);
+  }
+  return sections;
+}

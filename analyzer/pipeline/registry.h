@@ -3,6 +3,7 @@
  * so HTTP on port 8080 or 27272 is found as well as on 80. Adding a protocol: one line
  * in registry.c. */
 #pragma once
+#include "analyzer/core/fleet-query.h"
 #include "analyzer/core/log-record.h"
 #include "analyzer/core/stream.h"
 
@@ -26,3 +27,5 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from);
 /* Every log table (NULL-terminated): conn, then the dissectors' tables in registry order.
  * The pipeline opens a sink for each; the ClickHouse schema has a table for each. */
 const WtLogTable *const *wt_registry_log_tables(void);
+/* The dissectors' fleet-report sections (NULL-terminated), in registry order. */
+const WtFleetSectionFunc *wt_registry_fleet_sections(void);

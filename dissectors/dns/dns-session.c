@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dissectors/dns/dns-limits.h"
+#include "dissectors/dns/dns-fleet.h"
 #include "dissectors/dns/dns-log.h"
 #include "dissectors/dns/dns-parse.h"
 #include "dissectors/dns/dns-stats.h"
@@ -308,6 +309,7 @@ const WtStreamDissector wt_dns_dissector = {
   .name = "dns",
   .ports = dns_ports,
   .log_tables = dns_log_tables,
+  .fleet_report = wt_dns_fleet_report,
   .probe = dns_probe,
   .stats_new = wt_dns_stats_new,
   .stats_free = wt_dns_stats_free,

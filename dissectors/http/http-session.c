@@ -10,6 +10,7 @@
  * more than WT_HTTP_MAX_HEADER_BLOCK bytes for us. */
 #include "dissectors/http/http.h"
 #include "dissectors/http/http-limits.h"
+#include "dissectors/http/http-fleet.h"
 #include "dissectors/http/http-log.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-stats.h"
@@ -1098,6 +1099,7 @@ const WtStreamDissector wt_http_dissector = {
   .name = "http",
   .ports = http_ports,
   .log_tables = http_log_tables,
+  .fleet_report = wt_http_fleet_report,
   .probe = probe,
   .stats_new = wt_http_stats_new,
   .stats_free = wt_http_stats_free,
