@@ -1,4 +1,4 @@
-/* conn.log for TCP connections: one JSON object per line with Zeek's field names and
+/* conn.log records for TCP connections (the table: analyzer/core/conn-log.h), with
  * Zeek's rules for optional fields (duration, orig_bytes and resp_bytes only when the
  * duration is > 0; service and history only when non-empty), plus our own fields
  * orig_state/resp_state (final RFC 793 states), handshake_rtt (seconds, SYN to ACK, when

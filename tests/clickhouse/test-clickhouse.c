@@ -110,6 +110,15 @@ static void test_schema(void)
                                  "ORDER BY (sensor, ts)"));
   g_assert_nonnull(strstr(local, "    orig_h String,\n"));
   g_assert_null(strstr(local, "DateTime64"));
+  /* derived from the column descriptors: the sensor first, the time as two columns, the
+   * teardown times in the order the tables were first created with */
+  g_assert_nonnull(strstr(local, "(\n    sensor String,\n    ts DateTime,\n    ts_us UInt32,\n"
+                                 "    uid String,\n"));
+  g_assert_nonnull(strstr(local, "    resp_fin_acked_ts Nullable(Float64),\n"
+                                 "    orig_rst_ts Nullable(Float64),\n"
+                                 "    resp_rst_ts Nullable(Float64),\n"
+                                 "    orig_payload_bytes UInt64,\n"));
+  g_assert_nonnull(strstr(local, "    resp_keepalives UInt64\n)\nENGINE"));
   g_assert_cmpstr(dist, ==, "CREATE TABLE IF NOT EXISTS `db`.conn AS `db`.conn_local\n"
                             "ENGINE = Distributed(`c`, `db`, conn_local, rand())");
   g_autofree char *all = wt_ch_schema("we`ird", "x", all_tables);
