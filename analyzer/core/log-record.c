@@ -24,6 +24,54 @@ void wt_log_set_conn_id(WtLogRecord *r, gint64 ts_ns, const WtConnInfo *info)
   wt_log_set_count(r, WT_LOG_COL_RESP_P, info->resp_p);
 }
 
+/* Bytes a value borrows (strings, vectors). */
+static gsize borrowed_bytes(const WtLogValue *v)
+{
+  switch ((WtLogValueKind) v->kind) {
+  case WT_LOG_V_STRING: return v->len;
+  case WT_LOG_V_SECONDS: return v->len * sizeof(guint32);
+  case WT_LOG_V_STRINGS: {
+    const char *p = v->v.s;
+    for (guint i = 0; i < v->len; i++)
+      p += strlen(p) + 1;
+    return (gsize) (p - v->v.s);
+  }
+  default: return 0;
+  }
+}
+
+/* ... rounded up, so that every copied block stays aligned for its vector */
+static gsize borrowed_size(const WtLogValue *v)
+{
+  return (borrowed_bytes(v) + 7) & ~(gsize) 7;
+}
+
+WtLogRecord *wt_log_record_copy(const WtLogRecord *r)
+{
+  /* only the values up to the last set column: most of the fixed array stays unused */
+  guint n = r->set ? 64 - (guint) __builtin_clzll(r->set) : 0;
+  gsize head = G_STRUCT_OFFSET(WtLogRecord, v) + n * sizeof(WtLogValue);
+  gsize extra = 0;
+  for (guint64 set = r->set; set; set &= set - 1)
+    extra += borrowed_size(&r->v[__builtin_ctzll(set)]);
+  WtLogRecord *c = g_malloc(head + extra);
+  memcpy(c, r, head);
+  char *bytes = (char *) c + head;
+  for (guint64 set = r->set; set; set &= set - 1) {
+    WtLogValue *v = &c->v[__builtin_ctzll(set)];
+    gsize size = borrowed_size(v);
+    if (!size)
+      continue;
+    memcpy(bytes, v->v.s, borrowed_bytes(v));
+    if (v->kind == WT_LOG_V_SECONDS)
+      v->v.secs = (const guint32 *) (gpointer) bytes;
+    else
+      v->v.s = bytes;
+    bytes += size;
+  }
+  return c;
+}
+
 static void strings_json(GString *out, const char *p, guint n)
 {
   g_string_append_c(out, '[');

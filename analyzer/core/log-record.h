@@ -158,6 +158,10 @@ static inline void wt_log_set_seconds(WtLogRecord *r, guint col, const guint32 *
 /* ts, uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p (WT_LOG_CONN_ID_COLUMNS first). */
 void wt_log_set_conn_id(WtLogRecord *r, gint64 ts_ns, const WtConnInfo *info);
 
+/* The record and the bytes it borrows copied into one block (g_free it), for writing
+ * later or on another thread: a memory copy, no formatting. */
+WtLogRecord *wt_log_record_copy(const WtLogRecord *r);
+
 /* The value as JSON (a string quoted and escaped, null, a number ...). */
 void wt_log_value_json(GString *out, const WtLogValue *v);
 /* The record as one JSON line (Zeek's field names, unset columns omitted, "}\n"). */

@@ -44,7 +44,7 @@ struct WtChExporter {
 
   GMutex lock;             /* queue, counters, stopping */
   GCond wake;              /* sender: rows, stop */
-  GQueue queue[WT_CH_MAX_TABLES]; /* char* rows, each with its newline */
+  GQueue queue[WT_CH_MAX_TABLES]; /* WtLogRecord* copies, made into rows when sent */
   guint queued;            /* all tables */
   gboolean stopping, closed;
   gint64 exit_deadline;
@@ -100,8 +100,9 @@ static char *spill_path(const WtChExporter *e, guint t)
   return g_build_filename(e->spill_dir, "clickhouse-spill", name, NULL);
 }
 
-/* Appends rows to the table's spill file. Takes spill_lock; counts under `lock`. */
-static void spill_rows(WtChExporter *e, guint t, char **rows, guint n, const char *why)
+/* Appends the records' rows to the table's spill file. Takes spill_lock; counts under
+ * `lock`. */
+static void spill_rows(WtChExporter *e, guint t, WtLogRecord **recs, guint n, const char *why)
 {
   if (n == 0)
     return;
@@ -117,8 +118,12 @@ static void spill_rows(WtChExporter *e, guint t, char **rows, guint n, const cha
   }
   gboolean first = FALSE;
   if (e->spill[t]) {
-    for (guint i = 0; i < n; i++)
-      fputs(rows[i], e->spill[t]);
+    g_autoptr(GString) row = g_string_sized_new(1024);
+    for (guint i = 0; i < n; i++) {
+      g_string_truncate(row, 0);
+      wt_ch_row_append(row, e->sensor, recs[i]);
+      fwrite(row->str, 1, row->len, e->spill[t]);
+    }
     fflush(e->spill[t]);
   }
   g_mutex_unlock(&e->spill_lock);
@@ -140,21 +145,15 @@ static void spill_rows(WtChExporter *e, guint t, char **rows, guint n, const cha
 
 /* --- push (packet path) --------------------------------------------------------------- */
 
-char *wt_ch_exporter_row(WtChExporter *e, const WtLogRecord *r)
-{
-  GString *row = g_string_sized_new(512);
-  wt_ch_row_append(row, e->sensor, r);
-  return g_string_free(row, FALSE);
-}
-
 void wt_ch_exporter_push(WtChExporter *e, const WtLogRecord *r)
 {
-  wt_ch_exporter_push_row(e, r->table, wt_ch_exporter_row(e, r));
+  wt_ch_exporter_push_copy(e, wt_log_record_copy(r));
 }
 
-void wt_ch_exporter_push_row(WtChExporter *e, const WtLogTable *table, char *row)
+/* The packet path only copies the record: rows are made on the sender thread. */
+void wt_ch_exporter_push_copy(WtChExporter *e, WtLogRecord *row)
 {
-  int ti = table_index(e, table);
+  int ti = table_index(e, row->table);
   if (ti < 0) { /* not a table of this exporter's schema: nowhere to insert it */
     g_free(row);
     return;
@@ -181,7 +180,7 @@ void wt_ch_exporter_push_row(WtChExporter *e, const WtLogTable *table, char *row
 
 typedef struct {
   guint table;
-  GPtrArray *rows;   /* char*, owned */
+  GPtrArray *rows;   /* WtLogRecord*, owned */
   GString *body;     /* JSONEachRow */
 } Batch;
 
@@ -250,12 +249,12 @@ static void batch_free(Batch *b)
   g_free(b);
 }
 
-/* The rows one after the other, outside the lock. */
-static void build_body(Batch *b)
+/* The records' rows one after the other, outside the lock. */
+static void build_body(WtChExporter *e, Batch *b)
 {
   b->body = g_string_sized_new(b->rows->len * 600);
   for (guint i = 0; i < b->rows->len; i++)
-    g_string_append(b->body, g_ptr_array_index(b->rows, i));
+    wt_ch_row_append(b->body, e->sensor, g_ptr_array_index(b->rows, i));
 }
 
 /* Waits up to `us` or until stop is requested; returns the `stopping` flag. */
@@ -334,7 +333,7 @@ static void send_batch(WtChExporter *e, gpointer curl, Batch *b)
   }
   /* Hopeless: the server keeps rejecting the batch, or the exit timeout has passed. */
   g_autofree char *why = g_strdup_printf("%s: %s", e->url, err->str);
-  spill_rows(e, b->table, (char **) b->rows->pdata, b->rows->len, why);
+  spill_rows(e, b->table, (WtLogRecord **) b->rows->pdata, b->rows->len, why);
 }
 
 static gpointer sender_main(gpointer data)
@@ -370,10 +369,10 @@ static gpointer sender_main(gpointer data)
       continue;
     }
     if (past) {
-      spill_rows(e, b->table, (char **) b->rows->pdata, b->rows->len,
+      spill_rows(e, b->table, (WtLogRecord **) b->rows->pdata, b->rows->len,
                  "the exit timeout passed before the queue was sent");
     } else {
-      build_body(b);
+      build_body(e, b);
       send_batch(e, curl, b);
     }
     batch_free(b);

@@ -73,10 +73,8 @@ WtChExporter *wt_ch_exporter_new(const WtChExportConfig *cfg, GError **error);
 /* One record. Never blocks on the network: the row is queued, or spilled when the queue
  * is full. Thread-safe. */
 void wt_ch_exporter_push(WtChExporter *e, const WtLogRecord *r);
-/* The record's row (wt_ch_row_append with this exporter's sensor), for pushing later. */
-char *wt_ch_exporter_row(WtChExporter *e, const WtLogRecord *r);
-/* A row made by wt_ch_exporter_row, for `table`; takes it. Thread-safe. */
-void wt_ch_exporter_push_row(WtChExporter *e, const WtLogTable *table, char *row);
+/* The same for a record already copied (wt_log_record_copy); takes it. */
+void wt_ch_exporter_push_copy(WtChExporter *e, WtLogRecord *copy);
 /* Sends what is queued (trying for at most exit_timeout_us), spills the rest, stops the
  * thread. Idempotent; wt_ch_exporter_free calls it. */
 void wt_ch_exporter_close(WtChExporter *e);

@@ -90,7 +90,7 @@ struct WtLogBuffer {
   WtLog log;             /* first: the handle the worker's dissectors get */
   WtLogSink *main;
   GString *lines;        /* JSON lines not yet in the main sink's file */
-  GPtrArray *rows;       /* their export rows (with --clickhouse), char* */
+  GPtrArray *rows;       /* with --clickhouse, their copies for the export queue */
 };
 
 static void buffer_write(WtLog *log, const WtLogRecord *r)
@@ -98,7 +98,7 @@ static void buffer_write(WtLog *log, const WtLogRecord *r)
   WtLogBuffer *b = (WtLogBuffer *) log;
   wt_log_record_json(b->lines, r);
   if (b->main->exporter)
-    g_ptr_array_add(b->rows, wt_ch_exporter_row(b->main->exporter, r));
+    g_ptr_array_add(b->rows, wt_log_record_copy(r));
 }
 
 WtLogBuffer *wt_log_buffer_new(WtLogSink *main)
@@ -128,7 +128,7 @@ void wt_log_buffer_flush(WtLogBuffer *b)
   fwrite(b->lines->str, 1, b->lines->len, s->file);
   g_string_truncate(b->lines, 0);
   for (guint i = 0; i < b->rows->len; i++)
-    wt_ch_exporter_push_row(s->exporter, s->log.table, g_steal_pointer(&b->rows->pdata[i]));
+    wt_ch_exporter_push_copy(s->exporter, g_steal_pointer(&b->rows->pdata[i]));
   g_ptr_array_set_size(b->rows, 0);
 }
 

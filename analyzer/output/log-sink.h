@@ -3,7 +3,8 @@
  * Dissectors see a sink as a WtLog (analyzer/core/log-record.h).
  *
  * With --threads each worker writes into a WtLogBuffer per table instead: the records'
- * lines (and rows) are kept there and handed to the main sink in one piece per batch. */
+ * lines (and copies for the export queue) are kept there and handed to the main sink in
+ * one piece per batch. */
 #pragma once
 #include <glib.h>
 #include "analyzer/core/log-record.h"
