@@ -426,14 +426,16 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
   const char *url = o->from_clickhouse ? o->from_clickhouse : o->clickhouse;
   if (o->ch_schema) {
     g_autofree char *db = wt_ch_url_database(url);
-    g_autofree char *ddl = wt_ch_schema(db, o->ch_cluster ? o->ch_cluster : "wiretab");
+    g_autofree char *ddl = wt_ch_schema(db, o->ch_cluster ? o->ch_cluster : "wiretab",
+                                        wt_registry_log_tables());
     fputs(ddl, stdout);
     return EXIT_OK;
   }
   if (o->files || o->iface)
     return usage_error(_("--from-clickhouse reads no capture: drop -r/-i"));
-  WtFleetQuery q = { .url = url, .sensors = (const char *const *) o->sensors,
-                     .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
+  WtFleetQuery q = { .url = url, .tables = wt_registry_log_tables(),
+                     .sections = wt_registry_fleet_sections(),
+                     .sensors = (const char *const *) o->sensors, .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
   if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
@@ -444,6 +446,13 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
     return EXIT_RUNTIME;
   }
   return EXIT_OK;
+}
+
+/* The exporter's notices while it runs (server down, rows spilled): on stderr. */
+static void print_export_notice(const char *message, gpointer user_data)
+{
+  (void) user_data;
+  g_printerr("%s\n", message);
 }
 
 /* --clickhouse: the exporter the logs feed (NULL without the option; *status on error). */
@@ -461,6 +470,8 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   ec.url = o->clickhouse;
   ec.sensor = o->sensors ? o->sensors[0] : NULL;
   ec.spill_dir = o->log_dir;
+  ec.tables = wt_registry_log_tables();
+  ec.notice = print_export_notice;
   if (o->ch_batch > 0)
     ec.batch_rows = (guint) o->ch_batch;
   if (o->ch_queue > 0)

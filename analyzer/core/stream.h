@@ -32,18 +32,28 @@ static inline void wt_conn_info_reset_text(WtConnInfo *ci)
   ci->addr_text[0][0] = ci->addr_text[1][0] = '\0';
 }
 
+/* Where records of one log table go (analyzer/core/log-record.h). */
+typedef struct WtLog WtLog;
+struct WtLogTable;
+struct WtFleet; /* a fleet-report query (analyzer/core/fleet-query.h) */
+
 /* Shared, per-analysis context given to every dissector: where to count, where to log. */
 typedef struct {
   WtAnomalies *anomalies;
-  FILE *http_log;  /* NULL unless --log-dir */
-  FILE *conn_log;
-  FILE *dns_log;
+  WtLog *const *logs; /* one per written table (wt_app_log); none unless --log-dir */
+  guint n_logs;
   WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
 } WtAppContext;
 
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
+  /* The log tables it writes (NULL-terminated; may be NULL): the pipeline opens a sink for
+   * each, the ClickHouse schema has a table for each. */
+  const struct WtLogTable *const *log_tables;
+  /* Its section of the fleet report over those tables in ClickHouse (--from-clickhouse);
+   * NULL: none. The type is WtFleetSectionFunc (analyzer/core/fleet-query.h). */
+  gboolean (*fleet_report)(const struct WtFleet *f, WtReport *r, GError **error);
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);

@@ -18,7 +18,8 @@ struct WtAnalyzer {
   WtFlowTable *flows;
   WtRegistry *registry;
   WtAppContext app;
-  WtLogSink *sinks[WT_CH_N_TABLES]; /* own the log files; app's FILE*s are their streams */
+  GPtrArray *sinks;  /* WtLogSink*, one per log table with --log-dir: the files */
+  GPtrArray *logs;   /* WtLog*, what app.logs points at: the sinks, or a worker's buffers */
   WtTcpDissector *tcp;
   WtUdpDissector *udp;
   WtConversations *convs;
@@ -60,13 +61,25 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
   wt_conversations_add_flow(a->convs, flow);
 }
 
-/* Each log is a sink: its file and, with --clickhouse, the export queue (log-sink.h). */
-static FILE *open_log(WtAnalyzer *a, WtChTable t, GError **error)
+/* Each log table is a sink: its file and, with --clickhouse, the export queue
+ * (log-sink.h). */
+static gboolean open_log(WtAnalyzer *a, const WtLogTable *table, GError **error)
 {
-  g_autofree char *name = g_strdup_printf("%s.log", wt_ch_table_name(t));
+  g_autofree char *name = g_strdup_printf("%s.log", table->name);
   g_autofree char *path = g_build_filename(a->cfg.log_dir, name, NULL);
-  a->sinks[t] = wt_log_sink_open(path, a->cfg.exporter, t, error);
-  return a->sinks[t] ? wt_log_sink_stream(a->sinks[t]) : NULL;
+  WtLogSink *sink = wt_log_sink_open(path, table, a->cfg.exporter, error);
+  if (!sink)
+    return FALSE;
+  g_ptr_array_add(a->sinks, sink);
+  g_ptr_array_add(a->logs, wt_log_sink_log(sink));
+  return TRUE;
+}
+
+/* Dissectors find their tables' handles in app.logs (wt_app_log). */
+static void publish_logs(WtAnalyzer *a)
+{
+  a->app.logs = (WtLog *const *) a->logs->pdata;
+  a->app.n_logs = a->logs->len;
 }
 
 static gboolean open_logs(WtAnalyzer *a, GError **error)
@@ -79,12 +92,10 @@ static gboolean open_logs(WtAnalyzer *a, GError **error)
                 _("%s: cannot create log directory: %s"), dir, g_strerror(errno));
     return FALSE;
   }
-  if (!(a->app.conn_log = open_log(a, WT_CH_CONN, error)))
-    return FALSE;
-  if (!(a->app.http_log = open_log(a, WT_CH_HTTP, error)))
-    return FALSE;
-  if (!(a->app.dns_log = open_log(a, WT_CH_DNS, error)))
-    return FALSE;
+  for (const WtLogTable *const *t = wt_registry_log_tables(); *t; t++)
+    if (!open_log(a, *t, error))
+      return FALSE;
+  publish_logs(a);
   return TRUE;
 }
 
@@ -100,6 +111,8 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->convs = wt_conversations_new(100000);
   a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
   a->app.timeline = a->timeline;
+  a->sinks = g_ptr_array_new();
+  a->logs = g_ptr_array_new();
   if (!open_logs(a, error))
     return NULL;
   WtTcpConfig tc = {
@@ -119,22 +132,30 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   return g_steal_pointer(&a);
 }
 
+static void forget_logs(WtAnalyzer *a)
+{
+  a->app.logs = NULL;
+  a->app.n_logs = 0;
+  g_ptr_array_set_size(a->logs, 0);
+}
+
 static void close_logs(WtAnalyzer *a)
 {
-  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    wt_log_sink_free(a->sinks[t]);
-    a->sinks[t] = NULL;
-  }
+  if (!a->sinks)
+    return;
+  forget_logs(a);
+  for (guint t = 0; t < a->sinks->len; t++)
+    wt_log_sink_free(g_ptr_array_index(a->sinks, t));
+  g_ptr_array_set_size(a->sinks, 0);
 }
 
 gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
 {
   GError *first = NULL;
-  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+  forget_logs(a);
+  for (guint t = 0; t < a->sinks->len; t++) {
     g_autoptr(GError) e = NULL;
-    if (a->sinks[t] && !wt_log_sink_close(a->sinks[t], &e)) {
+    if (!wt_log_sink_close(g_ptr_array_index(a->sinks, t), &e)) {
       if (!first) /* one line for all: a full disk fails every log */
         first = g_steal_pointer(&e);
       else {
@@ -144,8 +165,8 @@ gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
         first = both;
       }
     }
-    a->sinks[t] = NULL;
   }
+  g_ptr_array_set_size(a->sinks, 0);
   if (first)
     g_propagate_error(error, first);
   return first == NULL;
@@ -166,6 +187,10 @@ void wt_analyzer_free(WtAnalyzer *a)
   if (a->decoders)
     wt_decoders_free(a->decoders);
   close_logs(a);
+  if (a->sinks)
+    g_ptr_array_free(a->sinks, TRUE);
+  if (a->logs)
+    g_ptr_array_free(a->logs, TRUE);
   g_ptr_array_free(a->sources, TRUE);
   wt_anomalies_free(a->anomalies);
   g_free(a);
@@ -281,9 +306,8 @@ void wt_analyzer_finish(WtAnalyzer *a)
 {
   wt_flow_table_flush(a->flows);
   wt_decoders_expire(a->decoders, G_MAXINT64, a->anomalies);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    if (a->sinks[t])
-      wt_log_sink_flush(a->sinks[t]); /* files complete, every record queued for export */
+  for (guint t = 0; t < a->sinks->len; t++) /* files complete */
+    wt_log_sink_flush(g_ptr_array_index(a->sinks, t));
 }
 
 static void report_capture(WtAnalyzer *a, WtReport *r)
@@ -384,16 +408,20 @@ WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error)
   return a;
 }
 
-void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns)
+void wt_analyzer_add_log(WtAnalyzer *a, WtLog *log)
 {
-  a->app.conn_log = conn;
-  a->app.http_log = http;
-  a->app.dns_log = dns;
+  g_ptr_array_add(a->logs, log);
+  publish_logs(a);
 }
 
-struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table)
+guint wt_analyzer_n_log_sinks(const WtAnalyzer *a)
 {
-  return table >= 0 && table < WT_CH_N_TABLES ? a->sinks[table] : NULL;
+  return a->sinks->len;
+}
+
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, guint i)
+{
+  return i < a->sinks->len ? g_ptr_array_index(a->sinks, i) : NULL;
 }
 
 void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,

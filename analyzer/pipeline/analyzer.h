@@ -80,14 +80,15 @@ guint64 wt_analyzer_frames(const WtAnalyzer *a);
  * taps; each worker is a complete pipeline fed only the frames of its flows. */
 struct WtLogSink;
 
-/* A worker pipeline: no log files of its own (wt_analyzer_set_log_streams), no timers of
+/* A worker pipeline: no log files of its own (wt_analyzer_add_log), no timers of
  * its own (the reader sends wt_analyzer_expire at the instants one thread would expire),
  * flow serials from the frame numbers given to wt_analyzer_worker_frame. */
 WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error);
-/* Where the worker's dissectors write conn.log/http.log/dns.log lines (NULL: none). */
-void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns);
-/* The main analyzer's sink of table t (NULL without --log-dir). */
-struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table);
+/* One more place the worker's dissectors write records to (a log table's buffer). */
+void wt_analyzer_add_log(WtAnalyzer *a, WtLog *log);
+/* The main analyzer's log sinks, one per table (none without --log-dir). */
+guint wt_analyzer_n_log_sinks(const WtAnalyzer *a);
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, guint i);
 /* Frame number `frame_no` (1-based, in the whole input) for a worker. */
 void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
                               guint32 wirelen, const guint8 *bytes, int linktype);

@@ -1,4 +1,5 @@
 #include "analyzer/pipeline/registry.h"
+#include "analyzer/core/conn-log.h"
 #include "dissectors/http/http.h"
 #include "dissectors/tls/tls.h"
 #include "dissectors/dns/dns.h"
@@ -112,4 +113,39 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from)
   for (guint i = 0; i < N_DISSECTORS; i++)
     if (stream_dissectors[i]->stats_merge)
       stream_dissectors[i]->stats_merge(into->stats[i], from->stats[i]);
+}
+
+const WtLogTable *const *wt_registry_log_tables(void)
+{
+  /* conn.log, which every transport writes, then each dissector's own, once each */
+  static const WtLogTable *tables[WT_LOG_MAX_TABLES + 1];
+  static gsize ready;
+  if (g_once_init_enter(&ready)) {
+    guint n = 0;
+    tables[n++] = &wt_conn_log_table;
+    for (guint i = 0; i < N_DISSECTORS; i++)
+      for (const WtLogTable *const *t = stream_dissectors[i]->log_tables; t && *t; t++) {
+        gboolean seen = FALSE;
+        for (guint k = 0; k < n; k++)
+          seen = seen || tables[k] == *t;
+        if (!seen && n < WT_LOG_MAX_TABLES)
+          tables[n++] = *t;
+      }
+    g_once_init_leave(&ready, 1);
+  }
+  return tables;
+}
+
+const WtFleetSectionFunc *wt_registry_fleet_sections(void)
+{
+  static WtFleetSectionFunc sections[N_DISSECTORS + 1];
+  static gsize ready;
+  if (g_once_init_enter(&ready)) {
+    guint n = 0;
+    for (guint i = 0; i < N_DISSECTORS; i++)
+      if (stream_dissectors[i]->fleet_report)
+        sections[n++] = stream_dissectors[i]->fleet_report;
+    g_once_init_leave(&ready, 1);
+  }
+  return sections;
 }

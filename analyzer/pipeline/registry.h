@@ -4,6 +4,8 @@
  * in registry.c. */
 #pragma once
 #include "analyzer/core/app-select.h"
+#include "analyzer/core/fleet-query.h"
+#include "analyzer/core/log-record.h"
 #include "analyzer/core/stream.h"
 
 typedef struct WtRegistry WtRegistry;
@@ -21,3 +23,9 @@ const WtAppSelector *wt_registry_selector(const WtRegistry *r);
 
 void wt_registry_report(WtRegistry *r, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);
+
+/* Every log table (NULL-terminated): conn, then the dissectors' tables in registry order.
+ * The pipeline opens a sink for each; the ClickHouse schema has a table for each. */
+const WtLogTable *const *wt_registry_log_tables(void);
+/* The dissectors' fleet-report sections (NULL-terminated), in registry order. */
+const WtFleetSectionFunc *wt_registry_fleet_sections(void);

@@ -72,9 +72,9 @@ typedef struct {
   GAsyncQueue *full;  /* reader -> worker */
   GAsyncQueue *empty; /* worker -> reader */
   Batch *cur;         /* being filled by the reader */
-  /* log lines written by this worker's dissectors, not yet in the sinks */
-  FILE *log[WT_CH_N_TABLES];
-  GString *pending[WT_CH_N_TABLES];
+  /* records of this worker's dissectors, one buffer per log table, not yet in the sinks */
+  WtLogBuffer *logs[WT_LOG_MAX_TABLES];
+  guint n_logs;
 } Worker;
 
 /* IP fragments of TCP/UDP datagrams: the worker that has the datagram's first fragment
@@ -160,36 +160,18 @@ static void put_mark(Worker *wk, RecKind kind, gint64 ts_ns)
 
 /* ---- worker side: log buffers ------------------------------------------------------- */
 
-static ssize_t pending_write(void *cookie, const char *buf, size_t size)
-{
-  g_string_append_len(cookie, buf, (gssize) size);
-  return (ssize_t) size;
-}
-
-/* Whole lines of every log into the main sinks, under one lock. */
+/* The records of every log into the main sinks, under one lock. */
 static void flush_logs(Worker *wk)
 {
-  gsize n[WT_CH_N_TABLES] = { 0 };
   gboolean any = FALSE;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    if (!wk->log[t])
-      continue;
-    fflush(wk->log[t]);
-    GString *p = wk->pending[t];
-    const char *nl = p->len ? memrchr(p->str, '\n', p->len) : NULL;
-    n[t] = nl ? (gsize) (nl - p->str) + 1 : 0;
-    any = any || n[t];
-  }
+  for (guint t = 0; t < wk->n_logs; t++)
+    any = any || wt_log_buffer_pending(wk->logs[t]);
   if (!any)
     return;
   g_mutex_lock(&wk->w->log_lock);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    if (n[t])
-      wt_log_sink_write_len(wt_analyzer_log_sink(wk->w->main, t), wk->pending[t]->str, n[t]);
+  for (guint t = 0; t < wk->n_logs; t++)
+    wt_log_buffer_flush(wk->logs[t]);
   g_mutex_unlock(&wk->w->log_lock);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    if (n[t])
-      g_string_erase(wk->pending[t], 0, (gssize) n[t]);
 }
 
 static void run_batch(Worker *wk, const Batch *b)
@@ -656,12 +638,8 @@ void wt_workers_idle(WtWorkers *w)
 static void worker_clear(Worker *wk)
 {
   wt_analyzer_free(wk->an); /* before its log streams: nothing is written any more */
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    if (wk->log[t])
-      fclose(wk->log[t]);
-    if (wk->pending[t])
-      g_string_free(wk->pending[t], TRUE);
-  }
+  for (guint t = 0; t < wk->n_logs; t++)
+    wt_log_buffer_free(wk->logs[t]);
   if (wk->cur)
     batch_free(wk->cur);
   if (wk->empty)
@@ -688,20 +666,10 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
   wk->an = wt_analyzer_new_worker(cfg, error);
   if (!wk->an)
     return FALSE;
-  FILE *streams[WT_CH_N_TABLES] = { NULL };
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    if (!wt_analyzer_log_sink(w->main, t))
-      continue;
-    wk->pending[t] = g_string_new(NULL);
-    cookie_io_functions_t io = { .write = pending_write };
-    streams[t] = wk->log[t] = fopencookie(wk->pending[t], "w", io);
-    if (!streams[t]) {
-      g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, g_strerror(errno));
-      return FALSE;
-    }
+  for (guint t = 0; t < wt_analyzer_n_log_sinks(w->main) && t < WT_LOG_MAX_TABLES; t++) {
+    wk->logs[wk->n_logs] = wt_log_buffer_new(wt_analyzer_log_sink(w->main, t));
+    wt_analyzer_add_log(wk->an, wt_log_buffer_log(wk->logs[wk->n_logs++]));
   }
-  wt_analyzer_set_log_streams(wk->an, streams[WT_CH_CONN], streams[WT_CH_HTTP],
-                              streams[WT_CH_DNS]);
   wk->full = g_async_queue_new();
   wk->empty = g_async_queue_new_full(batch_free);
   for (int i = 1; i < BATCHES_PER_WORKER; i++)

@@ -10,6 +10,7 @@
  * more than WT_HTTP_MAX_HEADER_BLOCK bytes for us. */
 #include "dissectors/http/http.h"
 #include "dissectors/http/http-limits.h"
+#include "dissectors/http/http-fleet.h"
 #include "dissectors/http/http-log.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-stats.h"
@@ -56,6 +57,7 @@ typedef struct {
 typedef struct {
   WtHttpStats *stats;
   WtAppContext *ctx;
+  WtLog *log;             /* http.log, or NULL when it is not written */
   WtConnInfo conn;
   GQueue txns;            /* WtHttpTxn*, oldest first */
   guint32 depth;          /* transactions created so far */
@@ -86,8 +88,8 @@ static void txn_free(WtHttpTxn *t)
 static void txn_finalize(Session *s, WtHttpTxn *t)
 {
   wt_http_stats_on_txn(s->stats, t);
-  if (s->ctx && s->ctx->http_log)
-    wt_http_log_write(s->ctx->http_log, &s->conn, t);
+  if (s->log)
+    wt_http_log_write(s->log, &s->conn, t);
   txn_free(t);
 }
 
@@ -959,6 +961,7 @@ static gpointer session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo 
   Session *s = g_new0(Session, 1);
   s->stats = stats;
   s->ctx = ctx;
+  s->log = wt_app_log(ctx, &wt_http_log_table);
   if (conn)
     s->conn = *conn;
   g_queue_init(&s->txns);
@@ -1090,9 +1093,13 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
 
 static const guint16 http_ports[] = { 80, 8080, 8000, 8008, 8888, 3128, 81, 591, 0 };
 
+static const WtLogTable *const http_log_tables[] = { &wt_http_log_table, NULL };
+
 const WtStreamDissector wt_http_dissector = {
   .name = "http",
   .ports = http_ports,
+  .log_tables = http_log_tables,
+  .fleet_report = wt_http_fleet_report,
   .probe = probe,
   .stats_new = wt_http_stats_new,
   .stats_free = wt_http_stats_free,

@@ -269,8 +269,9 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
     tf->app.d->session_free(tf->session);
     service = tf->app.d->name;
   }
-  if (t->app->conn_log)
-    wt_conn_log_write(t->app->conn_log, &tf->conn, &flow->info, service);
+  WtLog *conn_log = wt_app_log(t->app, &wt_conn_log_table);
+  if (conn_log)
+    wt_tcp_conn_log_write(conn_log, &tf->conn, &flow->info, service);
   wt_tcp_stats_add_conn(t->stats, &tf->conn);
   if (tf->watch)
     t->obs->end(tf->watch, &tf->conn, &flow->info);

@@ -2,7 +2,7 @@
 
 #include <glib/gi18n.h>
 
-#include "analyzer/core/json-out.h"
+#include "analyzer/core/conn-log.h"
 
 typedef struct {
   guint64 flows, packets, bytes;
@@ -123,32 +123,28 @@ const char *wt_udp_conn_state(guint64 orig_pkts, guint64 resp_pkts)
   return "OTH";
 }
 
-static void write_conn_log(FILE *f, const WtFlow *flow, const char *state,
+/* UDP's conn.log record: the shared fields, a duration in seconds and a history of D
+ * (originator sent) and d (responder sent). */
+static void write_conn_log(WtLog *log, const WtFlow *flow, const char *state,
                            const char *service)
 {
-  GString *s = g_string_new("{");
-  wt_json_conn_id(s, flow->first_ts, &flow->info);
-  wt_json_str(s, "proto", "udp");
-  wt_json_str(s, "service", service);
-  wt_json_double(s, "duration", (double) (flow->last_ts - flow->first_ts) / 1e9);
-  wt_json_u64(s, "orig_bytes", flow->payload_bytes[WT_DIR_ORIG]);
-  wt_json_u64(s, "resp_bytes", flow->payload_bytes[WT_DIR_RESP]);
-  wt_json_str(s, "conn_state", state);
-  wt_json_u64(s, "missed_bytes", 0);
-  GString *hist = g_string_new(NULL);
+  WtLogRecord r;
+  wt_conn_log_begin(&r, flow->first_ts, &flow->info, "udp");
+  wt_log_set_str(&r, WT_CONN_COL_SERVICE, service);
+  wt_log_set_double(&r, WT_CONN_COL_DURATION, (double) (flow->last_ts - flow->first_ts) / 1e9);
+  wt_log_set_count(&r, WT_CONN_COL_ORIG_BYTES, flow->payload_bytes[WT_DIR_ORIG]);
+  wt_log_set_count(&r, WT_CONN_COL_RESP_BYTES, flow->payload_bytes[WT_DIR_RESP]);
+  wt_log_set_str(&r, WT_CONN_COL_CONN_STATE, state);
+  wt_log_set_count(&r, WT_CONN_COL_MISSED_BYTES, 0);
+  char hist[3];
+  gsize n = 0;
   if (flow->pkts[WT_DIR_ORIG])
-    g_string_append_c(hist, 'D');
+    hist[n++] = 'D';
   if (flow->pkts[WT_DIR_RESP])
-    g_string_append_c(hist, 'd');
-  wt_json_str(s, "history", hist->str);
-  g_string_free(hist, TRUE);
-  wt_json_u64(s, "orig_pkts", flow->pkts[WT_DIR_ORIG]);
-  wt_json_u64(s, "orig_ip_bytes", flow->ip_bytes[WT_DIR_ORIG]);
-  wt_json_u64(s, "resp_pkts", flow->pkts[WT_DIR_RESP]);
-  wt_json_u64(s, "resp_ip_bytes", flow->ip_bytes[WT_DIR_RESP]);
-  wt_json_end(s);
-  fwrite(s->str, 1, s->len, f);
-  g_string_free(s, TRUE);
+    hist[n++] = 'd';
+  wt_log_set_strn(&r, WT_CONN_COL_HISTORY, hist, n);
+  wt_conn_log_set_packets(&r, flow->pkts, flow->ip_bytes);
+  wt_log_write(log, &r);
 }
 
 /* Ends the flow's payload session; returns the service name for conn.log, or NULL. */
@@ -185,8 +181,9 @@ void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why)
     ps->service = service;
     ps->service_serial = flow->serial;
   }
-  if (u->app->conn_log)
-    write_conn_log(u->app->conn_log, flow, state, service);
+  WtLog *conn_log = wt_app_log(u->app, &wt_conn_log_table);
+  if (conn_log)
+    write_conn_log(conn_log, flow, state, service);
 }
 
 typedef struct {

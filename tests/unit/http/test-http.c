@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "analyzer/output/log-sink.h"
 #include "dissectors/http/http.h"
+#include "dissectors/http/http-log.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-stats.h"
 #include "dissectors/http/http-status.h"
@@ -168,7 +170,9 @@ static void run(const Scenario *sc, Cutter *cut, Result *res)
   size_t log_len = 0;
   char *log_buf = NULL;
   FILE *log = open_memstream(&log_buf, &log_len);
-  WtAppContext ctx = { .anomalies = res->anomalies, .http_log = log };
+  WtLogSink *sink = wt_log_sink_new_stream(&wt_http_log_table, log, NULL);
+  WtLog *logs[] = { wt_log_sink_log(sink) };
+  WtAppContext ctx = { .anomalies = res->anomalies, .logs = logs, .n_logs = 1 };
   WtConnInfo conn = { .uid = "CHttpTest1", .orig_p = 40000, .resp_p = 80, .proto = 6 };
   conn.orig_h.family = 4;
   memcpy(conn.orig_h.bytes, (guint8[]) { 10, 0, 0, 1 }, 4);
@@ -202,6 +206,7 @@ static void run(const Scenario *sc, Cutter *cut, Result *res)
   D->session_free(ses);
   g_byte_array_unref(pending[0]);
   g_byte_array_unref(pending[1]);
+  wt_log_sink_free(sink);
   fclose(log);
   res->log = log_buf;
 

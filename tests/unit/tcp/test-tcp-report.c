@@ -210,7 +210,7 @@ static void test_conn_log(void)
   build_four_way(&fx);
   info_init(&info);
   g_autoptr(GString) out = g_string_new(NULL);
-  wt_conn_log_format(out, &fx.c, &info, "http");
+  wt_tcp_conn_log_format(out, &fx.c, &info, "http");
   /* duration: SYN at T0 to the server's FIN 9 ms later; sizes from sequence numbers;
    * 6 client segments = 6 x 40 + 100 bytes, 5 server segments = 5 x 40 + 200 bytes */
   g_assert_cmpstr(out->str, ==,
@@ -239,7 +239,7 @@ static void test_conn_log(void)
   seg(&fx, ORIG, S, 1, 0, 0);
   g_string_truncate(out, 0);
   g_strlcpy(info.uid, "C\"q\\", sizeof info.uid); /* escaping */
-  wt_conn_log_format(out, &fx.c, &info, NULL);
+  wt_tcp_conn_log_format(out, &fx.c, &info, NULL);
   g_assert_cmpstr(out->str, ==,
     "{\"ts\":1700000000.000000,\"uid\":\"C\\\"q\\\\\",\"id.orig_h\":\"10.0.0.1\","
     "\"id.orig_p\":40000,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":80,\"proto\":\"tcp\","
