@@ -148,7 +148,7 @@ static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   }
 }
 
-static gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
@@ -310,6 +310,52 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   Outcome o = run_tables(d, pkt, a);
   tap(&d->stats, pkt, &o);
   return o.status;
+}
+
+/* Protocols whose flows have ports (WtFlowKey): the others are flows by addresses. */
+static gboolean has_ports(guint8 proto)
+{
+  return proto == WT_IPPROTO_TCP || proto == WT_IPPROTO_UDP;
+}
+
+/* The table loop of run_tables for wt_decode_route, without the tap's bookkeeping: the
+ * --threads reader runs it on every frame. */
+static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
+{
+  WtReader r = wt_reader_init(pkt->frame, pkt->caplen);
+  WtDecodeResult res = wt_decode_next(WT_NEXT_LINKTYPE, (guint32) pkt->linktype);
+  guint steps = max_steps(d);
+  for (guint step = 0; step < steps; step++) {
+    Entry e;
+    if (!lookup(d, res.next_table, res.next_key, &e))
+      return WT_DECODE_UNSUPPORTED;
+    res = e.fn(e.state, pkt, &r, NULL);
+    if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE)
+      return res.status;
+  }
+  return WT_DECODE_MALFORMED;
+}
+
+WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
+{
+  reset_packet(pkt);
+  pkt->headers_only = TRUE;
+  WtDecodeStatus st = walk_headers(d, pkt);
+  if (pkt->ip_version == 0)
+    return out->kind = WT_ROUTE_NOT_IP;
+  out->src = pkt->src;
+  out->dst = pkt->dst;
+  /* OK after a TCP or UDP decoder: it read the ports */
+  gboolean ports = st == WT_DECODE_OK && has_ports(pkt->ip_proto);
+  out->sport = ports ? pkt->sport : 0;
+  out->dport = ports ? pkt->dport : 0;
+  if (!pkt->ip_fragment || (pkt->ip_version == 4 && !has_ports(pkt->ip_proto)))
+    return out->kind = WT_ROUTE_FLOW;
+  wt_ip_frag_key(pkt, &out->datagram);
+  out->frag_offset = pkt->frag_offset;
+  out->frag_len = pkt->frag_len;
+  out->frag_more = pkt->frag_more;
+  return out->kind = WT_ROUTE_FRAGMENT;
 }
 
 void wt_decoders_expire(WtDecoders *d, gint64 now_ns, WtAnomalies *a)
