@@ -12,17 +12,22 @@
 
 #define MAX_MPLS_DEPTH 16
 
+typedef struct {
+  WtDecodeFunc fn;
+  gpointer state;
+} Entry;
+
 struct WtDecoders {
   WtDecodeLimits limits;
   WtLinkLimits link_limits;
   WtIpDefrag *defrag;
   WtDecodeStats stats;
+  /* wt_decode_route: the entry each table gave last (fn NULL: none yet) */
+  struct {
+    guint32 key;
+    Entry e;
+  } last[WT_NEXT_IPPROTO + 1];
 };
-
-typedef struct {
-  WtDecodeFunc fn;
-  gpointer state;
-} Entry;
 
 void wt_decode_limits_init(WtDecodeLimits *l)
 {
@@ -148,7 +153,7 @@ static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   }
 }
 
-static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+static gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
@@ -318,6 +323,23 @@ static gboolean has_ports(guint8 proto)
   return proto == WT_IPPROTO_TCP || proto == WT_IPPROTO_UDP;
 }
 
+/* lookup, remembering each table's last answer: consecutive frames mostly take the same
+ * path through the tables, and the --threads reader decodes every frame serially. */
+static inline gboolean lookup_again(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+{
+  if ((guint) t >= G_N_ELEMENTS(d->last))
+    return lookup(d, t, key, e);
+  if (d->last[t].e.fn && d->last[t].key == key) {
+    *e = d->last[t].e;
+    return TRUE;
+  }
+  if (!lookup(d, t, key, e))
+    return FALSE;
+  d->last[t].key = key;
+  d->last[t].e = *e;
+  return TRUE;
+}
+
 /* The table loop of run_tables for wt_decode_route, without the tap's bookkeeping: the
  * --threads reader runs it on every frame. */
 static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
@@ -327,7 +349,7 @@ static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
   guint steps = max_steps(d);
   for (guint step = 0; step < steps; step++) {
     Entry e;
-    if (!lookup(d, res.next_table, res.next_key, &e))
+    if (!lookup_again(d, res.next_table, res.next_key, &e))
       return WT_DECODE_UNSUPPORTED;
     res = e.fn(e.state, pkt, &r, NULL);
     if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE)

@@ -90,8 +90,8 @@ typedef struct {
 
 /* The flow of one frame, for the --threads router: the tables of wt_decode_frame run
  * over the headers only (pkt->headers_only: bounded reads, no checksums, no reassembly,
- * no anomalies) and the statistics are not counted, so `d` is unchanged. The caller
- * fills pkt as for wt_decode_frame. `out` holds only what its kind names. */
+ * no anomalies); statistics and fragment state in `d` are left alone. The caller fills
+ * pkt as for wt_decode_frame. `out` holds only what its kind names. */
 WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out);
 
 /* Drop fragment trains older than the timeout at capture time `now_ns` (counted as

@@ -162,7 +162,8 @@ WtDecodeResult wt_ip4_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   }
   pkt->ip_total_len = (guint32) total;
   pkt->l4_wire_len = (guint32) body;
-  wt_ip_set_payload(pkt, r);
+  if (!pkt->headers_only)
+    wt_ip_set_payload(pkt, r);
 
   if ((h.frag & (IP4_FLAG_MF | IP4_OFFSET_MASK)) != 0) {
     wt_ip_note_fragment(pkt, h.id, (guint32) (h.frag & IP4_OFFSET_MASK) * 8u,
