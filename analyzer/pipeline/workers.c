@@ -244,9 +244,10 @@ static guint64 endpoint_hash(const WtAddr *a, guint16 port)
          ((guint64) port << 8 | a->family) * 0x165667B19E3779F9ull;
 }
 
-/* Direction-independent: the sum does not care which endpoint is which. */
-static guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa, const WtAddr *b,
-                  guint16 pb)
+/* Direction-independent: the sum does not care which endpoint is which. Inline: the
+ * reader runs it on every frame. */
+static inline guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa,
+                         const WtAddr *b, guint16 pb)
 {
   guint64 h = mix64(endpoint_hash(a, pa) + endpoint_hash(b, pb));
   return (guint) (((h >> 32) * w->n) >> 32);
