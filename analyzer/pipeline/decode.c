@@ -65,7 +65,7 @@ void wt_decoders_free(WtDecoders *d)
 /* ---- the registry tables ---------------------------------------------------------
  * Adding a protocol: a decoder in dissectors/<proto>/ and one case here. */
 
-static gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
+static inline gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
 {
   (void) d;
   switch (dlt) {
@@ -101,7 +101,7 @@ static gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
   }
 }
 
-static gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
+static inline gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
 {
   if (type <= WT_ETHERTYPE_MAX_LENGTH) {
     e->fn = wt_llc_decode;
@@ -132,7 +132,7 @@ static gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
   }
 }
 
-static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
+static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
 {
   (void) d;
   switch (proto) {
@@ -153,7 +153,7 @@ static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   }
 }
 
-static gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
