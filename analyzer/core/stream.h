@@ -51,7 +51,8 @@ typedef struct WtStreamDissector {
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);
   void (*stats_merge)(gpointer into, gpointer from);  /* for --threads */
-  void (*report)(gpointer stats, WtReport *r);         /* writes its own section(s) */
+  /* Writes its own section(s); opts may be NULL (the tap's defaults). */
+  void (*report)(gpointer stats, const WtReportOptions *opts, WtReport *r);
 
   gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
   /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest

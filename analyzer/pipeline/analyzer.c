@@ -7,7 +7,6 @@
 
 #include "analyzer/pipeline/conversations.h"
 #include "analyzer/output/log-sink.h"
-#include "dissectors/http/http.h"
 #include "dissectors/tcp/tcp.h"
 #include "dissectors/udp/udp.h"
 
@@ -326,10 +325,8 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   wt_conversations_report(a->convs, r, a->cfg.top_n);
   wt_tcp_report(a->tcp, r);
   wt_udp_report(a->udp, r);
-  for (guint i = 0; i < wt_registry_count(a->registry); i++)
-    if (wt_registry_get(a->registry, i) == &wt_http_dissector)
-      wt_http_stats_set_top_n(wt_registry_stats(a->registry, i), a->cfg.top_n);
-  wt_registry_report(a->registry, r);
+  WtReportOptions opts = { .top_n = a->cfg.top_n };
+  wt_registry_report(a->registry, &opts, r);
   wt_timeline_report(a->timeline, r);
   report_anomalies(a, r);
 }

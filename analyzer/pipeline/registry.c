@@ -69,10 +69,10 @@ int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir 
   return -1;
 }
 
-void wt_registry_report(WtRegistry *r, WtReport *report)
+void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report)
 {
   for (guint i = 0; i < N_DISSECTORS; i++)
-    stream_dissectors[i]->report(r->stats[i], report);
+    stream_dissectors[i]->report(r->stats[i], opts, report);
 }
 
 void wt_registry_merge(WtRegistry *into, WtRegistry *from)

@@ -19,5 +19,5 @@ int wt_registry_by_port(const WtRegistry *r, guint16 port);
 /* Index of the first dissector whose probe accepts the bytes, or -1. */
 int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir dir);
 
-void wt_registry_report(WtRegistry *r, WtReport *report);
+void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);

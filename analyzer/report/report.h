@@ -12,6 +12,12 @@ typedef struct WtTable WtTable;
 
 typedef enum { WT_FORMAT_TEXT, WT_FORMAT_JSON, WT_FORMAT_CSV, WT_FORMAT_HTML } WtFormat;
 
+/* What the user asked of every tap's section (--top). NULL options: the tap's own
+ * defaults (tests, fuzz targets). */
+typedef struct {
+  guint top_n; /* rows in top-N tables */
+} WtReportOptions;
+
 WtReport *wt_report_new(void);
 void wt_report_free(WtReport *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtReport, wt_report_free)

@@ -141,7 +141,6 @@ gpointer wt_http_stats_new(void)
   s->content_types = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->ttfb = g_new0(WtHistogram, 1);
   s->ttlb = g_new0(WtHistogram, 1);
-  s->top_n = WT_HTTP_REPORT_ROWS;
   return s;
 }
 
@@ -432,11 +431,6 @@ guint64 wt_http_stats_get(const WtHttpStats *s, const char *name)
   return 0;
 }
 
-void wt_http_stats_set_top_n(WtHttpStats *s, guint n)
-{
-  s->top_n = n;
-}
-
 guint64 wt_http_stats_status_count(const WtHttpStats *s, guint code)
 {
   return code < G_N_ELEMENTS(s->status) ? s->status[code] : 0;
@@ -661,9 +655,10 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
 }
 
 
-void wt_http_stats_report(gpointer p, WtReport *r)
+void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
 {
   WtHttpStats *s = p;
+  guint top_n = opts ? opts->top_n : WT_HTTP_REPORT_ROWS;
   WtSection *sec = wt_report_section(r, "http", _("HTTP"));
   static const struct { const char *key, *label; } labels[] = {
     { "requests", N_("Requests") }, { "responses", N_("Responses") },
@@ -686,13 +681,13 @@ void wt_http_stats_report(gpointer p, WtReport *r)
   wt_section_hide_in_text(sec, "status_codes");
   wt_histogram_report(s->ttfb, sec, "time_to_first_byte", _("Response time to first byte"));
   wt_histogram_report(s->ttlb, sec, "time_to_last_byte", _("Response time to last byte"));
-  report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, s->top_n);
+  report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, top_n);
   report_top(sec, "uris", _("Top URIs (query stripped)"), "uri", _("URI"), s->uris, s->requests,
-             s->top_n);
-  report_endpoints(sec, s->endpoints, s->top_n);
+             top_n);
+  report_endpoints(sec, s->endpoints, top_n);
   report_top(sec, "user_agents", _("User agents"), "user_agent", _("User agent"), s->user_agents,
-             s->requests, s->top_n);
+             s->requests, top_n);
   report_top(sec, "content_types", _("Response content types"), "content_type", _("Content type"),
-             s->content_types, s->final_responses, s->top_n);
+             s->content_types, s->final_responses, top_n);
 }
 

@@ -18,14 +18,13 @@ struct WtHttpStats {
   guint extra_methods;           /* non-standard names counted by name so far */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   WtHistogram *ttfb, *ttlb;
-  guint top_n;                   /* report rows per top-N table */
 };
 
 /* The tap callbacks of wt_http_dissector. */
 gpointer wt_http_stats_new(void);
 void wt_http_stats_free(gpointer s);
 void wt_http_stats_merge(gpointer into, gpointer from);
-void wt_http_stats_report(gpointer s, WtReport *r);
+void wt_http_stats_report(gpointer s, const WtReportOptions *opts, WtReport *r);
 
 /* Called by the session. */
 void wt_http_stats_on_status(WtHttpStats *s, guint code);        /* every status line */
