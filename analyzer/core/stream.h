@@ -8,7 +8,7 @@
 #include "analyzer/core/packet.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/anomaly.h"
-#include "analyzer/pipeline/timeline.h"
+#include "analyzer/core/series.h"
 
 /* Direction of bytes relative to the connection's originator (client). */
 typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
@@ -38,7 +38,7 @@ typedef struct {
   FILE *http_log;  /* NULL unless --log-dir */
   FILE *conn_log;
   FILE *dns_log;
-  WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
+  WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
 } WtAppContext;
 
 typedef struct WtStreamDissector {
@@ -53,6 +53,10 @@ typedef struct WtStreamDissector {
   void (*stats_merge)(gpointer into, gpointer from);  /* for --threads */
   /* Writes its own section(s); opts may be NULL (the tap's defaults). */
   void (*report)(gpointer stats, const WtReportOptions *opts, WtReport *r);
+  /* Timeline series it counts (wt_series_count into WtAppContext.series), in column
+   * order after the timeline's own and those of the dissectors before it; may be NULL. */
+  const WtSeriesDef *series;
+  guint n_series;
 
   gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
   /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest

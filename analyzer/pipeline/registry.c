@@ -16,8 +16,23 @@ struct WtRegistry {
   gpointer stats[N_DISSECTORS];
 };
 
+/* Series numbers follow the fixed list above, so they are the same for every registry:
+ * given once, before any timeline counts (Wireshark numbers its hf fields alike). */
+static void number_series(void)
+{
+  static gsize done;
+  if (!g_once_init_enter(&done))
+    return;
+  guint next = WT_TL_N_OWN;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    for (guint j = 0; j < stream_dissectors[i]->n_series; j++)
+      *stream_dissectors[i]->series[j].index = next++;
+  g_once_init_leave(&done, 1);
+}
+
 WtRegistry *wt_registry_new(void)
 {
+  number_series();
   WtRegistry *r = g_new0(WtRegistry, 1);
   for (guint i = 0; i < N_DISSECTORS; i++)
     r->stats[i] = stream_dissectors[i]->stats_new();
@@ -80,4 +95,11 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from)
   for (guint i = 0; i < N_DISSECTORS; i++)
     if (stream_dissectors[i]->stats_merge)
       stream_dissectors[i]->stats_merge(into->stats[i], from->stats[i]);
+}
+
+void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl)
+{
+  (void) r;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    wt_timeline_add_series(tl, stream_dissectors[i]->series, stream_dissectors[i]->n_series);
 }

@@ -4,6 +4,7 @@
  * in registry.c. */
 #pragma once
 #include "analyzer/core/stream.h"
+#include "analyzer/pipeline/timeline.h"
 
 typedef struct WtRegistry WtRegistry;
 
@@ -18,6 +19,10 @@ gpointer wt_registry_stats(const WtRegistry *r, guint i);
 int wt_registry_by_port(const WtRegistry *r, guint16 port);
 /* Index of the first dissector whose probe accepts the bytes, or -1. */
 int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir dir);
+
+/* Give the timeline a column for every series the dissectors declared (numbered once per
+ * process, in registry order, after the timeline's own). */
+void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl);
 
 void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);

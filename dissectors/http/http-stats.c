@@ -509,6 +509,19 @@ char *wt_http_stats_dump(const WtHttpStats *s)
   return g_string_free(out, FALSE);
 }
 
+/* --- timeline series ---------------------------------------------------------------- */
+
+guint wt_http_series_col[WT_HTTP_N_SERIES];
+
+const WtSeriesDef wt_http_series[WT_HTTP_N_SERIES] = {
+  { &wt_http_series_col[WT_HTTP_SERIES_REQUESTS], "http_requests", N_("HTTP requests") },
+  { &wt_http_series_col[WT_HTTP_SERIES_1XX], "http_1xx", "1xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_2XX], "http_2xx", "2xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_3XX], "http_3xx", "3xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_4XX], "http_4xx", "4xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_5XX], "http_5xx", "5xx" },
+};
+
 /* --- report ------------------------------------------------------------------------- */
 
 static double share(guint64 part, guint64 whole)

@@ -20,6 +20,20 @@ struct WtHttpStats {
   WtHistogram *ttfb, *ttlb;
 };
 
+/* Timeline series (wt_http_dissector.series), in column order. */
+enum {
+  WT_HTTP_SERIES_REQUESTS, /* request lines */
+  WT_HTTP_SERIES_1XX,      /* response status lines by class (1xx interim ones too) */
+  WT_HTTP_SERIES_2XX,
+  WT_HTTP_SERIES_3XX,
+  WT_HTTP_SERIES_4XX,
+  WT_HTTP_SERIES_5XX,
+  WT_HTTP_N_SERIES
+};
+extern const WtSeriesDef wt_http_series[WT_HTTP_N_SERIES];
+/* Their timeline columns, set when the registry is built. */
+extern guint wt_http_series_col[WT_HTTP_N_SERIES];
+
 /* The tap callbacks of wt_http_dissector. */
 gpointer wt_http_stats_new(void);
 void wt_http_stats_free(gpointer s);
