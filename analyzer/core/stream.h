@@ -53,10 +53,10 @@ typedef struct WtStreamDissector {
   void (*stats_merge)(gpointer into, gpointer from);  /* for --threads */
   /* Writes its own section(s); opts may be NULL (the tap's defaults). */
   void (*report)(gpointer stats, const WtReportOptions *opts, WtReport *r);
-  /* Timeline series it counts (wt_series_count into WtAppContext.series), in column
-   * order after the timeline's own and those of the dissectors before it; may be NULL. */
-  const WtSeriesDef *series;
-  guint n_series;
+  /* Timeline series it counts (wt_series_count into WtAppContext.series), their columns
+   * after the timeline's own and those of the dissectors before it, and their charts;
+   * NULL when none. */
+  const WtSeriesGroup *series;
 
   gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
   /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest

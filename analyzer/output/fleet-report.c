@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "analyzer/output/clickhouse.h"
+#include "analyzer/pipeline/timeline.h"
 #include "dissectors/http/http-stats.h"
+#include "dissectors/tcp/tcp-stats.h"
 #include "dissectors/http/http-status.h"
 
 typedef struct {
@@ -200,6 +202,7 @@ static gboolean report_tcp(const Fleet *f, WtReport *r, GError **error)
 
   guint64 conns = tot->len ? u64(tot, 0, 0) : 0;
   WtSection *sec = wt_report_section(r, "tcp", "TCP connections");
+  wt_tcp_report_charts(sec);
   wt_section_u64(sec, "connections", "Connections", conns);
   wt_section_map_u64(sec, "conn_states", "By Zeek conn_state", NULL, 0);
   for (gsize i = 0; i < G_N_ELEMENTS(conn_state_order); i++) {
@@ -474,6 +477,8 @@ static gboolean report_http(const Fleet *f, WtReport *r, GError **error)
   WtSection *sec = wt_report_section(r, "http", "HTTP");
   wt_section_u64(sec, "requests", "Requests", requests);
   wt_section_u64(sec, "responses", "Responses", u64(tot, 0, 1));
+  if (requests > 0 || u64(tot, 0, 1) > 0)
+    wt_http_report_charts(sec);
   wt_section_u64(sec, "final_responses", "Final responses", u64(tot, 0, 2));
   wt_section_u64(sec, "interim", "Interim (1xx) responses", u64(tot, 0, 3));
   wt_section_u64(sec, "unanswered", "Unanswered requests", u64(tot, 0, 4));
@@ -788,6 +793,8 @@ static gboolean report_timeline(const Fleet *f, const Span *span, WtReport *r, G
       for (guint c = 0; c < 6; c++)
         cnt[b * TL_N + TL_REQ + c] += u64(http, i, 1 + c);
   }
+  static const WtSeriesGroup *const groups[] = { &wt_http_series };
+  wt_timeline_report_charts(r, sec, groups, G_N_ELEMENTS(groups));
   WtTable *t = wt_section_table(sec, "timeline", "Timeline");
   wt_table_column(t, "ts", "Start (epoch s)", WT_COL_U64);
   wt_table_column(t, "time", "Time (UTC)", WT_COL_STR);

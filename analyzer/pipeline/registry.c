@@ -24,9 +24,11 @@ static void number_series(void)
   if (!g_once_init_enter(&done))
     return;
   guint next = WT_TL_N_OWN;
-  for (guint i = 0; i < N_DISSECTORS; i++)
-    for (guint j = 0; j < stream_dissectors[i]->n_series; j++)
-      *stream_dissectors[i]->series[j].index = next++;
+  for (guint i = 0; i < N_DISSECTORS; i++) {
+    const WtSeriesGroup *g = stream_dissectors[i]->series;
+    for (guint j = 0; g && j < g->n_defs; j++)
+      *g->defs[j].index = next++;
+  }
   g_once_init_leave(&done, 1);
 }
 
@@ -101,5 +103,6 @@ void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl)
 {
   (void) r;
   for (guint i = 0; i < N_DISSECTORS; i++)
-    wt_timeline_add_series(tl, stream_dissectors[i]->series, stream_dissectors[i]->n_series);
+    if (stream_dissectors[i]->series)
+      wt_timeline_add_series(tl, stream_dissectors[i]->series);
 }

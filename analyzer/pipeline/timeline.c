@@ -21,6 +21,7 @@ static const Column own_columns[WT_TL_N_OWN] = {
 struct WtTimeline {
   guint n;         /* series per bucket */
   Column *cols;    /* n of them: own_columns, then the declared ones */
+  GPtrArray *groups; /* const WtSeriesGroup*: the declared ones, for their charts */
   gint64 width;    /* bucket width, ns */
   gint64 anchor;   /* bucket k covers [anchor + k * width, anchor + (k + 1) * width) */
   gboolean fixed;  /* the user chose the width: grow by doubling, not by the ladder */
@@ -79,17 +80,20 @@ WtTimeline *wt_timeline_new(gint64 fixed_width_ns, guint max_buckets)
   tl->width = tl->fixed ? fixed_width_ns : ladder_ms[0] * 1000000;
   tl->n = WT_TL_N_OWN;
   tl->cols = g_memdup2(own_columns, sizeof own_columns);
+  tl->groups = g_ptr_array_new();
   return tl;
 }
 
-void wt_timeline_add_series(WtTimeline *tl, const WtSeriesDef *defs, guint n)
+void wt_timeline_add_series(WtTimeline *tl, const WtSeriesGroup *group)
 {
   g_return_if_fail(tl->cap == 0); /* buckets are n counters wide from the first count on */
-  tl->cols = g_renew(Column, tl->cols, tl->n + n);
-  for (guint i = 0; i < n; i++) {
+  const WtSeriesDef *defs = group->defs;
+  tl->cols = g_renew(Column, tl->cols, tl->n + group->n_defs);
+  for (guint i = 0; i < group->n_defs; i++) {
     g_return_if_fail(*defs[i].index == tl->n);
     tl->cols[tl->n++] = (Column) { defs[i].key, defs[i].label };
   }
+  g_ptr_array_add(tl->groups, (gpointer) group);
 }
 
 guint wt_timeline_n_series(const WtTimeline *tl) { return tl->n; }
@@ -116,6 +120,7 @@ void wt_timeline_free(WtTimeline *tl)
     return;
   g_free(tl->buckets);
   g_free(tl->cols);
+  g_ptr_array_free(tl->groups, TRUE);
   g_free(tl);
 }
 
@@ -276,6 +281,26 @@ static void format_time(char *buf, gsize size, gint64 ts_ns, gboolean date, gboo
     g_snprintf(buf, size, "%s", base);
 }
 
+static const WtChartHint own_charts[] = {
+  { .id = 0, .item = "timeline", .kind = "series", .title = N_("Packets per second"),
+    .options = "\"fields\":[\"packets\"]," WT_SERIES_CHART_PER_SECOND, .wide = TRUE },
+  { .id = 1, .item = "timeline", .kind = "series", .title = N_("Bits per second"),
+    .options = "\"fields\":[\"bits_per_sec\"]", .wide = TRUE },
+  { .id = 4, .item = "timeline", .kind = "series", .title = N_("New connections per second"),
+    .options = "\"fields\":[\"new_connections\"]," WT_SERIES_CHART_PER_SECOND, .wide = TRUE },
+};
+
+void wt_timeline_report_charts(WtReport *r, WtSection *s, const WtSeriesGroup *const *groups,
+                               guint n_groups)
+{
+  wt_section_charts(s, own_charts, G_N_ELEMENTS(own_charts));
+  for (guint i = 0; i < n_groups; i++) {
+    const WtSection *owner = wt_report_find_section(r, groups[i]->section);
+    if (owner && wt_section_n_charts(owner) > 0)
+      wt_section_charts(s, groups[i]->charts, groups[i]->n_charts);
+  }
+}
+
 void wt_timeline_report(const WtTimeline *tl, WtReport *r)
 {
   WtSection *s = wt_report_section(r, "timeline", _("Timeline"));
@@ -318,6 +343,8 @@ void wt_timeline_report(const WtTimeline *tl, WtReport *r)
     for (guint sr = WT_TL_NEW_CONNECTIONS; sr < tl->n; sr++)
       wt_table_u64(t, row->v[sr]);
   }
+  wt_timeline_report_charts(r, s, (const WtSeriesGroup *const *) tl->groups->pdata,
+                            tl->groups->len);
 }
 
 void wt_timeline_anchor(WtTimeline *tl, gint64 first_ts_ns)

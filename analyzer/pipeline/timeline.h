@@ -34,9 +34,10 @@ WtTimeline *wt_timeline_new(gint64 fixed_width_ns, guint max_buckets);
 void wt_timeline_free(WtTimeline *tl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtTimeline, wt_timeline_free)
 
-/* Columns for series a dissector declared, after those already there: defs[i] must have
- * been numbered (*defs[i].index) as the next column. Before the first count. */
-void wt_timeline_add_series(WtTimeline *tl, const WtSeriesDef *defs, guint n);
+/* Columns for the series a dissector declared, after those already there: each must have
+ * been numbered (*index) as the next column. Before the first count. The group's charts
+ * go with the report. */
+void wt_timeline_add_series(WtTimeline *tl, const WtSeriesGroup *group);
 guint wt_timeline_n_series(const WtTimeline *tl);
 /* Column of the series with this key, or -1. */
 int wt_timeline_series_index(const WtTimeline *tl, const char *key);
@@ -78,6 +79,13 @@ static inline const WtTimelineRow *wt_timeline_row(const GArray *rows, guint i)
  * "timeline" (ts, time, packets, bytes, bits_per_sec, new_connections, then the declared
  * series, e.g. http_requests, http_1xx .. http_5xx). */
 void wt_timeline_report(const WtTimeline *tl, WtReport *r);
+
+/* The timeline's charts in section `s` (figures 0, 1 and 4: packets, bits and new
+ * connections per second), and those of each group whose dissector's section in `r` has
+ * charts (the dissector saw traffic). wt_timeline_report adds them; for timeline
+ * sections built elsewhere (from ClickHouse). */
+void wt_timeline_report_charts(WtReport *r, WtSection *s, const WtSeriesGroup *const *groups,
+                               guint n_groups);
 
 /* --threads: every worker's timeline must use the grid one timeline would: anchor it (a
  * fixed width is aligned on the whole second of the first frame of the whole input)

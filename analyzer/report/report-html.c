@@ -1,7 +1,7 @@
 /* The HTML report: one self-contained page. The C side renders every section of the
- * report model as HTML (so new sections appear without changes here) and places chart
- * figures for the sections it knows; an inline script draws those charts as SVG from the
- * JSON report embedded in the page. No network access: no external scripts, styles or
+ * report model as HTML (so new sections appear without changes here) and places a chart
+ * figure for every chart hint a tap wrote into the model; an inline script draws those
+ * charts as SVG from the JSON report embedded in the page. No network access: no external scripts, styles or
  * fonts. */
 #include "analyzer/report/report-html.h"
 
@@ -673,17 +673,7 @@ static void render_items(GString *out, const WtSection *s, int depth)
   }
 }
 
-/* ---------- charts for the sections we know ---------- */
-
-static const WtSection *find_section(WtReport *r, const char *key)
-{
-  for (guint i = 0; i < wt_report_n_sections(r); i++) {
-    const WtSection *s = wt_report_nth_section(r, i);
-    if (strcmp(wt_section_get_key(s), key) == 0)
-      return s;
-  }
-  return NULL;
-}
+/* ---------- charts: the hints the taps wrote into the model ---------- */
 
 static gboolean find_item(const WtSection *s, const char *key, WtItemView *out)
 {
@@ -697,87 +687,12 @@ static gboolean find_item(const WtSection *s, const char *key, WtItemView *out)
   return FALSE;
 }
 
-typedef enum {
-  LABELS_NONE,
-  LABELS_ITEMS,    /* an object's item labels */
-  LABELS_TABLE,    /* a table: key column -> "key label-column" */
-  LABELS_COLUMNS,  /* the series are a table's columns: their labels */
-} LabelSource;
-
-typedef struct {
-  const char *section, *item;  /* data: report[section][item] */
-  const char *kind;            /* bars, stacked, series (see the script) */
-  const char *title;
-  const char *options;         /* more JSON members for the script */
-  LabelSource labels;
-  const char *label_table, *label_key, *label_col;
-  const char *needs;           /* only when this section has data ("http": requests > 0) */
-  gboolean wide;
-} ChartDef;
-
-#define TL_INTERVAL "\"perSecond\":true,\"interval\":[\"timeline\",\"interval\"]"
-
-static const ChartDef charts[] = {
-  { "timeline", "timeline", "series", N_("Packets per second"),
-    "\"fields\":[\"packets\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "timeline", "timeline", "series", N_("Bits per second"),
-    "\"fields\":[\"bits_per_sec\"]", LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "timeline", "timeline", "series", N_("HTTP requests per second"),
-    "\"fields\":[\"http_requests\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, "http", TRUE },
-  { "timeline", "timeline", "series", N_("HTTP responses per second by status class"),
-    "\"fields\":[\"http_1xx\",\"http_2xx\",\"http_3xx\",\"http_4xx\",\"http_5xx\"],"
-    "\"color\":\"status\"," TL_INTERVAL, LABELS_COLUMNS, "timeline", NULL, NULL, "http", TRUE },
-  { "timeline", "timeline", "series", N_("New connections per second"),
-    "\"fields\":[\"new_connections\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "http", "status_classes", "bars", N_("Responses by status class"), "\"color\":\"status\"",
-    LABELS_NONE, NULL, NULL, NULL, "http", FALSE },
-  { "http", "status_codes", "bars", N_("Responses by status code"), "\"color\":\"status\"",
-    LABELS_TABLE, "status_table", "code", "reason", "http", FALSE },
-  { "http", "methods", "bars", N_("Requests by method"), NULL, LABELS_NONE, NULL, NULL, NULL,
-    "http", FALSE },
-  { "http", "methods_by_class", "stacked", N_("Methods by status class"),
-    "\"rowKey\":\"method\",\"color\":\"status\","
-    "\"series\":[\"1xx\",\"2xx\",\"3xx\",\"4xx\",\"5xx\",\"other\",\"none\"]",
-    LABELS_COLUMNS, "methods_by_class", NULL, NULL, "http", FALSE },
-  { "http", "time_to_first_byte", "bars", N_("Response time to first byte (ms)"),
-    "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL,
-    "http", FALSE },
-  { "http", "time_to_last_byte", "bars", N_("Response time to last byte (ms)"),
-    "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL,
-    "http", FALSE },
-  { "tcp", "conn_states", "bars", N_("Connection states (Zeek conn_state)"), NULL, LABELS_TABLE,
-    "conn_state_table", "conn_state", "meaning", NULL, FALSE },
-  { "tcp", "handshake", "bars", N_("Handshakes"), "\"skipZero\":true", LABELS_ITEMS, NULL, NULL,
-    NULL, NULL, FALSE },
-  { "tcp", "teardown", "bars", N_("How connections ended"),
-    "\"skipZero\":true,\"exclude\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]",
-    LABELS_ITEMS, NULL, NULL, NULL, NULL, FALSE },
-  { "tcp", "teardown", "bars", N_("Who closed first"),
-    "\"include\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]", LABELS_ITEMS, NULL, NULL,
-    NULL, NULL, FALSE },
-  { "tcp", "rtt_ms", "bars", N_("Handshake RTT, SYN to ACK (ms)"),
-    "\"exclude\":[\"samples\",\"count\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL, NULL,
-    FALSE },
-};
-
-/* The section has something to draw: "http" with at least one request or response. */
-static gboolean section_has_data(WtReport *r, const char *key)
-{
-  const WtSection *s = find_section(r, key);
-  WtItemView a, b;
-  if (!s)
-    return FALSE;
-  if (strcmp(key, "http") != 0)
-    return TRUE;
-  return (find_item(s, "requests", &a) && a.u > 0) || (find_item(s, "responses", &b) && b.u > 0);
-}
-
-static void append_labels(GString *spec, const WtSection *s, const ChartDef *c,
+static void append_labels(GString *spec, const WtSection *s, const WtChartHint *c,
                           const WtItemView *item)
 {
   gboolean any = FALSE;
   g_string_append(spec, ",\"labels\":{");
-  if (c->labels == LABELS_ITEMS && item->kind == WT_ITEM_OBJECT) {
+  if (c->labels == WT_CHART_LABELS_ITEMS && item->kind == WT_ITEM_OBJECT) {
     for (guint i = 0; i < wt_section_n_items(item->object); i++) {
       WtItemView it;
       wt_section_nth_item(item->object, i, &it);
@@ -790,10 +705,10 @@ static void append_labels(GString *spec, const WtSection *s, const ChartDef *c,
     }
   }
   WtItemView tv;
-  if ((c->labels == LABELS_TABLE || c->labels == LABELS_COLUMNS) &&
+  if ((c->labels == WT_CHART_LABELS_TABLE || c->labels == WT_CHART_LABELS_COLUMNS) &&
       find_item(s, c->label_table, &tv) && tv.kind == WT_ITEM_TABLE) {
     const WtTable *t = tv.table;
-    if (c->labels == LABELS_COLUMNS) {
+    if (c->labels == WT_CHART_LABELS_COLUMNS) {
       for (guint col = 0; col < wt_table_n_columns(t); col++) {
         const char *k, *l;
         wt_table_column_info(t, col, &k, &l, NULL);
@@ -835,31 +750,29 @@ static void append_labels(GString *spec, const WtSection *s, const ChartDef *c,
   g_string_append_c(spec, '}');
 }
 
-static void render_charts(GString *out, WtReport *r, const WtSection *s)
+static void render_charts(GString *out, const WtSection *s)
 {
   const char *skey = wt_section_get_key(s);
   g_string_append(out, "<div class=\"charts\">");
-  for (guint i = 0; i < G_N_ELEMENTS(charts); i++) {
-    const ChartDef *c = &charts[i];
+  for (guint i = 0; i < wt_section_n_charts(s); i++) {
+    const WtChartHint *c = wt_section_nth_chart(s, i);
     WtItemView item;
-    if (strcmp(c->section, skey) != 0 || !find_item(s, c->item, &item))
-      continue;
-    if (c->needs && !section_has_data(r, c->needs))
+    if (!find_item(s, c->item, &item))
       continue;
     GString *spec = g_string_new("{\"kind\":");
     append_json_str(spec, c->kind);
     g_string_append(spec, ",\"path\":[");
-    append_json_str(spec, c->section);
+    append_json_str(spec, skey);
     g_string_append_c(spec, ',');
     append_json_str(spec, c->item);
     g_string_append_c(spec, ']');
     if (c->options)
       g_string_append_printf(spec, ",%s", c->options);
-    if (c->labels != LABELS_NONE)
+    if (c->labels != WT_CHART_LABELS_NONE)
       append_labels(spec, s, c, &item);
     g_string_append_c(spec, '}');
     g_string_append_printf(out, "\n<figure class=\"chart%s\" data-chart=\"%u\" data-empty=\"",
-                           c->wide ? " wide" : "", i);
+                           c->wide ? " wide" : "", c->id);
     append_escaped(out, _("no data"));
     g_string_append(out, "\" data-spec=\"");
     append_escaped(out, spec->str);
@@ -904,7 +817,7 @@ static void append_json_report(GString *out, WtReport *r)
 
 static void render_header(GString *out, WtReport *r)
 {
-  const WtSection *cap = find_section(r, "capture");
+  const WtSection *cap = wt_report_find_section(r, "capture");
   WtItemView it;
   g_string_append(out, "<header><h1>wiretab report</h1><p>");
   gboolean any = FALSE;
@@ -968,7 +881,7 @@ void wt_report_write_html(WtReport *r, FILE *out)
     g_string_append(b, "\"><h2>");
     append_escaped(b, wt_section_get_label(s));
     g_string_append(b, "</h2>\n");
-    render_charts(b, r, s);
+    render_charts(b, s);
     render_items(b, s, 0);
     g_string_append(b, "</section>\n");
   }

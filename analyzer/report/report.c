@@ -55,6 +55,7 @@ typedef struct {
 struct WtSection {
   char *key, *label;
   GPtrArray *items; /* Item* */
+  GPtrArray *charts; /* const WtChartHint*, by id; NULL until the first */
 };
 
 struct WtReport {
@@ -117,6 +118,8 @@ static void section_free(WtSection *s)
   g_free(s->key);
   g_free(s->label);
   g_ptr_array_free(s->items, TRUE);
+  if (s->charts)
+    g_ptr_array_free(s->charts, TRUE);
   g_free(s);
 }
 
@@ -135,14 +138,22 @@ void wt_report_free(WtReport *r)
   g_free(r);
 }
 
-WtSection *wt_report_section(WtReport *r, const char *key, const char *label)
+WtSection *wt_report_find_section(WtReport *r, const char *key)
 {
   for (guint i = 0; i < r->sections->len; i++) {
     WtSection *s = g_ptr_array_index(r->sections, i);
     if (strcmp(s->key, key) == 0)
       return s;
   }
-  WtSection *s = section_new(key, label);
+  return NULL;
+}
+
+WtSection *wt_report_section(WtReport *r, const char *key, const char *label)
+{
+  WtSection *s = wt_report_find_section(r, key);
+  if (s)
+    return s;
+  s = section_new(key, label);
   g_ptr_array_add(r->sections, s);
   return s;
 }
@@ -229,6 +240,25 @@ WtSection *wt_section_object(WtSection *s, const char *key, const char *label)
   it = add_item(s, ITEM_OBJECT, key, label);
   it->object = section_new(key, label);
   return it->object;
+}
+
+void wt_section_charts(WtSection *s, const WtChartHint *hints, guint n)
+{
+  if (!s->charts)
+    s->charts = g_ptr_array_new();
+  for (guint k = 0; k < n; k++) {
+    guint at = s->charts->len; /* a handful per section: insertion keeps them by number */
+    while (at > 0 && ((const WtChartHint *) g_ptr_array_index(s->charts, at - 1))->id > hints[k].id)
+      at--;
+    g_ptr_array_insert(s->charts, (gint) at, (gpointer) &hints[k]);
+  }
+}
+
+guint wt_section_n_charts(const WtSection *s) { return s->charts ? s->charts->len : 0; }
+
+const WtChartHint *wt_section_nth_chart(const WtSection *s, guint i)
+{
+  return s->charts && i < s->charts->len ? g_ptr_array_index(s->charts, i) : NULL;
 }
 
 void wt_section_hide_in_text(WtSection *s, const char *key)

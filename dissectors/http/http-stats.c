@@ -513,7 +513,7 @@ char *wt_http_stats_dump(const WtHttpStats *s)
 
 guint wt_http_series_col[WT_HTTP_N_SERIES];
 
-const WtSeriesDef wt_http_series[WT_HTTP_N_SERIES] = {
+static const WtSeriesDef series_defs[WT_HTTP_N_SERIES] = {
   { &wt_http_series_col[WT_HTTP_SERIES_REQUESTS], "http_requests", N_("HTTP requests") },
   { &wt_http_series_col[WT_HTTP_SERIES_1XX], "http_1xx", "1xx" },
   { &wt_http_series_col[WT_HTTP_SERIES_2XX], "http_2xx", "2xx" },
@@ -521,6 +521,51 @@ const WtSeriesDef wt_http_series[WT_HTTP_N_SERIES] = {
   { &wt_http_series_col[WT_HTTP_SERIES_4XX], "http_4xx", "4xx" },
   { &wt_http_series_col[WT_HTTP_SERIES_5XX], "http_5xx", "5xx" },
 };
+
+static const WtChartHint series_charts[] = {
+  { .id = 2, .item = "timeline", .kind = "series", .title = N_("HTTP requests per second"),
+    .options = "\"fields\":[\"http_requests\"]," WT_SERIES_CHART_PER_SECOND, .wide = TRUE },
+  { .id = 3, .item = "timeline", .kind = "series",
+    .title = N_("HTTP responses per second by status class"),
+    .options = "\"fields\":[\"http_1xx\",\"http_2xx\",\"http_3xx\",\"http_4xx\",\"http_5xx\"],"
+               "\"color\":\"status\"," WT_SERIES_CHART_PER_SECOND,
+    .labels = WT_CHART_LABELS_COLUMNS, .label_table = "timeline", .wide = TRUE },
+};
+
+const WtSeriesGroup wt_http_series = {
+  .section = "http",
+  .defs = series_defs,
+  .n_defs = G_N_ELEMENTS(series_defs),
+  .charts = series_charts,
+  .n_charts = G_N_ELEMENTS(series_charts),
+};
+
+/* The charts of section "http" (the page's figure numbers 5 to 10). */
+static const WtChartHint section_charts[] = {
+  { .id = 5, .item = "status_classes", .kind = "bars", .title = N_("Responses by status class"),
+    .options = "\"color\":\"status\"" },
+  { .id = 6, .item = "status_codes", .kind = "bars", .title = N_("Responses by status code"),
+    .options = "\"color\":\"status\"", .labels = WT_CHART_LABELS_TABLE,
+    .label_table = "status_table", .label_key = "code", .label_col = "reason" },
+  { .id = 7, .item = "methods", .kind = "bars", .title = N_("Requests by method") },
+  { .id = 8, .item = "methods_by_class", .kind = "stacked", .title = N_("Methods by status class"),
+    .options = "\"rowKey\":\"method\",\"color\":\"status\","
+               "\"series\":[\"1xx\",\"2xx\",\"3xx\",\"4xx\",\"5xx\",\"other\",\"none\"]",
+    .labels = WT_CHART_LABELS_COLUMNS, .label_table = "methods_by_class" },
+  { .id = 9, .item = "time_to_first_byte", .kind = "bars",
+    .title = N_("Response time to first byte (ms)"),
+    .options = "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"",
+    .labels = WT_CHART_LABELS_ITEMS },
+  { .id = 10, .item = "time_to_last_byte", .kind = "bars",
+    .title = N_("Response time to last byte (ms)"),
+    .options = "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"",
+    .labels = WT_CHART_LABELS_ITEMS },
+};
+
+void wt_http_report_charts(WtSection *sec)
+{
+  wt_section_charts(sec, section_charts, G_N_ELEMENTS(section_charts));
+}
 
 /* --- report ------------------------------------------------------------------------- */
 
@@ -694,6 +739,8 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
   wt_section_hide_in_text(sec, "status_codes");
   wt_histogram_report(s->ttfb, sec, "time_to_first_byte", _("Response time to first byte"));
   wt_histogram_report(s->ttlb, sec, "time_to_last_byte", _("Response time to last byte"));
+  if (s->requests > 0 || s->responses > 0) /* no charts of nothing */
+    wt_http_report_charts(sec);
   report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, top_n);
   report_top(sec, "uris", _("Top URIs (query stripped)"), "uri", _("URI"), s->uris, s->requests,
              top_n);

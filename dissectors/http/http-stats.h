@@ -30,7 +30,7 @@ enum {
   WT_HTTP_SERIES_5XX,
   WT_HTTP_N_SERIES
 };
-extern const WtSeriesDef wt_http_series[WT_HTTP_N_SERIES];
+extern const WtSeriesGroup wt_http_series;
 /* Their timeline columns, set when the registry is built. */
 extern guint wt_http_series_col[WT_HTTP_N_SERIES];
 

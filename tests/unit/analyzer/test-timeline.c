@@ -34,13 +34,14 @@ static const WtSeriesDef declared[] = {
   { &req_col, "http_requests", "HTTP requests" },
   { &ok_col, "http_2xx", "2xx" },
 };
+static const WtSeriesGroup group = { "http", declared, G_N_ELEMENTS(declared), NULL, 0 };
 
 static WtTimeline *timeline_with_declared(void)
 {
   req_col = WT_TL_N_OWN;
   ok_col = WT_TL_N_OWN + 1;
   WtTimeline *tl = wt_timeline_new(0, 0);
-  wt_timeline_add_series(tl, declared, G_N_ELEMENTS(declared));
+  wt_timeline_add_series(tl, &group);
   return tl;
 }
 

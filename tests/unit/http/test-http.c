@@ -1180,6 +1180,13 @@ static void test_latency_and_report(void)
   g_assert_cmpfloat(v, >=, 99 * (1 - 1.0 / 32));
   g_assert_cmpfloat(v, <=, 100);
   free(buf);
+  /* charts for the page: the section's own six; none from a tap that saw nothing */
+  g_assert_cmpuint(wt_section_n_charts(wt_report_find_section(rep, "http")), ==, 6);
+  gpointer idle = D->stats_new();
+  g_autoptr(WtReport) rep_idle = wt_report_new();
+  D->report(idle, NULL, rep_idle);
+  g_assert_cmpuint(wt_section_n_charts(wt_report_find_section(rep_idle, "http")), ==, 0);
+  D->stats_free(idle);
   D->stats_free(a);
 }
 
