@@ -1,14 +1,15 @@
 /* The HTML report: one self-contained page. The C side renders every section of the
  * report model as HTML (so new sections appear without changes here) and places a chart
  * figure for every chart hint a tap wrote into the model; an inline script draws those
- * charts as SVG from the JSON report embedded in the page. No network access: no external scripts, styles or
- * fonts. */
+ * charts as SVG from the JSON report embedded in the page. No network access: no external
+ * scripts, styles or fonts. */
 #include "analyzer/report/report-html.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
+
+#include "analyzer/report/report-format.h"
 
 /* The page's style and script (html/page.css, html/page.js) as page_css and page_js: one
  * string per line, NULL-terminated. The script draws every <figure class="chart"
@@ -64,49 +65,17 @@ static void append_json_str(GString *out, const char *s)
   g_string_append_c(out, '"');
 }
 
-static void append_thousands(GString *out, guint64 v)
-{
-  char digits[32];
-  int n = g_snprintf(digits, sizeof digits, "%" G_GUINT64_FORMAT, v);
-  for (int i = 0; i < n; i++) {
-    if (i > 0 && (n - i) % 3 == 0)
-      g_string_append_c(out, ',');
-    g_string_append_c(out, digits[i]);
-  }
-}
-
-static void append_i64(GString *out, gint64 v)
-{
-  if (v < 0)
-    g_string_append_c(out, '-');
-  append_thousands(out, v < 0 ? (guint64) 0 - (guint64) v : (guint64) v);
-}
-
 /* Large numbers with separators, small ones with four significant digits. */
 static void append_double(GString *out, double d)
 {
   if (!isfinite(d))
     g_string_append(out, "-");
   else if (fabs(d) >= 1000 && fabs(d) < 1e18)
-    append_i64(out, (gint64) llround(d));
+    wt_report_append_i64(out, (gint64) llround(d));
   else if (d == floor(d))
     g_string_append_printf(out, "%.0f", d);
   else
     g_string_append_printf(out, "%.4g", d);
-}
-
-static void append_ts(GString *out, gint64 ts_ns)
-{
-  if (ts_ns == 0) {
-    g_string_append(out, "-");
-    return;
-  }
-  time_t secs = (time_t) (ts_ns / 1000000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  g_string_append_printf(out, "%s.%06d UTC", buf, (int) (ts_ns % 1000000000 / 1000));
 }
 
 /* ---------- the model, generically ---------- */
@@ -119,12 +88,12 @@ static gboolean is_scalar(WtItemKind k)
 static void append_scalar(GString *out, const WtSection *s, guint i, const WtItemView *it)
 {
   switch (it->kind) {
-  case WT_ITEM_U64: append_thousands(out, it->u); break;
-  case WT_ITEM_I64: append_i64(out, it->i); break;
+  case WT_ITEM_U64: wt_report_append_thousands(out, it->u); break;
+  case WT_ITEM_I64: wt_report_append_i64(out, it->i); break;
   case WT_ITEM_DOUBLE: append_double(out, it->d); break;
   case WT_ITEM_STR: append_escaped(out, it->s); break;
   case WT_ITEM_BOOL: g_string_append(out, it->b ? "yes" : "no"); break;
-  case WT_ITEM_TS: append_ts(out, it->i); break;
+  case WT_ITEM_TS: wt_report_append_ts_utc(out, it->i); break;
   case WT_ITEM_LIST:
     for (guint j = 0; j < it->n; j++) {
       if (j)
@@ -201,11 +170,11 @@ static void render_table(GString *out, const WtTable *t, const char *key, const 
         break;
       case WT_COL_U64:
         g_string_append(out, "<td class=\"n\">");
-        append_thousands(out, cell.u);
+        wt_report_append_thousands(out, cell.u);
         break;
       case WT_COL_I64:
         g_string_append(out, "<td class=\"n\">");
-        append_i64(out, cell.i);
+        wt_report_append_i64(out, cell.i);
         break;
       case WT_COL_DOUBLE:
         g_string_append(out, "<td class=\"n\">");
@@ -253,7 +222,7 @@ static void render_map(GString *out, const WtSection *s, guint i, const WtItemVi
     g_string_append(out, "<tr><td class=\"s\">");
     append_escaped(out, name);
     g_string_append(out, "</td><td class=\"n\">");
-    append_thousands(out, v);
+    wt_report_append_thousands(out, v);
     g_string_append_printf(out, "</td><td class=\"n p\" style=\"--p:%.1f%%\">%.1f%%</td></tr>\n",
                            p, p);
   }
@@ -530,13 +499,13 @@ static void render_header(GString *out, WtReport *r)
   }
   if (find_item(cap, "packets", &it)) {
     g_string_append(out, any ? " &middot; " : "");
-    append_thousands(out, it.u);
+    wt_report_append_thousands(out, it.u);
     g_string_append(out, " packets");
     any = TRUE;
   }
   if (find_item(cap, "first_ts", &it) && it.i) {
     g_string_append(out, any ? " &middot; " : "");
-    append_ts(out, it.i);
+    wt_report_append_ts_utc(out, it.i);
     WtItemView d;
     if (find_item(cap, "duration", &d)) {
       g_string_append(out, ", ");
