@@ -34,7 +34,7 @@ struct WtTimeline {
   gint64 min_ts, max_ts;
   /* the bucket last counted into, so most counts need no division */
   gint64 cur_lo, cur_hi;
-  guint cur_idx;
+  guint64 *cur;    /* its counters (valid while cur_lo < cur_hi) */
 };
 
 /* Round widths, each a multiple of the one before, so merging keeps clock-aligned
@@ -167,8 +167,9 @@ static void merge(WtTimeline *tl)
   tl->cur_lo = tl->cur_hi = 0; /* cached bucket is stale */
 }
 
-/* Index of the bucket for ts, growing the range (and merging) as needed. */
-static guint locate(WtTimeline *tl, gint64 ts)
+/* Index of the bucket for ts, growing the range (and merging) as needed. Out of line:
+ * inlined, its registers would burden every count (most hit the cached bucket). */
+G_GNUC_NO_INLINE static guint locate(WtTimeline *tl, gint64 ts)
 {
   if (!tl->anchored && tl->fixed)
     tl->anchor = floor_div(ts, WT_NS_PER_SEC) * WT_NS_PER_SEC; /* whole seconds */
@@ -201,8 +202,9 @@ static guint locate(WtTimeline *tl, gint64 ts)
     }
     tl->cur_lo = tl->anchor + b * tl->width;
     tl->cur_hi = tl->cur_lo + tl->width;
-    tl->cur_idx = (guint) (b - tl->first);
-    return tl->cur_idx;
+    guint idx = (guint) (b - tl->first);
+    tl->cur = bucket(tl, idx);
+    return idx;
   }
 }
 
@@ -216,9 +218,9 @@ void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, guint series, guint64 n)
     tl->min_ts = ts_ns;
   if (tl->len == 0 || ts_ns > tl->max_ts)
     tl->max_ts = ts_ns;
-  guint idx = (tl->len && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi) ? tl->cur_idx
-                                                                       : locate(tl, ts_ns);
-  bucket(tl, idx)[series] += n;
+  guint64 *b = (tl->len && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi)
+                  ? tl->cur : bucket(tl, locate(tl, ts_ns));
+  b[series] += n;
 }
 
 guint64 wt_timeline_total(const WtTimeline *tl, guint series)
