@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/pipeline/registry.h"
 #include "analyzer/pipeline/timeline.h"
 
 #define MS G_GINT64_CONSTANT(1000000)
@@ -321,6 +322,36 @@ static void test_report_json(void)
   free(buf);
 }
 
+/* The registry numbers the series the dissectors declared after the timeline's own and
+ * gives the timeline a column for each, in the dissector's order: HTTP's requests, then
+ * 1xx .. 5xx, as the report's table has always had them. */
+static void test_registry_series(void)
+{
+  g_autoptr(WtTimeline) tl = wt_timeline_new(0, 0);
+  WtRegistry *reg = wt_registry_new();
+  wt_registry_add_series(reg, tl);
+  int req = wt_timeline_series_index(tl, "http_requests");
+  g_assert_cmpint(req, >=, WT_TL_N_OWN);
+  for (int c = 1; c <= 5; c++) {
+    char key[16];
+    g_snprintf(key, sizeof key, "http_%dxx", c);
+    g_assert_cmpint(wt_timeline_series_index(tl, key), ==, req + c);
+  }
+  wt_series_count(wt_timeline_sink(tl), 5 * SEC, (guint) req, 3);
+  g_assert_cmpuint(wt_timeline_total(tl, (guint) req), ==, 3);
+  g_autoptr(WtReport) r = wt_report_new();
+  wt_timeline_report(tl, r);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  wt_report_write_json(r, f);
+  fclose(f);
+  g_assert_nonnull(strstr(buf, "\"new_connections\":0,\"http_requests\":3,\"http_1xx\":0,"
+                               "\"http_2xx\":0,\"http_3xx\":0,\"http_4xx\":0,\"http_5xx\":0}"));
+  free(buf);
+  wt_registry_free(reg);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -335,6 +366,7 @@ int main(int argc, char **argv)
   g_test_add_func("/timeline/fixed-interval-outgrown", test_fixed_interval_outgrown);
   g_test_add_func("/timeline/auto-interval", test_auto_interval);
   g_test_add_func("/timeline/declared-series", test_declared_series);
+  g_test_add_func("/timeline/registry-series", test_registry_series);
   g_test_add_func("/timeline/report-json", test_report_json);
   return g_test_run();
 }
