@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyzer/pipeline/conversations.h"
+#include "analyzer/pipeline/timeline.h"
 #include "analyzer/output/log-sink.h"
 #include "dissectors/tcp/tcp.h"
 #include "dissectors/udp/udp.h"

@@ -1,4 +1,5 @@
 #include "analyzer/pipeline/registry.h"
+#include "analyzer/pipeline/timeline.h"
 #include "dissectors/http/http.h"
 #include "dissectors/tls/tls.h"
 #include "dissectors/dns/dns.h"

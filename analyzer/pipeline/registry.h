@@ -4,9 +4,9 @@
  * in registry.c. */
 #pragma once
 #include "analyzer/core/stream.h"
-#include "analyzer/pipeline/timeline.h"
 
 typedef struct WtRegistry WtRegistry;
+typedef struct WtTimeline WtTimeline; /* analyzer/pipeline/timeline.h */
 
 WtRegistry *wt_registry_new(void);
 void wt_registry_free(WtRegistry *r);
