@@ -793,7 +793,8 @@ static gboolean report_timeline(const Fleet *f, const Span *span, WtReport *r, G
       for (guint c = 0; c < 6; c++)
         cnt[b * TL_N + TL_REQ + c] += u64(http, i, 1 + c);
   }
-  static const WtSeriesGroup *const groups[] = { &wt_http_series };
+  /* the charts a report of one capture has: the timeline's and HTTP's series ones */
+  const WtSeriesGroup *groups[] = { wt_http_dissector.series };
   wt_timeline_report_charts(r, sec, groups, G_N_ELEMENTS(groups));
   WtTable *t = wt_section_table(sec, "timeline", "Timeline");
   wt_table_column(t, "ts", "Start (epoch s)", WT_COL_U64);
