@@ -8,7 +8,7 @@
 #include "analyzer/core/packet.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/anomaly.h"
-#include "analyzer/pipeline/timeline.h"
+#include "analyzer/core/series.h"
 
 /* Direction of bytes relative to the connection's originator (client). */
 typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
@@ -42,7 +42,7 @@ typedef struct {
   WtAnomalies *anomalies;
   WtLog *const *logs; /* one per written table (wt_app_log); none unless --log-dir */
   guint n_logs;
-  WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
+  WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
 } WtAppContext;
 
 typedef struct WtStreamDissector {
@@ -61,7 +61,12 @@ typedef struct WtStreamDissector {
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);
   void (*stats_merge)(gpointer into, gpointer from);  /* for --threads */
-  void (*report)(gpointer stats, WtReport *r);         /* writes its own section(s) */
+  /* Writes its own section(s); opts may be NULL (the tap's defaults). */
+  void (*report)(gpointer stats, const WtReportOptions *opts, WtReport *r);
+  /* Timeline series it counts (wt_series_count into WtAppContext.series), their columns
+   * after the timeline's own and those of the dissectors before it, and their charts;
+   * NULL when none. */
+  const WtSeriesGroup *series;
 
   gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
   /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/core/conn-fleet.h"
+#include "dissectors/tcp/tcp.h"
+#include "dissectors/udp/udp.h"
 #include "analyzer/output/clickhouse.h"
+#include "analyzer/pipeline/registry.h"
+#include "analyzer/pipeline/timeline.h"
 
 /* The sections' view of the query (fleet-query.h); user_data is the WtFleetQuery. */
 typedef WtFleet Fleet;
@@ -281,6 +284,10 @@ static gboolean report_timeline(const Fleet *f, const Span *span, WtReport *r, G
       for (guint c = 0; c < 6; c++)
         cnt[b * TL_N + TL_REQ + c] += u64(http, i, 1 + c);
   }
+  /* the charts a report of one capture has: the timeline's and the declared series' */
+  guint n_groups;
+  const WtSeriesGroup *const *groups = wt_registry_series_groups(&n_groups);
+  wt_timeline_report_charts(r, sec, groups, n_groups);
   WtTable *t = wt_section_table(sec, "timeline", "Timeline");
   wt_table_column(t, "ts", "Start (epoch s)", WT_COL_U64);
   wt_table_column(t, "time", "Time (UTC)", WT_COL_STR);
@@ -381,7 +388,7 @@ gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error)
 
   Span span;
   gboolean ok = span_of(&f, &span, error) && report_fleet(&f, &span, r, error) &&
-                wt_conn_fleet_report(&f, r, error);
+                wt_tcp_fleet_report(&f, r, error) && wt_udp_fleet_report(&f, r, error);
   for (const WtFleetSectionFunc *sec = q->sections; ok && sec && *sec; sec++)
     ok = (*sec)(&f, r, error);
   ok = ok && report_timeline(&f, &span, r, error);

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "analyzer/pipeline/conversations.h"
+#include "analyzer/pipeline/timeline.h"
 #include "analyzer/output/log-sink.h"
-#include "dissectors/http/http.h"
 #include "dissectors/tcp/tcp.h"
 #include "dissectors/udp/udp.h"
 
@@ -110,7 +110,8 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->registry = wt_registry_new();
   a->convs = wt_conversations_new(100000);
   a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
-  a->app.timeline = a->timeline;
+  wt_registry_add_series(a->registry, a->timeline);
+  a->app.series = wt_timeline_sink(a->timeline);
   a->sinks = g_ptr_array_new();
   a->logs = g_ptr_array_new();
   if (!open_logs(a, error))
@@ -361,10 +362,8 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   wt_conversations_report(a->convs, r, a->cfg.top_n);
   wt_tcp_report(a->tcp, r);
   wt_udp_report(a->udp, r);
-  for (guint i = 0; i < wt_registry_count(a->registry); i++)
-    if (wt_registry_get(a->registry, i) == &wt_http_dissector)
-      wt_http_stats_set_top_n(wt_registry_stats(a->registry, i), a->cfg.top_n);
-  wt_registry_report(a->registry, r);
+  WtReportOptions opts = { .top_n = a->cfg.top_n };
+  wt_registry_report(a->registry, &opts, r);
   wt_timeline_report(a->timeline, r);
   report_anomalies(a, r);
 }
@@ -379,15 +378,18 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
   snap->first_ts = a->frames ? a->first_ts : 0;
   snap->last_ts = a->frames ? a->last_ts : 0;
   snap->flows = a->flows;
+}
+
+int wt_analyzer_series_index(const WtAnalyzer *a, const char *key)
+{
+  return wt_timeline_series_index(a->timeline, key);
+}
+
+guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index)
+{
   /* the timeline holds at most a few thousand buckets: summing them is the cheap way to
-   * HTTP totals without a second set of counters in the dissector */
-  g_autoptr(GArray) rows = wt_timeline_rows(a->timeline, NULL);
-  for (guint i = 0; i < rows->len; i++) {
-    const WtTimelineRow *row = &g_array_index(rows, WtTimelineRow, i);
-    snap->http_requests += row->v[WT_TL_HTTP_REQUESTS];
-    for (guint c = 0; c < 5; c++)
-      snap->http_status[c] += row->v[WT_TL_HTTP_1XX + c];
-  }
+   * totals without a second set of counters in the dissectors */
+  return index < 0 ? 0 : wt_timeline_total(a->timeline, (guint) index);
 }
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }

@@ -65,12 +65,19 @@ typedef struct {
   guint64 frames, wire_bytes;
   guint64 flows_created;     /* flows of every IP protocol created so far */
   guint flows_live;          /* in the flow table now (closed TCP lingering included) */
+  /* the live view's HTTP totals, which it fills from the series the HTTP dissector
+   * declared (wt_analyzer_series_total); 0 from wt_analyzer_snapshot */
   guint64 http_requests;     /* request lines so far */
   guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
   gint64 first_ts, last_ts;  /* capture time; 0 without frames */
   WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
 } WtAnalyzerSnapshot;
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
+/* Column of the timeline series `key` as a dissector declared it ("http_requests"), or -1:
+ * look it up once. */
+int wt_analyzer_series_index(const WtAnalyzer *a, const char *key);
+/* Everything counted in series `index` so far (0 for -1); cheap enough once a second. */
+guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index);
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
 guint64 wt_analyzer_frames(const WtAnalyzer *a);

@@ -1,5 +1,6 @@
 #include "analyzer/pipeline/registry.h"
 #include "analyzer/core/conn-log.h"
+#include "analyzer/pipeline/timeline.h"
 #include "dissectors/http/http.h"
 #include "dissectors/tls/tls.h"
 #include "dissectors/dns/dns.h"
@@ -18,12 +19,29 @@ struct WtRegistry {
   gpointer stats[N_DISSECTORS];
 };
 
+/* Series numbers follow the fixed list above, so they are the same for every registry:
+ * given once, before any timeline counts (Wireshark numbers its hf fields alike). */
+static void number_series(void)
+{
+  static gsize done;
+  if (!g_once_init_enter(&done))
+    return;
+  guint next = WT_TL_N_OWN;
+  for (guint i = 0; i < N_DISSECTORS; i++) {
+    const WtSeriesGroup *g = stream_dissectors[i]->series;
+    for (guint j = 0; g && j < g->n_defs; j++)
+      *g->defs[j].index = next++;
+  }
+  g_once_init_leave(&done, 1);
+}
+
 static WtAppChoice select_by_port(const WtAppSelector *s, WtAppKind kind, guint16 port);
 static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
                                    const guint8 *data, gsize len, WtDir dir);
 
 WtRegistry *wt_registry_new(void)
 {
+  number_series();
   WtRegistry *r = g_new0(WtRegistry, 1);
   r->selector.by_port = select_by_port;
   r->selector.by_probe = select_by_probe;
@@ -102,10 +120,10 @@ static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
   return choice(r, -1);
 }
 
-void wt_registry_report(WtRegistry *r, WtReport *report)
+void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report)
 {
   for (guint i = 0; i < N_DISSECTORS; i++)
-    stream_dissectors[i]->report(r->stats[i], report);
+    stream_dissectors[i]->report(r->stats[i], opts, report);
 }
 
 void wt_registry_merge(WtRegistry *into, WtRegistry *from)
@@ -148,4 +166,27 @@ const WtFleetSectionFunc *wt_registry_fleet_sections(void)
     g_once_init_leave(&ready, 1);
   }
   return sections;
+}
+
+void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl)
+{
+  (void) r;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    if (stream_dissectors[i]->series)
+      wt_timeline_add_series(tl, stream_dissectors[i]->series);
+}
+
+const WtSeriesGroup *const *wt_registry_series_groups(guint *n)
+{
+  static const WtSeriesGroup *groups[N_DISSECTORS + 1];
+  static guint n_groups;
+  static gsize ready;
+  if (g_once_init_enter(&ready)) {
+    for (guint i = 0; i < N_DISSECTORS; i++)
+      if (stream_dissectors[i]->series)
+        groups[n_groups++] = stream_dissectors[i]->series;
+    g_once_init_leave(&ready, 1);
+  }
+  *n = n_groups;
+  return groups;
 }

@@ -9,6 +9,7 @@
 #include "analyzer/core/stream.h"
 
 typedef struct WtRegistry WtRegistry;
+typedef struct WtTimeline WtTimeline; /* analyzer/pipeline/timeline.h */
 
 WtRegistry *wt_registry_new(void);
 void wt_registry_free(WtRegistry *r);
@@ -21,7 +22,11 @@ gpointer wt_registry_stats(const WtRegistry *r, guint i);
  * as the registry. */
 const WtAppSelector *wt_registry_selector(const WtRegistry *r);
 
-void wt_registry_report(WtRegistry *r, WtReport *report);
+/* Give the timeline a column for every series the dissectors declared (numbered once per
+ * process, in registry order, after the timeline's own). */
+void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl);
+
+void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);
 
 /* Every log table (NULL-terminated): conn, then the dissectors' tables in registry order.
@@ -29,3 +34,6 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from);
 const WtLogTable *const *wt_registry_log_tables(void);
 /* The dissectors' fleet-report sections (NULL-terminated), in registry order. */
 const WtFleetSectionFunc *wt_registry_fleet_sections(void);
+/* The timeline series groups the dissectors declare, in registry order (for a timeline
+ * built elsewhere: the fleet report's). */
+const WtSeriesGroup *const *wt_registry_series_groups(guint *n);

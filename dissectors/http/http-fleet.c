@@ -156,6 +156,8 @@ gboolean wt_http_fleet_report(const WtFleet *f, WtReport *r, GError **error)
   WtSection *sec = wt_report_section(r, "http", "HTTP");
   wt_section_u64(sec, "requests", "Requests", requests);
   wt_section_u64(sec, "responses", "Responses", wt_fleet_u64(tot, 0, 1));
+  if (requests > 0 || wt_fleet_u64(tot, 0, 1) > 0)
+    wt_http_report_charts(sec);
   wt_section_u64(sec, "final_responses", "Final responses", wt_fleet_u64(tot, 0, 2));
   wt_section_u64(sec, "interim", "Interim (1xx) responses", wt_fleet_u64(tot, 0, 3));
   wt_section_u64(sec, "unanswered", "Unanswered requests", wt_fleet_u64(tot, 0, 4));

@@ -607,7 +607,7 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   if (rl.missing_uri)
     anomaly(s, "http.missing_uri");
   if (s->ctx)
-    wt_timeline_count(s->ctx->timeline, h->msg_ts, WT_TL_HTTP_REQUESTS, 1);
+    wt_series_count(s->ctx->series, h->msg_ts, wt_http_series_col[WT_HTTP_SERIES_REQUESTS], 1);
   WtHttpTxn *t = txn_new(s);
   t->method = safe_copy(rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
   t->uri = safe_copy(rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
@@ -670,8 +670,10 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     t->req_done = TRUE;
   }
   wt_http_stats_on_status(s->stats, sl.code);
-  if (s->ctx)
-    wt_timeline_count_http_status(s->ctx->timeline, h->msg_ts, sl.code);
+  /* the status class series; codes outside 100..599 are in none */
+  if (s->ctx && sl.code >= 100 && sl.code <= 599)
+    wt_series_count(s->ctx->series, h->msg_ts,
+                    wt_http_series_col[WT_HTTP_SERIES_1XX + sl.code / 100 - 1], 1);
   t->resp_major = sl.major;
   t->resp_minor = sl.minor;
   h->txn = t;
@@ -1105,6 +1107,7 @@ const WtStreamDissector wt_http_dissector = {
   .stats_free = wt_http_stats_free,
   .stats_merge = wt_http_stats_merge,
   .report = wt_http_stats_report,
+  .series = &wt_http_series,
   .session_new = session_new,
   .deliver = deliver,
   .gap = gap,

@@ -6,6 +6,7 @@
 #pragma once
 #include "analyzer/core/app-select.h"
 #include "analyzer/core/conn-observer.h"
+#include "analyzer/core/fleet-query.h"
 #include "analyzer/core/flow.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
@@ -48,3 +49,6 @@ void wt_tcp_report(WtTcpDissector *t, WtReport *r);
 /* --threads: add `from`'s tap (connection stats, reassembly counters; the peak of
  * buffered bytes becomes the sum of both peaks) into `into`. */
 void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from);
+
+/* The fleet report's "tcp" section (--from-clickhouse), from the conn table's rows. */
+gboolean wt_tcp_fleet_report(const WtFleet *f, WtReport *r, GError **error);

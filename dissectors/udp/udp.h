@@ -5,6 +5,7 @@
  * content probe on the first non-empty datagram. */
 #pragma once
 #include "analyzer/core/app-select.h"
+#include "analyzer/core/fleet-query.h"
 #include "analyzer/core/flow.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
@@ -27,3 +28,6 @@ void wt_udp_report(WtUdpDissector *u, WtReport *r);
 void wt_udp_merge(WtUdpDissector *into, const WtUdpDissector *from);
 /* Zeek's UDP conn_state: SF both sent, S0 only the originator, SHR only the responder. */
 const char *wt_udp_conn_state(guint64 orig_pkts, guint64 resp_pkts);
+
+/* The fleet report's "udp" section (--from-clickhouse), from the conn table's rows. */
+gboolean wt_udp_fleet_report(const WtFleet *f, WtReport *r, GError **error);

@@ -91,7 +91,7 @@ static void run_udp(guint8 mode, const uint8_t *data, size_t size)
   wt_dns_dissector.session_free(session);
   check_stats(stats);
   g_autoptr(WtReport) r = wt_report_new();
-  wt_dns_dissector.report(stats, r);
+  wt_dns_dissector.report(stats, NULL, r);
   wt_report_write_json(r, devnull);
   wt_dns_dissector.stats_free(stats);
 }

@@ -151,7 +151,7 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   if (dis->stats_merge)
     dis->stats_merge(total, stats);
   g_autoptr(WtReport) r = wt_report_new();
-  dis->report(dis->stats_merge ? total : stats, r);
+  dis->report(dis->stats_merge ? total : stats, NULL, r);
   wt_report_write_json(r, devnull);
   wt_report_write_text(r, devnull, FALSE);
   dis->stats_free(total);

@@ -692,7 +692,7 @@ static void test_probe(void)
 static char *report_json(WtDnsStats *s)
 {
   g_autoptr(WtReport) r = wt_report_new();
-  wt_dns_dissector.report(s, r);
+  wt_dns_dissector.report(s, NULL, r);
   char *buf = NULL;
   gsize len = 0;
   FILE *f = open_memstream(&buf, &len);

@@ -1116,9 +1116,8 @@ static void test_bounded_tables(void)
 
   /* --top 3: "h" (70), then the two smallest names among the 9,999 hosts with count 1,
    * then the overflow "(other)" (6) and the 9,997 rows not printed as "(rest)" */
-  wt_http_stats_set_top_n(st, 3);
   g_autoptr(WtReport) rep = wt_report_new();
-  D->report(st, rep);
+  D->report(st, &(WtReportOptions){ .top_n = 3 }, rep);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -1156,7 +1155,7 @@ static void test_latency_and_report(void)
   g_assert_cmpuint(wt_http_stats_top_count(a, "uris", "/users/42"), ==, 100);
 
   g_autoptr(WtReport) rep = wt_report_new();
-  D->report(a, rep);
+  D->report(a, NULL, rep);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -1186,6 +1185,13 @@ static void test_latency_and_report(void)
   g_assert_cmpfloat(v, >=, 99 * (1 - 1.0 / 32));
   g_assert_cmpfloat(v, <=, 100);
   free(buf);
+  /* charts for the page: the section's own six; none from a tap that saw nothing */
+  g_assert_cmpuint(wt_section_n_charts(wt_report_find_section(rep, "http")), ==, 6);
+  gpointer idle = D->stats_new();
+  g_autoptr(WtReport) rep_idle = wt_report_new();
+  D->report(idle, NULL, rep_idle);
+  g_assert_cmpuint(wt_section_n_charts(wt_report_find_section(rep_idle, "http")), ==, 0);
+  D->stats_free(idle);
   D->stats_free(a);
 }
 
