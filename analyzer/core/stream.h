@@ -41,6 +41,22 @@ typedef struct {
   WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
 } WtAppContext;
 
+/* Stream offsets as this interface counts them: bytes offered to deliver() (consumed or
+ * not) plus gap lengths, from where the direction's stream starts. */
+#define WT_STREAM_UNKNOWN G_MAXUINT64
+typedef struct {
+  guint64 at;     /* stream offset of data[0] of the coming deliver() */
+  /* The peer's stream offset that the segment carrying data[0] acknowledged (how much of
+   * the other direction its sender had received when it sent that byte). */
+  guint64 first;
+  /* data[split..len) came in a later segment (the bytes before it were left unconsumed
+   * by an earlier deliver()), which acknowledged `rest`; split == 0: one segment. */
+  gsize split;
+  guint64 rest;
+  /* Any of at, first, rest may be WT_STREAM_UNKNOWN: no ACK flag, bytes that waited out
+   * of order (their segment's ACK is not kept), or a peer stream not anchored yet. */
+} WtStreamAcks;
+
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
@@ -66,4 +82,8 @@ typedef struct WtStreamDissector {
   void (*datagram)(gpointer session, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns);
   /* Connection finished: flush pending transactions to logs/tables, free. */
   void (*session_free)(gpointer session);
+  /* Optional (TCP only; NULL: not called): what the sender of the next deliver() of `dir`
+   * had acknowledged of the other direction, for pairing messages across directions when
+   * the capture lost some (see WtStreamAcks). Called right before that deliver(). */
+  void (*acks)(gpointer session, WtDir dir, const WtStreamAcks *acks);
 } WtStreamDissector;

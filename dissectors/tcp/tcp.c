@@ -38,6 +38,15 @@ struct TcpFlow {
   gboolean explain;
   FILE *follow[2];        /* --follow: one file per direction, or stdout for both */
   guint64 followed[2];    /* bytes of each direction already written */
+  /* WtStreamAcks (stream.h), per direction: */
+  guint64 offered[2];     /* bytes the last deliver() left unconsumed (offered again) */
+  guint64 left_ack[2];    /* what the segment carrying the first of them acknowledged */
+  guint64 seg_ack[2];     /* the segment being reassembled: peer offset it acknowledged */
+  gboolean seg_fresh[2];  /* ... and its new bytes start the next deliver() */
+  /* the last segments kept out of order (behind a hole), whose ACK is needed when they
+   * are delivered: [off, end) in stream offsets, and the peer offset they acknowledged */
+  struct { guint64 off, end, ack; } ooo[2][4];
+  guint ooo_next[2];
 };
 
 struct WtTcpDissector {
@@ -141,23 +150,76 @@ static void follow_write(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len)
   tf->followed[dir] += len;
 }
 
+/* The peer's stream offset (as the app counts it) that `ack` acknowledges. */
+static guint64 peer_offset(const TcpFlow *tf, WtDir dir, const WtPacket *pkt)
+{
+  int peer = 1 - dir;
+  gint64 delta;
+  if (!(pkt->tcp_flags & WT_TCP_ACK) ||
+      !wt_reasm_dir_seq_delta(&tf->rd[peer], pkt->tcp_ack, &delta))
+    return WT_STREAM_UNKNOWN;
+  gint64 off = (gint64) (tf->stream_pos[peer] + tf->offered[peer]) + delta;
+  return off > 0 ? (guint64) off : 0;
+}
+
+/* The ACK of a segment that waited out of order and whose bytes start at data[split]. */
+static guint64 ooo_ack(TcpFlow *tf, WtDir dir, gsize split)
+{
+  guint64 at = tf->stream_pos[dir] + split;
+  for (guint i = 0; i < G_N_ELEMENTS(tf->ooo[dir]); i++)
+    if (tf->ooo[dir][i].off <= at && at < tf->ooo[dir][i].end)
+      return tf->ooo[dir][i].ack;
+  return WT_STREAM_UNKNOWN;
+}
+
+/* Remembers the ACK of a segment that was kept behind a hole. */
+static void ooo_note(TcpFlow *tf, WtDir dir, const WtPacket *pkt)
+{
+  gint64 delta;
+  guint32 seq = pkt->tcp_seq + ((pkt->tcp_flags & WT_TCP_SYN) ? 1 : 0);
+  if (tf->seg_ack[dir] == WT_STREAM_UNKNOWN ||
+      !wt_reasm_dir_seq_delta(&tf->rd[dir], seq, &delta))
+    return;
+  gint64 off = (gint64) (tf->stream_pos[dir] + tf->offered[dir]) + delta;
+  if (off < 0)
+    return;
+  guint i = tf->ooo_next[dir]++ % G_N_ELEMENTS(tf->ooo[dir]);
+  tf->ooo[dir][i].off = (guint64) off;
+  tf->ooo[dir][i].end = (guint64) off + pkt->payload_len;
+  tf->ooo[dir][i].ack = tf->seg_ack[dir];
+}
+
 static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
 {
   SinkCtx *sc = ctx;
   TcpFlow *tf = sc->tf;
-  if (tf->follow[sc->dir])
-    follow_write(tf, sc->dir, data, len);
+  WtDir dir = sc->dir;
+  if (tf->follow[dir])
+    follow_write(tf, dir, data, len);
   if (tf->app == APP_UNDECIDED)
-    choose_app(tf, data, len, sc->dir, FALSE);
+    choose_app(tf, data, len, dir, FALSE);
+  /* the bytes left over last time come first; this segment's new bytes follow them */
+  gsize split = (gsize) MIN(tf->offered[dir], (guint64) len);
+  guint64 ack_new = tf->seg_fresh[dir] ? tf->seg_ack[dir] : ooo_ack(tf, dir, split);
+  tf->seg_fresh[dir] = FALSE;
   gsize used;
-  if (tf->app == APP_UNDECIDED)
+  if (tf->app == APP_UNDECIDED) {
     used = 0;
-  else if (tf->app == APP_NONE)
+  } else if (tf->app == APP_NONE) {
     used = len;
-  else
-    used = wt_registry_get(tf->t->reg, (guint) tf->app)
-             ->deliver(tf->session, sc->dir, data, len, ts_ns);
-  tf->stream_pos[sc->dir] += used;
+  } else {
+    const WtStreamDissector *d = wt_registry_get(tf->t->reg, (guint) tf->app);
+    if (d->acks) {
+      WtStreamAcks a = { tf->stream_pos[dir], split ? tf->left_ack[dir] : ack_new, split,
+                         ack_new };
+      d->acks(tf->session, dir, &a);
+    }
+    used = d->deliver(tf->session, dir, data, len, ts_ns);
+  }
+  tf->stream_pos[dir] += used;
+  if (len > used && used >= split)
+    tf->left_ack[dir] = ack_new;
+  tf->offered[dir] = len - used;
   return used;
 }
 
@@ -166,6 +228,8 @@ static void sink_gap(gpointer ctx, guint64 len)
   SinkCtx *sc = ctx;
   TcpFlow *tf = sc->tf;
   tf->stream_pos[sc->dir] += len;
+  tf->offered[sc->dir] = 0;  /* the reassembler dropped them: part of this gap */
+  tf->seg_fresh[sc->dir] = FALSE;
   tf->followed[sc->dir] = MAX(tf->followed[sc->dir], tf->stream_pos[sc->dir]);
   wt_tcp_conn_note_gap(&tf->conn, sc->dir, len);
   if (tf->app >= 0)
@@ -220,6 +284,8 @@ static TcpFlow *tcp_flow_new(WtTcpDissector *t, WtFlow *flow)
   tf->t = t;
   tf->flow = flow;
   tf->app = APP_UNDECIDED;
+  for (int d = 0; d < 2; d++)
+    tf->left_ack[d] = tf->seg_ack[d] = WT_STREAM_UNKNOWN;
   wt_tcp_conn_init(&tf->conn, t->cfg.time_wait_ns);
   WtReasmSink sink = { sink_deliver, sink_gap, sink_eof, NULL };
   for (int d = 0; d < 2; d++)
@@ -250,6 +316,12 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   guint64 p = tf->stream_pos[0];
   tf->stream_pos[0] = tf->stream_pos[1];
   tf->stream_pos[1] = p;
+  p = tf->offered[0];
+  tf->offered[0] = tf->offered[1];
+  tf->offered[1] = p;
+  p = tf->left_ack[0];
+  tf->left_ack[0] = tf->left_ack[1];
+  tf->left_ack[1] = p;
   bind_sinks(tf);
 }
 
@@ -270,9 +342,17 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
   if (pkt->l4_bad_checksum)
     return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
+  if (pkt->payload_len) {
+    /* the first deliver() this segment causes starts with its new bytes (WtStreamAcks) */
+    tf->seg_ack[dir] = peer_offset(tf, dir, pkt);
+    tf->seg_fresh[dir] = TRUE;
+  }
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
+  tf->seg_fresh[dir] = FALSE;
+  if (res & WT_REASM_OUT_OF_ORDER)
+    ooo_note(tf, dir, pkt);
   if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
     wt_tcp_conn_note_retransmit(&tf->conn, dir);
   if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
