@@ -44,18 +44,16 @@ typedef struct {
 /* Stream offsets as this interface counts them: bytes offered to deliver() (consumed or
  * not) plus gap lengths, from where the direction's stream starts. */
 #define WT_STREAM_UNKNOWN G_MAXUINT64
-typedef struct {
-  guint64 at;     /* stream offset of data[0] of the coming deliver() */
-  /* The peer's stream offset that the segment carrying data[0] acknowledged (how much of
-   * the other direction its sender had received when it sent that byte). */
-  guint64 first;
-  /* data[split..len) came in a later segment (the bytes before it were left unconsumed
-   * by an earlier deliver()), which acknowledged `rest`; split == 0: one segment. */
-  gsize split;
-  guint64 rest;
-  /* Any of at, first, rest may be WT_STREAM_UNKNOWN: no ACK flag, bytes that waited out
-   * of order (their segment's ACK is not kept), or a peer stream not anchored yet. */
-} WtStreamAcks;
+typedef struct WtStreamAcks WtStreamAcks;
+struct WtStreamAcks {
+  guint64 at;  /* stream offset of data[0] of the coming deliver() */
+  /* What the segment that carried byte `off` of this direction had acknowledged of the
+   * other one: the peer's stream offset (how much of the other direction its sender had
+   * received when it sent that byte), or WT_STREAM_UNKNOWN (no ACK flag, a peer stream
+   * not anchored yet, a byte too old to remember). Valid until that deliver() returns. */
+  guint64 (*acked)(const WtStreamAcks *self, guint64 off);
+  gconstpointer ctx;  /* the transport's */
+};
 
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */

@@ -58,8 +58,7 @@ typedef struct {
   guint64 base;
   guint64 seen_end;
   guint64 unseen_end;
-  guint64 ack_first, ack_rest;
-  gsize ack_split;
+  const WtStreamAcks *acks;  /* during a deliver() from TCP */
 } Half;
 
 typedef struct {
@@ -545,7 +544,9 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
 /* What the segment carrying data[at] of the current deliver() acknowledged. */
 static guint64 acked_at(const Half *h, gsize at)
 {
-  return at < h->ack_split ? h->ack_first : h->ack_rest;
+  if (!h->acks || h->base == WT_STREAM_UNKNOWN)
+    return WT_STREAM_UNKNOWN;
+  return h->acks->acked(h->acks, h->base + at);
 }
 
 static guint64 offset_at(const Half *h, gsize at)
@@ -1104,7 +1105,6 @@ static gpointer session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo 
   for (int d = 0; d < 2; d++) {
     Half *h = &s->half[d];
     h->seen_end = h->unseen_end = WT_STREAM_UNKNOWN;
-    h->ack_first = h->ack_rest = WT_STREAM_UNKNOWN;
   }
   return s;
 }
@@ -1114,9 +1114,7 @@ static void acks(gpointer p, WtDir dir, const WtStreamAcks *a)
   Session *s = p;
   Half *h = &s->half[dir];
   h->base = a->at;
-  h->ack_first = a->first;
-  h->ack_split = a->split;
-  h->ack_rest = a->rest;
+  h->acks = a;
 }
 
 static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
@@ -1132,8 +1130,7 @@ static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint6
     h->seen_end = h->base + len;
     h->base += pos;
   }
-  h->ack_first = h->ack_rest = WT_STREAM_UNKNOWN;
-  h->ack_split = 0;
+  h->acks = NULL;
   return pos;
 }
 

@@ -38,16 +38,20 @@ struct TcpFlow {
   gboolean explain;
   FILE *follow[2];        /* --follow: one file per direction, or stdout for both */
   guint64 followed[2];    /* bytes of each direction already written */
-  /* WtStreamAcks (stream.h), per direction: */
-  guint64 offered[2];     /* bytes the last deliver() left unconsumed (offered again) */
-  guint64 left_ack[2];    /* what the segment carrying the first of them acknowledged */
-  guint64 seg_ack[2];     /* the segment being reassembled: peer offset it acknowledged */
-  gboolean seg_fresh[2];  /* ... and its new bytes start the next deliver() */
-  /* the last segments kept out of order (behind a hole), whose ACK is needed when they
-   * are delivered: [off, end) in stream offsets, and the peer offset they acknowledged */
-  struct { guint64 off, end, ack; } ooo[2][4];
-  guint ooo_next[2];
+  /* WtStreamAcks (stream.h): bytes the last deliver() left unconsumed (offered again),
+   * per direction, and, for an application that asks (allocated then), what the last
+   * data segments acknowledged. */
+  guint64 offered[2];
+  struct AckSpans *acks;
 };
+
+/* Stream offsets [off, end) of a direction came in segments that acknowledged `ack` of the
+ * peer. Oldest first; adjacent segments with the same ACK (a burst) share one. */
+#define ACK_SPANS 6
+typedef struct AckSpans {
+  struct { guint64 off, end, ack; } s[2][ACK_SPANS];
+  guint n[2];
+} AckSpans;
 
 struct WtTcpDissector {
   WtTcpConfig cfg;
@@ -162,31 +166,48 @@ static guint64 peer_offset(const TcpFlow *tf, WtDir dir, const WtPacket *pkt)
   return off > 0 ? (guint64) off : 0;
 }
 
-/* The ACK of a segment that waited out of order and whose bytes start at data[split]. */
-static guint64 ooo_ack(TcpFlow *tf, WtDir dir, gsize split)
-{
-  guint64 at = tf->stream_pos[dir] + split;
-  for (guint i = 0; i < G_N_ELEMENTS(tf->ooo[dir]); i++)
-    if (tf->ooo[dir][i].off <= at && at < tf->ooo[dir][i].end)
-      return tf->ooo[dir][i].ack;
-  return WT_STREAM_UNKNOWN;
-}
-
-/* Remembers the ACK of a segment that was kept behind a hole. */
-static void ooo_note(TcpFlow *tf, WtDir dir, const WtPacket *pkt)
+/* Remembers what a data segment of `dir` acknowledged, before its bytes are delivered. */
+static void note_acks(TcpFlow *tf, WtDir dir, const WtPacket *pkt)
 {
   gint64 delta;
   guint32 seq = pkt->tcp_seq + ((pkt->tcp_flags & WT_TCP_SYN) ? 1 : 0);
-  if (tf->seg_ack[dir] == WT_STREAM_UNKNOWN ||
-      !wt_reasm_dir_seq_delta(&tf->rd[dir], seq, &delta))
+  AckSpans *a = tf->acks;
+  guint64 ack = peer_offset(tf, dir, pkt);
+  if (ack == WT_STREAM_UNKNOWN || !wt_reasm_dir_seq_delta(&tf->rd[dir], seq, &delta))
     return;
   gint64 off = (gint64) (tf->stream_pos[dir] + tf->offered[dir]) + delta;
   if (off < 0)
     return;
-  guint i = tf->ooo_next[dir]++ % G_N_ELEMENTS(tf->ooo[dir]);
-  tf->ooo[dir][i].off = (guint64) off;
-  tf->ooo[dir][i].end = (guint64) off + pkt->payload_len;
-  tf->ooo[dir][i].ack = tf->seg_ack[dir];
+  guint n = a->n[dir];
+  if (n && a->s[dir][n - 1].ack == ack && a->s[dir][n - 1].end == (guint64) off) {
+    a->s[dir][n - 1].end += pkt->payload_len;
+    return;
+  }
+  if (n == ACK_SPANS) {
+    memmove(&a->s[dir][0], &a->s[dir][1], sizeof a->s[dir][0] * (ACK_SPANS - 1));
+    n--;
+  }
+  a->s[dir][n].off = (guint64) off;
+  a->s[dir][n].end = (guint64) off + pkt->payload_len;
+  a->s[dir][n].ack = ack;
+  a->n[dir] = n + 1;
+}
+
+typedef struct {
+  WtStreamAcks pub;
+  const TcpFlow *tf;
+  WtDir dir;
+} AckQuery;
+
+static guint64 ack_query(const WtStreamAcks *self, guint64 off)
+{
+  const AckQuery *q = (const AckQuery *) self;
+  const AckSpans *a = q->tf->acks;
+  /* the first copy of a byte is the one delivered (a retransmission comes later) */
+  for (guint i = 0; a && i < a->n[q->dir]; i++)
+    if (a->s[q->dir][i].off <= off && off < a->s[q->dir][i].end)
+      return a->s[q->dir][i].ack;
+  return WT_STREAM_UNKNOWN;
 }
 
 static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
@@ -198,10 +219,6 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
     follow_write(tf, dir, data, len);
   if (tf->app == APP_UNDECIDED)
     choose_app(tf, data, len, dir, FALSE);
-  /* the bytes left over last time come first; this segment's new bytes follow them */
-  gsize split = (gsize) MIN(tf->offered[dir], (guint64) len);
-  guint64 ack_new = tf->seg_fresh[dir] ? tf->seg_ack[dir] : ooo_ack(tf, dir, split);
-  tf->seg_fresh[dir] = FALSE;
   gsize used;
   if (tf->app == APP_UNDECIDED) {
     used = 0;
@@ -209,16 +226,12 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
     used = len;
   } else {
     const WtStreamDissector *d = wt_registry_get(tf->t->reg, (guint) tf->app);
-    if (d->acks) {
-      WtStreamAcks a = { tf->stream_pos[dir], split ? tf->left_ack[dir] : ack_new, split,
-                         ack_new };
-      d->acks(tf->session, dir, &a);
-    }
+    AckQuery q = { { tf->stream_pos[dir], ack_query, NULL }, tf, dir };
+    if (d->acks)
+      d->acks(tf->session, dir, &q.pub);
     used = d->deliver(tf->session, dir, data, len, ts_ns);
   }
   tf->stream_pos[dir] += used;
-  if (len > used && used >= split)
-    tf->left_ack[dir] = ack_new;
   tf->offered[dir] = len - used;
   return used;
 }
@@ -229,7 +242,6 @@ static void sink_gap(gpointer ctx, guint64 len)
   TcpFlow *tf = sc->tf;
   tf->stream_pos[sc->dir] += len;
   tf->offered[sc->dir] = 0;  /* the reassembler dropped them: part of this gap */
-  tf->seg_fresh[sc->dir] = FALSE;
   tf->followed[sc->dir] = MAX(tf->followed[sc->dir], tf->stream_pos[sc->dir]);
   wt_tcp_conn_note_gap(&tf->conn, sc->dir, len);
   if (tf->app >= 0)
@@ -284,8 +296,6 @@ static TcpFlow *tcp_flow_new(WtTcpDissector *t, WtFlow *flow)
   tf->t = t;
   tf->flow = flow;
   tf->app = APP_UNDECIDED;
-  for (int d = 0; d < 2; d++)
-    tf->left_ack[d] = tf->seg_ack[d] = WT_STREAM_UNKNOWN;
   wt_tcp_conn_init(&tf->conn, t->cfg.time_wait_ns);
   WtReasmSink sink = { sink_deliver, sink_gap, sink_eof, NULL };
   for (int d = 0; d < 2; d++)
@@ -319,9 +329,13 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   p = tf->offered[0];
   tf->offered[0] = tf->offered[1];
   tf->offered[1] = p;
-  p = tf->left_ack[0];
-  tf->left_ack[0] = tf->left_ack[1];
-  tf->left_ack[1] = p;
+  if (tf->acks) {
+    AckSpans a = *tf->acks;
+    for (int d = 0; d < 2; d++) {
+      memcpy(tf->acks->s[d], a.s[1 - d], sizeof a.s[d]);
+      tf->acks->n[d] = a.n[1 - d];
+    }
+  }
   bind_sinks(tf);
 }
 
@@ -337,26 +351,35 @@ static void update_timer(WtFlowTable *ft, WtFlow *flow, TcpFlow *tf)
   wt_flow_table_set_timer(ft, flow, c);
 }
 
+/* The application (or one that may still be chosen) reads WtStreamAcks. */
+static gboolean wants_acks(const TcpFlow *tf)
+{
+  if (tf->app == APP_NONE)
+    return FALSE;
+  return tf->app == APP_UNDECIDED || wt_registry_get(tf->t->reg, (guint) tf->app)->acks;
+}
+
 static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
 {
   if (pkt->l4_bad_checksum)
     return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
-  if (pkt->payload_len) {
-    /* the first deliver() this segment causes starts with its new bytes (WtStreamAcks) */
-    tf->seg_ack[dir] = peer_offset(tf, dir, pkt);
-    tf->seg_fresh[dir] = TRUE;
+  /* The ACK first: its sender had received those bytes of the peer before it sent this
+   * segment, so after capture loss the application sees them in that order too (a
+   * response never before the request it acknowledges). Without loss it moves nothing. */
+  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
+    wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
+  if (pkt->payload_len && wants_acks(tf)) {
+    if (!tf->acks)
+      tf->acks = g_new0(AckSpans, 1);
+    note_acks(tf, dir, pkt);
   }
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
-  tf->seg_fresh[dir] = FALSE;
-  if (res & WT_REASM_OUT_OF_ORDER)
-    ooo_note(tf, dir, pkt);
+
   if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
     wt_tcp_conn_note_retransmit(&tf->conn, dir);
-  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
-    wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
   if (fl & WT_TCP_RST) {
     wt_reasm_dir_close(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_close(&tf->rd[1], pkt->ts_ns);
@@ -427,6 +450,7 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   close_follow(tf);
   wt_reasm_dir_clear(&tf->rd[0]);
   wt_reasm_dir_clear(&tf->rd[1]);
+  g_free(tf->acks);
   g_free(tf);
   flow->proto_state = NULL;
 }
