@@ -59,6 +59,9 @@ typedef struct {
   guint64 seen_end;
   guint64 unseen_end;
   const WtStreamAcks *acks;  /* during a deliver() from TCP */
+  const gsize *cur_pos;      /* during a deliver(): how far it got */
+  guint64 msg_end;           /* where the last whole message (or the stream) ended */
+  gboolean msg_end_valid;    /* ... and nothing started after it yet */
 } Half;
 
 typedef struct {
@@ -257,9 +260,19 @@ static void release_wait(Session *s, const WtHttpTxn *t)
     c->state = ST_START;
 }
 
+/* The stream offset reached so far (during a deliver(), or after a gap). */
+static guint64 offset_now(const Half *h)
+{
+  if (h->base == WT_STREAM_UNKNOWN)
+    return WT_STREAM_UNKNOWN;
+  return h->base + (h->cur_pos ? *h->cur_pos : 0);
+}
+
 static void response_done(Session *s, Half *h, gint64 ts)
 {
   WtHttpTxn *t = h->txn;
+  h->msg_end = offset_now(h);
+  h->msg_end_valid = h->msg_end != WT_STREAM_UNKNOWN;
   h->txn = NULL;
   h->msg_ts = 0;
   h->state = s->tunnel ? ST_TUNNEL : ST_START;
@@ -693,8 +706,19 @@ static WtHttpTxn *pair_by_numbers(Session *s, WtHttpTxn *head, guint64 c, guint6
     return head;
   const Half *client = &s->half[WT_DIR_ORIG];
   GList *from = g_queue_find(&s->txns, head);
-  if (s->pipelined)
+  if (s->pipelined) {
+    /* Server bytes lost after a whole response and before this one held at least one
+     * response: the oldest request's (one, at least). */
+    const Half *server = &s->half[WT_DIR_RESP];
+    if (server->msg_end_valid && server->unseen_end != WT_STREAM_UNKNOWN &&
+        server->unseen_end > server->msg_end && c >= server->unseen_end) {
+      answer_lost(s, head);
+      head = first_unanswered(s);
+      if (!head)
+        return NULL;
+    }
     return head->req_off != WT_STREAM_UNKNOWN && head->req_off >= acked ? NULL : head;
+  }
   GList *pick = NULL;
   for (GList *l = from; l; l = l->next) {
     WtHttpTxn *t = l->data;
@@ -758,12 +782,17 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     anomaly(s, "http.bad_status_code");  /* RFC 9110 15: treat as 5xx-like, keep going */
   if (sl.major != 1)
     anomaly(s, "http.bad_version");
+  guint64 acked = acked_at(h, at);
   if (s->lossy)
-    t = pair_by_numbers(s, t, offset_at(h, at), acked_at(h, at));
+    t = pair_by_numbers(s, t, offset_at(h, at), acked);
+  h->msg_end_valid = FALSE;
   if (!t) {
     t = txn_new(s);  /* capture started mid-connection, or the request was lost */
     t->orphan = TRUE;
-    t->request_lost = s->lossy;
+    /* the server had received client bytes we never saw: the request was among them */
+    const Half *c = &s->half[WT_DIR_ORIG];
+    t->request_lost = s->lossy || (acked != WT_STREAM_UNKNOWN &&
+                                   c->seen_end != WT_STREAM_UNKNOWN && acked > c->seen_end + 1);
     t->req_done = TRUE;
   }
   wt_http_stats_on_status(s->stats, sl.code);
@@ -1113,6 +1142,10 @@ static void acks(gpointer p, WtDir dir, const WtStreamAcks *a)
 {
   Session *s = p;
   Half *h = &s->half[dir];
+  if (h->base == WT_STREAM_UNKNOWN && a->at == 0) {
+    h->msg_end = 0;  /* the stream's start is a message boundary */
+    h->msg_end_valid = TRUE;
+  }
   h->base = a->at;
   h->acks = a;
 }
@@ -1124,8 +1157,10 @@ static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint6
   gsize pos = 0;
   if (len > 0)
     h->last_ts = ts_ns;
+  h->cur_pos = &pos;
   while (step(s, dir, data, len, &pos, ts_ns))
     ;
+  h->cur_pos = NULL;
   if (h->base != WT_STREAM_UNKNOWN) {
     h->seen_end = h->base + len;
     h->base += pos;
@@ -1138,8 +1173,12 @@ static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint6
 static void note_unseen(Session *s, WtDir dir, Half *h, guint64 len)
 {
   s->lossy = TRUE;
-  if (h->base == WT_STREAM_UNKNOWN)
-    return;
+  if (h->base == WT_STREAM_UNKNOWN) {
+    /* nothing of `dir` was offered yet: the gap starts the stream (a message boundary) */
+    h->base = 0;
+    h->msg_end = 0;
+    h->msg_end_valid = TRUE;
+  }
   guint64 from = h->base;
   h->base += len;
   h->seen_end = h->unseen_end = h->base;
