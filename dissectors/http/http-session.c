@@ -782,7 +782,7 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     anomaly(s, "http.bad_status_code");  /* RFC 9110 15: treat as 5xx-like, keep going */
   if (sl.major != 1)
     anomaly(s, "http.bad_version");
-  guint64 acked = acked_at(h, at);
+  guint64 acked = s->lossy || !t ? acked_at(h, at) : WT_STREAM_UNKNOWN;
   if (s->lossy)
     t = pair_by_numbers(s, t, offset_at(h, at), acked);
   h->msg_end_valid = FALSE;

@@ -43,14 +43,16 @@ struct TcpFlow {
    * data segments acknowledged. */
   guint64 offered[2];
   struct AckSpans *acks;
+  gboolean acks_off;      /* the application does not read them */
 };
 
-/* Stream offsets [off, end) of a direction came in segments that acknowledged `ack` of the
- * peer. Oldest first; adjacent segments with the same ACK (a burst) share one. */
-#define ACK_SPANS 6
+/* The last data segments of each direction, as on the wire: `len` bytes from `seq` came
+ * with acknowledgement number `ack` (adjacent segments with the same one, a burst, share a
+ * span). Turned into stream offsets only when asked (ack_query), which is rare. */
+#define ACK_SPANS 8  /* a power of two */
 typedef struct AckSpans {
-  struct { guint64 off, end, ack; } s[2][ACK_SPANS];
-  guint n[2];
+  struct { guint32 seq, len, ack; } s[2][ACK_SPANS];
+  guint first[2], n[2];   /* ring: oldest at first */
 } AckSpans;
 
 struct WtTcpDissector {
@@ -154,60 +156,79 @@ static void follow_write(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len)
   tf->followed[dir] += len;
 }
 
-/* The peer's stream offset (as the app counts it) that `ack` acknowledges. */
-static guint64 peer_offset(const TcpFlow *tf, WtDir dir, const WtPacket *pkt)
-{
-  int peer = 1 - dir;
-  gint64 delta;
-  if (!(pkt->tcp_flags & WT_TCP_ACK) ||
-      !wt_reasm_dir_seq_delta(&tf->rd[peer], pkt->tcp_ack, &delta))
-    return WT_STREAM_UNKNOWN;
-  gint64 off = (gint64) (tf->stream_pos[peer] + tf->offered[peer]) + delta;
-  return off > 0 ? (guint64) off : 0;
-}
-
-/* Remembers what a data segment of `dir` acknowledged, before its bytes are delivered. */
+/* Remembers what a data segment of `dir` acknowledged (a few stores: every data segment
+ * of an HTTP flow comes here). */
 static void note_acks(TcpFlow *tf, WtDir dir, const WtPacket *pkt)
 {
-  gint64 delta;
-  guint32 seq = pkt->tcp_seq + ((pkt->tcp_flags & WT_TCP_SYN) ? 1 : 0);
   AckSpans *a = tf->acks;
-  guint64 ack = peer_offset(tf, dir, pkt);
-  if (ack == WT_STREAM_UNKNOWN || !wt_reasm_dir_seq_delta(&tf->rd[dir], seq, &delta))
-    return;
-  gint64 off = (gint64) (tf->stream_pos[dir] + tf->offered[dir]) + delta;
-  if (off < 0)
-    return;
+  guint32 seq = pkt->tcp_seq + ((pkt->tcp_flags & WT_TCP_SYN) ? 1 : 0);
   guint n = a->n[dir];
-  if (n && a->s[dir][n - 1].ack == ack && a->s[dir][n - 1].end == (guint64) off) {
-    a->s[dir][n - 1].end += pkt->payload_len;
+  guint i = (a->first[dir] + n - 1) & (ACK_SPANS - 1);  /* the newest */
+  if (n && a->s[dir][i].ack == pkt->tcp_ack && a->s[dir][i].seq + a->s[dir][i].len == seq) {
+    a->s[dir][i].len += pkt->payload_len;
     return;
   }
-  if (n == ACK_SPANS) {
-    memmove(&a->s[dir][0], &a->s[dir][1], sizeof a->s[dir][0] * (ACK_SPANS - 1));
-    n--;
-  }
-  a->s[dir][n].off = (guint64) off;
-  a->s[dir][n].end = (guint64) off + pkt->payload_len;
-  a->s[dir][n].ack = ack;
-  a->n[dir] = n + 1;
+  i = (i + 1) & (ACK_SPANS - 1);
+  if (n == ACK_SPANS)
+    a->first[dir] = (a->first[dir] + 1) & (ACK_SPANS - 1);
+  else
+    a->n[dir] = n + 1;
+  a->s[dir][i].seq = seq;
+  a->s[dir][i].len = (guint32) pkt->payload_len;
+  a->s[dir][i].ack = pkt->tcp_ack;
 }
 
 typedef struct {
   WtStreamAcks pub;
   const TcpFlow *tf;
   WtDir dir;
+  guint64 next;  /* stream offset of the delivery point of `dir`: the end of this deliver() */
 } AckQuery;
+
+/* The stream offset (as the app counts it) of sequence number `seq` of direction `d`, whose
+ * delivery point is at stream offset `next`. */
+static gboolean app_offset(const TcpFlow *tf, int d, guint64 next, guint32 seq, gint64 *off)
+{
+  gint64 delta;
+  if (!wt_reasm_dir_seq_delta(&tf->rd[d], seq, &delta))
+    return FALSE;
+  *off = (gint64) next + delta;
+  return TRUE;
+}
 
 static guint64 ack_query(const WtStreamAcks *self, guint64 off)
 {
   const AckQuery *q = (const AckQuery *) self;
-  const AckSpans *a = q->tf->acks;
+  const TcpFlow *tf = q->tf;
+  const AckSpans *a = tf->acks;
+  gint64 d0;
+  if (!a || !a->n[q->dir] || off >= q->next || q->next - off > G_MAXINT32 ||
+      !wt_reasm_dir_seq_delta(&tf->rd[q->dir], 0, &d0))
+    return WT_STREAM_UNKNOWN;
+  /* the sequence number of byte `off`: the delivery point's, less the distance to it */
+  guint32 seq = (guint32) -d0 - (guint32) (q->next - off);
   /* the first copy of a byte is the one delivered (a retransmission comes later) */
-  for (guint i = 0; a && i < a->n[q->dir]; i++)
-    if (a->s[q->dir][i].off <= off && off < a->s[q->dir][i].end)
-      return a->s[q->dir][i].ack;
+  for (guint k = 0; k < a->n[q->dir]; k++) {
+    guint i = (a->first[q->dir] + k) & (ACK_SPANS - 1);
+    if (seq - a->s[q->dir][i].seq >= a->s[q->dir][i].len)
+      continue;
+    /* the other direction is between deliveries: its point is consumed + left over */
+    int peer = 1 - q->dir;
+    gint64 acked;
+    if (!app_offset(tf, peer, tf->stream_pos[peer] + tf->offered[peer], a->s[q->dir][i].ack,
+                    &acked))
+      return WT_STREAM_UNKNOWN;
+    return acked > 0 ? (guint64) acked : 0;
+  }
   return WT_STREAM_UNKNOWN;
+}
+
+/* The application (or one that may still be chosen) reads WtStreamAcks. */
+static gboolean wants_acks(const TcpFlow *tf)
+{
+  if (tf->app == APP_NONE)
+    return FALSE;
+  return tf->app == APP_UNDECIDED || wt_registry_get(tf->t->reg, (guint) tf->app)->acks;
 }
 
 static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
@@ -217,8 +238,13 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
   WtDir dir = sc->dir;
   if (tf->follow[dir])
     follow_write(tf, dir, data, len);
-  if (tf->app == APP_UNDECIDED)
+  if (tf->app == APP_UNDECIDED) {
     choose_app(tf, data, len, dir, FALSE);
+    if (tf->app != APP_UNDECIDED && !wants_acks(tf)) {
+      tf->acks_off = TRUE;
+      g_clear_pointer(&tf->acks, g_free);
+    }
+  }
   gsize used;
   if (tf->app == APP_UNDECIDED) {
     used = 0;
@@ -226,7 +252,7 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
     used = len;
   } else {
     const WtStreamDissector *d = wt_registry_get(tf->t->reg, (guint) tf->app);
-    AckQuery q = { { tf->stream_pos[dir], ack_query, NULL }, tf, dir };
+    AckQuery q = { { tf->stream_pos[dir], ack_query, NULL }, tf, dir, tf->stream_pos[dir] + len };
     if (d->acks)
       d->acks(tf->session, dir, &q.pub);
     used = d->deliver(tf->session, dir, data, len, ts_ns);
@@ -333,6 +359,7 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
     AckSpans a = *tf->acks;
     for (int d = 0; d < 2; d++) {
       memcpy(tf->acks->s[d], a.s[1 - d], sizeof a.s[d]);
+      tf->acks->first[d] = a.first[1 - d];
       tf->acks->n[d] = a.n[1 - d];
     }
   }
@@ -351,14 +378,6 @@ static void update_timer(WtFlowTable *ft, WtFlow *flow, TcpFlow *tf)
   wt_flow_table_set_timer(ft, flow, c);
 }
 
-/* The application (or one that may still be chosen) reads WtStreamAcks. */
-static gboolean wants_acks(const TcpFlow *tf)
-{
-  if (tf->app == APP_NONE)
-    return FALSE;
-  return tf->app == APP_UNDECIDED || wt_registry_get(tf->t->reg, (guint) tf->app)->acks;
-}
-
 static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
 {
   if (pkt->l4_bad_checksum)
@@ -369,7 +388,7 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
    * response never before the request it acknowledges). Without loss it moves nothing. */
   if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
     wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
-  if (pkt->payload_len && wants_acks(tf)) {
+  if (pkt->payload_len && (fl & WT_TCP_ACK) && !tf->acks_off) {
     if (!tf->acks)
       tf->acks = g_new0(AckSpans, 1);
     note_acks(tf, dir, pkt);
