@@ -45,6 +45,20 @@ typedef struct {
   WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
 } WtAppContext;
 
+/* Stream offsets as this interface counts them: bytes offered to deliver() (consumed or
+ * not) plus gap lengths, from where the direction's stream starts. */
+#define WT_STREAM_UNKNOWN G_MAXUINT64
+typedef struct WtStreamAcks WtStreamAcks;
+struct WtStreamAcks {
+  guint64 at;  /* stream offset of data[0] of the coming deliver() */
+  /* What the segment that carried byte `off` of this direction had acknowledged of the
+   * other one: the peer's stream offset (how much of the other direction its sender had
+   * received when it sent that byte), or WT_STREAM_UNKNOWN (no ACK flag, a peer stream
+   * not anchored yet, a byte too old to remember). Valid until that deliver() returns. */
+  guint64 (*acked)(const WtStreamAcks *self, guint64 off);
+  gconstpointer ctx;  /* the transport's */
+};
+
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
@@ -81,4 +95,8 @@ typedef struct WtStreamDissector {
   void (*datagram)(gpointer session, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns);
   /* Connection finished: flush pending transactions to logs/tables, free. */
   void (*session_free)(gpointer session);
+  /* Optional (TCP only; NULL: not called): what the sender of the next deliver() of `dir`
+   * had acknowledged of the other direction, for pairing messages across directions when
+   * the capture lost some (see WtStreamAcks). Called right before that deliver(). */
+  void (*acks)(gpointer session, WtDir dir, const WtStreamAcks *acks);
 } WtStreamDissector;

@@ -325,3 +325,71 @@ WtHttpLook wt_http_look_status(const guint8 *p, gsize len)
     return WT_HTTP_LOOK_NO;
   return len >= n ? WT_HTTP_LOOK_YES : WT_HTTP_LOOK_MORE;
 }
+
+/* The line after a start line found while resynchronising: a header field name and its
+ * colon, or the empty line that ends the header block. */
+static WtHttpLook look_next_line(const guint8 *q, gsize n)
+{
+  if (n == 0)
+    return WT_HTTP_LOOK_MORE;
+  if (q[0] == '\n')
+    return WT_HTTP_LOOK_YES;
+  if (q[0] == '\r') {
+    if (n < 2)
+      return WT_HTTP_LOOK_MORE;
+    return q[1] == '\n' ? WT_HTTP_LOOK_YES : WT_HTTP_LOOK_NO;
+  }
+  for (gsize k = 0; k < n; k++) {
+    if (q[k] == ':')
+      return k > 0 ? WT_HTTP_LOOK_YES : WT_HTTP_LOOK_NO;
+    if (!tchar_table[q[k]] || k >= 64)
+      return WT_HTTP_LOOK_NO;
+  }
+  return WT_HTTP_LOOK_MORE;
+}
+
+WtHttpLook wt_http_look_status_whole(const guint8 *p, gsize len)
+{
+  /* "HTTP/1." DIGIT SP 3DIGIT [ SP reason ] [CR] LF; parse_status_line's rules */
+  static const char want[] = "HTTP/1.";
+  gsize i;
+  for (i = 0; i < 7; i++) {
+    if (i == len)
+      return WT_HTTP_LOOK_MORE;
+    if (p[i] != (guint8) want[i])
+      return WT_HTTP_LOOK_NO;
+  }
+  if (len == 7)
+    return WT_HTTP_LOOK_MORE;
+  if (!g_ascii_isdigit(p[7]))
+    return WT_HTTP_LOOK_NO;
+  if (len == 8)
+    return WT_HTTP_LOOK_MORE;
+  if (p[8] != ' ')
+    return WT_HTTP_LOOK_NO;
+  for (i = 9; i < 12; i++) {
+    if (i == len)
+      return WT_HTTP_LOOK_MORE;
+    if (!g_ascii_isdigit(p[i]) || (i == 9 && p[i] == '0'))
+      return WT_HTTP_LOOK_NO;
+  }
+  if (i == len)
+    return WT_HTTP_LOOK_MORE;
+  if (p[i] == ' ') {
+    for (i++; i < len && p[i] != '\r' && p[i] != '\n'; i++) {
+      guint8 c = p[i];
+      if ((c < 0x20 && c != '\t') || c == 0x7f || i >= WT_HTTP_MAX_RESYNC_LINE)
+        return WT_HTTP_LOOK_NO;
+    }
+    if (i == len)
+      return WT_HTTP_LOOK_MORE;
+  }
+  if (p[i] == '\r') {
+    if (++i == len)
+      return WT_HTTP_LOOK_MORE;
+  }
+  if (p[i] != '\n')
+    return WT_HTTP_LOOK_NO;
+  i++;
+  return look_next_line(p + i, len - i);
+}

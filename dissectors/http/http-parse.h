@@ -63,3 +63,9 @@ const char *wt_http_method_known(const guint8 *p, gsize len);
 typedef enum { WT_HTTP_LOOK_NO, WT_HTTP_LOOK_YES, WT_HTTP_LOOK_MORE } WtHttpLook;
 WtHttpLook wt_http_look_request(const guint8 *p, gsize len);  /* known method + SP */
 WtHttpLook wt_http_look_status(const guint8 *p, gsize len);   /* "HTTP/1." */
+/* Resynchronisation anywhere (after lost bytes, not only at a line start): does a whole
+ * status line start at p[0] ("HTTP/1.d", SP, a three-digit code from 100, optional reason,
+ * CRLF or LF), followed by a plausible next line (a field name and ':' or the empty line
+ * ending the header block)? MORE while the bytes seen are a prefix of such a thing. A
+ * status line longer than WT_HTTP_MAX_RESYNC_LINE is NO. Only these bytes are read. */
+WtHttpLook wt_http_look_status_whole(const guint8 *p, gsize len);

@@ -52,6 +52,17 @@ typedef struct {
   gboolean cl_seen, cl_bad, te_seen, te_chunked, conn_upgrade, upgrade_seen, websocket;
   guint64 content_length;
   HeaderId last_hdr;      /* for obs-fold continuation lines */
+  /* Stream offsets (WtStreamAcks, WT_STREAM_UNKNOWN when not known): of data[0] during a
+   * deliver() and of the next byte between them; just past the last byte offered; the end
+   * of the last bytes the capture missed; what the segments of the current deliver()
+   * acknowledged of the other direction. */
+  guint64 base;
+  guint64 seen_end;
+  guint64 unseen_end;
+  const WtStreamAcks *acks;  /* during a deliver() from TCP */
+  const gsize *cur_pos;      /* during a deliver(): how far it got */
+  guint64 msg_end;           /* where the last whole message (or the stream) ended */
+  gboolean msg_end_valid;    /* ... and nothing started after it yet */
 } Half;
 
 typedef struct {
@@ -63,6 +74,11 @@ typedef struct {
   guint32 depth;          /* transactions created so far */
   guint32 wait_depth;     /* client side in ST_WAIT for this transaction */
   gboolean tunnel;        /* CONNECT 2xx or 101: no more HTTP on this connection */
+  /* Capture loss (a gap in either direction): responses are paired with requests by the
+   * TCP numbers, not only in order (pair_by_numbers). */
+  gboolean lossy;
+  gboolean pipelined;     /* a request sent without a byte received since the one before */
+  guint64 last_req_acked;
   Half half[2];
 } Session;
 
@@ -108,6 +124,7 @@ static WtHttpTxn *txn_new(Session *s)
 {
   WtHttpTxn *t = g_new0(WtHttpTxn, 1);
   t->depth = ++s->depth;
+  t->req_off = t->req_acked = t->unseen_after = WT_STREAM_UNKNOWN;
   g_queue_push_tail(&s->txns, t);
   /* A client pipelining without answers: give up on the oldest (counted unanswered). */
   WtHttpTxn *head = g_queue_peek_head(&s->txns);
@@ -245,9 +262,19 @@ static void release_wait(Session *s, const WtHttpTxn *t)
     c->state = ST_START;
 }
 
+/* The stream offset reached so far (during a deliver(), or after a gap). */
+static guint64 offset_now(const Half *h)
+{
+  if (h->base == WT_STREAM_UNKNOWN)
+    return WT_STREAM_UNKNOWN;
+  return h->base + (h->cur_pos ? *h->cur_pos : 0);
+}
+
 static void response_done(Session *s, Half *h, gint64 ts)
 {
   WtHttpTxn *t = h->txn;
+  h->msg_end = offset_now(h);
+  h->msg_end_valid = h->msg_end != WT_STREAM_UNKNOWN;
   h->txn = NULL;
   h->msg_ts = 0;
   h->state = s->tunnel ? ST_TUNNEL : ST_START;
@@ -529,6 +556,20 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
 
 /* --- start lines -------------------------------------------------------------------- */
 
+/* What the segment carrying data[at] of the current deliver() acknowledged. */
+static guint64 acked_at(const Half *h, gsize at)
+{
+  if (!h->acks || h->base == WT_STREAM_UNKNOWN)
+    return WT_STREAM_UNKNOWN;
+  return h->acks->acked(h->acks, h->base + at);
+}
+
+static guint64 offset_at(const Half *h, gsize at)
+{
+  return h->base == WT_STREAM_UNKNOWN ? WT_STREAM_UNKNOWN : h->base + at;
+}
+
+
 static void begin_headers(Half *h, gsize line_total)
 {
   reset_headers(h);
@@ -573,7 +614,7 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   if (h->msg_ts == 0)
     h->msg_ts = ts;
   const guint8 *line;
-  gsize n, total;
+  gsize n, total, at = *pos;
   switch (take_start_line(s, WT_DIR_ORIG, h, data, len, pos, ts, &line, &n, &total)) {
   case START_WAIT:
     return FALSE;
@@ -614,6 +655,14 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   t->req_major = rl.major;
   t->req_minor = rl.minor;
   t->ts_req_start = h->msg_ts;
+  t->req_off = offset_at(h, at);
+  t->req_acked = acked_at(h, at);
+  if (t->req_acked != WT_STREAM_UNKNOWN) {
+    /* nothing of the server's stream arrived since the previous request: pipelining */
+    if (t->req_acked == s->last_req_acked)
+      s->pipelined = TRUE;
+    s->last_req_acked = t->req_acked;
+  }
   t->is_head = rl.method.len == 4 && memcmp(rl.method.p, "HEAD", 4) == 0;
   t->is_connect = rl.method.len == 7 && memcmp(rl.method.p, "CONNECT", 7) == 0;
   h->txn = t;
@@ -626,6 +675,77 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
     h->maybe09 = TRUE;
   }
   return TRUE;
+}
+
+/* --- pairing after capture loss ---------------------------------------------------- */
+
+/* The request's answer went by in bytes the capture lost. */
+static void answer_lost(Session *s, WtHttpTxn *t)
+{
+  t->answer_lost = TRUE;
+  t->resp_done = TRUE;
+  release_wait(s, t);
+}
+
+/* Which request does a response answer, once the capture lost bytes on this connection?
+ * `head` is the oldest request without a final answer (what in-order pairing would take),
+ * `c` where the status line starts in the server's stream, `acked` how much of the
+ * client's stream the server had received when it sent it. Returns the request, or NULL:
+ * "request not captured". Requests whose answer must have come before it are marked
+ * "answer not captured".
+ *
+ * A client that waits for each answer (no pipelining seen on the connection) sent the
+ * request this response answers before it received the response's first byte, and every
+ * later request after (it waited): the answer is the last request whose sender had
+ * received at most `c` bytes of the server's stream. The server had received it (its
+ * start lies below `acked`). If the client's stream has bytes the capture never showed us
+ * after that request's start and below `acked`, a request lost there may be the one
+ * answered: not paired (ambiguous), but the requests up to it were answered either way.
+ * A pipelining client: in order, but never a request the server had not received. */
+static WtHttpTxn *pair_by_numbers(Session *s, WtHttpTxn *head, guint64 c, guint64 acked)
+{
+  if (!head || head->orphan || acked == WT_STREAM_UNKNOWN || c == WT_STREAM_UNKNOWN)
+    return head;
+  const Half *client = &s->half[WT_DIR_ORIG];
+  GList *from = g_queue_find(&s->txns, head);
+  if (s->pipelined) {
+    /* Server bytes lost after a whole response and before this one held at least one
+     * response: the oldest request's (one, at least). */
+    const Half *server = &s->half[WT_DIR_RESP];
+    if (server->msg_end_valid && server->unseen_end != WT_STREAM_UNKNOWN &&
+        server->unseen_end > server->msg_end && c >= server->unseen_end) {
+      answer_lost(s, head);
+      head = first_unanswered(s);
+      if (!head)
+        return NULL;
+    }
+    return head->req_off != WT_STREAM_UNKNOWN && head->req_off >= acked ? NULL : head;
+  }
+  GList *pick = NULL;
+  for (GList *l = from; l; l = l->next) {
+    WtHttpTxn *t = l->data;
+    if (t->resp_done || t->orphan)
+      continue;
+    if (t->req_acked == WT_STREAM_UNKNOWN || t->req_off == WT_STREAM_UNKNOWN)
+      return head;  /* a request we cannot place: in order, as without loss */
+    if (t->req_acked <= c && t->req_off < acked)
+      pick = l;
+  }
+  if (!pick)
+    return NULL;
+  /* (+ 1: the client's FIN, acknowledged like a byte) */
+  gboolean ambiguous = client->seen_end == WT_STREAM_UNKNOWN || acked > client->seen_end + 1;
+  for (GList *l = pick; l && !ambiguous; l = l->next) {
+    WtHttpTxn *t = l->data;
+    if (t->unseen_after != WT_STREAM_UNKNOWN && t->unseen_after < acked)
+      ambiguous = TRUE;
+  }
+  for (GList *l = from; l != pick->next; l = l->next) {
+    WtHttpTxn *t = l->data;
+    if ((l != pick || ambiguous) && !t->resp_done && !t->orphan)
+      answer_lost(s, t);
+  }
+  return ambiguous ? NULL : pick->data;
 }
 
 static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos,
@@ -645,7 +765,7 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     return TRUE;
   }
   const guint8 *line;
-  gsize n, total;
+  gsize n, total, at = *pos;
   switch (take_start_line(s, WT_DIR_RESP, h, data, len, pos, ts, &line, &n, &total)) {
   case START_WAIT:
     return FALSE;
@@ -664,9 +784,17 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     anomaly(s, "http.bad_status_code");  /* RFC 9110 15: treat as 5xx-like, keep going */
   if (sl.major != 1)
     anomaly(s, "http.bad_version");
+  guint64 acked = s->lossy || !t ? acked_at(h, at) : WT_STREAM_UNKNOWN;
+  if (s->lossy)
+    t = pair_by_numbers(s, t, offset_at(h, at), acked);
+  h->msg_end_valid = FALSE;
   if (!t) {
     t = txn_new(s);  /* capture started mid-connection, or the request was lost */
     t->orphan = TRUE;
+    /* the server had received client bytes we never saw: the request was among them */
+    const Half *c = &s->half[WT_DIR_ORIG];
+    t->request_lost = s->lossy || (acked != WT_STREAM_UNKNOWN &&
+                                   c->seen_end != WT_STREAM_UNKNOWN && acked > c->seen_end + 1);
     t->req_done = TRUE;
   }
   wt_http_stats_on_status(s->stats, sl.code);
@@ -833,6 +961,42 @@ static gssize embedded_request(const guint8 *line, gsize n)
   return -1;
 }
 
+/* Response side, inside a line (after the bytes at a line start were no status line): a
+ * status line may begin anywhere, e.g. right after the tail of a binary body that had no
+ * line feed before it. Searches the rest of the line (to `nl`, or to the end of the bytes
+ * when NULL) for one that is whole and followed by a plausible next line, so that bytes
+ * inside a body are not taken for one; keeps the bytes from a candidate that needs more.
+ * Without one, skips the line as before. */
+static gboolean resync_status(Session *s, Half *h, const guint8 *data, gsize len, gsize *pos,
+                              const guint8 *nl)
+{
+  const guint8 *end = nl ? nl : data + len;
+  for (const guint8 *c = data + *pos; c < end && (c = memchr(c, 'H', (gsize) (end - c)));
+       c++) {
+    switch (wt_http_look_status_whole(c, (gsize) (data + len - c))) {
+    case WT_HTTP_LOOK_NO:
+      continue;
+    case WT_HTTP_LOOK_MORE:
+      *pos = (gsize) (c - data);  /* bounded: a status line and a field name */
+      return FALSE;
+    case WT_HTTP_LOOK_YES:
+      s->stats->resyncs++;
+      *pos = (gsize) (c - data);
+      h->state = ST_START;
+      h->scanned = 0;
+      h->msg_ts = 0;
+      return TRUE;
+    }
+  }
+  if (!nl) {
+    *pos = len;
+    return FALSE;
+  }
+  *pos = (gsize) (nl - data) + 1;
+  h->at_line_start = TRUE;
+  return TRUE;
+}
+
 static gboolean resync(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
                        gsize *pos)
 {
@@ -842,13 +1006,16 @@ static gboolean resync(Session *s, WtDir dir, Half *h, const guint8 *data, gsize
   if (!h->at_line_start) {
     const guint8 *nl = memchr(data + *pos, '\n', avail);
     if (!nl) {
-      if (avail < WT_HTTP_MAX_RESYNC_LINE && dir == WT_DIR_ORIG)
+      if (dir == WT_DIR_RESP)
+        return resync_status(s, h, data, len, pos, NULL);
+      if (avail < WT_HTTP_MAX_RESYNC_LINE)
         return FALSE; /* keep the partial line: it may end in a request (bounded) */
       *pos = len;
       return FALSE;
     }
-    gssize m = dir == WT_DIR_ORIG ? embedded_request(data + *pos, (gsize) (nl - data) - *pos)
-                                  : -1;
+    if (dir == WT_DIR_RESP)
+      return resync_status(s, h, data, len, pos, nl);
+    gssize m = embedded_request(data + *pos, (gsize) (nl - data) - *pos);
     if (m > 0) {
       s->stats->resyncs++;
       *pos += (gsize) m;
@@ -962,12 +1129,30 @@ static gpointer session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo 
 {
   Session *s = g_new0(Session, 1);
   s->stats = stats;
+  s->half[0].base = s->half[1].base = WT_STREAM_UNKNOWN;
   s->ctx = ctx;
   s->log = wt_app_log(ctx, &wt_http_log_table);
   if (conn)
     s->conn = *conn;
   g_queue_init(&s->txns);
+  s->last_req_acked = WT_STREAM_UNKNOWN;
+  for (int d = 0; d < 2; d++) {
+    Half *h = &s->half[d];
+    h->seen_end = h->unseen_end = WT_STREAM_UNKNOWN;
+  }
   return s;
+}
+
+static void acks(gpointer p, WtDir dir, const WtStreamAcks *a)
+{
+  Session *s = p;
+  Half *h = &s->half[dir];
+  if (h->base == WT_STREAM_UNKNOWN && a->at == 0) {
+    h->msg_end = 0;  /* the stream's start is a message boundary */
+    h->msg_end_valid = TRUE;
+  }
+  h->base = a->at;
+  h->acks = a;
 }
 
 static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
@@ -977,9 +1162,40 @@ static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint6
   gsize pos = 0;
   if (len > 0)
     h->last_ts = ts_ns;
+  h->cur_pos = &pos;
   while (step(s, dir, data, len, &pos, ts_ns))
     ;
+  h->cur_pos = NULL;
+  if (h->base != WT_STREAM_UNKNOWN) {
+    h->seen_end = h->base + len;
+    h->base += pos;
+  }
+  h->acks = NULL;
   return pos;
+}
+
+/* Bytes [from, from + len) of `dir` were never seen. */
+static void note_unseen(Session *s, WtDir dir, Half *h, guint64 len)
+{
+  s->lossy = TRUE;
+  if (h->base == WT_STREAM_UNKNOWN) {
+    /* nothing of `dir` was offered yet: the gap starts the stream (a message boundary) */
+    h->base = 0;
+    h->msg_end = 0;
+    h->msg_end_valid = TRUE;
+  }
+  guint64 from = h->base;
+  h->base += len;
+  h->seen_end = h->unseen_end = h->base;
+  if (dir != WT_DIR_ORIG)
+    return;
+  /* a request lost here would come after the newest request seen */
+  WtHttpTxn *t = NULL;
+  for (GList *l = s->txns.tail; l && !t; l = l->prev)
+    if (!((WtHttpTxn *) l->data)->orphan)
+      t = l->data;
+  if (t && t->unseen_after == WT_STREAM_UNKNOWN)
+    t->unseen_after = from;
 }
 
 static void gap(gpointer p, WtDir dir, guint64 len)
@@ -988,6 +1204,7 @@ static void gap(gpointer p, WtDir dir, guint64 len)
   Half *h = &s->half[dir];
   s->stats->gaps++;
   h->scanned = 0;
+  note_unseen(s, dir, h, len);
   switch (h->state) {
   case ST_BODY:
   case ST_CHUNK_DATA:
@@ -1065,10 +1282,16 @@ static void session_free(gpointer p)
   if (!s)
     return;
   WtHttpTxn *t;
+  const Half *server = &s->half[WT_DIR_RESP];
   while ((t = g_queue_pop_head(&s->txns))) {
     /* a message still in progress without an eof was cut short */
     if (t == s->half[0].txn || t == s->half[1].txn)
       t->incomplete = TRUE;
+    /* Without an answer: the server never answered, unless the capture lost server bytes
+     * sent after the client sent the request (the answer may be among them). */
+    if (s->lossy && !t->orphan && !t->has_final && server->unseen_end != WT_STREAM_UNKNOWN &&
+        (t->req_acked == WT_STREAM_UNKNOWN || server->unseen_end > t->req_acked))
+      t->answer_lost = TRUE;
     txn_finalize(s, t);
   }
   g_free(s);
@@ -1113,4 +1336,5 @@ const WtStreamDissector wt_http_dissector = {
   .gap = gap,
   .eof = eof,
   .session_free = session_free,
+  .acks = acks,
 };

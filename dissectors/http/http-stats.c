@@ -116,6 +116,8 @@ static const Scalar scalars[] = {
   SCALAR("requests", requests), SCALAR("responses", responses),
   SCALAR("final_responses", final_responses), SCALAR("interim", interim),
   SCALAR("unanswered", unanswered), SCALAR("orphan_responses", orphan_responses),
+  SCALAR("answer_not_captured", answer_not_captured),
+  SCALAR("request_not_captured", request_not_captured),
   SCALAR("incomplete", incomplete), SCALAR("tunnels", tunnels), SCALAR("upgrades", upgrades),
   SCALAR("websocket_upgrades", websocket_upgrades), SCALAR("http09", http09),
   SCALAR("h2_prefaces", h2_prefaces), SCALAR("expect_continue", expect_continue),
@@ -258,11 +260,17 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
   s->resp_body_bytes += t->resp_body_len;
   if (t->orphan) {
     s->orphan_responses++;
+    if (t->request_lost)
+      s->request_not_captured++;
   } else {
     s->requests++;
     s->req_body_bytes += t->req_body_len;
-    if (!t->has_final && !t->raw_response)
-      s->unanswered++;
+    if (!t->has_final && !t->raw_response) {
+      if (t->answer_lost)
+        s->answer_not_captured++;
+      else
+        s->unanswered++;
+    }
     const char *method = t->method ? t->method : "-";
     WtHttpAgg *m = method_slot(s, method);
     m->count++;
@@ -722,6 +730,8 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
     { "requests", N_("Requests") }, { "responses", N_("Responses") },
     { "final_responses", N_("Final responses") }, { "interim", N_("Interim (1xx) responses") },
     { "unanswered", N_("Unanswered requests") }, { "orphan_responses", N_("Responses without request") },
+    { "answer_not_captured", N_("Answer not captured") },
+    { "request_not_captured", N_("Request not captured") },
     { "incomplete", N_("Incomplete transactions") }, { "tunnels", N_("CONNECT tunnels") },
     { "upgrades", N_("Protocol upgrades (101)") }, { "websocket_upgrades", N_("WebSocket upgrades") },
     { "http09", N_("HTTP/0.9 transactions") }, { "h2_prefaces", N_("HTTP/2 prior-knowledge prefaces") },
@@ -730,8 +740,13 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
     { "response_body_bytes", N_("Response body bytes") },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(labels) == G_N_ELEMENTS(scalars));
-  for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++) {
+    /* the capture-loss split is reported where the capture lost HTTP bytes */
+    if (!s->gaps && (scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, answer_not_captured) ||
+                     scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, request_not_captured)))
+      continue;
     wt_section_u64(sec, scalars[i].name, _(labels[i].label), scalar_value(s, &scalars[i]));
+  }
   report_methods(s, sec);
   report_status(s, sec);
   /* the methods and status tables say it all in text; the maps stay for JSON */

@@ -12,6 +12,9 @@ struct WtHttpStats {
   guint64 requests, responses, final_responses, interim, unanswered, orphan_responses;
   guint64 incomplete, tunnels, upgrades, websocket_upgrades, http09, h2_prefaces;
   guint64 expect_continue, gaps, resyncs;
+  /* after capture loss: requests whose answer went by unseen, responses whose request did
+   * (both also apart from unanswered / orphan_responses... see report-format.md) */
+  guint64 answer_not_captured, request_not_captured;
   guint64 req_body_bytes, resp_body_bytes;
   guint64 status[1000];          /* response messages by code, 1xx included */
   GHashTable *methods;           /* name -> WtHttpMethodCount; bounded, see limits */

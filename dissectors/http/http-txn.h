@@ -24,6 +24,12 @@ typedef struct {
   guint16 info_code;        /* last 1xx */
   guint64 req_body_len;
   guint64 resp_body_len;
+  /* Where the request sits in the client's stream and what its sender had received of
+   * the server's stream (WtStreamAcks; WT_STREAM_UNKNOWN when not known), and where the
+   * first byte the capture missed after it lies: pairing after capture loss. */
+  guint64 req_off;
+  guint64 req_acked;
+  guint64 unseen_after;
 
   guint req_done : 1;
   guint resp_done : 1;
@@ -36,6 +42,8 @@ typedef struct {
   guint expect_continue : 1;
   guint incomplete : 1;     /* a gap, a truncation or a broken message touched it */
   guint orphan : 1;         /* a response for which no request was seen */
+  guint request_lost : 1;   /* ... on a connection with capture loss: "request not captured" */
+  guint answer_lost : 1;    /* answered, but the capture lost the answer: "answer not captured" */
   guint tunnel : 1;         /* CONNECT 2xx */
   guint upgraded : 1;       /* 101 Switching Protocols */
   guint websocket : 1;      /* ... to WebSocket */

@@ -33,7 +33,22 @@ struct TcpFlow {
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
   gpointer watch;         /* the observer's state when it watches this connection */
   guint64 watched[2];     /* bytes of each direction already given to the observer */
+  /* WtStreamAcks (stream.h): bytes the last deliver() left unconsumed (offered again),
+   * per direction, and, for an application that asks (allocated then), what the last
+   * data segments acknowledged. */
+  guint64 offered[2];
+  struct AckSpans *acks;
+  gboolean acks_off;      /* the application does not read them */
 };
+
+/* The last data segments of each direction, as on the wire: `len` bytes from `seq` came
+ * with acknowledgement number `ack` (adjacent segments with the same one, a burst, share a
+ * span). Turned into stream offsets only when asked (ack_query), which is rare. */
+#define ACK_SPANS 8  /* a power of two */
+typedef struct AckSpans {
+  struct { guint32 seq, len, ack; } s[2][ACK_SPANS];
+  guint first[2], n[2];   /* ring: oldest at first */
+} AckSpans;
 
 struct WtTcpDissector {
   WtTcpConfig cfg;
@@ -113,22 +128,109 @@ static void watch_bytes(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len)
   tf->watched[dir] += len;
 }
 
+/* Remembers what a data segment of `dir` acknowledged (a few stores: every data segment
+ * of an HTTP flow comes here). */
+static void note_acks(TcpFlow *tf, WtDir dir, const WtPacket *pkt)
+{
+  AckSpans *a = tf->acks;
+  guint32 seq = pkt->tcp_seq + ((pkt->tcp_flags & WT_TCP_SYN) ? 1 : 0);
+  guint n = a->n[dir];
+  guint i = (a->first[dir] + n - 1) & (ACK_SPANS - 1);  /* the newest */
+  if (n && a->s[dir][i].ack == pkt->tcp_ack && a->s[dir][i].seq + a->s[dir][i].len == seq) {
+    a->s[dir][i].len += pkt->payload_len;
+    return;
+  }
+  i = (i + 1) & (ACK_SPANS - 1);
+  if (n == ACK_SPANS)
+    a->first[dir] = (a->first[dir] + 1) & (ACK_SPANS - 1);
+  else
+    a->n[dir] = n + 1;
+  a->s[dir][i].seq = seq;
+  a->s[dir][i].len = (guint32) pkt->payload_len;
+  a->s[dir][i].ack = pkt->tcp_ack;
+}
+
+typedef struct {
+  WtStreamAcks pub;
+  const TcpFlow *tf;
+  WtDir dir;
+  guint64 next;  /* stream offset of the delivery point of `dir`: the end of this deliver() */
+} AckQuery;
+
+/* The stream offset (as the app counts it) of sequence number `seq` of direction `d`, whose
+ * delivery point is at stream offset `next`. */
+static gboolean app_offset(const TcpFlow *tf, int d, guint64 next, guint32 seq, gint64 *off)
+{
+  gint64 delta;
+  if (!wt_reasm_dir_seq_delta(&tf->rd[d], seq, &delta))
+    return FALSE;
+  *off = (gint64) next + delta;
+  return TRUE;
+}
+
+static guint64 ack_query(const WtStreamAcks *self, guint64 off)
+{
+  const AckQuery *q = (const AckQuery *) self;
+  const TcpFlow *tf = q->tf;
+  const AckSpans *a = tf->acks;
+  gint64 d0;
+  if (!a || !a->n[q->dir] || off >= q->next || q->next - off > G_MAXINT32 ||
+      !wt_reasm_dir_seq_delta(&tf->rd[q->dir], 0, &d0))
+    return WT_STREAM_UNKNOWN;
+  /* the sequence number of byte `off`: the delivery point's, less the distance to it */
+  guint32 seq = (guint32) -d0 - (guint32) (q->next - off);
+  /* the first copy of a byte is the one delivered (a retransmission comes later) */
+  for (guint k = 0; k < a->n[q->dir]; k++) {
+    guint i = (a->first[q->dir] + k) & (ACK_SPANS - 1);
+    if (seq - a->s[q->dir][i].seq >= a->s[q->dir][i].len)
+      continue;
+    /* the other direction is between deliveries: its point is consumed + left over */
+    int peer = 1 - q->dir;
+    gint64 acked;
+    if (!app_offset(tf, peer, tf->stream_pos[peer] + tf->offered[peer], a->s[q->dir][i].ack,
+                    &acked))
+      return WT_STREAM_UNKNOWN;
+    return acked > 0 ? (guint64) acked : 0;
+  }
+  return WT_STREAM_UNKNOWN;
+}
+
+/* The application (or one that may still be chosen) reads WtStreamAcks. */
+static gboolean wants_acks(const TcpFlow *tf)
+{
+  if (tf->app_state == APP_NONE)
+    return FALSE;
+  return tf->app_state == APP_UNDECIDED || tf->app.d->acks;
+}
+
 static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
 {
   SinkCtx *sc = ctx;
   TcpFlow *tf = sc->tf;
+  WtDir dir = sc->dir;
   if (tf->watch)
-    watch_bytes(tf, sc->dir, data, len);
-  if (tf->app_state == APP_UNDECIDED)
-    choose_app(tf, data, len, sc->dir, FALSE);
+    watch_bytes(tf, dir, data, len);
+  if (tf->app_state == APP_UNDECIDED) {
+    choose_app(tf, data, len, dir, FALSE);
+    if (tf->app_state != APP_UNDECIDED && !wants_acks(tf)) {
+      tf->acks_off = TRUE;
+      g_clear_pointer(&tf->acks, g_free);
+    }
+  }
   gsize used;
-  if (tf->app_state == APP_UNDECIDED)
+  if (tf->app_state == APP_UNDECIDED) {
     used = 0;
-  else if (tf->app_state == APP_NONE)
+  } else if (tf->app_state == APP_NONE) {
     used = len;
-  else
-    used = tf->app.d->deliver(tf->session, sc->dir, data, len, ts_ns);
-  tf->stream_pos[sc->dir] += used;
+  } else {
+    const WtStreamDissector *d = tf->app.d;
+    AckQuery q = { { tf->stream_pos[dir], ack_query, NULL }, tf, dir, tf->stream_pos[dir] + len };
+    if (d->acks)
+      d->acks(tf->session, dir, &q.pub);
+    used = d->deliver(tf->session, dir, data, len, ts_ns);
+  }
+  tf->stream_pos[dir] += used;
+  tf->offered[dir] = len - used;
   return used;
 }
 
@@ -137,6 +239,7 @@ static void sink_gap(gpointer ctx, guint64 len)
   SinkCtx *sc = ctx;
   TcpFlow *tf = sc->tf;
   tf->stream_pos[sc->dir] += len;
+  tf->offered[sc->dir] = 0;  /* the reassembler dropped them: part of this gap */
   tf->watched[sc->dir] = MAX(tf->watched[sc->dir], tf->stream_pos[sc->dir]);
   wt_tcp_conn_note_gap(&tf->conn, sc->dir, len);
   if (tf->app_state == APP_CHOSEN)
@@ -194,6 +297,17 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   guint64 p = tf->stream_pos[0];
   tf->stream_pos[0] = tf->stream_pos[1];
   tf->stream_pos[1] = p;
+  p = tf->offered[0];
+  tf->offered[0] = tf->offered[1];
+  tf->offered[1] = p;
+  if (tf->acks) {
+    AckSpans a = *tf->acks;
+    for (int d = 0; d < 2; d++) {
+      memcpy(tf->acks->s[d], a.s[1 - d], sizeof a.s[d]);
+      tf->acks->first[d] = a.first[1 - d];
+      tf->acks->n[d] = a.n[1 - d];
+    }
+  }
   bind_sinks(tf);
 }
 
@@ -211,13 +325,22 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
   if (pkt->l4_bad_checksum)
     return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
+  /* The ACK first: its sender had received those bytes of the peer before it sent this
+   * segment, so after capture loss the application sees them in that order too (a
+   * response never before the request it acknowledges). Without loss it moves nothing. */
+  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
+    wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
+  if (pkt->payload_len && (fl & WT_TCP_ACK) && !tf->acks_off) {
+    if (!tf->acks)
+      tf->acks = g_new0(AckSpans, 1);
+    note_acks(tf, dir, pkt);
+  }
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
+
   if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
     wt_tcp_conn_note_retransmit(&tf->conn, dir);
-  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
-    wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
   if (fl & WT_TCP_RST) {
     wt_reasm_dir_close(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_close(&tf->rd[1], pkt->ts_ns);
@@ -277,6 +400,7 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
     t->obs->end(tf->watch, &tf->conn, &flow->info);
   wt_reasm_dir_clear(&tf->rd[0]);
   wt_reasm_dir_clear(&tf->rd[1]);
+  g_free(tf->acks);
   g_free(tf);
   flow->proto_state = NULL;
 }

@@ -9,6 +9,7 @@
 #include "analyzer/output/log-sink.h"
 #include "dissectors/http/http.h"
 #include "dissectors/http/http-log.h"
+#include "dissectors/http/http-limits.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-stats.h"
 #include "dissectors/http/http-status.h"
@@ -49,10 +50,14 @@ typedef struct {
   GBytes *data;
   guint64 gap;
   gint64 ts;
+  guint64 acked;  /* what this segment acknowledged of the other direction (sc_seg) */
 } Event;
 
 typedef struct {
   GArray *ev;
+  /* sc_seg was used: the fake reassembler reports stream offsets and ACKs (WtStreamAcks)
+   * and, like the real one, counts dropped leftover bytes into the gap */
+  gboolean with_acks;
 } Scenario;
 
 static Scenario *sc_new(void)
@@ -75,7 +80,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Scenario, sc_free)
 /* Each event gets its own capture time: event i at (i + 1) seconds, unless given. */
 static void sc_bytes_ts(Scenario *sc, WtDir dir, const void *p, gsize n, gint64 ts)
 {
-  Event e = { EV_DATA, dir, g_bytes_new(p, n), 0, ts ? ts : (gint64) (sc->ev->len + 1) * SEC };
+  Event e = { EV_DATA, dir, g_bytes_new(p, n), 0, ts ? ts : (gint64) (sc->ev->len + 1) * SEC,
+              WT_STREAM_UNKNOWN };
   g_array_append_val(sc->ev, e);
 }
 
@@ -91,8 +97,16 @@ static void sc_str(Scenario *sc, WtDir dir, const char *s)
 
 static void sc_gap(Scenario *sc, WtDir dir, guint64 n)
 {
-  Event e = { EV_GAP, dir, NULL, n, 0 };
+  Event e = { EV_GAP, dir, NULL, n, 0, WT_STREAM_UNKNOWN };
   g_array_append_val(sc->ev, e);
+}
+
+/* One TCP segment of `dir` whose sender had received `acked` bytes of the other direction. */
+static void sc_seg(Scenario *sc, WtDir dir, const char *str, guint64 acked)
+{
+  sc->with_acks = TRUE;
+  sc_str(sc, dir, str);
+  g_array_index(sc->ev, Event, sc->ev->len - 1).acked = acked;
 }
 
 /* ---- chunking modes ---- */
@@ -153,15 +167,37 @@ static guint64 st_get(const Result *r, const char *name)
   return wt_http_stats_get(r->stats, name);
 }
 
-static void offer(gpointer ses, GByteArray *pending, WtDir dir, gint64 ts)
+/* The fake reassembler's WtStreamAcks: the segments (events) of one direction. */
+typedef struct {
+  WtStreamAcks pub;
+  GArray *spans;  /* guint64 triples: off, end, acked */
+} FakeAcks;
+
+static guint64 fake_acked(const WtStreamAcks *self, guint64 off)
 {
+  const FakeAcks *f = (const FakeAcks *) self;
+  for (guint i = 0; i + 2 < f->spans->len; i += 3) {
+    const guint64 *v = &g_array_index(f->spans, guint64, i);
+    if (v[0] <= off && off < v[1])
+      return v[2];
+  }
+  return WT_STREAM_UNKNOWN;
+}
+
+static void offer_acks(gpointer ses, GByteArray *pending, WtDir dir, gint64 ts, FakeAcks *fa)
+{
+  if (fa)
+    D->acks(ses, dir, &fa->pub);
   const guint8 *p = guarded(pending->data, pending->len);
   gsize used = D->deliver(ses, dir, p, pending->len, ts);
+  if (fa)
+    fa->pub.at += used;
   g_assert_cmpuint(used, <=, pending->len);
   /* the reassembler's leftover cap is 64 KiB: the dissector must never ask for more */
   g_assert_cmpuint(pending->len - used, <=, 64 * 1024);
   g_byte_array_remove_range(pending, 0, (guint) used);
 }
+
 
 static void run(const Scenario *sc, Cutter *cut, Result *res)
 {
@@ -182,25 +218,38 @@ static void run(const Scenario *sc, Cutter *cut, Result *res)
   res->stats = D->stats_new();
   gpointer ses = D->session_new(res->stats, &ctx, &conn);
   GByteArray *pending[2] = { g_byte_array_new(), g_byte_array_new() };
+  FakeAcks fa[2] = { { { 0, fake_acked, NULL }, g_array_new(FALSE, FALSE, sizeof(guint64)) },
+                     { { 0, fake_acked, NULL }, g_array_new(FALSE, FALSE, sizeof(guint64)) } };
   gint64 last_ts = 0;
   for (guint i = 0; i < sc->ev->len; i++) {
     const Event *e = &g_array_index(sc->ev, Event, i);
+    FakeAcks *f = sc->with_acks ? &fa[e->dir] : NULL;
     if (e->kind == EV_GAP) {
+      guint64 dropped = sc->with_acks ? pending[e->dir]->len : 0;
       g_byte_array_set_size(pending[e->dir], 0);  /* leftover in front of a hole is lost */
-      D->gap(ses, e->dir, e->gap);
+      if (f)
+        f->pub.at += dropped + e->gap;
+      D->gap(ses, e->dir, e->gap + dropped);
       continue;
     }
     gsize n;
     const guint8 *p = g_bytes_get_data(e->data, &n);
+    if (f) {
+      guint64 span[3] = { f->pub.at + pending[e->dir]->len, f->pub.at + pending[e->dir]->len + n,
+                          e->acked };
+      g_array_append_vals(f->spans, span, 3);
+    }
     gsize off = 0;
     while (off < n) {
       gsize k = next_piece(cut, i, off, n - off);
       g_byte_array_append(pending[e->dir], p + off, (guint) k);
-      offer(ses, pending[e->dir], e->dir, e->ts);
+      offer_acks(ses, pending[e->dir], e->dir, e->ts, f);
       off += k;
     }
     last_ts = e->ts;
   }
+  g_array_unref(fa[0].spans);
+  g_array_unref(fa[1].spans);
   D->eof(ses, WT_DIR_ORIG, last_ts + SEC);
   D->eof(ses, WT_DIR_RESP, last_ts + SEC);
   D->session_free(ses);
@@ -821,6 +870,223 @@ static void test_gap_in_request_headers(void)
   result_clear(&r);
 }
 
+/* ---- capture loss: resync anywhere, pairing by the TCP numbers (issue 14) ---- */
+
+static WtHttpLook look_whole(const char *p, gsize n)
+{
+  return wt_http_look_status_whole(guarded((const guint8 *) p, n), n);
+}
+#define LOOK(lit) look_whole(lit, sizeof lit - 1)
+
+static void test_look_status_whole(void)
+{
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\nServer: x"), ==, WT_HTTP_LOOK_YES);
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\nS:"), ==, WT_HTTP_LOOK_YES);
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\n\r\n"), ==, WT_HTTP_LOOK_YES);  /* no fields */
+  g_assert_cmpint(LOOK("HTTP/1.0 204\r\n\n"), ==, WT_HTTP_LOOK_YES);       /* no reason */
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\nA: b"), ==, WT_HTTP_LOOK_YES);    /* bare LF */
+  /* every prefix of a match needs more bytes, never NO */
+  static const char whole[] = "HTTP/1.1 301 Moved Permanently\r\nLocation: /x";
+  gsize colon = (gsize) (strchr(whole, ':') - whole);
+  for (gsize n = 0; n <= sizeof whole - 1; n++)
+    g_assert_cmpint(look_whole(whole, n), ==, n <= colon ? WT_HTTP_LOOK_MORE : WT_HTTP_LOOK_YES);
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\n\001"), ==, WT_HTTP_LOOK_NO);   /* body bytes */
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\n: x"), ==, WT_HTTP_LOOK_NO);    /* no name */
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\nA b: x"), ==, WT_HTTP_LOOK_NO);
+  g_assert_cmpint(LOOK("HTTP/1.1 200 OK\r\r\n"), ==, WT_HTTP_LOOK_NO);
+  g_assert_cmpint(LOOK("HTTP/1.1 099 X\r\nA:"), ==, WT_HTTP_LOOK_NO);      /* code < 100 */
+  g_assert_cmpint(LOOK("HTTP/1.1 2000\r\nA:"), ==, WT_HTTP_LOOK_NO);       /* four digits */
+  g_assert_cmpint(LOOK("HTTP/1.1 20"), ==, WT_HTTP_LOOK_MORE);
+  g_assert_cmpint(LOOK("HTTP/1.1 2x0"), ==, WT_HTTP_LOOK_NO);
+  g_assert_cmpint(LOOK("HTTP/1.1 200 O\001K\r\nA:"), ==, WT_HTTP_LOOK_NO);
+  g_assert_cmpint(LOOK("HTTP/2.0 200 OK\r\nA:"), ==, WT_HTTP_LOOK_NO);
+  g_assert_cmpint(LOOK("HTTP/1.x 200 OK\r\nA:"), ==, WT_HTTP_LOOK_NO);
+  g_assert_cmpint(LOOK("HTTX"), ==, WT_HTTP_LOOK_NO);
+  /* a field name longer than 64 bytes is not a plausible next line */
+  char longname[128];
+  int n = g_snprintf(longname, sizeof longname, "HTTP/1.1 200 OK\r\n%070d:", 0);
+  g_assert_cmpint(look_whole(longname, (gsize) n), ==, WT_HTTP_LOOK_NO);
+  /* a reason phrase beyond WT_HTTP_MAX_RESYNC_LINE */
+  g_autofree char *big = g_malloc(WT_HTTP_MAX_RESYNC_LINE + 32);
+  memcpy(big, "HTTP/1.1 200 ", 13);
+  memset(big + 13, 'x', WT_HTTP_MAX_RESYNC_LINE + 19);
+  g_assert_cmpint(look_whole(big, WT_HTTP_MAX_RESYNC_LINE + 32), ==, WT_HTTP_LOOK_NO);
+}
+
+/* After a gap, a status line that starts right after the tail of a binary body (no line
+ * feed before it) is found, and with its Content-Length the next response too. */
+static void test_resync_status_anywhere(void)
+{
+  g_autoptr(Scenario) sc = sc_new();
+  sc_str(sc, WT_DIR_ORIG, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\nGET /c HTTP/1.1\r\n\r\n");
+  sc_str(sc, WT_DIR_RESP, "HTTP/1.1 200 OK\r\nContent-Le");
+  sc_gap(sc, WT_DIR_RESP, 20);
+  static const char tail[] = "\001\002binary tail\377HTTP/1.1 404 Not Found\r\n"
+                             "Content-Length: 4\r\n\r\n\000\001\002\003"
+                             "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n";
+  sc_bytes(sc, WT_DIR_RESP, tail, sizeof tail - 1);
+  Result r;
+  run_all(sc, &r, TRUE);
+  /* line by line, the 404 was skipped with its line and the 500 with the body before it */
+  g_assert_cmpuint(st_get(&r, "responses"), ==, 3);
+  g_assert_cmpuint(wt_http_stats_status_count(r.stats, 404), ==, 1);
+  g_assert_cmpuint(wt_http_stats_status_count(r.stats, 500), ==, 1);
+  g_assert_cmpuint(st_get(&r, "resyncs"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+  g_assert_nonnull(strstr(r.log, "\"uri\":\"/b\",\"version\":\"1.1\",\"request_body_len\":0,"
+                                 "\"response_body_len\":4,\"status_code\":404"));
+  result_clear(&r);
+
+  /* bytes inside a body that merely contain a status line are not one */
+  g_autoptr(Scenario) sc2 = sc_new();
+  sc_str(sc2, WT_DIR_ORIG, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  sc_str(sc2, WT_DIR_RESP, "HTTP/1.1 200 OK\r\nContent-Le");
+  sc_gap(sc2, WT_DIR_RESP, 20);
+  static const char body[] = "xHTTP/1.1 200 OK\r\n\001\002 and HTTP/1.1 302 x\r\n: y HTTP/1.1 2"
+                             "HTTP/1.1 204 No Content\r\n\r\n";
+  sc_bytes(sc2, WT_DIR_RESP, body, sizeof body - 1);
+  run_all(sc2, &r, TRUE);
+  g_assert_cmpuint(st_get(&r, "responses"), ==, 2);  /* the 200 line seen, and the 204 */
+  g_assert_cmpuint(wt_http_stats_status_count(r.stats, 204), ==, 1);
+  g_assert_cmpuint(wt_http_stats_status_count(r.stats, 302), ==, 0);
+  result_clear(&r);
+}
+
+static const char R1[] = "GET /a HTTP/1.1\r\n\r\n";
+static const char R2[] = "GET /b HTTP/1.1\r\n\r\n";
+static const char R3[] = "GET /c HTTP/1.1\r\n\r\n";
+static const char R4[] = "GET /d HTTP/1.1\r\n\r\n";
+static const char S1[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+static const char S2[] = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+static const char S3[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+static const char S4[] = "HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n";
+#define L(x) (sizeof x - 1)
+
+/* The log line of a transaction paired with a status, e.g. ("/c", 404). */
+static gboolean paired(const Result *r, const char *uri, guint status)
+{
+  g_autofree char *want = g_strdup_printf("\"uri\":\"%s\",\"version\":\"1.1\",\"request_body_len\""
+                                          ":0,\"response_body_len\":%d,\"status_code\":%u", uri,
+                                          status == 200 ? 2 : 0, status);
+  return strstr(r->log, want) != NULL;
+}
+
+/* Not FIFO: a request whose whole answer the capture lost does not take the next one. */
+static void test_pair_answer_lost(void)
+{
+  g_autoptr(Scenario) sc = sc_new();
+  sc_seg(sc, WT_DIR_ORIG, R1, 0);
+  sc_seg(sc, WT_DIR_RESP, S1, L(R1));
+  sc_seg(sc, WT_DIR_ORIG, R2, L(S1));
+  sc_gap(sc, WT_DIR_RESP, L(S2));                    /* the 201 for /b never captured */
+  sc_seg(sc, WT_DIR_ORIG, R3, L(S1) + L(S2));        /* /c sent after the 201 arrived */
+  sc_seg(sc, WT_DIR_RESP, S3, L(R1) + L(R2) + L(R3));
+  Result r;
+  run_all(sc, &r, TRUE);
+  g_assert_cmpuint(st_get(&r, "requests"), ==, 3);
+  g_assert_cmpuint(st_get(&r, "responses"), ==, 2);
+  g_assert_cmpuint(st_get(&r, "answer_not_captured"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+  g_assert_cmpuint(st_get(&r, "request_not_captured"), ==, 0);
+  g_assert_cmpuint(st_get(&r, "orphan_responses"), ==, 0);
+  g_assert_true(paired(&r, "/a", 200));
+  g_assert_true(paired(&r, "/c", 404));
+  g_assert_false(paired(&r, "/b", 404));  /* what pairing in order gave */
+  result_clear(&r);
+}
+
+/* A response whose request the capture lost is "request not captured", whether the client
+ * gap is known before the response (as TCP delivers it) or only after. */
+static void test_pair_request_lost(void)
+{
+  for (int late = 0; late < 2; late++) {
+    g_autoptr(Scenario) sc = sc_new();
+    sc_seg(sc, WT_DIR_ORIG, R1, 0);
+    sc_seg(sc, WT_DIR_RESP, S1, L(R1));
+    if (!late)
+      sc_gap(sc, WT_DIR_ORIG, L(R2));
+    sc_seg(sc, WT_DIR_RESP, S2, L(R1) + L(R2));
+    if (late)
+      sc_gap(sc, WT_DIR_ORIG, L(R2));
+    sc_seg(sc, WT_DIR_ORIG, R3, L(S1) + L(S2));
+    sc_seg(sc, WT_DIR_RESP, S3, L(R1) + L(R2) + L(R3));
+    Result r;
+    run_all(sc, &r, TRUE);
+    g_assert_cmpuint(st_get(&r, "requests"), ==, 2);
+    g_assert_cmpuint(st_get(&r, "orphan_responses"), ==, 1);
+    g_assert_cmpuint(st_get(&r, "request_not_captured"), ==, 1);
+    g_assert_cmpuint(st_get(&r, "answer_not_captured"), ==, 0);
+    g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+    g_assert_true(paired(&r, "/a", 200));
+    g_assert_true(paired(&r, "/c", 404));
+    result_clear(&r);
+  }
+}
+
+/* The answer to /b and the request /c both lost: the 404 may answer either, so it is not
+ * paired; /b was answered either way. The connection goes on exactly. */
+static void test_pair_both_lost(void)
+{
+  g_autoptr(Scenario) sc = sc_new();
+  sc_seg(sc, WT_DIR_ORIG, R1, 0);
+  sc_seg(sc, WT_DIR_RESP, S1, L(R1));
+  sc_seg(sc, WT_DIR_ORIG, R2, L(S1));
+  sc_gap(sc, WT_DIR_RESP, L(S2));
+  sc_gap(sc, WT_DIR_ORIG, L(R3));
+  sc_seg(sc, WT_DIR_RESP, S3, L(R1) + L(R2) + L(R3));
+  sc_seg(sc, WT_DIR_ORIG, R4, L(S1) + L(S2) + L(S3));
+  sc_seg(sc, WT_DIR_RESP, S4, L(R1) + L(R2) + L(R3) + L(R4));
+  Result r;
+  run_all(sc, &r, TRUE);
+  g_assert_cmpuint(st_get(&r, "requests"), ==, 3);
+  g_assert_cmpuint(st_get(&r, "responses"), ==, 3);
+  g_assert_cmpuint(st_get(&r, "answer_not_captured"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "request_not_captured"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+  g_assert_true(paired(&r, "/a", 200));
+  g_assert_false(paired(&r, "/b", 404));
+  g_assert_true(paired(&r, "/d", 410));
+  result_clear(&r);
+}
+
+/* A pipelining client (three requests in one segment): the answers come in order, and
+ * server bytes lost right after a whole response (here: the stream's start) held the
+ * oldest request's answer. */
+static void test_pair_pipelined(void)
+{
+  g_autoptr(Scenario) sc = sc_new();
+  g_autofree char *all = g_strconcat(R1, R2, R3, NULL);
+  sc_seg(sc, WT_DIR_ORIG, all, 0);
+  sc_gap(sc, WT_DIR_RESP, L(S1));
+  sc_seg(sc, WT_DIR_RESP, S2, L(R1) + L(R2) + L(R3));
+  sc_seg(sc, WT_DIR_RESP, S3, L(R1) + L(R2) + L(R3));
+  Result r;
+  run_all(sc, &r, TRUE);
+  g_assert_cmpuint(st_get(&r, "answer_not_captured"), ==, 1);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+  g_assert_true(paired(&r, "/b", 201));
+  g_assert_true(paired(&r, "/c", 404));
+  result_clear(&r);
+}
+
+/* Without capture loss the numbers are not consulted: nonsense ACKs change nothing. */
+static void test_pair_clean_ignores_numbers(void)
+{
+  g_autoptr(Scenario) sc = sc_new();
+  sc_seg(sc, WT_DIR_ORIG, R1, 0);
+  sc_seg(sc, WT_DIR_ORIG, R2, 0);
+  sc_seg(sc, WT_DIR_RESP, S1, 0);
+  sc_seg(sc, WT_DIR_RESP, S2, 0);
+  Result r;
+  run_all(sc, &r, TRUE);
+  no_anomalies(&r);
+  g_assert_true(paired(&r, "/a", 200));
+  g_assert_true(paired(&r, "/b", 201));
+  g_assert_cmpuint(st_get(&r, "orphan_responses"), ==, 0);
+  g_assert_cmpuint(st_get(&r, "unanswered"), ==, 0);
+  result_clear(&r);
+}
+
 static void test_orphan_and_unanswered(void)
 {
   g_autoptr(Scenario) sc = sc_new();
@@ -1221,6 +1487,13 @@ int main(int argc, char **argv)
   g_test_add_func("/http/stream/gap-in-body", test_gap_in_body);
   g_test_add_func("/http/stream/gap-in-headers", test_gap_in_headers);
   g_test_add_func("/http/stream/gap-in-request-headers", test_gap_in_request_headers);
+  g_test_add_func("/http/parse/look-status-whole", test_look_status_whole);
+  g_test_add_func("/http/loss/resync-status-anywhere", test_resync_status_anywhere);
+  g_test_add_func("/http/loss/pair-answer-lost", test_pair_answer_lost);
+  g_test_add_func("/http/loss/pair-request-lost", test_pair_request_lost);
+  g_test_add_func("/http/loss/pair-both-lost", test_pair_both_lost);
+  g_test_add_func("/http/loss/pair-pipelined", test_pair_pipelined);
+  g_test_add_func("/http/loss/pair-clean-ignores-numbers", test_pair_clean_ignores_numbers);
   g_test_add_func("/http/stream/orphan-unanswered", test_orphan_and_unanswered);
   g_test_add_func("/http/stream/obs-fold-truncation", test_obs_fold_and_truncation);
   g_test_add_func("/http/hostile/huge-request-line", test_huge_request_line);
