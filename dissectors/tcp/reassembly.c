@@ -208,6 +208,7 @@ static void emit(WtReasmDir *d, const guint8 *data, gsize len, gint64 ts_ns)
     left_drop(d);
     d->st.stalled_bytes += n;
     count(d, WT_REASM_A_APP_STALLED, 1);
+    d->gap_missed = 0; /* captured, only not consumed */
     if (d->sink.gap)
       d->sink.gap(d->sink.ctx, n);
   }
@@ -226,6 +227,7 @@ static void skip_hole(WtReasmDir *d, guint64 to)
   d->st.missed_bytes += n;
   count(d, WT_REASM_A_GAPS, 1);
   count(d, WT_REASM_A_MISSED_BYTES, n);
+  d->gap_missed = n;
   if (d->sink.gap)
     d->sink.gap(d->sink.ctx, n + dropped);
 }
@@ -266,7 +268,7 @@ static void finish(WtReasmDir *d, gint64 ts_ns)
 
 static void maybe_finish(WtReasmDir *d, gint64 ts_ns)
 {
-  if (d->fin_seen && !d->closed && d->next >= d->fin_off)
+  if (d->fin_seen && !d->closed && !d->held && d->next >= d->fin_off)
     finish(d, ts_ns);
 }
 
@@ -453,7 +455,9 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
   }
   if (len && d->closed)
     len = 0; /* closed without FIN (RST, timeout): nothing more is delivered */
-  if (len && (guint64) off == d->next) {
+  if (len && d->held && d->buffered + len + WT_REASM_SEG_OVERHEAD > d->r->limits.per_dir_cap)
+    len = 0; /* after a RST: kept only up to the cap, then taken as acted on */
+  if (len && (guint64) off == d->next && !d->held) {
     WtReasmSeg *s = first_seg(d);
     gsize direct = s ? MIN(len, s->off - d->next) : len;
     emit(d, data, direct, ts_ns);
@@ -461,7 +465,7 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
     data += direct;
     len -= direct;
     off += direct;
-  } else if (len) {
+  } else if (len && !d->held) {
     beyond_hole = TRUE;
   }
   if (len) {
@@ -469,8 +473,10 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
     fresh += f;
     old += len - f;
   }
-  drain(d, ts_ns); /* the bytes may have filled the hole in front of stored ones */
-  enforce_caps(d, ts_ns);
+  if (!d->held) {
+    drain(d, ts_ns); /* the bytes may have filled the hole in front of stored ones */
+    enforce_caps(d, ts_ns);
+  }
 
   if (fresh)
     res |= WT_REASM_NEW_DATA;
@@ -537,7 +543,7 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
 
 void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
 {
-  if (!d->r || d->closed)
+  if (!d->r || d->closed || d->held)
     return;
   if (!d->started) {
     /* Picked up mid-stream: the peer's ACK says where the bytes not yet received start,
@@ -571,7 +577,51 @@ void wt_reasm_dir_close(WtReasmDir *d, gint64 ts_ns)
 {
   if (!d->r)
     return;
+  if (d->held) {
+    /* the reset was real: what came after it is not part of the stream */
+    if (d->segs) {
+      account(d, -(gssize) d->buffered);
+      g_tree_destroy(d->segs);
+      d->segs = NULL;
+    }
+    d->fin_seen = d->held_fin;
+    d->held = 0;
+  }
   finish(d, ts_ns);
+}
+
+void wt_reasm_dir_hold(WtReasmDir *d, gint64 ts_ns)
+{
+  if (!d->r || d->closed || d->held)
+    return;
+  WtReasmSeg *s;
+  while ((s = first_seg(d))) {
+    if (s->off > d->next)
+      skip_hole(d, s->off);
+    drain(d, ts_ns);
+  }
+  if (d->fin_seen && d->fin_off > d->next)
+    skip_hole(d, d->fin_off);
+  maybe_finish(d, ts_ns);
+  if (d->closed)
+    return;
+  d->held = 1;
+  d->held_fin = d->fin_seen;
+}
+
+void wt_reasm_dir_resume(WtReasmDir *d, gint64 ts_ns)
+{
+  if (!d->r || !d->held)
+    return;
+  d->held = 0;
+  drain(d, ts_ns);
+  enforce_caps(d, ts_ns);
+  maybe_finish(d, ts_ns);
+}
+
+guint64 wt_reasm_dir_gap_missed(const WtReasmDir *d)
+{
+  return d->gap_missed;
 }
 
 void wt_reasm_dir_clear(WtReasmDir *d)

@@ -414,7 +414,7 @@ static void zeek_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
   if (fin)
     ep->fin_cnt++;
 
-  if (ack) {
+  if (ack && !s->ack_bogus) {
     if (peer->state == WT_ZEEK_INACTIVE) {
       zk_reinit(peer, s->ack - 1, s->ack - 1); /* init_peer */
     } else {
@@ -513,10 +513,9 @@ static void rfc_rst(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
     acceptable = d >= -ZEEK_TOO_LARGE_SEQ_DELTA && d <= ZEEK_TOO_LARGE_SEQ_DELTA;
   }
 
+  (void) an; /* out-of-window RSTs are counted once known to be ignored (rst_ignored) */
   S->state = WT_TCP_STATE_CLOSED;
-  if (!acceptable)
-    anomaly(an, WT_TCP_A_RST_OUT_OF_WINDOW);
-  else if (R->state != WT_TCP_STATE_LISTEN) /* a listener ignores RSTs */
+  if (acceptable && R->state != WT_TCP_STATE_LISTEN) /* a listener ignores RSTs */
     R->state = WT_TCP_STATE_CLOSED;
 }
 
@@ -759,6 +758,14 @@ static void rfc_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies 
 
   if (s->win == 0 && !rst && !syn)
     st->zero_windows++;
+  if (!rst) { /* RFC 7323: the window of a SYN is never scaled */
+    gboolean scaled = !syn && S->wscale >= 0 && R->wscale >= 0;
+    S->rcv_wnd = (guint32) s->win << (scaled ? MIN(S->wscale, 14) : 0);
+    S->max_rcv_wnd = MAX(S->max_rcv_wnd, S->rcv_wnd);
+    S->win_known = TRUE;
+  }
+  if (ack && s->ack_bogus)
+    ack = FALSE; /* acknowledges nothing that was sent */
   if (rst) {
     rfc_rst(c, s, dir, an);
     return;
@@ -860,10 +867,114 @@ static void seg_from_packet(const WtPacket *p, WtTcpSeg *s)
   s->flags = p->tcp_flags;
   s->wscale = p->tcp_wscale;
   s->bad_checksum = p->l4_bad_checksum;
+  s->ack_bogus = FALSE;
 }
 
-static void process_valid(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
+/* ---------------------------------------------------------------------------------------
+ * Resets the peer ignored, ACKs of data never sent (issue 14) */
+
+WtRstFit wt_tcp_rst_fit(guint32 seq, guint32 rcv_nxt, guint32 rcv_wnd)
 {
+  if (seq == rcv_nxt)
+    return WT_RST_EXACT;
+  /* RFC 793: RCV.NXT <= SEG.SEQ < RCV.NXT + RCV.WND */
+  if (WT_SEQ_GEQ(seq, rcv_nxt) && (guint32) (seq - rcv_nxt) < rcv_wnd)
+    return WT_RST_IN_WINDOW;
+  return WT_RST_OUT_OF_WINDOW;
+}
+
+gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 max_wnd)
+{
+  guint32 slack = MAX(max_wnd, (guint32) ZEEK_TOO_LARGE_SEQ_DELTA);
+  gint32 d = seq_delta(ack, peer_nxt);
+  return d > 0 && (guint32) d > slack;
+}
+
+/* A RST from `dir`: remember what it changes (before either layer sees it) and where each
+ * side stood, so that it can be undone if the connection goes on. */
+static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+{
+  const WtTcpEndpoint *S = &c->ep[dir], *R = &c->ep[other(dir)];
+  if (!c->rst_pending) {
+    WtTcpRstUndo *u = &c->rst_undo;
+    for (int d = 0; d < 2; d++) {
+      u->state[d] = c->ep[d].state;
+      u->rst_sent[d] = c->ep[d].rst_sent;
+      u->rst_ts[d] = c->ep[d].rst_ts;
+    }
+    u->any_rst = c->any_rst;
+    u->rst_before_fins = c->rst_before_fins;
+    u->has_closer = c->has_closer;
+    u->first_rst_dir = c->first_rst_dir;
+    u->first_closer = c->first_closer;
+    u->zk_last_seq = c->zk[dir].last_seq;
+    u->zk_seq_wraps = c->zk[dir].seq_wraps;
+    c->rst_dir = dir;
+    c->rst_oow = FALSE;
+    for (int d = 0; d < 2; d++) {
+      c->rst_mark_known[d] = c->ep[d].nxt_known;
+      c->rst_mark[d] = c->ep[d].snd_nxt;
+    }
+  }
+  c->rst_pending = TRUE;
+  if (S->nxt_known) {
+    guint32 wnd = R->win_known ? R->rcv_wnd : (guint32) ZEEK_TOO_LARGE_SEQ_DELTA;
+    if (wt_tcp_rst_fit(s->seq, S->snd_nxt, MAX(wnd, 1u)) == WT_RST_OUT_OF_WINDOW)
+      c->rst_oow = TRUE;
+  }
+}
+
+/* A later segment from `dir` acknowledges data the other side sent after the RST: both
+ * stacks went on, so the RST was ignored. Undo what it did to the RFC 793 layer (the Zeek
+ * layer keeps it: conn_state and history stay Zeek's, only the RST's sequence jump is
+ * not taken as data). TRUE if so. */
+static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
+{
+  WtDir x = other(dir);
+  if (!c->rst_pending || !(s->flags & WT_TCP_ACK) || (s->flags & WT_TCP_RST) || s->ack_bogus ||
+      !c->rst_mark_known[x] || !WT_SEQ_GT(s->ack, c->rst_mark[x]))
+    return FALSE;
+  const WtTcpRstUndo *u = &c->rst_undo;
+  WtDir rd = c->rst_dir;
+  for (int d = 0; d < 2; d++) {
+    WtTcpEndpoint *e = &c->ep[d];
+    if (e->state == WT_TCP_STATE_CLOSED && u->state[d] != WT_TCP_STATE_CLOSED)
+      e->state = u->state[d];
+    e->rst_sent = u->rst_sent[d];
+    e->rst_ts = u->rst_ts[d];
+  }
+  c->any_rst = u->any_rst;
+  c->rst_before_fins = u->rst_before_fins;
+  c->has_closer = u->has_closer;
+  c->first_rst_dir = u->first_rst_dir;
+  c->first_closer = u->first_closer;
+  for (int d = 0; d < 2; d++) { /* what each side has been acked for meanwhile */
+    WtTcpEndpoint *peer = &c->ep[other((WtDir) d)];
+    if (peer->has_last_ack)
+      ack_received(c, &c->ep[d], peer->last_ack, s->ts_ns);
+  }
+  WtZeekEndpoint *z = &c->zk[rd];
+  if (z->state == WT_ZEEK_RESET) { /* Zeek trusts nothing after the RST: its seq was it */
+    z->last_seq = u->zk_last_seq;
+    z->seq_wraps = u->zk_seq_wraps;
+  }
+  c->rst_pending = FALSE;
+  c->rsts_ignored++;
+  anomaly(an, WT_TCP_A_RST_IGNORED);
+  if (c->rst_oow) {
+    c->rsts_ignored_oow++;
+    anomaly(an, WT_TCP_A_RST_OUT_OF_WINDOW);
+  }
+  return TRUE;
+}
+
+enum { VALID_RST_IGNORED = 1, VALID_ACK_BOGUS = 2 };
+
+static guint process_valid(WtTcpConn *c, const WtTcpSeg *seg, WtDir dir, WtAnomalies *an)
+{
+  WtTcpSeg sb = *seg;
+  WtTcpSeg *s = &sb;
+  guint res = 0;
   c->valid_segs++;
   c->st[dir].pkts++;
   c->st[dir].ip_bytes += s->ip_len;
@@ -871,9 +982,22 @@ static void process_valid(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalie
     c->st[dir].payload_bytes += s->len;
     if (s->len > 0)
       c->st[dir].data_pkts++;
+    const WtTcpEndpoint *R = &c->ep[other(dir)];
+    if ((s->flags & WT_TCP_ACK) && R->nxt_known &&
+        wt_tcp_ack_beyond_sent(s->ack, R->snd_nxt, c->ep[dir].max_rcv_wnd)) {
+      s->ack_bogus = TRUE;
+      c->acks_beyond_sent++;
+      anomaly(an, WT_TCP_A_ACK_BEYOND_SENT);
+      res |= VALID_ACK_BOGUS;
+    }
+  } else {
+    rst_begin(c, s, dir);
   }
   zeek_process(c, s, dir);
   rfc_process(c, s, dir, an);
+  if (rst_check_ignored(c, s, dir, an))
+    res |= VALID_RST_IGNORED;
+  return res;
 }
 
 void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns)
@@ -910,12 +1034,12 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
   c->st[0].bad_checksums = bad[1];
   c->st[1].bad_checksums = bad[0];
   add_history(c, '^');
-  process_valid(c, &first, first_dir, an);
+  (void) process_valid(c, &first, first_dir, an);
 }
 
 static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
-  WtTcpUpdate u = { FALSE, dir };
+  WtTcpUpdate u = { FALSE, dir, FALSE, FALSE };
 
   if (c->segs == 0) {
     c->first_ts = s->ts_ns;
@@ -954,7 +1078,9 @@ static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnom
     }
   }
 
-  process_valid(c, s, dir, an);
+  guint res = process_valid(c, s, dir, an);
+  u.rst_ignored = (res & VALID_RST_IGNORED) != 0;
+  u.ack_beyond_sent = (res & VALID_ACK_BOGUS) != 0;
 
   if (c->flip_pending) { /* Zeek's SYN/SYN+ACK reversal: '^' after this segment's letter */
     c->flip_pending = FALSE;
@@ -1001,6 +1127,8 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
     return FALSE;
   if (c->valid_segs == 0)
     return FALSE;
+  if (wt_tcp_syn_is_retransmission(c, pkt, dir))
+    return FALSE; /* an old duplicate of its own SYN, even after the FINs */
   const WtTcpEndpoint *S = &c->ep[dir];
   gboolean closed = c->any_rst ||
                     (finished_state(c->ep[0].state) && finished_state(c->ep[1].state) &&
@@ -1022,8 +1150,18 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
   return c->st[WT_DIR_ORIG].pkts > 0;
 }
 
+gboolean wt_tcp_syn_is_retransmission(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
+{
+  const WtTcpEndpoint *o = &c->ep[WT_DIR_ORIG];
+  return dir == WT_DIR_ORIG && (pkt->tcp_flags & (WT_TCP_SYN | WT_TCP_ACK | WT_TCP_RST)) ==
+                                   WT_TCP_SYN &&
+         o->syn_sent && o->isn_known && pkt->tcp_seq == o->isn;
+}
+
 void wt_tcp_conn_note_gap(WtTcpConn *c, WtDir dir, guint64 n)
 {
+  if (n == 0)
+    return; /* bytes captured but not consumed by the application: nothing missed */
   WtZeekEndpoint *z = &c->zk[dir];
   c->missed_bytes += n;
   c->st[dir].gaps++;

@@ -167,7 +167,7 @@ static void sink_gap(gpointer ctx, guint64 len)
   TcpFlow *tf = sc->tf;
   tf->stream_pos[sc->dir] += len;
   tf->followed[sc->dir] = MAX(tf->followed[sc->dir], tf->stream_pos[sc->dir]);
-  wt_tcp_conn_note_gap(&tf->conn, sc->dir, len);
+  wt_tcp_conn_note_gap(&tf->conn, sc->dir, wt_reasm_dir_gap_missed(&tf->rd[sc->dir]));
   if (tf->app >= 0)
     wt_registry_get(tf->t->reg, (guint) tf->app)->gap(tf->session, sc->dir, len);
 }
@@ -265,21 +265,25 @@ static void update_timer(WtFlowTable *ft, WtFlow *flow, TcpFlow *tf)
   wt_flow_table_set_timer(ft, flow, c);
 }
 
-static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
+static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir, const WtTcpUpdate *up)
 {
   if (pkt->l4_bad_checksum)
     return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
+  if (up->rst_ignored) { /* the connection went on after a RST: deliver what was kept */
+    wt_reasm_dir_resume(&tf->rd[0], pkt->ts_ns);
+    wt_reasm_dir_resume(&tf->rd[1], pkt->ts_ns);
+  }
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
   if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
     wt_tcp_conn_note_retransmit(&tf->conn, dir);
-  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
+  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST) && !up->ack_beyond_sent)
     wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
-  if (fl & WT_TCP_RST) {
-    wt_reasm_dir_close(&tf->rd[0], pkt->ts_ns);
-    wt_reasm_dir_close(&tf->rd[1], pkt->ts_ns);
+  if (fl & WT_TCP_RST) { /* closed at flow end unless the connection goes on */
+    wt_reasm_dir_hold(&tf->rd[0], pkt->ts_ns);
+    wt_reasm_dir_hold(&tf->rd[1], pkt->ts_ns);
   }
 }
 
@@ -304,7 +308,7 @@ WtFlow *wt_tcp_packet(WtTcpDissector *t, WtFlowTable *ft, WtFlow *flow, gboolean
   *dir = up.dir;
   if (fresh)
     match_filters(tf);
-  reassemble(tf, pkt, *dir);
+  reassemble(tf, pkt, *dir, &up);
   if (tf->explain)
     wt_explain_segment(stdout, &tf->conn, pkt, *dir);
   update_timer(ft, flow, tf);
