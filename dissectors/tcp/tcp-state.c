@@ -1127,8 +1127,10 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
     return FALSE;
   if (c->valid_segs == 0)
     return FALSE;
-  if (wt_tcp_syn_is_retransmission(c, pkt, dir))
-    return FALSE; /* an old duplicate of its own SYN, even after the FINs */
+  /* an old duplicate of its own SYN, even after the FINs; after a RST the sender's TCB is
+   * gone and a SYN is a new attempt (scanners repeat their ISN), as in Zeek */
+  if (!c->any_rst && wt_tcp_syn_is_retransmission(c, pkt, dir))
+    return FALSE;
   const WtTcpEndpoint *S = &c->ep[dir];
   gboolean closed = c->any_rst ||
                     (finished_state(c->ep[0].state) && finished_state(c->ep[1].state) &&
