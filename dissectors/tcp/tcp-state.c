@@ -1013,6 +1013,13 @@ void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns)
   c->first_closer = c->first_rst_dir = WT_DIR_ORIG;
 }
 
+gboolean wt_tcp_synack_is_copy_of_first(const WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+{
+  guint8 f = s->flags & (WT_TCP_SYN | WT_TCP_ACK | WT_TCP_RST | WT_TCP_FIN);
+  return c->pending_synack && dir == c->first_seg_dir && f == (WT_TCP_SYN | WT_TCP_ACK) &&
+         s->seq == c->first_seg.seq && s->ack == c->first_seg.ack;
+}
+
 /* The first segment was a SYN+ACK and the next one is an ACK or data: the receiver of the
  * SYN+ACK is the originator. Rebuild the connection as if the roles had been right from
  * the start (Zeek flips on this second packet; its baselines read "^h..."). */
@@ -1024,6 +1031,8 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
   guint64 segs = c->segs;
   guint flips = c->flips;
   guint64 bad[2] = { c->st[0].bad_checksums, c->st[1].bad_checksums };
+  guint dups = c->pending_dups;
+  WtTcpSeg dup = c->pending_dup_seg;
 
   wt_tcp_conn_init(c, tw);
   c->first_ts = first_ts;
@@ -1035,6 +1044,8 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
   c->st[1].bad_checksums = bad[0];
   add_history(c, '^');
   (void) process_valid(c, &first, first_dir, an);
+  for (guint i = 0; i < dups; i++) /* its copies: SYN+ACK retransmissions */
+    (void) process_valid(c, &dup, first_dir, an);
 }
 
 static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
@@ -1069,12 +1080,19 @@ static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnom
       c->first_seg_dir = dir;
     }
   } else if (c->pending_synack) {
-    c->pending_synack = FALSE;
-    if (!(s->flags & (WT_TCP_SYN | WT_TCP_RST)) &&
-        ((s->flags & WT_TCP_ACK) || s->len > 0)) {
-      replay_flipped(c, an);
-      dir = other(dir);
-      u.flipped = TRUE;
+    if (wt_tcp_synack_is_copy_of_first(c, s, dir)) {
+      /* the same SYN+ACK again (a duplicating tap, a retransmission): still undecided, as
+       * in Zeek, whose endpoints stay SYN_ACK_SENT / INACTIVE until the peer speaks */
+      c->pending_dups++;
+      c->pending_dup_seg = *s;
+    } else {
+      c->pending_synack = FALSE;
+      if (!(s->flags & (WT_TCP_SYN | WT_TCP_RST)) &&
+          ((s->flags & WT_TCP_ACK) || s->len > 0)) {
+        replay_flipped(c, an);
+        dir = other(dir);
+        u.flipped = TRUE;
+      }
     }
   }
 

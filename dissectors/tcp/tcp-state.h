@@ -260,6 +260,8 @@ typedef struct {
   gboolean pending_synack;            /* first segment was a SYN+ACK, roles undecided */
   WtTcpSeg first_seg;
   WtDir first_seg_dir;
+  guint pending_dups;                 /* copies of that SYN+ACK while still undecided */
+  WtTcpSeg pending_dup_seg;           /* the latest of them */
   gboolean flip_pending;              /* set by the Zeek layer mid-segment */
   gboolean last_flipped;              /* the latest update flipped the roles (--explain) */
 } WtTcpConn;
@@ -293,6 +295,11 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
  * duplicate (retransmission), whenever it comes, even after both FINs. Zeek instead
  * starts a new connection for any SYN on a closed one (see docs/report-guide.md). */
 gboolean wt_tcp_syn_is_retransmission(const WtTcpConn *c, const WtPacket *pkt, WtDir dir);
+
+/* While the roles are undecided because the connection began with a SYN+ACK: TRUE if `s`
+ * (from `dir`) is a copy of it (same sender, seq and ack). Copies keep the decision open,
+ * so the peer's ACK that follows still flips the roles ("^h..." as in Zeek). */
+gboolean wt_tcp_synack_is_copy_of_first(const WtTcpConn *c, const WtTcpSeg *s, WtDir dir);
 
 /* RFC 793 / RFC 5961 acceptability of a RST with sequence number `seq` for the receiver
  * whose next expected number is `rcv_nxt` and whose window is `rcv_wnd` bytes:

@@ -909,6 +909,46 @@ static void test_ack_beyond_sent(void)
   fx_clear(&fx);
 }
 
+/* The capture begins with the same SYN+ACK twice, between two likely server ports (80 ->
+ * 6669: no flip on the port heuristic). Zeek's endpoints stay SYN_ACK_SENT / INACTIVE
+ * through the copy, so the ACK that follows still flips: "^hA...". Before issue 14 the copy
+ * ended the wait and the roles stayed reversed. */
+static void test_synack_duplicate_first_flip(void)
+{
+  Fx fx;
+  fx_init(&fx, 80, 6669);
+  WtTcpUpdate u = seg(&fx, ORIG, S | A, 2779762238u, 4263588411u, 0);
+  g_assert_false(u.flipped);
+  u = seg(&fx, ORIG, S | A, 2779762238u, 4263588411u, 0);
+  g_assert_false(u.flipped);
+  assert_history(&fx, "H");
+  u = seg(&fx, RESP, A, 4263588411u, 2779762239u, 0);
+  g_assert_true(u.flipped);
+  g_assert_cmpint(u.dir, ==, ORIG);
+  g_assert_cmpuint(fx.port[ORIG], ==, 6669);
+  assert_history(&fx, "^hA");
+  assert_states(&fx, "ESTABLISHED", "ESTABLISHED");
+  g_assert_cmpuint(fx.c.st[RESP].pkts, ==, 2);
+  g_assert_cmpuint(fx.c.st[RESP].syn_rexmits, ==, 1);
+  g_assert_cmpuint(fx.c.st[ORIG].pkts, ==, 1);
+  seg(&fx, ORIG, P | A, 4263588411u, 2779762239u, 136);
+  seg(&fx, RESP, A, 2779762239u, 4263588547u, 1448);
+  seg(&fx, ORIG, F | A, 4263588547u, 2779763687u, 0);
+  seg(&fx, RESP, F | A, 2779763687u, 4263588548u, 0);
+  seg(&fx, ORIG, A, 4263588548u, 2779763688u, 0);
+  assert_history(&fx, "^hADdFf");
+  assert_conn_state(&fx, "SF");
+  fx_clear(&fx);
+
+  /* a SYN+ACK with another ack number is no copy: undecided no more (as before) */
+  fx_init(&fx, 80, 6669);
+  seg(&fx, ORIG, S | A, 2779762238u, 4263588411u, 0);
+  seg(&fx, ORIG, S | A, 2779762238u, 4263588999u, 0);
+  u = seg(&fx, RESP, A, 4263588411u, 2779762239u, 0);
+  g_assert_false(u.flipped);
+  fx_clear(&fx);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -953,5 +993,6 @@ int main(int argc, char **argv)
   g_test_add_func("/tcp/state/rst-acted-on", test_rst_acted_on);
   g_test_add_func("/tcp/state/syn-late-duplicate", test_syn_late_duplicate);
   g_test_add_func("/tcp/state/ack-beyond-sent", test_ack_beyond_sent);
+  g_test_add_func("/tcp/state/synack-duplicate-first-flip", test_synack_duplicate_first_flip);
   return g_test_run();
 }
