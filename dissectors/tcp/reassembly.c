@@ -455,8 +455,10 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
   }
   if (len && d->closed)
     len = 0; /* closed without FIN (RST, timeout): nothing more is delivered */
-  if (len && d->held && d->buffered + len + WT_REASM_SEG_OVERHEAD > d->r->limits.per_dir_cap)
-    len = 0; /* after a RST: kept only up to the cap, then taken as acted on */
+  if (len && d->held &&
+      (d->buffered + len + WT_REASM_SEG_OVERHEAD > d->r->limits.per_dir_cap ||
+       d->r->st.buffered_bytes + len + WT_REASM_SEG_OVERHEAD > d->r->limits.global_cap))
+    len = 0; /* after a RST: kept only within the caps (no hole to give up instead) */
   if (len && (guint64) off == d->next && !d->held) {
     WtReasmSeg *s = first_seg(d);
     gsize direct = s ? MIN(len, s->off - d->next) : len;

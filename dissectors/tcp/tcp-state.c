@@ -900,7 +900,6 @@ static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
     for (int d = 0; d < 2; d++) {
       u->state[d] = c->ep[d].state;
       u->rst_sent[d] = c->ep[d].rst_sent;
-      u->rst_ts[d] = c->ep[d].rst_ts;
     }
     u->any_rst = c->any_rst;
     u->rst_before_fins = c->rst_before_fins;
@@ -940,8 +939,7 @@ static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, Wt
     WtTcpEndpoint *e = &c->ep[d];
     if (e->state == WT_TCP_STATE_CLOSED && u->state[d] != WT_TCP_STATE_CLOSED)
       e->state = u->state[d];
-    e->rst_sent = u->rst_sent[d];
-    e->rst_ts = u->rst_ts[d];
+    e->rst_sent = u->rst_sent[d]; /* rst_ts stays: the RST was seen (conn.log steps) */
   }
   c->any_rst = u->any_rst;
   c->rst_before_fins = u->rst_before_fins;

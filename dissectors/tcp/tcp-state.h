@@ -197,7 +197,6 @@ typedef struct {
 typedef struct {
   WtTcpState state[2];
   gboolean rst_sent[2];
-  gint64 rst_ts[2];
   gboolean any_rst, rst_before_fins, has_closer;
   WtDir first_rst_dir, first_closer;
   guint32 zk_last_seq, zk_seq_wraps;  /* the sender's Zeek last_seq before the RST */
