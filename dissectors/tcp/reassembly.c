@@ -366,7 +366,7 @@ static gsize store(WtReasmDir *d, guint64 off, const guint8 *data, gsize len,
 
 /* At a cap the oldest hole becomes a gap and what follows it is delivered. The direction
  * adding data pays for the global cap: its own data is what pushed it over. */
-static void enforce_caps(WtReasmDir *d, gint64 ts_ns)
+G_ALWAYS_INLINE static inline void enforce_caps(WtReasmDir *d, gint64 ts_ns)
 {
   WtReasmSeg *s;
   while ((d->buffered > d->r->limits.per_dir_cap ||
@@ -455,11 +455,7 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
   }
   if (len && d->closed)
     len = 0; /* closed without FIN (RST, timeout): nothing more is delivered */
-  if (len && d->held &&
-      (d->buffered + len + WT_REASM_SEG_OVERHEAD > d->r->limits.per_dir_cap ||
-       d->r->st.buffered_bytes + len + WT_REASM_SEG_OVERHEAD > d->r->limits.global_cap))
-    len = 0; /* after a RST: kept only within the caps (no hole to give up instead) */
-  if (len && (guint64) off == d->next && !d->held) {
+  if (len && (guint64) off == d->next) {
     WtReasmSeg *s = first_seg(d);
     gsize direct = s ? MIN(len, s->off - d->next) : len;
     emit(d, data, direct, ts_ns);
@@ -467,7 +463,7 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
     data += direct;
     len -= direct;
     off += direct;
-  } else if (len && !d->held) {
+  } else if (len) {
     beyond_hole = TRUE;
   }
   if (len) {
@@ -475,10 +471,8 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
     fresh += f;
     old += len - f;
   }
-  if (!d->held) {
-    drain(d, ts_ns); /* the bytes may have filled the hole in front of stored ones */
-    enforce_caps(d, ts_ns);
-  }
+  drain(d, ts_ns); /* the bytes may have filled the hole in front of stored ones */
+  enforce_caps(d, ts_ns);
 
   if (fresh)
     res |= WT_REASM_NEW_DATA;
@@ -505,6 +499,24 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
     count(d, WT_REASM_A_CONFLICT, 1);
   }
   return res;
+}
+
+/* The data part of a segment while held (after a RST): new bytes are only stored, within
+ * the caps (there is no hole to give up instead); nothing is delivered or counted. */
+G_NO_INLINE static WtReasmResult held_data(WtReasmDir *d, gint64 off, const guint8 *data,
+                                           gsize len)
+{
+  if (off < (gint64) d->next) { /* bytes already delivered */
+    gsize n = (gsize) MIN((guint64) ((gint64) d->next - off), (guint64) len);
+    data += n;
+    len -= n;
+    off += (gint64) n;
+  }
+  if (!len || d->buffered + len + WT_REASM_SEG_OVERHEAD > d->r->limits.per_dir_cap ||
+      d->r->st.buffered_bytes + len + WT_REASM_SEG_OVERHEAD > d->r->limits.global_cap)
+    return 0;
+  gboolean conflict = FALSE;
+  return store(d, (guint64) off, data, len, &conflict) ? WT_REASM_NEW_DATA : 0;
 }
 
 WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
@@ -538,7 +550,8 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
     len -= beyond;
   }
   if (len)
-    res |= segment_data(d, off, data, len, ts_ns);
+    res |= G_UNLIKELY(d->held) ? held_data(d, off, data, len)
+                               : segment_data(d, off, data, len, ts_ns);
   maybe_finish(d, ts_ns);
   return res;
 }

@@ -390,8 +390,10 @@ static gboolean zk_state_machine(WtTcpConn *c, WtDir dir, const WtTcpSeg *s)
   return do_close;
 }
 
+static gboolean ack_bogus_check(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an);
+
 /* TCPSessionAdapter::Process for one valid segment (the parts conn.log depends on). */
-static void zeek_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+static void zeek_process(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
   WtZeekEndpoint *ep = &c->zk[dir], *peer = &c->zk[other(dir)];
   guint8 f = s->flags;
@@ -414,7 +416,7 @@ static void zeek_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
   if (fin)
     ep->fin_cnt++;
 
-  if (ack && !s->ack_bogus) {
+  if (ack) {
     if (peer->state == WT_ZEEK_INACTIVE) {
       zk_reinit(peer, s->ack - 1, s->ack - 1); /* init_peer */
     } else {
@@ -422,7 +424,11 @@ static void zeek_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
       zk_relative_seq(peer, s->ack, peer->ack_seq, peer->ack_wraps, &underflow);
       if (!underflow && !rst) {
         gint32 d = seq_delta(s->ack, peer->ack_seq);
-        if (!(s->ack == 0 && d > ZEEK_TOO_LARGE_SEQ_DELTA) && d > 0)
+        /* a jump of over 1 MiB (rare) may acknowledge data never sent: checked here, where
+         * the distance is at hand; the RFC 793 layer then ignores the ACK as well */
+        if (G_UNLIKELY(d > ZEEK_TOO_LARGE_SEQ_DELTA) && ack_bogus_check(c, s, dir, an))
+          ;
+        else if (!(s->ack == 0 && d > ZEEK_TOO_LARGE_SEQ_DELTA) && d > 0)
           zk_update_ack_seq(peer, s->ack);
       }
     }
@@ -467,7 +473,9 @@ static void note_closer(WtTcpConn *c, WtDir dir)
 
 /* The receiver R gets an ACK: completes what R was waiting for. Acceptable acks lie
  * between the acked number and what R has sent. */
-static void ack_received(WtTcpConn *c, WtTcpEndpoint *R, guint32 ack, gint64 ts)
+/* per segment: always inline (rst_check_ignored's call is the rare one) */
+G_ALWAYS_INLINE static inline void ack_received(WtTcpConn *c, WtTcpEndpoint *R, guint32 ack,
+                                                gint64 ts)
 {
   (void) c;
   if (R->state == WT_TCP_STATE_SYN_RCVD && R->isn_known && R->nxt_known &&
@@ -758,12 +766,6 @@ static void rfc_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies 
 
   if (s->win == 0 && !rst && !syn)
     st->zero_windows++;
-  if (!rst) { /* RFC 7323: the window of a SYN is never scaled */
-    gboolean scaled = !syn && S->wscale >= 0 && R->wscale >= 0;
-    S->rcv_wnd = (guint32) s->win << (scaled ? MIN(S->wscale, 14) : 0);
-    S->max_rcv_wnd = MAX(S->max_rcv_wnd, S->rcv_wnd);
-    S->win_known = TRUE;
-  }
   if (ack && s->ack_bogus)
     ack = FALSE; /* acknowledges nothing that was sent */
   if (rst) {
@@ -883,16 +885,51 @@ WtRstFit wt_tcp_rst_fit(guint32 seq, guint32 rcv_nxt, guint32 rcv_wnd)
   return WT_RST_OUT_OF_WINDOW;
 }
 
-gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 max_wnd)
+gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 wnd)
 {
-  guint32 slack = MAX(max_wnd, (guint32) ZEEK_TOO_LARGE_SEQ_DELTA);
+  guint32 slack = MAX(wnd, (guint32) ZEEK_TOO_LARGE_SEQ_DELTA);
   gint32 d = seq_delta(ack, peer_nxt);
   return d > 0 && (guint32) d > slack;
 }
 
+/* `win` as advertised by `dir`, in bytes (RFC 7323: scaled when both SYNs had the
+ * option). */
+static guint32 scaled_window(const WtTcpConn *c, WtDir dir, guint16 win)
+{
+  gint8 sc = c->ep[dir].wscale;
+  if (sc < 0 || c->ep[other(dir)].wscale < 0)
+    return win;
+  return (guint32) win << MIN(sc, 14);
+}
+
+static void add_note(WtTcpConn *c, guint note)
+{
+  if (c->note_seg != c->segs) {
+    c->note_seg = c->segs;
+    c->note = 0;
+  }
+  c->note |= note;
+}
+
+/* The ACK of `s` (from `dir`) jumped over 1 MiB: does it acknowledge data never sent?
+ * If so it is marked (s->ack_bogus: the RFC 793 layer ignores it too), counted, and
+ * wt_tcp_conn_ack_ignored() says so to the caller. */
+G_NO_INLINE static gboolean ack_bogus_check(WtTcpConn *c, WtTcpSeg *s, WtDir dir,
+                                            WtAnomalies *an)
+{
+  const WtTcpEndpoint *R = &c->ep[other(dir)];
+  if (!R->nxt_known || !wt_tcp_ack_beyond_sent(s->ack, R->snd_nxt, scaled_window(c, dir, s->win)))
+    return FALSE;
+  s->ack_bogus = TRUE;
+  c->acks_beyond_sent++;
+  add_note(c, WT_TCP_NOTE_ACK_IGNORED);
+  anomaly(an, WT_TCP_A_ACK_BEYOND_SENT);
+  return TRUE;
+}
+
 /* A RST from `dir`: remember what it changes (before either layer sees it) and where each
  * side stood, so that it can be undone if the connection goes on. */
-static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+G_NO_INLINE static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
 {
   const WtTcpEndpoint *S = &c->ep[dir], *R = &c->ep[other(dir)];
   if (!c->rst_pending) {
@@ -917,7 +954,8 @@ static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
   }
   c->rst_pending = TRUE;
   if (S->nxt_known) {
-    guint32 wnd = R->win_known ? R->rcv_wnd : (guint32) ZEEK_TOO_LARGE_SEQ_DELTA;
+    guint32 wnd = R->has_last_ack ? scaled_window(c, other(dir), R->last_win)
+                                  : (guint32) ZEEK_TOO_LARGE_SEQ_DELTA;
     if (wt_tcp_rst_fit(s->seq, S->snd_nxt, MAX(wnd, 1u)) == WT_RST_OUT_OF_WINDOW)
       c->rst_oow = TRUE;
   }
@@ -927,7 +965,8 @@ static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
  * stacks went on, so the RST was ignored. Undo what it did to the RFC 793 layer (the Zeek
  * layer keeps it: conn_state and history stay Zeek's, only the RST's sequence jump is
  * not taken as data). TRUE if so. */
-static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
+G_NO_INLINE static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir,
+                                              WtAnomalies *an)
 {
   WtDir x = other(dir);
   if (!c->rst_pending || !(s->flags & WT_TCP_ACK) || (s->flags & WT_TCP_RST) || s->ack_bogus ||
@@ -958,6 +997,7 @@ static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, Wt
   }
   c->rst_pending = FALSE;
   c->rsts_ignored++;
+  add_note(c, WT_TCP_NOTE_RST_IGNORED);
   anomaly(an, WT_TCP_A_RST_IGNORED);
   if (c->rst_oow) {
     c->rsts_ignored_oow++;
@@ -966,13 +1006,8 @@ static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, Wt
   return TRUE;
 }
 
-enum { VALID_RST_IGNORED = 1, VALID_ACK_BOGUS = 2 };
-
-static guint process_valid(WtTcpConn *c, const WtTcpSeg *seg, WtDir dir, WtAnomalies *an)
+static void process_valid(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
-  WtTcpSeg sb = *seg;
-  WtTcpSeg *s = &sb;
-  guint res = 0;
   c->valid_segs++;
   c->st[dir].pkts++;
   c->st[dir].ip_bytes += s->ip_len;
@@ -980,22 +1015,13 @@ static guint process_valid(WtTcpConn *c, const WtTcpSeg *seg, WtDir dir, WtAnoma
     c->st[dir].payload_bytes += s->len;
     if (s->len > 0)
       c->st[dir].data_pkts++;
-    const WtTcpEndpoint *R = &c->ep[other(dir)];
-    if ((s->flags & WT_TCP_ACK) && R->nxt_known &&
-        wt_tcp_ack_beyond_sent(s->ack, R->snd_nxt, c->ep[dir].max_rcv_wnd)) {
-      s->ack_bogus = TRUE;
-      c->acks_beyond_sent++;
-      anomaly(an, WT_TCP_A_ACK_BEYOND_SENT);
-      res |= VALID_ACK_BOGUS;
-    }
   } else {
     rst_begin(c, s, dir);
   }
-  zeek_process(c, s, dir);
+  zeek_process(c, s, dir, an);
   rfc_process(c, s, dir, an);
-  if (rst_check_ignored(c, s, dir, an))
-    res |= VALID_RST_IGNORED;
-  return res;
+  if (G_UNLIKELY(c->rst_pending))
+    rst_check_ignored(c, s, dir, an);
 }
 
 void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns)
@@ -1041,14 +1067,14 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
   c->st[0].bad_checksums = bad[1];
   c->st[1].bad_checksums = bad[0];
   add_history(c, '^');
-  (void) process_valid(c, &first, first_dir, an);
+  process_valid(c, &first, first_dir, an);
   for (guint i = 0; i < dups; i++) /* its copies: SYN+ACK retransmissions */
-    (void) process_valid(c, &dup, first_dir, an);
+    process_valid(c, &dup, first_dir, an);
 }
 
-static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
+static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
-  WtTcpUpdate u = { FALSE, dir, FALSE, FALSE };
+  WtTcpUpdate u = { FALSE, dir };
 
   if (c->segs == 0) {
     c->first_ts = s->ts_ns;
@@ -1094,9 +1120,7 @@ static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnom
     }
   }
 
-  guint res = process_valid(c, s, dir, an);
-  u.rst_ignored = (res & VALID_RST_IGNORED) != 0;
-  u.ack_beyond_sent = (res & VALID_ACK_BOGUS) != 0;
+  process_valid(c, s, dir, an);
 
   if (c->flip_pending) { /* Zeek's SYN/SYN+ACK reversal: '^' after this segment's letter */
     c->flip_pending = FALSE;

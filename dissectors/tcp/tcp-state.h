@@ -168,9 +168,6 @@ typedef struct {
   guint32 last_ack;
   guint16 last_win;
   gint8 wscale;           /* from its SYN, -1 unknown */
-  gboolean win_known;
-  guint32 rcv_wnd;        /* its latest advertised window in bytes (scaled) */
-  guint32 max_rcv_wnd;    /* the largest of those */
   gboolean syn_sent, synack_sent;
   gboolean fin_sent, fin_acked, rst_sent;
   guint32 fin_seq;        /* sequence number of the FIN itself */
@@ -252,6 +249,8 @@ typedef struct {
   WtTcpRstUndo rst_undo;
   guint32 rsts_ignored, rsts_ignored_oow;
   guint32 acks_beyond_sent;
+  guint64 note_seg;                   /* `segs` of the latest segment with notes */
+  guint note;                         /* WT_TCP_NOTE_* of that segment */
 
   /* roles */
   guint flips;
@@ -268,11 +267,25 @@ typedef struct {
 typedef struct {
   gboolean flipped; /* roles were swapped while processing this segment */
   WtDir dir;        /* direction of this segment under the (possibly new) roles */
-  gboolean rst_ignored;     /* this segment shows the latest RST was ignored: resume
-                               reassembly (wt_reasm_dir_resume) before using it */
-  gboolean ack_beyond_sent; /* its ACK acknowledges data the peer never sent: do not
-                               give it to the reassembler */
 } WtTcpUpdate;
+
+/* What the caller must do for the segment just given to wt_tcp_conn_update (rare; 0 on
+ * almost every segment, one comparison to find out):
+ *  WT_TCP_NOTE_RST_IGNORED: it showed that the latest RST was ignored (it acknowledges data
+ *    sent after the RST): resume the reassembly held at the RST (wt_reasm_dir_resume);
+ *  WT_TCP_NOTE_ACK_IGNORED: its ACK acknowledges data the peer never sent
+ *    (wt_tcp_ack_beyond_sent): do not give it to the reassembler. */
+enum { WT_TCP_NOTE_RST_IGNORED = 1u << 0, WT_TCP_NOTE_ACK_IGNORED = 1u << 1 };
+static inline guint wt_tcp_conn_notes(const WtTcpConn *c)
+{
+  return c->note_seg == c->segs ? c->note : 0;
+}
+
+/* TRUE while a RST has not (yet) been shown to be ignored. */
+static inline gboolean wt_tcp_conn_rst_pending(const WtTcpConn *c)
+{
+  return c->rst_pending;
+}
 
 /* time_wait_ns <= 0 selects WT_TCP_TIME_WAIT_DEFAULT_NS. */
 void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns);
@@ -308,9 +321,9 @@ typedef enum { WT_RST_EXACT = 0, WT_RST_IN_WINDOW, WT_RST_OUT_OF_WINDOW } WtRstF
 WtRstFit wt_tcp_rst_fit(guint32 seq, guint32 rcv_nxt, guint32 rcv_wnd);
 
 /* TRUE if an ACK of `ack` cannot be real: beyond everything the peer was seen sending
- * (`peer_nxt`) by more than any window could explain (max(`max_wnd`, 1 MiB); capture loss
- * hides at most what was in flight). */
-gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 max_wnd);
+ * (`peer_nxt`) by more than the acknowledging side's window (`wnd` bytes, scaled) or 1 MiB,
+ * whichever is larger, could explain (capture loss hides at most what was in flight). */
+gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 wnd);
 
 /* The reassembler reports `n` bytes never seen in `dir` (history 'g', missed_bytes);
  * n == 0 (the application's unconsumed bytes dropped, nothing missed) is ignored. */

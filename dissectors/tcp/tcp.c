@@ -265,12 +265,13 @@ static void update_timer(WtFlowTable *ft, WtFlow *flow, TcpFlow *tf)
   wt_flow_table_set_timer(ft, flow, c);
 }
 
-static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir, const WtTcpUpdate *up)
+static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
 {
   if (pkt->l4_bad_checksum)
     return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
-  if (up->rst_ignored) { /* the connection went on after a RST: deliver what was kept */
+  guint note = wt_tcp_conn_notes(&tf->conn); /* 0 but on rare segments */
+  if (G_UNLIKELY(note & WT_TCP_NOTE_RST_IGNORED)) { /* went on after a RST: deliver the rest */
     wt_reasm_dir_resume(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_resume(&tf->rd[1], pkt->ts_ns);
   }
@@ -279,7 +280,7 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir, const WtTcpU
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
   if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
     wt_tcp_conn_note_retransmit(&tf->conn, dir);
-  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST) && !up->ack_beyond_sent)
+  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST) && !(note & WT_TCP_NOTE_ACK_IGNORED))
     wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
   if (fl & WT_TCP_RST) { /* closed at flow end unless the connection goes on */
     wt_reasm_dir_hold(&tf->rd[0], pkt->ts_ns);
@@ -308,7 +309,7 @@ WtFlow *wt_tcp_packet(WtTcpDissector *t, WtFlowTable *ft, WtFlow *flow, gboolean
   *dir = up.dir;
   if (fresh)
     match_filters(tf);
-  reassemble(tf, pkt, *dir, &up);
+  reassemble(tf, pkt, *dir);
   if (tf->explain)
     wt_explain_segment(stdout, &tf->conn, pkt, *dir);
   update_timer(ft, flow, tf);

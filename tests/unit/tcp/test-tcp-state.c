@@ -783,15 +783,16 @@ static void test_rst_ignored_in_window(void)
   handshake(&fx);
   seg(&fx, ORIG, P | A, 1001, 5001, 102);
   seg(&fx, RESP, A, 5001, 1103, 0);
-  WtTcpUpdate u = seg(&fx, ORIG, R | A, 1103 + 1000, 5001, 0);
-  g_assert_false(u.rst_ignored);
+  seg(&fx, ORIG, R | A, 1103 + 1000, 5001, 0);
+  g_assert_true(wt_tcp_conn_rst_pending(&fx.c));
   g_assert_true(wt_tcp_conn_is_closed(&fx.c)); /* until something shows otherwise */
-  u = seg(&fx, RESP, A, 5001, 1103, 0);         /* challenge ACK: acks nothing new */
-  g_assert_false(u.rst_ignored);
-  u = seg(&fx, RESP, P | A, 5001, 1103, 1448);  /* new data, but the server may not know */
-  g_assert_false(u.rst_ignored);
-  u = seg(&fx, ORIG, A, 1103, 6449, 0);         /* the client acks data sent after it */
-  g_assert_true(u.rst_ignored);
+  seg(&fx, RESP, A, 5001, 1103, 0);             /* challenge ACK: acks nothing new */
+  g_assert_true(wt_tcp_conn_rst_pending(&fx.c));
+  seg(&fx, RESP, P | A, 5001, 1103, 1448);      /* new data, but the server may not know */
+  g_assert_true(wt_tcp_conn_rst_pending(&fx.c));
+  seg(&fx, ORIG, A, 1103, 6449, 0);             /* the client acks data sent after it */
+  g_assert_false(wt_tcp_conn_rst_pending(&fx.c));
+  g_assert_cmpuint(wt_tcp_conn_notes(&fx.c), ==, WT_TCP_NOTE_RST_IGNORED);
   g_assert_false(wt_tcp_conn_is_closed(&fx.c));
   assert_states(&fx, "ESTABLISHED", "ESTABLISHED");
   seg(&fx, RESP, F | A, 6449, 1103, 0);
@@ -823,8 +824,9 @@ static void test_rst_ignored_out_of_window(void)
   seg(&fx, RESP, R, 5001 + (1u << 30), 0, 0);
   seg(&fx, ORIG, A, 1001, 5001, 0);
   seg(&fx, ORIG, P | A, 1001, 5001, 102);
-  WtTcpUpdate u = seg(&fx, RESP, P | A, 5001, 1103, 100); /* acks the GET */
-  g_assert_true(u.rst_ignored);
+  g_assert_true(wt_tcp_conn_rst_pending(&fx.c));
+  seg(&fx, RESP, P | A, 5001, 1103, 100); /* acks the GET */
+  g_assert_false(wt_tcp_conn_rst_pending(&fx.c));
   assert_states(&fx, "ESTABLISHED", "ESTABLISHED");
   seg(&fx, ORIG, A, 1103, 5101, 0);
   seg(&fx, RESP, F | A, 5101, 1103, 0);
@@ -849,8 +851,8 @@ static void test_rst_acted_on(void)
   seg(&fx, ORIG, P | A, 1001, 5001, 100);
   seg(&fx, RESP, P | A, 5001, 1101, 1000);
   seg(&fx, ORIG, R | A, 1101, 6001, 0);
-  WtTcpUpdate u = seg(&fx, RESP, P | A, 6001, 1101, 1000);
-  g_assert_false(u.rst_ignored);
+  seg(&fx, RESP, P | A, 6001, 1101, 1000);
+  g_assert_true(wt_tcp_conn_rst_pending(&fx.c));
   seg(&fx, ORIG, R, 1101, 0, 0);                /* the client's answer to it */
   g_assert_true(wt_tcp_conn_is_closed(&fx.c));
   g_assert_cmpint(summary(&fx).close_kind, ==, WT_TCP_CLOSE_RESET_BY_ORIG);
@@ -894,13 +896,14 @@ static void test_ack_beyond_sent(void)
   handshake(&fx);
   seg(&fx, ORIG, P | A, 1001, 5001, 102);
   seg(&fx, RESP, A, 5001, 1103, 0);
-  WtTcpUpdate u = seg(&fx, ORIG, A, 1103, 5001 + 100000000u, 0);
-  g_assert_true(u.ack_beyond_sent);
+  seg(&fx, ORIG, A, 1103, 5001 + 100000000u, 0);
+  g_assert_cmpuint(wt_tcp_conn_notes(&fx.c), ==, WT_TCP_NOTE_ACK_IGNORED);
   seg(&fx, RESP, A, 5001, 1103, 0);
-  u = seg(&fx, RESP, P | A, 5001, 1103, 1000);
-  g_assert_false(u.ack_beyond_sent);
-  u = seg(&fx, ORIG, A, 1103, 6001, 0);
-  g_assert_false(u.ack_beyond_sent);
+  g_assert_cmpuint(wt_tcp_conn_notes(&fx.c), ==, 0);
+  seg(&fx, RESP, P | A, 5001, 1103, 1000);
+  g_assert_cmpuint(wt_tcp_conn_notes(&fx.c), ==, 0);
+  seg(&fx, ORIG, A, 1103, 6001, 0);
+  g_assert_cmpuint(wt_tcp_conn_notes(&fx.c), ==, 0);
   WtTcpConnSummary s = summary(&fx);
   g_assert_cmpuint(s.resp_bytes, ==, 1000);
   g_assert_cmpuint(fx.c.acks_beyond_sent, ==, 1);
