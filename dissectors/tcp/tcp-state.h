@@ -299,8 +299,8 @@ WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
  * `c` and creates a new one for this packet. A SYN on a connection that is closed
  * (both sides FIN'd or in TIME-WAIT/CLOSED) or reset, or a SYN from the originator with
  * another ISN than its first SYN. Retransmitted SYNs (wt_tcp_syn_is_retransmission, also
- * late ones after the FINs, but not after a RST), the SYN of a simultaneous open and a SYN reordered behind its
- * SYN+ACK are not new. */
+ * late ones after the FINs, but not after a RST), the SYN of a simultaneous open and a
+ * SYN reordered behind its SYN+ACK are not new. */
 gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir dir);
 
 /* A bare SYN from the originator with the ISN of the connection's own first SYN: an old
