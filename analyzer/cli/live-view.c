@@ -13,6 +13,9 @@ struct WtLiveView {
   gint64 start_us, last_us, due_us;
   guint refreshes;
   WtAnalyzerSnapshot prev;
+  /* the HTTP series' timeline columns: requests, then 1xx .. 5xx (-1 when absent) */
+  int http_series[6];
+  gboolean http_series_known;
   guint64 dropped_prev;
   /* per-flow IP bytes and packets at the previous refresh, keyed by the flow's serial,
    * so top talkers show this interval's traffic */
@@ -50,6 +53,22 @@ static void label(GString *out, const char *text, glong w)
   g_string_append(out, text);
   for (glong i = wt_text_width(text); i < w; i++)
     g_string_append_c(out, ' ');
+}
+
+/* HTTP totals from the series the HTTP dissector declared, found by name once. */
+static void snapshot_http(WtLiveView *v, WtAnalyzer *a, WtAnalyzerSnapshot *snap)
+{
+  if (!v->http_series_known) {
+    static const char *const keys[] = { "http_requests", "http_1xx", "http_2xx", "http_3xx",
+                                        "http_4xx", "http_5xx" };
+    G_STATIC_ASSERT(G_N_ELEMENTS(keys) == G_N_ELEMENTS(v->http_series));
+    for (guint k = 0; k < G_N_ELEMENTS(keys); k++)
+      v->http_series[k] = wt_analyzer_series_index(a, keys[k]);
+    v->http_series_known = TRUE;
+  }
+  snap->http_requests = wt_analyzer_series_total(a, v->http_series[0]);
+  for (guint c = 0; c < 5; c++)
+    snap->http_status[c] = wt_analyzer_series_total(a, v->http_series[1 + c]);
 }
 
 char *wt_live_view_render_screen(const WtLiveFrame *f, gboolean color)
@@ -313,6 +332,7 @@ void wt_live_view_tick(WtLiveView *v, WtAnalyzer *a, WtCaptureSource *src)
   f.elapsed_s = (double) (now - v->start_us) / 1e6;
   f.wall_ts_us = g_get_real_time();
   wt_analyzer_snapshot(a, &f.now);
+  snapshot_http(v, a, &f.now);
   f.prev = v->prev;
   guint64 ifd = 0;
   if (src && wt_capture_stats(src, &f.received, &f.dropped, &ifd)) {

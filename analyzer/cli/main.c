@@ -13,7 +13,7 @@
 #include "analyzer/capture/capture.h"
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/fleet-report.h"
-#include "analyzer/cli/conn-filter.h"
+#include "analyzer/cli/conn-watch.h"
 #include "analyzer/report/report-html.h"
 #include "analyzer/capture/capture-save.h"
 #include "analyzer/output/atomic-file.h"
@@ -426,14 +426,16 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
   const char *url = o->from_clickhouse ? o->from_clickhouse : o->clickhouse;
   if (o->ch_schema) {
     g_autofree char *db = wt_ch_url_database(url);
-    g_autofree char *ddl = wt_ch_schema(db, o->ch_cluster ? o->ch_cluster : "wiretab");
+    g_autofree char *ddl = wt_ch_schema(db, o->ch_cluster ? o->ch_cluster : "wiretab",
+                                        wt_registry_log_tables());
     fputs(ddl, stdout);
     return EXIT_OK;
   }
   if (o->files || o->iface)
     return usage_error(_("--from-clickhouse reads no capture: drop -r/-i"));
-  WtFleetQuery q = { .url = url, .sensors = (const char *const *) o->sensors,
-                     .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
+  WtFleetQuery q = { .url = url, .tables = wt_registry_log_tables(),
+                     .sections = wt_registry_fleet_sections(),
+                     .sensors = (const char *const *) o->sensors, .top_n = (guint) o->top_n, .interval_s = (gint64) o->interval };
   if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
@@ -444,6 +446,13 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
     return EXIT_RUNTIME;
   }
   return EXIT_OK;
+}
+
+/* The exporter's notices while it runs (server down, rows spilled): on stderr. */
+static void print_export_notice(const char *message, gpointer user_data)
+{
+  (void) user_data;
+  g_printerr("%s\n", message);
 }
 
 /* --clickhouse: the exporter the logs feed (NULL without the option; *status on error). */
@@ -461,6 +470,8 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   ec.url = o->clickhouse;
   ec.sensor = o->sensors ? o->sensors[0] : NULL;
   ec.spill_dir = o->log_dir;
+  ec.tables = wt_registry_log_tables();
+  ec.notice = print_export_notice;
   if (o->ch_batch > 0)
     ec.batch_rows = (guint) o->ch_batch;
   if (o->ch_queue > 0)
@@ -563,9 +574,6 @@ int main(int argc, char **argv)
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
   cfg.log_dir = o.log_dir;
-  cfg.explain = o.explain;
-  cfg.follow = o.follow;
-  cfg.follow_dir = o.follow_dir;
   cfg.top_n = (guint) o.top_n;
   cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
   cfg.verify_checksums = o.verify_checksums;
@@ -587,14 +595,10 @@ int main(int argc, char **argv)
   }
 
   /* connection filters are part of the command line: a bad one is a usage error */
-  const char *conn_filters[] = { o.explain, o.follow };
-  for (gsize i = 0; i < G_N_ELEMENTS(conn_filters); i++) {
-    if (!conn_filters[i])
-      continue;
-    g_autoptr(WtConnFilter) cf = wt_conn_filter_parse(conn_filters[i], &error);
-    if (!cf)
-      return usage_error(error->message);
-  }
+  g_autoptr(WtConnWatch) watch = wt_conn_watch_new(o.explain, o.follow, o.follow_dir, &error);
+  if (!watch)
+    return usage_error(error->message);
+  cfg.conn_observer = wt_conn_watch_observer(watch);
   WtCaptureOptions copts = {
     .filter = o.filter,
     .snaplen = o.snaplen,
@@ -634,7 +638,9 @@ int main(int argc, char **argv)
   cfg.exporter = exporter;
   gboolean new_log_dir = is_new_dir(o.log_dir), new_follow_dir = is_new_dir(o.follow_dir);
   g_autoptr(WtAnalyzer) analyzer = wt_analyzer_new(&cfg, &error);
-  if (!analyzer) {
+  /* after the analyzer: with both a bad --log-dir and a bad --follow-dir, the log
+   * directory's error is the one reported */
+  if (!analyzer || !wt_conn_watch_prepare(watch, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;

@@ -75,66 +75,21 @@ static void append_u64(GString *s, guint64 v)
   g_string_append_len(s, buf + sizeof buf - n, n);
 }
 
-void wt_json_key(GString *s, const char *key)
+void wt_json_u64_value(GString *s, guint64 v)
 {
-  if (s->len > 1)
-    g_string_append_c(s, ',');
-  g_string_append_c(s, '"');
-  g_string_append(s, key);
-  g_string_append(s, "\":");
-}
-
-void wt_json_str(GString *s, const char *key, const char *v)
-{
-  wt_json_key(s, key);
-  if (v)
-    wt_json_escape(s, v, strlen(v));
-  else
-    g_string_append(s, "null");
-}
-
-void wt_json_strn(GString *s, const char *key, const char *v, gsize len)
-{
-  wt_json_key(s, key);
-  wt_json_escape(s, v, len);
-}
-
-void wt_json_u64(GString *s, const char *key, guint64 v)
-{
-  wt_json_key(s, key);
   append_u64(s, v);
 }
 
-void wt_json_i64(GString *s, const char *key, gint64 v)
+void wt_json_double_value(GString *s, double v)
 {
-  wt_json_key(s, key);
-  g_string_append_printf(s, "%" G_GINT64_FORMAT, v);
-}
-
-void wt_json_double(GString *s, const char *key, double v)
-{
-  wt_json_key(s, key);
   if (isfinite(v))
     g_string_append_printf(s, "%.6f", v);
   else
     g_string_append(s, "null");
 }
 
-void wt_json_bool(GString *s, const char *key, gboolean v)
+void wt_json_ts_value(GString *s, gint64 ts_ns)
 {
-  wt_json_key(s, key);
-  g_string_append(s, v ? "true" : "false");
-}
-
-void wt_json_raw(GString *s, const char *key, const char *raw)
-{
-  wt_json_key(s, key);
-  g_string_append(s, raw);
-}
-
-void wt_json_ts(GString *s, const char *key, gint64 ts_ns)
-{
-  wt_json_key(s, key);
   if (ts_ns < 0) {
     g_string_append_c(s, '-');
     ts_ns = -ts_ns;
@@ -150,17 +105,3 @@ void wt_json_ts(GString *s, const char *key, gint64 ts_ns)
   g_string_append_len(s, frac, 6);
 }
 
-void wt_json_conn_id(GString *s, gint64 ts_ns, const WtConnInfo *info)
-{
-  wt_json_ts(s, "ts", ts_ns);
-  wt_json_str(s, "uid", info->uid);
-  wt_json_str(s, "id.orig_h", wt_conn_info_addr(info, 0));
-  wt_json_u64(s, "id.orig_p", info->orig_p);
-  wt_json_str(s, "id.resp_h", wt_conn_info_addr(info, 1));
-  wt_json_u64(s, "id.resp_p", info->resp_p);
-}
-
-void wt_json_end(GString *s)
-{
-  g_string_append(s, "}\n");
-}

@@ -50,6 +50,10 @@ typedef struct WtPacket {
   guint32 wirelen;
   int linktype;
   const guint8 *frame;
+  /* wt_decode_route: decoders read only what names the flow (addresses, ports, an IP
+   * fragment's identity) and skip checksums, option walks and reassembly, so the
+   * --threads reader pays for headers only. */
+  gboolean headers_only;
 
   /* link layer */
   guint16 vlan_ids[4];   /* outermost first */
@@ -64,6 +68,12 @@ typedef struct WtPacket {
   WtAddr src, dst;
   guint32 ip_total_len;  /* IP header + payload as the IP header says (wire bytes of this IP packet) */
   guint32 l4_wire_len;   /* upper-layer bytes as the IP header says (may exceed captured) */
+  /* an IP fragment (offset or more-fragments set, not an atomic one), as its header says */
+  gboolean ip_fragment;
+  guint32 frag_id;       /* IPv4: 16-bit identification; IPv6: 32-bit */
+  guint32 frag_offset;   /* bytes of the datagram before this fragment's data */
+  guint32 frag_len;      /* this fragment's data bytes, as the headers say */
+  gboolean frag_more;    /* more fragments follow */
 
   /* transport layer */
   guint16 sport, dport;

@@ -8,7 +8,7 @@
 #include "analyzer/core/packet.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/anomaly.h"
-#include "analyzer/pipeline/timeline.h"
+#include "analyzer/core/series.h"
 
 /* Direction of bytes relative to the connection's originator (client). */
 typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
@@ -32,18 +32,28 @@ static inline void wt_conn_info_reset_text(WtConnInfo *ci)
   ci->addr_text[0][0] = ci->addr_text[1][0] = '\0';
 }
 
+/* Where records of one log table go (analyzer/core/log-record.h). */
+typedef struct WtLog WtLog;
+struct WtLogTable;
+struct WtFleet; /* a fleet-report query (analyzer/core/fleet-query.h) */
+
 /* Shared, per-analysis context given to every dissector: where to count, where to log. */
 typedef struct {
   WtAnomalies *anomalies;
-  FILE *http_log;  /* NULL unless --log-dir */
-  FILE *conn_log;
-  FILE *dns_log;
-  WtTimeline *timeline; /* per-interval counts; NULL-safe wt_timeline_count */
+  WtLog *const *logs; /* one per written table (wt_app_log); none unless --log-dir */
+  guint n_logs;
+  WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
 } WtAppContext;
 
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
+  /* The log tables it writes (NULL-terminated; may be NULL): the pipeline opens a sink for
+   * each, the ClickHouse schema has a table for each. */
+  const struct WtLogTable *const *log_tables;
+  /* Its section of the fleet report over those tables in ClickHouse (--from-clickhouse);
+   * NULL: none. The type is WtFleetSectionFunc (analyzer/core/fleet-query.h). */
+  gboolean (*fleet_report)(const struct WtFleet *f, WtReport *r, GError **error);
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);
@@ -51,7 +61,12 @@ typedef struct WtStreamDissector {
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);
   void (*stats_merge)(gpointer into, gpointer from);  /* for --threads */
-  void (*report)(gpointer stats, WtReport *r);         /* writes its own section(s) */
+  /* Writes its own section(s); opts may be NULL (the tap's defaults). */
+  void (*report)(gpointer stats, const WtReportOptions *opts, WtReport *r);
+  /* Timeline series it counts (wt_series_count into WtAppContext.series), their columns
+   * after the timeline's own and those of the dissectors before it, and their charts;
+   * NULL when none. */
+  const WtSeriesGroup *series;
 
   gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
   /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest

@@ -11,6 +11,7 @@
 #include "analyzer/output/clickhouse.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,11 +38,13 @@ void wt_ch_export_config_init(WtChExportConfig *c)
 struct WtChExporter {
   WtChExportConfig cfg;
   char *url, *sensor, *spill_dir;
-  char *insert_url[WT_CH_N_TABLES];
+  const WtLogTable *tables[WT_CH_MAX_TABLES];
+  guint n_tables;
+  char *insert_url[WT_CH_MAX_TABLES];
 
   GMutex lock;             /* queue, counters, stopping */
   GCond wake;              /* sender: rows, stop */
-  GQueue queue[WT_CH_N_TABLES]; /* char* log lines, as given */
+  GQueue queue[WT_CH_MAX_TABLES]; /* WtLogRecord* copies, made into rows when sent */
   guint queued;            /* all tables */
   gboolean stopping, closed;
   gint64 exit_deadline;
@@ -49,14 +52,40 @@ struct WtChExporter {
   GThread *thread;
 
   GMutex spill_lock;       /* spill files (both threads write) */
-  FILE *spill[WT_CH_N_TABLES];
+  FILE *spill[WT_CH_MAX_TABLES];
   gboolean warned_full, warned_exit, warned_down;
 };
 
-static char *insert_url(const char *base, WtChTable t)
+/* Says what happened through the program's notice callback, if it installed one. */
+G_GNUC_PRINTF(2, 3)
+static void notice(const WtChExporter *e, const char *fmt, ...)
 {
-  g_autofree char *sql = g_strdup_printf("INSERT INTO %s_local FORMAT JSONEachRow",
-                                         wt_ch_table_name(t));
+  if (!e->cfg.notice)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  e->cfg.notice(msg, e->cfg.notice_data);
+}
+
+static const char *table_name(const WtChExporter *e, guint t)
+{
+  return e->tables[t]->name;
+}
+
+/* Index of `table` among the exporter's tables, or -1. */
+static int table_index(const WtChExporter *e, const WtLogTable *table)
+{
+  for (guint t = 0; t < e->n_tables; t++)
+    if (e->tables[t] == table)
+      return (int) t;
+  return -1;
+}
+
+static char *insert_url(const char *base, const char *table)
+{
+  g_autofree char *sql = g_strdup_printf("INSERT INTO %s_local FORMAT JSONEachRow", table);
   g_autofree char *esc = g_uri_escape_string(sql, NULL, FALSE);
   /* Fields the table does not have (a newer wiretab's) are skipped, not an error. */
   return g_strdup_printf("%s%squery=%s&input_format_skip_unknown_fields=1", base,
@@ -65,17 +94,15 @@ static char *insert_url(const char *base, WtChTable t)
 
 /* --- spill ------------------------------------------------------------------------------- */
 
-static char *spill_path(const WtChExporter *e, WtChTable t)
+static char *spill_path(const WtChExporter *e, guint t)
 {
-  g_autofree char *name = g_strdup_printf("%s.json", wt_ch_table_name(t));
+  g_autofree char *name = g_strdup_printf("%s.json", table_name(e, t));
   return g_build_filename(e->spill_dir, "clickhouse-spill", name, NULL);
 }
 
-/* Appends rows (log lines) to the table's spill file, in the table's column form.
- * Takes spill_lock; counts under `lock`. A line the mapping cannot read is kept as is,
- * so nothing disappears even then. */
-static void spill_lines(WtChExporter *e, WtChTable t, char **lines, guint n,
-                        const char *why)
+/* Appends the records' rows to the table's spill file. Takes spill_lock; counts under
+ * `lock`. */
+static void spill_rows(WtChExporter *e, guint t, WtLogRecord **recs, guint n, const char *why)
 {
   if (n == 0)
     return;
@@ -86,18 +113,15 @@ static void spill_lines(WtChExporter *e, WtChTable t, char **lines, guint n,
     g_mkdir_with_parents(dir, 0755);
     e->spill[t] = fopen(path, "a");
     if (!e->spill[t])
-      g_printerr("wiretab: error: ClickHouse export: cannot open the spill file %s: %s; "
-                 "%u %s rows are lost\n", path, g_strerror(errno), n, wt_ch_table_name(t));
+      notice(e, "wiretab: error: ClickHouse export: cannot open the spill file %s: %s; "
+                "%u %s rows are lost", path, g_strerror(errno), n, table_name(e, t));
   }
   gboolean first = FALSE;
   if (e->spill[t]) {
     g_autoptr(GString) row = g_string_sized_new(1024);
     for (guint i = 0; i < n; i++) {
       g_string_truncate(row, 0);
-      if (!wt_ch_row_from_log(row, e->sensor, lines[i], strlen(lines[i]))) {
-        g_string_assign(row, lines[i]);
-        g_string_append_c(row, '\n');
-      }
+      wt_ch_row_append(row, e->sensor, recs[i]);
       fwrite(row->str, 1, row->len, e->spill[t]);
     }
     fflush(e->spill[t]);
@@ -113,28 +137,37 @@ static void spill_lines(WtChExporter *e, WtChTable t, char **lines, guint n,
   g_mutex_unlock(&e->lock);
   if (first) {
     g_autofree char *path = spill_path(e, t);
-    g_printerr("wiretab: warning: ClickHouse export: %s; rows go to %s (and the other "
-               "tables' files next to it); replay with: curl --data-binary @%s '%s'\n",
-               why, path, path, e->insert_url[t]);
+    notice(e, "wiretab: warning: ClickHouse export: %s; rows go to %s (and the other "
+              "tables' files next to it); replay with: curl --data-binary @%s '%s'",
+              why, path, path, e->insert_url[t]);
   }
 }
 
 /* --- push (packet path) --------------------------------------------------------------- */
 
-void wt_ch_exporter_push(WtChExporter *e, WtChTable t, const char *line, gsize len)
+void wt_ch_exporter_push(WtChExporter *e, const WtLogRecord *r)
 {
-  while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-    len--;
-  char *copy = g_strndup(line, len);
+  wt_ch_exporter_push_copy(e, wt_log_record_copy(r));
+}
+
+/* The packet path only copies the record: rows are made on the sender thread. */
+void wt_ch_exporter_push_copy(WtChExporter *e, WtLogRecord *row)
+{
+  int ti = table_index(e, row->table);
+  if (ti < 0) { /* not a table of this exporter's schema: nowhere to insert it */
+    g_free(row);
+    return;
+  }
+  guint t = (guint) ti;
   g_mutex_lock(&e->lock);
   e->st.rows++;
   if (e->queued >= e->cfg.queue_rows || e->closed) {
     g_mutex_unlock(&e->lock);
-    spill_lines(e, t, &copy, 1, "the queue is full (the server is down or slow)");
-    g_free(copy);
+    spill_rows(e, t, &row, 1, "the queue is full (the server is down or slow)");
+    g_free(row);
     return;
   }
-  g_queue_push_tail(&e->queue[t], copy);
+  g_queue_push_tail(&e->queue[t], row);
   e->queued++;
   if (e->queued > e->st.queue_peak)
     e->st.queue_peak = e->queued;
@@ -146,10 +179,9 @@ void wt_ch_exporter_push(WtChExporter *e, WtChTable t, const char *line, gsize l
 /* --- sender thread --------------------------------------------------------------------- */
 
 typedef struct {
-  WtChTable table;
-  GPtrArray *lines;  /* char*, owned */
+  guint table;
+  GPtrArray *rows;   /* WtLogRecord*, owned */
   GString *body;     /* JSONEachRow */
-  guint bad;         /* lines the mapping could not read (spilled raw) */
 } Batch;
 
 #ifdef WT_HAVE_CURL
@@ -195,41 +227,34 @@ static int post_batch(WtChExporter *e, CURL *c, const Batch *b, GString *err)
 static Batch *take_batch(WtChExporter *e)
 {
   int best = -1;
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
+  for (int t = 0; t < (int) e->n_tables; t++)
     if (e->queue[t].length && (best < 0 || e->queue[t].length > e->queue[best].length))
       best = t;
   if (best < 0)
     return NULL;
   Batch *b = g_new0(Batch, 1);
-  b->table = (WtChTable) best;
-  b->lines = g_ptr_array_new_with_free_func(g_free);
-  while (b->lines->len < e->cfg.batch_rows && e->queue[best].length)
-    g_ptr_array_add(b->lines, g_queue_pop_head(&e->queue[best]));
-  e->queued -= b->lines->len;
+  b->table = (guint) best;
+  b->rows = g_ptr_array_new_with_free_func(g_free);
+  while (b->rows->len < e->cfg.batch_rows && e->queue[best].length)
+    g_ptr_array_add(b->rows, g_queue_pop_head(&e->queue[best]));
+  e->queued -= b->rows->len;
   return b;
 }
 
 static void batch_free(Batch *b)
 {
-  g_ptr_array_free(b->lines, TRUE);
+  g_ptr_array_free(b->rows, TRUE);
   if (b->body)
     g_string_free(b->body, TRUE);
   g_free(b);
 }
 
-/* Maps the rows outside the lock; lines the mapping cannot read are spilled raw. */
+/* The records' rows one after the other, outside the lock. */
 static void build_body(WtChExporter *e, Batch *b)
 {
-  b->body = g_string_sized_new(b->lines->len * 600);
-  g_autoptr(GPtrArray) bad = g_ptr_array_new();
-  for (guint i = 0; i < b->lines->len; i++) {
-    char *l = g_ptr_array_index(b->lines, i);
-    if (!wt_ch_row_from_log(b->body, e->sensor, l, strlen(l)))
-      g_ptr_array_add(bad, l);
-  }
-  b->bad = bad->len;
-  spill_lines(e, b->table, (char **) bad->pdata, bad->len,
-              "a log line could not be mapped to the table's columns");
+  b->body = g_string_sized_new(b->rows->len * 600);
+  for (guint i = 0; i < b->rows->len; i++)
+    wt_ch_row_append(b->body, e->sensor, g_ptr_array_index(b->rows, i));
 }
 
 /* Waits up to `us` or until stop is requested; returns the `stopping` flag. */
@@ -262,7 +287,7 @@ static void count(WtChExporter *e, guint64 *field, guint64 n)
 /* Sends one batch, retrying with backoff; spills it when that is hopeless. */
 static void send_batch(WtChExporter *e, gpointer curl, Batch *b)
 {
-  guint rows = b->lines->len - b->bad;
+  guint rows = b->rows->len;
   if (rows == 0)
     return;
   gint64 backoff = 100 * 1000;
@@ -286,7 +311,7 @@ static void send_batch(WtChExporter *e, gpointer curl, Batch *b)
       e->warned_down = FALSE;
       g_mutex_unlock(&e->lock);
       if (was_down)
-        g_printerr("wiretab: ClickHouse export: %s: sending again\n", e->url);
+        notice(e, "wiretab: ClickHouse export: %s: sending again", e->url);
       return;
     }
     count(e, &e->st.errors, 1);
@@ -297,8 +322,8 @@ static void send_batch(WtChExporter *e, gpointer curl, Batch *b)
     e->warned_down = TRUE;
     g_mutex_unlock(&e->lock);
     if (warn)
-      g_printerr("wiretab: warning: ClickHouse export: %s: %s; retrying (rows wait in the "
-                 "queue, up to %u)\n", e->url, err->str, e->cfg.queue_rows);
+      notice(e, "wiretab: warning: ClickHouse export: %s: %s; retrying (rows wait in the "
+                "queue, up to %u)", e->url, err->str, e->cfg.queue_rows);
     if (answered_failures >= MAX_ANSWERED_ATTEMPTS || past_exit_deadline(e))
       break;
     sleep_unless_stopping(e, backoff);
@@ -306,17 +331,9 @@ static void send_batch(WtChExporter *e, gpointer curl, Batch *b)
       break;
     backoff = MIN(backoff * 2, e->cfg.max_backoff_us);
   }
-  /* Hopeless: the server keeps rejecting the batch, or the exit timeout has passed. Only
-   * the lines that were mapped are spilled here; the bad ones already were. */
-  g_autoptr(GPtrArray) good = g_ptr_array_new();
-  for (guint i = 0; i < b->lines->len; i++) {
-    char *l = g_ptr_array_index(b->lines, i);
-    g_autoptr(GString) probe = g_string_new(NULL);
-    if (wt_ch_row_from_log(probe, e->sensor, l, strlen(l)))
-      g_ptr_array_add(good, l);
-  }
+  /* Hopeless: the server keeps rejecting the batch, or the exit timeout has passed. */
   g_autofree char *why = g_strdup_printf("%s: %s", e->url, err->str);
-  spill_lines(e, b->table, (char **) good->pdata, good->len, why);
+  spill_rows(e, b->table, (WtLogRecord **) b->rows->pdata, b->rows->len, why);
 }
 
 static gpointer sender_main(gpointer data)
@@ -335,7 +352,7 @@ static gpointer sender_main(gpointer data)
     g_mutex_lock(&e->lock);
     for (;;) {
       gboolean full = FALSE;
-      for (int t = 0; t < WT_CH_N_TABLES; t++)
+      for (guint t = 0; t < e->n_tables; t++)
         full = full || e->queue[t].length >= e->cfg.batch_rows;
       if (full || e->stopping || g_get_monotonic_time() >= next_flush)
         break;
@@ -352,8 +369,8 @@ static gpointer sender_main(gpointer data)
       continue;
     }
     if (past) {
-      spill_lines(e, b->table, (char **) b->lines->pdata, b->lines->len,
-                  "the exit timeout passed before the queue was sent");
+      spill_rows(e, b->table, (WtLogRecord **) b->rows->pdata, b->rows->len,
+                 "the exit timeout passed before the queue was sent");
     } else {
       build_body(e, b);
       send_batch(e, curl, b);
@@ -407,8 +424,11 @@ WtChExporter *wt_ch_exporter_new(const WtChExportConfig *cfg, GError **error)
   e->cfg.url = e->url;
   e->cfg.sensor = e->sensor;
   e->cfg.spill_dir = e->spill_dir;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    e->insert_url[t] = insert_url(e->url, (WtChTable) t);
+  for (const WtLogTable *const *t = cfg->tables; t && *t && e->n_tables < WT_CH_MAX_TABLES;
+       t++)
+    e->tables[e->n_tables++] = *t;
+  for (guint t = 0; t < e->n_tables; t++) {
+    e->insert_url[t] = insert_url(e->url, table_name(e, t));
     g_queue_init(&e->queue[t]);
   }
   g_mutex_init(&e->lock);
@@ -432,7 +452,7 @@ void wt_ch_exporter_close(WtChExporter *e)
   g_mutex_lock(&e->lock);
   e->closed = TRUE; /* a late push spills rather than waits for a thread that is gone */
   g_mutex_unlock(&e->lock);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
+  for (guint t = 0; t < e->n_tables; t++)
     if (e->spill[t]) {
       fclose(e->spill[t]);
       e->spill[t] = NULL;
@@ -444,7 +464,7 @@ void wt_ch_exporter_free(WtChExporter *e)
   if (!e)
     return;
   wt_ch_exporter_close(e);
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+  for (guint t = 0; t < e->n_tables; t++) {
     g_queue_clear_full(&e->queue[t], g_free);
     g_free(e->insert_url[t]);
   }
@@ -479,12 +499,12 @@ void wt_ch_exporter_report(WtChExporter *e, WtReport *r)
   wt_section_u64(s, "errors", "Failed attempts", st.errors);
   wt_section_u64(s, "queue_peak", "Rows queued at once (peak)", st.queue_peak);
   wt_section_u64(s, "queue_limit", "Queue limit (rows)", e->cfg.queue_rows);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    wt_section_map_u64(s, "tables_sent", "Rows sent by table", wt_ch_table_name((WtChTable) t),
+  for (guint t = 0; t < e->n_tables; t++)
+    wt_section_map_u64(s, "tables_sent", "Rows sent by table", table_name(e, t),
                        st.table_rows_sent[t]);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    wt_section_map_u64(s, "tables_spilled", "Rows spilled by table",
-                       wt_ch_table_name((WtChTable) t), st.table_rows_spilled[t]);
+  for (guint t = 0; t < e->n_tables; t++)
+    wt_section_map_u64(s, "tables_spilled", "Rows spilled by table", table_name(e, t),
+                       st.table_rows_spilled[t]);
   if (st.rows_spilled) {
     g_autofree char *dir = g_build_filename(e->spill_dir, "clickhouse-spill", NULL);
     wt_section_str(s, "spill_dir", "Spill files", dir);

@@ -1,5 +1,6 @@
-/* ClickHouse: table names, the log line -> JSONEachRow row mapping, the schema, and one
- * SQL statement over the HTTP interface. The sender thread is in clickhouse-export.c. */
+/* ClickHouse: the record -> JSONEachRow row mapping, the schema from the log tables'
+ * columns, and one SQL statement over the HTTP interface. The sender thread is in
+ * clickhouse-export.c. */
 #include "analyzer/output/clickhouse.h"
 
 #include <string.h>
@@ -8,14 +9,7 @@
 #include <curl/curl.h>
 #endif
 
-static const char *const table_names[WT_CH_N_TABLES] = { "conn", "http", "dns" };
-
 G_DEFINE_QUARK(wt-clickhouse-error-quark, wt_ch_error)
-
-const char *wt_ch_table_name(WtChTable t)
-{
-  return (unsigned) t < WT_CH_N_TABLES ? table_names[t] : "?";
-}
 
 gboolean wt_ch_available(void)
 {
@@ -41,85 +35,16 @@ char *wt_ch_url_database(const char *url)
   return g_strdup("wiretab");
 }
 
-/* --- log line -> row ------------------------------------------------------------------- */
+/* --- record -> row ----------------------------------------------------------------------- */
 
-/* End of the JSON value starting at p (a string, an array or object, or a bare token),
- * or NULL if it runs past `end`. Strings inside arrays are skipped whole, so a ']' or
- * ',' in a query name does not end the value. */
-static const char *value_end(const char *p, const char *end)
+/* A time stored as DateTime plus a microseconds column. */
+static gboolean splits_micros(const WtLogColumn *c)
 {
-  int depth = 0;
-  gboolean in_str = FALSE;
-  for (; p < end; p++) {
-    char c = *p;
-    if (in_str) {
-      if (c == '\\')
-        p++;
-      else if (c == '"') {
-        in_str = FALSE;
-        if (depth == 0)
-          return p + 1;
-      }
-      continue;
-    }
-    switch (c) {
-    case '"': in_str = TRUE; break;
-    case '[': case '{': depth++; break;
-    case ']': case '}':
-      if (depth == 0)
-        return p; /* the object's closing brace ends a bare token */
-      if (--depth == 0)
-        return p + 1;
-      break;
-    case ',':
-      if (depth == 0)
-        return p;
-      break;
-    default: break;
-    }
-  }
-  return NULL;
+  return c->type == WT_LOG_TIME && strcmp(c->ch_type, "DateTime") == 0;
 }
 
-/* "ts":1795666951.079800 -> "ts":1795666951,"ts_us":79800 (DateTime + microseconds:
- * 18.16 has no DateTime64). */
-static gboolean append_ts(GString *out, const char *v, gsize n)
+static void append_sensor(GString *out, const char *sensor)
 {
-  gsize i = 0;
-  guint64 secs = 0, us = 0;
-  for (; i < n && g_ascii_isdigit(v[i]); i++)
-    secs = secs * 10 + (guint64) (v[i] - '0');
-  if (i == 0 || i > 10)
-    return FALSE;
-  if (i < n) {
-    if (v[i++] != '.')
-      return FALSE;
-    int digits = 0;
-    for (; i < n && g_ascii_isdigit(v[i]); i++)
-      if (digits < 6) {
-        us = us * 10 + (guint64) (v[i] - '0');
-        digits++;
-      }
-    if (i != n)
-      return FALSE;
-    for (; digits < 6; digits++)
-      us *= 10;
-  }
-  g_string_append_printf(out, "\"ts\":%" G_GUINT64_FORMAT ",\"ts_us\":%" G_GUINT64_FORMAT,
-                         secs, us);
-  return TRUE;
-}
-
-gboolean wt_ch_row_from_log(GString *out, const char *sensor, const char *line, gsize len)
-{
-  const char *p = line, *end = line + len;
-  while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-    end--;
-  if (end - p < 2 || *p != '{' || end[-1] != '}')
-    return FALSE;
-  end--; /* at the closing brace */
-  gsize start_len = out->len;
-  g_string_append(out, "{\"sensor\":");
   /* sensor names come from the command line: escape them like any string */
   g_string_append_c(out, '"');
   for (const char *s = sensor; *s; s++) {
@@ -131,152 +56,57 @@ gboolean wt_ch_row_from_log(GString *out, const char *sensor, const char *line, 
       g_string_append_c(out, *s);
   }
   g_string_append_c(out, '"');
-  p++;
-  while (p < end) {
-    if (*p == ',')
-      p++;
-    if (p >= end || *p != '"')
-      goto bad;
-    const char *k = ++p;
-    while (p < end && *p != '"' && *p != '\\')
-      p++;
-    if (p >= end || *p != '"')
-      goto bad;
-    gsize klen = (gsize) (p - k);
-    p++;
-    if (p >= end || *p != ':')
-      goto bad;
-    const char *v = ++p;
-    const char *ve = value_end(v, end + 1);
-    if (!ve || ve == v)
-      goto bad;
-    if (ve > end)
-      ve = end;
-    gsize vlen = (gsize) (ve - v);
-    p = ve;
-    if (vlen == 4 && memcmp(v, "null", 4) == 0)
+}
+
+void wt_ch_row_append(GString *out, const char *sensor, const WtLogRecord *r)
+{
+  const WtLogColumn *cols = r->table->columns;
+  g_string_append(out, "{\"sensor\":");
+  append_sensor(out, sensor);
+  for (guint64 set = r->set; set; set &= set - 1) {
+    guint i = (guint) __builtin_ctzll(set);
+    const WtLogValue *v = &r->v[i];
+    if (v->kind == WT_LOG_V_NULL)
       continue; /* unset: the column's default */
-    if (klen > 3 && memcmp(k, "id.", 3) == 0) {
-      k += 3; /* Zeek's dotted names do not suit ClickHouse columns */
-      klen -= 3;
-    }
-    g_string_append_c(out, ',');
-    if (klen == 2 && memcmp(k, "ts", 2) == 0) {
-      if (!append_ts(out, v, vlen))
-        goto bad;
+    g_string_append(out, ",\"");
+    g_string_append(out, cols[i].ch_name);
+    g_string_append(out, "\":");
+    if (splits_micros(&cols[i]) && v->kind == WT_LOG_V_TIME && v->v.i >= 0) {
+      g_string_append_printf(out, "%" G_GINT64_FORMAT ",\"%s_us\":%" G_GINT64_FORMAT,
+                             v->v.i / 1000000000, cols[i].ch_name,
+                             (v->v.i % 1000000000) / 1000);
       continue;
     }
-    g_string_append_c(out, '"');
-    g_string_append_len(out, k, (gssize) klen);
-    g_string_append(out, "\":");
-    g_string_append_len(out, v, (gssize) vlen);
+    wt_log_value_json(out, v);
   }
   g_string_append(out, "}\n");
-  return TRUE;
-bad:
-  g_string_truncate(out, start_len);
-  return FALSE;
 }
 
 /* --- schema ------------------------------------------------------------------------------ */
 
-/* Columns common to the three tables: who, when, which connection. */
-#define COMMON_COLUMNS                                                                  \
-  "    sensor String,\n"                                                                \
-  "    ts DateTime,\n"                                                                  \
-  "    ts_us UInt32,\n"                                                                 \
-  "    uid String,\n"                                                                   \
-  "    orig_h String,\n"                                                                \
-  "    orig_p UInt16,\n"                                                                \
-  "    resp_h String,\n"                                                                \
-  "    resp_p UInt16,\n"
+static void append_column(GString *s, const char *name, const char *type)
+{
+  if (s->len)
+    g_string_append(s, ",\n");
+  g_string_append_printf(s, "    %s %s", name, type);
+}
 
-static const char *const conn_columns =
-  COMMON_COLUMNS
-  "    proto String,\n"
-  "    service String,\n"
-  "    duration Float64,\n"
-  "    orig_bytes UInt64,\n"
-  "    resp_bytes UInt64,\n"
-  "    conn_state String,\n"
-  "    missed_bytes UInt64,\n"
-  "    history String,\n"
-  "    orig_pkts UInt64,\n"
-  "    orig_ip_bytes UInt64,\n"
-  "    resp_pkts UInt64,\n"
-  "    resp_ip_bytes UInt64,\n"
-  "    ip_proto UInt8,\n"
-  "    orig_state String,\n"
-  "    resp_state String,\n"
-  "    handshake_rtt Nullable(Float64),\n"
-  "    handshake String,\n"
-  "    close_kind String,\n"
-  "    first_closer String,\n"
-  "    syn_ts Nullable(Float64),\n"
-  "    synack_ts Nullable(Float64),\n"
-  "    rtt_syn_synack Nullable(Float64),\n"
-  "    rtt_synack_ack Nullable(Float64),\n"
-  "    orig_fin_ts Nullable(Float64),\n"
-  "    orig_fin_acked_ts Nullable(Float64),\n"
-  "    resp_fin_ts Nullable(Float64),\n"
-  "    resp_fin_acked_ts Nullable(Float64),\n"
-  "    orig_rst_ts Nullable(Float64),\n"
-  "    resp_rst_ts Nullable(Float64),\n"
-  "    orig_payload_bytes UInt64,\n"
-  "    orig_retransmits UInt64,\n"
-  "    orig_out_of_order UInt64,\n"
-  "    orig_dup_acks UInt64,\n"
-  "    orig_zero_windows UInt64,\n"
-  "    orig_keepalives UInt64,\n"
-  "    resp_payload_bytes UInt64,\n"
-  "    resp_retransmits UInt64,\n"
-  "    resp_out_of_order UInt64,\n"
-  "    resp_dup_acks UInt64,\n"
-  "    resp_zero_windows UInt64,\n"
-  "    resp_keepalives UInt64\n";
-
-static const char *const http_columns =
-  COMMON_COLUMNS
-  "    trans_depth UInt32,\n"
-  "    method String,\n"
-  "    host String,\n"
-  "    uri String,\n"
-  "    version String,\n"
-  "    user_agent String,\n"
-  "    request_body_len UInt64,\n"
-  "    response_body_len UInt64,\n"
-  "    status_code UInt16,\n"
-  "    status_msg String,\n"
-  "    info_code UInt16,\n"
-  "    info_msg String,\n"
-  "    time_to_first_byte Nullable(Float64),\n"
-  "    incomplete UInt8\n";
-
-static const char *const dns_columns =
-  COMMON_COLUMNS
-  "    proto String,\n"
-  "    trans_id UInt16,\n"
-  "    rtt Nullable(Float64),\n"
-  "    query String,\n"
-  "    qclass UInt16,\n"
-  "    qclass_name String,\n"
-  "    qtype UInt16,\n"
-  "    qtype_name String,\n"
-  "    rcode Nullable(UInt16),\n"
-  "    rcode_name String,\n"
-  "    AA UInt8,\n"
-  "    TC UInt8,\n"
-  "    RD UInt8,\n"
-  "    RA UInt8,\n"
-  "    Z UInt8,\n"
-  "    answers Array(String),\n"
-  "    TTLs Array(Float64),\n"
-  "    rejected UInt8,\n"
-  "    opcode UInt8,\n"
-  "    opcode_name String\n";
-
-static const char *const table_columns[WT_CH_N_TABLES] = { conn_columns, http_columns,
-                                                           dns_columns };
+/* The column list of a table: the sensor, then the table's columns in DDL order. */
+static char *table_columns(const WtLogTable *t)
+{
+  GString *s = g_string_new(NULL);
+  append_column(s, "sensor", "String");
+  for (guint k = 0; k < t->n_columns; k++) {
+    const WtLogColumn *c = &t->columns[t->ch_order ? t->ch_order[k] : k];
+    append_column(s, c->ch_name, c->ch_type);
+    if (splits_micros(c)) {
+      g_autofree char *us = g_strdup_printf("%s_us", c->ch_name);
+      append_column(s, us, "UInt32");
+    }
+  }
+  g_string_append_c(s, '\n');
+  return g_string_free(s, FALSE);
+}
 
 /* Identifiers come from the command line: quote them with backticks (18.16 has them). */
 static char *quote_ident(const char *s)
@@ -291,14 +121,16 @@ static char *quote_ident(const char *s)
   return g_string_free(q, FALSE);
 }
 
-GPtrArray *wt_ch_schema_statements(const char *database, const char *cluster)
+GPtrArray *wt_ch_schema_statements(const char *database, const char *cluster,
+                                   const WtLogTable *const *tables)
 {
   GPtrArray *st = g_ptr_array_new_with_free_func(g_free);
   g_autofree char *db = quote_ident(database);
   g_autofree char *cl = quote_ident(cluster);
   g_ptr_array_add(st, g_strdup_printf("CREATE DATABASE IF NOT EXISTS %s", db));
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    const char *name = table_names[t];
+  for (const WtLogTable *const *t = tables; *t; t++) {
+    const char *name = (*t)->name;
+    g_autofree char *columns = table_columns(*t);
     /* Per node: one partition per day (time-range queries and retention drop whole
      * days); sorted by sensor then time, so a sensor's time range is one contiguous
      * run and the per-sensor breakdown reads in order. */
@@ -307,7 +139,7 @@ GPtrArray *wt_ch_schema_statements(const char *database, const char *cluster)
       "ENGINE = MergeTree\n"
       "PARTITION BY toYYYYMMDD(ts)\n"
       "ORDER BY (sensor, ts)",
-      db, name, table_columns[t]));
+      db, name, columns));
     /* Fleet-wide: reads every shard; rows inserted here are spread at random (sensors
      * insert into their own node's _local table instead). */
     g_ptr_array_add(st, g_strdup_printf(
@@ -318,9 +150,9 @@ GPtrArray *wt_ch_schema_statements(const char *database, const char *cluster)
   return st;
 }
 
-char *wt_ch_schema(const char *database, const char *cluster)
+char *wt_ch_schema(const char *database, const char *cluster, const WtLogTable *const *tables)
 {
-  g_autoptr(GPtrArray) st = wt_ch_schema_statements(database, cluster);
+  g_autoptr(GPtrArray) st = wt_ch_schema_statements(database, cluster, tables);
   GString *s = g_string_new(NULL);
   g_string_append_printf(s, "-- wiretab schema: per-node MergeTree tables (*_local, which "
                             "sensors insert into)\n-- and Distributed tables over cluster "

@@ -2,10 +2,15 @@
  * Distributed tables of a ClickHouse cluster that sensors export to. */
 #pragma once
 #include <glib.h>
+#include "analyzer/core/fleet-query.h"
+#include "analyzer/core/log-record.h"
 #include "analyzer/report/report.h"
 
 typedef struct {
   const char *url;            /* --from-clickhouse URL (database from its parameters) */
+  const WtLogTable *const *tables; /* NULL-terminated: every table sensors export to */
+  /* NULL-terminated: the protocols' sections, after the conn table's (TCP, UDP) */
+  const WtFleetSectionFunc *sections;
   const char *const *sensors; /* NULL-terminated; NULL or empty: every sensor */
   gint64 since, until;        /* seconds since the epoch; 0: unbounded */
   guint top_n;                /* rows in top-N tables */

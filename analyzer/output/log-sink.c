@@ -1,60 +1,29 @@
-/* Log sinks: file + optional ClickHouse export queue. See log-sink.h. */
+/* Log sinks: file + optional ClickHouse export queue; per-worker buffers. See log-sink.h. */
 #include "analyzer/output/log-sink.h"
 #include "analyzer/output/atomic-file.h"
 
 #include <errno.h>
-#include <string.h>
 
 struct WtLogSink {
-  WtAtomicFile *out;     /* the --log-dir file, under a temporary name until closed */
+  WtLog log;             /* first: the handle dissectors get */
+  WtAtomicFile *out;     /* the --log-dir file, under a temporary name until closed;
+                          * NULL for a stream the caller owns */
   FILE *file;            /* its stream */
-  FILE *front;           /* what writers get: `file`, or the cookie stream */
   WtChExporter *exporter;
-  WtChTable table;
-  GString *partial;      /* bytes after the last newline seen */
+  GString *line;         /* reused for every record: no allocation per record */
 };
 
-static void push_records(WtLogSink *s, const char *data, gsize len)
+static void sink_write(WtLog *log, const WtLogRecord *r)
 {
-  const char *p = data, *end = data + len;
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (gsize) (end - p));
-    if (!nl) {
-      g_string_append_len(s->partial, p, end - p);
-      return;
-    }
-    if (s->partial->len) {
-      g_string_append_len(s->partial, p, nl - p);
-      wt_ch_exporter_push(s->exporter, s->table, s->partial->str, s->partial->len);
-      g_string_truncate(s->partial, 0);
-    } else if (nl > p) {
-      wt_ch_exporter_push(s->exporter, s->table, p, (gsize) (nl - p));
-    }
-    p = nl + 1;
-  }
-}
-
-void wt_log_sink_write_len(WtLogSink *s, const char *data, gsize len)
-{
-  if (len == 0)
-    return;
-  fwrite(data, 1, len, s->file);
+  WtLogSink *s = (WtLogSink *) log;
+  g_string_truncate(s->line, 0);
+  wt_log_record_json(s->line, r);
+  fwrite(s->line->str, 1, s->line->len, s->file);
   if (s->exporter)
-    push_records(s, data, len);
+    wt_ch_exporter_push(s->exporter, r);
 }
 
-void wt_log_sink_write(WtLogSink *s, const GString *lines)
-{
-  wt_log_sink_write_len(s, lines->str, lines->len);
-}
-
-static ssize_t cookie_write(void *cookie, const char *buf, size_t size)
-{
-  wt_log_sink_write_len(cookie, buf, size);
-  return (ssize_t) size;
-}
-
-WtLogSink *wt_log_sink_open(const char *path, WtChExporter *exporter, WtChTable table,
+WtLogSink *wt_log_sink_open(const char *path, const WtLogTable *table, WtChExporter *exporter,
                             GError **error)
 {
   WtAtomicFile *out = wt_atomic_file_new(path, NULL);
@@ -64,42 +33,35 @@ WtLogSink *wt_log_sink_open(const char *path, WtChExporter *exporter, WtChTable 
                 g_strerror(errno));
     return NULL;
   }
-  FILE *f = wt_atomic_file_stream(out);
   WtLogSink *s = g_new0(WtLogSink, 1);
+  s->log.table = table;
+  s->log.write = sink_write;
   s->out = out;
-  s->file = f;
-  s->front = f;
+  s->file = wt_atomic_file_stream(out);
   s->exporter = exporter;
-  s->table = table;
-  s->partial = g_string_new(NULL);
-  if (exporter) {
-    cookie_io_functions_t io = { .read = NULL, .write = cookie_write, .seek = NULL,
-                                 .close = NULL };
-    s->front = fopencookie(s, "w", io);
-    if (!s->front) {
-      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                  "%s: cannot set up the export stream: %s", path, g_strerror(errno));
-      wt_atomic_file_discard(out);
-      g_string_free(s->partial, TRUE);
-      g_free(s);
-      return NULL;
-    }
-    /* Line-buffered: each record reaches the queue when its newline is written, so a
-     * live capture exports within the batch interval rather than per 4 KiB. */
-    setvbuf(s->front, NULL, _IOLBF, 0);
-  }
+  s->line = g_string_sized_new(1024);
   return s;
 }
 
-FILE *wt_log_sink_stream(WtLogSink *s)
+WtLogSink *wt_log_sink_new_stream(const WtLogTable *table, FILE *stream,
+                                  WtChExporter *exporter)
 {
-  return s->front;
+  WtLogSink *s = g_new0(WtLogSink, 1);
+  s->log.table = table;
+  s->log.write = sink_write;
+  s->file = stream;
+  s->exporter = exporter;
+  s->line = g_string_sized_new(1024);
+  return s;
+}
+
+WtLog *wt_log_sink_log(WtLogSink *s)
+{
+  return &s->log;
 }
 
 void wt_log_sink_flush(WtLogSink *s)
 {
-  if (s->front != s->file)
-    fflush(s->front);
   fflush(s->file);
 }
 
@@ -107,12 +69,12 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
 {
   if (!s)
     return TRUE;
-  if (s->front != s->file)
-    fclose(s->front); /* flushes through cookie_write */
-  if (s->exporter && s->partial->len)
-    wt_ch_exporter_push(s->exporter, s->table, s->partial->str, s->partial->len);
-  gboolean ok = wt_atomic_file_commit(s->out, error); /* renamed to its name when complete */
-  g_string_free(s->partial, TRUE);
+  gboolean ok = TRUE;
+  if (s->out)
+    ok = wt_atomic_file_commit(s->out, error); /* renamed to its name when complete */
+  else
+    fflush(s->file);
+  g_string_free(s->line, TRUE);
   g_free(s);
   return ok;
 }
@@ -120,4 +82,61 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
 void wt_log_sink_free(WtLogSink *s)
 {
   wt_log_sink_close(s, NULL);
+}
+
+/* --- per-worker buffers -------------------------------------------------------------- */
+
+struct WtLogBuffer {
+  WtLog log;             /* first: the handle the worker's dissectors get */
+  WtLogSink *main;
+  GString *lines;        /* JSON lines not yet in the main sink's file */
+  GPtrArray *rows;       /* with --clickhouse, their copies for the export queue */
+};
+
+static void buffer_write(WtLog *log, const WtLogRecord *r)
+{
+  WtLogBuffer *b = (WtLogBuffer *) log;
+  wt_log_record_json(b->lines, r);
+  if (b->main->exporter)
+    g_ptr_array_add(b->rows, wt_log_record_copy(r));
+}
+
+WtLogBuffer *wt_log_buffer_new(WtLogSink *main)
+{
+  WtLogBuffer *b = g_new0(WtLogBuffer, 1);
+  b->log.table = main->log.table;
+  b->log.write = buffer_write;
+  b->main = main;
+  b->lines = g_string_sized_new(4096);
+  b->rows = g_ptr_array_new_with_free_func(g_free);
+  return b;
+}
+
+WtLog *wt_log_buffer_log(WtLogBuffer *b)
+{
+  return &b->log;
+}
+
+gboolean wt_log_buffer_pending(const WtLogBuffer *b)
+{
+  return b->lines->len > 0;
+}
+
+void wt_log_buffer_flush(WtLogBuffer *b)
+{
+  WtLogSink *s = b->main;
+  fwrite(b->lines->str, 1, b->lines->len, s->file);
+  g_string_truncate(b->lines, 0);
+  for (guint i = 0; i < b->rows->len; i++)
+    wt_ch_exporter_push_copy(s->exporter, g_steal_pointer(&b->rows->pdata[i]));
+  g_ptr_array_set_size(b->rows, 0);
+}
+
+void wt_log_buffer_free(WtLogBuffer *b)
+{
+  if (!b)
+    return;
+  g_string_free(b->lines, TRUE);
+  g_ptr_array_free(b->rows, TRUE);
+  g_free(b);
 }

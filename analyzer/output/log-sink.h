@@ -1,34 +1,45 @@
-/* Where a log record goes: its --log-dir file and, with --clickhouse, the export queue.
+/* Where the records of one log table go: its --log-dir file (JSON lines, Zeek's field
+ * names) and, with --clickhouse, the export queue (rows built from the record's values).
+ * Dissectors see a sink as a WtLog (analyzer/core/log-record.h).
  *
- * The log writers build one JSON line per record and write it to a FILE*. A sink owns the
- * log file; without an exporter wt_log_sink_stream() is that file itself (nothing changes
- * on the hot path). With an exporter it is a stdio front (fopencookie) whose bytes are
- * written through to the file unchanged and cut at newlines into records for the queue,
- * so the writers keep their FILE* and the file stays byte-identical. */
+ * With --threads each worker writes into a WtLogBuffer per table instead: the records'
+ * lines (and copies for the export queue) are kept there and handed to the main sink in
+ * one piece per batch. */
 #pragma once
 #include <glib.h>
-#include <stdio.h>
+#include "analyzer/core/log-record.h"
 #include "analyzer/output/clickhouse.h"
 
 typedef struct WtLogSink WtLogSink;
 
 /* Creates `path` atomically: written under a temporary name in its directory, renamed to
- * `path` when the sink is closed (analyzer/output/atomic-file.h). `exporter` may be NULL; `table`
- * says where its rows go. */
-WtLogSink *wt_log_sink_open(const char *path, WtChExporter *exporter, WtChTable table,
+ * `path` when the sink is closed (analyzer/output/atomic-file.h). `exporter` may be NULL. */
+WtLogSink *wt_log_sink_open(const char *path, const WtLogTable *table, WtChExporter *exporter,
                             GError **error);
-/* Whole records (one or more lines, each ending in '\n'); a trailing partial line is
- * kept until its newline arrives. */
-void wt_log_sink_write(WtLogSink *s, const GString *lines);
-void wt_log_sink_write_len(WtLogSink *s, const char *data, gsize len);
-/* The FILE* for writers that take one (valid until wt_log_sink_free). */
-FILE *wt_log_sink_stream(WtLogSink *s);
-/* Everything written so far reaches the file and the queue. */
+/* A sink onto a stream the caller owns (and closes after freeing the sink), e.g. a
+ * memory stream in a test. */
+WtLogSink *wt_log_sink_new_stream(const WtLogTable *table, FILE *stream,
+                                  WtChExporter *exporter);
+/* The handle records are written through (valid until wt_log_sink_free). */
+WtLog *wt_log_sink_log(WtLogSink *s);
+/* Everything written so far reaches the file. */
 void wt_log_sink_flush(WtLogSink *s);
-/* Flushes and closes; a partial last line (no newline) is still exported. The file gets
- * its name only now; FALSE with error set when it could not be written (removed) or
- * renamed (kept under its temporary name). Frees s. */
+/* Flushes and closes. The file gets its name only now; FALSE with error set when it could
+ * not be written (removed) or renamed (kept under its temporary name). Frees s. */
 gboolean wt_log_sink_close(WtLogSink *s, GError **error);
 /* wt_log_sink_close, errors ignored. */
 void wt_log_sink_free(WtLogSink *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtLogSink, wt_log_sink_free)
+
+typedef struct WtLogBuffer WtLogBuffer;
+
+/* A worker's buffer in front of `main` (a sink of the same table). */
+WtLogBuffer *wt_log_buffer_new(WtLogSink *main);
+WtLog *wt_log_buffer_log(WtLogBuffer *b);
+/* TRUE when records wait in the buffer. */
+gboolean wt_log_buffer_pending(const WtLogBuffer *b);
+/* The waiting records into the main sink's file and export queue. The caller makes sure
+ * that one buffer at a time writes into a sink. */
+void wt_log_buffer_flush(WtLogBuffer *b);
+void wt_log_buffer_free(WtLogBuffer *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtLogBuffer, wt_log_buffer_free)

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "analyzer/pipeline/conversations.h"
+#include "analyzer/pipeline/timeline.h"
 #include "analyzer/output/log-sink.h"
-#include "dissectors/http/http.h"
 #include "dissectors/tcp/tcp.h"
 #include "dissectors/udp/udp.h"
 
@@ -18,7 +18,8 @@ struct WtAnalyzer {
   WtFlowTable *flows;
   WtRegistry *registry;
   WtAppContext app;
-  WtLogSink *sinks[WT_CH_N_TABLES]; /* own the log files; app's FILE*s are their streams */
+  GPtrArray *sinks;  /* WtLogSink*, one per log table with --log-dir: the files */
+  GPtrArray *logs;   /* WtLog*, what app.logs points at: the sinks, or a worker's buffers */
   WtTcpDissector *tcp;
   WtUdpDissector *udp;
   WtConversations *convs;
@@ -60,13 +61,25 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
   wt_conversations_add_flow(a->convs, flow);
 }
 
-/* Each log is a sink: its file and, with --clickhouse, the export queue (log-sink.h). */
-static FILE *open_log(WtAnalyzer *a, WtChTable t, GError **error)
+/* Each log table is a sink: its file and, with --clickhouse, the export queue
+ * (log-sink.h). */
+static gboolean open_log(WtAnalyzer *a, const WtLogTable *table, GError **error)
 {
-  g_autofree char *name = g_strdup_printf("%s.log", wt_ch_table_name(t));
+  g_autofree char *name = g_strdup_printf("%s.log", table->name);
   g_autofree char *path = g_build_filename(a->cfg.log_dir, name, NULL);
-  a->sinks[t] = wt_log_sink_open(path, a->cfg.exporter, t, error);
-  return a->sinks[t] ? wt_log_sink_stream(a->sinks[t]) : NULL;
+  WtLogSink *sink = wt_log_sink_open(path, table, a->cfg.exporter, error);
+  if (!sink)
+    return FALSE;
+  g_ptr_array_add(a->sinks, sink);
+  g_ptr_array_add(a->logs, wt_log_sink_log(sink));
+  return TRUE;
+}
+
+/* Dissectors find their tables' handles in app.logs (wt_app_log). */
+static void publish_logs(WtAnalyzer *a)
+{
+  a->app.logs = (WtLog *const *) a->logs->pdata;
+  a->app.n_logs = a->logs->len;
 }
 
 static gboolean open_logs(WtAnalyzer *a, GError **error)
@@ -79,12 +92,10 @@ static gboolean open_logs(WtAnalyzer *a, GError **error)
                 _("%s: cannot create log directory: %s"), dir, g_strerror(errno));
     return FALSE;
   }
-  if (!(a->app.conn_log = open_log(a, WT_CH_CONN, error)))
-    return FALSE;
-  if (!(a->app.http_log = open_log(a, WT_CH_HTTP, error)))
-    return FALSE;
-  if (!(a->app.dns_log = open_log(a, WT_CH_DNS, error)))
-    return FALSE;
+  for (const WtLogTable *const *t = wt_registry_log_tables(); *t; t++)
+    if (!open_log(a, *t, error))
+      return FALSE;
+  publish_logs(a);
   return TRUE;
 }
 
@@ -99,7 +110,10 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->registry = wt_registry_new();
   a->convs = wt_conversations_new(100000);
   a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
-  a->app.timeline = a->timeline;
+  wt_registry_add_series(a->registry, a->timeline);
+  a->app.series = wt_timeline_sink(a->timeline);
+  a->sinks = g_ptr_array_new();
+  a->logs = g_ptr_array_new();
   if (!open_logs(a, error))
     return NULL;
   WtTcpConfig tc = {
@@ -107,14 +121,10 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
     .per_dir_cap = cfg->reasm_per_dir_cap,
     .global_cap = cfg->reasm_global_cap,
     .overlap_policy = cfg->overlap_policy,
-    .explain = cfg->explain,
-    .follow = cfg->follow,
-    .follow_dir = cfg->follow_dir,
+    .observer = cfg->conn_observer,
   };
-  a->tcp = wt_tcp_new(&tc, &a->app, a->registry, error);
-  if (!a->tcp)
-    return NULL;
-  a->udp = wt_udp_new(&a->app, a->registry);
+  a->tcp = wt_tcp_new(&tc, &a->app, wt_registry_selector(a->registry));
+  a->udp = wt_udp_new(&a->app, wt_registry_selector(a->registry));
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
   a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
@@ -123,22 +133,30 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   return g_steal_pointer(&a);
 }
 
+static void forget_logs(WtAnalyzer *a)
+{
+  a->app.logs = NULL;
+  a->app.n_logs = 0;
+  g_ptr_array_set_size(a->logs, 0);
+}
+
 static void close_logs(WtAnalyzer *a)
 {
-  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    wt_log_sink_free(a->sinks[t]);
-    a->sinks[t] = NULL;
-  }
+  if (!a->sinks)
+    return;
+  forget_logs(a);
+  for (guint t = 0; t < a->sinks->len; t++)
+    wt_log_sink_free(g_ptr_array_index(a->sinks, t));
+  g_ptr_array_set_size(a->sinks, 0);
 }
 
 gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
 {
   GError *first = NULL;
-  a->app.conn_log = a->app.http_log = a->app.dns_log = NULL;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
+  forget_logs(a);
+  for (guint t = 0; t < a->sinks->len; t++) {
     g_autoptr(GError) e = NULL;
-    if (a->sinks[t] && !wt_log_sink_close(a->sinks[t], &e)) {
+    if (!wt_log_sink_close(g_ptr_array_index(a->sinks, t), &e)) {
       if (!first) /* one line for all: a full disk fails every log */
         first = g_steal_pointer(&e);
       else {
@@ -148,8 +166,8 @@ gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
         first = both;
       }
     }
-    a->sinks[t] = NULL;
   }
+  g_ptr_array_set_size(a->sinks, 0);
   if (first)
     g_propagate_error(error, first);
   return first == NULL;
@@ -170,6 +188,10 @@ void wt_analyzer_free(WtAnalyzer *a)
   if (a->decoders)
     wt_decoders_free(a->decoders);
   close_logs(a);
+  if (a->sinks)
+    g_ptr_array_free(a->sinks, TRUE);
+  if (a->logs)
+    g_ptr_array_free(a->logs, TRUE);
   g_ptr_array_free(a->sources, TRUE);
   wt_anomalies_free(a->anomalies);
   g_free(a);
@@ -214,6 +236,18 @@ static void note_time(WtAnalyzer *a, gint64 ts_ns)
   }
 }
 
+/* Port reuse: the old connection ends here (conn.log, taps), the SYN starts a new flow on
+ * the same tuple, its serial from this frame as any flow's (flow-table.h). */
+static WtFlow *restart_flow(WtAnalyzer *a, WtFlow *old, const WtFlowKey *key,
+                            gboolean sent_by_lo, gint64 ts_ns, WtDir *dir)
+{
+  gboolean created;
+  wt_flow_table_remove(a->flows, old, WT_FLOW_END_CLOSED);
+  WtFlow *flow = wt_flow_table_lookup(a->flows, key, sent_by_lo, ts_ns, &created);
+  *dir = wt_flow_dir(flow, sent_by_lo);
+  return flow;
+}
+
 void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                        const guint8 *bytes, int linktype)
 {
@@ -247,14 +281,17 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
 
   WtFlowKey key;
   gboolean sent_by_lo, created;
-  guint64 flows_before = wt_flow_table_created(a->flows); /* TCP may start a new one too */
+  guint64 flows_before = wt_flow_table_created(a->flows); /* port reuse makes two */
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
   WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
   WtDir dir = wt_flow_dir(flow, sent_by_lo);
-  if (pkt.ip_proto == 6)
-    flow = wt_tcp_packet(a->tcp, a->flows, flow, created, sent_by_lo, &pkt, &dir);
-  else if (pkt.ip_proto == 17)
-    wt_udp_packet(a->udp, a->flows, flow, created, &pkt, dir);
+  if (pkt.ip_proto == 6) {
+    if (!created && wt_tcp_starts_new_connection(a->tcp, flow, &pkt, dir))
+      flow = restart_flow(a, flow, &key, sent_by_lo, ts_ns, &dir);
+    wt_flow_table_set_timer(a->flows, flow, wt_tcp_packet(a->tcp, flow, &pkt, &dir));
+  } else if (pkt.ip_proto == 17) {
+    wt_udp_packet(a->udp, flow, created, &pkt, dir);
+  }
   /* Only when a flow began: this frame's time is already in the timeline (packets), so a
    * zero count would change nothing and costs a bucket lookup per packet. */
   guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;
@@ -270,9 +307,8 @@ void wt_analyzer_finish(WtAnalyzer *a)
 {
   wt_flow_table_flush(a->flows);
   wt_decoders_expire(a->decoders, G_MAXINT64, a->anomalies);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    if (a->sinks[t])
-      wt_log_sink_flush(a->sinks[t]); /* files complete, every record queued for export */
+  for (guint t = 0; t < a->sinks->len; t++) /* files complete */
+    wt_log_sink_flush(g_ptr_array_index(a->sinks, t));
 }
 
 static void report_capture(WtAnalyzer *a, WtReport *r)
@@ -326,10 +362,8 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   wt_conversations_report(a->convs, r, a->cfg.top_n);
   wt_tcp_report(a->tcp, r);
   wt_udp_report(a->udp, r);
-  for (guint i = 0; i < wt_registry_count(a->registry); i++)
-    if (wt_registry_get(a->registry, i) == &wt_http_dissector)
-      wt_http_stats_set_top_n(wt_registry_stats(a->registry, i), a->cfg.top_n);
-  wt_registry_report(a->registry, r);
+  WtReportOptions opts = { .top_n = a->cfg.top_n };
+  wt_registry_report(a->registry, &opts, r);
   wt_timeline_report(a->timeline, r);
   report_anomalies(a, r);
 }
@@ -344,15 +378,18 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
   snap->first_ts = a->frames ? a->first_ts : 0;
   snap->last_ts = a->frames ? a->last_ts : 0;
   snap->flows = a->flows;
+}
+
+int wt_analyzer_series_index(const WtAnalyzer *a, const char *key)
+{
+  return wt_timeline_series_index(a->timeline, key);
+}
+
+guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index)
+{
   /* the timeline holds at most a few thousand buckets: summing them is the cheap way to
-   * HTTP totals without a second set of counters in the dissector */
-  g_autoptr(GArray) rows = wt_timeline_rows(a->timeline, NULL);
-  for (guint i = 0; i < rows->len; i++) {
-    const WtTimelineRow *row = &g_array_index(rows, WtTimelineRow, i);
-    snap->http_requests += row->v[WT_TL_HTTP_REQUESTS];
-    for (guint c = 0; c < 5; c++)
-      snap->http_status[c] += row->v[WT_TL_HTTP_1XX + c];
-  }
+   * totals without a second set of counters in the dissectors */
+  return index < 0 ? 0 : wt_timeline_total(a->timeline, (guint) index);
 }
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
@@ -373,16 +410,20 @@ WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error)
   return a;
 }
 
-void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns)
+void wt_analyzer_add_log(WtAnalyzer *a, WtLog *log)
 {
-  a->app.conn_log = conn;
-  a->app.http_log = http;
-  a->app.dns_log = dns;
+  g_ptr_array_add(a->logs, log);
+  publish_logs(a);
 }
 
-struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table)
+guint wt_analyzer_n_log_sinks(const WtAnalyzer *a)
 {
-  return table >= 0 && table < WT_CH_N_TABLES ? a->sinks[table] : NULL;
+  return a->sinks->len;
+}
+
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, guint i)
+{
+  return i < a->sinks->len ? g_ptr_array_index(a->sinks, i) : NULL;
 }
 
 void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,

@@ -5,6 +5,7 @@
 #pragma once
 #include <glib.h>
 #include "analyzer/core/anomaly.h"
+#include "analyzer/core/conn-observer.h"
 #include "analyzer/pipeline/decode.h"
 #include "analyzer/pipeline/flow-table.h"
 #include "analyzer/pipeline/registry.h"
@@ -20,9 +21,8 @@ typedef struct {
   int overlap_policy;        /* 0 first (default, Linux), 1 last */
   const char *log_dir;       /* conn.log, http.log; NULL: none */
   struct WtChExporter *exporter; /* --clickhouse: log records also go there; NULL: none */
-  const char *explain;       /* --explain FILTER; NULL: none */
-  const char *follow;        /* --follow FILTER; NULL: none */
-  const char *follow_dir;    /* where --follow writes; NULL: stdout */
+  const WtConnObserver *conn_observer; /* given to TCP as is (--explain, --follow); NULL:
+                                          none. One thread: not for --threads workers */
   guint top_n;               /* rows in top-N tables */
   gint64 timeline_interval_ns; /* --interval; 0: chosen from the capture's duration */
   gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without
@@ -65,12 +65,19 @@ typedef struct {
   guint64 frames, wire_bytes;
   guint64 flows_created;     /* flows of every IP protocol created so far */
   guint flows_live;          /* in the flow table now (closed TCP lingering included) */
+  /* the live view's HTTP totals, which it fills from the series the HTTP dissector
+   * declared (wt_analyzer_series_total); 0 from wt_analyzer_snapshot */
   guint64 http_requests;     /* request lines so far */
   guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
   gint64 first_ts, last_ts;  /* capture time; 0 without frames */
   WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
 } WtAnalyzerSnapshot;
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
+/* Column of the timeline series `key` as a dissector declared it ("http_requests"), or -1:
+ * look it up once. */
+int wt_analyzer_series_index(const WtAnalyzer *a, const char *key);
+/* Everything counted in series `index` so far (0 for -1); cheap enough once a second. */
+guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index);
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
 guint64 wt_analyzer_frames(const WtAnalyzer *a);
@@ -80,14 +87,15 @@ guint64 wt_analyzer_frames(const WtAnalyzer *a);
  * taps; each worker is a complete pipeline fed only the frames of its flows. */
 struct WtLogSink;
 
-/* A worker pipeline: no log files of its own (wt_analyzer_set_log_streams), no timers of
+/* A worker pipeline: no log files of its own (wt_analyzer_add_log), no timers of
  * its own (the reader sends wt_analyzer_expire at the instants one thread would expire),
  * flow serials from the frame numbers given to wt_analyzer_worker_frame. */
 WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error);
-/* Where the worker's dissectors write conn.log/http.log/dns.log lines (NULL: none). */
-void wt_analyzer_set_log_streams(WtAnalyzer *a, FILE *conn, FILE *http, FILE *dns);
-/* The main analyzer's sink of table t (NULL without --log-dir). */
-struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, int table);
+/* One more place the worker's dissectors write records to (a log table's buffer). */
+void wt_analyzer_add_log(WtAnalyzer *a, WtLog *log);
+/* The main analyzer's log sinks, one per table (none without --log-dir). */
+guint wt_analyzer_n_log_sinks(const WtAnalyzer *a);
+struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, guint i);
 /* Frame number `frame_no` (1-based, in the whole input) for a worker. */
 void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
                               guint32 wirelen, const guint8 *bytes, int linktype);

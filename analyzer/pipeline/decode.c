@@ -12,17 +12,22 @@
 
 #define MAX_MPLS_DEPTH 16
 
+typedef struct {
+  WtDecodeFunc fn;
+  gpointer state;
+} Entry;
+
 struct WtDecoders {
   WtDecodeLimits limits;
   WtLinkLimits link_limits;
   WtIpDefrag *defrag;
   WtDecodeStats stats;
+  /* wt_decode_route: the entry each table gave last (fn NULL: none yet) */
+  struct {
+    guint32 key;
+    Entry e;
+  } last[WT_NEXT_IPPROTO + 1];
 };
-
-typedef struct {
-  WtDecodeFunc fn;
-  gpointer state;
-} Entry;
 
 void wt_decode_limits_init(WtDecodeLimits *l)
 {
@@ -60,7 +65,7 @@ void wt_decoders_free(WtDecoders *d)
 /* ---- the registry tables ---------------------------------------------------------
  * Adding a protocol: a decoder in dissectors/<proto>/ and one case here. */
 
-static gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
+static inline gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
 {
   (void) d;
   switch (dlt) {
@@ -96,7 +101,7 @@ static gboolean lookup_linktype(WtDecoders *d, guint32 dlt, Entry *e)
   }
 }
 
-static gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
+static inline gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
 {
   if (type <= WT_ETHERTYPE_MAX_LENGTH) {
     e->fn = wt_llc_decode;
@@ -127,7 +132,7 @@ static gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
   }
 }
 
-static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
+static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
 {
   (void) d;
   switch (proto) {
@@ -148,7 +153,7 @@ static gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   }
 }
 
-static gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
@@ -310,6 +315,69 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   Outcome o = run_tables(d, pkt, a);
   tap(&d->stats, pkt, &o);
   return o.status;
+}
+
+/* Protocols whose flows have ports (WtFlowKey): the others are flows by addresses. */
+static gboolean has_ports(guint8 proto)
+{
+  return proto == WT_IPPROTO_TCP || proto == WT_IPPROTO_UDP;
+}
+
+/* lookup, remembering each table's last answer: consecutive frames mostly take the same
+ * path through the tables, and the --threads reader decodes every frame serially. */
+static inline gboolean lookup_again(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+{
+  if ((guint) t >= G_N_ELEMENTS(d->last))
+    return lookup(d, t, key, e);
+  if (d->last[t].e.fn && d->last[t].key == key) {
+    *e = d->last[t].e;
+    return TRUE;
+  }
+  if (!lookup(d, t, key, e))
+    return FALSE;
+  d->last[t].key = key;
+  d->last[t].e = *e;
+  return TRUE;
+}
+
+/* The table loop of run_tables for wt_decode_route, without the tap's bookkeeping: the
+ * --threads reader runs it on every frame. */
+static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
+{
+  WtReader r = wt_reader_init(pkt->frame, pkt->caplen);
+  WtDecodeResult res = wt_decode_next(WT_NEXT_LINKTYPE, (guint32) pkt->linktype);
+  guint steps = max_steps(d);
+  for (guint step = 0; step < steps; step++) {
+    Entry e;
+    if (!lookup_again(d, res.next_table, res.next_key, &e))
+      return WT_DECODE_UNSUPPORTED;
+    res = e.fn(e.state, pkt, &r, NULL);
+    if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE)
+      return res.status;
+  }
+  return WT_DECODE_MALFORMED;
+}
+
+WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
+{
+  reset_packet(pkt);
+  pkt->headers_only = TRUE;
+  WtDecodeStatus st = walk_headers(d, pkt);
+  if (pkt->ip_version == 0)
+    return out->kind = WT_ROUTE_NOT_IP;
+  out->src = pkt->src;
+  out->dst = pkt->dst;
+  /* OK after a TCP or UDP decoder: it read the ports */
+  gboolean ports = st == WT_DECODE_OK && has_ports(pkt->ip_proto);
+  out->sport = ports ? pkt->sport : 0;
+  out->dport = ports ? pkt->dport : 0;
+  if (!pkt->ip_fragment || (pkt->ip_version == 4 && !has_ports(pkt->ip_proto)))
+    return out->kind = WT_ROUTE_FLOW;
+  wt_ip_frag_key(pkt, &out->datagram);
+  out->frag_offset = pkt->frag_offset;
+  out->frag_len = pkt->frag_len;
+  out->frag_more = pkt->frag_more;
+  return out->kind = WT_ROUTE_FRAGMENT;
 }
 
 void wt_decoders_expire(WtDecoders *d, gint64 now_ns, WtAnomalies *a)

@@ -7,6 +7,7 @@
 #include "analyzer/core/decoder.h" /* the decoders' helpers: wt_decode_short ... */
 #include "analyzer/core/anomaly.h"
 #include "analyzer/report/report.h"
+#include "dissectors/ip/ip-defrag.h"
 
 /* A field left 0 takes its default. */
 typedef struct {
@@ -67,6 +68,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtDecoders, wt_decoders_free)
  * valid protocol we do not decode (ARP, ESP, ...); CONSUMED means an IP fragment kept
  * for reassembly. pkt->reassembled_buf stays valid until the next call. */
 WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
+
+/* What the --threads reader needs to choose a frame's worker (wt_decode_route). */
+typedef enum {
+  WT_ROUTE_NOT_IP,   /* no IP header: part of no flow */
+  WT_ROUTE_FLOW,     /* the frame names its flow: addresses and (TCP, UDP) ports */
+  WT_ROUTE_FRAGMENT, /* an IP fragment whose flow only its datagram's first fragment
+                      * names (TCP and UDP over IPv4; every IPv6 fragment, since the
+                      * upper layer is only in the first) */
+} WtRouteKind;
+
+typedef struct {
+  WtRouteKind kind;
+  WtAddr src, dst;
+  guint16 sport, dport;   /* 0 when the protocol has none or they were not captured */
+  /* WT_ROUTE_FRAGMENT: the datagram (the defragmenter's key) and this piece of it; for
+   * the first fragment (offset 0) sport/dport are the datagram's */
+  WtIpFragKey datagram;
+  guint32 frag_offset, frag_len;
+  gboolean frag_more;
+} WtRouteKey;
+
+/* The flow of one frame, for the --threads router: the tables of wt_decode_frame run
+ * over the headers only (pkt->headers_only: bounded reads, no checksums, no reassembly,
+ * no anomalies); statistics and fragment state in `d` are left alone. The caller fills
+ * pkt as for wt_decode_frame. `out` holds only what its kind names. */
+WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out);
 
 /* Drop fragment trains older than the timeout at capture time `now_ns` (counted as
  * ip4.frag_timeout / ip6.frag_timeout). wt_decode_frame already does this as it goes;

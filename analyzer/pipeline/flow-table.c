@@ -210,37 +210,6 @@ static void make_uid(char *out, guint64 serial)
   out[18] = '\0';
 }
 
-static void fill_conn_info(WtFlow *f)
-{
-  WtConnInfo *ci = &f->info;
-  ci->proto = f->key.proto;
-  wt_conn_info_reset_text(ci);
-  if (f->lo_is_orig) {
-    ci->orig_h = f->key.lo;
-    ci->orig_p = f->key.port_lo;
-    ci->resp_h = f->key.hi;
-    ci->resp_p = f->key.port_hi;
-  } else {
-    ci->orig_h = f->key.hi;
-    ci->orig_p = f->key.port_hi;
-    ci->resp_h = f->key.lo;
-    ci->resp_p = f->key.port_lo;
-  }
-}
-
-void wt_flow_flip(WtFlow *f)
-{
-  f->lo_is_orig = !f->lo_is_orig;
-  guint64 p = f->pkts[0], b = f->ip_bytes[0], pl = f->payload_bytes[0];
-  f->pkts[0] = f->pkts[1];
-  f->ip_bytes[0] = f->ip_bytes[1];
-  f->payload_bytes[0] = f->payload_bytes[1];
-  f->pkts[1] = p;
-  f->ip_bytes[1] = b;
-  f->payload_bytes[1] = pl;
-  fill_conn_info(f);
-}
-
 static void evict_oldest(WtFlowTable *t)
 {
   WtFlow *oldest = NULL;
@@ -288,7 +257,7 @@ WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent
   f->timer = key->proto == 6 ? WT_TIMER_TCP_ATTEMPT : key->proto == 17 ? WT_TIMER_UDP
                                                                         : WT_TIMER_OTHER;
   make_uid(f->info.uid, f->serial);
-  fill_conn_info(f);
+  wt_flow_fill_info(f);
   slots_insert(t, hash, f);
   lru_append(t, f);
   t->created++;

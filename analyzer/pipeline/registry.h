@@ -3,9 +3,13 @@
  * so HTTP on port 8080 or 27272 is found as well as on 80. Adding a protocol: one line
  * in registry.c. */
 #pragma once
+#include "analyzer/core/app-select.h"
+#include "analyzer/core/fleet-query.h"
+#include "analyzer/core/log-record.h"
 #include "analyzer/core/stream.h"
 
 typedef struct WtRegistry WtRegistry;
+typedef struct WtTimeline WtTimeline; /* analyzer/pipeline/timeline.h */
 
 WtRegistry *wt_registry_new(void);
 void wt_registry_free(WtRegistry *r);
@@ -14,10 +18,22 @@ guint wt_registry_count(const WtRegistry *r);
 const WtStreamDissector *wt_registry_get(const WtRegistry *r, guint i);
 gpointer wt_registry_stats(const WtRegistry *r, guint i);
 
-/* Index of the dissector whose port table has `port`, or -1. */
-int wt_registry_by_port(const WtRegistry *r, guint16 port);
-/* Index of the first dissector whose probe accepts the bytes, or -1. */
-int wt_registry_probe(const WtRegistry *r, const guint8 *data, gsize len, WtDir dir);
+/* The registry as the transports see it (port tables, then content probes): valid as long
+ * as the registry. */
+const WtAppSelector *wt_registry_selector(const WtRegistry *r);
 
-void wt_registry_report(WtRegistry *r, WtReport *report);
+/* Give the timeline a column for every series the dissectors declared (numbered once per
+ * process, in registry order, after the timeline's own). */
+void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl);
+
+void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);
+
+/* Every log table (NULL-terminated): conn, then the dissectors' tables in registry order.
+ * The pipeline opens a sink for each; the ClickHouse schema has a table for each. */
+const WtLogTable *const *wt_registry_log_tables(void);
+/* The dissectors' fleet-report sections (NULL-terminated), in registry order. */
+const WtFleetSectionFunc *wt_registry_fleet_sections(void);
+/* The timeline series groups the dissectors declare, in registry order (for a timeline
+ * built elsewhere: the fleet report's). */
+const WtSeriesGroup *const *wt_registry_series_groups(guint *n);

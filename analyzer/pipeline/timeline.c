@@ -8,7 +8,20 @@
 
 #define ROWS_MAX 300 /* the automatic interval gives at most this many rows */
 
+typedef struct {
+  const char *key, *label; /* label: a msgid */
+} Column;
+
+static const Column own_columns[WT_TL_N_OWN] = {
+  [WT_TL_PACKETS] = { "packets", N_("Packets") },
+  [WT_TL_BYTES] = { "bytes", N_("Bytes") },
+  [WT_TL_NEW_CONNECTIONS] = { "new_connections", N_("New conns") },
+};
+
 struct WtTimeline {
+  guint n;         /* series per bucket */
+  Column *cols;    /* n of them: own_columns, then the declared ones */
+  GPtrArray *groups; /* const WtSeriesGroup*: the declared ones, for their charts */
   gint64 width;    /* bucket width, ns */
   gint64 anchor;   /* bucket k covers [anchor + k * width, anchor + (k + 1) * width) */
   gboolean fixed;  /* the user chose the width: grow by doubling, not by the ladder */
@@ -17,11 +30,11 @@ struct WtTimeline {
   guint max;       /* bound on buckets in use */
   gint64 first;    /* bucket number of buckets[0] */
   guint len, cap;  /* buckets in use / allocated */
-  guint64 *buckets; /* len * WT_TL_N_SERIES counters */
+  guint64 *buckets; /* len * n counters */
   gint64 min_ts, max_ts;
   /* the bucket last counted into, so most counts need no division */
   gint64 cur_lo, cur_hi;
-  guint cur_idx;
+  guint64 *cur;    /* its counters (valid while cur_lo < cur_hi) */
 };
 
 /* Round widths, each a multiple of the one before, so merging keeps clock-aligned
@@ -65,7 +78,40 @@ WtTimeline *wt_timeline_new(gint64 fixed_width_ns, guint max_buckets)
   tl->fixed = fixed_width_ns > 0;
   tl->requested = MAX(fixed_width_ns, 0);
   tl->width = tl->fixed ? fixed_width_ns : ladder_ms[0] * 1000000;
+  tl->n = WT_TL_N_OWN;
+  tl->cols = g_memdup2(own_columns, sizeof own_columns);
+  tl->groups = g_ptr_array_new();
   return tl;
+}
+
+void wt_timeline_add_series(WtTimeline *tl, const WtSeriesGroup *group)
+{
+  g_return_if_fail(tl->cap == 0); /* buckets are n counters wide from the first count on */
+  const WtSeriesDef *defs = group->defs;
+  tl->cols = g_renew(Column, tl->cols, tl->n + group->n_defs);
+  for (guint i = 0; i < group->n_defs; i++) {
+    g_return_if_fail(*defs[i].index == tl->n);
+    tl->cols[tl->n++] = (Column) { defs[i].key, defs[i].label };
+  }
+  g_ptr_array_add(tl->groups, (gpointer) group);
+}
+
+guint wt_timeline_n_series(const WtTimeline *tl) { return tl->n; }
+
+int wt_timeline_series_index(const WtTimeline *tl, const char *key)
+{
+  for (guint s = 0; s < tl->n; s++)
+    if (strcmp(tl->cols[s].key, key) == 0)
+      return (int) s;
+  return -1;
+}
+
+/* The sink handed to dissectors is the timeline itself, behind the opaque core type. */
+WtSeriesSink *wt_timeline_sink(WtTimeline *tl) { return (WtSeriesSink *) (void *) tl; }
+
+void wt_series_count(WtSeriesSink *sink, gint64 ts_ns, guint index, guint64 n)
+{
+  wt_timeline_count((WtTimeline *) (void *) sink, ts_ns, index, n);
 }
 
 void wt_timeline_free(WtTimeline *tl)
@@ -73,12 +119,14 @@ void wt_timeline_free(WtTimeline *tl)
   if (!tl)
     return;
   g_free(tl->buckets);
+  g_free(tl->cols);
+  g_ptr_array_free(tl->groups, TRUE);
   g_free(tl);
 }
 
 static guint64 *bucket(const WtTimeline *tl, guint idx)
 {
-  return tl->buckets + (gsize) idx * WT_TL_N_SERIES;
+  return tl->buckets + (gsize) idx * tl->n;
 }
 
 static void reserve(WtTimeline *tl, guint len)
@@ -89,8 +137,8 @@ static void reserve(WtTimeline *tl, guint len)
   while (cap < len)
     cap *= 2;
   cap = MIN(cap, tl->max);
-  tl->buckets = g_renew(guint64, tl->buckets, (gsize) cap * WT_TL_N_SERIES);
-  memset(bucket(tl, tl->cap), 0, (gsize) (cap - tl->cap) * WT_TL_N_SERIES * sizeof(guint64));
+  tl->buckets = g_renew(guint64, tl->buckets, (gsize) cap * tl->n);
+  memset(bucket(tl, tl->cap), 0, (gsize) (cap - tl->cap) * tl->n * sizeof(guint64));
   tl->cap = cap;
 }
 
@@ -108,7 +156,7 @@ static void merge(WtTimeline *tl)
     if (to == i)
       continue;
     guint64 *src = bucket(tl, i), *dst = bucket(tl, to);
-    for (guint s = 0; s < WT_TL_N_SERIES; s++) {
+    for (guint s = 0; s < tl->n; s++) {
       dst[s] += src[s];
       src[s] = 0;
     }
@@ -119,8 +167,9 @@ static void merge(WtTimeline *tl)
   tl->cur_lo = tl->cur_hi = 0; /* cached bucket is stale */
 }
 
-/* Index of the bucket for ts, growing the range (and merging) as needed. */
-static guint locate(WtTimeline *tl, gint64 ts)
+/* Index of the bucket for ts, growing the range (and merging) as needed. Out of line:
+ * inlined, its registers would burden every count (most hit the cached bucket). */
+G_GNUC_NO_INLINE static guint locate(WtTimeline *tl, gint64 ts)
 {
   if (!tl->anchored && tl->fixed)
     tl->anchor = floor_div(ts, WT_NS_PER_SEC) * WT_NS_PER_SEC; /* whole seconds */
@@ -142,8 +191,8 @@ static guint locate(WtTimeline *tl, gint64 ts)
       guint shift = (guint) (tl->first - b);
       reserve(tl, tl->len + shift);
       memmove(bucket(tl, shift), bucket(tl, 0),
-              (gsize) tl->len * WT_TL_N_SERIES * sizeof(guint64));
-      memset(bucket(tl, 0), 0, (gsize) shift * WT_TL_N_SERIES * sizeof(guint64));
+              (gsize) tl->len * tl->n * sizeof(guint64));
+      memset(bucket(tl, 0), 0, (gsize) shift * tl->n * sizeof(guint64));
       tl->first = b;
       tl->len += shift;
     } else if (b > last) {
@@ -153,14 +202,15 @@ static guint locate(WtTimeline *tl, gint64 ts)
     }
     tl->cur_lo = tl->anchor + b * tl->width;
     tl->cur_hi = tl->cur_lo + tl->width;
-    tl->cur_idx = (guint) (b - tl->first);
-    return tl->cur_idx;
+    guint idx = (guint) (b - tl->first);
+    tl->cur = bucket(tl, idx);
+    return idx;
   }
 }
 
-void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, WtTimelineSeries series, guint64 n)
+void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, guint series, guint64 n)
 {
-  if (!tl || (guint) series >= WT_TL_N_SERIES)
+  if (!tl || series >= tl->n)
     return;
   if (ts_ns < 0)
     ts_ns = 0; /* pcap time starts at the epoch; keep the arithmetic far from overflow */
@@ -168,15 +218,17 @@ void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, WtTimelineSeries series, gu
     tl->min_ts = ts_ns;
   if (tl->len == 0 || ts_ns > tl->max_ts)
     tl->max_ts = ts_ns;
-  guint idx = (tl->len && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi) ? tl->cur_idx
-                                                                       : locate(tl, ts_ns);
-  bucket(tl, idx)[series] += n;
+  guint64 *b = (tl->len && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi)
+                  ? tl->cur : bucket(tl, locate(tl, ts_ns));
+  b[series] += n;
 }
 
-void wt_timeline_count_http_status(WtTimeline *tl, gint64 ts_ns, guint code)
+guint64 wt_timeline_total(const WtTimeline *tl, guint series)
 {
-  if (code >= 100 && code <= 599)
-    wt_timeline_count(tl, ts_ns, WT_TL_HTTP_1XX + (code / 100 - 1), 1);
+  guint64 sum = 0;
+  for (guint i = 0; series < tl->n && i < tl->len; i++)
+    sum += bucket(tl, i)[series];
+  return sum;
 }
 
 gint64 wt_timeline_width(const WtTimeline *tl) { return tl->width; }
@@ -195,7 +247,7 @@ gint64 wt_timeline_interval(const WtTimeline *tl)
 
 GArray *wt_timeline_rows(const WtTimeline *tl, gint64 *interval_ns)
 {
-  GArray *rows = g_array_new(FALSE, TRUE, sizeof(WtTimelineRow));
+  GArray *rows = g_array_new(FALSE, TRUE, sizeof(WtTimelineRow) + tl->n * sizeof(guint64));
   gint64 iv = wt_timeline_interval(tl);
   if (interval_ns)
     *interval_ns = iv;
@@ -206,12 +258,12 @@ GArray *wt_timeline_rows(const WtTimeline *tl, gint64 *interval_ns)
   gint64 rlast = floor_div(tl->first + tl->len - 1, f);
   g_array_set_size(rows, (guint) (rlast - rfirst + 1));
   for (guint k = 0; k < rows->len; k++)
-    g_array_index(rows, WtTimelineRow, k).ts_ns = tl->anchor + (rfirst + k) * iv;
+    ((WtTimelineRow *) wt_timeline_row(rows, k))->ts_ns = tl->anchor + (rfirst + k) * iv;
   for (guint i = 0; i < tl->len; i++) {
     WtTimelineRow *row =
-      &g_array_index(rows, WtTimelineRow, floor_div(tl->first + i, f) - rfirst);
+      (WtTimelineRow *) wt_timeline_row(rows, (guint) (floor_div(tl->first + i, f) - rfirst));
     const guint64 *b = bucket(tl, i);
-    for (guint s = 0; s < WT_TL_N_SERIES; s++)
+    for (guint s = 0; s < tl->n; s++)
       row->v[s] += b[s];
   }
   return rows;
@@ -231,19 +283,25 @@ static void format_time(char *buf, gsize size, gint64 ts_ns, gboolean date, gboo
     g_snprintf(buf, size, "%s", base);
 }
 
-static const struct {
-  const char *key, *label;
-} series_cols[WT_TL_N_SERIES] = {
-  [WT_TL_PACKETS] = { "packets", N_("Packets") },
-  [WT_TL_BYTES] = { "bytes", N_("Bytes") },
-  [WT_TL_NEW_CONNECTIONS] = { "new_connections", N_("New conns") },
-  [WT_TL_HTTP_REQUESTS] = { "http_requests", N_("HTTP requests") },
-  [WT_TL_HTTP_1XX] = { "http_1xx", "1xx" },
-  [WT_TL_HTTP_2XX] = { "http_2xx", "2xx" },
-  [WT_TL_HTTP_3XX] = { "http_3xx", "3xx" },
-  [WT_TL_HTTP_4XX] = { "http_4xx", "4xx" },
-  [WT_TL_HTTP_5XX] = { "http_5xx", "5xx" },
+static const WtChartHint own_charts[] = {
+  { .id = 0, .item = "timeline", .kind = "series", .title = N_("Packets per second"),
+    .options = "\"fields\":[\"packets\"]," WT_SERIES_CHART_PER_SECOND, .wide = TRUE },
+  { .id = 1, .item = "timeline", .kind = "series", .title = N_("Bits per second"),
+    .options = "\"fields\":[\"bits_per_sec\"]", .wide = TRUE },
+  { .id = 4, .item = "timeline", .kind = "series", .title = N_("New connections per second"),
+    .options = "\"fields\":[\"new_connections\"]," WT_SERIES_CHART_PER_SECOND, .wide = TRUE },
 };
+
+void wt_timeline_report_charts(WtReport *r, WtSection *s, const WtSeriesGroup *const *groups,
+                               guint n_groups)
+{
+  wt_section_charts(s, own_charts, G_N_ELEMENTS(own_charts));
+  for (guint i = 0; i < n_groups; i++) {
+    const WtSection *owner = wt_report_find_section(r, groups[i]->section);
+    if (owner && wt_section_n_charts(owner) > 0)
+      wt_section_charts(s, groups[i]->charts, groups[i]->n_charts);
+  }
+}
 
 void wt_timeline_report(const WtTimeline *tl, WtReport *r)
 {
@@ -255,7 +313,7 @@ void wt_timeline_report(const WtTimeline *tl, WtReport *r)
     wt_section_double(s, "interval_requested", _("Interval asked for (s)"),
                       (double) tl->requested / 1e9);
   wt_section_double(s, "bucket_width", _("Counting resolution (s)"), (double) tl->width / 1e9);
-  gint64 start = rows->len ? g_array_index(rows, WtTimelineRow, 0).ts_ns : 0;
+  gint64 start = rows->len ? wt_timeline_row(rows, 0)->ts_ns : 0;
   wt_section_ts(s, "start_ts", _("Start"), start);
   wt_section_u64(s, "rows", _("Rows"), rows->len);
 
@@ -265,17 +323,17 @@ void wt_timeline_report(const WtTimeline *tl, WtReport *r)
   wt_table_text_compact(t, TRUE, text_hidden);
   wt_table_column(t, "ts", _("Start (s since epoch)"), WT_COL_DOUBLE);
   wt_table_column(t, "time", _("Time (UTC)"), WT_COL_STR);
-  wt_table_column(t, "packets", _(series_cols[WT_TL_PACKETS].label), WT_COL_U64);
-  wt_table_column(t, "bytes", _(series_cols[WT_TL_BYTES].label), WT_COL_U64);
+  wt_table_column(t, "packets", _(tl->cols[WT_TL_PACKETS].label), WT_COL_U64);
+  wt_table_column(t, "bytes", _(tl->cols[WT_TL_BYTES].label), WT_COL_U64);
   wt_table_column(t, "bits_per_sec", _("Bits/s"), WT_COL_DOUBLE);
-  for (guint k = WT_TL_NEW_CONNECTIONS; k < WT_TL_N_SERIES; k++)
-    wt_table_column(t, series_cols[k].key, _(series_cols[k].label), WT_COL_U64);
+  for (guint k = WT_TL_NEW_CONNECTIONS; k < tl->n; k++)
+    wt_table_column(t, tl->cols[k].key, _(tl->cols[k].label), WT_COL_U64);
 
-  gint64 end = rows->len ? g_array_index(rows, WtTimelineRow, rows->len - 1).ts_ns : 0;
+  gint64 end = rows->len ? wt_timeline_row(rows, rows->len - 1)->ts_ns : 0;
   gboolean date = floor_div(start, 86400 * WT_NS_PER_SEC) != floor_div(end, 86400 * WT_NS_PER_SEC);
   gboolean ms = iv % WT_NS_PER_SEC != 0;
   for (guint k = 0; k < rows->len; k++) {
-    const WtTimelineRow *row = &g_array_index(rows, WtTimelineRow, k);
+    const WtTimelineRow *row = wt_timeline_row(rows, k);
     char when[64];
     format_time(when, sizeof when, row->ts_ns, date, ms);
     wt_table_row(t);
@@ -284,9 +342,11 @@ void wt_timeline_report(const WtTimeline *tl, WtReport *r)
     wt_table_u64(t, row->v[WT_TL_PACKETS]);
     wt_table_u64(t, row->v[WT_TL_BYTES]);
     wt_table_double(t, (double) row->v[WT_TL_BYTES] * 8.0 * 1e9 / (double) iv);
-    for (guint sr = WT_TL_NEW_CONNECTIONS; sr < WT_TL_N_SERIES; sr++)
+    for (guint sr = WT_TL_NEW_CONNECTIONS; sr < tl->n; sr++)
       wt_table_u64(t, row->v[sr]);
   }
+  wt_timeline_report_charts(r, s, (const WtSeriesGroup *const *) tl->groups->pdata,
+                            tl->groups->len);
 }
 
 void wt_timeline_anchor(WtTimeline *tl, gint64 first_ts_ns)
@@ -300,6 +360,7 @@ void wt_timeline_anchor(WtTimeline *tl, gint64 first_ts_ns)
 
 void wt_timeline_merge(WtTimeline *into, WtTimeline *from)
 {
+  g_return_if_fail(into->n == from->n);
   if (from->len == 0)
     return;
   if (!into->anchored) {
@@ -333,7 +394,7 @@ void wt_timeline_merge(WtTimeline *into, WtTimeline *from)
     const guint64 *src = bucket(from, i);
     guint idx = locate(into, into->anchor + (from->first + (gint64) i) * into->width);
     guint64 *dst = bucket(into, idx);
-    for (guint s = 0; s < WT_TL_N_SERIES; s++)
+    for (guint s = 0; s < into->n; s++)
       dst[s] += src[s];
   }
 }

@@ -9,14 +9,12 @@
 
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/log-sink.h"
-#include "dissectors/ip/ip.h"
-#include "dissectors/link/link.h"
+#include "analyzer/pipeline/decode.h"
 
 #define BATCH_BYTES (256 * 1024)
 #define BATCHES_PER_WORKER 8     /* one being filled by the reader, the rest in flight */
 #define IDLE_SEND_US (200 * 1000)
 #define PARKED_BYTES_MAX ((gsize) 16 * 1024 * 1024)
-#define MPLS_MAX_DEPTH 16        /* as analyzer/pipeline/decode.c */
 
 /* ---- batches ------------------------------------------------------------------------ */
 
@@ -72,20 +70,14 @@ typedef struct {
   GAsyncQueue *full;  /* reader -> worker */
   GAsyncQueue *empty; /* worker -> reader */
   Batch *cur;         /* being filled by the reader */
-  /* log lines written by this worker's dissectors, not yet in the sinks */
-  FILE *log[WT_CH_N_TABLES];
-  GString *pending[WT_CH_N_TABLES];
+  /* records of this worker's dissectors, one buffer per log table, not yet in the sinks */
+  WtLogBuffer *logs[WT_LOG_MAX_TABLES];
+  guint n_logs;
 } Worker;
 
-/* IP fragments of TCP/UDP datagrams: the worker that has the datagram's first fragment
- * (the one with the ports). Fragments that come before it are parked here. */
-typedef struct {
-  WtAddr src, dst;
-  guint32 id;
-  guint8 family, proto; /* IPv6: proto 0 (the identification is per address pair) */
-  guint8 pad[2];
-} FragKey;
-
+/* IP fragments of TCP/UDP datagrams (WT_ROUTE_FRAGMENT), by the defragmenter's key of
+ * their datagram: the worker that has the datagram's first fragment (the one with the
+ * ports). Fragments that come before it are parked here. */
 typedef struct {
   int worker;         /* -1: first fragment not seen yet */
   guint addr_worker;  /* by addresses only: where parked fragments go if it never comes */
@@ -102,11 +94,9 @@ struct WtWorkers {
   guint64 frame_no;
   gboolean anchored;
   gint64 last_send_us;
-  /* shard decode: the link decoders of the pipeline, their anomalies thrown away */
-  WtLinkLimits link_limits;
-  guint max_steps;
-  WtAnomalies *scratch;
-  GHashTable *frags;     /* FragKey -> FragEntry */
+  /* the pipeline's decode tables, headers only: which flow a frame belongs to */
+  WtDecoders *route;
+  GHashTable *frags;     /* WtIpFragKey -> FragEntry */
   gsize parked_bytes;
   gint64 frag_timeout_ns;
 };
@@ -160,36 +150,18 @@ static void put_mark(Worker *wk, RecKind kind, gint64 ts_ns)
 
 /* ---- worker side: log buffers ------------------------------------------------------- */
 
-static ssize_t pending_write(void *cookie, const char *buf, size_t size)
-{
-  g_string_append_len(cookie, buf, (gssize) size);
-  return (ssize_t) size;
-}
-
-/* Whole lines of every log into the main sinks, under one lock. */
+/* The records of every log into the main sinks, under one lock. */
 static void flush_logs(Worker *wk)
 {
-  gsize n[WT_CH_N_TABLES] = { 0 };
   gboolean any = FALSE;
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    if (!wk->log[t])
-      continue;
-    fflush(wk->log[t]);
-    GString *p = wk->pending[t];
-    const char *nl = p->len ? memrchr(p->str, '\n', p->len) : NULL;
-    n[t] = nl ? (gsize) (nl - p->str) + 1 : 0;
-    any = any || n[t];
-  }
+  for (guint t = 0; t < wk->n_logs; t++)
+    any = any || wt_log_buffer_pending(wk->logs[t]);
   if (!any)
     return;
   g_mutex_lock(&wk->w->log_lock);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    if (n[t])
-      wt_log_sink_write_len(wt_analyzer_log_sink(wk->w->main, t), wk->pending[t]->str, n[t]);
+  for (guint t = 0; t < wk->n_logs; t++)
+    wt_log_buffer_flush(wk->logs[t]);
   g_mutex_unlock(&wk->w->log_lock);
-  for (int t = 0; t < WT_CH_N_TABLES; t++)
-    if (n[t])
-      g_string_erase(wk->pending[t], 0, (gssize) n[t]);
 }
 
 static void run_batch(Worker *wk, const Batch *b)
@@ -254,257 +226,60 @@ static guint64 endpoint_hash(const WtAddr *a, guint16 port)
          ((guint64) port << 8 | a->family) * 0x165667B19E3779F9ull;
 }
 
-/* Direction-independent: the sum does not care which endpoint is which. */
-static guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa, const WtAddr *b,
-                  guint16 pb)
+/* Direction-independent: the sum does not care which endpoint is which. Inline: the
+ * reader runs it on every frame. */
+static inline guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa,
+                         const WtAddr *b, guint16 pb)
 {
   guint64 h = mix64(endpoint_hash(a, pa) + endpoint_hash(b, pb));
   return (guint) (((h >> 32) * w->n) >> 32);
 }
 
-typedef enum {
-  ROUTE_NOT_IP,  /* no IP header found: worker 0 */
-  ROUTE_FLOW,    /* addresses (and ports) known */
-  ROUTE_FRAG,    /* a fragment of a TCP/UDP datagram (or any IPv6 fragment) */
-} RouteKind;
-
-typedef struct {
-  RouteKind kind;
-  WtAddr src, dst;
-  guint16 sport, dport;
-  gboolean first;   /* ROUTE_FRAG: the fragment at offset 0 */
-  gboolean ports;   /* ROUTE_FRAG first: ports found */
-  gboolean last;    /* ROUTE_FRAG: no more fragments after this one (MF clear) */
-  guint32 frag_off, frag_len; /* ROUTE_FRAG: where its data goes, how much (headers' word) */
-  FragKey key;
-} Route;
-
-static void addr_set(WtAddr *a, guint8 family, const guint8 *bytes)
+/* The frame's flow, or its datagram's identity, from the decode tables. */
+static WtRouteKind route(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
+                         int linktype, WtRouteKey *key)
 {
-  memset(a, 0, sizeof *a);
-  a->family = family;
-  memcpy(a->bytes, bytes, family == 4 ? 4 : 16);
-}
-
-/* Ports at `off` of an upper-layer header (TCP and UDP both start with them). */
-static gboolean get_ports(const guint8 *p, gsize len, gsize off, Route *rt)
-{
-  if (off + 4 > len)
-    return FALSE;
-  rt->sport = (guint16) (p[off] << 8 | p[off + 1]);
-  rt->dport = (guint16) (p[off + 2] << 8 | p[off + 3]);
-  return TRUE;
-}
-
-static void route_ip4(const guint8 *p, gsize len, Route *rt)
-{
-  if (len < 20 || p[0] >> 4 != 4)
-    return;
-  gsize ihl = (gsize) (p[0] & 15) * 4;
-  guint8 proto = p[9];
-  addr_set(&rt->src, 4, p + 12);
-  addr_set(&rt->dst, 4, p + 16);
-  rt->kind = ROUTE_FLOW;
-  guint16 frag = (guint16) (p[6] << 8 | p[7]);
-  gboolean more = (frag & 0x2000) != 0;
-  guint16 offset = frag & 0x1fff;
-  if (proto != WT_IPPROTO_TCP && proto != WT_IPPROTO_UDP)
-    return; /* a flow by addresses: fragments need no care */
-  if (ihl < 20)
-    return;
-  if (!more && offset == 0) {
-    get_ports(p, len, ihl, rt);
-    return;
-  }
-  rt->kind = ROUTE_FRAG;
-  rt->first = offset == 0;
-  rt->ports = rt->first && get_ports(p, len, ihl, rt);
-  rt->last = !more;
-  guint16 total = (guint16) (p[2] << 8 | p[3]);
-  rt->frag_off = (guint32) offset * 8;
-  rt->frag_len = total > ihl ? (guint32) (total - ihl) : 0;
-  rt->key.src = rt->src;
-  rt->key.dst = rt->dst;
-  rt->key.id = (guint32) (p[4] << 8 | p[5]);
-  rt->key.family = 4;
-  rt->key.proto = proto;
-}
-
-static gboolean ip6_is_extension(guint8 nh)
-{
-  switch (nh) {
-  case WT_IPPROTO_HOPOPTS:
-  case WT_IPPROTO_ROUTING:
-  case WT_IPPROTO_DSTOPTS:
-  case WT_IPPROTO_MOBILITY:
-  case WT_IPPROTO_HIP:
-  case WT_IPPROTO_SHIM6:
-  case WT_IPPROTO_AH:
-  case WT_IPPROTO_FRAGMENT:
-    return TRUE;
-  default:
-    return FALSE;
-  }
-}
-
-/* The extension header chain as ip6.c walks it; ports after it for TCP/UDP. Every
- * fragment goes through the fragment table: the upper layer is only known from the
- * first fragment. */
-static void route_ip6(const guint8 *p, gsize len, Route *rt)
-{
-  if (len < 40 || p[0] >> 4 != 6)
-    return;
-  addr_set(&rt->src, 6, p + 8);
-  addr_set(&rt->dst, 6, p + 24);
-  rt->kind = ROUTE_FLOW;
-  guint8 nh = p[6];
-  gsize off = 40;
-  for (guint i = 0; ip6_is_extension(nh) && i < WT_IP6_MAX_EXT_HEADERS; i++) {
-    if (off + 8 > len)
-      return;
-    if (nh == WT_IPPROTO_FRAGMENT) {
-      guint16 ofl = (guint16) (p[off + 2] << 8 | p[off + 3]);
-      if (ofl & 0xfff9) { /* offset or M set: a real fragment, not an atomic one */
-        if (rt->kind == ROUTE_FRAG)
-          return; /* nested: malformed for ip6.c */
-        rt->kind = ROUTE_FRAG;
-        rt->first = (ofl & 0xfff8) == 0;
-        rt->last = (ofl & 1) == 0;
-        rt->frag_off = ofl & 0xfff8;
-        gsize end = 40 + (gsize) (p[4] << 8 | p[5]);
-        rt->frag_len = end > off + 8 ? (guint32) (end - off - 8) : 0;
-        rt->key.src = rt->src;
-        rt->key.dst = rt->dst;
-        rt->key.id = (guint32) p[off + 4] << 24 | (guint32) p[off + 5] << 16 |
-                     (guint32) p[off + 6] << 8 | p[off + 7];
-        rt->key.family = 6;
-        if (!rt->first)
-          return;
-      }
-      nh = p[off];
-      off += 8;
-      continue;
-    }
-    gsize hlen = nh == WT_IPPROTO_AH ? ((gsize) p[off + 1] + 2) * 4
-                                     : ((gsize) p[off + 1] + 1) * 8;
-    nh = p[off];
-    off += hlen;
-  }
-  if (nh == WT_IPPROTO_TCP || nh == WT_IPPROTO_UDP) {
-    gboolean got = get_ports(p, len, off, rt);
-    if (rt->kind == ROUTE_FRAG)
-      rt->ports = got;
-  }
-}
-
-/* Link layers through the pipeline's own decoders (VLAN stacks, MPLS, LLC/SNAP, cooked
- * captures ...) up to the IP header, so the shard never disagrees with the flow key. */
-static Route route_frame(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
-                         int linktype)
-{
-  Route rt;
-  memset(&rt, 0, sizeof rt);
-  rt.kind = ROUTE_NOT_IP;
-  /* plain Ethernet II carrying IP, most frames: what wt_eth_decode would find */
-  if (linktype == WT_DLT_EN10MB && caplen >= 14) {
-    guint16 type = (guint16) (bytes[12] << 8 | bytes[13]);
-    if (type == WT_ETHERTYPE_IPV4) {
-      route_ip4(bytes + 14, caplen - 14, &rt);
-      return rt;
-    }
-    if (type == WT_ETHERTYPE_IPV6) {
-      route_ip6(bytes + 14, caplen - 14, &rt);
-      return rt;
-    }
-  }
   WtPacket pkt;
-  memset(&pkt, 0, sizeof pkt);
+  pkt.ts_ns = 0;
   pkt.caplen = caplen;
   pkt.wirelen = wirelen;
   pkt.linktype = linktype;
   pkt.frame = bytes;
-  pkt.tcp_wscale = -1;
-  WtReader r = wt_reader_init(bytes, caplen);
-  WtNextTable table = WT_NEXT_LINKTYPE;
-  guint32 key = (guint32) linktype;
-  for (guint step = 0; step < w->max_steps; step++) {
-    WtDecodeFunc fn = NULL;
-    gpointer state = NULL;
-    if (table == WT_NEXT_LINKTYPE) {
-      switch (key) {
-      case WT_DLT_EN10MB: fn = wt_eth_decode; break;
-      case WT_DLT_LINUX_SLL: fn = wt_sll_decode; break;
-      case WT_DLT_LINUX_SLL2: fn = wt_sll2_decode; break;
-      case WT_DLT_RAW:
-      case WT_DLT_RAW_OPENBSD:
-      case WT_LINKTYPE_RAW: fn = wt_raw_decode; break;
-      case WT_DLT_IPV4: fn = wt_raw_ipv4_decode; break;
-      case WT_DLT_IPV6: fn = wt_raw_ipv6_decode; break;
-      case WT_DLT_NULL:
-      case WT_DLT_LOOP: fn = wt_loop_decode; break;
-      case WT_DLT_NFLOG: fn = wt_nflog_decode; break;
-      default: return rt;
-      }
-    } else if (table == WT_NEXT_ETHERTYPE) {
-      if (key == WT_ETHERTYPE_IPV4) {
-        route_ip4(wt_reader_here(&r), wt_reader_remaining(&r), &rt);
-        return rt;
-      }
-      if (key == WT_ETHERTYPE_IPV6) {
-        route_ip6(wt_reader_here(&r), wt_reader_remaining(&r), &rt);
-        return rt;
-      }
-      if (key <= WT_ETHERTYPE_MAX_LENGTH) {
-        fn = wt_llc_decode;
-      } else if (key == WT_ETHERTYPE_VLAN || key == WT_ETHERTYPE_QINQ ||
-                 key == WT_ETHERTYPE_QINQ_OLD) {
-        fn = wt_vlan_decode;
-        state = &w->link_limits;
-      } else if (key == WT_ETHERTYPE_MPLS || key == WT_ETHERTYPE_MPLS_MC) {
-        fn = wt_mpls_decode;
-        state = &w->link_limits;
-      } else {
-        return rt;
-      }
-    } else {
-      return rt;
-    }
-    WtDecodeResult res = fn(state, &pkt, &r, w->scratch);
-    if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE)
-      return rt;
-    table = res.next_table;
-    key = res.next_key;
-  }
-  return rt;
+  return wt_decode_route(w->route, &pkt, key);
 }
 
 guint wt_workers_shard(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
                        int linktype)
 {
-  Route rt = route_frame(w, bytes, caplen, wirelen, linktype);
-  if (rt.kind == ROUTE_NOT_IP)
-    return 0;
-  if (rt.kind == ROUTE_FRAG && !(rt.first && rt.ports)) {
-    FragEntry *e = g_hash_table_lookup(w->frags, &rt.key);
+  WtRouteKey key;
+  switch (route(w, bytes, caplen, wirelen, linktype, &key)) {
+  case WT_ROUTE_FRAGMENT: {
+    FragEntry *e = g_hash_table_lookup(w->frags, &key.datagram);
     if (e && e->worker >= 0)
       return (guint) e->worker;
-    return pick(w, &rt.src, 0, &rt.dst, 0);
+    if (key.frag_offset != 0)
+      return pick(w, &key.src, 0, &key.dst, 0); /* if its first fragment never comes */
+    return pick(w, &key.src, key.sport, &key.dst, key.dport);
   }
-  return pick(w, &rt.src, rt.sport, &rt.dst, rt.dport);
+  case WT_ROUTE_FLOW:
+    return pick(w, &key.src, key.sport, &key.dst, key.dport);
+  default:
+    return 0;
+  }
 }
 
 /* ---- reader side: fragments ------------------------------------------------------------ */
 
 static guint frag_hash(gconstpointer p)
 {
-  const FragKey *k = p;
+  const WtIpFragKey *k = p;
   return (guint) mix64(endpoint_hash(&k->src, 0) ^ endpoint_hash(&k->dst, 0) ^
                        ((guint64) k->id << 8 | k->proto));
 }
 
 static gboolean frag_equal(gconstpointer a, gconstpointer b)
 {
-  return memcmp(a, b, sizeof(FragKey)) == 0;
+  return memcmp(a, b, sizeof(WtIpFragKey)) == 0;
 }
 
 static void frag_entry_free(gpointer p)
@@ -550,34 +325,32 @@ static void expire_frags(WtWorkers *w, gint64 now_ns, gboolean all)
   }
 }
 
-static void route_fragment(WtWorkers *w, const Route *rt, guint64 frame_no, gint64 ts_ns,
-                           guint32 caplen, guint32 wirelen, int linktype,
+static void route_fragment(WtWorkers *w, const WtRouteKey *rt, guint64 frame_no,
+                           gint64 ts_ns, guint32 caplen, guint32 wirelen, int linktype,
                            const guint8 *bytes)
 {
-  FragEntry *e = g_hash_table_lookup(w->frags, &rt->key);
+  FragEntry *e = g_hash_table_lookup(w->frags, &rt->datagram);
   if (!e) {
     e = g_new0(FragEntry, 1);
     e->worker = -1;
     e->addr_worker = pick(w, &rt->src, 0, &rt->dst, 0);
     e->first_ts = ts_ns;
-    FragKey *k = g_new(FragKey, 1);
-    *k = rt->key;
-    g_hash_table_insert(w->frags, k, e);
+    g_hash_table_insert(w->frags, g_memdup2(&rt->datagram, sizeof rt->datagram), e);
   }
-  if (rt->first && e->worker < 0) {
-    e->worker = (int) (rt->ports ? pick(w, &rt->src, rt->sport, &rt->dst, rt->dport)
-                                 : e->addr_worker);
+  if (rt->frag_offset == 0 && e->worker < 0) {
+    /* the ports are 0 when the first fragment did not hold them: by addresses */
+    e->worker = (int) pick(w, &rt->src, rt->sport, &rt->dst, rt->dport);
     release(w, e, (guint) e->worker);
   }
   /* Complete (by byte count): forget it, so that a later datagram reusing the IP id
    * (another flow, perhaps) is routed by its own first fragment. */
   e->have += rt->frag_len;
-  if (rt->last)
-    e->total = (guint64) rt->frag_off + rt->frag_len;
+  if (!rt->frag_more)
+    e->total = (guint64) rt->frag_offset + rt->frag_len;
   if (e->worker >= 0) {
     put_frame(&w->workers[e->worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
     if (e->total && e->have >= e->total)
-      g_hash_table_remove(w->frags, &rt->key);
+      g_hash_table_remove(w->frags, &rt->datagram);
     return;
   }
   /* before its first fragment: wait for it (bounded) */
@@ -625,14 +398,14 @@ void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wi
     for (guint i = 0; i < w->n; i++)
       put_mark(&w->workers[i], REC_EXPIRE, ts_ns);
   }
-  Route rt = route_frame(w, bytes, caplen, wirelen, linktype);
+  WtRouteKey key;
   guint worker;
-  switch (rt.kind) {
-  case ROUTE_FRAG:
-    route_fragment(w, &rt, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  switch (route(w, bytes, caplen, wirelen, linktype, &key)) {
+  case WT_ROUTE_FRAGMENT:
+    route_fragment(w, &key, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
     return;
-  case ROUTE_FLOW:
-    worker = pick(w, &rt.src, rt.sport, &rt.dst, rt.dport);
+  case WT_ROUTE_FLOW:
+    worker = pick(w, &key.src, key.sport, &key.dst, key.dport);
     break;
   default:
     worker = 0;
@@ -656,12 +429,8 @@ void wt_workers_idle(WtWorkers *w)
 static void worker_clear(Worker *wk)
 {
   wt_analyzer_free(wk->an); /* before its log streams: nothing is written any more */
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    if (wk->log[t])
-      fclose(wk->log[t]);
-    if (wk->pending[t])
-      g_string_free(wk->pending[t], TRUE);
-  }
+  for (guint t = 0; t < wk->n_logs; t++)
+    wt_log_buffer_free(wk->logs[t]);
   if (wk->cur)
     batch_free(wk->cur);
   if (wk->empty)
@@ -676,7 +445,7 @@ static void workers_free(WtWorkers *w)
     worker_clear(&w->workers[i]);
   g_free(w->workers);
   g_hash_table_destroy(w->frags);
-  wt_anomalies_free(w->scratch);
+  wt_decoders_free(w->route);
   g_mutex_clear(&w->log_lock);
   g_free(w);
 }
@@ -688,20 +457,10 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
   wk->an = wt_analyzer_new_worker(cfg, error);
   if (!wk->an)
     return FALSE;
-  FILE *streams[WT_CH_N_TABLES] = { NULL };
-  for (int t = 0; t < WT_CH_N_TABLES; t++) {
-    if (!wt_analyzer_log_sink(w->main, t))
-      continue;
-    wk->pending[t] = g_string_new(NULL);
-    cookie_io_functions_t io = { .write = pending_write };
-    streams[t] = wk->log[t] = fopencookie(wk->pending[t], "w", io);
-    if (!streams[t]) {
-      g_set_error_literal(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, g_strerror(errno));
-      return FALSE;
-    }
+  for (guint t = 0; t < wt_analyzer_n_log_sinks(w->main) && t < WT_LOG_MAX_TABLES; t++) {
+    wk->logs[wk->n_logs] = wt_log_buffer_new(wt_analyzer_log_sink(w->main, t));
+    wt_analyzer_add_log(wk->an, wt_log_buffer_log(wk->logs[wk->n_logs++]));
   }
-  wt_analyzer_set_log_streams(wk->an, streams[WT_CH_CONN], streams[WT_CH_HTTP],
-                              streams[WT_CH_DNS]);
   wk->full = g_async_queue_new();
   wk->empty = g_async_queue_new_full(batch_free);
   for (int i = 1; i < BATCHES_PER_WORKER; i++)
@@ -719,13 +478,9 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
   w->n = n;
   g_mutex_init(&w->log_lock);
   WtDecodeLimits dl = cfg->decode;
-  guint vlan_depth = dl.max_vlan_depth ? dl.max_vlan_depth : WT_DECODE_DEFAULT_MAX_VLAN_DEPTH;
-  w->link_limits.max_vlan_depth = MIN(vlan_depth, G_MAXUINT8);
-  w->link_limits.max_mpls_depth = MPLS_MAX_DEPTH;
-  w->max_steps = w->link_limits.max_vlan_depth + 16;
   w->frag_timeout_ns = dl.frag_timeout_ns > 0 ? dl.frag_timeout_ns
                                               : WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;
-  w->scratch = wt_anomalies_new();
+  w->route = wt_decoders_new(&dl); /* the same VLAN depth limit as the workers' */
   w->frags = g_hash_table_new_full(frag_hash, frag_equal, g_free, frag_entry_free);
   w->workers = g_new0(Worker, n);
   for (guint i = 0; i < n; i++) {

@@ -2,8 +2,9 @@
  * threads, each a complete pipeline (WtAnalyzer) fed the frames of its flows only.
  *
  * The reader copies each frame into the current batch (256 KiB) of its worker, chosen by
- * a direction-independent hash of the flow: IP addresses and, for TCP and UDP, ports;
- * IP fragments follow the first fragment of their datagram, so a datagram is reassembled
+ * a direction-independent hash of the flow: IP addresses and, for TCP and UDP, ports,
+ * as the pipeline's decode tables find them (wt_decode_route, headers only); IP
+ * fragments follow the first fragment of their datagram, so a datagram is reassembled
  * where the rest of its flow is analysed. Full batches go to the worker through a queue
  * (one hand-off per batch, never per frame) and come back empty through another, so the
  * memory in flight is bounded (8 batches per worker).

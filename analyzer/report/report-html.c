@@ -1,324 +1,22 @@
 /* The HTML report: one self-contained page. The C side renders every section of the
- * report model as HTML (so new sections appear without changes here) and places chart
- * figures for the sections it knows; an inline script draws those charts as SVG from the
- * JSON report embedded in the page. No network access: no external scripts, styles or
- * fonts. */
+ * report model as HTML (so new sections appear without changes here) and places a chart
+ * figure for every chart hint a tap wrote into the model; an inline script draws those
+ * charts as SVG from the JSON report embedded in the page. No network access: no external
+ * scripts, styles or fonts. */
 #include "analyzer/report/report-html.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
-/* ---------- the page's style and script (inline; kept readable, one line each) ---------- */
+#include "analyzer/report/report-format.h"
 
-/* One string per line: ISO C caps string literals at 4095 characters. */
-static const char *const page_css[] = {
-  ":root{--bg:#fff;--fg:#1d232a;--muted:#667085;--line:#e3e7ec;--head:#f5f7f9;--accent:#0b6bcb;--bar:#3b82c4;\n",
-  "--s1:#8a9bb0;--s2:#2f9e44;--s3:#1c7ed6;--s4:#f08c00;--s5:#e03131;--sother:#868e96;--snone:#ced4da;\n",
-  "--q0:#3b82c4;--q1:#2f9e44;--q2:#f08c00;--q3:#9c36b5;--q4:#e03131;--q5:#0c8599;--q6:#a61e4d;--q7:#5c940d}\n",
-  "@media (prefers-color-scheme:dark){:root{--bg:#15191e;--fg:#e6e9ed;--muted:#98a2b3;--line:#2c333b;--head:#1d232a;--accent:#6cb2ff}}\n",
-  "*{box-sizing:border-box}\n",
-  "html{-webkit-text-size-adjust:100%}\n",
-  "body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",\"Noto Sans CJK SC\",\"Microsoft YaHei\",sans-serif}\n",
-  "header{padding:16px 20px 8px;border-bottom:1px solid var(--line)}\n",
-  "header h1{margin:0;font-size:1.35em}\n",
-  "header p{margin:4px 0 0;color:var(--muted);overflow-wrap:anywhere}\n",
-  "nav{position:sticky;top:0;z-index:2;background:var(--bg);border-bottom:1px solid var(--line);padding:6px 20px;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.92em}\n",
-  "nav a{color:var(--accent);text-decoration:none;white-space:nowrap}\n",
-  "nav a:hover{text-decoration:underline}\n",
-  "main{max-width:1200px;margin:0 auto;padding:8px 20px 40px}\n",
-  "section{margin:18px 0 28px;scroll-margin-top:44px}\n",
-  "h2{font-size:1.2em;margin:0 0 8px;padding-bottom:4px;border-bottom:2px solid var(--line)}\n",
-  "h3{font-size:1.02em;margin:14px 0 6px}\n",
-  "h4,h5,h6{font-size:.95em;margin:10px 0 4px}\n",
-  ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,440px),1fr));gap:12px;margin:8px 0 14px}\n",
-  ".charts:empty{display:none}\n",
-  "figure.chart{margin:0;padding:8px 10px;border:1px solid var(--line);border-radius:6px;min-width:0}\n",
-  "figure.chart.wide{grid-column:1/-1}\n",
-  "figcaption{font-weight:600;margin-bottom:4px}\n",
-  "svg.plot{display:block;overflow:visible}\n",
-  "svg .lbl{font-size:12px;fill:var(--fg)}\n",
-  "svg .val{font-size:11px;fill:var(--muted)}\n",
-  "svg .axis{font-size:10px;fill:var(--muted)}\n",
-  "svg .muted{fill:var(--muted)}\n",
-  "svg .grid{stroke:var(--line);stroke-width:1}\n",
-  ".bar{fill:var(--bar)}\n",
-  ".s1{fill:var(--s1);background:var(--s1)}.s2{fill:var(--s2);background:var(--s2)}.s3{fill:var(--s3);background:var(--s3)}\n",
-  ".s4{fill:var(--s4);background:var(--s4)}.s5{fill:var(--s5);background:var(--s5)}\n",
-  ".sother{fill:var(--sother);background:var(--sother)}.snone{fill:var(--snone);background:var(--snone)}\n",
-  ".q0{fill:var(--q0);background:var(--q0)}.q1{fill:var(--q1);background:var(--q1)}.q2{fill:var(--q2);background:var(--q2)}\n",
-  ".q3{fill:var(--q3);background:var(--q3)}.q4{fill:var(--q4);background:var(--q4)}.q5{fill:var(--q5);background:var(--q5)}\n",
-  ".q6{fill:var(--q6);background:var(--q6)}.q7{fill:var(--q7);background:var(--q7)}\n",
-  ".legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin-top:4px}\n",
-  ".legend .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}\n",
-  ".tw{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:4px 0 12px;max-width:100%}\n",
-  "table{border-collapse:collapse;font-size:13px}\n",
-  "caption{text-align:left;font-weight:600;padding:4px 0;white-space:nowrap}\n",
-  "th,td{padding:3px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}\n",
-  "thead th{background:var(--head);white-space:nowrap;position:sticky;top:0}\n",
-  "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n",
-  "td.s{overflow-wrap:anywhere;min-width:6em;max-width:40em}\n",
-  "td.p{background:linear-gradient(90deg,color-mix(in srgb,var(--bar) 22%,transparent) var(--p),transparent var(--p))}\n",
-  "table.kv th{font-weight:normal;color:var(--muted);background:none;position:static}\n",
-  "table.kv td{font-variant-numeric:tabular-nums}\n",
-  ".none{color:var(--muted);font-style:italic;margin:2px 0 10px}\n",
-  "details>summary{cursor:pointer;font-weight:600;margin:6px 0}\n",
-  "footer{color:var(--muted);font-size:.85em;text-align:center;padding:20px}\n",
-  "@media (max-width:600px){header,main{padding-left:10px;padding-right:10px}nav{position:static;padding:6px 10px}th,td{padding:3px 6px}body{font-size:13px}}\n",
-  "@media print{nav{display:none}.tw{overflow:visible}}\n",
-  NULL,
-};
-
-/* Draws every <figure class="chart" data-spec='{...}'> from #wiretab-data. For tests and
- * tools it marks each figure with data-drawn="yes" and data-bars="N" (SVG rects drawn,
- * each with data-k / data-v), and <body data-charts="N">. */
-static const char *const page_js[] = {
-  "(function () {\n",
-  "  'use strict';\n",
-  "  var NS = 'http://www.w3.org/2000/svg';\n",
-  "  var report;\n",
-  "  try {\n",
-  "    report = JSON.parse(document.getElementById('wiretab-data').textContent);\n",
-  "  } catch (e) {\n",
-  "    document.body.setAttribute('data-charts-error', String(e));\n",
-  "    return;\n",
-  "  }\n",
-  "\n",
-  "  function get(path) {\n",
-  "    var o = report;\n",
-  "    for (var i = 0; i < path.length; i++) {\n",
-  "      if (o === null || typeof o !== 'object' || !(path[i] in o)) return undefined;\n",
-  "      o = o[path[i]];\n",
-  "    }\n",
-  "    return o;\n",
-  "  }\n",
-  "\n",
-  "  function svgEl(tag, attrs, parent) {\n",
-  "    var e = document.createElementNS(NS, tag);\n",
-  "    for (var k in attrs) e.setAttribute(k, attrs[k]);\n",
-  "    if (parent) parent.appendChild(e);\n",
-  "    return e;\n",
-  "  }\n",
-  "\n",
-  "  function text(parent, x, y, s, cls, anchor) {\n",
-  "    var t = svgEl('text', { x: x, y: y, 'class': cls || 'lbl' }, parent);\n",
-  "    if (anchor) t.setAttribute('text-anchor', anchor);\n",
-  "    t.textContent = s;\n",
-  "    return t;\n",
-  "  }\n",
-  "\n",
-  "  function tip(node, s) {\n",
-  "    svgEl('title', {}, node).textContent = s;\n",
-  "  }\n",
-  "\n",
-  "  /* 1234567 -> 1.23M; small numbers keep three significant digits */\n",
-  "  function short(v) {\n",
-  "    var a = Math.abs(v), u = ['', 'k', 'M', 'G', 'T', 'P'], i = 0;\n",
-  "    while (a >= 1000 && i < u.length - 1) { a /= 1000; v /= 1000; i++; }\n",
-  "    if (i === 0 && Math.round(v) === v) return String(v);\n",
-  "    return Number(v.toPrecision(3)) + u[i];\n",
-  "  }\n",
-  "\n",
-  "  function full(v) {\n",
-  "    return v.toLocaleString('en-US', { maximumFractionDigits: 3 });\n",
-  "  }\n",
-  "\n",
-  "  function colorClass(spec, key, i) {\n",
-  "    if (spec.color === 'status') {\n",
-  "      var c = String(key).replace(/^http_/, '').charAt(0);\n",
-  "      if (c >= '1' && c <= '5') return 's' + c;\n",
-  "      return key === 'none' ? 'snone' : 'sother';\n",
-  "    }\n",
-  "    return spec.color === 'series' ? 'q' + (i % 8) : 'q0';\n",
-  "  }\n",
-  "\n",
-  "  /* nice upper bound and step for an axis from 0 to max */\n",
-  "  function niceMax(max) {\n",
-  "    if (!(max > 0)) return { top: 1, step: 1 };\n",
-  "    var p = Math.pow(10, Math.floor(Math.log(max) / Math.LN10)), steps = [1, 2, 2.5, 5, 10];\n",
-  "    for (var i = 0; i < steps.length; i++) {\n",
-  "      var st = steps[i] * p / 2;\n",
-  "      if (Math.ceil(max / st) <= 5) return { top: Math.ceil(max / st) * st, step: st };\n",
-  "    }\n",
-  "    return { top: Math.ceil(max / p) * p, step: p };\n",
-  "  }\n",
-  "\n",
-  "  function empty(fig, svg, w) {\n",
-  "    svg.setAttribute('height', 30);\n",
-  "    text(svg, w / 2, 20, fig.getAttribute('data-empty') || 'no data', 'lbl muted', 'middle');\n",
-  "  }\n",
-  "\n",
-  "  /* Horizontal bars, one per key of an object of numbers. */\n",
-  "  function drawBars(fig, spec, svg, w) {\n",
-  "    var data = get(spec.path), keys = [], bars = 0;\n",
-  "    if (data && typeof data === 'object') {\n",
-  "      for (var k in data) {\n",
-  "        if (typeof data[k] !== 'number') continue;\n",
-  "        if (spec.exclude && spec.exclude.indexOf(k) >= 0) continue;\n",
-  "        if (spec.include && spec.include.indexOf(k) < 0) continue;\n",
-  "        if (spec.skipZero && data[k] === 0) continue;\n",
-  "        keys.push(k);\n",
-  "      }\n",
-  "    }\n",
-  "    if (!keys.length) { empty(fig, svg, w); return 0; }\n",
-  "    var labels = spec.labels || {}, unit = spec.unit || '', total = 0, max = 0;\n",
-  "    keys.forEach(function (k) { total += data[k]; max = Math.max(max, data[k]); });\n",
-  "    var longest = 0;\n",
-  "    keys.forEach(function (k) { longest = Math.max(longest, String(labels[k] || k).length); });\n",
-  "    var lw = Math.min(Math.max(longest * 7 + 8, 40), Math.floor(w * 0.45));\n",
-  "    var vw = 64, bw = Math.max(w - lw - vw, 20), rh = 24;\n",
-  "    svg.setAttribute('height', keys.length * rh + 6);\n",
-  "    keys.forEach(function (k, i) {\n",
-  "      var v = data[k], y = i * rh + 3, len = max > 0 ? v / max * bw : 0;\n",
-  "      var label = String(labels[k] || k);\n",
-  "      var lt = text(svg, lw - 6, y + 15, label.length * 7 > lw ? label.slice(0, Math.max(3, Math.floor(lw / 7) - 1)) + '\\u2026' : label, 'lbl', 'end');\n",
-  "      tip(lt, label);\n",
-  "      var r = svgEl('rect', { x: lw, y: y + 2, width: Math.max(len, v > 0 ? 1 : 0), height: rh - 6,\n",
-  "                              'class': 'bar ' + colorClass(spec, k, i), 'data-k': k, 'data-v': v }, svg);\n",
-  "      var share = total > 0 && !unit ? ' (' + (v / total * 100).toFixed(1) + '%)' : '';\n",
-  "      tip(r, label + ': ' + full(v) + (unit ? ' ' + unit : '') + share);\n",
-  "      text(svg, lw + len + 4, y + 15, short(v) + (unit ? ' ' + unit : ''), 'val');\n",
-  "      bars++;\n",
-  "    });\n",
-  "    return bars;\n",
-  "  }\n",
-  "\n",
-  "  function legend(parent, series, labels, spec) {\n",
-  "    var box = document.createElement('div');\n",
-  "    box.className = 'legend';\n",
-  "    series.forEach(function (s, i) {\n",
-  "      var item = document.createElement('span');\n",
-  "      var sw = document.createElement('i');\n",
-  "      sw.className = 'sw ' + colorClass(spec, s, i);\n",
-  "      item.appendChild(sw);\n",
-  "      item.appendChild(document.createTextNode(labels[s] || s));\n",
-  "      box.appendChild(item);\n",
-  "    });\n",
-  "    parent.appendChild(box);\n",
-  "  }\n",
-  "\n",
-  "  /* Horizontal stacked bars: one row per table row, one segment per series. */\n",
-  "  function drawStacked(fig, spec, svg, w) {\n",
-  "    var rows = get(spec.path), labels = spec.labels || {}, segs = 0;\n",
-  "    if (!Array.isArray(rows) || !rows.length) { empty(fig, svg, w); return 0; }\n",
-  "    var max = 0;\n",
-  "    rows.forEach(function (r) {\n",
-  "      var t = 0;\n",
-  "      spec.series.forEach(function (s) { t += r[s] || 0; });\n",
-  "      r.__t = t;\n",
-  "      max = Math.max(max, t);\n",
-  "    });\n",
-  "    var longest = 0;\n",
-  "    rows.forEach(function (r) { longest = Math.max(longest, String(r[spec.rowKey]).length); });\n",
-  "    var lw = Math.min(Math.max(longest * 7 + 8, 40), Math.floor(w * 0.45));\n",
-  "    var vw = 56, bw = Math.max(w - lw - vw, 20), rh = 24;\n",
-  "    svg.setAttribute('height', rows.length * rh + 6);\n",
-  "    rows.forEach(function (r, i) {\n",
-  "      var y = i * rh + 3, x = lw, name = String(r[spec.rowKey]);\n",
-  "      text(svg, lw - 6, y + 15, name, 'lbl', 'end');\n",
-  "      spec.series.forEach(function (s, j) {\n",
-  "        var v = r[s] || 0;\n",
-  "        if (!v) return;\n",
-  "        var len = v / max * bw;\n",
-  "        var rect = svgEl('rect', { x: x, y: y + 2, width: Math.max(len, 1), height: rh - 6,\n",
-  "                                   'class': 'bar ' + colorClass(spec, s, j), 'data-k': name + '/' + s, 'data-v': v }, svg);\n",
-  "        tip(rect, name + ' ' + (labels[s] || s) + ': ' + full(v));\n",
-  "        x += len;\n",
-  "        segs++;\n",
-  "      });\n",
-  "      text(svg, x + 4, y + 15, short(r.__t), 'val');\n",
-  "      delete r.__t;\n",
-  "    });\n",
-  "    legend(fig, spec.series, labels, spec);\n",
-  "    return segs;\n",
-  "  }\n",
-  "\n",
-  "  /* Vertical bars over time (stacked when several fields), optionally per second. */\n",
-  "  function drawSeries(fig, spec, svg, w) {\n",
-  "    var rows = get(spec.path), labels = spec.labels || {}, bars = 0;\n",
-  "    if (!Array.isArray(rows) || !rows.length) { empty(fig, svg, w); return 0; }\n",
-  "    var iv = spec.interval ? get(spec.interval) : 1;\n",
-  "    var scale = spec.perSecond && iv > 0 ? 1 / iv : 1;\n",
-  "    var max = 0;\n",
-  "    rows.forEach(function (r) {\n",
-  "      var t = 0;\n",
-  "      spec.fields.forEach(function (f) { t += (r[f] || 0) * scale; });\n",
-  "      max = Math.max(max, t);\n",
-  "    });\n",
-  "    var nice = niceMax(max), h = 170, top = 8, left = 46, bottom = 22;\n",
-  "    var pw = Math.max(w - left - 8, 20), ph = h - top - bottom;\n",
-  "    svg.setAttribute('height', h);\n",
-  "    for (var g = 0; g <= nice.top + nice.step / 2; g += nice.step) {\n",
-  "      var gy = top + ph - g / nice.top * ph;\n",
-  "      svgEl('line', { x1: left, x2: left + pw, y1: gy, y2: gy, 'class': 'grid' }, svg);\n",
-  "      text(svg, left - 4, gy + 4, short(g), 'axis', 'end');\n",
-  "    }\n",
-  "    var bwid = pw / rows.length;\n",
-  "    rows.forEach(function (r, i) {\n",
-  "      var y = top + ph;\n",
-  "      spec.fields.forEach(function (f, j) {\n",
-  "        var v = (r[f] || 0) * scale;\n",
-  "        if (!(v > 0)) return;\n",
-  "        var bh = v / nice.top * ph;\n",
-  "        y -= bh;\n",
-  "        var rect = svgEl('rect', { x: left + i * bwid, y: y, width: Math.max(bwid - (bwid > 3 ? 1 : 0), 0.5),\n",
-  "                                   height: bh, 'class': 'bar ' + colorClass(spec, f, j), 'data-k': r.time + '/' + f,\n",
-  "                                   'data-v': r[f], 'data-i': i }, svg);\n",
-  "        tip(rect, r.time + ' ' + (labels[f] || f) + ': ' + full(v) + (spec.perSecond ? '/s' : ''));\n",
-  "        bars++;\n",
-  "      });\n",
-  "    });\n",
-  "    var tw = String(rows[0].time).length * 6 + 24;\n",
-  "    var ticks = Math.max(1, Math.min(rows.length, Math.floor(pw / tw)));\n",
-  "    for (var t = 0; t < ticks; t++) {\n",
-  "      var idx = ticks === 1 ? 0 : Math.round(t * (rows.length - 1) / (ticks - 1));\n",
-  "      var tx = t === 0 ? left : t === ticks - 1 ? left + pw : left + (idx + 0.5) * bwid;\n",
-  "      text(svg, tx, h - 6, String(rows[idx].time), 'axis', t === 0 ? 'start' : t === ticks - 1 ? 'end' : 'middle');\n",
-  "    }\n",
-  "    if (spec.fields.length > 1) legend(fig, spec.fields, labels, spec);\n",
-  "    return bars;\n",
-  "  }\n",
-  "\n",
-  "  var kinds = { bars: drawBars, stacked: drawStacked, series: drawSeries };\n",
-  "\n",
-  "  function drawAll() {\n",
-  "    var figs = document.querySelectorAll('figure.chart'), drawn = 0;\n",
-  "    for (var i = 0; i < figs.length; i++) {\n",
-  "      var fig = figs[i], spec;\n",
-  "      var old = fig.querySelectorAll('svg, .legend');\n",
-  "      for (var j = 0; j < old.length; j++) fig.removeChild(old[j]);\n",
-  "      try {\n",
-  "        spec = JSON.parse(fig.getAttribute('data-spec'));\n",
-  "        var cs = getComputedStyle(fig);\n",
-  "        var w = Math.max(Math.floor(fig.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)), 160);\n",
-  "        var cap = fig.querySelector('figcaption');\n",
-  "        var svg = svgEl('svg', { width: w, 'class': 'plot', role: 'img',\n",
-  "                                 'aria-label': cap ? cap.textContent : '' });\n",
-  "        fig.appendChild(svg);\n",
-  "        var n = kinds[spec.kind](fig, spec, svg, w);\n",
-  "        fig.setAttribute('data-bars', n);\n",
-  "        fig.setAttribute('data-drawn', 'yes');\n",
-  "        drawn++;\n",
-  "      } catch (e) {\n",
-  "        fig.setAttribute('data-drawn', 'error');\n",
-  "        fig.setAttribute('data-error', String(e));\n",
-  "      }\n",
-  "    }\n",
-  "    document.body.setAttribute('data-charts', drawn);\n",
-  "  }\n",
-  "\n",
-  "  var pending = null, lastWidth = window.innerWidth;\n",
-  "  window.addEventListener('resize', function () {\n",
-  "    if (window.innerWidth === lastWidth) return;\n",
-  "    lastWidth = window.innerWidth;\n",
-  "    clearTimeout(pending);\n",
-  "    pending = setTimeout(drawAll, 150);\n",
-  "  });\n",
-  "  drawAll();\n",
-  "})();\n",
-  NULL,
-};
+/* The page's style and script (html/page.css, html/page.js) as page_css and page_js: one
+ * string per line, NULL-terminated. The script draws every <figure class="chart"
+ * data-spec='{...}'> from #wiretab-data; for tests and tools it marks each figure with
+ * data-drawn="yes" and data-bars="N" (SVG rects drawn, each with data-k / data-v), and
+ * <body data-charts="N">. */
+#include "analyzer/report/html-assets.h"
 
 /* ---------- escaping and number formatting ---------- */
 
@@ -367,49 +65,17 @@ static void append_json_str(GString *out, const char *s)
   g_string_append_c(out, '"');
 }
 
-static void append_thousands(GString *out, guint64 v)
-{
-  char digits[32];
-  int n = g_snprintf(digits, sizeof digits, "%" G_GUINT64_FORMAT, v);
-  for (int i = 0; i < n; i++) {
-    if (i > 0 && (n - i) % 3 == 0)
-      g_string_append_c(out, ',');
-    g_string_append_c(out, digits[i]);
-  }
-}
-
-static void append_i64(GString *out, gint64 v)
-{
-  if (v < 0)
-    g_string_append_c(out, '-');
-  append_thousands(out, v < 0 ? (guint64) 0 - (guint64) v : (guint64) v);
-}
-
 /* Large numbers with separators, small ones with four significant digits. */
 static void append_double(GString *out, double d)
 {
   if (!isfinite(d))
     g_string_append(out, "-");
   else if (fabs(d) >= 1000 && fabs(d) < 1e18)
-    append_i64(out, (gint64) llround(d));
+    wt_report_append_i64(out, (gint64) llround(d));
   else if (d == floor(d))
     g_string_append_printf(out, "%.0f", d);
   else
     g_string_append_printf(out, "%.4g", d);
-}
-
-static void append_ts(GString *out, gint64 ts_ns)
-{
-  if (ts_ns == 0) {
-    g_string_append(out, "-");
-    return;
-  }
-  time_t secs = (time_t) (ts_ns / 1000000000);
-  struct tm tm;
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  g_string_append_printf(out, "%s.%06d UTC", buf, (int) (ts_ns % 1000000000 / 1000));
 }
 
 /* ---------- the model, generically ---------- */
@@ -422,12 +88,12 @@ static gboolean is_scalar(WtItemKind k)
 static void append_scalar(GString *out, const WtSection *s, guint i, const WtItemView *it)
 {
   switch (it->kind) {
-  case WT_ITEM_U64: append_thousands(out, it->u); break;
-  case WT_ITEM_I64: append_i64(out, it->i); break;
+  case WT_ITEM_U64: wt_report_append_thousands(out, it->u); break;
+  case WT_ITEM_I64: wt_report_append_i64(out, it->i); break;
   case WT_ITEM_DOUBLE: append_double(out, it->d); break;
   case WT_ITEM_STR: append_escaped(out, it->s); break;
   case WT_ITEM_BOOL: g_string_append(out, it->b ? "yes" : "no"); break;
-  case WT_ITEM_TS: append_ts(out, it->i); break;
+  case WT_ITEM_TS: wt_report_append_ts_utc(out, it->i); break;
   case WT_ITEM_LIST:
     for (guint j = 0; j < it->n; j++) {
       if (j)
@@ -504,11 +170,11 @@ static void render_table(GString *out, const WtTable *t, const char *key, const 
         break;
       case WT_COL_U64:
         g_string_append(out, "<td class=\"n\">");
-        append_thousands(out, cell.u);
+        wt_report_append_thousands(out, cell.u);
         break;
       case WT_COL_I64:
         g_string_append(out, "<td class=\"n\">");
-        append_i64(out, cell.i);
+        wt_report_append_i64(out, cell.i);
         break;
       case WT_COL_DOUBLE:
         g_string_append(out, "<td class=\"n\">");
@@ -556,7 +222,7 @@ static void render_map(GString *out, const WtSection *s, guint i, const WtItemVi
     g_string_append(out, "<tr><td class=\"s\">");
     append_escaped(out, name);
     g_string_append(out, "</td><td class=\"n\">");
-    append_thousands(out, v);
+    wt_report_append_thousands(out, v);
     g_string_append_printf(out, "</td><td class=\"n p\" style=\"--p:%.1f%%\">%.1f%%</td></tr>\n",
                            p, p);
   }
@@ -673,17 +339,7 @@ static void render_items(GString *out, const WtSection *s, int depth)
   }
 }
 
-/* ---------- charts for the sections we know ---------- */
-
-static const WtSection *find_section(WtReport *r, const char *key)
-{
-  for (guint i = 0; i < wt_report_n_sections(r); i++) {
-    const WtSection *s = wt_report_nth_section(r, i);
-    if (strcmp(wt_section_get_key(s), key) == 0)
-      return s;
-  }
-  return NULL;
-}
+/* ---------- charts: the hints the taps wrote into the model ---------- */
 
 static gboolean find_item(const WtSection *s, const char *key, WtItemView *out)
 {
@@ -697,87 +353,12 @@ static gboolean find_item(const WtSection *s, const char *key, WtItemView *out)
   return FALSE;
 }
 
-typedef enum {
-  LABELS_NONE,
-  LABELS_ITEMS,    /* an object's item labels */
-  LABELS_TABLE,    /* a table: key column -> "key label-column" */
-  LABELS_COLUMNS,  /* the series are a table's columns: their labels */
-} LabelSource;
-
-typedef struct {
-  const char *section, *item;  /* data: report[section][item] */
-  const char *kind;            /* bars, stacked, series (see the script) */
-  const char *title;
-  const char *options;         /* more JSON members for the script */
-  LabelSource labels;
-  const char *label_table, *label_key, *label_col;
-  const char *needs;           /* only when this section has data ("http": requests > 0) */
-  gboolean wide;
-} ChartDef;
-
-#define TL_INTERVAL "\"perSecond\":true,\"interval\":[\"timeline\",\"interval\"]"
-
-static const ChartDef charts[] = {
-  { "timeline", "timeline", "series", N_("Packets per second"),
-    "\"fields\":[\"packets\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "timeline", "timeline", "series", N_("Bits per second"),
-    "\"fields\":[\"bits_per_sec\"]", LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "timeline", "timeline", "series", N_("HTTP requests per second"),
-    "\"fields\":[\"http_requests\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, "http", TRUE },
-  { "timeline", "timeline", "series", N_("HTTP responses per second by status class"),
-    "\"fields\":[\"http_1xx\",\"http_2xx\",\"http_3xx\",\"http_4xx\",\"http_5xx\"],"
-    "\"color\":\"status\"," TL_INTERVAL, LABELS_COLUMNS, "timeline", NULL, NULL, "http", TRUE },
-  { "timeline", "timeline", "series", N_("New connections per second"),
-    "\"fields\":[\"new_connections\"]," TL_INTERVAL, LABELS_NONE, NULL, NULL, NULL, NULL, TRUE },
-  { "http", "status_classes", "bars", N_("Responses by status class"), "\"color\":\"status\"",
-    LABELS_NONE, NULL, NULL, NULL, "http", FALSE },
-  { "http", "status_codes", "bars", N_("Responses by status code"), "\"color\":\"status\"",
-    LABELS_TABLE, "status_table", "code", "reason", "http", FALSE },
-  { "http", "methods", "bars", N_("Requests by method"), NULL, LABELS_NONE, NULL, NULL, NULL,
-    "http", FALSE },
-  { "http", "methods_by_class", "stacked", N_("Methods by status class"),
-    "\"rowKey\":\"method\",\"color\":\"status\","
-    "\"series\":[\"1xx\",\"2xx\",\"3xx\",\"4xx\",\"5xx\",\"other\",\"none\"]",
-    LABELS_COLUMNS, "methods_by_class", NULL, NULL, "http", FALSE },
-  { "http", "time_to_first_byte", "bars", N_("Response time to first byte (ms)"),
-    "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL,
-    "http", FALSE },
-  { "http", "time_to_last_byte", "bars", N_("Response time to last byte (ms)"),
-    "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL,
-    "http", FALSE },
-  { "tcp", "conn_states", "bars", N_("Connection states (Zeek conn_state)"), NULL, LABELS_TABLE,
-    "conn_state_table", "conn_state", "meaning", NULL, FALSE },
-  { "tcp", "handshake", "bars", N_("Handshakes"), "\"skipZero\":true", LABELS_ITEMS, NULL, NULL,
-    NULL, NULL, FALSE },
-  { "tcp", "teardown", "bars", N_("How connections ended"),
-    "\"skipZero\":true,\"exclude\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]",
-    LABELS_ITEMS, NULL, NULL, NULL, NULL, FALSE },
-  { "tcp", "teardown", "bars", N_("Who closed first"),
-    "\"include\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]", LABELS_ITEMS, NULL, NULL,
-    NULL, NULL, FALSE },
-  { "tcp", "rtt_ms", "bars", N_("Handshake RTT, SYN to ACK (ms)"),
-    "\"exclude\":[\"samples\",\"count\"],\"unit\":\"ms\"", LABELS_ITEMS, NULL, NULL, NULL, NULL,
-    FALSE },
-};
-
-/* The section has something to draw: "http" with at least one request or response. */
-static gboolean section_has_data(WtReport *r, const char *key)
-{
-  const WtSection *s = find_section(r, key);
-  WtItemView a, b;
-  if (!s)
-    return FALSE;
-  if (strcmp(key, "http") != 0)
-    return TRUE;
-  return (find_item(s, "requests", &a) && a.u > 0) || (find_item(s, "responses", &b) && b.u > 0);
-}
-
-static void append_labels(GString *spec, const WtSection *s, const ChartDef *c,
+static void append_labels(GString *spec, const WtSection *s, const WtChartHint *c,
                           const WtItemView *item)
 {
   gboolean any = FALSE;
   g_string_append(spec, ",\"labels\":{");
-  if (c->labels == LABELS_ITEMS && item->kind == WT_ITEM_OBJECT) {
+  if (c->labels == WT_CHART_LABELS_ITEMS && item->kind == WT_ITEM_OBJECT) {
     for (guint i = 0; i < wt_section_n_items(item->object); i++) {
       WtItemView it;
       wt_section_nth_item(item->object, i, &it);
@@ -790,10 +371,10 @@ static void append_labels(GString *spec, const WtSection *s, const ChartDef *c,
     }
   }
   WtItemView tv;
-  if ((c->labels == LABELS_TABLE || c->labels == LABELS_COLUMNS) &&
+  if ((c->labels == WT_CHART_LABELS_TABLE || c->labels == WT_CHART_LABELS_COLUMNS) &&
       find_item(s, c->label_table, &tv) && tv.kind == WT_ITEM_TABLE) {
     const WtTable *t = tv.table;
-    if (c->labels == LABELS_COLUMNS) {
+    if (c->labels == WT_CHART_LABELS_COLUMNS) {
       for (guint col = 0; col < wt_table_n_columns(t); col++) {
         const char *k, *l;
         wt_table_column_info(t, col, &k, &l, NULL);
@@ -835,31 +416,29 @@ static void append_labels(GString *spec, const WtSection *s, const ChartDef *c,
   g_string_append_c(spec, '}');
 }
 
-static void render_charts(GString *out, WtReport *r, const WtSection *s)
+static void render_charts(GString *out, const WtSection *s)
 {
   const char *skey = wt_section_get_key(s);
   g_string_append(out, "<div class=\"charts\">");
-  for (guint i = 0; i < G_N_ELEMENTS(charts); i++) {
-    const ChartDef *c = &charts[i];
+  for (guint i = 0; i < wt_section_n_charts(s); i++) {
+    const WtChartHint *c = wt_section_nth_chart(s, i);
     WtItemView item;
-    if (strcmp(c->section, skey) != 0 || !find_item(s, c->item, &item))
-      continue;
-    if (c->needs && !section_has_data(r, c->needs))
+    if (!find_item(s, c->item, &item))
       continue;
     GString *spec = g_string_new("{\"kind\":");
     append_json_str(spec, c->kind);
     g_string_append(spec, ",\"path\":[");
-    append_json_str(spec, c->section);
+    append_json_str(spec, skey);
     g_string_append_c(spec, ',');
     append_json_str(spec, c->item);
     g_string_append_c(spec, ']');
     if (c->options)
       g_string_append_printf(spec, ",%s", c->options);
-    if (c->labels != LABELS_NONE)
+    if (c->labels != WT_CHART_LABELS_NONE)
       append_labels(spec, s, c, &item);
     g_string_append_c(spec, '}');
     g_string_append_printf(out, "\n<figure class=\"chart%s\" data-chart=\"%u\" data-empty=\"",
-                           c->wide ? " wide" : "", i);
+                           c->wide ? " wide" : "", c->id);
     append_escaped(out, _("no data"));
     g_string_append(out, "\" data-spec=\"");
     append_escaped(out, spec->str);
@@ -904,7 +483,7 @@ static void append_json_report(GString *out, WtReport *r)
 
 static void render_header(GString *out, WtReport *r)
 {
-  const WtSection *cap = find_section(r, "capture");
+  const WtSection *cap = wt_report_find_section(r, "capture");
   WtItemView it;
   g_string_append(out, "<header><h1>wiretab report</h1><p>");
   gboolean any = FALSE;
@@ -920,13 +499,13 @@ static void render_header(GString *out, WtReport *r)
   }
   if (find_item(cap, "packets", &it)) {
     g_string_append(out, any ? " &middot; " : "");
-    append_thousands(out, it.u);
+    wt_report_append_thousands(out, it.u);
     g_string_append(out, " packets");
     any = TRUE;
   }
   if (find_item(cap, "first_ts", &it) && it.i) {
     g_string_append(out, any ? " &middot; " : "");
-    append_ts(out, it.i);
+    wt_report_append_ts_utc(out, it.i);
     WtItemView d;
     if (find_item(cap, "duration", &d)) {
       g_string_append(out, ", ");
@@ -968,7 +547,7 @@ void wt_report_write_html(WtReport *r, FILE *out)
     g_string_append(b, "\"><h2>");
     append_escaped(b, wt_section_get_label(s));
     g_string_append(b, "</h2>\n");
-    render_charts(b, r, s);
+    render_charts(b, s);
     render_items(b, s, 0);
     g_string_append(b, "</section>\n");
   }

@@ -12,6 +12,12 @@ typedef struct WtTable WtTable;
 
 typedef enum { WT_FORMAT_TEXT, WT_FORMAT_JSON, WT_FORMAT_CSV, WT_FORMAT_HTML } WtFormat;
 
+/* What the user asked of every tap's section (--top). NULL options: the tap's own
+ * defaults (tests, fuzz targets). */
+typedef struct {
+  guint top_n; /* rows in top-N tables */
+} WtReportOptions;
+
 WtReport *wt_report_new(void);
 void wt_report_free(WtReport *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtReport, wt_report_free)
@@ -19,6 +25,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtReport, wt_report_free)
 /* Sections appear in the order they are created. A second call with the same key returns
  * the existing section. */
 WtSection *wt_report_section(WtReport *r, const char *key, const char *label);
+/* The section of that key, or NULL (never creates one). */
+WtSection *wt_report_find_section(WtReport *r, const char *key);
 
 /* Scalar fields: appear in JSON as "key": value, in text as "label: value". */
 void wt_section_u64(WtSection *s, const char *key, const char *label, guint64 v);
@@ -62,6 +70,37 @@ void wt_table_u64(WtTable *t, guint64 v);
 void wt_table_i64(WtTable *t, gint64 v);
 void wt_table_double(WtTable *t, double v);
 void wt_table_percent(WtTable *t, double v); /* 0..100 */
+
+/* Chart hints: how the HTML page may draw a section's data (the other writers ignore
+ * them). A tap adds hints for its own section, the timeline those of the series
+ * dissectors declared, so the page knows no protocol. */
+typedef enum {
+  WT_CHART_LABELS_NONE,
+  WT_CHART_LABELS_ITEMS,    /* an object's item labels */
+  WT_CHART_LABELS_TABLE,    /* a table's key column -> "key label-column" */
+  WT_CHART_LABELS_COLUMNS,  /* the series are a table's columns: their labels */
+} WtChartLabels;
+
+typedef struct {
+  guint id;                 /* the figure's number on the page (data-chart): given once
+                               and kept, so tools find a chart again; a section's charts
+                               are drawn in the order of their numbers */
+  const char *item;         /* the data: this section's item of that key */
+  const char *kind;         /* "bars", "stacked" or "series" (html/page.js) */
+  const char *title;        /* a msgid (N_()): translated on the page */
+  const char *options;      /* more members of the script's JSON spec; NULL: none */
+  WtChartLabels labels;
+  const char *label_table;  /* TABLE, COLUMNS: the section's table with the labels */
+  const char *label_key, *label_col; /* TABLE: its key and label columns */
+  gboolean wide;            /* the page's whole width */
+} WtChartHint;
+
+/* Hints are static data, kept by pointer. A chart whose item the section lacks is not
+ * drawn. */
+void wt_section_charts(WtSection *s, const WtChartHint *hints, guint n);
+guint wt_section_n_charts(const WtSection *s);
+/* Chart i in the order of their numbers. */
+const WtChartHint *wt_section_nth_chart(const WtSection *s, guint i);
 
 /* Rendering. For CSV, `dir` is a directory where one file per table is written; for text
  * and JSON the report goes to `out`. `color` applies to text only. */

@@ -2,8 +2,7 @@
  * rtt query qclass qclass_name qtype qtype_name rcode rcode_name AA TC RD RA Z answers
  * TTLs rejected opcode opcode_name). Unset fields are omitted, as in Zeek's JSON logs. */
 #pragma once
-#include <stdio.h>
-#include "analyzer/core/stream.h"
+#include "analyzer/core/log-record.h"
 #include "dissectors/dns/dns-parse.h"
 
 typedef struct {
@@ -22,4 +21,6 @@ typedef struct {
   gboolean netbios;           /* NetBIOS name service: its opcode names */
 } WtDnsLogRecord;
 
-void wt_dns_log_write(FILE *out, const WtConnInfo *conn, const WtDnsLogRecord *rec);
+extern const WtLogTable wt_dns_log_table;
+
+void wt_dns_log_write(WtLog *log, const WtConnInfo *conn, const WtDnsLogRecord *rec);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dissectors/dns/dns-limits.h"
+#include "dissectors/dns/dns-fleet.h"
 #include "dissectors/dns/dns-log.h"
 #include "dissectors/dns/dns-parse.h"
 #include "dissectors/dns/dns-stats.h"
@@ -52,9 +53,9 @@ static void anomaly(Session *s, const char *name)
   wt_anomaly(s->ctx ? s->ctx->anomalies : NULL, name);
 }
 
-static FILE *dns_log(Session *s)
+static WtLog *dns_log(Session *s)
 {
-  return s->ctx ? s->ctx->dns_log : NULL;
+  return wt_app_log(s->ctx, &wt_dns_log_table);
 }
 
 /* The name as logged: NetBIOS names decoded like Zeek's decode_netbios_name. The result
@@ -76,8 +77,8 @@ static void pending_free(PendingQuery *q)
 static void log_unanswered(Session *s, const PendingQuery *q)
 {
   wt_dns_stats_on_query_done(s->stats, q->qname, -1, -1);
-  FILE *f = dns_log(s);
-  if (!f)
+  WtLog *log = dns_log(s);
+  if (!log)
     return;
   WtDnsLogRecord rec = {
     .ts_ns = q->ts_ns, .trans_id = q->id, .rtt_ns = -1, .query = q->qname,
@@ -85,7 +86,7 @@ static void log_unanswered(Session *s, const PendingQuery *q)
     .TC = (q->flags & WT_DNS_TC) != 0, .RD = (q->flags & WT_DNS_RD) != 0,
     .Z = wt_dns_z(q->flags), .opcode = wt_dns_opcode(q->flags), .netbios = s->netbios,
   };
-  wt_dns_log_write(f, &s->conn, &rec);
+  wt_dns_log_write(log, &s->conn, &rec);
 }
 
 static void on_query(Session *s, const WtDnsMessage *m, gint64 ts)
@@ -144,8 +145,8 @@ static void on_response(Session *s, const WtDnsMessage *m, const WtDnsAnswers *a
   } else if (m->answers > 0) {
     rname = m->first_owner;  /* mDNS announcements: Zeek logs the owner */
   }
-  FILE *out = dns_log(s);
-  if (out) {
+  WtLog *log = dns_log(s);
+  if (log) {
     guint16 qf = q ? q->flags : f;  /* RD, Z and opcode are the asker's */
     WtDnsLogRecord rec = {
       .ts_ns = q ? q->ts_ns : ts, .trans_id = m->hdr.id, .rtt_ns = rtt,
@@ -158,7 +159,7 @@ static void on_response(Session *s, const WtDnsMessage *m, const WtDnsAnswers *a
       .rejected = rcode != 0 && m->hdr.qdcount == 0,  /* Zeek's rule */
       .opcode = wt_dns_opcode(qf), .netbios = s->netbios,
     };
-    wt_dns_log_write(out, &s->conn, &rec);
+    wt_dns_log_write(log, &s->conn, &rec);
   }
   if (q)
     pending_free(q);
@@ -302,9 +303,13 @@ static gboolean dns_probe(const guint8 *data, gsize len, WtDir dir)
 
 static const guint16 dns_ports[] = { 53, 137, 5353, 5355, 0 };
 
+static const WtLogTable *const dns_log_tables[] = { &wt_dns_log_table, NULL };
+
 const WtStreamDissector wt_dns_dissector = {
   .name = "dns",
   .ports = dns_ports,
+  .log_tables = dns_log_tables,
+  .fleet_report = wt_dns_fleet_report,
   .probe = dns_probe,
   .stats_new = wt_dns_stats_new,
   .stats_free = wt_dns_stats_free,

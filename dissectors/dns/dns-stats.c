@@ -308,8 +308,9 @@ static void report_names(WtDnsStats *s, WtSection *sec)
   g_array_free(rows, TRUE);
 }
 
-void wt_dns_stats_report(gpointer p, WtReport *r)
+void wt_dns_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
 {
+  (void) opts; /* its top-N tables keep their own row count */
   WtDnsStats *s = p;
   WtSection *sec = wt_report_section(r, "dns", _("DNS"));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)

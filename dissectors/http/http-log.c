@@ -1,26 +1,68 @@
-/* http.log records, written with the shared JSON log helpers (analyzer/core/json-out.h). */
+/* http.log records: the table and the transaction -> record mapping. */
 #include "dissectors/http/http-log.h"
 
-#include "analyzer/core/json-out.h"
+enum {
+  COL_TRANS_DEPTH = WT_LOG_N_CONN_ID_COLUMNS,
+  COL_METHOD,
+  COL_HOST,
+  COL_URI,
+  COL_VERSION,
+  COL_USER_AGENT,
+  COL_REQUEST_BODY_LEN,
+  COL_RESPONSE_BODY_LEN,
+  COL_STATUS_CODE,
+  COL_STATUS_MSG,
+  COL_INFO_CODE,
+  COL_INFO_MSG,
+  COL_TIME_TO_FIRST_BYTE,
+  COL_INCOMPLETE,
+  N_COLUMNS
+};
 
-static void field_str(GString *out, const char *key, const char *v)
+static const WtLogColumn http_columns[] = {
+  WT_LOG_CONN_ID_COLUMNS,
+  { "trans_depth", WT_LOG_COUNT, "trans_depth", "UInt32" },
+  { "method", WT_LOG_STRING, "method", "String" },
+  { "host", WT_LOG_STRING, "host", "String" },
+  { "uri", WT_LOG_STRING, "uri", "String" },
+  { "version", WT_LOG_STRING, "version", "String" },
+  { "user_agent", WT_LOG_STRING, "user_agent", "String" },
+  { "request_body_len", WT_LOG_COUNT, "request_body_len", "UInt64" },
+  { "response_body_len", WT_LOG_COUNT, "response_body_len", "UInt64" },
+  { "status_code", WT_LOG_COUNT, "status_code", "UInt16" },
+  { "status_msg", WT_LOG_STRING, "status_msg", "String" },
+  { "info_code", WT_LOG_COUNT, "info_code", "UInt16" },
+  { "info_msg", WT_LOG_STRING, "info_msg", "String" },
+  { "time_to_first_byte", WT_LOG_INTERVAL, "time_to_first_byte", "Nullable(Float64)" },
+  { "incomplete", WT_LOG_BOOL, "incomplete", "UInt8" },
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(http_columns) == N_COLUMNS);
+
+const WtLogTable wt_http_log_table = {
+  .name = "http",
+  .columns = http_columns,
+  .n_columns = N_COLUMNS,
+};
+
+static void set_str(WtLogRecord *r, guint col, const char *v)
 {
   if (v) /* Zeek's JSON logs omit unset fields */
-    wt_json_str(out, key, v);
+    wt_log_set_str(r, col, v);
 }
 
-void wt_http_log_write(FILE *out, const WtConnInfo *conn, const WtHttpTxn *t)
+void wt_http_log_write(WtLog *log, const WtConnInfo *conn, const WtHttpTxn *t)
 {
   char version[8];
-  g_autoptr(GString) line = g_string_sized_new(512);
+  WtLogRecord r;
   gint64 ts = t->ts_req_start ? t->ts_req_start : t->ts_resp_start;
 
-  g_string_append_c(line, '{');
-  wt_json_conn_id(line, ts > 0 ? ts : 0, conn);
-  wt_json_u64(line, "trans_depth", t->depth);
-  field_str(line, "method", t->method);
-  field_str(line, "host", t->host);
-  field_str(line, "uri", t->uri);
+  wt_log_record_init(&r, &wt_http_log_table);
+  wt_log_set_conn_id(&r, ts > 0 ? ts : 0, conn);
+  wt_log_set_count(&r, COL_TRANS_DEPTH, t->depth);
+  set_str(&r, COL_METHOD, t->method);
+  set_str(&r, COL_HOST, t->host);
+  set_str(&r, COL_URI, t->uri);
   /* Zeek logs the reply's version when there is one */
   if (t->has_final || t->info_code)
     g_snprintf(version, sizeof version, "%u.%u", t->resp_major, t->resp_minor);
@@ -28,23 +70,22 @@ void wt_http_log_write(FILE *out, const WtConnInfo *conn, const WtHttpTxn *t)
     g_snprintf(version, sizeof version, "%u.%u", t->req_major, t->req_minor);
   else
     version[0] = '\0';
-  field_str(line, "version", version[0] ? version : NULL);
-  field_str(line, "user_agent", t->user_agent);
-  wt_json_u64(line, "request_body_len", t->req_body_len);
-  wt_json_u64(line, "response_body_len", t->resp_body_len);
+  set_str(&r, COL_VERSION, version[0] ? version : NULL);
+  set_str(&r, COL_USER_AGENT, t->user_agent);
+  wt_log_set_count(&r, COL_REQUEST_BODY_LEN, t->req_body_len);
+  wt_log_set_count(&r, COL_RESPONSE_BODY_LEN, t->resp_body_len);
   if (t->has_final || t->raw_response) {
-    wt_json_u64(line, "status_code", t->status_code);
-    wt_json_str(line, "status_msg", t->status_msg ? t->status_msg : "");
+    wt_log_set_count(&r, COL_STATUS_CODE, t->status_code);
+    wt_log_set_str(&r, COL_STATUS_MSG, t->status_msg ? t->status_msg : "");
   }
   if (t->info_code) {
-    wt_json_u64(line, "info_code", t->info_code);
-    wt_json_str(line, "info_msg", t->info_msg ? t->info_msg : "");
+    wt_log_set_count(&r, COL_INFO_CODE, t->info_code);
+    wt_log_set_str(&r, COL_INFO_MSG, t->info_msg ? t->info_msg : "");
   }
   if (t->ts_resp_start && t->ts_req_end) {
     gint64 d = t->ts_resp_start - t->ts_req_end;
-    wt_json_ts(line, "time_to_first_byte", d > 0 ? d : 0);
+    wt_log_set_time(&r, COL_TIME_TO_FIRST_BYTE, d > 0 ? d : 0);
   }
-  wt_json_bool(line, "incomplete", t->incomplete);
-  wt_json_end(line);
-  fwrite(line->str, 1, line->len, out);
+  wt_log_set_bool(&r, COL_INCOMPLETE, t->incomplete);
+  wt_log_write(log, &r);
 }

@@ -10,6 +10,7 @@
  * more than WT_HTTP_MAX_HEADER_BLOCK bytes for us. */
 #include "dissectors/http/http.h"
 #include "dissectors/http/http-limits.h"
+#include "dissectors/http/http-fleet.h"
 #include "dissectors/http/http-log.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-stats.h"
@@ -56,6 +57,7 @@ typedef struct {
 typedef struct {
   WtHttpStats *stats;
   WtAppContext *ctx;
+  WtLog *log;             /* http.log, or NULL when it is not written */
   WtConnInfo conn;
   GQueue txns;            /* WtHttpTxn*, oldest first */
   guint32 depth;          /* transactions created so far */
@@ -86,8 +88,8 @@ static void txn_free(WtHttpTxn *t)
 static void txn_finalize(Session *s, WtHttpTxn *t)
 {
   wt_http_stats_on_txn(s->stats, t);
-  if (s->ctx && s->ctx->http_log)
-    wt_http_log_write(s->ctx->http_log, &s->conn, t);
+  if (s->log)
+    wt_http_log_write(s->log, &s->conn, t);
   txn_free(t);
 }
 
@@ -605,7 +607,7 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   if (rl.missing_uri)
     anomaly(s, "http.missing_uri");
   if (s->ctx)
-    wt_timeline_count(s->ctx->timeline, h->msg_ts, WT_TL_HTTP_REQUESTS, 1);
+    wt_series_count(s->ctx->series, h->msg_ts, wt_http_series_col[WT_HTTP_SERIES_REQUESTS], 1);
   WtHttpTxn *t = txn_new(s);
   t->method = safe_copy(rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
   t->uri = safe_copy(rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
@@ -668,8 +670,10 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
     t->req_done = TRUE;
   }
   wt_http_stats_on_status(s->stats, sl.code);
-  if (s->ctx)
-    wt_timeline_count_http_status(s->ctx->timeline, h->msg_ts, sl.code);
+  /* the status class series; codes outside 100..599 are in none */
+  if (s->ctx && sl.code >= 100 && sl.code <= 599)
+    wt_series_count(s->ctx->series, h->msg_ts,
+                    wt_http_series_col[WT_HTTP_SERIES_1XX + sl.code / 100 - 1], 1);
   t->resp_major = sl.major;
   t->resp_minor = sl.minor;
   h->txn = t;
@@ -959,6 +963,7 @@ static gpointer session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo 
   Session *s = g_new0(Session, 1);
   s->stats = stats;
   s->ctx = ctx;
+  s->log = wt_app_log(ctx, &wt_http_log_table);
   if (conn)
     s->conn = *conn;
   g_queue_init(&s->txns);
@@ -1090,14 +1095,19 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
 
 static const guint16 http_ports[] = { 80, 8080, 8000, 8008, 8888, 3128, 81, 591, 0 };
 
+static const WtLogTable *const http_log_tables[] = { &wt_http_log_table, NULL };
+
 const WtStreamDissector wt_http_dissector = {
   .name = "http",
   .ports = http_ports,
+  .log_tables = http_log_tables,
+  .fleet_report = wt_http_fleet_report,
   .probe = probe,
   .stats_new = wt_http_stats_new,
   .stats_free = wt_http_stats_free,
   .stats_merge = wt_http_stats_merge,
   .report = wt_http_stats_report,
+  .series = &wt_http_series,
   .session_new = session_new,
   .deliver = deliver,
   .gap = gap,

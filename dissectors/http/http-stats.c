@@ -141,7 +141,6 @@ gpointer wt_http_stats_new(void)
   s->content_types = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->ttfb = g_new0(WtHistogram, 1);
   s->ttlb = g_new0(WtHistogram, 1);
-  s->top_n = WT_HTTP_REPORT_ROWS;
   return s;
 }
 
@@ -432,11 +431,6 @@ guint64 wt_http_stats_get(const WtHttpStats *s, const char *name)
   return 0;
 }
 
-void wt_http_stats_set_top_n(WtHttpStats *s, guint n)
-{
-  s->top_n = n;
-}
-
 guint64 wt_http_stats_status_count(const WtHttpStats *s, guint code)
 {
   return code < G_N_ELEMENTS(s->status) ? s->status[code] : 0;
@@ -513,6 +507,64 @@ char *wt_http_stats_dump(const WtHttpStats *s)
   wt_histogram_dump(s->ttfb, out, "ttfb");
   wt_histogram_dump(s->ttlb, out, "ttlb");
   return g_string_free(out, FALSE);
+}
+
+/* --- timeline series ---------------------------------------------------------------- */
+
+guint wt_http_series_col[WT_HTTP_N_SERIES];
+
+static const WtSeriesDef series_defs[WT_HTTP_N_SERIES] = {
+  { &wt_http_series_col[WT_HTTP_SERIES_REQUESTS], "http_requests", N_("HTTP requests") },
+  { &wt_http_series_col[WT_HTTP_SERIES_1XX], "http_1xx", "1xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_2XX], "http_2xx", "2xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_3XX], "http_3xx", "3xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_4XX], "http_4xx", "4xx" },
+  { &wt_http_series_col[WT_HTTP_SERIES_5XX], "http_5xx", "5xx" },
+};
+
+static const WtChartHint series_charts[] = {
+  { .id = 2, .item = "timeline", .kind = "series", .title = N_("HTTP requests per second"),
+    .options = "\"fields\":[\"http_requests\"]," WT_SERIES_CHART_PER_SECOND, .wide = TRUE },
+  { .id = 3, .item = "timeline", .kind = "series",
+    .title = N_("HTTP responses per second by status class"),
+    .options = "\"fields\":[\"http_1xx\",\"http_2xx\",\"http_3xx\",\"http_4xx\",\"http_5xx\"],"
+               "\"color\":\"status\"," WT_SERIES_CHART_PER_SECOND,
+    .labels = WT_CHART_LABELS_COLUMNS, .label_table = "timeline", .wide = TRUE },
+};
+
+const WtSeriesGroup wt_http_series = {
+  .section = "http",
+  .defs = series_defs,
+  .n_defs = G_N_ELEMENTS(series_defs),
+  .charts = series_charts,
+  .n_charts = G_N_ELEMENTS(series_charts),
+};
+
+/* The charts of section "http" (the page's figure numbers 5 to 10). */
+static const WtChartHint section_charts[] = {
+  { .id = 5, .item = "status_classes", .kind = "bars", .title = N_("Responses by status class"),
+    .options = "\"color\":\"status\"" },
+  { .id = 6, .item = "status_codes", .kind = "bars", .title = N_("Responses by status code"),
+    .options = "\"color\":\"status\"", .labels = WT_CHART_LABELS_TABLE,
+    .label_table = "status_table", .label_key = "code", .label_col = "reason" },
+  { .id = 7, .item = "methods", .kind = "bars", .title = N_("Requests by method") },
+  { .id = 8, .item = "methods_by_class", .kind = "stacked", .title = N_("Methods by status class"),
+    .options = "\"rowKey\":\"method\",\"color\":\"status\","
+               "\"series\":[\"1xx\",\"2xx\",\"3xx\",\"4xx\",\"5xx\",\"other\",\"none\"]",
+    .labels = WT_CHART_LABELS_COLUMNS, .label_table = "methods_by_class" },
+  { .id = 9, .item = "time_to_first_byte", .kind = "bars",
+    .title = N_("Response time to first byte (ms)"),
+    .options = "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"",
+    .labels = WT_CHART_LABELS_ITEMS },
+  { .id = 10, .item = "time_to_last_byte", .kind = "bars",
+    .title = N_("Response time to last byte (ms)"),
+    .options = "\"exclude\":[\"count\",\"samples\"],\"unit\":\"ms\"",
+    .labels = WT_CHART_LABELS_ITEMS },
+};
+
+void wt_http_report_charts(WtSection *sec)
+{
+  wt_section_charts(sec, section_charts, G_N_ELEMENTS(section_charts));
 }
 
 /* --- report ------------------------------------------------------------------------- */
@@ -661,9 +713,10 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
 }
 
 
-void wt_http_stats_report(gpointer p, WtReport *r)
+void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
 {
   WtHttpStats *s = p;
+  guint top_n = opts ? opts->top_n : WT_HTTP_REPORT_ROWS;
   WtSection *sec = wt_report_section(r, "http", _("HTTP"));
   static const struct { const char *key, *label; } labels[] = {
     { "requests", N_("Requests") }, { "responses", N_("Responses") },
@@ -686,13 +739,15 @@ void wt_http_stats_report(gpointer p, WtReport *r)
   wt_section_hide_in_text(sec, "status_codes");
   wt_histogram_report(s->ttfb, sec, "time_to_first_byte", _("Response time to first byte"));
   wt_histogram_report(s->ttlb, sec, "time_to_last_byte", _("Response time to last byte"));
-  report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, s->top_n);
+  if (s->requests > 0 || s->responses > 0) /* no charts of nothing */
+    wt_http_report_charts(sec);
+  report_top(sec, "hosts", _("Top hosts"), "host", _("Host"), s->hosts, s->requests, top_n);
   report_top(sec, "uris", _("Top URIs (query stripped)"), "uri", _("URI"), s->uris, s->requests,
-             s->top_n);
-  report_endpoints(sec, s->endpoints, s->top_n);
+             top_n);
+  report_endpoints(sec, s->endpoints, top_n);
   report_top(sec, "user_agents", _("User agents"), "user_agent", _("User agent"), s->user_agents,
-             s->requests, s->top_n);
+             s->requests, top_n);
   report_top(sec, "content_types", _("Response content types"), "content_type", _("Content type"),
-             s->content_types, s->final_responses, s->top_n);
+             s->content_types, s->final_responses, top_n);
 }
 

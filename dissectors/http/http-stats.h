@@ -18,14 +18,27 @@ struct WtHttpStats {
   guint extra_methods;           /* non-standard names counted by name so far */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   WtHistogram *ttfb, *ttlb;
-  guint top_n;                   /* report rows per top-N table */
 };
+
+/* Timeline series (wt_http_dissector.series), in column order. */
+enum {
+  WT_HTTP_SERIES_REQUESTS, /* request lines */
+  WT_HTTP_SERIES_1XX,      /* response status lines by class (1xx interim ones too) */
+  WT_HTTP_SERIES_2XX,
+  WT_HTTP_SERIES_3XX,
+  WT_HTTP_SERIES_4XX,
+  WT_HTTP_SERIES_5XX,
+  WT_HTTP_N_SERIES
+};
+extern const WtSeriesGroup wt_http_series;
+/* Their timeline columns, set when the registry is built. */
+extern guint wt_http_series_col[WT_HTTP_N_SERIES];
 
 /* The tap callbacks of wt_http_dissector. */
 gpointer wt_http_stats_new(void);
 void wt_http_stats_free(gpointer s);
 void wt_http_stats_merge(gpointer into, gpointer from);
-void wt_http_stats_report(gpointer s, WtReport *r);
+void wt_http_stats_report(gpointer s, const WtReportOptions *opts, WtReport *r);
 
 /* Called by the session. */
 void wt_http_stats_on_status(WtHttpStats *s, guint code);        /* every status line */

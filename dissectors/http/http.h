@@ -18,9 +18,8 @@ guint64 wt_http_stats_method_count(const WtHttpStats *s, const char *method);
 /* Count for one key of a top-N table ("hosts", "uris", "endpoints" (key "GET /a/{id}"),
  * "user_agents", "content_types"); "(other)" is the overflow row. */
 guint64 wt_http_stats_top_count(const WtHttpStats *s, const char *table, const char *key);
-/* Rows printed per top-N table (hosts, uris, endpoints, user agents, content types) by
- * the report callback; the CLI's --top. Default WT_HTTP_REPORT_ROWS (50). */
-void wt_http_stats_set_top_n(WtHttpStats *s, guint n);
+/* The chart hints of section "http" (for reports built elsewhere, e.g. from ClickHouse). */
+void wt_http_report_charts(WtSection *sec);
 /* Every counter and table in a canonical, sorted text form: equal dumps mean equal taps
  * (used by the invariance tests). */
 char *wt_http_stats_dump(const WtHttpStats *s);

@@ -50,6 +50,18 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
   return memcmp(a, b, sizeof(WtIpFragKey)) == 0;
 }
 
+void wt_ip_frag_key(const WtPacket *pkt, WtIpFragKey *key)
+{
+  memset(key, 0, sizeof *key);
+  key->src = pkt->src;
+  key->dst = pkt->dst;
+  key->id = pkt->frag_id;
+  key->family = pkt->src.family;
+  /* RFC 791 keys IPv4 datagrams by protocol too; IPv6 identifications are per address
+   * pair, and only the first fragment knows the upper layer */
+  key->proto = pkt->src.family == 4 ? pkt->ip_proto : 0;
+}
+
 static gsize datagram_mem(const Datagram *dg)
 {
   return sizeof *dg + dg->buf_cap;

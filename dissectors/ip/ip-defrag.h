@@ -22,6 +22,10 @@ typedef struct {
   guint8 pad[2];  /* zero: the key is hashed and compared bytewise */
 } WtIpFragKey;
 
+/* The key of the datagram that the fragment in `pkt` belongs to (wt_ip_note_fragment
+ * was called): addresses, identification and, for IPv4, the protocol. */
+void wt_ip_frag_key(const WtPacket *pkt, WtIpFragKey *key);
+
 typedef struct {
   WtIpFragKey key;
   gint64 ts_ns;

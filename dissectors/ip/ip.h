@@ -33,3 +33,19 @@ WtDecodeResult wt_icmp6_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAno
 /* After the network header: point pkt->payload at the reader's window, with the wire
  * length the IP header claims (used for protocols we do not decode). */
 void wt_ip_set_payload(WtPacket *pkt, const WtReader *r);
+/* Record that the frame is an IP fragment (pkt->frag_*), its data being the
+ * pkt->l4_wire_len bytes the headers give it. */
+void wt_ip_note_fragment(WtPacket *pkt, guint32 id, guint32 offset, gboolean more);
+
+/* TCP and UDP headers start with the two ports, which is all that headers-only decoding
+ * (pkt->headers_only) reads of them. FALSE, with nothing read, when fewer than 4 bytes
+ * are there. */
+static inline gboolean wt_ip_get_ports(WtPacket *pkt, WtReader *r)
+{
+  const guint8 *p;
+  if (!wt_reader_get_bytes(r, 4, &p))
+    return FALSE;
+  pkt->sport = (guint16) ((p[0] << 8) | p[1]);
+  pkt->dport = (guint16) ((p[2] << 8) | p[3]);
+  return TRUE;
+}

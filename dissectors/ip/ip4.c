@@ -26,6 +26,15 @@ void wt_ip_set_payload(WtPacket *pkt, const WtReader *r)
   pkt->payload_wire_len = MAX(pkt->l4_wire_len, pkt->payload_len);
 }
 
+void wt_ip_note_fragment(WtPacket *pkt, guint32 id, guint32 offset, gboolean more)
+{
+  pkt->ip_fragment = TRUE;
+  pkt->frag_id = id;
+  pkt->frag_offset = offset;
+  pkt->frag_len = pkt->l4_wire_len;
+  pkt->frag_more = more;
+}
+
 /* Options: type-length-value except EOL (0) and NOP (1). A length that runs past the
  * header is counted; we do not act on any option. */
 static void walk_options(const guint8 *opt, gsize len, WtAnomalies *a)
@@ -64,16 +73,12 @@ static WtDecodeResult reassemble(WtIpDefrag *defrag, WtPacket *pkt, WtReader *r,
   }
   WtIpFragment f;
   memset(&f, 0, sizeof f);
-  f.key.src = pkt->src;
-  f.key.dst = pkt->dst;
-  f.key.id = h->id;
-  f.key.family = 4;
-  f.key.proto = h->proto;
+  wt_ip_frag_key(pkt, &f.key);
   f.ts_ns = pkt->ts_ns;
-  f.offset = (guint32) (h->frag & IP4_OFFSET_MASK) * 8u;
+  f.offset = pkt->frag_offset;
   f.data = wt_reader_here(r);
   f.len = pkt->l4_wire_len;
-  f.more = (h->frag & IP4_FLAG_MF) != 0;
+  f.more = pkt->frag_more;
   f.next_header = h->proto;
   WtIpDatagram dg;
   if (!wt_ip_defrag_add(defrag, &f, a, &dg))
@@ -128,11 +133,13 @@ WtDecodeResult wt_ip4_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   const guint8 *opts;
   if (!wt_reader_get_bytes(r, h.ihl - IP4_MIN_HDR, &opts))
     return wt_decode_short(pkt, r, a, "ip4.truncated");
-  walk_options(opts, h.ihl - IP4_MIN_HDR, a);
   pkt->ttl = h.ttl;
   pkt->ip_proto = h.proto;
-  if (wt_inet_fold(wt_inet_sum_words(0, start, h.ihl)) != 0)
-    wt_anomaly(a, "ip4.bad_checksum");
+  if (!pkt->headers_only) {
+    walk_options(opts, h.ihl - IP4_MIN_HDR, a);
+    if (wt_inet_fold(wt_inet_sum_words(0, start, h.ihl)) != 0)
+      wt_anomaly(a, "ip4.bad_checksum");
+  }
 
   gsize total = h.total_len;
   if (total == 0) {
@@ -155,9 +162,18 @@ WtDecodeResult wt_ip4_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   }
   pkt->ip_total_len = (guint32) total;
   pkt->l4_wire_len = (guint32) body;
-  wt_ip_set_payload(pkt, r);
+  if (!pkt->headers_only)
+    wt_ip_set_payload(pkt, r);
 
-  if ((h.frag & (IP4_FLAG_MF | IP4_OFFSET_MASK)) != 0)
-    return reassemble(defrag, pkt, r, &h, a);
+  if ((h.frag & (IP4_FLAG_MF | IP4_OFFSET_MASK)) != 0) {
+    wt_ip_note_fragment(pkt, h.id, (guint32) (h.frag & IP4_OFFSET_MASK) * 8u,
+                        (h.frag & IP4_FLAG_MF) != 0);
+    if (!pkt->headers_only)
+      return reassemble(defrag, pkt, r, &h, a);
+    /* Headers only: the first fragment goes on to the upper-layer header, whose ports
+     * name the flow of the whole datagram; the others are known by their identity. */
+    if (pkt->frag_offset != 0)
+      return wt_decode_stop(WT_DECODE_CONSUMED);
+  }
   return wt_decode_next(WT_NEXT_IPPROTO, h.proto);
 }

@@ -49,6 +49,22 @@ static WtDecodeStatus skip_ext(Ip6Walk *w, gboolean ah)
   return WT_DECODE_OK;
 }
 
+/* Headers only: the fragment's identity names its datagram; the first fragment goes on
+ * through the chain to the upper-layer header, whose ports name the datagram's flow. A
+ * second fragment header would start a datagram inside one that is not reassembled
+ * here: the walk ends. */
+static WtDecodeStatus fragment_headers_only(Ip6Walk *w, guint32 id, guint32 offset,
+                                            gboolean more, guint8 next)
+{
+  if (w->pkt->ip_fragment)
+    return WT_DECODE_MALFORMED;
+  wt_ip_note_fragment(w->pkt, id, offset, more);
+  if (offset != 0)
+    return WT_DECODE_CONSUMED;
+  w->nh = next;
+  return WT_DECODE_OK;
+}
+
 static WtDecodeStatus fragment(Ip6Walk *w)
 {
   guint8 next, reserved;
@@ -71,16 +87,16 @@ static WtDecodeStatus fragment(Ip6Walk *w)
     return WT_DECODE_MALFORMED;
   }
   WtPacket *pkt = w->pkt;
+  if (pkt->headers_only)
+    return fragment_headers_only(w, id, offset, more, next);
+  wt_ip_note_fragment(pkt, id, offset, more);
   if (wt_reader_remaining(w->r) < pkt->l4_wire_len || w->cut) {
     wt_anomaly(w->a, "ip6.frag_truncated");
     return WT_DECODE_CONSUMED;
   }
   WtIpFragment f;
   memset(&f, 0, sizeof f);
-  f.key.src = pkt->src;
-  f.key.dst = pkt->dst;
-  f.key.id = id;
-  f.key.family = 6;
+  wt_ip_frag_key(pkt, &f.key);
   f.ts_ns = pkt->ts_ns;
   f.offset = offset;
   f.data = wt_reader_here(w->r);

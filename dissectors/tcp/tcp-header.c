@@ -114,9 +114,10 @@ static void check_sum(WtPacket *pkt, const guint8 *seg, gsize captured, WtAnomal
   }
 }
 
-WtDecodeResult wt_tcp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)
+/* Not inlined into wt_tcp_decode: its stack frame would cost the headers-only path. */
+static G_GNUC_NO_INLINE WtDecodeResult decode_segment(WtPacket *pkt, WtReader *r,
+                                                      WtAnomalies *a)
 {
-  (void) state;
   const guint8 *seg = wt_reader_here(r);
   gsize captured = wt_reader_remaining(r);
   pkt->tcp_wscale = -1;
@@ -142,5 +143,15 @@ WtDecodeResult wt_tcp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   pkt->payload_len = (guint32) wt_reader_remaining(r);
   pkt->payload_wire_len = pkt->l4_wire_len - hdr;
   check_sum(pkt, seg, captured, a);
+  return wt_decode_next(WT_NEXT_NONE, 0);
+}
+
+WtDecodeResult wt_tcp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)
+{
+  (void) state;
+  if (!pkt->headers_only)
+    return decode_segment(pkt, r, a);
+  if (!wt_ip_get_ports(pkt, r))
+    return wt_decode_short(pkt, r, a, "tcp.truncated_header");
   return wt_decode_next(WT_NEXT_NONE, 0);
 }

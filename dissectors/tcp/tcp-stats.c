@@ -200,9 +200,33 @@ static void report_rtt(WtTcpStats *s, WtSection *sec)
   }
 }
 
+/* The charts of section "tcp" (the page's figure numbers 11 to 15). */
+static const WtChartHint section_charts[] = {
+  { .id = 11, .item = "conn_states", .kind = "bars",
+    .title = N_("Connection states (Zeek conn_state)"), .labels = WT_CHART_LABELS_TABLE,
+    .label_table = "conn_state_table", .label_key = "conn_state", .label_col = "meaning" },
+  { .id = 12, .item = "handshake", .kind = "bars", .title = N_("Handshakes"),
+    .options = "\"skipZero\":true", .labels = WT_CHART_LABELS_ITEMS },
+  { .id = 13, .item = "teardown", .kind = "bars", .title = N_("How connections ended"),
+    .options = "\"skipZero\":true,\"exclude\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]",
+    .labels = WT_CHART_LABELS_ITEMS },
+  { .id = 14, .item = "teardown", .kind = "bars", .title = N_("Who closed first"),
+    .options = "\"include\":[\"closed_first_by_orig\",\"closed_first_by_resp\"]",
+    .labels = WT_CHART_LABELS_ITEMS },
+  { .id = 15, .item = "rtt_ms", .kind = "bars", .title = N_("Handshake RTT, SYN to ACK (ms)"),
+    .options = "\"exclude\":[\"samples\",\"count\"],\"unit\":\"ms\"",
+    .labels = WT_CHART_LABELS_ITEMS },
+};
+
+void wt_tcp_report_charts(WtSection *sec)
+{
+  wt_section_charts(sec, section_charts, G_N_ELEMENTS(section_charts));
+}
+
 void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
 {
   WtSection *sec = wt_report_section(r, "tcp", _("TCP connections"));
+  wt_tcp_report_charts(sec);
   wt_section_u64(sec, "connections", _("Connections"), s->connections);
 
   for (int i = 0; i < WT_CONN_STATE_COUNT; i++)

@@ -47,3 +47,5 @@ void wt_tcp_stats_merge(WtTcpStats *into, const WtTcpStats *from);
 gboolean wt_tcp_stats_rtt_percentile(const WtTcpStats *s, double p, gint64 *ns);
 /* Section "tcp". */
 void wt_tcp_stats_report(WtTcpStats *s, WtReport *r);
+/* Its chart hints (for reports built elsewhere, e.g. from ClickHouse). */
+void wt_tcp_report_charts(WtSection *sec);

@@ -1,9 +1,13 @@
-/* The TCP dissector: glue between the flow table, the connection tracker (tcp-state),
- * the reassembler (reassembly) and the application dissector chosen for the flow.
- * Data flows one way: segment -> tracker -> reassembler -> application bytes. */
+/* The TCP dissector: glue between the flows the pipeline gives it, the connection tracker
+ * (tcp-state), the reassembler (reassembly) and the application dissector chosen for the
+ * flow. Data flows one way: segment -> tracker -> reassembler -> application bytes. The
+ * pipeline owns the flows: TCP tells it when a SYN starts a new connection on a tuple and
+ * which timer a flow belongs in, and never creates, ends or times flows itself. */
 #pragma once
-#include "analyzer/pipeline/flow-table.h"
-#include "analyzer/pipeline/registry.h"
+#include "analyzer/core/app-select.h"
+#include "analyzer/core/conn-observer.h"
+#include "analyzer/core/fleet-query.h"
+#include "analyzer/core/flow.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
 
@@ -11,23 +15,33 @@ typedef struct {
   gint64 time_wait_ns;
   gsize per_dir_cap, global_cap;
   int overlap_policy;
-  const char *explain;     /* --explain FILTER */
-  const char *follow;      /* --follow FILTER */
-  const char *follow_dir;  /* NULL: stdout */
+  const WtConnObserver *observer; /* watches chosen connections; NULL: none */
 } WtTcpConfig;
 
 typedef struct WtTcpDissector WtTcpDissector;
 
-WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app, WtRegistry *reg,
-                           GError **error);
+/* `apps` chooses each connection's application dissector. */
+WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
+                           const WtAppSelector *apps);
 void wt_tcp_free(WtTcpDissector *t);
 
-/* One TCP segment for `flow` (found or created by the caller; `created` says which).
- * Returns the flow the segment ended up in: a new one when a SYN reuses the tuple of a
- * finished connection (the old one is ended first). *dir is the segment's direction in
- * that flow, after any role flip. */
-WtFlow *wt_tcp_packet(WtTcpDissector *t, WtFlowTable *ft, WtFlow *flow, gboolean created,
-                      gboolean sent_by_lo, WtPacket *pkt, WtDir *dir);
+/* The test behind wt_tcp_starts_new_connection, for any segment. */
+gboolean wt_tcp_syn_starts_new_connection(const WtTcpDissector *t, const WtFlow *flow,
+                                          const WtPacket *pkt, WtDir dir);
+/* Port reuse: TRUE when pkt, a segment of the existing TCP `flow` sent in direction
+ * `dir`, is a SYN that starts a new connection on the flow's tuple (the old one is
+ * finished, or the SYN has another ISN). The caller then ends `flow` and gives pkt to a
+ * new flow. Only a SYN without ACK can, so other segments cost no call. */
+static inline gboolean wt_tcp_starts_new_connection(const WtTcpDissector *t, const WtFlow *flow,
+                                                    const WtPacket *pkt, WtDir dir)
+{
+  return (pkt->tcp_flags & (WT_TCP_SYN | WT_TCP_ACK)) == WT_TCP_SYN &&
+         wt_tcp_syn_starts_new_connection(t, flow, pkt, dir);
+}
+/* One TCP segment of `flow` (found or created by the caller), sent in direction *dir.
+ * On return *dir is the segment's direction after any role flip (the flow's roles are
+ * swapped then). Returns the timer class the flow belongs in now. */
+WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir *dir);
 /* The flow table ends a TCP flow: flush reassembly, end the application session,
  * write conn.log, add to the tap. */
 void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why);
@@ -35,3 +49,6 @@ void wt_tcp_report(WtTcpDissector *t, WtReport *r);
 /* --threads: add `from`'s tap (connection stats, reassembly counters; the peak of
  * buffered bytes becomes the sum of both peaks) into `into`. */
 void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from);
+
+/* The fleet report's "tcp" section (--from-clickhouse), from the conn table's rows. */
+gboolean wt_tcp_fleet_report(const WtFleet *f, WtReport *r, GError **error);

@@ -416,8 +416,9 @@ static void report_table(WtSection *sec, const char *key, const char *label, con
   }
 }
 
-static void report(gpointer p, WtReport *rep)
+static void report(gpointer p, const WtReportOptions *opts, WtReport *rep)
 {
+  (void) opts; /* every table lists what the bounded maps hold */
   WtTlsStats *s = p;
   WtSection *sec = wt_report_section(rep, "tls", _("TLS handshakes"));
   wt_section_u64(sec, "client_hellos", _("ClientHellos"), s->client_hellos);

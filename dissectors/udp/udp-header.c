@@ -22,9 +22,10 @@ static void check_sum(WtPacket *pkt, const guint8 *dgram, gsize captured, guint3
   }
 }
 
-WtDecodeResult wt_udp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)
+/* Not inlined into wt_udp_decode: its stack frame would cost the headers-only path. */
+static G_GNUC_NO_INLINE WtDecodeResult decode_datagram(WtPacket *pkt, WtReader *r,
+                                                       WtAnomalies *a)
 {
-  (void) state;
   const guint8 *dgram = wt_reader_here(r);
   gsize captured = wt_reader_remaining(r);
   if (pkt->l4_wire_len < WT_UDP_HDR) {
@@ -52,5 +53,15 @@ WtDecodeResult wt_udp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
   pkt->payload_wire_len = len - WT_UDP_HDR;
   if (ulen == len)
     check_sum(pkt, dgram, captured, len, csum, a);
+  return wt_decode_next(WT_NEXT_NONE, 0);
+}
+
+WtDecodeResult wt_udp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)
+{
+  (void) state;
+  if (!pkt->headers_only)
+    return decode_datagram(pkt, r, a);
+  if (!wt_ip_get_ports(pkt, r))
+    return wt_decode_short(pkt, r, a, "udp.truncated_header");
   return wt_decode_next(WT_NEXT_NONE, 0);
 }

@@ -2,7 +2,7 @@
 
 #include <glib/gi18n.h>
 
-#include "analyzer/core/json-out.h"
+#include "analyzer/core/conn-log.h"
 
 typedef struct {
   guint64 flows, packets, bytes;
@@ -14,7 +14,7 @@ typedef struct {
 
 struct WtUdpDissector {
   WtAppContext *app;
-  WtRegistry *reg;
+  const WtAppSelector *apps;
   guint64 flows, packets, bytes;
   guint64 datagrams_dissected, datagrams_snapped, datagrams_bad_checksum;
   GHashTable *by_port;  /* responder port -> PortStats* (at most 65536 entries) */
@@ -32,11 +32,11 @@ typedef struct {
 
 static UdpFlow no_app;
 
-WtUdpDissector *wt_udp_new(WtAppContext *app, WtRegistry *reg)
+WtUdpDissector *wt_udp_new(WtAppContext *app, const WtAppSelector *apps)
 {
   WtUdpDissector *u = g_new0(WtUdpDissector, 1);
   u->app = app;
-  u->reg = reg;
+  u->apps = apps;
   u->by_port = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   u->states = g_hash_table_new(g_str_hash, g_str_equal);
   u->services = g_hash_table_new(g_str_hash, g_str_equal);
@@ -55,38 +55,15 @@ void wt_udp_free(WtUdpDissector *u)
 
 /* ---------- payload dispatch ---------- */
 
-static int by_port(const WtRegistry *reg, guint16 port)
+static void attach(WtUdpDissector *u, WtFlow *flow, WtAppChoice app)
 {
-  for (guint i = 0; i < wt_registry_count(reg); i++) {
-    const WtStreamDissector *d = wt_registry_get(reg, i);
-    if (!d->datagram)
-      continue;  /* stream-only (HTTP on UDP 80 is QUIC, not HTTP/1) */
-    for (const guint16 *p = d->ports; p && *p; p++)
-      if (*p == port)
-        return (int) i;
-  }
-  return -1;
-}
-
-static int by_probe(const WtRegistry *reg, const guint8 *data, gsize len, WtDir dir)
-{
-  for (guint i = 0; i < wt_registry_count(reg); i++) {
-    const WtStreamDissector *d = wt_registry_get(reg, i);
-    if (d->datagram && d->probe && d->probe(data, len, dir))
-      return (int) i;
-  }
-  return -1;
-}
-
-static void attach(WtUdpDissector *u, WtFlow *flow, int app)
-{
-  if (app < 0) {
+  if (!app.d) {
     flow->proto_state = &no_app;
     return;
   }
   UdpFlow *uf = g_new0(UdpFlow, 1);
-  uf->d = wt_registry_get(u->reg, (guint) app);
-  uf->session = uf->d->session_new(wt_registry_stats(u->reg, (guint) app), u->app, &flow->info);
+  uf->d = app.d;
+  uf->session = uf->d->session_new(app.stats, u->app, &flow->info);
   flow->proto_state = uf;
 }
 
@@ -96,22 +73,25 @@ static void attach(WtUdpDissector *u, WtFlow *flow, int app)
 static void choose_app(WtUdpDissector *u, WtFlow *flow, const WtPacket *pkt, WtDir dir,
                        gboolean whole)
 {
-  int app = by_port(u->reg, flow->info.resp_p);
-  if (app < 0)
-    app = by_port(u->reg, flow->info.orig_p);
-  if (app >= 0 || whole)
-    attach(u, flow, app >= 0 ? app : by_probe(u->reg, pkt->payload, pkt->payload_len, dir));
+  const WtAppSelector *apps = u->apps;
+  WtAppChoice app = apps->by_port(apps, WT_APP_DATAGRAM, flow->info.resp_p);
+  if (!app.d)
+    app = apps->by_port(apps, WT_APP_DATAGRAM, flow->info.orig_p);
+  if (!app.d && whole)
+    app = apps->by_probe(apps, WT_APP_DATAGRAM, pkt->payload, pkt->payload_len, dir);
+  if (app.d || whole)
+    attach(u, flow, app);
 }
 
-void wt_udp_packet(WtUdpDissector *u, WtFlowTable *ft, WtFlow *flow, gboolean created,
-                   const WtPacket *pkt, WtDir dir)
+void wt_udp_packet(WtUdpDissector *u, WtFlow *flow, gboolean created, const WtPacket *pkt,
+                   WtDir dir)
 {
   if (created)
     u->flows++;
   u->packets++;
   u->bytes += pkt->ip_total_len;
-  (void) ft;  /* the flow's idle timer (WT_TIMER_UDP) was set when the table created it */
-  if (!u->reg || pkt->payload_wire_len == 0 || flow->proto_state == &no_app)
+  /* the flow's idle timer (WT_TIMER_UDP) was set when the table created it */
+  if (!u->apps || pkt->payload_wire_len == 0 || flow->proto_state == &no_app)
     return;
   gboolean whole = pkt->payload_len >= pkt->payload_wire_len;
   if (!flow->proto_state)
@@ -143,32 +123,28 @@ const char *wt_udp_conn_state(guint64 orig_pkts, guint64 resp_pkts)
   return "OTH";
 }
 
-static void write_conn_log(FILE *f, const WtFlow *flow, const char *state,
+/* UDP's conn.log record: the shared fields, a duration in seconds and a history of D
+ * (originator sent) and d (responder sent). */
+static void write_conn_log(WtLog *log, const WtFlow *flow, const char *state,
                            const char *service)
 {
-  GString *s = g_string_new("{");
-  wt_json_conn_id(s, flow->first_ts, &flow->info);
-  wt_json_str(s, "proto", "udp");
-  wt_json_str(s, "service", service);
-  wt_json_double(s, "duration", (double) (flow->last_ts - flow->first_ts) / 1e9);
-  wt_json_u64(s, "orig_bytes", flow->payload_bytes[WT_DIR_ORIG]);
-  wt_json_u64(s, "resp_bytes", flow->payload_bytes[WT_DIR_RESP]);
-  wt_json_str(s, "conn_state", state);
-  wt_json_u64(s, "missed_bytes", 0);
-  GString *hist = g_string_new(NULL);
+  WtLogRecord r;
+  wt_conn_log_begin(&r, flow->first_ts, &flow->info, "udp");
+  wt_log_set_str(&r, WT_CONN_COL_SERVICE, service);
+  wt_log_set_double(&r, WT_CONN_COL_DURATION, (double) (flow->last_ts - flow->first_ts) / 1e9);
+  wt_log_set_count(&r, WT_CONN_COL_ORIG_BYTES, flow->payload_bytes[WT_DIR_ORIG]);
+  wt_log_set_count(&r, WT_CONN_COL_RESP_BYTES, flow->payload_bytes[WT_DIR_RESP]);
+  wt_log_set_str(&r, WT_CONN_COL_CONN_STATE, state);
+  wt_log_set_count(&r, WT_CONN_COL_MISSED_BYTES, 0);
+  char hist[3];
+  gsize n = 0;
   if (flow->pkts[WT_DIR_ORIG])
-    g_string_append_c(hist, 'D');
+    hist[n++] = 'D';
   if (flow->pkts[WT_DIR_RESP])
-    g_string_append_c(hist, 'd');
-  wt_json_str(s, "history", hist->str);
-  g_string_free(hist, TRUE);
-  wt_json_u64(s, "orig_pkts", flow->pkts[WT_DIR_ORIG]);
-  wt_json_u64(s, "orig_ip_bytes", flow->ip_bytes[WT_DIR_ORIG]);
-  wt_json_u64(s, "resp_pkts", flow->pkts[WT_DIR_RESP]);
-  wt_json_u64(s, "resp_ip_bytes", flow->ip_bytes[WT_DIR_RESP]);
-  wt_json_end(s);
-  fwrite(s->str, 1, s->len, f);
-  g_string_free(s, TRUE);
+    hist[n++] = 'd';
+  wt_log_set_strn(&r, WT_CONN_COL_HISTORY, hist, n);
+  wt_conn_log_set_packets(&r, flow->pkts, flow->ip_bytes);
+  wt_log_write(log, &r);
 }
 
 /* Ends the flow's payload session; returns the service name for conn.log, or NULL. */
@@ -205,8 +181,9 @@ void wt_udp_flow_end(WtUdpDissector *u, WtFlow *flow, WtFlowEndReason why)
     ps->service = service;
     ps->service_serial = flow->serial;
   }
-  if (u->app->conn_log)
-    write_conn_log(u->app->conn_log, flow, state, service);
+  WtLog *conn_log = wt_app_log(u->app, &wt_conn_log_table);
+  if (conn_log)
+    write_conn_log(conn_log, flow, state, service);
 }
 
 typedef struct {

@@ -99,9 +99,11 @@ RULES = [
     },
     {
         "name": "core-self-contained",
-        "why": "the core includes nothing of the project outside analyzer/core",
+        "why": "the core includes nothing of the project outside analyzer/core but the "
+               "report model (a leaf that needs only GLib: taps and histograms write "
+               "their sections through it)",
         "files": ["analyzer/core/**"],
-        "may_include_only": ["analyzer/core/*"],
+        "may_include_only": ["analyzer/core/*", "analyzer/report/report.h"],
     },
     {
         "name": "only-cli-prints",

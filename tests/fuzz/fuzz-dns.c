@@ -14,7 +14,10 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include "analyzer/core/conn-log.h"
+#include "analyzer/output/log-sink.h"
 #include "dissectors/dns/dns.h"
+#include "dissectors/dns/dns-log.h"
 #include "dissectors/dns/dns-parse.h"
 #include "tests/fuzz/fuzz-stream.h"
 #include "tests/fuzz/fuzz.h"
@@ -54,7 +57,11 @@ static void run_udp(guint8 mode, const uint8_t *data, size_t size)
   if (!devnull && !(devnull = fopen("/dev/null", "w")))
     abort();
   g_autoptr(WtAnomalies) an = wt_anomalies_new();
-  WtAppContext ctx = { .anomalies = an, .dns_log = devnull, .conn_log = devnull };
+  /* records are formatted and thrown away: the writers run on every input too */
+  g_autoptr(WtLogSink) dns_sink = wt_log_sink_new_stream(&wt_dns_log_table, devnull, NULL);
+  g_autoptr(WtLogSink) conn_sink = wt_log_sink_new_stream(&wt_conn_log_table, devnull, NULL);
+  WtLog *logs[] = { wt_log_sink_log(dns_sink), wt_log_sink_log(conn_sink) };
+  WtAppContext ctx = { .anomalies = an, .logs = logs, .n_logs = G_N_ELEMENTS(logs) };
   WtConnInfo conn = { .uid = "CFuzzDns0000000000", .orig_p = 40000,
                       .resp_p = ports[(mode >> 1) & 3], .proto = 17 };
   conn.orig_h.family = conn.resp_h.family = 4;
@@ -84,7 +91,7 @@ static void run_udp(guint8 mode, const uint8_t *data, size_t size)
   wt_dns_dissector.session_free(session);
   check_stats(stats);
   g_autoptr(WtReport) r = wt_report_new();
-  wt_dns_dissector.report(stats, r);
+  wt_dns_dissector.report(stats, NULL, r);
   wt_report_write_json(r, devnull);
   wt_dns_dissector.stats_free(stats);
 }

@@ -4,6 +4,7 @@
  * copies so a sanitizer build catches a one-byte over-read. */
 #include <glib.h>
 #include <string.h>
+#include "analyzer/output/log-sink.h"
 #include "tests/fuzz/fuzz-stream.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -90,8 +91,16 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   gsize client_len = sep ? (gsize) (sep - body) : body_len;
 
   g_autoptr(WtAnomalies) an = wt_anomalies_new();
-  WtAppContext ctx = { .anomalies = an, .http_log = devnull, .conn_log = devnull,
-                       .dns_log = devnull };
+  /* the dissector's records are formatted and thrown away: its writers run too */
+  WtLogSink *sinks[WT_LOG_MAX_TABLES];
+  WtLog *logs[WT_LOG_MAX_TABLES];
+  guint n_logs = 0;
+  for (const WtLogTable *const *t = dis->log_tables; t && *t && n_logs < WT_LOG_MAX_TABLES;
+       t++, n_logs++) {
+    sinks[n_logs] = wt_log_sink_new_stream(*t, devnull, NULL);
+    logs[n_logs] = wt_log_sink_log(sinks[n_logs]);
+  }
+  WtAppContext ctx = { .anomalies = an, .logs = logs, .n_logs = n_logs };
   WtConnInfo conn = { .uid = "CFuzz0000000000000", .orig_p = 40000, .resp_p = 80, .proto = 6 };
   conn.orig_h.family = conn.resp_h.family = 4;
   conn.orig_h.bytes[0] = 10, conn.orig_h.bytes[3] = 1;
@@ -132,6 +141,8 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   for (int i = 0; i < 2; i++)
     end(&sides[i], ts);
   dis->session_free(session);
+  for (guint i = 0; i < n_logs; i++)
+    wt_log_sink_free(sinks[i]);
   if (check_stats)
     check_stats(stats);
 
@@ -140,7 +151,7 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   if (dis->stats_merge)
     dis->stats_merge(total, stats);
   g_autoptr(WtReport) r = wt_report_new();
-  dis->report(dis->stats_merge ? total : stats, r);
+  dis->report(dis->stats_merge ? total : stats, NULL, r);
   wt_report_write_json(r, devnull);
   wt_report_write_text(r, devnull, FALSE);
   dis->stats_free(total);

@@ -12,7 +12,7 @@
 
 static guint64 row_packets(GArray *rows, guint i)
 {
-  return g_array_index(rows, WtTimelineRow, i).v[WT_TL_PACKETS];
+  return wt_timeline_row(rows, i)->v[WT_TL_PACKETS];
 }
 
 /* --interval 1: anchored on the second of the first frame of the whole input, even when a
@@ -36,7 +36,7 @@ static void test_timeline_fixed_anchor(void)
   g_autoptr(GArray) rows = wt_timeline_rows(main_tl, &iv);
   g_assert_cmpint(iv, ==, S);
   g_assert_cmpuint(rows->len, ==, 6);
-  g_assert_cmpint(g_array_index(rows, WtTimelineRow, 0).ts_ns, ==, 100 * S);
+  g_assert_cmpint(wt_timeline_row(rows, 0)->ts_ns, ==, 100 * S);
   const guint64 want[] = { 1, 2, 0, 0, 0, 1 };
   for (guint i = 0; i < 6; i++)
     g_assert_cmpuint(row_packets(rows, i), ==, want[i]);

@@ -233,6 +233,21 @@ static inline guint fx_n_anomalies(Fx *fx)
   return n;
 }
 
+/* Headers-only decoding (wt_decode_route) of the same bytes, as the --threads reader
+ * does it. */
+static inline WtRouteKind fb_route(WtDecoders *d, const guint8 *f, guint32 caplen,
+                                   guint32 wirelen, int dlt, WtRouteKey *key)
+{
+  WtPacket pkt;
+  memset(&pkt, 0, sizeof pkt);
+  pkt.ts_ns = 1;
+  pkt.caplen = caplen;
+  pkt.wirelen = wirelen;
+  pkt.linktype = dlt;
+  pkt.frame = f;
+  return wt_decode_route(d, &pkt, key);
+}
+
 /* ---- guard-page replay ----------------------------------------------------------- */
 
 typedef struct {
@@ -281,8 +296,9 @@ static inline void fb_assert_payload_inside(const WtPacket *pkt, const guint8 *f
 }
 
 /* Feed every prefix 0..len-1 of `frame`, twice: as a snaplen cut (wirelen = len) and
- * as a runt (wirelen = caplen). Nothing may crash or read past the end; a cut frame
- * never decodes as malformed just for being cut, unless the full frame does too. */
+ * as a runt (wirelen = caplen), through wt_decode_frame and wt_decode_route. Nothing
+ * may crash or read past the end; a cut frame never decodes as malformed just for being
+ * cut, unless the full frame does too. */
 static inline void fb_sweep(const guint8 *frame, gsize len, int dlt, WtDecodeStatus full)
 {
   FbGuard g = fb_guard_new(len);
@@ -304,6 +320,10 @@ static inline void fb_sweep(const guint8 *frame, gsize len, int dlt, WtDecodeSta
       if (!runt && full != WT_DECODE_MALFORMED)
         g_assert_cmpint(st, !=, WT_DECODE_MALFORMED);
       fb_assert_payload_inside(&pkt, f, n);
+      WtRouteKey key;
+      WtRouteKind kind = fb_route(d, f, pkt.caplen, pkt.wirelen, dlt, &key);
+      g_assert_cmpint(kind, >=, WT_ROUTE_NOT_IP);
+      g_assert_cmpint(kind, <=, WT_ROUTE_FRAGMENT);
     }
   }
   wt_decoders_free(d);

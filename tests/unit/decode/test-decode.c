@@ -33,11 +33,35 @@ static void addr_is(const WtAddr *a, int family, const guint8 *bytes)
   g_assert_cmpmem(a->bytes, family == 4 ? 4 : 16, bytes, family == 4 ? 4 : 16);
 }
 
-/* Decode, check that it decoded as expected, and sweep all prefixes. */
+/* The --threads router's key for a frame (headers only) names the flow that the
+ * analysis makes of the fully decoded frame in fx->pkt, under the conditions of
+ * wt_analyzer_frame: the same addresses, and the same ports for TCP and UDP. */
+static void assert_route_agrees(Fx *fx, const guint8 *f, gsize len, int dlt, WtDecodeStatus st)
+{
+  const WtPacket *p = &fx->pkt;
+  gboolean ports = p->ip_proto == 6 || p->ip_proto == 17;
+  WtRouteKey k;
+  WtRouteKind kind = fb_route(fx->d, f, (guint32) len, (guint32) len, dlt, &k);
+  if (p->ip_version == 0) {
+    g_assert_cmpint(kind, ==, WT_ROUTE_NOT_IP);
+    return;
+  }
+  if (st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED || (ports && st != WT_DECODE_OK))
+    return; /* no flow */
+  g_assert_cmpint(kind, ==, WT_ROUTE_FLOW);
+  g_assert_cmpmem(&k.src, sizeof k.src, &p->src, sizeof p->src);
+  g_assert_cmpmem(&k.dst, sizeof k.dst, &p->dst, sizeof p->dst);
+  g_assert_cmpint(k.sport, ==, ports ? p->sport : 0);
+  g_assert_cmpint(k.dport, ==, ports ? p->dport : 0);
+}
+
+/* Decode, check that it decoded as expected and that the router agrees, and sweep all
+ * prefixes. */
 static WtDecodeStatus check(Fx *fx, GByteArray *b, int dlt, WtDecodeStatus want)
 {
   WtDecodeStatus st = fx_decode(fx, b->data, b->len, dlt);
   g_assert_cmpint(st, ==, want);
+  assert_route_agrees(fx, b->data, b->len, dlt, st);
   fb_sweep(b->data, b->len, dlt, want);
   return st;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/output/log-sink.h"
 #include "analyzer/report/report.h"
 #include "dissectors/dns/dns-log.h"
 #include "dissectors/dns/dns-parse.h"
@@ -356,6 +357,9 @@ static void test_netbios(void)
 typedef struct {
   WtAnomalies *anomalies;
   WtAppContext ctx;
+  FILE *log_stream;
+  WtLogSink *sink;
+  WtLog *logs[1];
   char *log;
   gsize log_len;
   WtDnsStats *stats;
@@ -368,7 +372,11 @@ static void dfx_setup(DnsFx *fx, gconstpointer data)
   memset(fx, 0, sizeof *fx);
   fx->anomalies = wt_anomalies_new();
   fx->ctx.anomalies = fx->anomalies;
-  fx->ctx.dns_log = open_memstream(&fx->log, &fx->log_len);
+  fx->log_stream = open_memstream(&fx->log, &fx->log_len);
+  fx->sink = wt_log_sink_new_stream(&wt_dns_log_table, fx->log_stream, NULL);
+  fx->logs[0] = wt_log_sink_log(fx->sink);
+  fx->ctx.logs = fx->logs;
+  fx->ctx.n_logs = 1;
   fx->stats = wt_dns_dissector.stats_new();
   g_strlcpy(fx->conn.uid, "CTest", sizeof fx->conn.uid);
   fx->conn.orig_p = 40000;
@@ -379,8 +387,9 @@ static void dfx_setup(DnsFx *fx, gconstpointer data)
 static void dfx_teardown(DnsFx *fx, gconstpointer data)
 {
   (void) data;
-  if (fx->ctx.dns_log)
-    fclose(fx->ctx.dns_log);
+  wt_log_sink_free(fx->sink);
+  if (fx->log_stream)
+    fclose(fx->log_stream);
   free(fx->log);
   wt_dns_dissector.stats_free(fx->stats);
   wt_anomalies_free(fx->anomalies);
@@ -388,7 +397,7 @@ static void dfx_teardown(DnsFx *fx, gconstpointer data)
 
 static const char *fx_log(DnsFx *fx)
 {
-  fflush(fx->ctx.dns_log);
+  wt_log_sink_flush(fx->sink);
   return fx->log ? fx->log : "";
 }
 
@@ -683,7 +692,7 @@ static void test_probe(void)
 static char *report_json(WtDnsStats *s)
 {
   g_autoptr(WtReport) r = wt_report_new();
-  wt_dns_dissector.report(s, r);
+  wt_dns_dissector.report(s, NULL, r);
   char *buf = NULL;
   gsize len = 0;
   FILE *f = open_memstream(&buf, &len);

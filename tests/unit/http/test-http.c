@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "analyzer/output/log-sink.h"
 #include "dissectors/http/http.h"
+#include "dissectors/http/http-log.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-stats.h"
 #include "dissectors/http/http-status.h"
@@ -168,7 +170,9 @@ static void run(const Scenario *sc, Cutter *cut, Result *res)
   size_t log_len = 0;
   char *log_buf = NULL;
   FILE *log = open_memstream(&log_buf, &log_len);
-  WtAppContext ctx = { .anomalies = res->anomalies, .http_log = log };
+  WtLogSink *sink = wt_log_sink_new_stream(&wt_http_log_table, log, NULL);
+  WtLog *logs[] = { wt_log_sink_log(sink) };
+  WtAppContext ctx = { .anomalies = res->anomalies, .logs = logs, .n_logs = 1 };
   WtConnInfo conn = { .uid = "CHttpTest1", .orig_p = 40000, .resp_p = 80, .proto = 6 };
   conn.orig_h.family = 4;
   memcpy(conn.orig_h.bytes, (guint8[]) { 10, 0, 0, 1 }, 4);
@@ -202,6 +206,7 @@ static void run(const Scenario *sc, Cutter *cut, Result *res)
   D->session_free(ses);
   g_byte_array_unref(pending[0]);
   g_byte_array_unref(pending[1]);
+  wt_log_sink_free(sink);
   fclose(log);
   res->log = log_buf;
 
@@ -1111,9 +1116,8 @@ static void test_bounded_tables(void)
 
   /* --top 3: "h" (70), then the two smallest names among the 9,999 hosts with count 1,
    * then the overflow "(other)" (6) and the 9,997 rows not printed as "(rest)" */
-  wt_http_stats_set_top_n(st, 3);
   g_autoptr(WtReport) rep = wt_report_new();
-  D->report(st, rep);
+  D->report(st, &(WtReportOptions){ .top_n = 3 }, rep);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -1151,7 +1155,7 @@ static void test_latency_and_report(void)
   g_assert_cmpuint(wt_http_stats_top_count(a, "uris", "/users/42"), ==, 100);
 
   g_autoptr(WtReport) rep = wt_report_new();
-  D->report(a, rep);
+  D->report(a, NULL, rep);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -1181,6 +1185,13 @@ static void test_latency_and_report(void)
   g_assert_cmpfloat(v, >=, 99 * (1 - 1.0 / 32));
   g_assert_cmpfloat(v, <=, 100);
   free(buf);
+  /* charts for the page: the section's own six; none from a tap that saw nothing */
+  g_assert_cmpuint(wt_section_n_charts(wt_report_find_section(rep, "http")), ==, 6);
+  gpointer idle = D->stats_new();
+  g_autoptr(WtReport) rep_idle = wt_report_new();
+  D->report(idle, NULL, rep_idle);
+  g_assert_cmpuint(wt_section_n_charts(wt_report_find_section(rep_idle, "http")), ==, 0);
+  D->stats_free(idle);
   D->stats_free(a);
 }
 

@@ -461,6 +461,74 @@ static void test_ip6_sweep(void)
   datagram_clear(&dg);
 }
 
+/* ---- the --threads router: fragments by their datagram, headers only --------------- */
+
+static WtRouteKind route(Fx *fx, GByteArray *f, WtRouteKey *key)
+{
+  WtRouteKind kind = fb_route(fx->d, f->data, f->len, f->len, WT_DLT_EN10MB, key);
+  g_byte_array_unref(f);
+  return kind;
+}
+
+static void assert_datagram(const WtRouteKey *k, int family, guint32 id, guint8 proto)
+{
+  g_assert_cmpint(k->datagram.family, ==, family);
+  g_assert_cmpuint(k->datagram.id, ==, id);
+  g_assert_cmpint(k->datagram.proto, ==, proto);
+  g_assert_cmpmem(&k->datagram.src, sizeof(WtAddr), &k->src, sizeof(WtAddr));
+  g_assert_cmpmem(&k->datagram.dst, sizeof(WtAddr), &k->dst, sizeof(WtAddr));
+}
+
+/* Each fragment says where it belongs; only the first one has the ports. Nothing is
+ * held for reassembly or counted in the decoders' statistics. */
+static void test_route(Fx *fx, gconstpointer u)
+{
+  (void) u;
+  Datagram dg;
+  WtRouteKey k;
+  datagram_init(&dg, 4);
+  for (int i = 2; i >= 0; i--) { /* last first: each one is routed on its own */
+    g_assert_cmpint(route(fx, frag4(dg.l4->data, OFF[i], LEN[i], i < 2, 7), &k), ==,
+                    WT_ROUTE_FRAGMENT);
+    assert_datagram(&k, 4, 7, 17);
+    g_assert_cmpuint(k.frag_offset, ==, OFF[i]);
+    g_assert_cmpuint(k.frag_len, ==, LEN[i]);
+    g_assert_cmpint(k.frag_more, ==, i < 2);
+    g_assert_cmpint(k.sport, ==, i == 0 ? 4000 : 0);
+    g_assert_cmpint(k.dport, ==, i == 0 ? 53 : 0);
+  }
+  /* the first fragment too short for the ports: by addresses */
+  g_assert_cmpint(route(fx, frag4(dg.l4->data, 0, 2, TRUE, 8), &k), ==, WT_ROUTE_FRAGMENT);
+  g_assert_cmpint(k.sport, ==, 0);
+  datagram_clear(&dg);
+
+  /* a fragmented ICMP echo is a flow by addresses whatever the fragment */
+  GByteArray *b = g_byte_array_new();
+  fb_eth(b, 0x0800);
+  fb_ip4_full(b, 1, 16, 9, 0x2000 | 2, NULL, 0);
+  fb_zeros(b, 16);
+  g_assert_cmpint(route(fx, b, &k), ==, WT_ROUTE_FLOW);
+  g_assert_cmpint(k.sport, ==, 0);
+
+  /* IPv6: the upper layer is only in the first fragment, so every one goes by its
+   * datagram (identification per address pair: no protocol in the key) */
+  datagram_init(&dg, 6);
+  for (int i = 0; i < 3; i++) {
+    GByteArray *f = frag6_full(dg.l4->data, OFF[i], LEN[i], i < 2, 12, 17, i == 1);
+    g_assert_cmpint(route(fx, f, &k), ==, WT_ROUTE_FRAGMENT);
+    assert_datagram(&k, 6, 12, 0);
+    g_assert_cmpuint(k.frag_offset, ==, OFF[i]);
+    g_assert_cmpuint(k.frag_len, ==, LEN[i]);
+    g_assert_cmpint(k.frag_more, ==, i < 2);
+    g_assert_cmpint(k.sport, ==, i == 0 ? 4000 : 0);
+  }
+  datagram_clear(&dg);
+
+  const WtDecodeStats *s = wt_decoders_stats(fx->d);
+  g_assert_cmpuint(s->frames, ==, 0);
+  g_assert_cmpuint(s->fragments_held, ==, 0);
+}
+
 #define ADD(path, fn) g_test_add(path, Fx, NULL, fx_setup, fn, fx_teardown)
 
 int main(int argc, char **argv)
@@ -479,5 +547,6 @@ int main(int argc, char **argv)
   ADD("/defrag/ip6/ext-after-fragment", test_ip6_ext_after_fragment);
   ADD("/defrag/ip6/conflict-and-timeout", test_ip6_conflict_and_timeout);
   g_test_add_func("/defrag/ip6/sweep", test_ip6_sweep);
+  ADD("/defrag/route", test_route);
   return g_test_run();
 }

@@ -1,13 +1,12 @@
-/* Unit tests for the tcp tap (tcp-stats.c), conn.log records (conn-log.c) and the
- * --explain ladder (explain.c). Expected values are worked out by hand from the segments
- * built here (see test-tcp-state.c for the state/history reasoning). */
+/* Unit tests for the tcp tap (tcp-stats.c) and conn.log records (conn-log.c). Expected
+ * values are worked out by hand from the segments built here (see test-tcp-state.c for
+ * the state/history reasoning). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include "tests/unit/tcp/tcp-test-util.h"
 #include "dissectors/tcp/tcp-stats.h"
 #include "dissectors/tcp/conn-log.h"
-#include "dissectors/tcp/explain.h"
 
 /* Four-way close, client 40000 -> server 80, segments 1 ms apart (as test_four_way). */
 static void build_four_way(Fx *fx)
@@ -211,7 +210,7 @@ static void test_conn_log(void)
   build_four_way(&fx);
   info_init(&info);
   g_autoptr(GString) out = g_string_new(NULL);
-  wt_conn_log_format(out, &fx.c, &info, "http");
+  wt_tcp_conn_log_format(out, &fx.c, &info, "http");
   /* duration: SYN at T0 to the server's FIN 9 ms later; sizes from sequence numbers;
    * 6 client segments = 6 x 40 + 100 bytes, 5 server segments = 5 x 40 + 200 bytes */
   g_assert_cmpstr(out->str, ==,
@@ -240,7 +239,7 @@ static void test_conn_log(void)
   seg(&fx, ORIG, S, 1, 0, 0);
   g_string_truncate(out, 0);
   g_strlcpy(info.uid, "C\"q\\", sizeof info.uid); /* escaping */
-  wt_conn_log_format(out, &fx.c, &info, NULL);
+  wt_tcp_conn_log_format(out, &fx.c, &info, NULL);
   g_assert_cmpstr(out->str, ==,
     "{\"ts\":1700000000.000000,\"uid\":\"C\\\"q\\\\\",\"id.orig_h\":\"10.0.0.1\","
     "\"id.orig_p\":40000,\"id.resp_h\":\"10.0.0.2\",\"id.resp_p\":80,\"proto\":\"tcp\","
@@ -255,76 +254,6 @@ static void test_conn_log(void)
   fx_clear(&fx);
 }
 
-static void test_explain(void)
-{
-  Fx fx;
-  fx_init(&fx, 40000, 80);
-  g_autoptr(GString) line = g_string_new(NULL);
-  WtPacket p;
-
-  fill_packet(&fx, &p, ORIG, S, 1000, 0, 0);
-  WtTcpUpdate u = wt_tcp_conn_update(&fx.c, &p, ORIG, fx.an);
-  wt_explain_format(line, &fx.c, &p, u.dir);
-  g_test_message("%s", line->str);
-  g_assert_true(g_str_has_prefix(line->str, "    0.000000  client -- SYN seq=0 ---"));
-  g_assert_true(g_str_has_suffix(line->str, "-> server  SYN-SENT      LISTEN"));
-
-  fx.now += 1500; /* 1.5 us later */
-  fill_packet(&fx, &p, RESP, S | A, 5000, 1001, 0);
-  u = wt_tcp_conn_update(&fx.c, &p, RESP, fx.an);
-  g_string_truncate(line, 0);
-  wt_explain_format(line, &fx.c, &p, u.dir);
-  g_test_message("%s", line->str);
-  g_assert_true(g_str_has_prefix(line->str, "    0.000001  client <---"));
-  g_assert_nonnull(strstr(line->str, "- SYN,ACK seq=0 ack=1 -- server  SYN-SENT      "
-                                     "SYN-RECEIVED"));
-
-  fx.now += MS;
-  fill_packet(&fx, &p, ORIG, P | A, 1001, 5001, 42);
-  u = wt_tcp_conn_update(&fx.c, &p, ORIG, fx.an);
-  g_string_truncate(line, 0);
-  wt_explain_format(line, &fx.c, &p, u.dir);
-  g_assert_nonnull(strstr(line->str, "-- PSH,ACK seq=1 ack=1 len=42 ---"));
-  g_assert_true(g_str_has_suffix(line->str, "ESTABLISHED   ESTABLISHED"));
-
-  /* all arrows have the same width: the state columns line up */
-  g_autoptr(GString) l2 = g_string_new(NULL);
-  fill_packet(&fx, &p, RESP, A, 5001, 1043, 0);
-  u = wt_tcp_conn_update(&fx.c, &p, RESP, fx.an);
-  wt_explain_format(l2, &fx.c, &p, u.dir);
-  g_assert_cmpuint(l2->len, ==, line->len);
-
-  /* a flip is marked */
-  Fx m;
-  fx_init(&m, 80, 40000);
-  fill_packet(&m, &p, ORIG, P | A, 9, 7, 5);
-  u = wt_tcp_conn_update(&m.c, &p, ORIG, m.an);
-  g_assert_true(u.flipped);
-  g_string_truncate(line, 0);
-  wt_explain_format(line, &m.c, &p, u.dir);
-  g_assert_true(g_str_has_suffix(line->str, "(roles flipped)"));
-  g_assert_nonnull(strstr(line->str, "client <"));
-
-  /* header and footer go to a FILE */
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  WtConnInfo info;
-  info_init(&info);
-  wt_explain_begin(f, &info);
-  wt_explain_end(f, &fx.c, &info);
-  fclose(f);
-  g_test_message("%s", buf);
-  g_assert_nonnull(strstr(buf, "client 10.0.0.1 port 40000"));
-  /* the third step carried data: D, not A */
-  g_assert_nonnull(strstr(buf, "history ShDa"));
-  g_assert_nonnull(strstr(buf, "client state  server state"));
-  g_assert_nonnull(strstr(buf, "--- CTest1: handshake completed"));
-  free(buf);
-  fx_clear(&m);
-  fx_clear(&fx);
-}
-
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -333,6 +262,5 @@ int main(int argc, char **argv)
   g_test_add_func("/tcp/stats/merge", test_stats_merge);
   g_test_add_func("/tcp/stats/report", test_stats_report);
   g_test_add_func("/tcp/conn-log/records", test_conn_log);
-  g_test_add_func("/tcp/explain/ladder", test_explain);
   return g_test_run();
 }

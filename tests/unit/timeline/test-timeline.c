@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/pipeline/registry.h"
 #include "analyzer/pipeline/timeline.h"
 
 #define MS G_GINT64_CONSTANT(1000000)
@@ -15,16 +16,34 @@ static GArray *rows_of(WtTimeline *tl, gint64 *iv)
   return wt_timeline_rows(tl, iv);
 }
 
-static guint64 row_v(GArray *rows, guint k, WtTimelineSeries s)
+static guint64 row_v(GArray *rows, guint k, guint s)
 {
   g_assert_cmpuint(k, <, rows->len);
-  return g_array_index(rows, WtTimelineRow, k).v[s];
+  return wt_timeline_row(rows, k)->v[s];
 }
 
 static gint64 row_ts(GArray *rows, guint k)
 {
   g_assert_cmpuint(k, <, rows->len);
-  return g_array_index(rows, WtTimelineRow, k).ts_ns;
+  return wt_timeline_row(rows, k)->ts_ns;
+}
+
+/* Series as a dissector declares them (HTTP's), numbered as the registry would number
+ * the first dissector's: right after the timeline's own. */
+static guint req_col, ok_col;
+static const WtSeriesDef declared[] = {
+  { &req_col, "http_requests", "HTTP requests" },
+  { &ok_col, "http_2xx", "2xx" },
+};
+static const WtSeriesGroup group = { "http", declared, G_N_ELEMENTS(declared), NULL, 0 };
+
+static WtTimeline *timeline_with_declared(void)
+{
+  req_col = WT_TL_N_OWN;
+  ok_col = WT_TL_N_OWN + 1;
+  WtTimeline *tl = wt_timeline_new(0, 0);
+  wt_timeline_add_series(tl, &group);
+  return tl;
 }
 
 static void test_ladder(void)
@@ -251,32 +270,39 @@ static void test_auto_interval(void)
   g_assert_cmpuint(srows->len, ==, (1020 - 15) / 5 + 1);
 }
 
-static void test_http_status(void)
+/* Declared series: counted through the sink by their number, found by their key, summed
+ * over the buckets; a number beyond the columns counts nothing. */
+static void test_declared_series(void)
 {
-  g_autoptr(WtTimeline) tl = wt_timeline_new(0, 0);
-  guint codes[] = { 99, 100, 101, 200, 204, 301, 404, 404, 500, 599, 600, 999, 0 };
-  for (guint k = 0; k < G_N_ELEMENTS(codes); k++)
-    wt_timeline_count_http_status(tl, 42 * SEC, codes[k]);
-  wt_timeline_count(tl, 42 * SEC, WT_TL_PACKETS, 1);
+  g_autoptr(WtTimeline) tl = timeline_with_declared();
+  WtSeriesSink *sink = wt_timeline_sink(tl);
+  g_assert_cmpuint(wt_timeline_n_series(tl), ==, WT_TL_N_OWN + 2);
+  g_assert_cmpint(wt_timeline_series_index(tl, "http_2xx"), ==, WT_TL_N_OWN + 1);
+  g_assert_cmpint(wt_timeline_series_index(tl, "packets"), ==, WT_TL_PACKETS);
+  g_assert_cmpint(wt_timeline_series_index(tl, "http_5xx"), ==, -1);
+  wt_series_count(sink, 42 * SEC, ok_col, 2);
+  wt_series_count(sink, 43 * SEC, ok_col, 1);
+  wt_series_count(sink, 43 * SEC, req_col, 4);
+  wt_series_count(sink, 43 * SEC, WT_TL_N_OWN + 2, 1);
+  wt_series_count(NULL, 43 * SEC, req_col, 1);
+  g_assert_cmpuint(wt_timeline_total(tl, ok_col), ==, 3);
+  g_assert_cmpuint(wt_timeline_total(tl, req_col), ==, 4);
+  g_assert_cmpuint(wt_timeline_total(tl, WT_TL_PACKETS), ==, 0);
   g_autoptr(GArray) rows = rows_of(tl, NULL);
-  g_assert_cmpuint(rows->len, ==, 1);
-  g_assert_cmpuint(row_v(rows, 0, WT_TL_HTTP_1XX), ==, 2);
-  g_assert_cmpuint(row_v(rows, 0, WT_TL_HTTP_2XX), ==, 2);
-  g_assert_cmpuint(row_v(rows, 0, WT_TL_HTTP_3XX), ==, 1);
-  g_assert_cmpuint(row_v(rows, 0, WT_TL_HTTP_4XX), ==, 2);
-  g_assert_cmpuint(row_v(rows, 0, WT_TL_HTTP_5XX), ==, 2);
+  g_assert_cmpuint(row_v(rows, 0, ok_col), ==, 2);
+  g_assert_cmpuint(row_v(rows, rows->len - 1, ok_col), ==, 1);
 }
 
 /* The report section: keys and the per-row bits/s (bytes * 8 / interval). Two rows of
  * 1 ms: 125 bytes in the first -> 125 * 8 / 0.001 = 1,000,000 bits/s. */
 static void test_report_json(void)
 {
-  g_autoptr(WtTimeline) tl = wt_timeline_new(0, 0);
+  g_autoptr(WtTimeline) tl = timeline_with_declared();
   gint64 t0 = 1000 * SEC;
   wt_timeline_count(tl, t0, WT_TL_PACKETS, 1);
   wt_timeline_count(tl, t0, WT_TL_BYTES, 125);
   wt_timeline_count(tl, t0, WT_TL_NEW_CONNECTIONS, 1);
-  wt_timeline_count(tl, t0 + 1 * MS, WT_TL_HTTP_REQUESTS, 1);
+  wt_timeline_count(tl, t0 + 1 * MS, req_col, 1);
   g_autoptr(WtReport) r = wt_report_new();
   wt_timeline_report(tl, r);
   char *buf = NULL;
@@ -292,8 +318,38 @@ static void test_report_json(void)
                                "\"new_connections\":1,\"http_requests\":0,"));
   g_assert_nonnull(strstr(buf, "{\"ts\":1000.001000,\"time\":\"00:16:40.001\",\"packets\":0,"
                                "\"bytes\":0,\"bits_per_sec\":0.000000,"
-                               "\"new_connections\":0,\"http_requests\":1,\"http_1xx\":0,"));
+                               "\"new_connections\":0,\"http_requests\":1,\"http_2xx\":0}"));
   free(buf);
+}
+
+/* The registry numbers the series the dissectors declared after the timeline's own and
+ * gives the timeline a column for each, in the dissector's order: HTTP's requests, then
+ * 1xx .. 5xx, as the report's table has always had them. */
+static void test_registry_series(void)
+{
+  g_autoptr(WtTimeline) tl = wt_timeline_new(0, 0);
+  WtRegistry *reg = wt_registry_new();
+  wt_registry_add_series(reg, tl);
+  int req = wt_timeline_series_index(tl, "http_requests");
+  g_assert_cmpint(req, >=, WT_TL_N_OWN);
+  for (int c = 1; c <= 5; c++) {
+    char key[16];
+    g_snprintf(key, sizeof key, "http_%dxx", c);
+    g_assert_cmpint(wt_timeline_series_index(tl, key), ==, req + c);
+  }
+  wt_series_count(wt_timeline_sink(tl), 5 * SEC, (guint) req, 3);
+  g_assert_cmpuint(wt_timeline_total(tl, (guint) req), ==, 3);
+  g_autoptr(WtReport) r = wt_report_new();
+  wt_timeline_report(tl, r);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  wt_report_write_json(r, f);
+  fclose(f);
+  g_assert_nonnull(strstr(buf, "\"new_connections\":0,\"http_requests\":3,\"http_1xx\":0,"
+                               "\"http_2xx\":0,\"http_3xx\":0,\"http_4xx\":0,\"http_5xx\":0}"));
+  free(buf);
+  wt_registry_free(reg);
 }
 
 int main(int argc, char **argv)
@@ -309,7 +365,8 @@ int main(int argc, char **argv)
   g_test_add_func("/timeline/fixed-interval", test_fixed_interval);
   g_test_add_func("/timeline/fixed-interval-outgrown", test_fixed_interval_outgrown);
   g_test_add_func("/timeline/auto-interval", test_auto_interval);
-  g_test_add_func("/timeline/http-status", test_http_status);
+  g_test_add_func("/timeline/declared-series", test_declared_series);
+  g_test_add_func("/timeline/registry-series", test_registry_series);
   g_test_add_func("/timeline/report-json", test_report_json);
   return g_test_run();
 }

@@ -298,7 +298,7 @@ static void test_report_and_merge(void)
   D->stats_merge(a, b);
   D->stats_free(b);
   g_autoptr(WtReport) rep = wt_report_new();
-  D->report(a, rep);
+  D->report(a, NULL, rep);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);

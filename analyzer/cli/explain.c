@@ -1,5 +1,5 @@
 /* --explain ladder diagram. See explain.h. */
-#include "dissectors/tcp/explain.h"
+#include "analyzer/cli/explain.h"
 
 #define ARROW_WIDTH 46
 #define STATE_WIDTH 13

@@ -1,0 +1,29 @@
+/* How a transport (TCP, UDP) finds a flow's application dissector without knowing which
+ * dissectors exist: it asks a selector, which the pipeline's registry implements
+ * (analyzer/pipeline/registry.c) and a test may replace with its own. The port tables and
+ * content probes consulted are the dissectors' own (WtStreamDissector); which to try first
+ * (probe or port, responder or originator port) is the transport's choice. */
+#pragma once
+#include <glib.h>
+#include "analyzer/core/stream.h"
+
+/* A dissector and its tap (the stats given to its session_new); d NULL: none. */
+typedef struct {
+  const WtStreamDissector *d;
+  gpointer stats;
+} WtAppChoice;
+
+/* Which dissectors a lookup considers. */
+typedef enum {
+  WT_APP_STREAM,    /* every dissector: bytes of a TCP stream */
+  WT_APP_DATAGRAM,  /* those with a datagram callback only: UDP payloads */
+} WtAppKind;
+
+typedef struct WtAppSelector WtAppSelector;
+struct WtAppSelector {
+  /* The first dissector of `kind` whose port table has `port`. */
+  WtAppChoice (*by_port)(const WtAppSelector *s, WtAppKind kind, guint16 port);
+  /* The first dissector of `kind`, in probe order, whose probe accepts the bytes. */
+  WtAppChoice (*by_probe)(const WtAppSelector *s, WtAppKind kind, const guint8 *data,
+                          gsize len, WtDir dir);
+};
