@@ -260,7 +260,8 @@ void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
   wt_section_u64(an, "content_gaps", _("Content gaps"), s->gaps);
   wt_section_u64(an, "missed_bytes", _("Missed bytes"), s->missed_bytes);
   wt_section_u64(an, "rst_ignored", _("Resets the peer ignored"), s->rst_ignored);
-  wt_section_u64(an, "rst_out_of_window", _("  of which outside the receiver's window"),
+  wt_section_u64(an, "rst_out_of_window",
+                 _("Ignored resets outside the receiver's window"),
                  s->rst_out_of_window);
   wt_section_u64(an, "ack_beyond_sent", _("ACKs of data never sent (ignored)"),
                  s->ack_beyond_sent);
