@@ -208,6 +208,7 @@ static void emit(WtReasmDir *d, const guint8 *data, gsize len, gint64 ts_ns)
     left_drop(d);
     d->st.stalled_bytes += n;
     count(d, WT_REASM_A_APP_STALLED, 1);
+    d->gap_missed = 0; /* captured, only not consumed */
     if (d->sink.gap)
       d->sink.gap(d->sink.ctx, n);
   }
@@ -226,6 +227,7 @@ static void skip_hole(WtReasmDir *d, guint64 to)
   d->st.missed_bytes += n;
   count(d, WT_REASM_A_GAPS, 1);
   count(d, WT_REASM_A_MISSED_BYTES, n);
+  d->gap_missed = n;
   if (d->sink.gap)
     d->sink.gap(d->sink.ctx, n + dropped);
 }
@@ -266,7 +268,7 @@ static void finish(WtReasmDir *d, gint64 ts_ns)
 
 static void maybe_finish(WtReasmDir *d, gint64 ts_ns)
 {
-  if (d->fin_seen && !d->closed && d->next >= d->fin_off)
+  if (d->fin_seen && !d->closed && !d->held && d->next >= d->fin_off)
     finish(d, ts_ns);
 }
 
@@ -364,7 +366,7 @@ static gsize store(WtReasmDir *d, guint64 off, const guint8 *data, gsize len,
 
 /* At a cap the oldest hole becomes a gap and what follows it is delivered. The direction
  * adding data pays for the global cap: its own data is what pushed it over. */
-static void enforce_caps(WtReasmDir *d, gint64 ts_ns)
+G_ALWAYS_INLINE static inline void enforce_caps(WtReasmDir *d, gint64 ts_ns)
 {
   WtReasmSeg *s;
   while ((d->buffered > d->r->limits.per_dir_cap ||
@@ -499,6 +501,24 @@ static WtReasmResult segment_data(WtReasmDir *d, gint64 off, const guint8 *data,
   return res;
 }
 
+/* The data part of a segment while held (after a RST): new bytes are only stored, within
+ * the caps (there is no hole to give up instead); nothing is delivered or counted. */
+G_NO_INLINE static WtReasmResult held_data(WtReasmDir *d, gint64 off, const guint8 *data,
+                                           gsize len)
+{
+  if (off < (gint64) d->next) { /* bytes already delivered */
+    gsize n = (gsize) MIN((guint64) ((gint64) d->next - off), (guint64) len);
+    data += n;
+    len -= n;
+    off += (gint64) n;
+  }
+  if (!len || d->buffered + len + WT_REASM_SEG_OVERHEAD > d->r->limits.per_dir_cap ||
+      d->r->st.buffered_bytes + len + WT_REASM_SEG_OVERHEAD > d->r->limits.global_cap)
+    return 0;
+  gboolean conflict = FALSE;
+  return store(d, (guint64) off, data, len, &conflict) ? WT_REASM_NEW_DATA : 0;
+}
+
 WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
                                gboolean syn, gboolean fin, gint64 ts_ns)
 {
@@ -530,14 +550,15 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
     len -= beyond;
   }
   if (len)
-    res |= segment_data(d, off, data, len, ts_ns);
+    res |= G_UNLIKELY(d->held) ? held_data(d, off, data, len)
+                               : segment_data(d, off, data, len, ts_ns);
   maybe_finish(d, ts_ns);
   return res;
 }
 
 void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
 {
-  if (!d->r || d->closed)
+  if (!d->r || d->closed || d->held)
     return;
   if (!d->started) {
     /* Picked up mid-stream: the peer's ACK says where the bytes not yet received start,
@@ -571,7 +592,51 @@ void wt_reasm_dir_close(WtReasmDir *d, gint64 ts_ns)
 {
   if (!d->r)
     return;
+  if (d->held) {
+    /* the reset was real: what came after it is not part of the stream */
+    if (d->segs) {
+      account(d, -(gssize) d->buffered);
+      g_tree_destroy(d->segs);
+      d->segs = NULL;
+    }
+    d->fin_seen = d->held_fin;
+    d->held = 0;
+  }
   finish(d, ts_ns);
+}
+
+void wt_reasm_dir_hold(WtReasmDir *d, gint64 ts_ns)
+{
+  if (!d->r || d->closed || d->held)
+    return;
+  WtReasmSeg *s;
+  while ((s = first_seg(d))) {
+    if (s->off > d->next)
+      skip_hole(d, s->off);
+    drain(d, ts_ns);
+  }
+  if (d->fin_seen && d->fin_off > d->next)
+    skip_hole(d, d->fin_off);
+  maybe_finish(d, ts_ns);
+  if (d->closed)
+    return;
+  d->held = 1;
+  d->held_fin = d->fin_seen;
+}
+
+void wt_reasm_dir_resume(WtReasmDir *d, gint64 ts_ns)
+{
+  if (!d->r || !d->held)
+    return;
+  d->held = 0;
+  drain(d, ts_ns);
+  enforce_caps(d, ts_ns);
+  maybe_finish(d, ts_ns);
+}
+
+guint64 wt_reasm_dir_gap_missed(const WtReasmDir *d)
+{
+  return d->gap_missed;
 }
 
 void wt_reasm_dir_clear(WtReasmDir *d)

@@ -119,6 +119,9 @@ typedef struct WtReasmDir {
   guint32 seq0;          /* sequence number of stream offset 0 (mod 2^32) */
   guint8 started, closed, fin_seen, eof_sent;
   guint8 own_segment;    /* a segment of this direction was seen (not only peer ACKs) */
+  guint8 held;           /* a RST came: bytes are kept, not delivered (wt_reasm_dir_hold) */
+  guint8 held_fin;       /* fin_seen when the hold began */
+  guint64 gap_missed;    /* during sink->gap: how many of its bytes were never captured */
   guint64 next;          /* delivery point: every byte below was delivered or a gap */
   guint64 fin_off;       /* offset of the FIN's sequence number (valid if fin_seen) */
   GTree *segs;           /* out-of-order segments by offset, non-overlapping, all >= next */
@@ -157,8 +160,21 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
  * it starts the direction at `ack` (mid-stream pickup). */
 void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns);
 /* RST, timeout, eviction, end of input (a FIN closes by itself): buffered segments are
- * delivered with gaps for the holes, then eof. Idempotent. */
+ * delivered with gaps for the holes, then eof. Idempotent. On a held direction, the bytes
+ * kept since the hold are dropped first (they came after a reset the peer acted on). */
 void wt_reasm_dir_close(WtReasmDir *d, gint64 ts_ns);
+/* A RST came, and whether the peer acted on it shows only later (RFC 5961: a receiver
+ * ignores a RST whose sequence number is not exactly RCV.NXT). What was buffered before it
+ * is delivered with gaps for the holes, as wt_reasm_dir_close does, but without eof; later
+ * segments are kept (up to the per-direction cap), not delivered, and ACKs are ignored,
+ * until wt_reasm_dir_resume (the connection went on) or wt_reasm_dir_close (it did not). */
+void wt_reasm_dir_hold(WtReasmDir *d, gint64 ts_ns);
+/* The RST was ignored: deliver what was kept and go on as before. */
+void wt_reasm_dir_resume(WtReasmDir *d, gint64 ts_ns);
+/* Inside sink->gap: how many bytes of the notice were never captured (the rest are bytes
+ * the application had not consumed, dropped with the hole, or a stalled application's).
+ * missed_bytes counts only these. */
+guint64 wt_reasm_dir_gap_missed(const WtReasmDir *d);
 /* Free the buffers (connection freed); no callbacks. Safe on a zeroed struct and twice. */
 void wt_reasm_dir_clear(WtReasmDir *d);
 

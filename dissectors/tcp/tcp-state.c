@@ -390,8 +390,10 @@ static gboolean zk_state_machine(WtTcpConn *c, WtDir dir, const WtTcpSeg *s)
   return do_close;
 }
 
+static gboolean ack_bogus_check(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an);
+
 /* TCPSessionAdapter::Process for one valid segment (the parts conn.log depends on). */
-static void zeek_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+static void zeek_process(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
   WtZeekEndpoint *ep = &c->zk[dir], *peer = &c->zk[other(dir)];
   guint8 f = s->flags;
@@ -422,7 +424,11 @@ static void zeek_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
       zk_relative_seq(peer, s->ack, peer->ack_seq, peer->ack_wraps, &underflow);
       if (!underflow && !rst) {
         gint32 d = seq_delta(s->ack, peer->ack_seq);
-        if (!(s->ack == 0 && d > ZEEK_TOO_LARGE_SEQ_DELTA) && d > 0)
+        /* a jump of over 1 MiB (rare) may acknowledge data never sent: checked here, where
+         * the distance is at hand; the RFC 793 layer then ignores the ACK as well */
+        if (G_UNLIKELY(d > ZEEK_TOO_LARGE_SEQ_DELTA) && ack_bogus_check(c, s, dir, an))
+          ;
+        else if (!(s->ack == 0 && d > ZEEK_TOO_LARGE_SEQ_DELTA) && d > 0)
           zk_update_ack_seq(peer, s->ack);
       }
     }
@@ -467,7 +473,9 @@ static void note_closer(WtTcpConn *c, WtDir dir)
 
 /* The receiver R gets an ACK: completes what R was waiting for. Acceptable acks lie
  * between the acked number and what R has sent. */
-static void ack_received(WtTcpConn *c, WtTcpEndpoint *R, guint32 ack, gint64 ts)
+/* per segment: always inline (rst_check_ignored's call is the rare one) */
+G_ALWAYS_INLINE static inline void ack_received(WtTcpConn *c, WtTcpEndpoint *R, guint32 ack,
+                                                gint64 ts)
 {
   (void) c;
   if (R->state == WT_TCP_STATE_SYN_RCVD && R->isn_known && R->nxt_known &&
@@ -513,10 +521,9 @@ static void rfc_rst(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
     acceptable = d >= -ZEEK_TOO_LARGE_SEQ_DELTA && d <= ZEEK_TOO_LARGE_SEQ_DELTA;
   }
 
+  (void) an; /* out-of-window RSTs are counted once known to be ignored (rst_ignored) */
   S->state = WT_TCP_STATE_CLOSED;
-  if (!acceptable)
-    anomaly(an, WT_TCP_A_RST_OUT_OF_WINDOW);
-  else if (R->state != WT_TCP_STATE_LISTEN) /* a listener ignores RSTs */
+  if (acceptable && R->state != WT_TCP_STATE_LISTEN) /* a listener ignores RSTs */
     R->state = WT_TCP_STATE_CLOSED;
 }
 
@@ -759,6 +766,8 @@ static void rfc_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies 
 
   if (s->win == 0 && !rst && !syn)
     st->zero_windows++;
+  if (ack && s->ack_bogus)
+    ack = FALSE; /* acknowledges nothing that was sent */
   if (rst) {
     rfc_rst(c, s, dir, an);
     return;
@@ -860,9 +869,144 @@ static void seg_from_packet(const WtPacket *p, WtTcpSeg *s)
   s->flags = p->tcp_flags;
   s->wscale = p->tcp_wscale;
   s->bad_checksum = p->l4_bad_checksum;
+  s->ack_bogus = FALSE;
 }
 
-static void process_valid(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
+/* ---------------------------------------------------------------------------------------
+ * Resets the peer ignored, ACKs of data never sent (issue 14) */
+
+WtRstFit wt_tcp_rst_fit(guint32 seq, guint32 rcv_nxt, guint32 rcv_wnd)
+{
+  if (seq == rcv_nxt)
+    return WT_RST_EXACT;
+  /* RFC 793: RCV.NXT <= SEG.SEQ < RCV.NXT + RCV.WND */
+  if (WT_SEQ_GEQ(seq, rcv_nxt) && (guint32) (seq - rcv_nxt) < rcv_wnd)
+    return WT_RST_IN_WINDOW;
+  return WT_RST_OUT_OF_WINDOW;
+}
+
+gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 wnd)
+{
+  guint32 slack = MAX(wnd, (guint32) ZEEK_TOO_LARGE_SEQ_DELTA);
+  gint32 d = seq_delta(ack, peer_nxt);
+  return d > 0 && (guint32) d > slack;
+}
+
+/* `win` as advertised by `dir`, in bytes (RFC 7323: scaled when both SYNs had the
+ * option). */
+static guint32 scaled_window(const WtTcpConn *c, WtDir dir, guint16 win)
+{
+  gint8 sc = c->ep[dir].wscale;
+  if (sc < 0 || c->ep[other(dir)].wscale < 0)
+    return win;
+  return (guint32) win << MIN(sc, 14);
+}
+
+static void add_note(WtTcpConn *c, guint note)
+{
+  if (c->note_seg != c->segs) {
+    c->note_seg = c->segs;
+    c->note = 0;
+  }
+  c->note |= note;
+}
+
+/* The ACK of `s` (from `dir`) jumped over 1 MiB: does it acknowledge data never sent?
+ * If so it is marked (s->ack_bogus: the RFC 793 layer ignores it too), counted, and
+ * wt_tcp_conn_ack_ignored() says so to the caller. */
+G_NO_INLINE static gboolean ack_bogus_check(WtTcpConn *c, WtTcpSeg *s, WtDir dir,
+                                            WtAnomalies *an)
+{
+  const WtTcpEndpoint *R = &c->ep[other(dir)];
+  if (!R->nxt_known || !wt_tcp_ack_beyond_sent(s->ack, R->snd_nxt, scaled_window(c, dir, s->win)))
+    return FALSE;
+  s->ack_bogus = TRUE;
+  c->acks_beyond_sent++;
+  add_note(c, WT_TCP_NOTE_ACK_IGNORED);
+  anomaly(an, WT_TCP_A_ACK_BEYOND_SENT);
+  return TRUE;
+}
+
+/* A RST from `dir`: remember what it changes (before either layer sees it) and where each
+ * side stood, so that it can be undone if the connection goes on. */
+G_NO_INLINE static void rst_begin(WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+{
+  const WtTcpEndpoint *S = &c->ep[dir], *R = &c->ep[other(dir)];
+  if (!c->rst_pending) {
+    WtTcpRstUndo *u = &c->rst_undo;
+    for (int d = 0; d < 2; d++) {
+      u->state[d] = c->ep[d].state;
+      u->rst_sent[d] = c->ep[d].rst_sent;
+    }
+    u->any_rst = c->any_rst;
+    u->rst_before_fins = c->rst_before_fins;
+    u->has_closer = c->has_closer;
+    u->first_rst_dir = c->first_rst_dir;
+    u->first_closer = c->first_closer;
+    u->zk_last_seq = c->zk[dir].last_seq;
+    u->zk_seq_wraps = c->zk[dir].seq_wraps;
+    c->rst_dir = dir;
+    c->rst_oow = FALSE;
+    for (int d = 0; d < 2; d++) {
+      c->rst_mark_known[d] = c->ep[d].nxt_known;
+      c->rst_mark[d] = c->ep[d].snd_nxt;
+    }
+  }
+  c->rst_pending = TRUE;
+  if (S->nxt_known) {
+    guint32 wnd = R->has_last_ack ? scaled_window(c, other(dir), R->last_win)
+                                  : (guint32) ZEEK_TOO_LARGE_SEQ_DELTA;
+    if (wt_tcp_rst_fit(s->seq, S->snd_nxt, MAX(wnd, 1u)) == WT_RST_OUT_OF_WINDOW)
+      c->rst_oow = TRUE;
+  }
+}
+
+/* A later segment from `dir` acknowledges data the other side sent after the RST: both
+ * stacks went on, so the RST was ignored. Undo what it did to the RFC 793 layer (the Zeek
+ * layer keeps it: conn_state and history stay Zeek's, only the RST's sequence jump is
+ * not taken as data). TRUE if so. */
+G_NO_INLINE static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, WtDir dir,
+                                              WtAnomalies *an)
+{
+  WtDir x = other(dir);
+  if (!c->rst_pending || !(s->flags & WT_TCP_ACK) || (s->flags & WT_TCP_RST) || s->ack_bogus ||
+      !c->rst_mark_known[x] || !WT_SEQ_GT(s->ack, c->rst_mark[x]))
+    return FALSE;
+  const WtTcpRstUndo *u = &c->rst_undo;
+  WtDir rd = c->rst_dir;
+  for (int d = 0; d < 2; d++) {
+    WtTcpEndpoint *e = &c->ep[d];
+    if (e->state == WT_TCP_STATE_CLOSED && u->state[d] != WT_TCP_STATE_CLOSED)
+      e->state = u->state[d];
+    e->rst_sent = u->rst_sent[d]; /* rst_ts stays: the RST was seen (conn.log steps) */
+  }
+  c->any_rst = u->any_rst;
+  c->rst_before_fins = u->rst_before_fins;
+  c->has_closer = u->has_closer;
+  c->first_rst_dir = u->first_rst_dir;
+  c->first_closer = u->first_closer;
+  for (int d = 0; d < 2; d++) { /* what each side has been acked for meanwhile */
+    WtTcpEndpoint *peer = &c->ep[other((WtDir) d)];
+    if (peer->has_last_ack)
+      ack_received(c, &c->ep[d], peer->last_ack, s->ts_ns);
+  }
+  WtZeekEndpoint *z = &c->zk[rd];
+  if (z->state == WT_ZEEK_RESET) { /* Zeek trusts nothing after the RST: its seq was it */
+    z->last_seq = u->zk_last_seq;
+    z->seq_wraps = u->zk_seq_wraps;
+  }
+  c->rst_pending = FALSE;
+  c->rsts_ignored++;
+  add_note(c, WT_TCP_NOTE_RST_IGNORED);
+  anomaly(an, WT_TCP_A_RST_IGNORED);
+  if (c->rst_oow) {
+    c->rsts_ignored_oow++;
+    anomaly(an, WT_TCP_A_RST_OUT_OF_WINDOW);
+  }
+  return TRUE;
+}
+
+static void process_valid(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
   c->valid_segs++;
   c->st[dir].pkts++;
@@ -871,9 +1015,13 @@ static void process_valid(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalie
     c->st[dir].payload_bytes += s->len;
     if (s->len > 0)
       c->st[dir].data_pkts++;
+  } else {
+    rst_begin(c, s, dir);
   }
-  zeek_process(c, s, dir);
+  zeek_process(c, s, dir, an);
   rfc_process(c, s, dir, an);
+  if (G_UNLIKELY(c->rst_pending))
+    rst_check_ignored(c, s, dir, an);
 }
 
 void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns)
@@ -889,6 +1037,13 @@ void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns)
   c->first_closer = c->first_rst_dir = WT_DIR_ORIG;
 }
 
+gboolean wt_tcp_synack_is_copy_of_first(const WtTcpConn *c, const WtTcpSeg *s, WtDir dir)
+{
+  guint8 f = s->flags & (WT_TCP_SYN | WT_TCP_ACK | WT_TCP_RST | WT_TCP_FIN);
+  return c->pending_synack && dir == c->first_seg_dir && f == (WT_TCP_SYN | WT_TCP_ACK) &&
+         s->seq == c->first_seg.seq && s->ack == c->first_seg.ack;
+}
+
 /* The first segment was a SYN+ACK and the next one is an ACK or data: the receiver of the
  * SYN+ACK is the originator. Rebuild the connection as if the roles had been right from
  * the start (Zeek flips on this second packet; its baselines read "^h..."). */
@@ -900,6 +1055,8 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
   guint64 segs = c->segs;
   guint flips = c->flips;
   guint64 bad[2] = { c->st[0].bad_checksums, c->st[1].bad_checksums };
+  guint dups = c->pending_dups;
+  WtTcpSeg dup = c->pending_dup_seg;
 
   wt_tcp_conn_init(c, tw);
   c->first_ts = first_ts;
@@ -911,9 +1068,11 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
   c->st[1].bad_checksums = bad[0];
   add_history(c, '^');
   process_valid(c, &first, first_dir, an);
+  for (guint i = 0; i < dups; i++) /* its copies: SYN+ACK retransmissions */
+    process_valid(c, &dup, first_dir, an);
 }
 
-static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies *an)
+static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
   WtTcpUpdate u = { FALSE, dir };
 
@@ -945,12 +1104,19 @@ static WtTcpUpdate update_seg(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnom
       c->first_seg_dir = dir;
     }
   } else if (c->pending_synack) {
-    c->pending_synack = FALSE;
-    if (!(s->flags & (WT_TCP_SYN | WT_TCP_RST)) &&
-        ((s->flags & WT_TCP_ACK) || s->len > 0)) {
-      replay_flipped(c, an);
-      dir = other(dir);
-      u.flipped = TRUE;
+    if (wt_tcp_synack_is_copy_of_first(c, s, dir)) {
+      /* the same SYN+ACK again (a duplicating tap, a retransmission): still undecided, as
+       * in Zeek, whose endpoints stay SYN_ACK_SENT / INACTIVE until the peer speaks */
+      c->pending_dups++;
+      c->pending_dup_seg = *s;
+    } else {
+      c->pending_synack = FALSE;
+      if (!(s->flags & (WT_TCP_SYN | WT_TCP_RST)) &&
+          ((s->flags & WT_TCP_ACK) || s->len > 0)) {
+        replay_flipped(c, an);
+        dir = other(dir);
+        u.flipped = TRUE;
+      }
     }
   }
 
@@ -1001,6 +1167,10 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
     return FALSE;
   if (c->valid_segs == 0)
     return FALSE;
+  /* an old duplicate of its own SYN, even after the FINs; after a RST the sender's TCB is
+   * gone and a SYN is a new attempt (scanners repeat their ISN), as in Zeek */
+  if (!c->any_rst && wt_tcp_syn_is_retransmission(c, pkt, dir))
+    return FALSE;
   const WtTcpEndpoint *S = &c->ep[dir];
   gboolean closed = c->any_rst ||
                     (finished_state(c->ep[0].state) && finished_state(c->ep[1].state) &&
@@ -1022,8 +1192,18 @@ gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir d
   return c->st[WT_DIR_ORIG].pkts > 0;
 }
 
+gboolean wt_tcp_syn_is_retransmission(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
+{
+  const WtTcpEndpoint *o = &c->ep[WT_DIR_ORIG];
+  return dir == WT_DIR_ORIG && (pkt->tcp_flags & (WT_TCP_SYN | WT_TCP_ACK | WT_TCP_RST)) ==
+                                   WT_TCP_SYN &&
+         o->syn_sent && o->isn_known && pkt->tcp_seq == o->isn;
+}
+
 void wt_tcp_conn_note_gap(WtTcpConn *c, WtDir dir, guint64 n)
 {
+  if (n == 0)
+    return; /* bytes captured but not consumed by the application: nothing missed */
   WtZeekEndpoint *z = &c->zk[dir];
   c->missed_bytes += n;
   c->st[dir].gaps++;

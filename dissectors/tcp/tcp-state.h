@@ -61,7 +61,10 @@
 #define WT_TCP_A_HANDSHAKE_BAD_ACK "tcp.handshake_bad_ack" /* 3rd step does not ack y+1 */
 #define WT_TCP_A_SYN_SEQ_JUMP     "tcp.syn_seq_jump"      /* SYN retransmitted with new ISN */
 #define WT_TCP_A_SYN_IN_CONN      "tcp.syn_inside_connection"
-#define WT_TCP_A_RST_OUT_OF_WINDOW "tcp.rst_out_of_window" /* RST seq not acceptable */
+#define WT_TCP_A_RST_OUT_OF_WINDOW "tcp.rst_out_of_window" /* ignored RST, seq outside the
+                                                              receiver's window */
+#define WT_TCP_A_RST_IGNORED      "tcp.rst_ignored"       /* the peer went on after a RST */
+#define WT_TCP_A_ACK_BEYOND_SENT  "tcp.ack_beyond_sent"   /* ACK of data never sent */
 #define WT_TCP_A_DATA_AFTER_RST   "tcp.data_after_reset"
 #define WT_TCP_A_DATA_AFTER_FIN   "tcp.data_after_own_fin"
 #define WT_TCP_A_FIN_SEQ_CHANGED  "tcp.fin_seq_changed"   /* second FIN at another seq */
@@ -186,6 +189,16 @@ typedef struct {
   guint32 gap_cnt, gap_thresh;
 } WtZeekEndpoint;
 
+/* What a RST changed in the RFC 793 layer, restored when the connection goes on after it
+ * (the receiver ignored it). */
+typedef struct {
+  WtTcpState state[2];
+  gboolean rst_sent[2];
+  gboolean any_rst, rst_before_fins, has_closer;
+  WtDir first_rst_dir, first_closer;
+  guint32 zk_last_seq, zk_seq_wraps;  /* the sender's Zeek last_seq before the RST */
+} WtTcpRstUndo;
+
 /* The few header fields of a segment this module uses (kept for the SYN+ACK replay). */
 typedef struct {
   gint64 ts_ns;
@@ -194,6 +207,7 @@ typedef struct {
   guint8 flags;
   gint8 wscale;
   gboolean bad_checksum;
+  gboolean ack_bogus;     /* its ACK number is beyond anything sent: not used */
 } WtTcpSeg;
 
 typedef struct {
@@ -226,12 +240,26 @@ typedef struct {
   gboolean data_after_peer_fin;       /* half-close with data still flowing */
   gboolean timed_out;
 
+  /* resets the peer may have ignored (RFC 793 / RFC 5961) */
+  gboolean rst_pending;               /* a RST not (yet) shown to be ignored */
+  WtDir rst_dir;                      /* its sender */
+  gboolean rst_oow;                   /* its seq was outside the receiver's window */
+  gboolean rst_mark_known[2];
+  guint32 rst_mark[2];                /* each side's snd_nxt when it came */
+  WtTcpRstUndo rst_undo;
+  guint32 rsts_ignored, rsts_ignored_oow;
+  guint32 acks_beyond_sent;
+  guint64 note_seg;                   /* `segs` of the latest segment with notes */
+  guint note;                         /* WT_TCP_NOTE_* of that segment */
+
   /* roles */
   guint flips;
   gboolean orig_guessed;
   gboolean pending_synack;            /* first segment was a SYN+ACK, roles undecided */
   WtTcpSeg first_seg;
   WtDir first_seg_dir;
+  guint pending_dups;                 /* copies of that SYN+ACK while still undecided */
+  WtTcpSeg pending_dup_seg;           /* the latest of them */
   gboolean flip_pending;              /* set by the Zeek layer mid-segment */
   gboolean last_flipped;              /* the latest update flipped the roles (--explain) */
 } WtTcpConn;
@@ -240,6 +268,24 @@ typedef struct {
   gboolean flipped; /* roles were swapped while processing this segment */
   WtDir dir;        /* direction of this segment under the (possibly new) roles */
 } WtTcpUpdate;
+
+/* What the caller must do for the segment just given to wt_tcp_conn_update (rare; 0 on
+ * almost every segment, one comparison to find out):
+ *  WT_TCP_NOTE_RST_IGNORED: it showed that the latest RST was ignored (it acknowledges data
+ *    sent after the RST): resume the reassembly held at the RST (wt_reasm_dir_resume);
+ *  WT_TCP_NOTE_ACK_IGNORED: its ACK acknowledges data the peer never sent
+ *    (wt_tcp_ack_beyond_sent): do not give it to the reassembler. */
+enum { WT_TCP_NOTE_RST_IGNORED = 1u << 0, WT_TCP_NOTE_ACK_IGNORED = 1u << 1 };
+static inline guint wt_tcp_conn_notes(const WtTcpConn *c)
+{
+  return c->note_seg == c->segs ? c->note : 0;
+}
+
+/* TRUE while a RST has not (yet) been shown to be ignored. */
+static inline gboolean wt_tcp_conn_rst_pending(const WtTcpConn *c)
+{
+  return c->rst_pending;
+}
 
 /* time_wait_ns <= 0 selects WT_TCP_TIME_WAIT_DEFAULT_NS. */
 void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns);
@@ -252,11 +298,35 @@ WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
 /* TRUE if this SYN must start a new connection (port reuse): the caller then finishes
  * `c` and creates a new one for this packet. A SYN on a connection that is closed
  * (both sides FIN'd or in TIME-WAIT/CLOSED) or reset, or a SYN from the originator with
- * another ISN than its first SYN. Retransmitted SYNs, the SYN of a simultaneous open and a
+ * another ISN than its first SYN. Retransmitted SYNs (wt_tcp_syn_is_retransmission, also
+ * late ones after the FINs, but not after a RST), the SYN of a simultaneous open and a
  * SYN reordered behind its SYN+ACK are not new. */
 gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir dir);
 
-/* The reassembler reports `n` bytes never seen in `dir` (history 'g', missed_bytes). */
+/* A bare SYN from the originator with the ISN of the connection's own first SYN: an old
+ * duplicate (retransmission), whenever it comes, even after both FINs. Zeek instead
+ * starts a new connection for any SYN on a closed one (see docs/report-guide.md). */
+gboolean wt_tcp_syn_is_retransmission(const WtTcpConn *c, const WtPacket *pkt, WtDir dir);
+
+/* While the roles are undecided because the connection began with a SYN+ACK: TRUE if `s`
+ * (from `dir`) is a copy of it (same sender, seq and ack). Copies keep the decision open,
+ * so the peer's ACK that follows still flips the roles ("^h..." as in Zeek). */
+gboolean wt_tcp_synack_is_copy_of_first(const WtTcpConn *c, const WtTcpSeg *s, WtDir dir);
+
+/* RFC 793 / RFC 5961 acceptability of a RST with sequence number `seq` for the receiver
+ * whose next expected number is `rcv_nxt` and whose window is `rcv_wnd` bytes:
+ * WT_RST_EXACT (seq == rcv_nxt: a modern stack resets), WT_RST_IN_WINDOW (answered with a
+ * challenge ACK, RFC 5961 3.2) or WT_RST_OUT_OF_WINDOW (dropped silently). */
+typedef enum { WT_RST_EXACT = 0, WT_RST_IN_WINDOW, WT_RST_OUT_OF_WINDOW } WtRstFit;
+WtRstFit wt_tcp_rst_fit(guint32 seq, guint32 rcv_nxt, guint32 rcv_wnd);
+
+/* TRUE if an ACK of `ack` cannot be real: beyond everything the peer was seen sending
+ * (`peer_nxt`) by more than the acknowledging side's window (`wnd` bytes, scaled) or 1 MiB,
+ * whichever is larger, could explain (capture loss hides at most what was in flight). */
+gboolean wt_tcp_ack_beyond_sent(guint32 ack, guint32 peer_nxt, guint32 wnd);
+
+/* The reassembler reports `n` bytes never seen in `dir` (history 'g', missed_bytes);
+ * n == 0 (the application's unconsumed bytes dropped, nothing missed) is ignored. */
 void wt_tcp_conn_note_gap(WtTcpConn *c, WtDir dir, guint64 n);
 /* The reassembler saw retransmitted bytes (counted only: history 't' is derived here from
  * the sequence numbers exactly as Zeek does, so this never adds a letter). */

@@ -74,6 +74,9 @@ void wt_tcp_stats_add_conn(WtTcpStats *s, const WtTcpConn *c)
     s->gaps += st->gaps;
   }
   s->missed_bytes += sum.missed_bytes;
+  s->rst_ignored += c->rsts_ignored;
+  s->rst_out_of_window += c->rsts_ignored_oow;
+  s->ack_beyond_sent += c->acks_beyond_sent;
   if (sum.flips)
     s->flipped++;
   if (sum.orig_guessed)
@@ -117,6 +120,9 @@ void wt_tcp_stats_merge(WtTcpStats *into, const WtTcpStats *from)
   into->bad_checksums += from->bad_checksums;
   into->gaps += from->gaps;
   into->missed_bytes += from->missed_bytes;
+  into->rst_ignored += from->rst_ignored;
+  into->rst_out_of_window += from->rst_out_of_window;
+  into->ack_beyond_sent += from->ack_beyond_sent;
   into->flipped += from->flipped;
   into->orig_guessed += from->orig_guessed;
   into->half_close_data += from->half_close_data;
@@ -253,6 +259,12 @@ void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
   wt_section_u64(an, "bad_checksums", _("Bad checksums (ignored)"), s->bad_checksums);
   wt_section_u64(an, "content_gaps", _("Content gaps"), s->gaps);
   wt_section_u64(an, "missed_bytes", _("Missed bytes"), s->missed_bytes);
+  wt_section_u64(an, "rst_ignored", _("Resets the peer ignored"), s->rst_ignored);
+  wt_section_u64(an, "rst_out_of_window",
+                 _("Ignored resets outside the receiver's window"),
+                 s->rst_out_of_window);
+  wt_section_u64(an, "ack_beyond_sent", _("ACKs of data never sent (ignored)"),
+                 s->ack_beyond_sent);
   wt_section_u64(an, "roles_flipped", _("Connections with roles flipped"), s->flipped);
   wt_section_u64(an, "orig_guessed", _("Originator guessed (no SYN)"), s->orig_guessed);
   wt_section_u64(an, "half_close_data", _("Data after the peer's FIN"), s->half_close_data);

@@ -31,6 +31,7 @@ typedef struct {
   guint64 pkts[2], ip_bytes[2], payload_bytes[2];
   guint64 retransmits, out_of_order, dup_acks, zero_windows, keepalives;
   guint64 syn_rexmits, fin_rexmits, bad_checksums, gaps, missed_bytes;
+  guint64 rst_ignored, rst_out_of_window, ack_beyond_sent;
   guint64 flipped, orig_guessed, half_close_data, closed_by_orig, closed_by_resp;
 } WtTcpStats;
 

@@ -241,7 +241,7 @@ static void sink_gap(gpointer ctx, guint64 len)
   tf->stream_pos[sc->dir] += len;
   tf->offered[sc->dir] = 0;  /* the reassembler dropped them: part of this gap */
   tf->watched[sc->dir] = MAX(tf->watched[sc->dir], tf->stream_pos[sc->dir]);
-  wt_tcp_conn_note_gap(&tf->conn, sc->dir, len);
+  wt_tcp_conn_note_gap(&tf->conn, sc->dir, wt_reasm_dir_gap_missed(&tf->rd[sc->dir]));
   if (tf->app_state == APP_CHOSEN)
     tf->app.d->gap(tf->session, sc->dir, len);
 }
@@ -325,12 +325,19 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
   if (pkt->l4_bad_checksum)
     return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
+  guint note = wt_tcp_conn_notes(&tf->conn); /* 0 but on rare segments */
+  if (G_UNLIKELY(note & WT_TCP_NOTE_RST_IGNORED)) { /* went on after a RST: deliver the rest */
+    wt_reasm_dir_resume(&tf->rd[0], pkt->ts_ns);
+    wt_reasm_dir_resume(&tf->rd[1], pkt->ts_ns);
+  }
   /* The ACK first: its sender had received those bytes of the peer before it sent this
    * segment, so after capture loss the application sees them in that order too (a
-   * response never before the request it acknowledges). Without loss it moves nothing. */
-  if ((fl & WT_TCP_ACK) && !(fl & WT_TCP_RST))
+   * response never before the request it acknowledges). Without loss it moves nothing.
+   * An ACK far beyond anything the peer sent is ignored (counted by the tracker). */
+  gboolean ack_ok = (fl & WT_TCP_ACK) && !(note & WT_TCP_NOTE_ACK_IGNORED);
+  if (ack_ok && !(fl & WT_TCP_RST))
     wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
-  if (pkt->payload_len && (fl & WT_TCP_ACK) && !tf->acks_off) {
+  if (pkt->payload_len && ack_ok && !tf->acks_off) {
     if (!tf->acks)
       tf->acks = g_new0(AckSpans, 1);
     note_acks(tf, dir, pkt);
@@ -341,9 +348,9 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
 
   if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
     wt_tcp_conn_note_retransmit(&tf->conn, dir);
-  if (fl & WT_TCP_RST) {
-    wt_reasm_dir_close(&tf->rd[0], pkt->ts_ns);
-    wt_reasm_dir_close(&tf->rd[1], pkt->ts_ns);
+  if (fl & WT_TCP_RST) { /* closed at flow end unless the connection goes on */
+    wt_reasm_dir_hold(&tf->rd[0], pkt->ts_ns);
+    wt_reasm_dir_hold(&tf->rd[1], pkt->ts_ns);
   }
 }
 

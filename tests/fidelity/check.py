@@ -3,8 +3,8 @@
 
 Each expected file is written by hand from RFC 793 / RFC 5961, Zeek's definitions of
 conn_state and history, and tshark's view (its comments say where the tools differ). One
-TAP line per expected key; a failure prints what wiretab gave. Not registered in meson yet:
-wiretab does not meet these expectations today (issue 14's TCP work comes later).
+TAP line per expected key; a failure prints what wiretab gave. Registered in meson as
+'fidelity-tcp' (suite 'fidelity').
 
     check.py [NAME ...]     (WIRETAB names the binary, or give its path as an argument)
 """

@@ -125,3 +125,23 @@ bogus = craft(ACK3, between(SACK_GET, RESP1), flags="A", seq=C_ISN + 103,
 reply = craft(SACK_GET, between(bogus, RESP1), flags="A", seq=S_ISN + 1, ack=C_ISN + 103,
               options=ts_opts(SACK_GET))
 write("ack-far-beyond-sent", base[:5] + [bogus, reply] + base[5:])
+
+# 7. case 5 with the client on port 6669, a likely server port too (IRC): Zeek's port
+# heuristic flips nothing then (both ports likely, the SYN+ACK from the lower one), so the
+# roles are decided by what follows the SYN+ACK. Its copy changes no Zeek endpoint state;
+# the client's ACK flips the roles ("^h..."). wiretab before issue 14 stopped waiting at
+# the copy and kept the roles reversed.
+def client_port(p, port):
+    p = p.copy()
+    t = p[TCP]
+    if t.sport == CLIENT_PORT:
+        t.sport = port
+    if t.dport == CLIENT_PORT:
+        t.dport = port
+    del t.chksum
+    q = Ether(bytes(p))
+    q.time = p.time
+    return q
+
+
+write("synack-duplicate-first-6669", [client_port(p, 6669) for p in [SYNACK, dup] + base[2:]])

@@ -1003,6 +1003,82 @@ static void test_keepalive(void)
   t_fini(&t);
 }
 
+/* A RST holds the direction: what came before is delivered (holes as gaps), later bytes
+ * are kept; resume delivers them (the peer ignored the RST). */
+static void test_hold_resume(void)
+{
+  T t;
+  t_init(&t, NULL);
+  g_autofree guint8 *s = make_stream(300, 31);
+  wt_reasm_dir_set_isn(&t.d, ISN);
+  send(&t, s, 0, 100);
+  send(&t, s, 150, 50);                     /* a hole [100, 150) before the RST */
+  wt_reasm_dir_hold(&t.d, 1);
+  g_assert_cmpstr(t.rec.log->str, ==, "d100/100 g50 d50/50 ");
+  send(&t, s, 200, 60);                     /* after the RST: kept */
+  send(&t, s, 260, 40);
+  wt_reasm_ack(&t.d, ISN + 1 + 400, 2);      /* ignored while held: no gap */
+  g_assert_cmpuint(t.rec.bytes->len, ==, 150);
+  g_assert_cmpuint(t.rec.eofs, ==, 0);
+  wt_reasm_dir_resume(&t.d, 3);
+  g_assert_cmpuint(t.rec.bytes->len, ==, 250);
+  g_assert_cmpmem(t.rec.bytes->data + 150, 100, s + 200, 100);
+  g_assert_cmpuint(wt_reasm_dir_missed_bytes(&t.d), ==, 50);
+  g_assert_cmpuint(wt_anomaly_get(t.an, WT_REASM_A_OOO_SEGS), ==, 1); /* only the pre-RST one */
+  wt_reasm_dir_close(&t.d, 4);
+  g_assert_cmpuint(t.rec.eofs, ==, 1);
+  t_fini(&t);
+}
+
+/* The RST was acted on: what was kept after it is dropped at close, FIN included. */
+static void test_hold_close(void)
+{
+  T t;
+  t_init(&t, NULL);
+  g_autofree guint8 *s = make_stream(200, 32);
+  wt_reasm_dir_set_isn(&t.d, ISN);
+  send(&t, s, 0, 100);
+  wt_reasm_dir_hold(&t.d, 1);
+  send(&t, s, 100, 50);
+  wt_reasm_segment(&t.d, ISN + 1 + 150, NULL, 0, FALSE, TRUE, 2);
+  wt_reasm_dir_close(&t.d, 3);
+  g_assert_cmpstr(t.rec.log->str, ==, "d100/100 e");
+  assert_bytes(&t.rec, s, 100);
+  g_assert_cmpuint(wt_reasm_dir_missed_bytes(&t.d), ==, 0);
+  g_assert_cmpuint(wt_reasm_stats(t.r)->buffered_bytes, ==, 0);
+  t_fini(&t);
+}
+
+static guint64 last_gap_missed;
+static WtReasmDir *gap_dir;
+static void gap_missed_probe(gpointer ctx, guint64 len)
+{
+  rec_gap(ctx, len);
+  last_gap_missed = wt_reasm_dir_gap_missed(gap_dir);
+}
+
+/* A gap notice includes the application's unconsumed bytes; only the bytes never
+ * captured are missed (conn.log's missed_bytes takes wt_reasm_dir_gap_missed). */
+static void test_gap_missed(void)
+{
+  T t;
+  t_init(&t, NULL);
+  t.d.sink.gap = gap_missed_probe;
+  gap_dir = &t.d;
+  t.rec.mode = CONSUME_AT_MOST;
+  t.rec.at_most = 70;
+  g_autofree guint8 *s = make_stream(200, 33);
+  wt_reasm_dir_set_isn(&t.d, ISN);
+  send(&t, s, 0, 100);                      /* 30 bytes left over */
+  wt_reasm_ack(&t.d, ISN + 1 + 120, 1);      /* 20 bytes never seen */
+  const guint64 want[] = { 50 };
+  assert_gaps(&t.rec, want, 1);
+  g_assert_cmpuint(last_gap_missed, ==, 20);
+  g_assert_cmpuint(wt_reasm_dir_missed_bytes(&t.d), ==, 20);
+  g_assert_cmpuint(wt_anomaly_get(t.an, WT_REASM_A_MISSED_BYTES), ==, 20);
+  t_fini(&t);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -1027,5 +1103,8 @@ int main(int argc, char **argv)
   g_test_add_func("/reassembly/coalesce", test_coalesce);
   g_test_add_func("/reassembly/random-invariance", test_random_invariance);
   g_test_add_func("/reassembly/keepalive", test_keepalive);
+  g_test_add_func("/reassembly/hold-resume", test_hold_resume);
+  g_test_add_func("/reassembly/hold-close", test_hold_close);
+  g_test_add_func("/reassembly/gap-missed", test_gap_missed);
   return g_test_run();
 }
