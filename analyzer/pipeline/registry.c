@@ -10,6 +10,7 @@
   X(http)                    \
   X(tls)                     \
   X(dns)                     \
+  X(ssh)                     \
   /* a new protocol: its line above this one */
 
 #define DECLARE(name) extern const WtStreamDissector wt_##name##_dissector;
