@@ -60,3 +60,14 @@ def shared_captures():
 
 def project_root():
     return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def declared_logs():
+    """The log tables this build writes (conn plus every registered dissector's), in the
+    registry's order, as its ClickHouse schema names them: tests of the log mechanism
+    (atomic files, the export) cover a new protocol's log without being edited."""
+    import re
+    out = subprocess.run([wiretab_path(), "--clickhouse-schema", "--clickhouse",
+                          "http://127.0.0.1:1/?database=wt"], capture_output=True,
+                         text=True).stdout
+    return re.findall(r"CREATE TABLE IF NOT EXISTS `wt`\.(\w+)_local", out)

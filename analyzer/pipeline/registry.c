@@ -1,16 +1,22 @@
 #include "analyzer/pipeline/registry.h"
 #include "analyzer/core/conn-log.h"
 #include "analyzer/pipeline/timeline.h"
-#include "dissectors/http/http.h"
-#include "dissectors/tls/tls.h"
-#include "dissectors/dns/dns.h"
 
-/* Every stream dissector wiretab knows, in probe order. */
-static const WtStreamDissector *const stream_dissectors[] = {
-  &wt_http_dissector,
-  &wt_tls_dissector,
-  &wt_dns_dissector,
-};
+/* Every application dissector wiretab knows, in probe order: one line each. X(name) is the
+ * descriptor wt_<name>_dissector that dissectors/<name>/ defines (its <name>.h declares
+ * it); everything else about the protocol (ports, probe, tap, report section, timeline
+ * series, charts, log tables, fleet section) is in that descriptor. */
+#define WT_APP_DISSECTORS(X) \
+  X(http)                    \
+  X(tls)                     \
+  X(dns)                     \
+  X(ssh)                     \
+  /* a new protocol: its line above this one */
+
+#define DECLARE(name) extern const WtStreamDissector wt_##name##_dissector;
+WT_APP_DISSECTORS(DECLARE)
+#define ENTRY(name) &wt_##name##_dissector,
+static const WtStreamDissector *const stream_dissectors[] = { WT_APP_DISSECTORS(ENTRY) };
 
 #define N_DISSECTORS G_N_ELEMENTS(stream_dissectors)
 

@@ -29,7 +29,7 @@ import urllib.request
 import http.server
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, run_wiretab  # noqa: E402
+from tap import Tap, declared_logs, run_wiretab  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CAPTURES = os.path.normpath(os.path.join(HERE, "..", "..", "captures"))
@@ -286,7 +286,7 @@ def run(nodes, schema, root):
             if s:
                 n.sql(s)
     tables = sorted(nodes[0].sql("SHOW TABLES FROM wiretab").split())
-    t.eq(tables, ["conn", "conn_local", "dns", "dns_local", "http", "http_local"],
+    t.eq(tables, sorted(n + s for n in declared_logs() for s in ("", "_local")),
          "schema: MergeTree and Distributed tables on each node")
     engines = nodes[1].sql("SELECT name, engine FROM system.tables WHERE database = 'wiretab' "
                            "ORDER BY name FORMAT TSV")
@@ -312,7 +312,7 @@ def run(nodes, schema, root):
     run_json(["-r", A_CAP, "--log-dir", plain_dir, "-q"])
     same = all(open(os.path.join(logs_a, f), "rb").read() ==
                open(os.path.join(plain_dir, f), "rb").read()
-               for f in ("conn.log", "http.log", "dns.log"))
+               for f in [n + ".log" for n in declared_logs()])
     t.ok(same, "log files byte-identical with and without --clickhouse")
     local = [int(n.sql("SELECT count() FROM wiretab.http_local").strip()) for n in nodes]
     t.eq(local, [len([1 for k, _ in log_lines(logs_a) if k == "http"]),

@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, wiretab_path, project_root  # noqa: E402
+from tap import Tap, declared_logs, wiretab_path, project_root  # noqa: E402
 
 t = Tap()
 if shutil.which("capinfos") is None:
@@ -74,8 +74,8 @@ def normal_run():
     rep = json.load(open(os.path.join(d, "report.json")))
     t.eq(rep["capture"]["packets"], n, "-o report: %d packets" % n)
     logs = os.path.join(d, "logs")
-    t.eq(sorted(os.listdir(logs)), ["conn.log", "dns.log", "http.log"],
-         "--log-dir: conn.log, dns.log, http.log and nothing else")
+    want = sorted(n + ".log" for n in declared_logs())
+    t.eq(sorted(os.listdir(logs)), want, "--log-dir: %s and nothing else" % ", ".join(want))
     conns = [json.loads(l) for l in open(os.path.join(logs, "conn.log"))]
     if shutil.which("tshark"):
         conv = subprocess.run(["tshark", "-n", "-r", CAP, "-q", "-z", "conv,tcp", "-z", "conv,udp"],
@@ -127,8 +127,9 @@ def killed_run():
     running = (temporaries(d), temporaries(logs))
     old = [open(os.path.join(d, n)).read() for n in ("report.json", "saved.pcap",
                                                       os.path.join("logs", "conn.log"))]
-    t.ok(len(running[0]) == 2 and len(running[1]) == 3,
-         "while running: report and capture, and the 3 logs, exist as temporary files",
+    n_logs = len(declared_logs())
+    t.ok(len(running[0]) == 2 and len(running[1]) == n_logs,
+         "while running: report and capture, and the %d logs, exist as temporary files" % n_logs,
          repr(running))
     t.eq(old, ["OLD\n"] * 3, "while running: the previous report, capture and conn.log are "
          "untouched")

@@ -17,12 +17,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, wiretab_path, shared_captures  # noqa: E402
+from tap import Tap, declared_logs, wiretab_path, shared_captures  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 EXCLUDED = [("capture", "flows_peak"), ("tcp", "reassembly", "peak_buffered_bytes")]
-LOGS = ["conn.log", "http.log", "dns.log"]
+LOGS = [n + ".log" for n in declared_logs()]
 
 t = Tap()
 

@@ -346,8 +346,9 @@ static void test_registry_series(void)
   FILE *f = open_memstream(&buf, &len);
   wt_report_write_json(r, f);
   fclose(f);
+  /* HTTP's columns right after the timeline's own; other dissectors' may follow */
   g_assert_nonnull(strstr(buf, "\"new_connections\":0,\"http_requests\":3,\"http_1xx\":0,"
-                               "\"http_2xx\":0,\"http_3xx\":0,\"http_4xx\":0,\"http_5xx\":0}"));
+                               "\"http_2xx\":0,\"http_3xx\":0,\"http_4xx\":0,\"http_5xx\":0"));
   free(buf);
   wt_registry_free(reg);
 }
