@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Hand-built captures of issue 14 (sections 2 and 3): wiretab against NAME.expected.txt.
+"""Hand-built captures (ignored resets, odd handshakes): wiretab against NAME.expected.txt.
 
 Each expected file is written by hand from RFC 793 / RFC 5961, Zeek's definitions of
 conn_state and history, and tshark's view (its comments say where the tools differ). One
 TAP line per expected key; a failure prints what wiretab gave. Not registered in meson yet:
-wiretab does not meet these expectations today (issue 14's TCP work comes later).
+wiretab does not meet all of these expectations yet (see tests/fidelity/README.md).
 
     check.py [NAME ...]     (WIRETAB names the binary, or give its path as an argument)
 """
