@@ -2,7 +2,14 @@
  * dissectors exist: it asks a selector, which the pipeline's registry implements
  * (analyzer/pipeline/registry.c) and a test may replace with its own. The port tables and
  * content probes consulted are the dissectors' own (WtStreamDissector); which to try first
- * (probe or port, responder or originator port) is the transport's choice. */
+ * (probe or port, responder or originator port) is the transport's choice:
+ *   TCP (dissectors/tcp/tcp.c, choose_app): the content probe first, on the first bytes
+ *     delivered; then the responder's port; while neither matched and fewer than 64
+ *     bytes arrived, wait for more bytes (asked again with more); then the originator's
+ *     port, only when the originator was guessed (no SYN seen); else no dissector.
+ *   UDP (dissectors/udp/udp.c, choose_app): the responder's port, then the originator's
+ *     port, then a content probe on the first datagram with payload (a datagram cut by
+ *     the snaplen is not probed: the choice waits for the next one). */
 #pragma once
 #include <glib.h>
 #include "analyzer/core/stream.h"

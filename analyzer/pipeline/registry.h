@@ -1,7 +1,11 @@
 /* The application-layer registry: which stream dissectors exist, and the tap (stats) of
- * each. The dissector for a flow is chosen once: port table first, then content probes,
- * so HTTP on port 8080 or 27272 is found as well as on 80. Adding a protocol: one line
- * in registry.c. */
+ * each. The dissector for a flow is chosen once, by the transport, through the selector
+ * (analyzer/core/app-select.h): TCP tries the content probes first, then the responder's
+ * port, waits for more bytes while unsure (under 64 bytes), then the originator's port when
+ * the originator was guessed (no SYN seen); UDP tries the responder's port, the
+ * originator's port, then a probe on the first datagram. So HTTP on port 27272 is found as
+ * well as on 80. Probes and port tables are tried in the order of the list in registry.c.
+ * Adding a protocol: one line in registry.c. */
 #pragma once
 #include "analyzer/core/app-select.h"
 #include "analyzer/core/fleet-query.h"
@@ -18,8 +22,8 @@ guint wt_registry_count(const WtRegistry *r);
 const WtStreamDissector *wt_registry_get(const WtRegistry *r, guint i);
 gpointer wt_registry_stats(const WtRegistry *r, guint i);
 
-/* The registry as the transports see it (port tables, then content probes): valid as long
- * as the registry. */
+/* The registry as the transports see it (lookup by port, lookup by content probe; the
+ * transport decides which to try first): valid as long as the registry. */
 const WtAppSelector *wt_registry_selector(const WtRegistry *r);
 
 /* Give the timeline a column for every series the dissectors declared (numbered once per

@@ -1,9 +1,8 @@
 /* The HTML report: one self-contained page (inline CSS and JS, no network access) with
  * every section and table of the report model rendered generically, the JSON report
  * embedded as <script type="application/json" id="wiretab-data">, and charts drawn by
- * an inline script (SVG) for the sections it knows (HTTP status codes and methods, TCP
- * connection states and teardowns, handshake RTT and response-time percentiles, the
- * timeline). */
+ * an inline script (SVG, html/page.js) from the chart hints each section carries in the
+ * model (wt_section_charts): the writer knows no protocol. */
 #pragma once
 #include <glib.h>
 #include <stdio.h>

@@ -2,7 +2,8 @@
  * direction), conn.log lines with Zeek's UDP semantics, and the "udp" report section.
  * Payload dispatch: each flow gets at most one payload dissector from the registry (those
  * with a `datagram` callback), chosen once: responder port, originator port, then a
- * content probe on the first non-empty datagram. */
+ * content probe on the first datagram with payload (one cut by the snaplen is not
+ * probed: the choice waits for the next). */
 #pragma once
 #include "analyzer/core/app-select.h"
 #include "analyzer/core/fleet-query.h"

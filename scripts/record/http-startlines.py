@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Instrumented counts for a lossy HTTP capture (issue 14), from an independent reader of the
+"""Instrumented counts for a lossy HTTP capture (tests/fidelity/lossy), from an independent reader of the
 pcap (this file: a small pure-python pcap reader; wiretab is not involved).
 
     http-startlines.py CAPTURE.pcap [ACCESS_LOG] > NAME.counts.json

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Records a LOSSY HTTP/1.1 capture for issue 14: nginx serving, wrk loading, tcpdump with a
+# Records a LOSSY HTTP/1.1 capture (tests/fidelity/lossy): nginx serving, wrk loading, tcpdump with a
 # tiny kernel buffer, on the loopback of a private network namespace (MTU 1500, offloads
 # off), the way ../shared/bench/make-http-capture.sh records its capture. The kernel drops
 # frames that tcpdump could not take in time (the capture has gaps) while TCP itself lost

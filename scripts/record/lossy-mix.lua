@@ -1,4 +1,4 @@
--- wrk mix for the lossy captures (issue 14): the methods and URIs of bench-mix.lua over
+-- wrk mix for the lossy captures (tests/fidelity/lossy): the methods and URIs of bench-mix.lua over
 -- small bodies, and a fixed number of requests (WT_LOSSY_REQUESTS, default 2000, for the one
 -- wrk thread) so that a capture stays a few MB however fast the machine is.
 local paths = {}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The include rules of the layers (issue 13), checked over the source tree.
+"""The include rules of the layers, checked over the source tree.
 
     tests/arch/check-includes.py SOURCE_ROOT
 

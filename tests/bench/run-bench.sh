@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The wiretab benchmark (issue 8).
+# The wiretab benchmark (targets and method: docs/performance.md).
 #
 #   tests/bench/run-bench.sh [CAPTURE]
 #   meson test -C BUILD --benchmark          (the same, with the build's binaries)
@@ -14,7 +14,7 @@
 # libpcap reading the file (WIRETAB_NO_MMAP=1, for comparison); tshark -q -z
 # http,tree once if installed (BENCH_TSHARK=0 skips it). Prints per program the median wall
 # time, ratio to the floor, MB/s, packets/s, peak RSS; the memory of the capture given ten
-# times; the issue's targets; and checks that wiretab's method and final status counts (report
+# times; the targets of docs/performance.md; and checks that wiretab's method and final status counts (report
 # and http.log) equal the access log's exactly. Exit status: 0 when exact, 1 when not (and,
 # with BENCH_STRICT=1, when a target is missed), 77 when skipped.
 #

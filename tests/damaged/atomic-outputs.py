@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Outputs are atomic (issue 9): the report (-o), the saved capture (-w) and the logs
+"""Outputs are atomic: the report (-o), the saved capture (-w) and the logs
 (--log-dir conn.log, http.log, dns.log) are written under a temporary name in their
 directory (.NAME.XXXXXX) and renamed once complete.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Damaged capture files (issue 9): never a crash, one clear line on stderr naming the file,
+"""Damaged capture files: never a crash, one clear line on stderr naming the file,
 the documented exit code, and the report of what was read.
 
 Inputs:
@@ -368,7 +368,7 @@ def swap_pcap(data):
 
 
 def linktype_reserved_cases():
-    """Issue 14 section 4: the link-type field of a pcap file header is, from the top, a 4-bit
+    """Reserved bits: the link-type field of a pcap file header is, from the top, a 4-bit
     FCS length, a reserved bit (R), "FCS length present" (P, 0x04000000), 10 reserved bits
     (0x03FF0000) and the 16-bit link type (draft-ietf-opsawg-pcap: a reader SHOULD treat
     non-zero reserved bits as an error). libpcap 1.10.5 (sf-pcap.c, LT_RESERVED1) refuses a

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The interface disappears mid-capture (issue 9): `wiretab -i VETH` runs in a network
+"""The interface disappears mid-capture: `wiretab -i VETH` runs in a network
 namespace this test creates; the test sends N raw Ethernet frames into it from the peer,
 then deletes the veth (or its peer, which takes both ends). wiretab must end by itself with
 exit status 2 (docs/wiretab.1, EXIT STATUS), one line on stderr naming the interface and

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hand-built captures of issue 14 (sections 2 and 3): wiretab against NAME.expected.txt.
+"""Hand-built captures (ignored resets, odd handshakes): wiretab against NAME.expected.txt.
 
 Each expected file is written by hand from RFC 793 / RFC 5961, Zeek's definitions of
 conn_state and history, and tshark's view (its comments say where the tools differ). One

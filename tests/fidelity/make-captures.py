@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the hand-made captures of issue 14, sections 2 and 3, with scapy, from one real
+"""Builds the hand-made captures (ignored resets, odd handshakes) with scapy, from one real
 recorded exchange: connection 10.77.0.2:49610 -> 10.77.0.1:80 of captures/http-veth-ipv4.pcap
 (frames 80-91: handshake, GET /index.html, 200 OK of 1607 bytes in two segments, the
 server's FIN first, the client's FIN, the last ACK). Every payload byte is the recorded one;

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Lossy captures (issue 14, section 1): wiretab against the server's access log and against
+"""Lossy captures (capture loss, tests/fidelity/lossy): wiretab against the server's access log and against
 counts taken from the capture by an independent reader (scripts/record/http-startlines.py,
 stored beside each capture as NAME.counts.json; not wiretab).
 
 For each tests/fidelity/lossy/NAME.pcap (recorded by scripts/record/lossy-http-record.sh
 with a tiny kernel capture buffer: the capture has gaps, TCP itself lost nothing):
 - responses counted == server->client segments that begin with a status line, in total and
-  per status code (issue 14's target: 100%);
+  per status code (the target: 100%);
 - per status code, never more than nginx logged;
 - zero paired (method, uri, status) transactions in http.log that nginx did not log on that
   connection (client port), counted as a multiset: a triple logged once and reported twice

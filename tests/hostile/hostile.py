@@ -11,7 +11,7 @@ http_hostile, odd_frames (a 30 x 2 KB IPv6 extension chain, 200 VLAN tags, zero-
 262,144-byte frames, caplen above the file's snaplen).
 
 --scale (or HOSTILE_SCALE) multiplies the sizes (1.0: a million SYNs, 100,000 overlapping
-segments, 256 MiB behind a hole, 100,000 fragments; 4: the 1 GiB hole of issue 9); memory
+segments, 256 MiB behind a hole, 100,000 fragments; 4: a 1 GiB hole); memory
 bounds do not scale, that is the point. Under AddressSanitizer (detected from the binary) memory and time bounds are
 multiplied by 4 and 3: the shadow memory and quarantine are not wiretab's."""
 import json

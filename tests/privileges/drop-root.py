@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Live capture gives up root (-Z, issue 9), seen from outside the process.
+"""Live capture gives up root (-Z), seen from outside the process.
 
 In a network namespace this test creates (a veth pair, IPv6 off, nothing else talking),
 `wiretab -i` is started as root; once it runs, /proc/<pid>/status must show the target

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""--threads N gives the results of one thread (issue 8, "More cores").
+"""--threads N gives the results of one thread.
 
 Every capture in captures/ and ../shared/captures (when present), plus hand-made ones
 (fragments out of order, many flows on one address pair), is read with --threads 1, 2

@@ -870,7 +870,7 @@ static void test_gap_in_request_headers(void)
   result_clear(&r);
 }
 
-/* ---- capture loss: resync anywhere, pairing by the TCP numbers (issue 14) ---- */
+/* ---- capture loss: resync anywhere, pairing by the TCP numbers ---- */
 
 static WtHttpLook look_whole(const char *p, gsize n)
 {

@@ -1,6 +1,6 @@
 /* UDP payload dispatch through the whole pipeline (frames -> decoders -> flow table ->
- * dissectors/udp -> registry): the dissector is chosen once per flow by port, then by
- * content probe; stream-only dissectors (HTTP) never get datagrams; datagrams cut by the
+ * dissectors/udp -> registry): the dissector is chosen once per flow by port (responder,
+ * then originator), then by content probe; stream-only dissectors (HTTP) never get datagrams; datagrams cut by the
  * snaplen are not dissected; conn.log carries the service. Frames are built by hand. */
 #include <glib/gstdio.h>
 #include <stdio.h>
