@@ -126,7 +126,7 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
       N_("Write the report to FILE (csv: a directory) instead of standard output"), N_("FILE") },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
-      N_("Write conn.log and http.log (JSON lines, Zeek field names) into DIR"), N_("DIR") },
+      N_("Write the logs (conn.log, http.log, dns.log, ssh.log: JSON lines, Zeek field names) into DIR"), N_("DIR") },
     { "explain", 0, 0, G_OPTION_ARG_STRING, &o->explain,
       N_("Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
       "'host A and port P')"), N_("FILTER") },
