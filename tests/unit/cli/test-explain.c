@@ -5,21 +5,6 @@
 #include "tests/unit/tcp/tcp-test-util.h"
 #include "analyzer/cli/explain.h"
 
-static void info_init(WtConnInfo *info)
-{
-  memset(info, 0, sizeof *info);
-  g_strlcpy(info->uid, "CTest1", sizeof info->uid);
-  info->orig_h.family = 4;
-  info->orig_h.bytes[0] = 10;
-  info->orig_h.bytes[3] = 1;
-  info->resp_h.family = 4;
-  info->resp_h.bytes[0] = 10;
-  info->resp_h.bytes[3] = 2;
-  info->orig_p = 40000;
-  info->resp_p = 80;
-  info->proto = 6;
-}
-
 static void test_explain(void)
 {
   Fx fx;
@@ -75,7 +60,7 @@ static void test_explain(void)
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
   WtConnInfo info;
-  info_init(&info);
+  tcp_test_info_init(&info);
   wt_explain_begin(f, &info);
   wt_explain_end(f, &fx.c, &info);
   fclose(f);

@@ -108,3 +108,19 @@ static inline void handshake(Fx *fx)
   seg(fx, ORIG, A, 1001, 5001, 0);
   assert_states(fx, "ESTABLISHED", "ESTABLISHED");
 }
+
+/* Connection CTest1: 10.0.0.1:40000 -> 10.0.0.2:80 over TCP. */
+static inline void tcp_test_info_init(WtConnInfo *info)
+{
+  memset(info, 0, sizeof *info);
+  g_strlcpy(info->uid, "CTest1", sizeof info->uid);
+  info->orig_h.family = 4;
+  info->orig_h.bytes[0] = 10;
+  info->orig_h.bytes[3] = 1;
+  info->resp_h.family = 4;
+  info->resp_h.bytes[0] = 10;
+  info->resp_h.bytes[3] = 2;
+  info->orig_p = 40000;
+  info->resp_p = 80;
+  info->proto = 6;
+}

@@ -188,27 +188,12 @@ static void test_stats_report(void)
   fx_clear(&b);
 }
 
-static void info_init(WtConnInfo *info)
-{
-  memset(info, 0, sizeof *info);
-  g_strlcpy(info->uid, "CTest1", sizeof info->uid);
-  info->orig_h.family = 4;
-  info->orig_h.bytes[0] = 10;
-  info->orig_h.bytes[3] = 1;
-  info->resp_h.family = 4;
-  info->resp_h.bytes[0] = 10;
-  info->resp_h.bytes[3] = 2;
-  info->orig_p = 40000;
-  info->resp_p = 80;
-  info->proto = 6;
-}
-
 static void test_conn_log(void)
 {
   Fx fx;
   WtConnInfo info;
   build_four_way(&fx);
-  info_init(&info);
+  tcp_test_info_init(&info);
   g_autoptr(GString) out = g_string_new(NULL);
   wt_tcp_conn_log_format(out, &fx.c, &info, "http");
   /* duration: SYN at T0 to the server's FIN 9 ms later; sizes from sequence numbers;
