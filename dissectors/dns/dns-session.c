@@ -184,6 +184,8 @@ static void on_message(Session *s, const guint8 *data, gsize len, gint64 ts, gbo
   } else if (used < len) {
     anomaly(s, "dns.trailing_bytes");
   }
+  if (a->dropped)
+    anomaly(s, "dns.too_many_answers"); /* answers past the log's limit: counted, not logged */
   if (m.hdr.flags & WT_DNS_QR)
     on_response(s, &m, a, ts);
   else

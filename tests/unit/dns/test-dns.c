@@ -522,6 +522,29 @@ static void test_too_many_pending(DnsFx *fx, gconstpointer data)
   g_assert_cmpuint(count_lines(fx_log(fx)), ==, 130);
 }
 
+/* 70 A records in one response: the log keeps 64 (WT_DNS_MAX_LOGGED_ANSWERS), the message
+ * is counted once as dns.too_many_answers. */
+static void test_too_many_answers(DnsFx *fx, gconstpointer data)
+{
+  (void) data;
+  gpointer s = wt_dns_dissector.session_new(fx->stats, &fx->ctx, &fx->conn);
+  send(s, WT_DIR_ORIG, db_query(7, "many.test", 1), 0);
+  GByteArray *b = g_byte_array_new();
+  db_header(b, 7, 0x8180, 1, 70, 0, 0);
+  db_question(b, "many.test", 1, 1);
+  for (guint i = 0; i < 70; i++) {
+    const guint8 a[4] = { 192, 0, 2, (guint8) i };
+    db_ptr(b, 12);
+    db_rr_tail(b, 1, 1, 60, a, 4);
+  }
+  send(s, WT_DIR_RESP, b, MS);
+  wt_dns_dissector.session_free(s);
+  g_assert_cmpuint(wt_anomaly_get(fx->anomalies, "dns.too_many_answers"), ==, 1);
+  const char *log = fx_log(fx);
+  g_assert_nonnull(strstr(log, "\"192.0.2.63\"]"));  /* the 64th is the last logged */
+  g_assert_null(strstr(log, "\"192.0.2.64\""));
+}
+
 static void test_malformed(DnsFx *fx, gconstpointer data)
 {
   (void) data;
@@ -834,6 +857,7 @@ int main(int argc, char **argv)
   FX("/dns/session/retransmit", test_retransmit);
   FX("/dns/session/orphan-mdns", test_orphan);
   FX("/dns/session/too-many-pending", test_too_many_pending);
+  FX("/dns/session/too-many-answers", test_too_many_answers);
   FX("/dns/session/malformed", test_malformed);
   FX("/dns/session/long-name", test_long_name);
   FX("/dns/tcp/framing", test_tcp_framing);
