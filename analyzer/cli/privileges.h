@@ -26,3 +26,6 @@ gboolean wt_privileges_resolve(const char *user, gboolean live, WtPrivileges *p,
  * do when !p->drop. */
 gboolean wt_privileges_drop(const WtPrivileges *p, GError **error);
 void wt_privileges_clear(WtPrivileges *p);
+/* Run as root through sudo: the invoking user's ids (SUDO_UID, SUDO_GID), who gets the
+ * output files. FALSE otherwise. */
+gboolean wt_privileges_sudo_owner(uid_t *uid, gid_t *gid);
