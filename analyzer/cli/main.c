@@ -168,8 +168,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
          "output, with -o)"), N_("FILE") },
     { "clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->clickhouse,
       N_("Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
-      "http://127.0.0.1:8123/?database=wiretab (needs --log-dir: rows that cannot be sent "
-      "are spilled there)"), N_("URL") },
+      "http://127.0.0.1:8123/?database=wiretab (rows that cannot be sent are spilled to "
+      "--log-dir, default /var/lib/wiretab/spool as root, $XDG_STATE_HOME/wiretab "
+      "otherwise)"), N_("URL") },
     { "sensor", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sensors,
       N_("This sensor's name in exported rows (default: the host name); with "
       "--from-clickhouse: only these sensors (repeat)"), N_("NAME") },
@@ -468,8 +469,23 @@ static void print_export_notice(const char *message, gpointer user_data)
   g_printerr("%s\n", message);
 }
 
+/* Where --clickhouse spills rows without --log-dir: a state directory, created now; as
+ * root it goes to the -Z user, who writes the spill files after the drop. */
+static char *default_spill_dir(const WtPrivileges *priv)
+{
+  char *dir = geteuid() == 0 ? g_strdup("/var/lib/wiretab/spool")
+                             : g_build_filename(g_get_user_state_dir(), "wiretab", NULL);
+  if (g_mkdir_with_parents(dir, 0750) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot create the ClickHouse spill directory: %s\n"),
+               dir, g_strerror(errno));
+  else if (priv->drop && chown(dir, priv->uid, priv->gid) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot give the directory to user %u: %s\n"), dir,
+               (unsigned) priv->uid, g_strerror(errno));
+  return dir;
+}
+
 /* --clickhouse: the exporter the logs feed (NULL without the option; *status on error). */
-static WtChExporter *open_exporter(const Options *o, int *status)
+static WtChExporter *open_exporter(const Options *o, const WtPrivileges *priv, int *status)
 {
   g_autoptr(GError) error = NULL;
   if (!o->clickhouse)
@@ -482,7 +498,9 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   wt_ch_export_config_init(&ec);
   ec.url = o->clickhouse;
   ec.sensor = o->sensors ? o->sensors[0] : NULL;
-  ec.spill_dir = o->log_dir;
+  static char *spill_dir; /* reachable until exit, like the options */
+  spill_dir = o->log_dir ? g_strdup(o->log_dir) : default_spill_dir(priv);
+  ec.spill_dir = spill_dir;
   ec.tables = wt_registry_log_tables();
   ec.notice = print_export_notice;
   if (o->ch_batch > 0)
@@ -677,7 +695,7 @@ int main(int argc, char **argv)
   /* Declared before the analyzer, so it is freed after it: the logs' last records
    * reach the exporter (or its spill files) when the analyzer closes them. */
   int ch_status = EXIT_OK;
-  g_autoptr(WtChExporter) exporter = open_exporter(&o, &ch_status);
+  g_autoptr(WtChExporter) exporter = open_exporter(&o, &priv, &ch_status);
   if (ch_status != EXIT_OK) {
     g_ptr_array_free(sources, TRUE);
     return ch_status;
