@@ -289,6 +289,13 @@ gboolean wt_file_broker_start(WtFileBroker *b, GError **error)
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
     close(sv[0]);
+    /* not the report's or -w -'s stream: a reader sees its end when the capture ends */
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      dup2(null, STDIN_FILENO);
+      dup2(null, STDOUT_FILENO);
+      close(null);
+    }
     serve(b, sv[1]);
   }
   close(sv[1]);
