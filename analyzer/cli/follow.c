@@ -1,5 +1,6 @@
 /* --follow files or standard output. See follow.h. */
 #include "analyzer/cli/follow.h"
+#include "analyzer/output/atomic-file.h"
 
 #include <glib/gi18n.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 
 struct WtFollow {
   FILE *out[2]; /* per WtDir; both stdout without a directory; NULL: not written */
+  WtAtomicFile *file[2]; /* with a directory: complete under its name when closed */
 };
 
 gboolean wt_follow_make_dir(const char *dir, GError **error)
@@ -19,7 +21,7 @@ gboolean wt_follow_make_dir(const char *dir, GError **error)
   return FALSE;
 }
 
-static FILE *open_direction(const char *dir, const WtConnInfo *ci, WtDir d)
+static WtAtomicFile *open_direction(const char *dir, const WtConnInfo *ci, WtDir d)
 {
   char a[64], b[64];
   gboolean o = d == WT_DIR_ORIG;
@@ -29,7 +31,7 @@ static FILE *open_direction(const char *dir, const WtConnInfo *ci, WtDir d)
                                           o ? ci->orig_p : ci->resp_p, b,
                                           o ? ci->resp_p : ci->orig_p);
   g_autofree char *path = g_build_filename(dir, name, NULL);
-  FILE *f = fopen(path, "wb");
+  WtAtomicFile *f = wt_atomic_file_new(path, NULL);
   if (!f)
     g_printerr(_("wiretab: %s: cannot write followed stream: %s\n"), path, g_strerror(errno));
   return f;
@@ -38,8 +40,14 @@ static FILE *open_direction(const char *dir, const WtConnInfo *ci, WtDir d)
 WtFollow *wt_follow_open(const char *dir, const WtConnInfo *info)
 {
   WtFollow *f = g_new0(WtFollow, 1);
-  for (int d = 0; d < 2; d++)
-    f->out[d] = dir ? open_direction(dir, info, (WtDir) d) : stdout;
+  for (int d = 0; d < 2; d++) {
+    if (dir) {
+      f->file[d] = open_direction(dir, info, (WtDir) d);
+      f->out[d] = f->file[d] ? wt_atomic_file_stream(f->file[d]) : NULL;
+    } else {
+      f->out[d] = stdout;
+    }
+  }
   return f;
 }
 
@@ -65,8 +73,10 @@ void wt_follow_close(WtFollow *f)
 {
   if (!f)
     return;
-  for (int d = 0; d < 2; d++)
-    if (f->out[d] && f->out[d] != stdout)
-      fclose(f->out[d]);
+  for (int d = 0; d < 2; d++) {
+    g_autoptr(GError) error = NULL;
+    if (f->file[d] && !wt_atomic_file_commit(f->file[d], &error))
+      g_printerr("wiretab: %s\n", error->message);
+  }
   g_free(f);
 }

@@ -18,6 +18,7 @@
 #include "analyzer/capture/capture-save.h"
 #include "analyzer/output/atomic-file.h"
 #include "analyzer/cli/privileges.h"
+#include "analyzer/cli/file-broker.h"
 #include "analyzer/cli/i18n.h"
 #include "analyzer/cli/live-view.h"
 #include "analyzer/cli/progress.h"
@@ -167,8 +168,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
          "output, with -o)"), N_("FILE") },
     { "clickhouse", 0, 0, G_OPTION_ARG_STRING, &o->clickhouse,
       N_("Also export conn/http/dns records to ClickHouse's HTTP interface, e.g. "
-      "http://127.0.0.1:8123/?database=wiretab (needs --log-dir: rows that cannot be sent "
-      "are spilled there)"), N_("URL") },
+      "http://127.0.0.1:8123/?database=wiretab (rows that cannot be sent are spilled to "
+      "--log-dir, default /var/lib/wiretab/spool as root, $XDG_STATE_HOME/wiretab "
+      "otherwise)"), N_("URL") },
     { "sensor", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->sensors,
       N_("This sensor's name in exported rows (default: the host name); with "
       "--from-clickhouse: only these sensors (repeat)"), N_("NAME") },
@@ -323,11 +325,23 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   return ok;
 }
 
+/* A CSV file of the report: an atomic file (after -Z, created and renamed by the broker). */
+static gboolean write_csv_file(const char *path, const char *data, gsize len, gpointer user,
+                               GError **error)
+{
+  (void) user;
+  WtAtomicFile *f = wt_atomic_file_new(path, error);
+  if (!f)
+    return FALSE;
+  fwrite(data, 1, len, wt_atomic_file_stream(f));
+  return wt_atomic_file_commit(f, error);
+}
+
 static gboolean write_report(WtReport *report, WtFormat fmt, const char *output,
                              WtAtomicFile *out, GError **error)
 {
   if (fmt == WT_FORMAT_CSV && output)
-    return wt_report_write_csv(report, output, error);
+    return wt_report_write_csv_with(report, output, write_csv_file, NULL, error);
   if (out) {
     /* -o opened before the capture (and before -Z dropped root): temporary file, renamed
      * when complete */
@@ -455,8 +469,23 @@ static void print_export_notice(const char *message, gpointer user_data)
   g_printerr("%s\n", message);
 }
 
+/* Where --clickhouse spills rows without --log-dir: a state directory, created now; as
+ * root it goes to the -Z user, who writes the spill files after the drop. */
+static char *default_spill_dir(const WtPrivileges *priv)
+{
+  char *dir = geteuid() == 0 ? g_strdup("/var/lib/wiretab/spool")
+                             : g_build_filename(g_get_user_state_dir(), "wiretab", NULL);
+  if (g_mkdir_with_parents(dir, 0750) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot create the ClickHouse spill directory: %s\n"),
+               dir, g_strerror(errno));
+  else if (priv->drop && chown(dir, priv->uid, priv->gid) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot give the directory to user %u: %s\n"), dir,
+               (unsigned) priv->uid, g_strerror(errno));
+  return dir;
+}
+
 /* --clickhouse: the exporter the logs feed (NULL without the option; *status on error). */
-static WtChExporter *open_exporter(const Options *o, int *status)
+static WtChExporter *open_exporter(const Options *o, const WtPrivileges *priv, int *status)
 {
   g_autoptr(GError) error = NULL;
   if (!o->clickhouse)
@@ -469,7 +498,9 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   wt_ch_export_config_init(&ec);
   ec.url = o->clickhouse;
   ec.sensor = o->sensors ? o->sensors[0] : NULL;
-  ec.spill_dir = o->log_dir;
+  static char *spill_dir; /* reachable until exit, like the options */
+  spill_dir = o->log_dir ? g_strdup(o->log_dir) : default_spill_dir(priv);
+  ec.spill_dir = spill_dir;
   ec.tables = wt_registry_log_tables();
   ec.notice = print_export_notice;
   if (o->ch_batch > 0)
@@ -490,18 +521,49 @@ static WtChExporter *open_exporter(const Options *o, int *status)
   return e;
 }
 
-/* A directory this run created for its outputs goes to the -Z user, who writes (and
- * renames) files in it after the drop. Existing directories are left as they are. */
-static void give_dir(const char *dir, gboolean created, const WtPrivileges *priv)
+/* Through sudo, the output files and the directories this run creates belong to the
+ * invoking user. */
+static gboolean have_owner;
+static uid_t owner_uid;
+static gid_t owner_gid;
+
+/* A directory this run created for its outputs goes to the invoking user (sudo). Existing
+ * directories are left as they are. After -Z, the broker (file-broker.h) creates and
+ * renames the files in them, not the unprivileged user. */
+static void give_dir(const char *dir, gboolean created)
 {
-  if (dir && created && priv->drop && chown(dir, priv->uid, priv->gid) != 0)
-    g_printerr(_("wiretab: warning: %s: cannot give the directory to user %s: %s\n"), dir,
-               priv->user, g_strerror(errno));
+  if (dir && created && have_owner && chown(dir, owner_uid, owner_gid) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot give the directory to user %u: %s\n"), dir,
+               (unsigned) owner_uid, g_strerror(errno));
 }
 
 static gboolean is_new_dir(const char *dir)
 {
   return dir && !g_file_test(dir, G_FILE_TEST_EXISTS);
+}
+
+/* -Z: every output file is created and renamed by a broker process that keeps root, in
+ * the directories the command line names and nowhere else. Started before any thread. */
+static gboolean start_broker(const Options *o, WtFormat fmt, GError **error)
+{
+  WtFileBroker *b = wt_file_broker_new(); /* lives until exit */
+  if (have_owner)
+    wt_file_broker_set_owner(b, owner_uid, owner_gid);
+  const char *files[] = { fmt == WT_FORMAT_CSV ? NULL : o->output, o->write_file };
+  for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+    if (!files[i] || strcmp(files[i], "-") == 0)
+      continue;
+    g_autofree char *dir = g_path_get_dirname(files[i]);
+    g_autofree char *name = g_path_get_basename(files[i]);
+    wt_file_broker_allow(b, dir, name, NULL);
+  }
+  if (fmt == WT_FORMAT_CSV && o->output)
+    wt_file_broker_allow(b, o->output, NULL, ".csv");
+  if (o->log_dir)
+    wt_file_broker_allow(b, o->log_dir, NULL, ".log");
+  if (o->follow_dir)
+    wt_file_broker_allow(b, o->follow_dir, NULL, NULL);
+  return wt_file_broker_start(b, error);
 }
 
 /* Every input and output is open: give up root (-Z). */
@@ -512,17 +574,14 @@ static gboolean drop_root(const WtPrivileges *priv, const Options *o, WtFormat f
     g_printerr(_("wiretab: notice: no user '%s' to drop root privileges to: capturing as "
                  "root (create it, or give -Z USER; -Z root keeps root without this "
                  "notice)\n"), WT_PRIVILEGES_DEFAULT_USER);
-  if (!priv->drop)
-    return TRUE;
-  give_dir(o->log_dir, new_log_dir, priv);
-  give_dir(o->follow_dir, new_follow_dir, priv);
+  give_dir(o->log_dir, new_log_dir);
+  give_dir(o->follow_dir, new_follow_dir);
   if (fmt == WT_FORMAT_CSV && o->output && is_new_dir(o->output)) {
-    /* the CSV files are written at the end, by the unprivileged user */
+    /* the CSV files are written at the end, through the broker after -Z */
     if (g_mkdir_with_parents(o->output, 0755) == 0)
-      give_dir(o->output, TRUE, priv);
+      give_dir(o->output, TRUE);
   }
-  return wt_atomic_files_chown_all(priv->uid, priv->gid, error) &&
-         wt_privileges_drop(priv, error);
+  return wt_privileges_drop(priv, error);
 }
 
 int main(int argc, char **argv)
@@ -567,6 +626,12 @@ int main(int argc, char **argv)
   /* -Z: known before anything is opened, so a wrong user fails at once */
   static WtPrivileges priv; /* static: reachable until exit, like the options */
   if (!wt_privileges_resolve(o.drop_user, o.iface != NULL, &priv, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  if ((have_owner = wt_privileges_sudo_owner(&owner_uid, &owner_gid)))
+    wt_atomic_files_set_owner(owner_uid, owner_gid);
+  if (priv.drop && !start_broker(&o, fmt, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     return EXIT_RUNTIME;
   }
@@ -630,7 +695,7 @@ int main(int argc, char **argv)
   /* Declared before the analyzer, so it is freed after it: the logs' last records
    * reach the exporter (or its spill files) when the analyzer closes them. */
   int ch_status = EXIT_OK;
-  g_autoptr(WtChExporter) exporter = open_exporter(&o, &ch_status);
+  g_autoptr(WtChExporter) exporter = open_exporter(&o, &priv, &ch_status);
   if (ch_status != EXIT_OK) {
     g_ptr_array_free(sources, TRUE);
     return ch_status;

@@ -73,3 +73,19 @@ void wt_privileges_clear(WtPrivileges *p)
 {
   g_clear_pointer(&p->user, g_free);
 }
+
+static gboolean parse_id(const char *s, guint64 *v)
+{
+  return s && *s && g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT32 - 1, v, NULL);
+}
+
+gboolean wt_privileges_sudo_owner(uid_t *uid, gid_t *gid)
+{
+  guint64 u, g;
+  if (!running_as_root() || !parse_id(g_getenv("SUDO_UID"), &u) ||
+      !parse_id(g_getenv("SUDO_GID"), &g) || u == 0)
+    return FALSE;
+  *uid = (uid_t) u;
+  *gid = (gid_t) g;
+  return TRUE;
+}

@@ -1,7 +1,8 @@
 /* -Z USER: give up root once the interface is open, as tcpdump does. Live capture run as
  * root switches to USER (default: the dedicated user "wiretab" when it exists) after every
  * input and output is open, so a parser bug in the capture loop runs without privileges
- * and writes only to descriptors it already holds. */
+ * and writes only to descriptors it holds; files are created and renamed for it by the
+ * output-file broker (file-broker.h), in the places the command line names. */
 #pragma once
 #include <glib.h>
 #include <sys/types.h>
@@ -26,3 +27,6 @@ gboolean wt_privileges_resolve(const char *user, gboolean live, WtPrivileges *p,
  * do when !p->drop. */
 gboolean wt_privileges_drop(const WtPrivileges *p, GError **error);
 void wt_privileges_clear(WtPrivileges *p);
+/* Run as root through sudo: the invoking user's ids (SUDO_UID, SUDO_GID), who gets the
+ * output files. FALSE otherwise. */
+gboolean wt_privileges_sudo_owner(uid_t *uid, gid_t *gid);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -13,26 +12,30 @@ struct WtAtomicFile {
   char *path;
   char *temp;      /* NULL: written in place (a device or a pipe: nothing to rename) */
   FILE *stream;
+  int dirfd;       /* the directory, for renameat/unlinkat; -1 with a broker or in place */
+  char *name;      /* NAME and .NAME.XXXXXX in that directory */
+  char *temp_name;
+  gboolean brokered;
+  guint broker_id;
 };
 
-/* The files not yet committed, for wt_atomic_files_chown_all. Opened and closed on the main
- * thread only; the lock is cheap insurance. */
-G_LOCK_DEFINE_STATIC(open_files);
-static GPtrArray *open_files;
+static WtAtomicBroker broker;
+static gboolean have_broker, have_owner;
+static uid_t owner_uid;
+static gid_t owner_gid;
 
-static void track(WtAtomicFile *f, gboolean add)
+void wt_atomic_files_set_broker(const WtAtomicBroker *b)
 {
-  G_LOCK(open_files);
-  if (add) {
-    if (!open_files)
-      open_files = g_ptr_array_new();
-    g_ptr_array_add(open_files, f);
-  } else if (open_files) {
-    g_ptr_array_remove_fast(open_files, f);
-    if (open_files->len == 0)
-      g_clear_pointer(&open_files, g_ptr_array_unref);
-  }
-  G_UNLOCK(open_files);
+  have_broker = b != NULL;
+  if (b)
+    broker = *b;
+}
+
+void wt_atomic_files_set_owner(uid_t uid, gid_t gid)
+{
+  have_owner = TRUE;
+  owner_uid = uid;
+  owner_gid = gid;
 }
 
 static WtAtomicFile *open_failed(const char *path, int e, GError **error)
@@ -58,7 +61,8 @@ static WtAtomicFile *open_in_place(const char *path, GError **error)
   WtAtomicFile *f = g_new0(WtAtomicFile, 1);
   f->path = g_strdup(path);
   f->stream = stream;
-  return f; /* not tracked: -Z must not chown a device */
+  f->dirfd = -1;
+  return f;
 }
 
 /* A symbolic link stays one: its target (which may not exist yet) is what gets replaced.
@@ -96,30 +100,57 @@ WtAtomicFile *wt_atomic_file_new(const char *path, GError **error)
   const char *real = target ? target : path;
   g_autofree char *dir = g_path_get_dirname(real);
   g_autofree char *base = g_path_get_basename(real);
-  g_autofree char *name = g_strdup_printf(".%s.XXXXXX", base);
-  char *temp = g_build_filename(dir, name, NULL);
-  int fd = g_mkstemp_full(temp, O_RDWR | O_CLOEXEC, 0666);
+  WtAtomicFile *f = g_new0(WtAtomicFile, 1);
+  f->dirfd = -1;
+  int fd = -2;
+  if (have_broker)
+    fd = broker.create(broker.data, dir, base, &f->temp, &f->broker_id);
+  if (fd >= 0) {
+    f->brokered = TRUE;
+  } else if (fd == -2) {
+    f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    f->temp_name = g_strdup_printf(".%s.XXXXXX", base);
+    fd = -1;
+    for (int tries = 0; f->dirfd >= 0 && fd < 0 && tries < 100; tries++) {
+      static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+      char *x = f->temp_name + strlen(f->temp_name) - 6;
+      for (int i = 0; i < 6; i++)
+        x[i] = chars[g_random_int_range(0, (int) sizeof chars - 1)];
+      fd = openat(f->dirfd, f->temp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0666);
+      if (fd < 0 && errno != EEXIST)
+        break;
+    }
+    if (fd >= 0)
+      f->temp = g_build_filename(dir, f->temp_name, NULL);
+    if (fd >= 0 && have_owner && fchown(fd, owner_uid, owner_gid) != 0) {
+      int e = errno;
+      unlinkat(f->dirfd, f->temp_name, 0);
+      close(fd);
+      fd = -1;
+      errno = e;
+    }
+  }
   if (fd < 0) {
     int e = errno;
-    g_free(temp);
+    if (f->dirfd >= 0)
+      close(f->dirfd);
+    g_free(f->temp_name);
+    g_free(f->temp);
+    g_free(f);
     return open_failed(path, e, error);
   }
-  WtAtomicFile *f = g_new0(WtAtomicFile, 1);
   f->path = g_strdup(real);
-  f->temp = temp;
+  f->name = g_strdup(base);
   f->stream = fdopen(fd, "w");
   if (!f->stream) {
     int e = errno;
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
                 _("%s: cannot create the file: %s"), path, g_strerror(e));
     close(fd);
-    g_unlink(temp);
-    g_free(f->path);
-    g_free(f->temp);
-    g_free(f);
+    wt_atomic_file_discard(f);
     return NULL;
   }
-  track(f, TRUE);
   return f;
 }
 
@@ -127,10 +158,20 @@ FILE *wt_atomic_file_stream(WtAtomicFile *f) { return f->stream; }
 const char *wt_atomic_file_path(const WtAtomicFile *f) { return f->path; }
 const char *wt_atomic_file_temp_path(const WtAtomicFile *f) { return f->temp; }
 
+static void remove_temp(WtAtomicFile *f)
+{
+  if (f->brokered)
+    broker.discard(broker.data, f->broker_id);
+  else if (f->dirfd >= 0 && f->temp_name)
+    unlinkat(f->dirfd, f->temp_name, 0);
+}
+
 static void free_file(WtAtomicFile *f)
 {
-  if (f->temp)
-    track(f, FALSE);
+  if (f->dirfd >= 0)
+    close(f->dirfd);
+  g_free(f->name);
+  g_free(f->temp_name);
   g_free(f->path);
   g_free(f->temp);
   g_free(f);
@@ -158,12 +199,15 @@ gboolean wt_atomic_file_commit(WtAtomicFile *f, GError **error)
                 _("%s: cannot write: %s; the incomplete file was removed"), f->path,
                 g_strerror(e));
     if (f->temp)
-      g_unlink(f->temp);
+      remove_temp(f);
     free_file(f);
     return FALSE;
   }
-  if (f->temp && g_rename(f->temp, f->path) != 0) {
-    e = errno;
+  if (f->brokered)
+    e = broker.commit(broker.data, f->broker_id);
+  else if (f->temp)
+    e = renameat(f->dirfd, f->temp_name, f->dirfd, f->name) == 0 ? 0 : errno;
+  if (f->temp && e != 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
                 _("%s: cannot rename the complete file to it (%s); it stays as %s"), f->path,
                 g_strerror(e), f->temp);
@@ -181,24 +225,6 @@ void wt_atomic_file_discard(WtAtomicFile *f)
   if (f->stream)
     fclose(f->stream);
   if (f->temp)
-    g_unlink(f->temp);
+    remove_temp(f);
   free_file(f);
-}
-
-gboolean wt_atomic_files_chown_all(uid_t uid, gid_t gid, GError **error)
-{
-  gboolean ok = TRUE;
-  G_LOCK(open_files);
-  for (guint i = 0; open_files && i < open_files->len && ok; i++) {
-    WtAtomicFile *f = g_ptr_array_index(open_files, i);
-    if (fchown(fileno(f->stream), uid, gid) != 0) {
-      int e = errno;
-      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e),
-                  _("%s: cannot give the file to the unprivileged user: %s"), f->temp,
-                  g_strerror(e));
-      ok = FALSE;
-    }
-  }
-  G_UNLOCK(open_files);
-  return ok;
 }

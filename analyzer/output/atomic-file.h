@@ -1,10 +1,13 @@
-/* Output files written atomically (logs, -w, the report): the bytes go to a temporary file
- * in the same directory, ".NAME.XXXXXX", renamed to NAME once complete. A run killed
- * part-way (SIGKILL, power loss) leaves the temporary file, never a half-written NAME; an
- * existing NAME stays intact until the new one is complete.
+/* Output files written atomically (logs, -w, the report, CSV files, --follow streams): the
+ * bytes go to a temporary file in the same directory, ".NAME.XXXXXX", created and renamed
+ * to NAME relative to a descriptor of that directory (openat/renameat) once complete. A run
+ * killed part-way (SIGKILL, power loss) leaves the temporary file, never a half-written
+ * NAME; an existing NAME stays intact until the new one is complete.
  *
- * Every open file is also in a process-wide list, so that -Z can hand them all to the
- * unprivileged user before dropping root (wt_atomic_files_chown_all). */
+ * After -Z dropped root, the unprivileged process may not create or rename names in the
+ * user's directory: a broker (analyzer/cli/file-broker.c, a process that keeps root) then
+ * creates the temporary files, hands their descriptors over, and renames them on commit
+ * (wt_atomic_files_set_broker). */
 #pragma once
 #include <glib.h>
 #include <stdio.h>
@@ -26,6 +29,20 @@ const char *wt_atomic_file_temp_path(const WtAtomicFile *f);
 gboolean wt_atomic_file_commit(WtAtomicFile *f, GError **error);
 /* Closes and removes the temporary file; frees f. */
 void wt_atomic_file_discard(WtAtomicFile *f);
-/* Every file not yet committed or discarded becomes the property of uid:gid (so the user
- * -Z switches to can still rename them, also in a sticky directory such as /tmp). */
-gboolean wt_atomic_files_chown_all(uid_t uid, gid_t gid, GError **error);
+/* Files created from now on (by this process) are given to uid:gid (sudo: the invoking
+ * user). */
+void wt_atomic_files_set_owner(uid_t uid, gid_t gid);
+
+/* Who creates and renames the temporary files instead of this process. create: the
+ * temporary file for NAME in DIR (both as wt_atomic_file_new computed them), its path in
+ * *temp (g_free), a handle in *id; returns a writable descriptor, or -1 with errno set, or
+ * -2 when the broker does not serve that directory (the file is then created here).
+ * commit: rename it to its name, 0 or an errno. discard: remove it. */
+typedef struct {
+  int (*create)(gpointer data, const char *dir, const char *name, char **temp, guint *id);
+  int (*commit)(gpointer data, guint id);
+  void (*discard)(gpointer data, guint id);
+  gpointer data;
+} WtAtomicBroker;
+/* NULL: create and rename here (the default). */
+void wt_atomic_files_set_broker(const WtAtomicBroker *broker);

@@ -17,8 +17,10 @@ static void sink_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogSink *s = (WtLogSink *) log;
   g_string_truncate(s->line, 0);
-  wt_log_record_json(s->line, r);
-  fwrite(s->line->str, 1, s->line->len, s->file);
+  if (s->file) {
+    wt_log_record_json(s->line, r);
+    fwrite(s->line->str, 1, s->line->len, s->file);
+  }
   if (s->exporter)
     wt_ch_exporter_push(s->exporter, r);
 }
@@ -62,7 +64,8 @@ WtLog *wt_log_sink_log(WtLogSink *s)
 
 void wt_log_sink_flush(WtLogSink *s)
 {
-  fflush(s->file);
+  if (s->file)
+    fflush(s->file);
 }
 
 gboolean wt_log_sink_close(WtLogSink *s, GError **error)
@@ -72,7 +75,7 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
   gboolean ok = TRUE;
   if (s->out)
     ok = wt_atomic_file_commit(s->out, error); /* renamed to its name when complete */
-  else
+  else if (s->file)
     fflush(s->file);
   g_string_free(s->line, TRUE);
   g_free(s);
@@ -96,7 +99,8 @@ struct WtLogBuffer {
 static void buffer_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogBuffer *b = (WtLogBuffer *) log;
-  wt_log_record_json(b->lines, r);
+  if (b->main->file)
+    wt_log_record_json(b->lines, r);
   if (b->main->exporter)
     g_ptr_array_add(b->rows, wt_log_record_copy(r));
 }
@@ -119,13 +123,14 @@ WtLog *wt_log_buffer_log(WtLogBuffer *b)
 
 gboolean wt_log_buffer_pending(const WtLogBuffer *b)
 {
-  return b->lines->len > 0;
+  return b->lines->len > 0 || b->rows->len > 0;
 }
 
 void wt_log_buffer_flush(WtLogBuffer *b)
 {
   WtLogSink *s = b->main;
-  fwrite(b->lines->str, 1, b->lines->len, s->file);
+  if (s->file)
+    fwrite(b->lines->str, 1, b->lines->len, s->file);
   g_string_truncate(b->lines, 0);
   for (guint i = 0; i < b->rows->len; i++)
     wt_ch_exporter_push_copy(s->exporter, g_steal_pointer(&b->rows->pdata[i]));

@@ -17,7 +17,8 @@ typedef struct WtLogSink WtLogSink;
 WtLogSink *wt_log_sink_open(const char *path, const WtLogTable *table, WtChExporter *exporter,
                             GError **error);
 /* A sink onto a stream the caller owns (and closes after freeing the sink), e.g. a
- * memory stream in a test. */
+ * memory stream in a test; stream NULL: records go only to the exporter (--clickhouse
+ * without --log-dir). */
 WtLogSink *wt_log_sink_new_stream(const WtLogTable *table, FILE *stream,
                                   WtChExporter *exporter);
 /* The handle records are written through (valid until wt_log_sink_free). */

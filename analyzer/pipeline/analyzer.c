@@ -85,6 +85,15 @@ static void publish_logs(WtAnalyzer *a)
 static gboolean open_logs(WtAnalyzer *a, GError **error)
 {
   const char *dir = a->cfg.log_dir;
+  if (!dir && a->cfg.exporter) { /* --clickhouse without --log-dir: records, no files */
+    for (const WtLogTable *const *t = wt_registry_log_tables(); *t; t++) {
+      WtLogSink *sink = wt_log_sink_new_stream(*t, NULL, a->cfg.exporter);
+      g_ptr_array_add(a->sinks, sink);
+      g_ptr_array_add(a->logs, wt_log_sink_log(sink));
+    }
+    publish_logs(a);
+    return TRUE;
+  }
   if (!dir)
     return TRUE;
   if (g_mkdir_with_parents(dir, 0755) != 0) {

@@ -35,13 +35,27 @@ static void append_cell_csv(GString *out, const Cell *c)
   }
 }
 
-static gboolean write_file_atomically(const char *path, const GString *content, GError **error)
+/* Where each CSV file goes: by default g_file_set_contents (temporary file + rename, so a
+ * killed run never leaves a half-written file). */
+typedef struct {
+  WtCsvFileFunc fn;
+  gpointer user;
+} CsvOut;
+
+static gboolean set_contents(const char *path, const char *data, gsize len, gpointer user,
+                             GError **error)
 {
-  /* temporary file + rename, so a killed run never leaves a half-written file */
-  return g_file_set_contents(path, content->str, (gssize) content->len, error);
+  (void) user;
+  return g_file_set_contents(path, data, (gssize) len, error);
 }
 
-static gboolean write_table_csv(const char *dir, const char *name, const WtTable *t,
+static gboolean write_file_atomically(const CsvOut *out, const char *path,
+                                      const GString *content, GError **error)
+{
+  return out->fn(path, content->str, content->len, out->user, error);
+}
+
+static gboolean write_table_csv(const CsvOut *out, const char *dir, const char *name, const WtTable *t,
                                 GError **error)
 {
   GString *buf = g_string_new(NULL);
@@ -62,7 +76,7 @@ static gboolean write_table_csv(const char *dir, const char *name, const WtTable
   }
   g_autofree char *file = g_strconcat(name, ".csv", NULL);
   g_autofree char *path = g_build_filename(dir, file, NULL);
-  gboolean ok = write_file_atomically(path, buf, error);
+  gboolean ok = write_file_atomically(out, path, buf, error);
   g_string_free(buf, TRUE);
   return ok;
 }
@@ -113,15 +127,15 @@ static void append_summary_csv(GString *buf, const char *prefix, const WtSection
   }
 }
 
-static gboolean write_tables_csv(const char *dir, const WtSection *s, GError **error)
+static gboolean write_tables_csv(const CsvOut *out, const char *dir, const WtSection *s, GError **error)
 {
   for (guint i = 0; i < s->items->len; i++) {
     const Item *it = g_ptr_array_index(s->items, i);
     if (it->kind == ITEM_TABLE &&
-        !write_table_csv(dir, it->table->csv_name ? it->table->csv_name : it->key, it->table,
+        !write_table_csv(out, dir, it->table->csv_name ? it->table->csv_name : it->key, it->table,
                          error))
       return FALSE;
-    if (it->kind == ITEM_OBJECT && !write_tables_csv(dir, it->object, error))
+    if (it->kind == ITEM_OBJECT && !write_tables_csv(out, dir, it->object, error))
       return FALSE;
   }
   return TRUE;
@@ -129,6 +143,14 @@ static gboolean write_tables_csv(const char *dir, const WtSection *s, GError **e
 
 gboolean wt_report_write_csv(WtReport *r, const char *dir, GError **error)
 {
+  return wt_report_write_csv_with(r, dir, set_contents, NULL, error);
+}
+
+gboolean wt_report_write_csv_with(WtReport *r, const char *dir, WtCsvFileFunc fn,
+                                  gpointer user, GError **error)
+{
+  CsvOut o = { fn, user };
+  const CsvOut *out = &o;
   if (g_mkdir_with_parents(dir, 0755) != 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                 "cannot create directory %s: %s", dir, g_strerror(errno));
@@ -138,13 +160,13 @@ gboolean wt_report_write_csv(WtReport *r, const char *dir, GError **error)
   for (guint i = 0; i < r->sections->len; i++) {
     const WtSection *s = g_ptr_array_index(r->sections, i);
     append_summary_csv(summary, s->key, s);
-    if (!write_tables_csv(dir, s, error)) {
+    if (!write_tables_csv(out, dir, s, error)) {
       g_string_free(summary, TRUE);
       return FALSE;
     }
   }
   g_autofree char *path = g_build_filename(dir, "summary.csv", NULL);
-  gboolean ok = write_file_atomically(path, summary, error);
+  gboolean ok = write_file_atomically(out, path, summary, error);
   g_string_free(summary, TRUE);
   return ok;
 }

@@ -107,6 +107,11 @@ const WtChartHint *wt_section_nth_chart(const WtSection *s, guint i);
 void wt_report_write_text(WtReport *r, FILE *out, gboolean color);
 void wt_report_write_json(WtReport *r, FILE *out);
 gboolean wt_report_write_csv(WtReport *r, const char *dir, GError **error);
+/* The same, each file (its path and complete contents) written by fn. */
+typedef gboolean (*WtCsvFileFunc)(const char *path, const char *data, gsize len,
+                                  gpointer user, GError **error);
+gboolean wt_report_write_csv_with(WtReport *r, const char *dir, WtCsvFileFunc fn,
+                                  gpointer user, GError **error);
 /* CSV on a stream: every scalar and map entry as section,key,value rows. */
 void wt_report_write_csv_summary(WtReport *r, FILE *out);
 

@@ -7,11 +7,16 @@ user's ids in all four Uid and Gid fields, no capability, no group 0; the test t
 raw frames from the peer, and the report (after SIGINT) must count them: the capture works
 after the drop. Expected ids come from the password database (pwd/grp), never from wiretab.
 
-- -Z nobody: ids of nobody; logs and -w in a directory wiretab creates (given to nobody):
-  complete files under their names, exit 0;
-- -Z nobody with -o and -w in a root-owned directory: the rename needs write permission
-  there, so exit 2 with one line per file naming it and the temporary name, and the
-  complete file is kept under that name (report: N packets; capture: N frames);
+- -Z nobody: ids of nobody; logs and -w in a directory wiretab creates: complete files
+  under their names, exit 0;
+- "through sudo" (SUDO_UID/SUDO_GID of an ordinary user in the environment; the sudo
+  package is not needed), -Z nobody, in a directory of that user with mode 755 that nobody
+  cannot write: -o in every format (text, json, html, csv directory), -w, --log-dir and
+  --follow-dir land complete under their names, owned by that user, no temporary file
+  left; the output-file broker keeps root, the capture process does not (its ids are
+  checked as above);
+- the same capture killed (SIGKILL) part-way: no file under an output's name and no
+  temporary file;
 - no -Z: the user wiretab when it exists (scripts/bootstrap creates it), else root with
   one notice line;
 - -Z root: stays root, nothing on stderr;
@@ -103,11 +108,12 @@ def status_of(pid):
     return st
 
 
-def capture(args, name):
-    """Start wiretab -i A with args, wait, read its ids, send N frames, SIGINT.
-    Returns (status at run time, exit code, report or None, stderr)."""
+def capture(args, name, env=None, kill=False):
+    """Start wiretab -i A with args, wait, read its ids, send N frames, SIGINT (SIGKILL with
+    kill). Returns (status at run time, exit code, report or None, stderr)."""
     wt = subprocess.Popen(ns(wiretab_path(), "-i", A, "-q", "--format", "json") + args,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env)
     procs.append(wt)
     time.sleep(1.0)  # ip netns exec execs wiretab: same pid
     st = None
@@ -118,7 +124,7 @@ def capture(args, name):
         pass
     sh(*ns(sys.executable, "-c", SENDER, B, MAC_A, MAC_B, str(N)))
     time.sleep(0.5)
-    wt.send_signal(signal.SIGINT)
+    wt.send_signal(signal.SIGKILL if kill else signal.SIGINT)
     try:
         out, err = wt.communicate(timeout=10)
     except subprocess.TimeoutExpired:
@@ -164,37 +170,91 @@ def test_nobody_outputs_in_new_dir():
     check_report(rc, rep, err, 0, "-Z nobody")
     t.eq(sorted(os.listdir(logs)), sorted([n + ".log" for n in declared_logs()] + ["saved.pcap"]),
          "-Z nobody: logs and -w renamed in the directory wiretab created, no temporary file")
-    t.eq(os.stat(logs).st_uid, NOBODY.pw_uid, "-Z nobody: the directory it created is nobody's")
+    t.eq(os.stat(logs).st_uid, 0, "-Z nobody, not through sudo: the directory it created "
+         "stays root's (the broker, not nobody, writes in it)")
     t.eq(capinfos_count(os.path.join(logs, "saved.pcap")), N,
          "-Z nobody: the saved capture holds the %d frames (capinfos)" % N)
 
 
-def test_nobody_rename_refused():
-    d = os.path.join(work, "root-owned")
+def ordinary_user():
+    """(uid, gid) of an ordinary user: the first with uid >= 1000, else unnamed ids."""
+    for pw in sorted(pwd.getpwall(), key=lambda p: p.pw_uid):
+        if 1000 <= pw.pw_uid < 60000:
+            return pw.pw_uid, pw.pw_gid
+    return 4242, 4242
+
+
+def all_entries(d):
+    out = []
+    for root, dirs, files in os.walk(d):
+        out += [os.path.join(root, n) for n in dirs + files]
+    return out
+
+
+def check_landed(d, uid, gid, name):
+    ents = all_entries(d)
+    t.eq([e for e in ents if os.path.basename(e).startswith(".")], [],
+         "%s: no temporary file left" % name)
+    wrong = [(e, os.stat(e).st_uid, os.stat(e).st_gid) for e in ents
+             if (os.stat(e).st_uid, os.stat(e).st_gid) != (uid, gid)]
+    t.eq(wrong, [], "%s: every file and directory it made belongs to the invoking user %d:%d"
+         % (name, uid, gid))
+
+
+def test_sudo_user_dir():
+    uid, gid = ordinary_user()
+    d = os.path.join(work, "home")
     os.mkdir(d)
+    os.chown(d, uid, gid)
     os.chmod(d, 0o755)
-    report, saved = os.path.join(d, "report.json"), os.path.join(d, "saved.pcap")
-    st, rc, _, err = capture(["-Z", "nobody", "-o", report, "-w", saved], "rename refused")
-    lines = [l for l in err.splitlines() if l.strip()]
-    t.eq(rc, 2, "root-owned directory: exit 2 (the outputs could not be renamed)")
-    for path in (report, saved):
-        mine = [l for l in lines if path in l]
-        temp = re.search(r"stays as (\S+)", mine[0]) if len(mine) == 1 else None
-        t.ok(temp is not None and temp.group(1).startswith(os.path.join(d, ".")),
-             "root-owned directory: one line for %s naming its temporary file"
-             % os.path.basename(path), err)
-        t.ok(not os.path.exists(path), "root-owned directory: no %s under its name"
-             % os.path.basename(path))
-        if temp is None or not os.path.exists(temp.group(1)):
-            t.ok(False, "the complete file kept under its temporary name", err)
-        elif path == report:
-            rep = json.load(open(temp.group(1)))
-            t.eq(rep["capture"]["packets"], N, "the complete report is kept as %s"
-                 % os.path.basename(temp.group(1)))
+    env = dict(os.environ, SUDO_UID=str(uid), SUDO_GID=str(gid), SUDO_USER="wt-test")
+    report, saved, logs = (os.path.join(d, n) for n in ("report.json", "saved.pcap", "logs"))
+    st, rc, _, err = capture(["-Z", "nobody", "-o", report, "-w", saved, "--log-dir", logs],
+                             "sudo", env)
+    check_ids(st, NOBODY.pw_uid, NOBODY.pw_gid, "sudo, -Z nobody")
+    t.ok(rc == 0 and err.strip() == "", "sudo, user's directory: exit 0, nothing on stderr",
+         "exit %s: %s" % (rc, err))
+    try:
+        got = json.load(open(report))["capture"]["packets"]
+    except (OSError, ValueError, KeyError):
+        got = None
+    t.eq(got, N, "sudo: -o report.json landed, complete (%d packets)" % N)
+    t.eq(capinfos_count(saved), N, "sudo: -w landed, complete (%d frames, capinfos)" % N)
+    t.eq(sorted(os.listdir(logs)) if os.path.isdir(logs) else None,
+         sorted(n + ".log" for n in declared_logs()), "sudo: --log-dir: every log landed")
+    for fmt, out in (("text", "report.txt"), ("html", "report.html"), ("csv", "csv")):
+        path = os.path.join(d, out)
+        st, rc, _, err = capture(["-Z", "nobody", "--format", fmt, "-o", path], fmt, env)
+        if fmt == "csv":
+            body = open(os.path.join(path, "summary.csv")).read() \
+                if os.path.exists(os.path.join(path, "summary.csv")) else ""
+            ok = "capture,packets,%d" % N in body and len(os.listdir(path)) > 1
         else:
-            t.eq(capinfos_count(temp.group(1)), N, "the complete capture is kept as %s"
-                 % os.path.basename(temp.group(1)))
-    t.eq(len(lines), 2, "root-owned directory: one line per file, nothing else")
+            body = open(path).read() if os.path.exists(path) else ""
+            ok = str(N) in body and (fmt != "html" or body.rstrip().endswith("</html>"))
+        t.ok(rc == 0 and ok, "sudo: -o in %s landed, complete" % fmt,
+             "exit %s: %s" % (rc, err))
+    # --follow-dir needs TCP: a recorded capture, read as root through sudo with -Z nobody
+    cap = os.path.join(project_root(), "captures", "http-veth-ipv4.pcap")
+    fol = os.path.join(d, "streams")
+    p = subprocess.run([wiretab_path(), "-q", "-r", cap, "-Z", "nobody", "--follow", "port 80",
+                        "--follow-dir", fol, "-o", os.path.join(d, "follow-report.txt")],
+                       capture_output=True, text=True, env=env)
+    names = os.listdir(fol) if os.path.isdir(fol) else []
+    t.ok(p.returncode == 0 and len(names) >= 2 and
+         all(os.path.getsize(os.path.join(fol, n)) > 0 for n in names),
+         "sudo: --follow-dir streams landed (%d files)" % len(names), p.stderr)
+    check_landed(d, uid, gid, "sudo")
+    # killed part-way: nothing under an output's name, no temporary file
+    k = os.path.join(d, "killed")
+    os.mkdir(k)
+    os.chown(k, uid, gid)
+    _, rc, _, _ = capture(["-Z", "nobody", "-o", os.path.join(k, "report.json"),
+                           "-w", os.path.join(k, "saved.pcap"), "--log-dir",
+                           os.path.join(k, "logs")], "killed", env, kill=True)
+    left = [os.path.relpath(e, k) for e in all_entries(k) if not os.path.isdir(e)]
+    t.ok(rc == -signal.SIGKILL and left == [],
+         "sudo, capture killed: no partial output and no temporary file", left)
 
 
 def test_default():
@@ -253,7 +313,7 @@ def test_files_as_nobody():
 try:
     setup()
     test_nobody_outputs_in_new_dir()
-    test_nobody_rename_refused()
+    test_sudo_user_dir()
     test_default()
     test_root()
     test_no_such_user()
