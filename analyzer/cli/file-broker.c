@@ -224,15 +224,29 @@ static gboolean same_dir(const char *a, const char *b)
   return realpath(a, ra) && realpath(b, rb) && strcmp(ra, rb) == 0;
 }
 
+/* The registration serving NAME in DIR, or -1. */
+static int served_by(const WtFileBroker *b, const char *dir, const char *name)
+{
+  for (guint i = 0; i < b->allowed->len; i++) {
+    const Allowed *a = &g_array_index(b->allowed, Allowed, i);
+    if (name_allowed(a, name) && same_dir(a->dir, dir))
+      return (int) i;
+  }
+  return -1;
+}
+
+gboolean wt_file_broker_serves(const WtFileBroker *b, const char *dir, const char *name)
+{
+  return served_by(b, dir, name) >= 0;
+}
+
 static int client_create(gpointer data, const char *dir, const char *name, char **temp,
                          guint *id)
 {
   WtFileBroker *b = data;
-  for (guint i = 0; i < b->allowed->len; i++) {
-    const Allowed *a = &g_array_index(b->allowed, Allowed, i);
-    if (!name_allowed(a, name) || !same_dir(a->dir, dir))
-      continue;
-    Request rq = { .op = OP_CREATE, .dir = i };
+  int i = served_by(b, dir, name);
+  if (i >= 0) {
+    Request rq = { .op = OP_CREATE, .dir = (guint) i };
     g_strlcpy(rq.name, name, sizeof rq.name);
     Reply rp;
     int fd = -1;

@@ -21,5 +21,7 @@ void wt_file_broker_set_owner(WtFileBroker *b, uid_t uid, gid_t gid);
  * or any name (both NULL). Names starting with '.' or holding '/' are never served. */
 void wt_file_broker_allow(WtFileBroker *b, const char *dir, const char *name,
                           const char *suffix);
+/* Would the broker serve NAME in DIR? (The broker checks again on its side.) */
+gboolean wt_file_broker_serves(const WtFileBroker *b, const char *dir, const char *name);
 /* Fork the broker (before any thread exists) and route atomic files through it. */
 gboolean wt_file_broker_start(WtFileBroker *b, GError **error);
