@@ -248,6 +248,30 @@ static WtFlow *restart_flow(WtAnalyzer *a, WtFlow *old, const WtFlowKey *key,
   return flow;
 }
 
+/* A frame decapsulated from a UDP tunnel belongs to the outer UDP flow as well (Zeek
+ * logs both): the outer datagram is counted there first. */
+static G_GNUC_NO_INLINE void outer_flow(WtAnalyzer *a, const WtPacket *inner)
+{
+  const WtPacket *outer = wt_decode_outer(a->decoders, inner);
+  if (!outer)
+    return;
+  WtPacket pkt = *outer;
+  if (!a->cfg.verify_checksums)
+    pkt.l4_bad_checksum = FALSE;
+  WtFlowKey key;
+  gboolean sent_by_lo, created;
+  wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
+  WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, pkt.ts_ns, &created);
+  WtDir dir = wt_flow_dir(flow, sent_by_lo);
+  wt_udp_packet(a->udp, flow, created, &pkt, dir);
+  if (created)
+    wt_timeline_count(a->timeline, pkt.ts_ns, WT_TL_NEW_CONNECTIONS, 1);
+  flow->pkts[dir]++;
+  flow->ip_bytes[dir] += pkt.ip_total_len;
+  flow->payload_bytes[dir] += pkt.payload_wire_len;
+  wt_flow_table_touch(a->flows, flow, pkt.ts_ns);
+}
+
 void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                        const guint8 *bytes, int linktype)
 {
@@ -267,6 +291,8 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
 
   WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
+  if (G_UNLIKELY(pkt.tunnel_depth))
+    outer_flow(a, &pkt);
   if (pkt.ip_version == 0 || st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED)
     return;
   /* TCP and UDP need their whole header; other IP protocols are flows by address. */
@@ -285,6 +311,8 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
   WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
   WtDir dir = wt_flow_dir(flow, sent_by_lo);
+  if (G_UNLIKELY(pkt.tunnel_depth) && created)
+    wt_decoders_note_inner_flow(a->decoders, &pkt);
   if (pkt.ip_proto == 6) {
     if (!created && wt_tcp_starts_new_connection(a->tcp, flow, &pkt, dir))
       flow = restart_flow(a, flow, &key, sent_by_lo, ts_ns, &dir);

@@ -5,6 +5,7 @@
 #include "dissectors/ip/ip-defrag.h"
 #include "dissectors/tcp/tcp-header.h"
 #include "dissectors/udp/udp-header.h"
+#include "dissectors/tunnel/tunnel.h"
 
 #include <glib/gi18n.h>
 #include <pcap/pcap.h>
@@ -15,6 +16,7 @@
 typedef struct {
   WtDecodeFunc fn;
   gpointer state;
+  gboolean tunnel; /* a tunnel decoder: the packet before it is kept to fall back on */
 } Entry;
 
 struct WtDecoders {
@@ -22,11 +24,14 @@ struct WtDecoders {
   WtLinkLimits link_limits;
   WtIpDefrag *defrag;
   WtDecodeStats stats;
+  WtTunnels tunnels;
+  /* the frame's outermost packet before its first tunnel (valid when pkt->tunnel_depth) */
+  WtPacket outer;
   /* wt_decode_route: the entry each table gave last (fn NULL: none yet) */
   struct {
     guint32 key;
     Entry e;
-  } last[WT_NEXT_IPPROTO + 1];
+  } last[WT_NEXT_UDPPORT + 1];
 };
 
 void wt_decode_limits_init(WtDecodeLimits *l)
@@ -34,6 +39,7 @@ void wt_decode_limits_init(WtDecodeLimits *l)
   l->frag_mem_cap = WT_DECODE_DEFAULT_FRAG_MEM_CAP;
   l->frag_timeout_ns = WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;
   l->max_vlan_depth = WT_DECODE_DEFAULT_MAX_VLAN_DEPTH;
+  l->max_tunnel_depth = WT_TUNNEL_DEFAULT_MAX_DEPTH;
 }
 
 WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
@@ -47,7 +53,10 @@ WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
       d->limits.frag_timeout_ns = limits->frag_timeout_ns;
     if (limits->max_vlan_depth)
       d->limits.max_vlan_depth = limits->max_vlan_depth;
+    if (limits->max_tunnel_depth)
+      d->limits.max_tunnel_depth = limits->max_tunnel_depth;
   }
+  wt_tunnels_init(&d->tunnels, d->limits.max_tunnel_depth);
   d->link_limits.max_vlan_depth = MIN(d->limits.max_vlan_depth, G_MAXUINT8);
   d->link_limits.max_mpls_depth = MAX_MPLS_DEPTH;
   d->defrag = wt_ip_defrag_new(d->limits.frag_mem_cap, d->limits.frag_timeout_ns);
@@ -134,7 +143,6 @@ static inline gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
 
 static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
 {
-  (void) d;
   switch (proto) {
   case WT_IPPROTO_TCP:
     e->fn = wt_tcp_decode;
@@ -148,15 +156,61 @@ static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   case WT_IPPROTO_ICMPV6:
     e->fn = wt_icmp6_decode;
     return TRUE;
+  case 4:  /* IPv4 in IP */
+  case 41: /* IPv6 in IP */
+    e->fn = wt_ipip_decode;
+    e->state = &d->tunnels;
+    e->tunnel = TRUE;
+    return TRUE;
+  case 47: /* GRE */
+    e->fn = wt_gre_decode;
+    e->state = &d->tunnels;
+    e->tunnel = TRUE;
+    return TRUE;
   default:
     return FALSE;
   }
+}
+
+/* The UDP tunnels by either port (the destination's first); none: plain UDP. */
+static inline WtDecodeFunc udp_tunnel(guint32 port)
+{
+  switch (port) {
+  case WT_PORT_VXLAN:
+  case WT_PORT_VXLAN_LINUX:
+    return wt_vxlan_decode;
+  case WT_PORT_GENEVE:
+    return wt_geneve_decode;
+  case WT_PORT_GTPU:
+    return wt_gtpu_decode;
+  case WT_PORT_TEREDO:
+    return wt_teredo_decode;
+  case WT_PORT_AYIYA:
+    return wt_ayiya_decode;
+  case WT_PORT_GRE_UDP:
+    return wt_gre_udp_decode;
+  default:
+    return NULL;
+  }
+}
+
+static inline gboolean lookup_udpport(WtDecoders *d, guint32 ports, Entry *e)
+{
+  e->fn = udp_tunnel(ports & 0xffff);
+  if (!e->fn)
+    e->fn = udp_tunnel(ports >> 16);
+  if (!e->fn)
+    return FALSE;
+  e->state = &d->tunnels;
+  e->tunnel = TRUE;
+  return TRUE;
 }
 
 static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
+  e->tunnel = FALSE;
   switch (t) {
   case WT_NEXT_LINKTYPE:
     return lookup_linktype(d, key, e);
@@ -164,6 +218,8 @@ static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *
     return lookup_ethertype(d, key, e);
   case WT_NEXT_IPPROTO:
     return lookup_ipproto(d, key, e);
+  case WT_NEXT_UDPPORT:
+    return lookup_udpport(d, key, e);
   case WT_NEXT_NONE:
   default:
     return FALSE;
@@ -192,10 +248,53 @@ static void reset_packet(WtPacket *pkt)
 }
 
 /* Every decoder consumes at least one header or stops, but the walk is bounded anyway:
- * link + tags + MPLS + LLC + IP + transport with room to spare. */
+ * link + tags + MPLS + LLC + IP + transport with room to spare, and as much again for
+ * each tunnel layer. */
 static guint max_steps(const WtDecoders *d)
 {
-  return d->link_limits.max_vlan_depth + 16;
+  return d->link_limits.max_vlan_depth + 16 + 8 * d->tunnels.max_depth;
+}
+
+/* The packet as it was before the last tunnel decoder ran: when the tunnel's header or
+ * its inner packet does not decode, the frame stays counted as that packet. */
+typedef struct {
+  WtPacket pkt;
+  guint32 l4_proto;
+  WtNextTable table;  /* the table whose entry was the tunnel */
+  gboolean inner_ip;  /* the inner packet reached the IP protocol table */
+} Fallback;
+
+static G_GNUC_NO_INLINE Outcome fall_back(WtDecoders *d, WtPacket *pkt, const Fallback *fb,
+                                          Outcome o, WtAnomalies *a)
+{
+  WtTunnelFailure why;
+  gboolean entered = pkt->tunnel_depth > fb->pkt.tunnel_depth;
+  switch (o.status) {
+  case WT_DECODE_OK:
+  case WT_DECODE_CONSUMED:
+    return o;
+  case WT_DECODE_UNSUPPORTED:
+    /* a tunnel carrying what we do not decode stays as it was; an inner IP packet whose
+     * protocol we do not decode is the inner packet */
+    if (!entered || fb->inner_ip)
+      return o;
+    why = WT_TUNNEL_FAIL_INNER_NOT_IP;
+    break;
+  case WT_DECODE_TRUNCATED:
+    why = entered ? WT_TUNNEL_FAIL_INNER_TRUNCATED : WT_TUNNEL_FAIL_HEADER;
+    break;
+  case WT_DECODE_MALFORMED:
+  default:
+    why = entered ? WT_TUNNEL_FAIL_INNER_MALFORMED : WT_TUNNEL_FAIL_HEADER;
+    break;
+  }
+  wt_tunnels_failed(&d->tunnels, why, a);
+  *pkt = fb->pkt;
+  o.l4_proto = fb->l4_proto;
+  /* what the carrier was without the tunnel decoders: a UDP datagram, or an IP protocol
+   * not decoded */
+  o.status = fb->table == WT_NEXT_UDPPORT ? WT_DECODE_OK : WT_DECODE_UNSUPPORTED;
+  return o;
 }
 
 static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
@@ -204,29 +303,44 @@ static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   WtReader r = wt_reader_init(pkt->frame, pkt->caplen);
   WtNextTable table = WT_NEXT_LINKTYPE;
   guint32 key = (guint32) pkt->linktype;
+  Fallback fb;
+  gboolean tunnelled = FALSE;
   for (guint step = 0; step < max_steps(d); step++) {
     Entry e;
+    if (G_UNLIKELY(tunnelled) && table == WT_NEXT_IPPROTO)
+      fb.inner_ip = TRUE; /* reset below if this entry is a tunnel again */
     if (!lookup(d, table, key, &e)) {
+      if (table == WT_NEXT_UDPPORT)
+        return o; /* a plain UDP datagram */
       if (table == WT_NEXT_LINKTYPE && step == 0)
         wt_anomaly(a, "link.unknown_linktype");
       o.status = WT_DECODE_UNSUPPORTED;
-      return o;
+      return G_UNLIKELY(tunnelled) ? fall_back(d, pkt, &fb, o, a) : o;
     }
     if (e.fn == wt_llc_decode)
       o.llc = TRUE;
     if (table == WT_NEXT_IPPROTO)
       o.l4_proto = key;
+    if (G_UNLIKELY(e.tunnel)) {
+      if (pkt->tunnel_depth == 0)
+        d->outer = *pkt;
+      fb.pkt = *pkt;
+      fb.l4_proto = o.l4_proto;
+      fb.table = table;
+      fb.inner_ip = FALSE;
+      tunnelled = TRUE;
+    }
     WtDecodeResult res = e.fn(e.state, pkt, &r, a);
     if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE) {
       o.status = res.status;
-      return o;
+      return G_UNLIKELY(tunnelled) ? fall_back(d, pkt, &fb, o, a) : o;
     }
     table = res.next_table;
     key = res.next_key;
   }
   wt_anomaly(a, "decode.too_many_layers");
   o.status = WT_DECODE_MALFORMED;
-  return o;
+  return G_UNLIKELY(tunnelled) ? fall_back(d, pkt, &fb, o, a) : o;
 }
 
 /* ---- the tap -------------------------------------------------------------------- */
@@ -315,6 +429,19 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   Outcome o = run_tables(d, pkt, a);
   tap(&d->stats, pkt, &o);
   return o.status;
+}
+
+const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt)
+{
+  if (pkt->tunnel_depth == 0 || d->outer.ip_proto != WT_IPPROTO_UDP)
+    return NULL;
+  return &d->outer;
+}
+
+void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt)
+{
+  if (pkt->tunnel_depth && pkt->tunnel_type < WT_TUNNEL_N)
+    d->tunnels.inner_flows[pkt->tunnel_type]++;
 }
 
 /* Protocols whose flows have ports (WtFlowKey): the others are flows by addresses. */
@@ -422,6 +549,7 @@ void wt_decoders_merge(WtDecoders *into, const WtDecoders *from)
   for (guint i = 0; i < f->n_link; i++)
     count_linktype(s, f->link[i].dlt, f->link[i].frames, f->link[i].bytes);
   s->link_overflow += f->link_overflow;
+  wt_tunnels_merge(&into->tunnels, &from->tunnels);
 }
 
 /* ---- the report ----------------------------------------------------------------- */
@@ -540,4 +668,5 @@ void wt_decoders_report(WtDecoders *d, WtReport *r)
   wt_section_u64(s, "snaplen_truncated", _("Frames cut by the snaplen"), st->snaplen_truncated);
   wt_section_u64(s, "truncated", _("Frames with truncated headers"), st->truncated);
   wt_section_u64(s, "malformed", _("Malformed frames"), st->malformed);
+  wt_tunnels_report(&d->tunnels, r);
 }
