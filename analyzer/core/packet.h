@@ -97,6 +97,7 @@ typedef struct WtPacket {
    * keeps the same inner 5-tuple in two tunnels two flows */
   guint8 tunnel_depth;
   guint8 tunnel_type;
+  gboolean tunnel_tried; /* a tunnel decoder ran on this frame */
   guint32 tunnel_id;
 
   /* upper-layer payload: captured bytes and the length the headers claim */

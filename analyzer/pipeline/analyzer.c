@@ -311,8 +311,6 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
   WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
   WtDir dir = wt_flow_dir(flow, sent_by_lo);
-  if (G_UNLIKELY(pkt.tunnel_depth) && created)
-    wt_decoders_note_inner_flow(a->decoders, &pkt);
   if (pkt.ip_proto == 6) {
     if (!created && wt_tcp_starts_new_connection(a->tcp, flow, &pkt, dir))
       flow = restart_flow(a, flow, &key, sent_by_lo, ts_ns, &dir);
@@ -323,8 +321,12 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   /* Only when a flow began: this frame's time is already in the timeline (packets), so a
    * zero count would change nothing and costs a bucket lookup per packet. */
   guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;
-  if ((pkt.ip_proto == 6 || pkt.ip_proto == 17) && new_flows > 0)
-    wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
+  if (new_flows > 0) {
+    if (pkt.ip_proto == 6 || pkt.ip_proto == 17)
+      wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
+    if (G_UNLIKELY(pkt.tunnel_depth))
+      wt_decoders_note_inner_flow(a->decoders, &pkt);
+  }
   flow->pkts[dir]++;
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;

@@ -16,7 +16,6 @@
 typedef struct {
   WtDecodeFunc fn;
   gpointer state;
-  gboolean tunnel; /* a tunnel decoder: the packet before it is kept to fall back on */
 } Entry;
 
 struct WtDecoders {
@@ -25,8 +24,6 @@ struct WtDecoders {
   WtIpDefrag *defrag;
   WtDecodeStats stats;
   WtTunnels tunnels;
-  /* the frame's outermost packet before its first tunnel (valid when pkt->tunnel_depth) */
-  WtPacket outer;
   /* wt_decode_route: the entry each table gave last (fn NULL: none yet) */
   struct {
     guint32 key;
@@ -143,6 +140,10 @@ static inline gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
 
 static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
 {
+  if (G_LIKELY(proto == WT_IPPROTO_TCP)) { /* most packets: before the sparse switch */
+    e->fn = wt_tcp_decode;
+    return TRUE;
+  }
   switch (proto) {
   case WT_IPPROTO_TCP:
     e->fn = wt_tcp_decode;
@@ -160,12 +161,10 @@ static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   case 41: /* IPv6 in IP */
     e->fn = wt_ipip_decode;
     e->state = &d->tunnels;
-    e->tunnel = TRUE;
     return TRUE;
   case 47: /* GRE */
     e->fn = wt_gre_decode;
     e->state = &d->tunnels;
-    e->tunnel = TRUE;
     return TRUE;
   default:
     return FALSE;
@@ -202,15 +201,14 @@ static inline gboolean lookup_udpport(WtDecoders *d, guint32 ports, Entry *e)
   if (!e->fn)
     return FALSE;
   e->state = &d->tunnels;
-  e->tunnel = TRUE;
   return TRUE;
 }
 
-static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+G_ALWAYS_INLINE static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key,
+                                              Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
-  e->tunnel = FALSE;
   switch (t) {
   case WT_NEXT_LINKTYPE:
     return lookup_linktype(d, key, e);
@@ -255,20 +253,17 @@ static guint max_steps(const WtDecoders *d)
   return d->link_limits.max_vlan_depth + 16 + 8 * d->tunnels.max_depth;
 }
 
-/* The packet as it was before the last tunnel decoder ran: when the tunnel's header or
- * its inner packet does not decode, the frame stays counted as that packet. */
-typedef struct {
-  WtPacket pkt;
-  guint32 l4_proto;
-  WtNextTable table;  /* the table whose entry was the tunnel */
-  gboolean inner_ip;  /* the inner packet reached the IP protocol table */
-} Fallback;
-
-static G_GNUC_NO_INLINE Outcome fall_back(WtDecoders *d, WtPacket *pkt, const Fallback *fb,
-                                          Outcome o, WtAnomalies *a)
+/* A tunnel decoder ran (pkt->tunnel_tried) and the walk stopped: when the tunnel's
+ * header or its inner packet did not decode, the frame stays counted as the packet it
+ * was before the last tunnel decoder (dissectors/tunnel keeps it), with the reason.
+ * `table` is where the walk stopped, `in_tunnel` whether a tunnel decoder stopped it. */
+static G_GNUC_NO_INLINE Outcome fall_back(WtDecoders *d, WtPacket *pkt, Outcome o,
+                                          WtNextTable table, gboolean in_tunnel,
+                                          WtAnomalies *a)
 {
+  const WtPacket *before = wt_tunnels_fallback(&d->tunnels);
   WtTunnelFailure why;
-  gboolean entered = pkt->tunnel_depth > fb->pkt.tunnel_depth;
+  gboolean entered = pkt->tunnel_depth > before->tunnel_depth;
   switch (o.status) {
   case WT_DECODE_OK:
   case WT_DECODE_CONSUMED:
@@ -276,7 +271,7 @@ static G_GNUC_NO_INLINE Outcome fall_back(WtDecoders *d, WtPacket *pkt, const Fa
   case WT_DECODE_UNSUPPORTED:
     /* a tunnel carrying what we do not decode stays as it was; an inner IP packet whose
      * protocol we do not decode is the inner packet */
-    if (!entered || fb->inner_ip)
+    if (!entered || (table == WT_NEXT_IPPROTO && !in_tunnel))
       return o;
     why = WT_TUNNEL_FAIL_INNER_NOT_IP;
     break;
@@ -289,58 +284,48 @@ static G_GNUC_NO_INLINE Outcome fall_back(WtDecoders *d, WtPacket *pkt, const Fa
     break;
   }
   wt_tunnels_failed(&d->tunnels, why, a);
-  *pkt = fb->pkt;
-  o.l4_proto = fb->l4_proto;
+  *pkt = *before;
+  o.l4_proto = pkt->ip_proto;
   /* what the carrier was without the tunnel decoders: a UDP datagram, or an IP protocol
    * not decoded */
-  o.status = fb->table == WT_NEXT_UDPPORT ? WT_DECODE_OK : WT_DECODE_UNSUPPORTED;
+  o.status = pkt->ip_proto == WT_IPPROTO_UDP ? WT_DECODE_OK : WT_DECODE_UNSUPPORTED;
   return o;
 }
 
-static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+G_ALWAYS_INLINE static inline Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
 {
   Outcome o = { WT_DECODE_OK, G_MAXUINT32, FALSE };
   WtReader r = wt_reader_init(pkt->frame, pkt->caplen);
   WtNextTable table = WT_NEXT_LINKTYPE;
   guint32 key = (guint32) pkt->linktype;
-  Fallback fb;
-  gboolean tunnelled = FALSE;
-  for (guint step = 0; step < max_steps(d); step++) {
+  guint steps = max_steps(d);
+  for (guint step = 0; step < steps; step++) {
     Entry e;
-    if (G_UNLIKELY(tunnelled) && table == WT_NEXT_IPPROTO)
-      fb.inner_ip = TRUE; /* reset below if this entry is a tunnel again */
     if (!lookup(d, table, key, &e)) {
       if (table == WT_NEXT_UDPPORT)
         return o; /* a plain UDP datagram */
       if (table == WT_NEXT_LINKTYPE && step == 0)
         wt_anomaly(a, "link.unknown_linktype");
       o.status = WT_DECODE_UNSUPPORTED;
-      return G_UNLIKELY(tunnelled) ? fall_back(d, pkt, &fb, o, a) : o;
+      return G_UNLIKELY(pkt->tunnel_tried) ? fall_back(d, pkt, o, table, FALSE, a) : o;
     }
     if (e.fn == wt_llc_decode)
       o.llc = TRUE;
     if (table == WT_NEXT_IPPROTO)
       o.l4_proto = key;
-    if (G_UNLIKELY(e.tunnel)) {
-      if (pkt->tunnel_depth == 0)
-        d->outer = *pkt;
-      fb.pkt = *pkt;
-      fb.l4_proto = o.l4_proto;
-      fb.table = table;
-      fb.inner_ip = FALSE;
-      tunnelled = TRUE;
-    }
     WtDecodeResult res = e.fn(e.state, pkt, &r, a);
     if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE) {
       o.status = res.status;
-      return G_UNLIKELY(tunnelled) ? fall_back(d, pkt, &fb, o, a) : o;
+      if (G_UNLIKELY(pkt->tunnel_tried))
+        return fall_back(d, pkt, o, table, e.state == &d->tunnels, a);
+      return o;
     }
     table = res.next_table;
     key = res.next_key;
   }
   wt_anomaly(a, "decode.too_many_layers");
   o.status = WT_DECODE_MALFORMED;
-  return G_UNLIKELY(tunnelled) ? fall_back(d, pkt, &fb, o, a) : o;
+  return G_UNLIKELY(pkt->tunnel_tried) ? fall_back(d, pkt, o, table, FALSE, a) : o;
 }
 
 /* ---- the tap -------------------------------------------------------------------- */
@@ -433,9 +418,10 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
 
 const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt)
 {
-  if (pkt->tunnel_depth == 0 || d->outer.ip_proto != WT_IPPROTO_UDP)
+  if (pkt->tunnel_depth == 0)
     return NULL;
-  return &d->outer;
+  const WtPacket *outer = wt_tunnels_outer(&d->tunnels);
+  return outer->ip_proto == WT_IPPROTO_UDP ? outer : NULL;
 }
 
 void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt)

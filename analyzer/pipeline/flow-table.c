@@ -51,10 +51,11 @@ static guint64 flow_key_hash(const WtFlowKey *k)
   guint64 w[7];
   memcpy(w, k, sizeof w);
   guint64 h = 0x9E3779B97F4A7C15ull;
-  for (int i = 0; i < 7; i++) {
+  for (int i = 0; i < 6; i++) {
     h ^= w[i] * 0xC2B2AE3D27D4EB4Full;
     h = (h << 31 | h >> 33) * 0x9E3779B97F4A7C15ull;
   }
+  h ^= w[6] * 0xC2B2AE3D27D4EB4Full; /* the tunnel id (0 mostly): the final mix spreads it */
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
   h ^= h >> 32;

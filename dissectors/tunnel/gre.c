@@ -18,6 +18,7 @@ WtDecodeResult wt_ipip_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnom
   (void) r;
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   guint8 proto = pkt->ip_proto;
   if (!wt_tunnel_enter(state, pkt, a, WT_TUNNEL_IP, 0))
     return wt_decode_stop(WT_DECODE_UNSUPPORTED);
@@ -133,6 +134,7 @@ WtDecodeResult wt_gre_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnoma
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   WtDecodeResult res = gre(state, pkt, r, a, WT_TUNNEL_GRE);
   /* a GRE packet that carries nothing decoded stays what it was: an IP protocol we do
    * not decode */
@@ -145,6 +147,7 @@ WtDecodeResult wt_gre_udp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtA
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   guint8 depth = pkt->tunnel_depth;
   WtDecodeResult res = gre(state, pkt, r, a, WT_TUNNEL_GRE_UDP);
   /* inside UDP, a payload that is not decoded leaves a plain UDP datagram */

@@ -8,6 +8,16 @@
 #define WT_TUNNEL_ETH_IPV6 0x86ddu
 #define WT_TUNNEL_ETH_TEB 0x6558u /* transparent Ethernet bridging */
 
+/* Every tunnel decoder first (after the headers-only check): keeps the packet as it is,
+ * to fall back on when this layer or its inner packet does not decode. */
+static inline void wt_tunnel_begin(WtTunnels *t, WtPacket *pkt)
+{
+  if (pkt->tunnel_depth == 0)
+    t->outer = *pkt;
+  t->fallback = *pkt;
+  pkt->tunnel_tried = TRUE;
+}
+
 /* A layer's header parsed: note it in the packet. FALSE (counted tunnel.too_deep) when it
  * would be one more than the limit: the decoder then stops and the packet stays what it
  * was. `vni` is the layer's own identity (VNI, GRE key, ERSPAN session) or 0 when the

@@ -54,6 +54,9 @@ enum {
 /* The decoders' state and the "tunnels" tap. */
 typedef struct {
   guint max_depth;
+  /* this frame: the packet before the last tunnel decoder ran (to fall back on) and
+   * before the first (the outer packet) */
+  WtPacket fallback, outer;
   guint64 packets[WT_TUNNEL_N];      /* layers of this type decapsulated */
   guint64 bytes[WT_TUNNEL_N];        /* wire bytes of the frames carrying them */
   guint64 inner_flows[WT_TUNNEL_N];  /* flows begun inside (by the innermost layer) */
@@ -61,6 +64,10 @@ typedef struct {
 } WtTunnels;
 
 void wt_tunnels_init(WtTunnels *t, guint max_depth);
+/* For the pipeline, after a tunnel decoder ran on this frame (pkt->tunnel_tried): the
+ * packet before the last tunnel decoder, and before the first. */
+static inline const WtPacket *wt_tunnels_fallback(const WtTunnels *t) { return &t->fallback; }
+static inline const WtPacket *wt_tunnels_outer(const WtTunnels *t) { return &t->outer; }
 void wt_tunnels_merge(WtTunnels *into, const WtTunnels *from);
 /* A layer failed: `reason`, counted as the anomaly tunnel.<reason> as well (for
  * WT_TUNNEL_FAIL_HEADER the decoder already counted its own anomaly). */

@@ -21,6 +21,7 @@ WtDecodeResult wt_vxlan_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAno
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   const guint8 *h;
   if (!wt_reader_get_bytes(r, 8, &h))
     return wt_tunnel_short(pkt, a, "vxlan.truncated");
@@ -38,6 +39,7 @@ WtDecodeResult wt_geneve_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAn
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   const guint8 *h;
   if (!wt_reader_get_bytes(r, 8, &h))
     return wt_tunnel_short(pkt, a, "geneve.truncated");
@@ -65,6 +67,7 @@ WtDecodeResult wt_gtpu_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnom
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   const guint8 *h;
   if (!wt_reader_get_bytes(r, 8, &h))
     return wt_tunnel_short(pkt, a, "gtpu.truncated");
@@ -105,6 +108,7 @@ WtDecodeResult wt_teredo_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAn
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   WtReader c = *r;
   guint16 ind;
   if (wt_reader_peek_be16(&c, 0, &ind) && ind == 0x0001) {
@@ -136,6 +140,7 @@ WtDecodeResult wt_ayiya_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAno
 {
   if (pkt->headers_only)
     return wt_decode_stop(WT_DECODE_OK);
+  wt_tunnel_begin(state, pkt);
   WtReader c = *r;
   const guint8 *h;
   if (!wt_reader_get_bytes(&c, 8, &h))
