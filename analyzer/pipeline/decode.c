@@ -480,8 +480,14 @@ WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
     return out->kind = WT_ROUTE_NOT_IP;
   out->src = pkt->src;
   out->dst = pkt->dst;
-  /* OK after a TCP or UDP decoder: it read the ports */
+  /* OK after a TCP or UDP decoder: it read the ports. A UDP tunnel's frames go by the
+   * tunnel endpoints' addresses only: its two directions often use different source
+   * ports (VXLAN, GRE in UDP: a hash of the inner flow), and the flows inside must meet
+   * in one worker, with the outer flows. */
   gboolean ports = st == WT_DECODE_OK && has_ports(pkt->ip_proto);
+  if (ports && pkt->ip_proto == WT_IPPROTO_UDP
+      && G_UNLIKELY(udp_tunnel(pkt->sport) || udp_tunnel(pkt->dport)))
+    ports = FALSE;
   out->sport = ports ? pkt->sport : 0;
   out->dport = ports ? pkt->dport : 0;
   if (!pkt->ip_fragment || (pkt->ip_version == 4 && !has_ports(pkt->ip_proto)))

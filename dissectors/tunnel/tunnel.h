@@ -5,8 +5,8 @@
  * and 47, and UDP ports (WT_NEXT_UDPPORT). decoder_state of every one is the WtTunnels.
  *
  * Headers-only decoding (pkt->headers_only, the --threads router) stops at the outermost
- * tunnel: a frame is routed by its outer flow, so the outer flow and the flows inside one
- * tunnel are analysed by the same worker. */
+ * tunnel: a frame is routed by the tunnel endpoints' addresses (wt_decode_route), so the
+ * outer flows and the flows inside one tunnel are analysed by the same worker. */
 #pragma once
 #include <glib.h>
 #include "analyzer/core/packet.h"
