@@ -12,6 +12,8 @@ typedef struct {
   guint16 port_lo, port_hi;
   guint8 proto;
   guint8 pad[3];       /* zeroed: the key is hashed and compared bytewise */
+  guint32 tunnel;      /* WtPacket.tunnel_id: 0 for traffic that is not tunnelled */
+  guint32 pad2;        /* zeroed */
 } WtFlowKey;
 
 /* Timer classes: each has one idle timeout, so each LRU list stays sorted by last_ts and

@@ -25,6 +25,8 @@ typedef enum {
   WT_NEXT_LINKTYPE,   /* key: DLT_* */
   WT_NEXT_ETHERTYPE,  /* key: ethertype (0x0800, 0x86DD, 0x8100, 0x8847 ...) */
   WT_NEXT_IPPROTO,    /* key: IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6) */
+  WT_NEXT_UDPPORT,    /* key: source port << 16 | destination port (UDP tunnels, looked
+                       * up by either port; no entry: the datagram is plain UDP) */
 } WtNextTable;
 
 typedef enum {
@@ -89,6 +91,14 @@ typedef struct WtPacket {
   gboolean l4_bad_checksum; /* only when verified (full packet captured) and wrong */
 
   guint8 icmp_type, icmp_code;
+
+  /* tunnels (dissectors/tunnel): the layers decapsulated, the innermost one's type
+   * (WtTunnelType) and the identity of the path of tunnels (0: not tunnelled), which
+   * keeps the same inner 5-tuple in two tunnels two flows */
+  guint8 tunnel_depth;
+  guint8 tunnel_type;
+  gboolean tunnel_tried; /* a tunnel decoder ran on this frame */
+  guint32 tunnel_id;
 
   /* upper-layer payload: captured bytes and the length the headers claim */
   const guint8 *payload;

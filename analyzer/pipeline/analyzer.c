@@ -257,6 +257,30 @@ static WtFlow *restart_flow(WtAnalyzer *a, WtFlow *old, const WtFlowKey *key,
   return flow;
 }
 
+/* A frame decapsulated from a UDP tunnel belongs to the outer UDP flow as well (Zeek
+ * logs both): the outer datagram is counted there first. */
+static G_GNUC_NO_INLINE void outer_flow(WtAnalyzer *a, const WtPacket *inner)
+{
+  const WtPacket *outer = wt_decode_outer(a->decoders, inner);
+  if (!outer)
+    return;
+  WtPacket pkt = *outer;
+  if (!a->cfg.verify_checksums)
+    pkt.l4_bad_checksum = FALSE;
+  WtFlowKey key;
+  gboolean sent_by_lo, created;
+  wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
+  WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, pkt.ts_ns, &created);
+  WtDir dir = wt_flow_dir(flow, sent_by_lo);
+  wt_udp_packet(a->udp, flow, created, &pkt, dir);
+  if (created)
+    wt_timeline_count(a->timeline, pkt.ts_ns, WT_TL_NEW_CONNECTIONS, 1);
+  flow->pkts[dir]++;
+  flow->ip_bytes[dir] += pkt.ip_total_len;
+  flow->payload_bytes[dir] += pkt.payload_wire_len;
+  wt_flow_table_touch(a->flows, flow, pkt.ts_ns);
+}
+
 void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                        const guint8 *bytes, int linktype)
 {
@@ -276,6 +300,8 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
 
   WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
+  if (G_UNLIKELY(pkt.tunnel_depth))
+    outer_flow(a, &pkt);
   if (pkt.ip_version == 0 || st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED)
     return;
   /* TCP and UDP need their whole header; other IP protocols are flows by address. */
@@ -304,8 +330,12 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   /* Only when a flow began: this frame's time is already in the timeline (packets), so a
    * zero count would change nothing and costs a bucket lookup per packet. */
   guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;
-  if ((pkt.ip_proto == 6 || pkt.ip_proto == 17) && new_flows > 0)
-    wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
+  if (new_flows > 0) {
+    if (pkt.ip_proto == 6 || pkt.ip_proto == 17)
+      wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
+    if (G_UNLIKELY(pkt.tunnel_depth))
+      wt_decoders_note_inner_flow(a->decoders, &pkt);
+  }
   flow->pkts[dir]++;
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;

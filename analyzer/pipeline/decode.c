@@ -5,6 +5,7 @@
 #include "dissectors/ip/ip-defrag.h"
 #include "dissectors/tcp/tcp-header.h"
 #include "dissectors/udp/udp-header.h"
+#include "dissectors/tunnel/tunnel.h"
 
 #include <glib/gi18n.h>
 #include <pcap/pcap.h>
@@ -22,11 +23,12 @@ struct WtDecoders {
   WtLinkLimits link_limits;
   WtIpDefrag *defrag;
   WtDecodeStats stats;
+  WtTunnels tunnels;
   /* wt_decode_route: the entry each table gave last (fn NULL: none yet) */
   struct {
     guint32 key;
     Entry e;
-  } last[WT_NEXT_IPPROTO + 1];
+  } last[WT_NEXT_UDPPORT + 1];
 };
 
 void wt_decode_limits_init(WtDecodeLimits *l)
@@ -34,6 +36,7 @@ void wt_decode_limits_init(WtDecodeLimits *l)
   l->frag_mem_cap = WT_DECODE_DEFAULT_FRAG_MEM_CAP;
   l->frag_timeout_ns = WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;
   l->max_vlan_depth = WT_DECODE_DEFAULT_MAX_VLAN_DEPTH;
+  l->max_tunnel_depth = WT_TUNNEL_DEFAULT_MAX_DEPTH;
 }
 
 WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
@@ -47,7 +50,10 @@ WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
       d->limits.frag_timeout_ns = limits->frag_timeout_ns;
     if (limits->max_vlan_depth)
       d->limits.max_vlan_depth = limits->max_vlan_depth;
+    if (limits->max_tunnel_depth)
+      d->limits.max_tunnel_depth = limits->max_tunnel_depth;
   }
+  wt_tunnels_init(&d->tunnels, d->limits.max_tunnel_depth);
   d->link_limits.max_vlan_depth = MIN(d->limits.max_vlan_depth, G_MAXUINT8);
   d->link_limits.max_mpls_depth = MAX_MPLS_DEPTH;
   d->defrag = wt_ip_defrag_new(d->limits.frag_mem_cap, d->limits.frag_timeout_ns);
@@ -134,7 +140,10 @@ static inline gboolean lookup_ethertype(WtDecoders *d, guint32 type, Entry *e)
 
 static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
 {
-  (void) d;
+  if (G_LIKELY(proto == WT_IPPROTO_TCP)) { /* most packets: before the sparse switch */
+    e->fn = wt_tcp_decode;
+    return TRUE;
+  }
   switch (proto) {
   case WT_IPPROTO_TCP:
     e->fn = wt_tcp_decode;
@@ -148,12 +157,55 @@ static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   case WT_IPPROTO_ICMPV6:
     e->fn = wt_icmp6_decode;
     return TRUE;
+  case 4:  /* IPv4 in IP */
+  case 41: /* IPv6 in IP */
+    e->fn = wt_ipip_decode;
+    e->state = &d->tunnels;
+    return TRUE;
+  case 47: /* GRE */
+    e->fn = wt_gre_decode;
+    e->state = &d->tunnels;
+    return TRUE;
   default:
     return FALSE;
   }
 }
 
-static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *e)
+/* The UDP tunnels by either port (the destination's first); none: plain UDP. */
+static inline WtDecodeFunc udp_tunnel(guint32 port)
+{
+  switch (port) {
+  case WT_PORT_VXLAN:
+  case WT_PORT_VXLAN_LINUX:
+    return wt_vxlan_decode;
+  case WT_PORT_GENEVE:
+    return wt_geneve_decode;
+  case WT_PORT_GTPU:
+    return wt_gtpu_decode;
+  case WT_PORT_TEREDO:
+    return wt_teredo_decode;
+  case WT_PORT_AYIYA:
+    return wt_ayiya_decode;
+  case WT_PORT_GRE_UDP:
+    return wt_gre_udp_decode;
+  default:
+    return NULL;
+  }
+}
+
+static inline gboolean lookup_udpport(WtDecoders *d, guint32 ports, Entry *e)
+{
+  e->fn = udp_tunnel(ports & 0xffff);
+  if (!e->fn)
+    e->fn = udp_tunnel(ports >> 16);
+  if (!e->fn)
+    return FALSE;
+  e->state = &d->tunnels;
+  return TRUE;
+}
+
+G_ALWAYS_INLINE static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key,
+                                              Entry *e)
 {
   e->fn = NULL;
   e->state = NULL;
@@ -164,6 +216,8 @@ static inline gboolean lookup(WtDecoders *d, WtNextTable t, guint32 key, Entry *
     return lookup_ethertype(d, key, e);
   case WT_NEXT_IPPROTO:
     return lookup_ipproto(d, key, e);
+  case WT_NEXT_UDPPORT:
+    return lookup_udpport(d, key, e);
   case WT_NEXT_NONE:
   default:
     return FALSE;
@@ -192,25 +246,68 @@ static void reset_packet(WtPacket *pkt)
 }
 
 /* Every decoder consumes at least one header or stops, but the walk is bounded anyway:
- * link + tags + MPLS + LLC + IP + transport with room to spare. */
+ * link + tags + MPLS + LLC + IP + transport with room to spare, and as much again for
+ * each tunnel layer. */
 static guint max_steps(const WtDecoders *d)
 {
-  return d->link_limits.max_vlan_depth + 16;
+  return d->link_limits.max_vlan_depth + 16 + 8 * d->tunnels.max_depth;
 }
 
-static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+/* A tunnel decoder ran (pkt->tunnel_tried) and the walk stopped: when the tunnel's
+ * header or its inner packet did not decode, the frame stays counted as the packet it
+ * was before the last tunnel decoder (dissectors/tunnel keeps it), with the reason.
+ * `table` is where the walk stopped, `in_tunnel` whether a tunnel decoder stopped it. */
+static G_GNUC_NO_INLINE Outcome fall_back(WtDecoders *d, WtPacket *pkt, Outcome o,
+                                          WtNextTable table, gboolean in_tunnel,
+                                          WtAnomalies *a)
+{
+  const WtPacket *before = wt_tunnels_fallback(&d->tunnels);
+  WtTunnelFailure why;
+  gboolean entered = pkt->tunnel_depth > before->tunnel_depth;
+  switch (o.status) {
+  case WT_DECODE_OK:
+  case WT_DECODE_CONSUMED:
+    return o;
+  case WT_DECODE_UNSUPPORTED:
+    /* a tunnel carrying what we do not decode stays as it was; an inner IP packet whose
+     * protocol we do not decode is the inner packet */
+    if (!entered || (table == WT_NEXT_IPPROTO && !in_tunnel))
+      return o;
+    why = WT_TUNNEL_FAIL_INNER_NOT_IP;
+    break;
+  case WT_DECODE_TRUNCATED:
+    why = entered ? WT_TUNNEL_FAIL_INNER_TRUNCATED : WT_TUNNEL_FAIL_HEADER;
+    break;
+  case WT_DECODE_MALFORMED:
+  default:
+    why = entered ? WT_TUNNEL_FAIL_INNER_MALFORMED : WT_TUNNEL_FAIL_HEADER;
+    break;
+  }
+  wt_tunnels_failed(&d->tunnels, why, a);
+  *pkt = *before;
+  o.l4_proto = pkt->ip_proto;
+  /* what the carrier was without the tunnel decoders: a UDP datagram, or an IP protocol
+   * not decoded */
+  o.status = pkt->ip_proto == WT_IPPROTO_UDP ? WT_DECODE_OK : WT_DECODE_UNSUPPORTED;
+  return o;
+}
+
+G_ALWAYS_INLINE static inline Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
 {
   Outcome o = { WT_DECODE_OK, G_MAXUINT32, FALSE };
   WtReader r = wt_reader_init(pkt->frame, pkt->caplen);
   WtNextTable table = WT_NEXT_LINKTYPE;
   guint32 key = (guint32) pkt->linktype;
-  for (guint step = 0; step < max_steps(d); step++) {
+  guint steps = max_steps(d);
+  for (guint step = 0; step < steps; step++) {
     Entry e;
     if (!lookup(d, table, key, &e)) {
+      if (table == WT_NEXT_UDPPORT)
+        return o; /* a plain UDP datagram */
       if (table == WT_NEXT_LINKTYPE && step == 0)
         wt_anomaly(a, "link.unknown_linktype");
       o.status = WT_DECODE_UNSUPPORTED;
-      return o;
+      return G_UNLIKELY(pkt->tunnel_tried) ? fall_back(d, pkt, o, table, FALSE, a) : o;
     }
     if (e.fn == wt_llc_decode)
       o.llc = TRUE;
@@ -219,6 +316,8 @@ static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
     WtDecodeResult res = e.fn(e.state, pkt, &r, a);
     if (res.status != WT_DECODE_OK || res.next_table == WT_NEXT_NONE) {
       o.status = res.status;
+      if (G_UNLIKELY(pkt->tunnel_tried))
+        return fall_back(d, pkt, o, table, e.state == &d->tunnels, a);
       return o;
     }
     table = res.next_table;
@@ -226,7 +325,7 @@ static Outcome run_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   }
   wt_anomaly(a, "decode.too_many_layers");
   o.status = WT_DECODE_MALFORMED;
-  return o;
+  return G_UNLIKELY(pkt->tunnel_tried) ? fall_back(d, pkt, o, table, FALSE, a) : o;
 }
 
 /* ---- the tap -------------------------------------------------------------------- */
@@ -317,6 +416,20 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   return o.status;
 }
 
+const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt)
+{
+  if (pkt->tunnel_depth == 0)
+    return NULL;
+  const WtPacket *outer = wt_tunnels_outer(&d->tunnels);
+  return outer->ip_proto == WT_IPPROTO_UDP ? outer : NULL;
+}
+
+void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt)
+{
+  if (pkt->tunnel_depth && pkt->tunnel_type < WT_TUNNEL_N)
+    d->tunnels.inner_flows[pkt->tunnel_type]++;
+}
+
 /* Protocols whose flows have ports (WtFlowKey): the others are flows by addresses. */
 static gboolean has_ports(guint8 proto)
 {
@@ -367,8 +480,14 @@ WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
     return out->kind = WT_ROUTE_NOT_IP;
   out->src = pkt->src;
   out->dst = pkt->dst;
-  /* OK after a TCP or UDP decoder: it read the ports */
+  /* OK after a TCP or UDP decoder: it read the ports. A UDP tunnel's frames go by the
+   * tunnel endpoints' addresses only: its two directions often use different source
+   * ports (VXLAN, GRE in UDP: a hash of the inner flow), and the flows inside must meet
+   * in one worker, with the outer flows. */
   gboolean ports = st == WT_DECODE_OK && has_ports(pkt->ip_proto);
+  if (ports && pkt->ip_proto == WT_IPPROTO_UDP
+      && G_UNLIKELY(udp_tunnel(pkt->sport) || udp_tunnel(pkt->dport)))
+    ports = FALSE;
   out->sport = ports ? pkt->sport : 0;
   out->dport = ports ? pkt->dport : 0;
   if (!pkt->ip_fragment || (pkt->ip_version == 4 && !has_ports(pkt->ip_proto)))
@@ -422,6 +541,7 @@ void wt_decoders_merge(WtDecoders *into, const WtDecoders *from)
   for (guint i = 0; i < f->n_link; i++)
     count_linktype(s, f->link[i].dlt, f->link[i].frames, f->link[i].bytes);
   s->link_overflow += f->link_overflow;
+  wt_tunnels_merge(&into->tunnels, &from->tunnels);
 }
 
 /* ---- the report ----------------------------------------------------------------- */
@@ -540,4 +660,5 @@ void wt_decoders_report(WtDecoders *d, WtReport *r)
   wt_section_u64(s, "snaplen_truncated", _("Frames cut by the snaplen"), st->snaplen_truncated);
   wt_section_u64(s, "truncated", _("Frames with truncated headers"), st->truncated);
   wt_section_u64(s, "malformed", _("Malformed frames"), st->malformed);
+  wt_tunnels_report(&d->tunnels, r);
 }

@@ -14,6 +14,7 @@ typedef struct {
   gsize frag_mem_cap;     /* bytes held for IP reassembly, all datagrams together */
   gint64 frag_timeout_ns; /* capture time a datagram may stay incomplete */
   guint max_vlan_depth;   /* stacked 802.1Q/802.1ad tags before the frame is malformed */
+  guint max_tunnel_depth; /* tunnel layers decapsulated beyond the outer packet */
 } WtDecodeLimits;
 
 #define WT_DECODE_DEFAULT_FRAG_MEM_CAP ((gsize) 16 * 1024 * 1024)
@@ -68,6 +69,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtDecoders, wt_decoders_free)
  * valid protocol we do not decode (ARP, ESP, ...); CONSUMED means an IP fragment kept
  * for reassembly. pkt->reassembled_buf stays valid until the next call. */
 WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
+
+/* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): the frame's outermost
+ * packet, before its first tunnel, when that is a UDP datagram (VXLAN, Geneve, GTP-U,
+ * Teredo, AYIYA, GRE in UDP), whose flow the frame also belongs to, as in Zeek's conn.log;
+ * otherwise NULL (IP in IP and GRE are no flows of their own). Valid until the next
+ * decode. */
+const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt);
+/* A flow began inside a tunnel: counted in the "tunnels" section by the innermost type. */
+void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt);
 
 /* What the --threads reader needs to choose a frame's worker (wt_decode_route). */
 typedef enum {

@@ -41,20 +41,21 @@ void wt_flow_limits_default(WtFlowLimits *l)
   l->timeout_ns[WT_TIMER_OTHER] = 60 * G_GINT64_CONSTANT(1000000000);
 }
 
-/* The key as six 64-bit words (it has no padding holes: pad[] and unused address bytes
- * are zeroed), mixed with multiplies: a handful of instructions instead of a loop over 48
+/* The key as seven 64-bit words (it has no padding holes: pad[] and unused address bytes
+ * are zeroed), mixed with multiplies: a handful of instructions instead of a loop over 56
  * bytes. Collisions only cost a probe; the full key is compared on a hash match. */
-G_STATIC_ASSERT(sizeof(WtFlowKey) == 6 * sizeof(guint64));
+G_STATIC_ASSERT(sizeof(WtFlowKey) == 7 * sizeof(guint64));
 
 static guint64 flow_key_hash(const WtFlowKey *k)
 {
-  guint64 w[6];
+  guint64 w[7];
   memcpy(w, k, sizeof w);
   guint64 h = 0x9E3779B97F4A7C15ull;
   for (int i = 0; i < 6; i++) {
     h ^= w[i] * 0xC2B2AE3D27D4EB4Full;
     h = (h << 31 | h >> 33) * 0x9E3779B97F4A7C15ull;
   }
+  h ^= w[6] * 0xC2B2AE3D27D4EB4Full; /* the tunnel id (0 mostly): the final mix spreads it */
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
   h ^= h >> 32;
@@ -154,6 +155,7 @@ void wt_flow_key_from_packet(const WtPacket *pkt, WtFlowKey *key, gboolean *sent
 {
   memset(key, 0, sizeof *key);
   key->proto = pkt->ip_proto;
+  key->tunnel = pkt->tunnel_id;
   int c = wt_addr_compare(&pkt->src, &pkt->dst);
   gboolean src_lo = c < 0 || (c == 0 && pkt->sport <= pkt->dport);
   if (src_lo) {

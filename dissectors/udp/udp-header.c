@@ -53,7 +53,8 @@ static G_GNUC_NO_INLINE WtDecodeResult decode_datagram(WtPacket *pkt, WtReader *
   pkt->payload_wire_len = len - WT_UDP_HDR;
   if (ulen == len)
     check_sum(pkt, dgram, captured, len, csum, a);
-  return wt_decode_next(WT_NEXT_NONE, 0);
+  /* the UDP tunnels by port; no entry there: a plain datagram */
+  return wt_decode_next(WT_NEXT_UDPPORT, (guint32) pkt->sport << 16 | pkt->dport);
 }
 
 WtDecodeResult wt_udp_decode(gpointer state, WtPacket *pkt, WtReader *r, WtAnomalies *a)

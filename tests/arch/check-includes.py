@@ -30,12 +30,12 @@ import re
 import sys
 
 # Folders under dissectors/ that decode frames or carry transport (link, network,
-# transport); every other folder is an application dissector.
-TRANSPORT_FOLDERS = ("link", "ip", "tcp", "udp")
+# transport, tunnels); every other folder is an application dissector.
+TRANSPORT_FOLDERS = ("link", "ip", "tcp", "udp", "tunnel")
 
-# The frame decoders: the link layer, the IP layer and the TCP/UDP header decoders that the
-# pipeline's decoder table (analyzer/pipeline/decode.c) calls.
-DECODERS = ("dissectors/link/**", "dissectors/ip/**",
+# The frame decoders: the link layer, the IP layer, the tunnels and the TCP/UDP header
+# decoders that the pipeline's decoder table (analyzer/pipeline/decode.c) calls.
+DECODERS = ("dissectors/link/**", "dissectors/ip/**", "dissectors/tunnel/**",
             "dissectors/tcp/tcp-header.*", "dissectors/udp/udp-header.*")
 
 # Writing to the terminal: only analyzer/cli may. A function given a FILE * is fine; so
