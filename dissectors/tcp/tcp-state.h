@@ -207,7 +207,8 @@ typedef struct {
   guint8 flags;
   gint8 wscale;
   gboolean bad_checksum;
-  gboolean ack_bogus;     /* its ACK number is beyond anything sent: not used */
+  guint8 ack_use;         /* WT_TCP_ACK; 0 when its ACK number is beyond anything sent
+                           * (not used) */
 } WtTcpSeg;
 
 typedef struct {
@@ -249,8 +250,8 @@ typedef struct {
   WtTcpRstUndo rst_undo;
   guint32 rsts_ignored, rsts_ignored_oow;
   guint32 acks_beyond_sent;
-  guint64 note_seg;                   /* `segs` of the latest segment with notes */
-  guint note;                         /* WT_TCP_NOTE_* of that segment */
+  guint note;                         /* WT_TCP_NOTE_* of the latest segment (cleared by
+                                       * wt_tcp_conn_update) */
 
   /* roles */
   guint flips;
@@ -278,7 +279,7 @@ typedef struct {
 enum { WT_TCP_NOTE_RST_IGNORED = 1u << 0, WT_TCP_NOTE_ACK_IGNORED = 1u << 1 };
 static inline guint wt_tcp_conn_notes(const WtTcpConn *c)
 {
-  return c->note_seg == c->segs ? c->note : 0;
+  return c->note;
 }
 
 /* TRUE while a RST has not (yet) been shown to be ignored. */

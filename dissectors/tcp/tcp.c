@@ -49,6 +49,7 @@ struct TcpFlow {
   struct AckSpans *acks;
   gboolean acks_off;      /* the application does not read them */
   guint acks_told;        /* bit d: aq[d] given to the application (or it reads none) */
+  guint fast_sink;        /* bit d: deliveries of d go straight to the application */
   AckQuery aq[2];
 };
 
@@ -224,11 +225,10 @@ G_NO_INLINE static void tell_acks(TcpFlow *tf, WtDir dir)
   tf->app.d->acks(tf->session, dir, &q->pub);
 }
 
-static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
+/* Any delivery: observer, application choice, WtStreamAcks to give. */
+G_NO_INLINE static gsize sink_deliver_any(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len,
+                                          gint64 ts_ns)
 {
-  SinkCtx *sc = ctx;
-  TcpFlow *tf = sc->tf;
-  WtDir dir = sc->dir;
   if (tf->watch)
     watch_bytes(tf, dir, data, len);
   if (tf->app_state == APP_UNDECIDED) {
@@ -251,6 +251,23 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
       tell_acks(tf, dir);
     used = d->deliver(tf->session, dir, data, len, ts_ns);
   }
+  tf->stream_pos[dir] += used;
+  tf->offered[dir] = len - used;
+  if (!tf->watch && tf->app_state == APP_CHOSEN && (tf->acks_told & (1u << dir)))
+    tf->fast_sink |= 1u << dir;
+  return used;
+}
+
+/* Per delivery: to the chosen application, nothing else to do (fast_sink) in most. */
+static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
+{
+  SinkCtx *sc = ctx;
+  TcpFlow *tf = sc->tf;
+  WtDir dir = sc->dir;
+  if (G_UNLIKELY(!(tf->fast_sink & (1u << dir))))
+    return sink_deliver_any(tf, dir, data, len, ts_ns);
+  tf->aq[dir].next = tf->stream_pos[dir] + len;
+  gsize used = tf->app.d->deliver(tf->session, dir, data, len, ts_ns);
   tf->stream_pos[dir] += used;
   tf->offered[dir] = len - used;
   return used;
@@ -293,6 +310,7 @@ static TcpFlow *tcp_flow_new(WtTcpDissector *t, WtFlow *flow)
   tf->t = t;
   tf->flow = flow;
   tf->app_state = APP_UNDECIDED;
+  tf->acks = g_new0(AckSpans, 1);  /* freed when the application turns out to read none */
   wt_tcp_conn_init(&tf->conn, t->cfg.time_wait_ns);
   WtReasmSink sink = { sink_deliver, sink_gap, sink_eof, NULL };
   for (int d = 0; d < 2; d++)
@@ -329,6 +347,7 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   }
   if (!tf->acks_off)
     tf->acks_told = 0;  /* anchored again at the next deliver() of each direction */
+  tf->fast_sink = 0;
   bind_sinks(tf);
 }
 
@@ -341,12 +360,11 @@ static WtTimerClass timer_class(const TcpFlow *tf)
   return WT_TIMER_TCP_ATTEMPT;
 }
 
-static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
+/* `note`: the tracker's WT_TCP_NOTE_* for this segment (a constant 0 on the common path). */
+G_ALWAYS_INLINE static inline void reassemble_seg(TcpFlow *tf, const WtPacket *pkt, WtDir dir,
+                                                  guint note)
 {
-  if (pkt->l4_bad_checksum)
-    return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
-  guint note = wt_tcp_conn_notes(&tf->conn); /* 0 but on rare segments */
   if (G_UNLIKELY(note & WT_TCP_NOTE_RST_IGNORED)) { /* went on after a RST: deliver the rest */
     wt_reasm_dir_resume(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_resume(&tf->rd[1], pkt->ts_ns);
@@ -358,11 +376,8 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
   gboolean ack_ok = (fl & WT_TCP_ACK) && !(note & WT_TCP_NOTE_ACK_IGNORED);
   if (ack_ok && !(fl & WT_TCP_RST))
     wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
-  if (pkt->payload_len && ack_ok && !tf->acks_off) {
-    if (G_UNLIKELY(!tf->acks))
-      tf->acks = g_new0(AckSpans, 1);
+  if (pkt->payload_len && ack_ok && tf->acks)  /* (none once the application reads none) */
     note_acks(tf->acks, dir, pkt);
-  }
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
@@ -373,6 +388,23 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
     wt_reasm_dir_hold(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_hold(&tf->rd[1], pkt->ts_ns);
   }
+}
+
+G_NO_INLINE static void reassemble_noted(TcpFlow *tf, const WtPacket *pkt, WtDir dir,
+                                         guint note)
+{
+  reassemble_seg(tf, pkt, dir, note);
+}
+
+static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
+{
+  if (pkt->l4_bad_checksum)
+    return; /* the receiver would have dropped it (Zeek does too) */
+  guint note = wt_tcp_conn_notes(&tf->conn); /* 0 but on rare segments */
+  if (G_UNLIKELY(note))
+    reassemble_noted(tf, pkt, dir, note);
+  else
+    reassemble_seg(tf, pkt, dir, 0);
 }
 
 gboolean wt_tcp_syn_starts_new_connection(const WtTcpDissector *t, const WtFlow *flow,
