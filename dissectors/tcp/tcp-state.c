@@ -426,10 +426,12 @@ static void zeek_process(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
         gint32 d = seq_delta(s->ack, peer->ack_seq);
         /* a jump of over 1 MiB (rare) may acknowledge data never sent: checked here, where
          * the distance is at hand; the RFC 793 layer then ignores the ACK as well */
-        if (G_UNLIKELY(d > ZEEK_TOO_LARGE_SEQ_DELTA) && ack_bogus_check(c, s, dir, an))
-          ;
-        else if (!(s->ack == 0 && d > ZEEK_TOO_LARGE_SEQ_DELTA) && d > 0)
+        if (G_UNLIKELY(d > ZEEK_TOO_LARGE_SEQ_DELTA)) {
+          if (!ack_bogus_check(c, s, dir, an) && s->ack != 0)
+            zk_update_ack_seq(peer, s->ack);
+        } else if (d > 0) {
           zk_update_ack_seq(peer, s->ack);
+        }
       }
     }
   }
