@@ -1149,15 +1149,6 @@ static gboolean finished_state(WtTcpState s)
   return s == WT_TCP_STATE_CLOSED || s == WT_TCP_STATE_TIME_WAIT;
 }
 
-gboolean wt_tcp_conn_is_closed(const WtTcpConn *c)
-{
-  if (c->valid_segs == 0)
-    return FALSE;
-  if (c->any_rst)
-    return TRUE;
-  return c->ep[0].fin_sent && c->ep[1].fin_sent && finished_state(c->ep[0].state) &&
-         finished_state(c->ep[1].state);
-}
 
 gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
 {

@@ -343,7 +343,18 @@ void wt_tcp_conn_timeout(WtTcpConn *c, gint64 ts_ns);
 void wt_tcp_conn_finish(WtTcpConn *c, gint64 ts_ns);
 
 /* Both directions finished (FIN exchange complete, or a RST). The caller may linger. */
-gboolean wt_tcp_conn_is_closed(const WtTcpConn *c);
+static inline gboolean wt_tcp_conn_is_closed(const WtTcpConn *c)  /* inline: per segment */
+{
+  if (c->valid_segs == 0)
+    return FALSE;
+  if (c->any_rst)
+    return TRUE;
+  for (int d = 0; d < 2; d++)
+    if (!c->ep[d].fin_sent ||
+        (c->ep[d].state != WT_TCP_STATE_CLOSED && c->ep[d].state != WT_TCP_STATE_TIME_WAIT))
+      return FALSE;
+  return TRUE;
+}
 
 /* Zeek-equivalent results. */
 WtConnState wt_tcp_conn_state(const WtTcpConn *c);
