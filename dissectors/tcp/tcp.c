@@ -374,10 +374,11 @@ G_ALWAYS_INLINE static inline void reassemble_seg(TcpFlow *tf, const WtPacket *p
    * response never before the request it acknowledges). Without loss it moves nothing.
    * An ACK far beyond anything the peer sent is ignored (counted by the tracker). */
   gboolean ack_ok = (fl & WT_TCP_ACK) && !(note & WT_TCP_NOTE_ACK_IGNORED);
-  if (ack_ok && !(fl & WT_TCP_RST))
-    wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
+  /* (noted first: only this direction's ring, which deliveries of the other do not read) */
   if (pkt->payload_len && ack_ok && tf->acks)  /* (none once the application reads none) */
     note_acks(tf->acks, dir, pkt);
+  if (ack_ok && !(fl & WT_TCP_RST))
+    wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
