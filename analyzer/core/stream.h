@@ -50,11 +50,12 @@ typedef struct {
 #define WT_STREAM_UNKNOWN G_MAXUINT64
 typedef struct WtStreamAcks WtStreamAcks;
 struct WtStreamAcks {
-  guint64 at;  /* stream offset of data[0] of the coming deliver() */
+  guint64 at;  /* stream offset of data[0] of the coming deliver() (when given, see acks) */
   /* What the segment that carried byte `off` of this direction had acknowledged of the
    * other one: the peer's stream offset (how much of the other direction its sender had
    * received when it sent that byte), or WT_STREAM_UNKNOWN (no ACK flag, a peer stream
-   * not anchored yet, a byte too old to remember). Valid until that deliver() returns. */
+   * not anchored yet, a byte too old to remember). Asked only during a deliver() of this
+   * direction, for its bytes. */
   guint64 (*acked)(const WtStreamAcks *self, guint64 off);
   gconstpointer ctx;  /* the transport's */
 };
@@ -95,8 +96,11 @@ typedef struct WtStreamDissector {
   void (*datagram)(gpointer session, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns);
   /* Connection finished: flush pending transactions to logs/tables, free. */
   void (*session_free)(gpointer session);
-  /* Optional (TCP only; NULL: not called): what the sender of the next deliver() of `dir`
+  /* Optional (TCP only; NULL: not called): what the senders of the deliver()s of `dir`
    * had acknowledged of the other direction, for pairing messages across directions when
-   * the capture lost some (see WtStreamAcks). Called right before that deliver(). */
+   * the capture lost some (see WtStreamAcks). Called right before a deliver(): before the
+   * first one of `dir`, and again whenever the transport's count of stream offsets may
+   * differ from the session's own (bytes offered + gaps since `at`); `acks` stays valid
+   * for the session's life. */
   void (*acks)(gpointer session, WtDir dir, const WtStreamAcks *acks);
 } WtStreamDissector;

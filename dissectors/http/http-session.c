@@ -59,7 +59,7 @@ typedef struct {
   guint64 base;
   guint64 seen_end;
   guint64 unseen_end;
-  const WtStreamAcks *acks;  /* during a deliver() from TCP */
+  const WtStreamAcks *acks;  /* from TCP (asked only during a deliver()) */
   const gsize *cur_pos;      /* during a deliver(): how far it got */
   guint64 msg_end;           /* where the last whole message (or the stream) ended */
   gboolean msg_end_valid;    /* ... and nothing started after it yet */
@@ -559,8 +559,8 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
 /* What the segment carrying data[at] of the current deliver() acknowledged. */
 static guint64 acked_at(const Half *h, gsize at)
 {
-  if (!h->acks || h->base == WT_STREAM_UNKNOWN)
-    return WT_STREAM_UNKNOWN;
+  if (!h->acks || !h->cur_pos || h->base == WT_STREAM_UNKNOWN)
+    return WT_STREAM_UNKNOWN;  /* (answers only during a deliver()) */
   return h->acks->acked(h->acks, h->base + at);
 }
 
@@ -1170,7 +1170,6 @@ static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint6
     h->seen_end = h->base + len;
     h->base += pos;
   }
-  h->acks = NULL;
   return pos;
 }
 

@@ -426,10 +426,12 @@ static void zeek_process(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
         gint32 d = seq_delta(s->ack, peer->ack_seq);
         /* a jump of over 1 MiB (rare) may acknowledge data never sent: checked here, where
          * the distance is at hand; the RFC 793 layer then ignores the ACK as well */
-        if (G_UNLIKELY(d > ZEEK_TOO_LARGE_SEQ_DELTA) && ack_bogus_check(c, s, dir, an))
-          ;
-        else if (!(s->ack == 0 && d > ZEEK_TOO_LARGE_SEQ_DELTA) && d > 0)
+        if (G_UNLIKELY(d > ZEEK_TOO_LARGE_SEQ_DELTA)) {
+          if (!ack_bogus_check(c, s, dir, an) && s->ack != 0)
+            zk_update_ack_seq(peer, s->ack);
+        } else if (d > 0) {
           zk_update_ack_seq(peer, s->ack);
+        }
       }
     }
   }
@@ -762,12 +764,11 @@ static void rfc_process(WtTcpConn *c, const WtTcpSeg *s, WtDir dir, WtAnomalies 
   WtTcpDirStats *st = &c->st[dir];
   guint8 f = s->flags;
   gboolean syn = (f & WT_TCP_SYN) != 0, fin = (f & WT_TCP_FIN) != 0,
-           rst = (f & WT_TCP_RST) != 0, ack = (f & WT_TCP_ACK) != 0;
+           rst = (f & WT_TCP_RST) != 0;
+  gboolean ack = (f & s->ack_use) != 0; /* not one that acknowledges nothing sent */
 
   if (s->win == 0 && !rst && !syn)
     st->zero_windows++;
-  if (ack && s->ack_bogus)
-    ack = FALSE; /* acknowledges nothing that was sent */
   if (rst) {
     rfc_rst(c, s, dir, an);
     return;
@@ -869,7 +870,7 @@ static void seg_from_packet(const WtPacket *p, WtTcpSeg *s)
   s->flags = p->tcp_flags;
   s->wscale = p->tcp_wscale;
   s->bad_checksum = p->l4_bad_checksum;
-  s->ack_bogus = FALSE;
+  s->ack_use = WT_TCP_ACK;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -904,15 +905,11 @@ static guint32 scaled_window(const WtTcpConn *c, WtDir dir, guint16 win)
 
 static void add_note(WtTcpConn *c, guint note)
 {
-  if (c->note_seg != c->segs) {
-    c->note_seg = c->segs;
-    c->note = 0;
-  }
-  c->note |= note;
+  c->note |= note;  /* of this segment: wt_tcp_conn_update cleared them */
 }
 
 /* The ACK of `s` (from `dir`) jumped over 1 MiB: does it acknowledge data never sent?
- * If so it is marked (s->ack_bogus: the RFC 793 layer ignores it too), counted, and
+ * If so it is marked (s->ack_use 0: the RFC 793 layer ignores it too), counted, and
  * wt_tcp_conn_ack_ignored() says so to the caller. */
 G_NO_INLINE static gboolean ack_bogus_check(WtTcpConn *c, WtTcpSeg *s, WtDir dir,
                                             WtAnomalies *an)
@@ -920,7 +917,7 @@ G_NO_INLINE static gboolean ack_bogus_check(WtTcpConn *c, WtTcpSeg *s, WtDir dir
   const WtTcpEndpoint *R = &c->ep[other(dir)];
   if (!R->nxt_known || !wt_tcp_ack_beyond_sent(s->ack, R->snd_nxt, scaled_window(c, dir, s->win)))
     return FALSE;
-  s->ack_bogus = TRUE;
+  s->ack_use = 0;
   c->acks_beyond_sent++;
   add_note(c, WT_TCP_NOTE_ACK_IGNORED);
   anomaly(an, WT_TCP_A_ACK_BEYOND_SENT);
@@ -969,7 +966,7 @@ G_NO_INLINE static gboolean rst_check_ignored(WtTcpConn *c, const WtTcpSeg *s, W
                                               WtAnomalies *an)
 {
   WtDir x = other(dir);
-  if (!c->rst_pending || !(s->flags & WT_TCP_ACK) || (s->flags & WT_TCP_RST) || s->ack_bogus ||
+  if (!c->rst_pending || !(s->flags & s->ack_use) || (s->flags & WT_TCP_RST) ||
       !c->rst_mark_known[x] || !WT_SEQ_GT(s->ack, c->rst_mark[x]))
     return FALSE;
   const WtTcpRstUndo *u = &c->rst_undo;
@@ -1138,6 +1135,7 @@ WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
 {
   WtTcpSeg s;
   seg_from_packet(pkt, &s);
+  c->note = 0;
   gboolean full = c->history_len >= WT_TCP_HISTORY_MAX;
   WtTcpUpdate u = update_seg(c, &s, dir, anomalies);
   c->last_flipped = u.flipped;
@@ -1151,15 +1149,6 @@ static gboolean finished_state(WtTcpState s)
   return s == WT_TCP_STATE_CLOSED || s == WT_TCP_STATE_TIME_WAIT;
 }
 
-gboolean wt_tcp_conn_is_closed(const WtTcpConn *c)
-{
-  if (c->valid_segs == 0)
-    return FALSE;
-  if (c->any_rst)
-    return TRUE;
-  return c->ep[0].fin_sent && c->ep[1].fin_sent && finished_state(c->ep[0].state) &&
-         finished_state(c->ep[1].state);
-}
 
 gboolean wt_tcp_conn_is_new_syn(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
 {

@@ -207,7 +207,8 @@ typedef struct {
   guint8 flags;
   gint8 wscale;
   gboolean bad_checksum;
-  gboolean ack_bogus;     /* its ACK number is beyond anything sent: not used */
+  guint8 ack_use;         /* WT_TCP_ACK; 0 when its ACK number is beyond anything sent
+                           * (not used) */
 } WtTcpSeg;
 
 typedef struct {
@@ -249,8 +250,8 @@ typedef struct {
   WtTcpRstUndo rst_undo;
   guint32 rsts_ignored, rsts_ignored_oow;
   guint32 acks_beyond_sent;
-  guint64 note_seg;                   /* `segs` of the latest segment with notes */
-  guint note;                         /* WT_TCP_NOTE_* of that segment */
+  guint note;                         /* WT_TCP_NOTE_* of the latest segment (cleared by
+                                       * wt_tcp_conn_update) */
 
   /* roles */
   guint flips;
@@ -278,7 +279,7 @@ typedef struct {
 enum { WT_TCP_NOTE_RST_IGNORED = 1u << 0, WT_TCP_NOTE_ACK_IGNORED = 1u << 1 };
 static inline guint wt_tcp_conn_notes(const WtTcpConn *c)
 {
-  return c->note_seg == c->segs ? c->note : 0;
+  return c->note;
 }
 
 /* TRUE while a RST has not (yet) been shown to be ignored. */
@@ -342,7 +343,18 @@ void wt_tcp_conn_timeout(WtTcpConn *c, gint64 ts_ns);
 void wt_tcp_conn_finish(WtTcpConn *c, gint64 ts_ns);
 
 /* Both directions finished (FIN exchange complete, or a RST). The caller may linger. */
-gboolean wt_tcp_conn_is_closed(const WtTcpConn *c);
+static inline gboolean wt_tcp_conn_is_closed(const WtTcpConn *c)  /* inline: per segment */
+{
+  if (c->valid_segs == 0)
+    return FALSE;
+  if (c->any_rst)
+    return TRUE;
+  for (int d = 0; d < 2; d++)
+    if (!c->ep[d].fin_sent ||
+        (c->ep[d].state != WT_TCP_STATE_CLOSED && c->ep[d].state != WT_TCP_STATE_TIME_WAIT))
+      return FALSE;
+  return TRUE;
+}
 
 /* Zeek-equivalent results. */
 WtConnState wt_tcp_conn_state(const WtTcpConn *c);

@@ -21,6 +21,15 @@ typedef struct {
   WtDir dir;
 } SinkCtx;
 
+/* The WtStreamAcks of one direction: given to the application once (again after a role
+ * swap), answering during each deliver() of `dir`. */
+typedef struct {
+  WtStreamAcks pub;
+  const TcpFlow *tf;
+  WtDir dir;
+  guint64 next;  /* stream offset of the delivery point of `dir`: the end of this deliver() */
+} AckQuery;
+
 struct TcpFlow {
   WtTcpDissector *t;
   WtFlow *flow;
@@ -39,15 +48,23 @@ struct TcpFlow {
   guint64 offered[2];
   struct AckSpans *acks;
   gboolean acks_off;      /* the application does not read them */
+  guint acks_told;        /* bit d: aq[d] given to the application (or it reads none) */
+  guint fast_sink;        /* bit d: deliveries of d go straight to the application */
+  AckQuery aq[2];
 };
 
 /* The last data segments of each direction, as on the wire: `len` bytes from `seq` came
  * with acknowledgement number `ack` (adjacent segments with the same one, a burst, share a
- * span). Turned into stream offsets only when asked (ack_query), which is rare. */
-#define ACK_SPANS 8  /* a power of two */
+ * span). Turned into stream offsets only when asked (ack_query), which is rare. A ring of
+ * ACK_SPANS slots, the newest at `newest`, the oldest after it; a slot never written is
+ * (0, 0, 0): it holds no byte, and a first segment (0, ack 0) extends it as a new span. */
+#define ACK_SPANS 8  /* 8: the slots' matches fit a byte (ack_query) */
+typedef struct {
+  guint32 seq[ACK_SPANS], len[ACK_SPANS], ack[ACK_SPANS];
+  guint newest;
+} AckRing;
 typedef struct AckSpans {
-  struct { guint32 seq, len, ack; } s[2][ACK_SPANS];
-  guint first[2], n[2];   /* ring: oldest at first */
+  AckRing r[2];
 } AckSpans;
 
 struct WtTcpDissector {
@@ -130,32 +147,21 @@ static void watch_bytes(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len)
 
 /* Remembers what a data segment of `dir` acknowledged (a few stores: every data segment
  * of an HTTP flow comes here). */
-static void note_acks(TcpFlow *tf, WtDir dir, const WtPacket *pkt)
+static inline void note_acks(AckSpans *a, WtDir dir, const WtPacket *pkt)
 {
-  AckSpans *a = tf->acks;
+  AckRing *r = &a->r[dir];
   guint32 seq = pkt->tcp_seq + ((pkt->tcp_flags & WT_TCP_SYN) ? 1 : 0);
-  guint n = a->n[dir];
-  guint i = (a->first[dir] + n - 1) & (ACK_SPANS - 1);  /* the newest */
-  if (n && a->s[dir][i].ack == pkt->tcp_ack && a->s[dir][i].seq + a->s[dir][i].len == seq) {
-    a->s[dir][i].len += pkt->payload_len;
+  guint i = r->newest;
+  if (r->ack[i] == pkt->tcp_ack && r->seq[i] + r->len[i] == seq) {
+    r->len[i] += (guint32) pkt->payload_len;
     return;
   }
-  i = (i + 1) & (ACK_SPANS - 1);
-  if (n == ACK_SPANS)
-    a->first[dir] = (a->first[dir] + 1) & (ACK_SPANS - 1);
-  else
-    a->n[dir] = n + 1;
-  a->s[dir][i].seq = seq;
-  a->s[dir][i].len = (guint32) pkt->payload_len;
-  a->s[dir][i].ack = pkt->tcp_ack;
+  i = (i + 1) & (ACK_SPANS - 1);  /* the oldest goes */
+  r->newest = i;
+  r->seq[i] = seq;
+  r->len[i] = (guint32) pkt->payload_len;
+  r->ack[i] = pkt->tcp_ack;
 }
-
-typedef struct {
-  WtStreamAcks pub;
-  const TcpFlow *tf;
-  WtDir dir;
-  guint64 next;  /* stream offset of the delivery point of `dir`: the end of this deliver() */
-} AckQuery;
 
 /* The stream offset (as the app counts it) of sequence number `seq` of direction `d`, whose
  * delivery point is at stream offset `next`. */
@@ -174,25 +180,28 @@ static guint64 ack_query(const WtStreamAcks *self, guint64 off)
   const TcpFlow *tf = q->tf;
   const AckSpans *a = tf->acks;
   gint64 d0;
-  if (!a || !a->n[q->dir] || off >= q->next || q->next - off > G_MAXINT32 ||
+  if (!a || off >= q->next || q->next - off > G_MAXINT32 ||
       !wt_reasm_dir_seq_delta(&tf->rd[q->dir], 0, &d0))
     return WT_STREAM_UNKNOWN;
   /* the sequence number of byte `off`: the delivery point's, less the distance to it */
   guint32 seq = (guint32) -d0 - (guint32) (q->next - off);
-  /* the first copy of a byte is the one delivered (a retransmission comes later) */
-  for (guint k = 0; k < a->n[q->dir]; k++) {
-    guint i = (a->first[q->dir] + k) & (ACK_SPANS - 1);
-    if (seq - a->s[q->dir][i].seq >= a->s[q->dir][i].len)
-      continue;
-    /* the other direction is between deliveries: its point is consumed + left over */
-    int peer = 1 - q->dir;
-    gint64 acked;
-    if (!app_offset(tf, peer, tf->stream_pos[peer] + tf->offered[peer], a->s[q->dir][i].ack,
-                    &acked))
-      return WT_STREAM_UNKNOWN;
-    return acked > 0 ? (guint64) acked : 0;
-  }
-  return WT_STREAM_UNKNOWN;
+  const AckRing *r = &a->r[q->dir];
+  guint hit = 0;  /* bit i: slot i holds byte `seq` */
+  for (guint i = 0; i < ACK_SPANS; i++)
+    hit |= (guint) (seq - r->seq[i] < r->len[i]) << i;
+  if (!hit)
+    return WT_STREAM_UNKNOWN;
+  /* the first copy of a byte is the one delivered (a retransmission comes later): the
+   * oldest slot that holds it, counting from the one after the newest */
+  guint first = (r->newest + 1) & (ACK_SPANS - 1);
+  guint by_age = ((hit >> first) | (hit << (ACK_SPANS - first))) & ((1u << ACK_SPANS) - 1);
+  guint i = (first + (guint) __builtin_ctz(by_age)) & (ACK_SPANS - 1);
+  /* the other direction is between deliveries: its point is consumed + left over */
+  int peer = 1 - q->dir;
+  gint64 acked;
+  if (!app_offset(tf, peer, tf->stream_pos[peer] + tf->offered[peer], r->ack[i], &acked))
+    return WT_STREAM_UNKNOWN;
+  return acked > 0 ? (guint64) acked : 0;
 }
 
 /* The application (or one that may still be chosen) reads WtStreamAcks. */
@@ -203,17 +212,30 @@ static gboolean wants_acks(const TcpFlow *tf)
   return tf->app_state == APP_UNDECIDED || tf->app.d->acks;
 }
 
-static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
+/* Gives the application the WtStreamAcks of `dir`, anchored at the next deliver(): once,
+ * and again after a role swap; it counts the stream offsets itself meanwhile. */
+G_NO_INLINE static void tell_acks(TcpFlow *tf, WtDir dir)
 {
-  SinkCtx *sc = ctx;
-  TcpFlow *tf = sc->tf;
-  WtDir dir = sc->dir;
+  tf->acks_told |= 1u << dir;
+  AckQuery *q = &tf->aq[dir];
+  q->pub.at = tf->stream_pos[dir];
+  q->pub.acked = ack_query;
+  q->tf = tf;
+  q->dir = dir;
+  tf->app.d->acks(tf->session, dir, &q->pub);
+}
+
+/* Any delivery: observer, application choice, WtStreamAcks to give. */
+G_NO_INLINE static gsize sink_deliver_any(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len,
+                                          gint64 ts_ns)
+{
   if (tf->watch)
     watch_bytes(tf, dir, data, len);
   if (tf->app_state == APP_UNDECIDED) {
     choose_app(tf, data, len, dir, FALSE);
     if (tf->app_state != APP_UNDECIDED && !wants_acks(tf)) {
       tf->acks_off = TRUE;
+      tf->acks_told = 3;
       g_clear_pointer(&tf->acks, g_free);
     }
   }
@@ -224,11 +246,28 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
     used = len;
   } else {
     const WtStreamDissector *d = tf->app.d;
-    AckQuery q = { { tf->stream_pos[dir], ack_query, NULL }, tf, dir, tf->stream_pos[dir] + len };
-    if (d->acks)
-      d->acks(tf->session, dir, &q.pub);
+    tf->aq[dir].next = tf->stream_pos[dir] + len;
+    if (G_UNLIKELY(!(tf->acks_told & (1u << dir))))
+      tell_acks(tf, dir);
     used = d->deliver(tf->session, dir, data, len, ts_ns);
   }
+  tf->stream_pos[dir] += used;
+  tf->offered[dir] = len - used;
+  if (!tf->watch && tf->app_state == APP_CHOSEN && (tf->acks_told & (1u << dir)))
+    tf->fast_sink |= 1u << dir;
+  return used;
+}
+
+/* Per delivery: to the chosen application, nothing else to do (fast_sink) in most. */
+static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts_ns)
+{
+  SinkCtx *sc = ctx;
+  TcpFlow *tf = sc->tf;
+  WtDir dir = sc->dir;
+  if (G_UNLIKELY(!(tf->fast_sink & (1u << dir))))
+    return sink_deliver_any(tf, dir, data, len, ts_ns);
+  tf->aq[dir].next = tf->stream_pos[dir] + len;
+  gsize used = tf->app.d->deliver(tf->session, dir, data, len, ts_ns);
   tf->stream_pos[dir] += used;
   tf->offered[dir] = len - used;
   return used;
@@ -271,6 +310,7 @@ static TcpFlow *tcp_flow_new(WtTcpDissector *t, WtFlow *flow)
   tf->t = t;
   tf->flow = flow;
   tf->app_state = APP_UNDECIDED;
+  tf->acks = g_new0(AckSpans, 1);  /* freed when the application turns out to read none */
   wt_tcp_conn_init(&tf->conn, t->cfg.time_wait_ns);
   WtReasmSink sink = { sink_deliver, sink_gap, sink_eof, NULL };
   for (int d = 0; d < 2; d++)
@@ -301,13 +341,13 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   tf->offered[0] = tf->offered[1];
   tf->offered[1] = p;
   if (tf->acks) {
-    AckSpans a = *tf->acks;
-    for (int d = 0; d < 2; d++) {
-      memcpy(tf->acks->s[d], a.s[1 - d], sizeof a.s[d]);
-      tf->acks->first[d] = a.first[1 - d];
-      tf->acks->n[d] = a.n[1 - d];
-    }
+    AckRing r = tf->acks->r[0];
+    tf->acks->r[0] = tf->acks->r[1];
+    tf->acks->r[1] = r;
   }
+  if (!tf->acks_off)
+    tf->acks_told = 0;  /* anchored again at the next deliver() of each direction */
+  tf->fast_sink = 0;
   bind_sinks(tf);
 }
 
@@ -320,12 +360,11 @@ static WtTimerClass timer_class(const TcpFlow *tf)
   return WT_TIMER_TCP_ATTEMPT;
 }
 
-static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
+/* `note`: the tracker's WT_TCP_NOTE_* for this segment (a constant 0 on the common path). */
+G_ALWAYS_INLINE static inline void reassemble_seg(TcpFlow *tf, const WtPacket *pkt, WtDir dir,
+                                                  guint note)
 {
-  if (pkt->l4_bad_checksum)
-    return; /* the receiver would have dropped it (Zeek does too) */
   guint8 fl = pkt->tcp_flags;
-  guint note = wt_tcp_conn_notes(&tf->conn); /* 0 but on rare segments */
   if (G_UNLIKELY(note & WT_TCP_NOTE_RST_IGNORED)) { /* went on after a RST: deliver the rest */
     wt_reasm_dir_resume(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_resume(&tf->rd[1], pkt->ts_ns);
@@ -335,13 +374,11 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
    * response never before the request it acknowledges). Without loss it moves nothing.
    * An ACK far beyond anything the peer sent is ignored (counted by the tracker). */
   gboolean ack_ok = (fl & WT_TCP_ACK) && !(note & WT_TCP_NOTE_ACK_IGNORED);
+  /* (noted first: only this direction's ring, which deliveries of the other do not read) */
+  if (pkt->payload_len && ack_ok && tf->acks)  /* (none once the application reads none) */
+    note_acks(tf->acks, dir, pkt);
   if (ack_ok && !(fl & WT_TCP_RST))
     wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
-  if (pkt->payload_len && ack_ok && !tf->acks_off) {
-    if (!tf->acks)
-      tf->acks = g_new0(AckSpans, 1);
-    note_acks(tf, dir, pkt);
-  }
   WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
                                        pkt->payload_len, (fl & WT_TCP_SYN) != 0,
                                        (fl & WT_TCP_FIN) != 0, pkt->ts_ns);
@@ -352,6 +389,23 @@ static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
     wt_reasm_dir_hold(&tf->rd[0], pkt->ts_ns);
     wt_reasm_dir_hold(&tf->rd[1], pkt->ts_ns);
   }
+}
+
+G_NO_INLINE static void reassemble_noted(TcpFlow *tf, const WtPacket *pkt, WtDir dir,
+                                         guint note)
+{
+  reassemble_seg(tf, pkt, dir, note);
+}
+
+static void reassemble(TcpFlow *tf, const WtPacket *pkt, WtDir dir)
+{
+  if (pkt->l4_bad_checksum)
+    return; /* the receiver would have dropped it (Zeek does too) */
+  guint note = wt_tcp_conn_notes(&tf->conn); /* 0 but on rare segments */
+  if (G_UNLIKELY(note))
+    reassemble_noted(tf, pkt, dir, note);
+  else
+    reassemble_seg(tf, pkt, dir, 0);
 }
 
 gboolean wt_tcp_syn_starts_new_connection(const WtTcpDissector *t, const WtFlow *flow,
