@@ -264,7 +264,6 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
   if (tf->watch)
     watch_bytes(tf, dir, data, len);
   gsize used = 0;
-  gboolean handed = FALSE;
   tf->in_deliver[dir] = TRUE;
   for (;;) {
     gsize n = app_deliver(tf, dir, data + used, len - used, ts_ns);
@@ -276,16 +275,18 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
         !tf->app.d->handoff(tf->session, &port))
       break;
     hand_off(tf, port);
-    handed = TRUE;
+    /* What the other direction left unconsumed belongs to the new protocol and was sent
+     * before these bytes (a client's request held back until the proxy's answer): it goes
+     * first, then the rest of this delivery. */
+    WtDir other = (WtDir) (1 - dir);
+    tf->offered[dir] = len - used;
+    if (tf->offered[other] && !tf->in_deliver[other])
+      wt_reasm_dir_reoffer(&tf->rd[other], ts_ns);
     if (used == len)
       break;
   }
   tf->in_deliver[dir] = FALSE;
   tf->offered[dir] = len - used;
-  /* what the other direction left unconsumed belongs to the new protocol: offer it now */
-  WtDir other = (WtDir) (1 - dir);
-  if (handed && tf->offered[other] && !tf->in_deliver[other])
-    wt_reasm_dir_reoffer(&tf->rd[other], ts_ns);
   return used;
 }
 
