@@ -103,4 +103,13 @@ typedef struct WtStreamDissector {
    * differ from the session's own (bytes offered + gaps since `at`); `acks` stays valid
    * for the session's life. */
   void (*acks)(gpointer session, WtDir dir, const WtStreamAcks *acks);
+  /* Optional (TCP only; NULL: never): asked after each deliver(). TRUE when the rest of
+   * the connection is another protocol (a SOCKS or HTTP CONNECT proxy's handshake ended):
+   * the session has consumed exactly its own bytes of both directions and leaves the rest
+   * unconsumed. TCP then frees the session (session_free), chooses a dissector again for
+   * the bytes that follow in either direction (content probe, then the port table for
+   * *port when the session set it, e.g. the port the proxy was asked to connect to) and
+   * gives it a new session whose stream offsets count from there; conn.log's service
+   * lists them in order ("socks,http"). */
+  gboolean (*handoff)(gpointer session, guint16 *port);
 } WtStreamDissector;

@@ -11,6 +11,7 @@
   X(tls)                     \
   X(dns)                     \
   X(ssh)                     \
+  X(socks)                   \
   /* a new protocol: its line above this one */
 
 #define DECLARE(name) extern const WtStreamDissector wt_##name##_dissector;

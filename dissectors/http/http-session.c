@@ -74,6 +74,10 @@ typedef struct {
   guint32 depth;          /* transactions created so far */
   guint32 wait_depth;     /* client side in ST_WAIT for this transaction */
   gboolean tunnel;        /* CONNECT 2xx or 101: no more HTTP on this connection */
+  /* CONNECT 2xx: what follows in both directions goes back to TCP's choice (handoff),
+   * nothing of it is consumed here; the port the client asked for */
+  gboolean handing_off;
+  guint16 connect_port;
   /* Capture loss (a gap in either direction): responses are paired with requests by the
    * TCP numbers, not only in order (pair_by_numbers). */
   gboolean lossy;
@@ -515,6 +519,24 @@ static void request_headers_end(Session *s, Half *h, gint64 ts)
   start_body(s, WT_DIR_ORIG, h, ts, FALSE);
 }
 
+/* The port of a CONNECT target ("host:port", "[v6]:port"); 0 when there is none. */
+static guint16 connect_port_of(const char *uri)
+{
+  const char *colon = uri ? strrchr(uri, ':') : NULL;
+  if (!colon || (strchr(uri, ']') && strchr(uri, ']') > colon))
+    return 0;
+  guint v = 0;
+  const char *p = colon + 1;
+  if (!*p)
+    return 0;
+  for (; *p; p++) {
+    if (!g_ascii_isdigit(*p) || v > 6553)
+      return 0;
+    v = v * 10 + (guint) (*p - '0');
+  }
+  return v <= 65535 ? (guint16) v : 0;
+}
+
 static void response_headers_end(Session *s, Half *h, gint64 ts)
 {
   WtHttpTxn *t = h->txn;
@@ -542,6 +564,8 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
   }
   if (t->is_connect && code >= 200 && code <= 299) {
     t->tunnel = TRUE;
+    s->handing_off = TRUE;
+    s->connect_port = connect_port_of(t->uri);
     enter_tunnel(s);
     response_done(s, h, ts);
     return;
@@ -1113,7 +1137,8 @@ static gboolean step(Session *s, WtDir dir, const guint8 *data, gsize len, gsize
     *pos = len;
     return FALSE;
   case ST_TUNNEL:
-    *pos = len;
+    if (!s->handing_off)  /* after CONNECT 2xx the bytes go to another dissector */
+      *pos = len;
     return FALSE;
   case ST_WAIT:
     return wait_answer(s, h, data, len, *pos);
@@ -1296,6 +1321,16 @@ static void session_free(gpointer p)
   g_free(s);
 }
 
+/* CONNECT answered 2xx: the rest of the connection is the tunnel's (TLS, HTTP ...). */
+static gboolean handoff(gpointer p, guint16 *port)
+{
+  Session *s = p;
+  if (!s->handing_off)
+    return FALSE;
+  *port = s->connect_port;
+  return TRUE;
+}
+
 static gboolean probe(const guint8 *data, gsize len, WtDir dir)
 {
   if (dir == WT_DIR_RESP)
@@ -1336,4 +1371,5 @@ const WtStreamDissector wt_http_dissector = {
   .eof = eof,
   .session_free = session_free,
   .acks = acks,
+  .handoff = handoff,
 };

@@ -141,6 +141,9 @@ gpointer wt_http_stats_new(void)
   s->endpoints = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->user_agents = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->content_types = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->forward_hosts = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->connect_targets = top_new(WT_HTTP_MAX_TOP_KEYS);
+  s->connect_answers = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->ttfb = g_new0(WtHistogram, 1);
   s->ttlb = g_new0(WtHistogram, 1);
   return s;
@@ -157,6 +160,9 @@ void wt_http_stats_free(gpointer p)
   top_free(s->endpoints);
   top_free(s->user_agents);
   top_free(s->content_types);
+  top_free(s->forward_hosts);
+  top_free(s->connect_targets);
+  top_free(s->connect_answers);
   g_free(s->ttfb);
   g_free(s->ttlb);
   g_free(s);
@@ -197,6 +203,11 @@ void wt_http_stats_merge(gpointer into_p, gpointer from_p)
   top_merge(into->endpoints, from->endpoints);
   top_merge(into->user_agents, from->user_agents);
   top_merge(into->content_types, from->content_types);
+  top_merge(into->forward_hosts, from->forward_hosts);
+  top_merge(into->connect_targets, from->connect_targets);
+  top_merge(into->connect_answers, from->connect_answers);
+  into->forward_requests += from->forward_requests;
+  into->connect_requests += from->connect_requests;
   wt_histogram_merge(into->ttfb, from->ttfb);
   wt_histogram_merge(into->ttlb, from->ttlb);
 }
@@ -231,6 +242,32 @@ static void count_key(WtHttpTop *top, const char *key, guint cls)
   WtHttpAgg *a = top_slot(top, key);
   a->count++;
   a->by_class[cls]++;
+}
+
+/* "http://host:port/path?q": returns the authority ("host:port", user info dropped) and
+ * sets *path to the path ("/" when the URI has none); NULL when uri is not absolute. */
+static char *absolute_form(const char *uri, const char **path)
+{
+  gsize skip;
+  if (!uri)
+    return NULL;
+  if (g_ascii_strncasecmp(uri, "http://", 7) == 0)
+    skip = 7;
+  else if (g_ascii_strncasecmp(uri, "https://", 8) == 0)
+    skip = 8;
+  else
+    return NULL;
+  const char *a = uri + skip;
+  gsize n = strcspn(a, "/?#");
+  const char *at = memchr(a, '@', n);
+  if (at) {
+    n -= (gsize) (at + 1 - a);
+    a = at + 1;
+  }
+  if (!n)
+    return NULL;
+  *path = a[n] == '/' ? a + n : "/";
+  return g_strndup(a, n);
 }
 
 void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
@@ -275,25 +312,47 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
     WtHttpAgg *m = method_slot(s, method);
     m->count++;
     m->by_class[cls]++;
-    if (t->host) {
+    /* absolute form (to a forward proxy): the URI's authority is the host (RFC 9112 3.2.2,
+     * the Host header is then ignored) and its path the URI */
+    const char *path = NULL;
+    g_autofree char *authority = absolute_form(t->uri, &path);
+    const char *host = authority ? authority : t->host;
+    if (authority) {
+      s->forward_requests++;
+      g_autofree char *lower = g_ascii_strdown(authority, -1);
+      count_key(s->forward_hosts, lower, cls);
+    }
+    if (t->is_connect) {
+      s->connect_requests++;
+      g_autofree char *target = g_ascii_strdown(t->uri ? t->uri : "-", -1);
+      count_key(s->connect_targets, target, cls);
+      char code[8];
+      if (t->status_code)
+        g_snprintf(code, sizeof code, "%u", t->status_code);
+      else
+        g_strlcpy(code, "-", sizeof code);
+      count_key(s->connect_answers, code, cls);
+    }
+    if (host) {
       char small[256];
-      gsize n = strlen(t->host);
+      gsize n = strlen(host);
       /* names are case-insensitive; lower-case on the stack for the usual short name */
-      g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(t->host, -1);
+      g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(host, -1);
       if (!big) {
         for (gsize i = 0; i <= n; i++)
-          small[i] = g_ascii_tolower(t->host[i]);
+          small[i] = g_ascii_tolower(host[i]);
       }
       count_key(s->hosts, big ? big : small, cls);
     }
     if (t->user_agent)
       count_key(s->user_agents, t->user_agent, cls);
     if (t->uri) {
-      gsize q = strcspn(t->uri, "?");
+      const char *u = path ? path : t->uri;
+      gsize q = strcspn(u, "?");
       char small[512];
-      g_autofree char *big = q < sizeof small ? NULL : g_strndup(t->uri, q);
+      g_autofree char *big = q < sizeof small ? NULL : g_strndup(u, q);
       if (!big) {
-        memcpy(small, t->uri, q);
+        memcpy(small, u, q);
         small[q] = '\0';
       }
       count_key(s->uris, big ? big : small, cls);
@@ -764,5 +823,17 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
              s->requests, top_n);
   report_top(sec, "content_types", _("Response content types"), "content_type", _("Content type"),
              s->content_types, s->final_responses, top_n);
+
+  /* HTTP's part of the proxies section (the SOCKS dissector writes the rest) */
+  WtSection *px = wt_report_section(r, "proxies", _("Proxies"));
+  wt_section_u64(px, "connect_requests", _("HTTP CONNECT requests"), s->connect_requests);
+  wt_section_u64(px, "forward_requests", _("HTTP requests in absolute form (forward proxy)"),
+                 s->forward_requests);
+  report_top(px, "connect_targets", _("CONNECT targets"), "target", _("Target"),
+             s->connect_targets, s->connect_requests, top_n);
+  report_top(px, "connect_answers", _("CONNECT answers"), "status", _("Status"),
+             s->connect_answers, s->connect_requests, top_n);
+  report_top(px, "forward_hosts", _("Hosts asked of forward proxies"), "host", _("Host"),
+             s->forward_hosts, s->forward_requests, top_n);
 }
 

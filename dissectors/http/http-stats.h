@@ -21,6 +21,10 @@ struct WtHttpStats {
   guint extra_methods;           /* non-standard names counted by name so far */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   WtHistogram *ttfb, *ttlb;
+  /* the "proxies" section's HTTP part: requests in absolute form (to a forward proxy),
+   * CONNECT requests by target and by answer */
+  guint64 forward_requests, connect_requests;
+  struct WtHttpTop *forward_hosts, *connect_targets, *connect_answers;
 };
 
 /* Timeline series (wt_http_dissector.series), in column order. */

@@ -634,6 +634,12 @@ void wt_reasm_dir_resume(WtReasmDir *d, gint64 ts_ns)
   maybe_finish(d, ts_ns);
 }
 
+void wt_reasm_dir_reoffer(WtReasmDir *d, gint64 ts_ns)
+{
+  if (d->left_len)
+    left_consume(d, sink_deliver(d, d->left, d->left_len, ts_ns));
+}
+
 guint64 wt_reasm_dir_gap_missed(const WtReasmDir *d)
 {
   return d->gap_missed;

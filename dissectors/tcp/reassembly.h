@@ -169,6 +169,9 @@ void wt_reasm_dir_close(WtReasmDir *d, gint64 ts_ns);
  * segments are kept (up to the per-direction cap), not delivered, and ACKs are ignored,
  * until wt_reasm_dir_resume (the connection went on) or wt_reasm_dir_close (it did not). */
 void wt_reasm_dir_hold(WtReasmDir *d, gint64 ts_ns);
+/* Offers the bytes the sink left unconsumed again now, without waiting for more (after
+ * the application changed, e.g. a proxy handshake handed the connection on). */
+void wt_reasm_dir_reoffer(WtReasmDir *d, gint64 ts_ns);
 /* The RST was ignored: deliver what was kept and go on as before. */
 void wt_reasm_dir_resume(WtReasmDir *d, gint64 ts_ns);
 /* Inside sink->gap: how many bytes of the notice were never captured (the rest are bytes

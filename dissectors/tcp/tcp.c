@@ -4,6 +4,7 @@
 #include "dissectors/tcp/tcp.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "dissectors/tcp/conn-log.h"
 #include "dissectors/tcp/reassembly.h"
@@ -12,6 +13,9 @@
 
 /* A stream whose first PROBE_MAX bytes match no probe gets no application dissector. */
 #define PROBE_MAX 64
+/* Protocols one connection may go through by hand-offs (WtStreamDissector.handoff): a
+ * SOCKS handshake, then an HTTP CONNECT through it, then TLS ... */
+#define MAX_SERVICES 4
 typedef enum { APP_UNDECIDED, APP_NONE, APP_CHOSEN } AppState;
 
 typedef struct TcpFlow TcpFlow;
@@ -39,6 +43,13 @@ struct TcpFlow {
   AppState app_state;
   WtAppChoice app;      /* when APP_CHOSEN */
   gpointer session;
+  /* after a hand-off: the dissectors before the current one, the stream offsets where
+   * the current session started, the port the last one named */
+  const char *services[MAX_SERVICES];
+  guint n_services;
+  guint64 base[2];
+  guint16 handoff_port;
+  gboolean in_deliver[2];
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
   gpointer watch;         /* the observer's state when it watches this connection */
   guint64 watched[2];     /* bytes of each direction already given to the observer */
@@ -114,11 +125,13 @@ static void choose_app(TcpFlow *tf, const guint8 *data, gsize len, WtDir dir, gb
   const WtAppSelector *apps = tf->t->apps;
   const WtConnInfo *ci = &tf->flow->info;
   WtAppChoice app = apps->by_probe(apps, WT_APP_STREAM, data, len, dir);
-  if (!app.d)
-    app = apps->by_port(apps, WT_APP_STREAM, ci->resp_p);
+  /* after a hand-off the ports are the proxy's: only the one the proxy was asked for */
+  guint16 port = tf->n_services ? tf->handoff_port : ci->resp_p;
+  if (!app.d && port)
+    app = apps->by_port(apps, WT_APP_STREAM, port);
   if (!app.d && len < PROBE_MAX && !final)
     return; /* not sure yet: wait for more bytes */
-  if (!app.d && tf->conn.orig_guessed)
+  if (!app.d && tf->conn.orig_guessed && !tf->n_services)
     app = apps->by_port(apps, WT_APP_STREAM, ci->orig_p);
   if (!app.d) {
     tf->app_state = APP_NONE;
@@ -180,6 +193,7 @@ static guint64 ack_query(const WtStreamAcks *self, guint64 off)
   const TcpFlow *tf = q->tf;
   const AckSpans *a = tf->acks;
   gint64 d0;
+  off += tf->base[q->dir];  /* the session counts from its own start (after a hand-off) */
   if (!a || off >= q->next || q->next - off > G_MAXINT32 ||
       !wt_reasm_dir_seq_delta(&tf->rd[q->dir], 0, &d0))
     return WT_STREAM_UNKNOWN;
@@ -201,6 +215,7 @@ static guint64 ack_query(const WtStreamAcks *self, guint64 off)
   gint64 acked;
   if (!app_offset(tf, peer, tf->stream_pos[peer] + tf->offered[peer], r->ack[i], &acked))
     return WT_STREAM_UNKNOWN;
+  acked -= (gint64) tf->base[peer];
   return acked > 0 ? (guint64) acked : 0;
 }
 
@@ -209,7 +224,7 @@ static gboolean wants_acks(const TcpFlow *tf)
 {
   if (tf->app_state == APP_NONE)
     return FALSE;
-  return tf->app_state == APP_UNDECIDED || tf->app.d->acks;
+  return tf->app_state == APP_UNDECIDED || tf->app.d->acks || tf->app.d->handoff;
 }
 
 /* Gives the application the WtStreamAcks of `dir`, anchored at the next deliver(): once,
@@ -218,19 +233,18 @@ G_NO_INLINE static void tell_acks(TcpFlow *tf, WtDir dir)
 {
   tf->acks_told |= 1u << dir;
   AckQuery *q = &tf->aq[dir];
-  q->pub.at = tf->stream_pos[dir];
+  q->pub.at = tf->stream_pos[dir] - tf->base[dir]; /* the session's own offsets */
   q->pub.acked = ack_query;
   q->tf = tf;
   q->dir = dir;
-  tf->app.d->acks(tf->session, dir, &q->pub);
+  if (tf->app.d->acks) /* one that only hands off keeps the ring for the next */
+    tf->app.d->acks(tf->session, dir, &q->pub);
 }
 
-/* Any delivery: observer, application choice, WtStreamAcks to give. */
-G_NO_INLINE static gsize sink_deliver_any(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len,
-                                          gint64 ts_ns)
+/* Offers bytes to the application (choosing it first when still undecided); returns how
+ * many it consumed. */
+static gsize app_deliver(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
 {
-  if (tf->watch)
-    watch_bytes(tf, dir, data, len);
   if (tf->app_state == APP_UNDECIDED) {
     choose_app(tf, data, len, dir, FALSE);
     if (tf->app_state != APP_UNDECIDED && !wants_acks(tf)) {
@@ -239,21 +253,65 @@ G_NO_INLINE static gsize sink_deliver_any(TcpFlow *tf, WtDir dir, const guint8 *
       g_clear_pointer(&tf->acks, g_free);
     }
   }
-  gsize used;
-  if (tf->app_state == APP_UNDECIDED) {
-    used = 0;
-  } else if (tf->app_state == APP_NONE) {
-    used = len;
-  } else {
-    const WtStreamDissector *d = tf->app.d;
-    tf->aq[dir].next = tf->stream_pos[dir] + len;
-    if (G_UNLIKELY(!(tf->acks_told & (1u << dir))))
-      tell_acks(tf, dir);
-    used = d->deliver(tf->session, dir, data, len, ts_ns);
+  if (tf->app_state == APP_UNDECIDED)
+    return 0;
+  if (tf->app_state == APP_NONE)
+    return len;
+  tf->aq[dir].next = tf->stream_pos[dir] + len;
+  if (G_UNLIKELY(!(tf->acks_told & (1u << dir))))
+    tell_acks(tf, dir);
+  return tf->app.d->deliver(tf->session, dir, data, len, ts_ns);
+}
+
+/* The session says the rest of the connection is another protocol: end it, and choose
+ * again on what follows (WtStreamDissector.handoff). */
+static void hand_off(TcpFlow *tf, guint16 port)
+{
+  tf->services[tf->n_services++] = tf->app.d->name;  /* each counts towards the limit */
+  tf->app.d->session_free(tf->session);
+  tf->session = NULL;
+  tf->handoff_port = port;
+  tf->base[0] = tf->stream_pos[0];
+  tf->base[1] = tf->stream_pos[1];
+  /* one more hand-off than the list holds: the rest stays unanalysed */
+  tf->app_state = tf->n_services < MAX_SERVICES ? APP_UNDECIDED : APP_NONE;
+  /* the next session gets its own WtStreamAcks, and no fast path until it is chosen */
+  tf->acks_told = tf->acks_off ? 3 : 0;
+  tf->fast_sink = 0;
+}
+
+/* Any delivery: observer, application choice, WtStreamAcks to give. */
+G_NO_INLINE static gsize sink_deliver_any(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len,
+                                          gint64 ts_ns)
+{
+  if (tf->watch)
+    watch_bytes(tf, dir, data, len);
+  gsize used = 0;
+  tf->in_deliver[dir] = TRUE;
+  for (;;) {
+    gsize n = app_deliver(tf, dir, data + used, len - used, ts_ns);
+    n = MIN(n, len - used);
+    used += n;
+    tf->stream_pos[dir] += n;
+    guint16 port = 0;
+    if (tf->app_state != APP_CHOSEN || !tf->app.d->handoff ||
+        !tf->app.d->handoff(tf->session, &port))
+      break;
+    hand_off(tf, port);
+    /* What the other direction left unconsumed belongs to the new protocol and was sent
+     * before these bytes (a client's request held back until the proxy's answer): it goes
+     * first, then the rest of this delivery. */
+    WtDir other = (WtDir) (1 - dir);
+    tf->offered[dir] = len - used;
+    if (tf->offered[other] && !tf->in_deliver[other])
+      wt_reasm_dir_reoffer(&tf->rd[other], ts_ns);
+    if (used == len)
+      break;
   }
-  tf->stream_pos[dir] += used;
+  tf->in_deliver[dir] = FALSE;
   tf->offered[dir] = len - used;
-  if (!tf->watch && tf->app_state == APP_CHOSEN && (tf->acks_told & (1u << dir)))
+  if (!tf->watch && tf->app_state == APP_CHOSEN && !tf->app.d->handoff &&
+      (tf->acks_told & (1u << dir)))
     tf->fast_sink |= 1u << dir;
   return used;
 }
@@ -340,6 +398,9 @@ static void swap_roles(TcpFlow *tf, WtFlow *flow)
   p = tf->offered[0];
   tf->offered[0] = tf->offered[1];
   tf->offered[1] = p;
+  p = tf->base[0];
+  tf->base[0] = tf->base[1];
+  tf->base[1] = p;
   if (tf->acks) {
     AckRing r = tf->acks->r[0];
     tf->acks->r[0] = tf->acks->r[1];
@@ -448,11 +509,28 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   wt_reasm_dir_close(&tf->rd[WT_DIR_RESP], flow->last_ts);
   if (tf->app_state == APP_UNDECIDED)
     tf->app_state = APP_NONE;
-  const char *service = NULL;
+  /* conn.log's service: every protocol the connection went through, as Zeek lists them */
+  /* (a set, as Zeek's: HTTP inside an HTTP CONNECT tunnel is "http" once) */
+  const char *names[MAX_SERVICES + 1];
+  guint n = 0;
+  for (guint i = 0; i < tf->n_services; i++)
+    names[n++] = tf->services[i];
   if (tf->app_state == APP_CHOSEN) {
     tf->app.d->session_free(tf->session);
-    service = tf->app.d->name;
+    names[n++] = tf->app.d->name;
   }
+  char service_buf[64] = "";
+  for (guint i = 0; i < n; i++) {
+    gboolean dup = FALSE;
+    for (guint j = 0; j < i; j++)
+      dup = dup || strcmp(names[j], names[i]) == 0;
+    if (dup)
+      continue;
+    if (service_buf[0])
+      g_strlcat(service_buf, ",", sizeof service_buf);
+    g_strlcat(service_buf, names[i], sizeof service_buf);
+  }
+  const char *service = service_buf[0] ? service_buf : NULL;
   WtLog *conn_log = wt_app_log(t->app, &wt_conn_log_table);
   if (conn_log)
     wt_tcp_conn_log_write(conn_log, &tf->conn, &flow->info, service);
