@@ -664,14 +664,6 @@ guint64 wt_reasm_dir_rexmit_bytes(const WtReasmDir *d) { return d->st.rexmit_byt
 guint64 wt_reasm_dir_ooo_segments(const WtReasmDir *d) { return d->st.ooo_segments; }
 const WtReasmDirStats *wt_reasm_dir_stats(const WtReasmDir *d) { return &d->st; }
 
-gboolean wt_reasm_dir_seq_delta(const WtReasmDir *d, guint32 seq, gint64 *delta)
-{
-  if (!d->started || !d->own_segment)
-    return FALSE;
-  *delta = seq_to_off(d, seq) - (gint64) d->next;
-  return TRUE;
-}
-
 gsize wt_reasm_dir_buffered_payload(const WtReasmDir *d)
 {
   gsize n = d->segs ? (gsize) g_tree_nnodes(d->segs) : 0;

@@ -190,6 +190,12 @@ const WtReasmDirStats *wt_reasm_dir_stats(const WtReasmDir *d);
 /* How far `seq` (e.g. the peer's acknowledgement number) lies from the delivery point, in
  * bytes (negative: before it). FALSE while the direction's offsets may still move: not
  * started, or no segment of its own seen yet (peer ACKs move its start). */
-gboolean wt_reasm_dir_seq_delta(const WtReasmDir *d, guint32 seq, gint64 *delta);
+static inline gboolean wt_reasm_dir_seq_delta(const WtReasmDir *d, guint32 seq, gint64 *delta)
+{
+  if (!d->started || !d->own_segment)
+    return FALSE;
+  *delta = (gint32) (seq - (d->seq0 + (guint32) d->next));  /* inline: per ack_query */
+  return TRUE;
+}
 /* Bytes currently buffered out of order (payload only) in this direction. */
 gsize wt_reasm_dir_buffered_payload(const WtReasmDir *d);
