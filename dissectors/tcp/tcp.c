@@ -310,9 +310,27 @@ G_NO_INLINE static gsize sink_deliver_any(TcpFlow *tf, WtDir dir, const guint8 *
   }
   tf->in_deliver[dir] = FALSE;
   tf->offered[dir] = len - used;
-  if (!tf->watch && tf->app_state == APP_CHOSEN && !tf->app.d->handoff &&
-      (tf->acks_told & (1u << dir)))
+  if (!tf->watch && tf->app_state == APP_CHOSEN && (tf->acks_told & (1u << dir)))
     tf->fast_sink |= 1u << dir;
+  return used;
+}
+
+/* The fast path's session handed off after consuming `used` of data[0..len): as
+ * sink_deliver_any's loop does, the other direction's leftover goes to the new protocol
+ * first, then the rest of this delivery. Returns the bytes consumed in all. */
+G_NO_INLINE static gsize fast_handoff(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len,
+                                      gsize used, guint16 port, gint64 ts_ns)
+{
+  hand_off(tf, port);
+  WtDir other = (WtDir) (1 - dir);
+  tf->offered[dir] = len - used;
+  if (tf->offered[other] && !tf->in_deliver[other]) {
+    tf->in_deliver[dir] = TRUE;
+    wt_reasm_dir_reoffer(&tf->rd[other], ts_ns);
+    tf->in_deliver[dir] = FALSE;
+  }
+  if (used < len)
+    used += sink_deliver_any(tf, dir, data + used, len - used, ts_ns);
   return used;
 }
 
@@ -324,10 +342,15 @@ static gsize sink_deliver(gpointer ctx, const guint8 *data, gsize len, gint64 ts
   WtDir dir = sc->dir;
   if (G_UNLIKELY(!(tf->fast_sink & (1u << dir))))
     return sink_deliver_any(tf, dir, data, len, ts_ns);
+  const WtStreamDissector *d = tf->app.d;
   tf->aq[dir].next = tf->stream_pos[dir] + len;
-  gsize used = tf->app.d->deliver(tf->session, dir, data, len, ts_ns);
+  gsize used = d->deliver(tf->session, dir, data, len, ts_ns);
+  used = MIN(used, len); /* a session claiming more than offered is a bug: do not trust it */
   tf->stream_pos[dir] += used;
   tf->offered[dir] = len - used;
+  guint16 port = 0;
+  if (d->handoff && G_UNLIKELY(d->handoff(tf->session, &port)))
+    return fast_handoff(tf, dir, data, len, used, port, ts_ns);
   return used;
 }
 
