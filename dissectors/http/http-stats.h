@@ -21,6 +21,7 @@ struct WtHttpStats {
   guint extra_methods;           /* non-standard names counted by name so far */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   WtHistogram *ttfb, *ttlb;
+  guint64 versions[5];           /* transactions by version: 0.9, 1.0, 1.1, 2, other */
 };
 
 /* Timeline series (wt_http_dissector.series), in column order. */
