@@ -626,8 +626,9 @@ static void session_free(gpointer p)
   g_free(s);
 }
 
-/* The client's connection preface (prior knowledge), as far as it has arrived: at least
- * "PRI * HTTP/2.0" so a short start waits for more. A server may send its preface (a
+/* The client's connection preface (prior knowledge), as far as it has arrived: "PRI" is
+ * enough (RFC 9113 3.4: the method PRI is reserved for it), so a preface cut early is not
+ * taken by the responder port's dissector. A server may send its preface (a
  * SETTINGS frame: type 4, no flags, stream 0, a multiple of 6 bytes up to the default
  * frame size) before the client's arrives. */
 static gboolean probe(const guint8 *data, gsize len, WtDir dir)
@@ -638,7 +639,7 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
            h.flags == 0 && h.stream_id == 0 && data[5] == 0 &&
            h.length % 6 == 0 && h.length <= WT_H2_DEFAULT_MAX_FRAME_SIZE;
   }
-  if (len < 14)
+  if (len < 3)
     return FALSE;
   return memcmp(data, WT_H2_PREFACE, MIN(len, (gsize) WT_H2_PREFACE_LEN)) == 0;
 }
