@@ -505,6 +505,11 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
     wt_http_log_write(log, conn, &t);
 }
 
+void wt_http_add_gap(WtHttpStats *s)
+{
+  s->gaps++;
+}
+
 guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version)
 {
   for (guint i = 0; i < G_N_ELEMENTS(version_keys); i++)

@@ -50,6 +50,9 @@ typedef struct {
  * with .tap_of = "http" gets it from the registry) and, when http.log is written, its row. */
 void wt_http_add_exchange(WtHttpStats *stats, const WtAppContext *ctx, const WtConnInfo *conn,
                           const WtHttpExchange *x);
+/* A capture gap on a connection whose transactions go through wt_http_add_exchange (counted
+ * in `gaps`, which also shows answer_not_captured / request_not_captured). */
+void wt_http_add_gap(WtHttpStats *stats);
 /* Packet bytes as text safe for tables and logs (see wt_http_safe_strdup). */
 char *wt_http_safe_text(const guint8 *p, gsize len, gsize max);
 /* How many transactions of one version the tap holds ("0.9", "1.0", "1.1", "2", "other"). */

@@ -359,7 +359,8 @@ static void block_end(H2Session *s, WtDir dir, H2Dir *d)
   } else {
     if (!st) {
       /* closed streams (a response crossing the client's RST_STREAM) are no anomaly */
-      if ((d->block_stream & 1u) == 0 || d->block_stream > s->max_client_stream)
+      if (((d->block_stream & 1u) == 0 || d->block_stream > s->max_client_stream) &&
+          !s->d[WT_DIR_ORIG].gap_seen) /* not when the capture lost client bytes */
         anomaly(s, "http2.response_without_request");
     } else if (!decoded) {
       st->resp_undecoded = TRUE;
@@ -578,6 +579,8 @@ static void gap(gpointer p, WtDir dir, guint64 len)
   H2Dir *d = &s->d[dir];
   s->cur_dir = dir;
   s->stats->gaps++;
+  if (s->stats->http)
+    wt_http_add_gap(s->stats->http);
   d->gap_seen = TRUE;
   if (!wt_h2_framer_gap(&d->fr, len, &framer_sink, s)) {
     s->stats->framing_lost++;
