@@ -298,11 +298,13 @@ static void apply_request(H2Session *s, H2Stream *st, H2Block *b, gboolean decod
     return;
   }
   st->has_request = TRUE;
-  st->method = g_steal_pointer(&b->method);
+  if (!b->method || !b->path) /* RFC 9113 8.3.1 (CONNECT has no :path: counted too) */
+    anomaly(s, "http2.missing_pseudo_header");
+  /* a request without :method is still a request: "-" in the tables, as for HTTP/1 */
+  st->method = b->method ? g_steal_pointer(&b->method) : g_strdup("-");
   st->authority = b->authority ? g_steal_pointer(&b->authority) : g_steal_pointer(&b->host);
   st->path = g_steal_pointer(&b->path);
   st->user_agent = g_steal_pointer(&b->user_agent);
-  (void) s;
 }
 
 /* The block ended (END_HEADERS): what it means for its stream. */
