@@ -82,6 +82,11 @@ typedef struct WtStreamDissector {
    * after the timeline's own and those of the dissectors before it, and their charts;
    * NULL when none. */
   const WtSeriesGroup *series;
+  /* Another dissector's name whose tap this one also fills (NULL: none), e.g. HTTP/2's
+   * transactions in HTTP's tables: the registry hands that dissector's stats to tap_link
+   * once both taps exist (each keeps merging and reporting its own). */
+  const char *tap_of;
+  void (*tap_link)(gpointer stats, gpointer shared_stats);
 
   gpointer (*session_new)(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn);
   /* Bytes in order for `dir`. Returns how many it consumed; the caller keeps the rest

@@ -2,6 +2,8 @@
 #include "analyzer/core/conn-log.h"
 #include "analyzer/pipeline/timeline.h"
 
+#include <string.h>
+
 /* Every application dissector wiretab knows, in probe order: one line each. X(name) is the
  * descriptor wt_<name>_dissector that dissectors/<name>/ defines (its <name>.h declares
  * it); everything else about the protocol (ports, probe, tap, report section, timeline
@@ -12,6 +14,7 @@
   X(dns)                     \
   X(ssh)                     \
   X(socks)                   \
+  X(http2)                   \
   /* a new protocol: its line above this one */
 
 #define DECLARE(name) extern const WtStreamDissector wt_##name##_dissector;
@@ -54,6 +57,13 @@ WtRegistry *wt_registry_new(void)
   r->selector.by_probe = select_by_probe;
   for (guint i = 0; i < N_DISSECTORS; i++)
     r->stats[i] = stream_dissectors[i]->stats_new();
+  /* taps shared with another dissector (.tap_of): link them to its stats */
+  for (guint i = 0; i < N_DISSECTORS; i++) {
+    const WtStreamDissector *d = stream_dissectors[i];
+    for (guint j = 0; d->tap_of && d->tap_link && j < N_DISSECTORS; j++)
+      if (j != i && strcmp(stream_dissectors[j]->name, d->tap_of) == 0)
+        d->tap_link(r->stats[i], r->stats[j]);
+  }
   return r;
 }
 

@@ -16,6 +16,7 @@ enum {
   COL_INFO_MSG,
   COL_TIME_TO_FIRST_BYTE,
   COL_INCOMPLETE,
+  COL_STREAM_ID,
   N_COLUMNS
 };
 
@@ -35,6 +36,8 @@ static const WtLogColumn http_columns[] = {
   { "info_msg", WT_LOG_STRING, "info_msg", "String" },
   { "time_to_first_byte", WT_LOG_INTERVAL, "time_to_first_byte", "Nullable(Float64)" },
   { "incomplete", WT_LOG_BOOL, "incomplete", "UInt8" },
+  /* HTTP/2's stream; omitted for HTTP/1 (ClickHouse: 0) */
+  { "stream_id", WT_LOG_COUNT, "stream_id", "UInt32" },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(http_columns) == N_COLUMNS);
@@ -64,7 +67,9 @@ void wt_http_log_write(WtLog *log, const WtConnInfo *conn, const WtHttpTxn *t)
   set_str(&r, COL_HOST, t->host);
   set_str(&r, COL_URI, t->uri);
   /* Zeek logs the reply's version when there is one */
-  if (t->has_final || t->info_code)
+  if (t->req_major == 2 || (t->orphan && t->resp_major == 2))
+    g_snprintf(version, sizeof version, "2");
+  else if (t->has_final || t->info_code)
     g_snprintf(version, sizeof version, "%u.%u", t->resp_major, t->resp_minor);
   else if (!t->orphan)
     g_snprintf(version, sizeof version, "%u.%u", t->req_major, t->req_minor);
@@ -87,5 +92,7 @@ void wt_http_log_write(WtLog *log, const WtConnInfo *conn, const WtHttpTxn *t)
     wt_log_set_time(&r, COL_TIME_TO_FIRST_BYTE, d > 0 ? d : 0);
   }
   wt_log_set_bool(&r, COL_INCOMPLETE, t->incomplete);
+  if (t->stream_id)
+    wt_log_set_count(&r, COL_STREAM_ID, t->stream_id);
   wt_log_write(log, &r);
 }

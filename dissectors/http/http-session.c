@@ -1333,6 +1333,11 @@ static gboolean handoff(gpointer p, guint16 *port)
 
 static gboolean probe(const guint8 *data, gsize len, WtDir dir)
 {
+  /* HTTP/2's connection preface ("PRI * HTTP/2.0...", also as far as it has arrived) is
+   * the HTTP/2 dissector's */
+  static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  if (dir == WT_DIR_ORIG && len >= 3 && memcmp(data, preface, MIN(len, sizeof preface - 1)) == 0)
+    return FALSE;
   if (dir == WT_DIR_RESP)
     return wt_http_look_status(data, len) == WT_HTTP_LOOK_YES;
   if (wt_http_look_request(data, len) == WT_HTTP_LOOK_YES)

@@ -3,6 +3,7 @@
 #include "dissectors/http/http-limits.h"
 #include "dissectors/http/http-parse.h"
 #include "dissectors/http/http-status.h"
+#include "dissectors/http/http-log.h"
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -210,6 +211,8 @@ void wt_http_stats_merge(gpointer into_p, gpointer from_p)
   into->connect_requests += from->connect_requests;
   wt_histogram_merge(into->ttfb, from->ttfb);
   wt_histogram_merge(into->ttlb, from->ttlb);
+  for (guint i = 0; i < G_N_ELEMENTS(into->versions); i++)
+    into->versions[i] += from->versions[i];
 }
 
 void wt_http_stats_on_status(WtHttpStats *s, guint code)
@@ -270,8 +273,22 @@ static char *absolute_form(const char *uri, const char **path)
   return g_strndup(a, n);
 }
 
+static const char *const version_keys[] = { "0.9", "1.0", "1.1", "2", "other" };
+
+static guint version_index(const WtHttpTxn *t)
+{
+  guint8 major = t->orphan ? t->resp_major : t->req_major;
+  guint8 minor = t->orphan ? t->resp_minor : t->req_minor;
+  if (t->http09)
+    return 0;
+  if (major == 1 && minor <= 1)
+    return 1u + minor;
+  return major == 2 ? 3 : 4;
+}
+
 void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
 {
+  s->versions[version_index(t)]++;
   guint cls = class_index(t);
   gboolean have_ttfb = t->has_final && t->ts_req_end && t->ts_resp_start;
   guint64 ttfb_us = 0;
@@ -486,6 +503,78 @@ char *wt_http_safe_strdup(const guint8 *p, gsize len, gsize max)
     i++;
   }
   return g_string_free(out, FALSE);
+}
+
+/* --- other versions' transactions (HTTP/2) ------------------------------------------ */
+
+char *wt_http_safe_text(const guint8 *p, gsize len, gsize max)
+{
+  return wt_http_safe_strdup(p, len, max);
+}
+
+void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnInfo *conn,
+                          const WtHttpExchange *x)
+{
+  WtHttpTxn t = { 0 };
+  t.depth = x->depth;
+  t.stream_id = x->stream_id;
+  t.ts_req_start = x->ts_req_start;
+  t.ts_req_end = x->ts_req_end;
+  t.ts_resp_start = x->ts_resp_start;
+  t.ts_resp_end = x->ts_resp_end;
+  t.method = (char *) x->method;
+  t.uri = (char *) x->path;
+  t.host = (char *) x->authority;
+  t.user_agent = (char *) x->user_agent;
+  t.resp_content_type = (char *) x->content_type;
+  t.req_major = t.resp_major = x->major;
+  t.req_minor = t.resp_minor = x->minor;
+  t.status_code = x->status;
+  t.info_code = x->info_code;
+  t.req_body_len = x->req_body_len;
+  t.resp_body_len = x->resp_body_len;
+  t.req_done = x->method != NULL;
+  t.resp_done = x->status != 0 && !x->incomplete;
+  t.has_final = x->status != 0;
+  t.incomplete = x->incomplete != FALSE;
+  t.answer_lost = x->answer_lost != FALSE;
+  t.orphan = x->method == NULL;
+  t.is_head = x->method && strcmp(x->method, "HEAD") == 0;
+  t.is_connect = x->method && strcmp(x->method, "CONNECT") == 0;
+  t.tunnel = t.is_connect && x->status >= 200 && x->status <= 299;
+  WtSeriesSink *series = ctx ? ctx->series : NULL;
+  for (guint i = 0; i < x->n_interim; i++) {
+    wt_http_stats_on_status(s, x->info_code);
+    wt_series_count(series, x->ts_req_end, wt_http_series_col[WT_HTTP_SERIES_1XX], 1);
+  }
+  if (x->status) {
+    wt_http_stats_on_status(s, x->status);
+    if (x->status >= 100 && x->status <= 599)
+      wt_series_count(series, x->ts_resp_start,
+                      wt_http_series_col[WT_HTTP_SERIES_1XX + x->status / 100u - 1], 1);
+  }
+  if (x->content_type)
+    wt_http_stats_on_content_type(s, x->content_type);
+  if (x->method)
+    wt_series_count(series, x->ts_req_start,
+                    wt_http_series_col[WT_HTTP_SERIES_REQUESTS], 1);
+  wt_http_stats_on_txn(s, &t);
+  WtLog *log = wt_app_log(ctx, &wt_http_log_table);
+  if (log)
+    wt_http_log_write(log, conn, &t);
+}
+
+void wt_http_add_gap(WtHttpStats *s)
+{
+  s->gaps++;
+}
+
+guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(version_keys); i++)
+    if (strcmp(version_keys[i], version) == 0)
+      return s->versions[i];
+  return 0;
 }
 
 /* --- getters ------------------------------------------------------------------------ */
@@ -835,5 +924,20 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
              s->connect_answers, s->connect_requests, top_n);
   report_top(px, "forward_hosts", _("Hosts asked of forward proxies"), "host", _("Host"),
              s->forward_hosts, s->forward_requests, top_n);
+  WtTable *vt = wt_section_table(sec, "versions", _("Transactions by protocol version"));
+  wt_table_column(vt, "version", _("Version"), WT_COL_STR);
+  wt_table_column(vt, "count", _("Transactions"), WT_COL_U64);
+  wt_table_column(vt, "share", _("Share"), WT_COL_PERCENT);
+  guint64 all = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(s->versions); i++)
+    all += s->versions[i];
+  for (guint i = 0; i < G_N_ELEMENTS(s->versions); i++) {
+    if (!s->versions[i])
+      continue;
+    wt_table_row(vt);
+    wt_table_str(vt, version_keys[i]);
+    wt_table_u64(vt, s->versions[i]);
+    wt_table_percent(vt, share(s->versions[i], all));
+  }
 }
 

@@ -24,6 +24,7 @@ typedef struct {
   guint16 info_code;        /* last 1xx */
   guint64 req_body_len;
   guint64 resp_body_len;
+  guint32 stream_id;        /* HTTP/2 stream; 0 = none (HTTP/1) */
   /* Where the request sits in the client's stream and what its sender had received of
    * the server's stream (WtStreamAcks; WT_STREAM_UNKNOWN when not known), and where the
    * first byte the capture missed after it lies: pairing after capture loss. */

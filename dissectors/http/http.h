@@ -23,3 +23,37 @@ void wt_http_report_charts(WtSection *sec);
 /* Every counter and table in a canonical, sorted text form: equal dumps mean equal taps
  * (used by the invariance tests). */
 char *wt_http_stats_dump(const WtHttpStats *s);
+
+/* One transaction carried by another HTTP version (an HTTP/2 stream), for the HTTP tap and
+ * http.log: dissectors/http2 adds its streams through wt_http_add_exchange, so the HTTP
+ * tables (section "http") hold every version, with a breakdown by version. Strings are
+ * borrowed for the call; they must be safe text (wt_http_safe_text). */
+typedef struct {
+  guint8 major, minor;          /* 2, 0 for HTTP/2 */
+  guint32 stream_id;            /* logged in http.log's stream_id; 0: none */
+  guint32 depth;                /* 1-based position on the connection */
+  const char *method;           /* NULL: no request seen */
+  const char *authority;        /* :authority (or Host) -> the hosts table */
+  const char *path;             /* :path -> URIs and endpoints */
+  const char *user_agent;
+  const char *content_type;     /* media type of the response, lowercase, no parameters */
+  guint16 status;               /* final status; 0 = none */
+  guint16 info_code;            /* the last interim (1xx) status, 0 = none */
+  guint n_interim;              /* interim responses, each counted as a status line */
+  guint64 req_body_len, resp_body_len;
+  gint64 ts_req_start, ts_req_end, ts_resp_start, ts_resp_end; /* 0 = unset */
+  gboolean incomplete;          /* reset, cut by a gap or by the end of input */
+  gboolean answer_lost;         /* no final status because the capture lost the answer */
+} WtHttpExchange;
+
+/* Adds one transaction to the HTTP tap `stats` (the HTTP dissector's stats: a descriptor
+ * with .tap_of = "http" gets it from the registry) and, when http.log is written, its row. */
+void wt_http_add_exchange(WtHttpStats *stats, const WtAppContext *ctx, const WtConnInfo *conn,
+                          const WtHttpExchange *x);
+/* A capture gap on a connection whose transactions go through wt_http_add_exchange (counted
+ * in `gaps`, which also shows answer_not_captured / request_not_captured). */
+void wt_http_add_gap(WtHttpStats *stats);
+/* Packet bytes as text safe for tables and logs (see wt_http_safe_strdup). */
+char *wt_http_safe_text(const guint8 *p, gsize len, gsize max);
+/* How many transactions of one version the tap holds ("0.9", "1.0", "1.1", "2", "other"). */
+guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version);

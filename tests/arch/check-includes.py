@@ -48,7 +48,8 @@ STDIO_TOKENS = ("printf", "vprintf", "puts", "putchar", "perror", "stdout", "std
 RULES = [
     {
         "name": "dissector-includes",
-        "why": "dissectors include only the core, the report model and their own folder",
+        "why": "dissectors include only the core, the report model, their own folder and "
+               "(application dissectors) another application dissector's public header",
         "files": ["dissectors/**"],
         "may_include_only": ["analyzer/core/*", "analyzer/report/report.h", "{own}/*"],
         "exceptions": [
@@ -57,6 +58,12 @@ RULES = [
                 "may_also_include": ["dissectors/ip/ip.h", "dissectors/ip/inet-checksum.h"],
                 "why": "decoders use the IP layer's public decoder headers (addresses, "
                        "pseudo-header checksum)",
+            },
+            {
+                "files": ["{app}/**"],
+                "may_also_include": ["{app}/{appname}.h"],
+                "why": "an application dissector may use another application dissector's "
+                       "public header (HTTP/2 adds its transactions to HTTP's tap)",
             },
         ],
     },

@@ -70,6 +70,9 @@ CLEAN = {
                                       '#include "http-stats.h"\n'
                                       "void f(FILE *out) { fputs(\"printf\", out); }\n",
     "dissectors/dns/dns.h": '#pragma once\n#include "analyzer/core/stream.h"\n',
+    "dissectors/http2/http2-session.c": '#include "dissectors/http2/http2.h"\n'
+                                        '#include "dissectors/http/http.h"\n',
+    "dissectors/http2/http2.h": '#pragma once\n#include "analyzer/core/stream.h"\n',
 }
 
 # One broken rule each: (name, files changed or added, the rule the checker must name,
@@ -85,6 +88,13 @@ BROKEN = [
     ("an application dissector includes another's private header",
      {"dissectors/dns/dns-session.c": '#include "dissectors/http/http-stats.h"\n'},
      "dissector-includes", "dissectors/dns/dns-session.c:1:"),
+    ("an application dissector includes another's private header next to its public one",
+     {"dissectors/http2/http2-session.c": '#include "dissectors/http/http-stats.h"\n'},
+     "dissector-includes", "dissectors/http2/http2-session.c:1:"),
+    ("an application dissector includes a transport's public header",
+     {"dissectors/http2/http2-session.c": '#include "dissectors/http2/http2.h"\n'
+                                          '#include "dissectors/udp/udp.h"\n'},
+     "dissector-includes", "dissectors/http2/http2-session.c:2:"),
     ("a non-decoder includes the IP layer's decoder header",
      {"dissectors/http/http-parse.c": '#include "dissectors/ip/ip.h"\n'},
      "dissector-includes", "dissectors/http/http-parse.c:1:"),

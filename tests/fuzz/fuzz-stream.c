@@ -10,6 +10,9 @@
 
 #define LEFTOVER_CAP (64u << 10) /* as the reassembler's default leftover cap */
 
+const WtStreamDissector *fuzz_stream_shared;
+gpointer fuzz_stream_shared_stats;
+
 static const guint16 chunk_sizes[32] = {
   1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 16, 17, 20,
   24, 31, 32, 40, 50, 64, 100, 128, 200, 256, 500, 512, 1000, 1460, 2048, 4096,
@@ -95,11 +98,13 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   WtLogSink *sinks[WT_LOG_MAX_TABLES];
   WtLog *logs[WT_LOG_MAX_TABLES];
   guint n_logs = 0;
-  for (const WtLogTable *const *t = dis->log_tables; t && *t && n_logs < WT_LOG_MAX_TABLES;
-       t++, n_logs++) {
-    sinks[n_logs] = wt_log_sink_new_stream(*t, devnull, NULL);
-    logs[n_logs] = wt_log_sink_log(sinks[n_logs]);
-  }
+  const WtStreamDissector *owners[2] = { dis, fuzz_stream_shared };
+  for (int o = 0; o < 2; o++)
+    for (const WtLogTable *const *t = owners[o] ? owners[o]->log_tables : NULL;
+         t && *t && n_logs < WT_LOG_MAX_TABLES; t++, n_logs++) {
+      sinks[n_logs] = wt_log_sink_new_stream(*t, devnull, NULL);
+      logs[n_logs] = wt_log_sink_log(sinks[n_logs]);
+    }
   WtAppContext ctx = { .anomalies = an, .logs = logs, .n_logs = n_logs };
   WtConnInfo conn = { .uid = "CFuzz0000000000000", .orig_p = 40000, .resp_p = 80, .proto = 6 };
   conn.orig_h.family = conn.resp_h.family = 4;
@@ -107,6 +112,9 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   conn.resp_h.bytes[0] = 10, conn.resp_h.bytes[3] = 2;
 
   gpointer stats = dis->stats_new();
+  gpointer shared = fuzz_stream_shared ? fuzz_stream_shared->stats_new() : NULL;
+  if (shared && dis->tap_link)
+    dis->tap_link(stats, shared);
   gpointer session = dis->session_new(stats, &ctx, &conn);
   Side sides[2] = {
     { dis, session, WT_DIR_ORIG, body, client_len, 0, g_byte_array_new(), FALSE },
@@ -143,8 +151,10 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   dis->session_free(session);
   for (guint i = 0; i < n_logs; i++)
     wt_log_sink_free(sinks[i]);
+  fuzz_stream_shared_stats = shared;
   if (check_stats)
     check_stats(stats);
+  fuzz_stream_shared_stats = NULL;
 
   /* The tap: merged into a second one (as --threads does) and written out. */
   gpointer total = dis->stats_new();
@@ -154,6 +164,11 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
   dis->report(dis->stats_merge ? total : stats, NULL, r);
   wt_report_write_json(r, devnull);
   wt_report_write_text(r, devnull, FALSE);
+  if (shared) {
+    fuzz_stream_shared->report(shared, NULL, r);
+    wt_report_write_json(r, devnull);
+    fuzz_stream_shared->stats_free(shared);
+  }
   dis->stats_free(total);
   dis->stats_free(stats);
   for (int i = 0; i < 2; i++)

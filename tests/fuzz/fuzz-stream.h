@@ -20,3 +20,9 @@
 /* check_stats (may be NULL) looks at the tap after the session was freed. */
 void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t size,
                      void (*check_stats)(gpointer stats));
+
+/* For a dissector that fills another's tap (.tap_of, HTTP/2 into HTTP): that dissector. Its
+ * tap is created and linked (tap_link), its log tables opened, its tap reported, and
+ * fuzz_stream_shared_stats points at it while check_stats runs. NULL: none. */
+extern const WtStreamDissector *fuzz_stream_shared;
+extern gpointer fuzz_stream_shared_stats;
