@@ -498,8 +498,8 @@ static WtChExporter *open_exporter(const Options *o, const WtPrivileges *priv, i
   wt_ch_export_config_init(&ec);
   ec.url = o->clickhouse;
   ec.sensor = o->sensors ? o->sensors[0] : NULL;
-  static char *spill_dir; /* reachable until exit, like the options */
-  spill_dir = o->log_dir ? g_strdup(o->log_dir) : default_spill_dir(priv);
+  /* the exporter keeps its own copy */
+  g_autofree char *spill_dir = o->log_dir ? g_strdup(o->log_dir) : default_spill_dir(priv);
   ec.spill_dir = spill_dir;
   ec.tables = wt_registry_log_tables();
   ec.notice = print_export_notice;
