@@ -60,6 +60,25 @@ WtFileBroker *wt_file_broker_new(void)
   return b;
 }
 
+void wt_file_broker_free(WtFileBroker *b)
+{
+  if (!b)
+    return;
+  for (guint i = 0; i < b->allowed->len; i++) {
+    Allowed *a = &g_array_index(b->allowed, Allowed, i);
+    g_free(a->dir);
+    g_free(a->name);
+    g_free(a->suffix);
+    if (a->fd >= 0)
+      close(a->fd);
+  }
+  g_array_free(b->allowed, TRUE);
+  if (b->sock >= 0)
+    close(b->sock);
+  g_mutex_clear(&b->lock);
+  g_free(b);
+}
+
 void wt_file_broker_set_owner(WtFileBroker *b, uid_t uid, gid_t gid)
 {
   b->chown_files = TRUE;

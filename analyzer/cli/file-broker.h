@@ -15,6 +15,8 @@
 typedef struct WtFileBroker WtFileBroker;
 
 WtFileBroker *wt_file_broker_new(void);
+/* A broker that was not started (a started one lives as long as the process). */
+void wt_file_broker_free(WtFileBroker *b);
 /* Files created by the broker go to uid:gid (otherwise they stay root's). */
 void wt_file_broker_set_owner(WtFileBroker *b, uid_t uid, gid_t gid);
 /* Serve DIR: the one file NAME (name != NULL), or files ending in SUFFIX (suffix != NULL),

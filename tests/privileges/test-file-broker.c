@@ -39,6 +39,7 @@ static void serves_only_registered(void)
   g_assert_false(wt_file_broker_serves(b, dir_b, ".hidden.log")); /* never a dot-name */
   g_assert_false(wt_file_broker_serves(b, dir_b, "x/y.log"));     /* nor a path */
   g_assert_false(wt_file_broker_serves(b, dir_c, "report.json")); /* another directory */
+  wt_file_broker_free(b);
 }
 
 static gboolean write_file(const char *dir, const char *name)
