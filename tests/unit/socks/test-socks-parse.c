@@ -3,29 +3,9 @@
  * and 4a protocol notes); every input sits right before a PROT_NONE page so a one-byte
  * over-read faults, and every prefix of a message is offered before the whole. */
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "tests/unit/guard-page.h"
 #include "dissectors/socks/socks.h"
 #include "dissectors/socks/socks-parse.h"
-
-#define ARENA_SIZE (1u << 20)
-static guint8 *arena;
-
-static const guint8 *guarded(const void *p, gsize n)
-{
-  if (!arena) {
-    long page = sysconf(_SC_PAGESIZE);
-    arena = mmap(NULL, ARENA_SIZE + (gsize) page, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    g_assert(arena != MAP_FAILED);
-    g_assert_cmpint(mprotect(arena + ARENA_SIZE, (gsize) page, PROT_NONE), ==, 0);
-  }
-  g_assert_cmpuint(n, <=, ARENA_SIZE);
-  guint8 *dst = arena + ARENA_SIZE - n;
-  if (n)
-    memmove(dst, p, n);
-  return dst;
-}
 
 /* SOCKS 5 request: CONNECT www.osnews.com:80 (the request of Zeek's socks.pcap) */
 static const guint8 v5_req[] = { 5, 1, 0, 3, 14, 'w', 'w', 'w', '.', 'o', 's', 'n', 'e', 'w',

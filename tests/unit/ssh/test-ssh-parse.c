@@ -2,28 +2,8 @@
  * negotiation). Expected values are written out by hand from the bytes each test builds;
  * every input sits right before a PROT_NONE page so a one-byte over-read faults. */
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "tests/unit/guard-page.h"
 #include "dissectors/ssh/ssh-parse.h"
-
-#define ARENA_SIZE (1u << 20)
-static guint8 *arena;
-
-static const guint8 *guarded(const void *p, gsize n)
-{
-  if (!arena) {
-    long page = sysconf(_SC_PAGESIZE);
-    arena = mmap(NULL, ARENA_SIZE + (gsize) page, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    g_assert(arena != MAP_FAILED);
-    g_assert_cmpint(mprotect(arena + ARENA_SIZE, (gsize) page, PROT_NONE), ==, 0);
-  }
-  g_assert_cmpuint(n, <=, ARENA_SIZE);
-  guint8 *dst = arena + ARENA_SIZE - n;
-  if (n)
-    memmove(dst, p, n);
-  return dst;
-}
 
 static void test_ident(void)
 {
