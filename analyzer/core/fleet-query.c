@@ -43,3 +43,10 @@ double wt_fleet_share(guint64 part, guint64 whole)
 {
   return whole ? 100.0 * (double) part / (double) whole : 0.0;
 }
+
+void wt_fleet_map(WtSection *s, const char *key, const char *label, GPtrArray *rows)
+{
+  wt_section_map_u64(s, key, label, NULL, 0);
+  for (guint i = 0; i < rows->len; i++)
+    wt_section_map_u64(s, key, label, wt_fleet_cell(rows, i, 0), wt_fleet_u64(rows, i, 1));
+}

@@ -30,3 +30,5 @@ guint64 wt_fleet_u64(GPtrArray *rows, guint r, guint c);
 double wt_fleet_dbl(GPtrArray *rows, guint r, guint c);
 /* part of whole in percent; 0 when whole is 0 */
 double wt_fleet_share(guint64 part, guint64 whole);
+/* Rows of (name, count) as the map KEY of `s` ({} when there are none). */
+void wt_fleet_map(WtSection *s, const char *key, const char *label, GPtrArray *rows);

@@ -36,10 +36,7 @@ gboolean wt_dns_fleet_report(const WtFleet *f, WtReport *r, GError **error)
     { "opcodes", "Opcodes", opcodes },
   };
   for (guint m = 0; m < G_N_ELEMENTS(maps); m++) {
-    wt_section_map_u64(sec, maps[m].key, maps[m].label, NULL, 0);
-    for (guint i = 0; i < maps[m].rows->len; i++)
-      wt_section_map_u64(sec, maps[m].key, maps[m].label, wt_fleet_cell(maps[m].rows, i, 0),
-                         wt_fleet_u64(maps[m].rows, i, 1));
+    wt_fleet_map(sec, maps[m].key, maps[m].label, maps[m].rows);
   }
   WtSection *o = wt_section_object(sec, "rtt", "Query to response time");
   wt_section_u64(o, "count", "Samples", wt_fleet_u64(tot, 0, 6));

@@ -166,9 +166,7 @@ gboolean wt_http_fleet_report(const WtFleet *f, WtReport *r, GError **error)
   wt_section_u64(sec, "request_body_bytes", "Request body bytes", wt_fleet_u64(tot, 0, 7));
   wt_section_u64(sec, "response_body_bytes", "Response body bytes", wt_fleet_u64(tot, 0, 8));
 
-  wt_section_map_u64(sec, "methods", "Methods", NULL, 0);
-  for (guint i = 0; i < methods->len; i++)
-    wt_section_map_u64(sec, "methods", "Methods", wt_fleet_cell(methods, i, 0), wt_fleet_u64(methods, i, 1));
+  wt_fleet_map(sec, "methods", "Methods", methods);
   guint64 total_codes = 0, classes[5] = { 0 };
   for (guint i = 0; i < codes->len; i++)
     total_codes += wt_fleet_u64(codes, i, 1);

@@ -18,9 +18,7 @@ static gboolean count_by(const WtFleet *f, WtSection *sec, const char *col, cons
   if (!rows)
     return FALSE;
   if (!name_col) {
-    wt_section_map_u64(sec, key, label, NULL, 0);
-    for (guint i = 0; i < rows->len; i++)
-      wt_section_map_u64(sec, key, label, wt_fleet_cell(rows, i, 0), wt_fleet_u64(rows, i, 1));
+    wt_fleet_map(sec, key, label, rows);
     return TRUE;
   }
   WtTable *t = wt_section_table(sec, key, label);

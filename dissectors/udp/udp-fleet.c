@@ -25,14 +25,8 @@ gboolean wt_udp_fleet_report(const WtFleet *f, WtReport *r, GError **error)
   wt_section_u64(sec, "flows", "Flows", tot->len ? wt_fleet_u64(tot, 0, 0) : 0);
   wt_section_u64(sec, "packets", "Packets", tot->len ? wt_fleet_u64(tot, 0, 1) : 0);
   wt_section_u64(sec, "bytes", "IP bytes", tot->len ? wt_fleet_u64(tot, 0, 2) : 0);
-  wt_section_map_u64(sec, "conn_states", "By conn_state", NULL, 0);
-  for (guint i = 0; i < states->len; i++)
-    wt_section_map_u64(sec, "conn_states", "By conn_state", wt_fleet_cell(states, i, 0),
-                       wt_fleet_u64(states, i, 1));
-  wt_section_map_u64(sec, "services", "Services", NULL, 0);
-  for (guint i = 0; i < services->len; i++)
-    wt_section_map_u64(sec, "services", "Services", wt_fleet_cell(services, i, 0),
-                       wt_fleet_u64(services, i, 1));
+  wt_fleet_map(sec, "conn_states", "By conn_state", states);
+  wt_fleet_map(sec, "services", "Services", services);
   WtTable *t = wt_section_table(sec, "udp_services", "UDP services");
   wt_table_column(t, "port", "Port", WT_COL_U64);
   wt_table_column(t, "service", "Service", WT_COL_STR);
