@@ -19,6 +19,10 @@ typedef struct {
   WtAddr orig_h, resp_h;
   guint16 orig_p, resp_p;
   guint8 proto;          /* 6 TCP, 17 UDP */
+  guint8 n_tunnel_parents; /* the uids of the tunnels that carried it (conn.log's
+                            * tunnel_parents): n NUL-terminated strings one after the
+                            * other, owned by the flow table's user (analyzer) */
+  const char *tunnel_parents;
   /* text forms of orig_h/resp_h, filled on first use by wt_conn_info_addr (logs write them
    * once per transaction; formatting once per connection is enough) */
   char addr_text[2][46];

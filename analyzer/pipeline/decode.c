@@ -416,12 +416,9 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   return o.status;
 }
 
-const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt)
+const WtTunnelLayer *wt_decode_layer(const WtDecoders *d, guint i)
 {
-  if (pkt->tunnel_depth == 0)
-    return NULL;
-  const WtPacket *outer = wt_tunnels_outer(&d->tunnels);
-  return outer->ip_proto == WT_IPPROTO_UDP ? outer : NULL;
+  return wt_tunnels_layer(&d->tunnels, i);
 }
 
 void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt)

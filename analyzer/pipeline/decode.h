@@ -8,6 +8,7 @@
 #include "analyzer/core/anomaly.h"
 #include "analyzer/report/report.h"
 #include "dissectors/ip/ip-defrag.h"
+#include "dissectors/tunnel/tunnel.h"
 
 /* A field left 0 takes its default. */
 typedef struct {
@@ -70,12 +71,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtDecoders, wt_decoders_free)
  * for reassembly. pkt->reassembled_buf stays valid until the next call. */
 WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
 
-/* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): the frame's outermost
- * packet, before its first tunnel, when that is a UDP datagram (VXLAN, Geneve, GTP-U,
- * Teredo, AYIYA, GRE in UDP), whose flow the frame also belongs to, as in Zeek's conn.log;
- * otherwise NULL (IP in IP and GRE are no flows of their own). Valid until the next
- * decode. */
-const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt);
+/* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): its layer `i`
+ * (0: outermost, i < pkt->tunnel_depth) with the packet that carried it; NULL beyond
+ * WT_TUNNEL_MAX_LAYERS. A layer carried by UDP (VXLAN, Geneve, GTP-U, Teredo, AYIYA, GRE
+ * in UDP) makes the frame part of that UDP flow as well, as in Zeek's conn.log; IP in IP
+ * and GRE are no flows of their own. Valid until the next decode. */
+const WtTunnelLayer *wt_decode_layer(const WtDecoders *d, guint i);
 /* A flow began inside a tunnel: counted in the "tunnels" section by the innermost type. */
 void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt);
 

@@ -1,5 +1,6 @@
 #include "analyzer/pipeline/registry.h"
 #include "analyzer/core/conn-log.h"
+#include "analyzer/core/tunnel-log.h"
 #include "analyzer/pipeline/timeline.h"
 
 #include <string.h>
@@ -152,12 +153,14 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from)
 
 const WtLogTable *const *wt_registry_log_tables(void)
 {
-  /* conn.log, which every transport writes, then each dissector's own, once each */
+  /* conn.log, which every transport writes, tunnel.log (the decapsulation's), then each
+   * dissector's own, once each */
   static const WtLogTable *tables[WT_LOG_MAX_TABLES + 1];
   static gsize ready;
   if (g_once_init_enter(&ready)) {
     guint n = 0;
     tables[n++] = &wt_conn_log_table;
+    tables[n++] = &wt_tunnel_log_table;
     for (guint i = 0; i < N_DISSECTORS; i++)
       for (const WtLogTable *const *t = stream_dissectors[i]->log_tables; t && *t; t++) {
         gboolean seen = FALSE;
