@@ -64,6 +64,7 @@ typedef struct {
   char *write_file;
   char *drop_user;
   int threads;
+  char **tunnel_ports;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -145,6 +146,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Out-of-order bytes buffered per TCP direction (default 1048576)"), N_("BYTES") },
     { "reassembly-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_cap,
       N_("Out-of-order bytes buffered in all (default 268435456)"), N_("BYTES") },
+    { "tunnel-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->tunnel_ports,
+      N_("Decapsulate a UDP tunnel on more ports besides its defaults (repeatable): TYPE "
+         "vxlan, geneve, gtpv1, teredo, ayiya or gre-udp"), N_("TYPE=PORT[,PORT...]") },
     { "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &o->verify_checksums,
       N_("Ignore TCP/UDP segments whose checksum is wrong, as the receiver would (default: "
       "count them and analyse them: sending hosts capture unfilled offloaded checksums)"),
@@ -650,6 +654,9 @@ int main(int argc, char **argv)
     cfg.reasm_per_dir_cap = (gsize) o.reasm_dir_cap;
   if (o.reasm_cap > 0)
     cfg.reasm_global_cap = (gsize) o.reasm_cap;
+  for (char **tp = o.tunnel_ports; tp && *tp; tp++)
+    if (!wt_decode_add_tunnel_ports(&cfg.decode, *tp, &error))
+      return usage_error(error->message);
   if (o.overlap_policy) {
     if (strcmp(o.overlap_policy, "first") == 0)
       cfg.overlap_policy = 0;

@@ -52,6 +52,8 @@ WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
       d->limits.max_vlan_depth = limits->max_vlan_depth;
     if (limits->max_tunnel_depth)
       d->limits.max_tunnel_depth = limits->max_tunnel_depth;
+    memcpy(d->limits.tunnel_ports, limits->tunnel_ports, sizeof limits->tunnel_ports);
+    d->limits.n_tunnel_ports = MIN(limits->n_tunnel_ports, WT_DECODE_MAX_TUNNEL_PORTS);
   }
   wt_tunnels_init(&d->tunnels, d->limits.max_tunnel_depth);
   d->link_limits.max_vlan_depth = MIN(d->limits.max_vlan_depth, G_MAXUINT8);
@@ -171,9 +173,48 @@ static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   }
 }
 
-/* The UDP tunnels by either port (the destination's first); none: plain UDP. */
-static inline WtDecodeFunc udp_tunnel(guint32 port)
+static WtDecodeFunc udp_tunnel_decoder(WtTunnelType type)
 {
+  switch (type) {
+  case WT_TUNNEL_VXLAN:
+    return wt_vxlan_decode;
+  case WT_TUNNEL_GENEVE:
+    return wt_geneve_decode;
+  case WT_TUNNEL_GTPU:
+    return wt_gtpu_decode;
+  case WT_TUNNEL_TEREDO:
+    return wt_teredo_decode;
+  case WT_TUNNEL_AYIYA:
+    return wt_ayiya_decode;
+  case WT_TUNNEL_GRE_UDP:
+    return wt_gre_udp_decode;
+  case WT_TUNNEL_IP:
+  case WT_TUNNEL_GRE:
+  case WT_TUNNEL_PPTP:
+  case WT_TUNNEL_ERSPAN:
+  case WT_TUNNEL_N:
+  default:
+    return NULL;
+  }
+}
+
+/* The ports the user gave (--tunnel-port), before the defaults. */
+static G_GNUC_NO_INLINE WtDecodeFunc configured_udp_tunnel(const WtDecoders *d, guint32 port)
+{
+  for (guint i = 0; i < d->limits.n_tunnel_ports; i++)
+    if (d->limits.tunnel_ports[i].port == port)
+      return udp_tunnel_decoder(d->limits.tunnel_ports[i].type);
+  return NULL;
+}
+
+/* The UDP tunnels by one port; none: plain UDP. */
+static inline WtDecodeFunc udp_tunnel(const WtDecoders *d, guint32 port)
+{
+  if (G_UNLIKELY(d->limits.n_tunnel_ports)) {
+    WtDecodeFunc fn = configured_udp_tunnel(d, port);
+    if (fn)
+      return fn;
+  }
   switch (port) {
   case WT_PORT_VXLAN:
   case WT_PORT_VXLAN_LINUX:
@@ -193,11 +234,68 @@ static inline WtDecodeFunc udp_tunnel(guint32 port)
   }
 }
 
+static gboolean tunnel_type_by_name(const char *name, WtTunnelType *out)
+{
+  if (g_ascii_strcasecmp(name, "gtpu") == 0)
+    name = "gtpv1";
+  for (guint t = 0; t < WT_TUNNEL_N; t++)
+    if (udp_tunnel_decoder((WtTunnelType) t)
+        && g_ascii_strcasecmp(name, wt_tunnel_type_name((WtTunnelType) t)) == 0) {
+      *out = (WtTunnelType) t;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean add_tunnel_port(WtDecodeLimits *l, const char *text, WtTunnelType type,
+                                const char *spec, GError **error)
+{
+  guint64 port;
+  if (!g_ascii_string_to_unsigned(text, 10, 1, 65535, &port, NULL)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: '%s' is not a UDP port (1 to 65535)"), spec, text);
+    return FALSE;
+  }
+  if (l->n_tunnel_ports >= WT_DECODE_MAX_TUNNEL_PORTS) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: at most %u ports in all"), spec,
+                WT_DECODE_MAX_TUNNEL_PORTS);
+    return FALSE;
+  }
+  l->tunnel_ports[l->n_tunnel_ports].port = (guint16) port;
+  l->tunnel_ports[l->n_tunnel_ports].type = (guint8) type;
+  l->n_tunnel_ports++;
+  return TRUE;
+}
+
+gboolean wt_decode_add_tunnel_ports(WtDecodeLimits *l, const char *spec, GError **error)
+{
+  const char *eq = strchr(spec, '=');
+  g_autofree char *name = g_strndup(spec, eq ? (gsize) (eq - spec) : strlen(spec));
+  WtTunnelType type;
+  if (!eq || !tunnel_type_by_name(name, &type)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: give TYPE=PORT[,PORT...], TYPE one of vxlan, geneve, "
+                  "gtpv1, teredo, ayiya, gre-udp"), spec);
+    return FALSE;
+  }
+  g_auto(GStrv) ports = g_strsplit(eq + 1, ",", -1);
+  for (char **p = ports; *p; p++)
+    if (!add_tunnel_port(l, *p, type, spec, error))
+      return FALSE;
+  if (!ports[0]) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: no port after '='"), spec);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static inline gboolean lookup_udpport(WtDecoders *d, guint32 ports, Entry *e)
 {
-  e->fn = udp_tunnel(ports & 0xffff);
+  e->fn = udp_tunnel(d, ports & 0xffff);
   if (!e->fn)
-    e->fn = udp_tunnel(ports >> 16);
+    e->fn = udp_tunnel(d, ports >> 16);
   if (!e->fn)
     return FALSE;
   e->state = &d->tunnels;
@@ -483,7 +581,7 @@ WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
    * in one worker, with the outer flows. */
   gboolean ports = st == WT_DECODE_OK && has_ports(pkt->ip_proto);
   if (ports && pkt->ip_proto == WT_IPPROTO_UDP
-      && G_UNLIKELY(udp_tunnel(pkt->sport) || udp_tunnel(pkt->dport)))
+      && G_UNLIKELY(udp_tunnel(d, pkt->sport) || udp_tunnel(d, pkt->dport)))
     ports = FALSE;
   out->sport = ports ? pkt->sport : 0;
   out->dport = ports ? pkt->dport : 0;

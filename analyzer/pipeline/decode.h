@@ -10,12 +10,22 @@
 #include "dissectors/ip/ip-defrag.h"
 #include "dissectors/tunnel/tunnel.h"
 
+/* UDP ports given to tunnel types beyond the defaults (--tunnel-port), at most. */
+#define WT_DECODE_MAX_TUNNEL_PORTS 32u
+
 /* A field left 0 takes its default. */
 typedef struct {
   gsize frag_mem_cap;     /* bytes held for IP reassembly, all datagrams together */
   gint64 frag_timeout_ns; /* capture time a datagram may stay incomplete */
   guint max_vlan_depth;   /* stacked 802.1Q/802.1ad tags before the frame is malformed */
   guint max_tunnel_depth; /* tunnel layers decapsulated beyond the outer packet */
+  /* UDP ports of tunnels besides the defaults (Zeek's Tunnel::vxlan_ports ...): a port
+   * named here is that type's, whatever its default */
+  struct {
+    guint16 port;
+    guint8 type;          /* WtTunnelType, a UDP tunnel */
+  } tunnel_ports[WT_DECODE_MAX_TUNNEL_PORTS];
+  guint n_tunnel_ports;
 } WtDecodeLimits;
 
 #define WT_DECODE_DEFAULT_FRAG_MEM_CAP ((gsize) 16 * 1024 * 1024)
@@ -24,6 +34,9 @@ typedef struct {
 
 /* Fill `l` with the defaults above. */
 void wt_decode_limits_init(WtDecodeLimits *l);
+/* "vxlan=4790" or "geneve=6082,6083": the ports added to `l`. Types: vxlan, geneve,
+ * gtpv1 (or gtpu), teredo, ayiya, gre-udp. FALSE with a message naming what is wrong. */
+gboolean wt_decode_add_tunnel_ports(WtDecodeLimits *l, const char *spec, GError **error);
 
 typedef struct {
   guint64 packets;
