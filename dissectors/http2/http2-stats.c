@@ -14,6 +14,7 @@ typedef struct {
 #define SCALAR(f, label) { #f, label, G_STRUCT_OFFSET(WtHttp2Stats, f) }
 static const Scalar scalars[] = {
   SCALAR(connections, N_("Connections")),
+  SCALAR(upgrades, N_("Connections upgraded from HTTP/1.1 (Upgrade: h2c)")),
   SCALAR(frames, N_("Frames")),
   SCALAR(header_blocks, N_("Header blocks decoded")),
   SCALAR(hpack_desync, N_("Header blocks not decodable (HPACK state unknown)")),

@@ -9,7 +9,7 @@
 #include "dissectors/http2/http2.h"
 
 struct WtHttp2Stats {
-  guint64 connections, frames, header_blocks, hpack_desync;
+  guint64 connections, upgrades, frames, header_blocks, hpack_desync;
   guint64 streams, streams_reset, streams_refused, streams_pushed, streams_untracked;
   guint64 streams_undecoded, interim, trailers, goaway, gaps, framing_lost;
   WtTopN *frame_types, *rst_errors, *goaway_errors, *settings;

@@ -49,6 +49,7 @@ struct TcpFlow {
   guint n_services;
   guint64 base[2];
   guint16 handoff_port;
+  WtHandoffNote *note;   /* what the last session left for the next (WtHandoffNote) */
   gboolean in_deliver[2];
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
   gpointer watch;         /* the observer's state when it watches this connection */
@@ -140,6 +141,9 @@ static void choose_app(TcpFlow *tf, const guint8 *data, gsize len, WtDir dir, gb
   tf->app_state = APP_CHOSEN;
   tf->app = app;
   tf->session = app.d->session_new(app.stats, tf->t->app, ci);
+  if (tf->note && app.d->adopt && strcmp(tf->note->to, app.d->name) == 0)
+    app.d->adopt(tf->session, tf->note->data);
+  g_clear_pointer(&tf->note, wt_handoff_note_free);
 }
 
 /* The observer gets each byte once: bytes offered again (not consumed last time) were
@@ -268,6 +272,9 @@ static gsize app_deliver(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len, 
 static void hand_off(TcpFlow *tf, guint16 port)
 {
   tf->services[tf->n_services++] = tf->app.d->name;  /* each counts towards the limit */
+  g_clear_pointer(&tf->note, wt_handoff_note_free);
+  if (tf->app.d->handoff_note)
+    tf->note = tf->app.d->handoff_note(tf->session);
   tf->app.d->session_free(tf->session);
   tf->session = NULL;
   tf->handoff_port = port;
@@ -542,6 +549,7 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
     tf->app.d->session_free(tf->session);
     names[n++] = tf->app.d->name;
   }
+  g_clear_pointer(&tf->note, wt_handoff_note_free);  /* left for a session that never came */
   char service_buf[64] = "";
   for (guint i = 0; i < n; i++) {
     gboolean dup = FALSE;
