@@ -90,6 +90,10 @@ typedef struct WtStreamDissector {
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);
+  /* Optional (NULL: never): TRUE when `data`, on which probe() said no, is too short to
+   * tell but may start this protocol: the transport then waits for more bytes before it
+   * chooses by port (a preface cut into pieces must not go to the port's dissector). */
+  gboolean (*probe_wait)(const guint8 *data, gsize len, WtDir dir);
 
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);

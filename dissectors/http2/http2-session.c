@@ -680,9 +680,28 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
   return memcmp(data, WT_H2_PREFACE, MIN(len, (gsize) WT_H2_PREFACE_LEN)) == 0;
 }
 
+/* Fewer bytes than probe() needs that may still be a preface: the client's (before "PRI")
+ * or the server's SETTINGS frame header so far (length < 64 KiB, type 4, no flags, stream
+ * 0). Without this, TCP would pick the responder port's dissector (HTTP/1 on 8080) on "P". */
+static gboolean probe_wait(const guint8 *data, gsize len, WtDir dir)
+{
+  if (len == 0)
+    return FALSE;
+  if (dir == WT_DIR_ORIG)
+    return len < 3 && memcmp(data, WT_H2_PREFACE, len) == 0;
+  static const guint8 settings_header[WT_H2_FRAME_HEADER_LEN] = { 0, 0, 0, WT_H2_SETTINGS };
+  if (len >= WT_H2_FRAME_HEADER_LEN)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((i == 1 || i == 2) ? FALSE : data[i] != settings_header[i])
+      return FALSE;
+  return TRUE;
+}
+
 const WtStreamDissector wt_http2_dissector = {
   .name = "http2",
   .probe = probe,
+  .probe_wait = probe_wait,
   .tap_of = "http",
   .tap_link = wt_http2_stats_link,
   .stats_new = wt_http2_stats_new,
