@@ -547,7 +547,21 @@ static void on_framer_anomaly(gpointer ctx, const char *reason)
   anomaly(ctx, reason);
 }
 
-static const WtH2FramerSink framer_sink = { on_frame, on_lost, on_framer_anomaly };
+/* After a gap over a frame header: frames found again (their header blocks stay
+ * undecodable: the HPACK state is unknown), or none, and that direction is not read on. */
+static void on_resync(gpointer ctx, gboolean found, guint64 skipped)
+{
+  H2Session *s = ctx;
+  (void) skipped;
+  if (found) {
+    s->stats->resyncs++;
+  } else {
+    s->stats->framing_given_up++;
+    anomaly(s, "http2.framing_given_up");
+  }
+}
+
+static const WtH2FramerSink framer_sink = { on_frame, on_lost, on_framer_anomaly, on_resync };
 
 /* --- the session ---------------------------------------------------------------------- */
 

@@ -16,7 +16,7 @@ typedef struct WtHttp2Stats WtHttp2Stats;
 
 /* Getters for tests. Scalars: connections, upgrades, frames, header_blocks, hpack_desync, streams,
  * streams_reset, streams_refused, streams_pushed, streams_untracked, streams_undecoded,
- * interim, trailers, goaway, gaps, framing_lost. Unknown names give 0. */
+ * interim, trailers, goaway, gaps, framing_lost, resyncs, framing_given_up. Unknown names give 0. */
 guint64 wt_http2_stats_get(const WtHttp2Stats *s, const char *name);
 /* Count of `key` in map `table`: "frames" (type names), "rst_stream_errors",
  * "goaway_errors" (error code names), "settings" ("NAME=value"). */
