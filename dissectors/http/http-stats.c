@@ -215,15 +215,21 @@ void wt_http_stats_merge(gpointer into_p, gpointer from_p)
     into->versions[i] += from->versions[i];
 }
 
-void wt_http_stats_on_status(WtHttpStats *s, guint code)
+static void count_status(WtHttpStats *s, guint code, gboolean interim)
 {
   s->responses++;
   if (code < G_N_ELEMENTS(s->status))
     s->status[code]++;
-  if (code >= 100 && code <= 199 && code != 101)
+  if (interim)
     s->interim++;
   else
     s->final_responses++;
+}
+
+/* 101 ends HTTP/1 on the connection: final, as Zeek takes it (but see add_exchange) */
+void wt_http_stats_on_status(WtHttpStats *s, guint code)
+{
+  count_status(s, code, code >= 100 && code <= 199 && code != 101);
 }
 
 void wt_http_stats_on_content_type(WtHttpStats *s, const char *media_type)
@@ -541,10 +547,12 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
   t.orphan = x->method == NULL;
   t.is_head = x->method && strcmp(x->method, "HEAD") == 0;
   t.is_connect = x->method && strcmp(x->method, "CONNECT") == 0;
+  t.upgraded = x->upgraded != FALSE;
   t.tunnel = t.is_connect && x->status >= 200 && x->status <= 299;
   WtSeriesSink *series = ctx ? ctx->series : NULL;
+  /* interim, 101 too: after an h2c switch the final status is stream 1's */
   for (guint i = 0; i < x->n_interim; i++) {
-    wt_http_stats_on_status(s, x->info_code);
+    count_status(s, x->info_code, TRUE);
     wt_series_count(series, x->ts_req_end, wt_http_series_col[WT_HTTP_SERIES_1XX], 1);
   }
   if (x->status) {
