@@ -776,6 +776,18 @@ static void report_status(WtHttpStats *s, WtSection *sec)
   }
 }
 
+/* Responses that say the request failed: 4xx (the client's fault) and 5xx (the
+ * server's), as a count and as a share of final responses. */
+static void report_errors(WtHttpStats *s, WtSection *sec)
+{
+  guint64 errors = 0;
+  for (guint c = 400; c <= 599 && c < G_N_ELEMENTS(s->status); c++)
+    errors += s->status[c];
+  wt_section_u64(sec, "errors", _("Error responses (4xx, 5xx)"), errors);
+  wt_section_double(sec, "error_rate", _("Error rate (percent of final responses)"),
+                    share(errors, s->final_responses));
+}
+
 static void report_methods(WtHttpStats *s, WtSection *sec)
 {
   WtHttpTop methods = { s->methods, 0, { 0 } };
@@ -888,15 +900,22 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
     { "response_body_bytes", N_("Response body bytes") },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(labels) == G_N_ELEMENTS(scalars));
+  /* a web link's first questions lead the report: how many requests, how many failed,
+   * which codes and methods; the rest of the counters follow */
+  wt_section_set_lead(sec);
+  wt_section_set_nothing(sec, _("no requests"));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++) {
     /* the capture-loss split is reported where the capture lost HTTP bytes */
     if (!s->gaps && (scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, answer_not_captured) ||
                      scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, request_not_captured)))
       continue;
     wt_section_u64(sec, scalars[i].name, _(labels[i].label), scalar_value(s, &scalars[i]));
+    if (scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, responses)) {
+      report_errors(s, sec);
+      report_status(s, sec);
+      report_methods(s, sec);
+    }
   }
-  report_methods(s, sec);
-  report_status(s, sec);
   /* the methods and status tables say it all in text; the maps stay for JSON */
   wt_section_hide_in_text(sec, "methods");
   wt_section_hide_in_text(sec, "status_codes");
