@@ -49,6 +49,7 @@ typedef struct {
   gint64 reasm_dir_cap;
   gint64 reasm_cap;
   int top_n;
+  char *sections;
   double interval;
   gboolean verify_checksums;
   gboolean quiet;
@@ -154,6 +155,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       "count them and analyse them: sending hosts capture unfilled offloaded checksums)"),
       NULL },
     { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, N_("Rows in top-N tables (default 10)"), N_("N") },
+    { "sections", 0, 0, G_OPTION_ARG_STRING, &o->sections,
+      N_("Report only these sections (comma-separated keys as in the JSON report, e.g. http,tcp); every format"),
+      N_("LIST") },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
       N_("Timeline rows every SECONDS (default: chosen from the capture's duration); "
          "with -i also the live view's refresh"), N_("SECONDS") },
@@ -437,6 +441,19 @@ static int ux_end(Loop *loop, int status)
   return status;
 }
 
+/* --sections, before any frame is read: the names must be sections this run's report
+ * has, i.e. those of the report of a capture with nothing in it yet. */
+static gboolean check_sections(WtAnalyzer *analyzer, WtChExporter *exporter, const char *list,
+                               GError **error)
+{
+  g_autoptr(WtReport) probe = wt_report_new();
+  wt_analyzer_report(analyzer, probe);
+  if (exporter)
+    wt_ch_exporter_report(exporter, probe);
+  g_auto(GStrv) known = wt_report_section_keys(probe);
+  return wt_report_check_section_names(list, (const char *const *) known, error);
+}
+
 /* --clickhouse-schema and --from-clickhouse: no capture is read. */
 static int run_clickhouse_mode(const Options *o, WtFormat fmt)
 {
@@ -458,8 +475,13 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
   g_autoptr(WtReport) report = wt_report_new();
-  if (!wt_fleet_report(&q, report, &error) ||
-      !write_report(report, fmt, o->output, NULL, &error)) {
+  if (!wt_fleet_report(&q, report, &error))  {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  if (o->sections && !wt_report_keep_sections(report, o->sections, NULL, &error))
+    return usage_error(error->message);
+  if (!write_report(report, fmt, o->output, NULL, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     return EXIT_RUNTIME;
   }
@@ -717,6 +739,10 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  if (o.sections && !check_sections(analyzer, exporter, o.sections, &error)) {
+    g_ptr_array_free(sources, TRUE);
+    return usage_error(error->message);
+  }
   install_signals();
   Loop loop = { .analyzer = analyzer, .limit = o.count };
   int status = EXIT_OK;
@@ -780,6 +806,8 @@ int main(int argc, char **argv)
   wt_analyzer_report(analyzer, report);
   if (exporter)
     wt_ch_exporter_report(exporter, report);
+  if (o.sections)
+    wt_report_keep_sections(report, o.sections, NULL, NULL); /* names checked before */
   if (!write_report(report, fmt, o.output, report_out, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     status = EXIT_RUNTIME;

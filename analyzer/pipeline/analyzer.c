@@ -468,6 +468,12 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
   snap->flows_live = wt_flow_table_size(a->flows);
   snap->first_ts = a->frames ? a->first_ts : 0;
   snap->last_ts = a->frames ? a->last_ts : 0;
+  WtTcpLiveCounts tcp;
+  wt_tcp_live_counts(a->tcp, &tcp);
+  snap->tcp_opened = tcp.opened;
+  snap->tcp_established = tcp.established;
+  snap->tcp_refused = tcp.refused;
+  snap->tcp_reset = tcp.reset;
   snap->flows = a->flows;
 }
 

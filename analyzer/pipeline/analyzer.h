@@ -70,6 +70,9 @@ typedef struct {
   guint64 http_requests;     /* request lines so far */
   guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
   gint64 first_ts, last_ts;  /* capture time; 0 without frames */
+  /* TCP connections, counted when the event is seen: started by a SYN, handshake
+   * completed, refused (RST to the SYN), reset after the handshake */
+  guint64 tcp_opened, tcp_established, tcp_refused, tcp_reset;
   WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
 } WtAnalyzerSnapshot;
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);

@@ -64,7 +64,10 @@ struct TcpFlow {
   guint acks_told;        /* bit d: aq[d] given to the application (or it reads none) */
   guint fast_sink;        /* bit d: deliveries of d go straight to the application */
   AckQuery aq[2];
+  guint live_seen;        /* LIVE_*: the events of this connection already counted */
 };
+
+enum { LIVE_OPENED = 1u << 0, LIVE_ESTABLISHED = 1u << 1, LIVE_RST = 1u << 2 };
 
 /* The last data segments of each direction, as on the wire: `len` bytes from `seq` came
  * with acknowledgement number `ack` (adjacent segments with the same one, a burst, share a
@@ -87,6 +90,7 @@ struct WtTcpDissector {
   const WtConnObserver *obs;
   WtReasm *reasm;
   WtTcpStats *stats;
+  WtTcpLiveCounts live;
 };
 
 WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
@@ -517,6 +521,32 @@ gboolean wt_tcp_syn_starts_new_connection(const WtTcpDissector *t, const WtFlow 
   return tf && wt_tcp_conn_is_new_syn(&tf->conn, pkt, dir);
 }
 
+/* Each connection's opening, handshake and reset counted once, when seen. */
+static void count_live(WtTcpLiveCounts *live, TcpFlow *tf)
+{
+  const WtTcpConn *c = &tf->conn;
+  if (!(tf->live_seen & LIVE_OPENED) && c->ep[WT_DIR_ORIG].syn_sent) {
+    tf->live_seen |= LIVE_OPENED;
+    live->opened++;
+  }
+  if (!(tf->live_seen & LIVE_ESTABLISHED) && c->handshake_done) {
+    tf->live_seen |= LIVE_ESTABLISHED;
+    live->established++;
+  }
+  if (!(tf->live_seen & LIVE_RST) && c->any_rst) {
+    tf->live_seen |= LIVE_RST;
+    if (c->handshake_done)
+      live->reset++;
+    else if (c->ep[WT_DIR_RESP].rst_sent && !c->ep[WT_DIR_RESP].synack_sent)
+      live->refused++;
+  }
+}
+
+void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out)
+{
+  *out = t->live;
+}
+
 WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir *dir)
 {
   TcpFlow *tf = flow->proto_state;
@@ -532,6 +562,8 @@ WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir
   reassemble(tf, pkt, *dir);
   if (tf->watch)
     t->obs->segment(tf->watch, &tf->conn, pkt, *dir);
+  if (tf->live_seen != (LIVE_OPENED | LIVE_ESTABLISHED | LIVE_RST))
+    count_live(&t->live, tf);
   return timer_class(tf);
 }
 
