@@ -22,6 +22,7 @@
 #include "analyzer/cli/i18n.h"
 #include "analyzer/cli/live-view.h"
 #include "analyzer/cli/progress.h"
+#include "analyzer/cli/service-notify.h"
 #include "analyzer/pipeline/workers.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
@@ -249,6 +250,7 @@ typedef struct {
   WtLiveView *view;      /* -i with --interval; NULL: none */
   WtCaptureSave *save;   /* -w FILE; NULL: none */
   WtWorkers *workers;    /* --threads N > 1; NULL: the analyzer runs on this thread */
+  WtServiceNotify *notify;     /* readiness and watchdog under systemd (no-op otherwise) */
   gboolean log_clock_by_frame; /* --log-rotate reading files: packet time */
   gboolean log_error_said;     /* one warning per kind of failure is enough */
 } Loop;
@@ -306,6 +308,17 @@ static int wait_for_frames(WtCaptureSource *src, gint64 deadline)
   return poll(&pfd, 1, timeout_ms); /* -1 with EINTR when a signal asks us to stop */
 }
 
+/* The watchdog is fed from here: a capture loop that hangs stops feeding it. */
+static void service_tick(Loop *loop, WtCaptureSource *src)
+{
+  wt_service_notify_watchdog(loop->notify);
+  if (!wt_service_notify_status_due(loop->notify))
+    return;
+  guint64 recv = 0, drop = 0, ifdrop = 0;
+  wt_capture_stats(src, &recv, &drop, &ifdrop);
+  wt_service_notify_status(loop->notify, (guint64) loop->seen, drop + ifdrop);
+}
+
 /* Read one source to its end (or until stopped). FALSE if it ended in an error; the frames
  * read before the error are kept. */
 static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
@@ -327,6 +340,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
       wt_workers_idle(loop->workers);
     if (live)
       log_clock(loop, g_get_real_time() * 1000);
+    service_tick(loop, src);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
     if (n == -1 && stop_requested)
@@ -798,6 +812,9 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  g_autoptr(WtServiceNotify) notify = wt_service_notify_new();
+  loop.notify = notify;
+  wt_service_notify_ready(notify, o.iface ? o.iface : o.files[0]);
   for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
@@ -807,6 +824,7 @@ int main(int argc, char **argv)
     if (wt_capture_stats(src, &recv, &drop, &ifdrop))
       wt_analyzer_set_drops(analyzer, recv, drop, ifdrop);
   }
+  wt_service_notify_stopping(notify);
   status = ux_end(&loop, status);
   g_ptr_array_free(sources, TRUE);
 
