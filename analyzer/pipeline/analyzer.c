@@ -389,8 +389,7 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   a->wire_bytes += wirelen;
   a->cap_bytes += caplen;
   note_time(a, ts_ns);
-  wt_timeline_count(a->timeline, ts_ns, WT_TL_PACKETS, 1);
-  wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
+  wt_timeline_count_frame(a->timeline, ts_ns, wirelen);
 
   WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
   FrameTunnels ft;

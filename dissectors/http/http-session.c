@@ -331,18 +331,26 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 static HeaderId header_id(WtHttpSpan name)
 {
-  /* length first: most header lines (Accept, Date, Server ...) are rejected by it */
-  static const struct { const char *name; guint8 len; HeaderId id; } known[] = {
-    { "content-length", 14, HDR_CONTENT_LENGTH },
-    { "transfer-encoding", 17, HDR_TRANSFER_ENCODING },
-    { "connection", 10, HDR_CONNECTION }, { "upgrade", 7, HDR_UPGRADE },
-    { "host", 4, HDR_HOST }, { "user-agent", 10, HDR_USER_AGENT },
-    { "content-type", 12, HDR_CONTENT_TYPE },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
-    if (name.len == known[i].len && wt_http_span_ieq(name, known[i].name))
-      return known[i].id;
-  return HDR_OTHER;
+  /* by length first: most header lines (Accept, Date, Server ...) are rejected by it,
+   * then one case-insensitive comparison with a constant length */
+  switch (name.len) {
+  case 4:
+    return wt_http_span_ieq(name, "host") ? HDR_HOST : HDR_OTHER;
+  case 7:
+    return wt_http_span_ieq(name, "upgrade") ? HDR_UPGRADE : HDR_OTHER;
+  case 10:
+    if (wt_http_span_ieq(name, "connection"))
+      return HDR_CONNECTION;
+    return wt_http_span_ieq(name, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
+  case 12:
+    return wt_http_span_ieq(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
+  case 14:
+    return wt_http_span_ieq(name, "content-length") ? HDR_CONTENT_LENGTH : HDR_OTHER;
+  case 17:
+    return wt_http_span_ieq(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
+  default:
+    return HDR_OTHER;
+  }
 }
 
 /* Appends an obs-fold continuation to a kept string field ("a" + " " + "b"). */

@@ -219,6 +219,7 @@ gpointer wt_http_stats_new(void)
   s->connect_answers = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->ttfb = g_new0(WtHistogram, 1);
   s->ttlb = g_new0(WtHistogram, 1);
+  s->scratch = g_string_sized_new(256);
   return s;
 }
 
@@ -238,6 +239,7 @@ void wt_http_stats_free(gpointer p)
   top_free(s->connect_answers);
   g_free(s->ttfb);
   g_free(s->ttlb);
+  g_string_free(s->scratch, TRUE);
   g_free(s);
 }
 
@@ -324,6 +326,14 @@ static void count_key(WtHttpTop *top, const char *key, guint cls)
   a->count++;
   a->by_class[cls]++;
 }
+
+/* g_ascii_tolower without a call per character */
+static inline char ascii_lower(char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c | 0x20) : c;
+}
+
+static void append_endpoint(GString *out, const char *uri);
 
 /* "http://host:port/path?q": returns the authority ("host:port", user info dropped) and
  * sets *path to the path ("/" when the URI has none); NULL when uri is not absolute. */
@@ -435,7 +445,7 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
       g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(host, -1);
       if (!big) {
         for (gsize i = 0; i <= n; i++)
-          small[i] = g_ascii_tolower(host[i]);
+          small[i] = ascii_lower(host[i]);
       }
       count_key(s->hosts, big ? big : small, cls);
     }
@@ -451,9 +461,11 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
         small[q] = '\0';
       }
       count_key(s->uris, big ? big : small, cls);
-      g_autofree char *ep = wt_http_endpoint_of(t->uri);
-      g_autofree char *key = g_strconcat(method, " ", ep, NULL);
-      WtHttpAgg *e = top_slot(s->endpoints, key);
+      /* "METHOD endpoint", built in the tap's own buffer */
+      g_string_assign(s->scratch, method);
+      g_string_append_c(s->scratch, ' ');
+      append_endpoint(s->scratch, t->uri);
+      WtHttpAgg *e = top_slot(s->endpoints, s->scratch->str);
       e->count++;
       e->by_class[cls]++;
       if (have_ttfb)
@@ -515,8 +527,10 @@ static gboolean is_id_segment(const char *p, gsize n)
   return n >= 16 && all_hex(p, n, &has_digit) && has_digit;
 }
 
-char *wt_http_endpoint_of(const char *uri)
+/* Appends the endpoint of uri to out (wt_http_endpoint_of). */
+static void append_endpoint(GString *out, const char *uri)
 {
+  gsize start = out->len;
   const char *p = uri;
   /* absolute-form (proxy requests): drop scheme and authority */
   if (g_ascii_strncasecmp(p, "http://", 7) == 0 || g_ascii_strncasecmp(p, "https://", 8) == 0) {
@@ -524,7 +538,6 @@ char *wt_http_endpoint_of(const char *uri)
     p += strcspn(p, "/?#");
   }
   gsize end = strcspn(p, "?#");
-  GString *out = g_string_sized_new(end + 8);
   gsize i = 0;
   while (i < end) {
     if (p[i] == '/') {
@@ -541,8 +554,14 @@ char *wt_http_endpoint_of(const char *uri)
       g_string_append_len(out, p + i, (gssize) (j - i));
     i = j;
   }
-  if (out->len == 0)
+  if (out->len == start)
     g_string_append_c(out, p[0] == '*' ? '*' : '/');
+}
+
+char *wt_http_endpoint_of(const char *uri)
+{
+  GString *out = g_string_sized_new(strlen(uri) + 8);
+  append_endpoint(out, uri);
   return g_string_free(out, FALSE);
 }
 
