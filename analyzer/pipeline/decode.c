@@ -574,7 +574,8 @@ static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
  * tests/unit/pipeline/test-route-fast.c, which compares both on every capture). FALSE
  * for anything else (VLAN, options too short, zero or short lengths, other link types):
  * the caller then walks the tables. */
-gboolean wt_decode_route_fast(const guint8 *f, guint32 caplen, int linktype, WtRouteKey *out)
+gboolean wt_decode_route_fast(const WtDecoders *d, const guint8 *f, guint32 caplen, int linktype,
+                              WtRouteKey *out)
 {
   enum { ETH = 14, IP6_HDR_LEN = 40 };
   if (linktype != WT_DLT_EN10MB || caplen < ETH + 20 + 4)
@@ -610,7 +611,7 @@ gboolean wt_decode_route_fast(const guint8 *f, guint32 caplen, int linktype, WtR
     return FALSE;
   out->sport = (guint16) (l4[0] << 8 | l4[1]);
   out->dport = (guint16) (l4[2] << 8 | l4[3]);
-  if (proto == WT_IPPROTO_UDP && (udp_tunnel(out->sport) || udp_tunnel(out->dport)))
+  if (proto == WT_IPPROTO_UDP && (udp_tunnel(d, out->sport) || udp_tunnel(d, out->dport)))
     return FALSE;
   out->kind = WT_ROUTE_FLOW;
   return TRUE;

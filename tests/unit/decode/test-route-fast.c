@@ -24,7 +24,7 @@ static void assert_same_route(WtDecoders *d, const guint8 *bytes, guint32 caplen
 {
   WtRouteKey fast;
   c->variants++;
-  if (!wt_decode_route_fast(bytes, caplen, linktype, &fast))
+  if (!wt_decode_route_fast(d, bytes, caplen, linktype, &fast))
     return;
   c->fast++;
   WtPacket pkt;
@@ -163,9 +163,10 @@ static void test_answers(gconstpointer data)
   struct pcap_pkthdr *h;
   const u_char *bytes;
   guint64 fast = 0;
+  g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
   while (pcap_next_ex(p, &h, &bytes) == 1) {
     WtRouteKey k;
-    fast += wt_decode_route_fast(bytes, h->caplen, linktype, &k);
+    fast += wt_decode_route_fast(d, bytes, h->caplen, linktype, &k);
   }
   pcap_close(p);
   g_assert_cmpuint(fast, ==, g_ascii_strtoull(want[1], NULL, 10));
