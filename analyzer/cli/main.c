@@ -21,6 +21,8 @@
 #include "analyzer/cli/file-broker.h"
 #include "analyzer/cli/i18n.h"
 #include "analyzer/cli/live-view.h"
+#include "analyzer/cli/live-metrics.h"
+#include "analyzer/output/metrics-server.h"
 #include "analyzer/cli/progress.h"
 #include "analyzer/cli/service-notify.h"
 #include "analyzer/pipeline/workers.h"
@@ -68,6 +70,7 @@ typedef struct {
   char *drop_user;
   int threads;
   char **tunnel_ports;
+  char *metrics;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -214,6 +217,10 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Run as USER once the interface and every output file are open (as root, live "
          "capture drops to the user 'wiretab' by default when it exists; -Z root keeps root)"),
       N_("USER") },
+    { "metrics", 0, 0, G_OPTION_ARG_STRING, &o->metrics,
+      N_("With -i: serve live counters at http://ADDR:PORT/metrics in Prometheus's text "
+         "format, e.g. 127.0.0.1:9100 (labels: --sensor or the host name, the interface)"),
+      N_("ADDR:PORT") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -261,6 +268,7 @@ typedef struct {
   WtServiceNotify *notify;     /* readiness and watchdog under systemd (no-op otherwise) */
   gboolean log_clock_by_frame; /* --log-rotate reading files: packet time */
   gboolean log_error_said;     /* one warning per kind of failure is enough */
+  WtLiveMetrics *metrics; /* --metrics; NULL: none */
 } Loop;
 
 /* Rotated logs follow capture time reading files (a capture of yesterday is rotated as
@@ -336,6 +344,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   if (live)
     wt_capture_set_nonblocking(src, TRUE);
   current_source = src;
+  wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, TRUE);
   gboolean ok = TRUE;
   while (!limit_reached(loop)) {
     if (live && wait_for_frames(src, deadline) == 0 && deadline &&
@@ -351,6 +360,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     service_tick(loop, src);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
+    wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, FALSE);
     if (n == -1 && stop_requested)
       break; /* the signal interrupted a blocking read (EINTR: reading a pipe): a stop */
     if (n == -1) {
@@ -467,6 +477,8 @@ static int ux_end(Loop *loop, int status)
   loop->progress = NULL;
   wt_live_view_free(loop->view);
   loop->view = NULL;
+  wt_live_metrics_free(loop->metrics); /* the capture is over: nothing more to serve */
+  loop->metrics = NULL;
   if (loop->save) {
     g_autoptr(GError) err = NULL;
     guint64 skipped = wt_capture_save_skipped(loop->save);
@@ -706,6 +718,14 @@ int main(int argc, char **argv)
     return usage_error(_("--threads takes a number of threads from 1 to 64"));
   if (o.threads > 1 && (o.explain || o.follow))
     return usage_error(_("--explain and --follow run on one thread: drop --threads"));
+  if (o.metrics && !o.iface)
+    return usage_error(_("--metrics serves the counters of a live capture: give -i IFACE"));
+  if (o.metrics) {
+    g_autofree char *host = NULL;
+    guint16 port;
+    if (!wt_metrics_parse_address(o.metrics, &host, &port, &error))
+      return usage_error(error->message);
+  }
   if (o.threads > 1 && o.iface && o.interval > 0)
     return usage_error(_("the live view (-i with --interval) runs on one thread: drop "
                          "--threads"));
@@ -731,6 +751,7 @@ int main(int argc, char **argv)
   cfg.top_n = (guint) o.top_n;
   cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
   cfg.verify_checksums = o.verify_checksums;
+  cfg.live_metrics = o.metrics != NULL;
   if (o.time_wait >= 0)
     cfg.time_wait_ns = (gint64) (o.time_wait * 1e9);
   if (o.max_flows > 0)
@@ -827,6 +848,15 @@ int main(int argc, char **argv)
     g_printerr("wiretab: %s\n", error->message);
     ux_end(&loop, EXIT_RUNTIME); /* the progress bar or live view it made before failing */
     wt_atomic_file_discard(report_out);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
+  /* listening before -Z: a port below 1024 needs root */
+  if (o.metrics && !(loop.metrics = wt_live_metrics_new(o.metrics, o.sensors ? o.sensors[0]
+                                                        : NULL, o.iface, &error))) {
+    g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    ux_end(&loop, EXIT_RUNTIME);
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }

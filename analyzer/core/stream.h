@@ -9,6 +9,7 @@
 #include "analyzer/report/report.h"
 #include "analyzer/core/anomaly.h"
 #include "analyzer/core/series.h"
+#include "analyzer/core/metrics.h"
 
 /* Direction of bytes relative to the connection's originator (client). */
 typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
@@ -150,4 +151,10 @@ typedef struct WtStreamDissector {
    * before it left for this dissector (note->to == name). Borrowed for the call: the
    * session takes what it needs out of it; the note is freed after. */
   void (*adopt)(gpointer session, gpointer data);
+  /* Optional (NULL: none): the tap's counters as live metrics (--metrics): declares its
+   * families (wiretab_<name>_..., counters ending in _total) and adds its samples
+   * (analyzer/core/metrics.h). Called on the thread that fills the tap, between frames;
+   * with --threads each worker's metrics are summed, so only counters and histograms
+   * that add up across taps belong here. */
+  void (*metrics)(gconstpointer stats, WtMetrics *m);
 } WtStreamDissector;

@@ -532,6 +532,41 @@ guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index)
   return index < 0 ? 0 : wt_timeline_total(a->timeline, (guint) index);
 }
 
+void wt_analyzer_metrics_capture(const WtAnalyzer *a, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_packets_total", WT_METRIC_COUNTER,
+                     "Frames captured (after the capture filter)");
+  wt_metrics_declare(m, "wiretab_bytes_total", WT_METRIC_COUNTER,
+                     "Bytes of the captured frames as on the wire");
+  wt_metrics_add(m, "wiretab_packets_total", (double) a->frames, NULL);
+  wt_metrics_add(m, "wiretab_bytes_total", (double) a->wire_bytes, NULL);
+}
+
+static void metrics_anomalies(const WtAnalyzer *a, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_anomalies_total", WT_METRIC_COUNTER,
+                     "Anomalies (malformed or unexpected traffic) by name");
+  g_autoptr(GPtrArray) names = wt_anomalies_names(a->anomalies);
+  for (guint i = 0; i < names->len; i++) {
+    const char *n = g_ptr_array_index(names, i);
+    wt_metrics_add(m, "wiretab_anomalies_total", (double) wt_anomaly_get(a->anomalies, n),
+                   "name", n, NULL);
+  }
+}
+
+void wt_analyzer_metrics_taps(const WtAnalyzer *a, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_flows_total", WT_METRIC_COUNTER,
+                     "Flows (TCP, UDP and other IP conversations) seen");
+  wt_metrics_declare(m, "wiretab_flows_active", WT_METRIC_GAUGE,
+                     "Flows in the flow table now");
+  wt_metrics_add(m, "wiretab_flows_total", (double) wt_flow_table_created(a->flows), NULL);
+  wt_metrics_add(m, "wiretab_flows_active", (double) wt_flow_table_size(a->flows), NULL);
+  wt_tcp_metrics(a->tcp, m);
+  wt_registry_metrics(a->registry, m);
+  metrics_anomalies(a, m);
+}
+
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
 guint64 wt_analyzer_frames(const WtAnalyzer *a) { return a->frames; }
 

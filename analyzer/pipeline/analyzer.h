@@ -27,6 +27,8 @@ typedef struct {
                                           none. One thread: not for --threads workers */
   guint top_n;               /* rows in top-N tables */
   gint64 timeline_interval_ns; /* --interval; 0: chosen from the capture's duration */
+  gboolean live_metrics;      /* --metrics: --threads workers publish their taps' metrics
+                                (wt_workers_metrics) */
   gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without
                                 -C); default FALSE: count them (tcp.bad_checksum) and keep
                                 them, as captures on the sending host carry offloaded,
@@ -88,6 +90,13 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
 int wt_analyzer_series_index(const WtAnalyzer *a, const char *key);
 /* Everything counted in series `index` so far (0 for -1); cheap enough once a second. */
 guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index);
+
+/* Live metrics (--metrics), cheap enough once a second while capturing. The reader's
+ * share: packets and bytes (with --threads only the main analyzer counts them). */
+void wt_analyzer_metrics_capture(const WtAnalyzer *a, WtMetrics *m);
+/* The pipeline's share: flows, TCP connections by conn_state, every dissector's metrics,
+ * anomalies by name (with --threads, each worker's, summed). */
+void wt_analyzer_metrics_taps(const WtAnalyzer *a, WtMetrics *m);
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
 guint64 wt_analyzer_frames(const WtAnalyzer *a);

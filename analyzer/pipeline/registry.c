@@ -159,6 +159,13 @@ void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *re
     stream_dissectors[i]->report(r->stats[i], opts, report);
 }
 
+void wt_registry_metrics(const WtRegistry *r, WtMetrics *m)
+{
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    if (stream_dissectors[i]->metrics)
+      stream_dissectors[i]->metrics(r->stats[i], m);
+}
+
 void wt_registry_merge(WtRegistry *into, WtRegistry *from)
 {
   for (guint i = 0; i < N_DISSECTORS; i++)

@@ -1465,6 +1465,7 @@ const WtStreamDissector wt_http_dissector = {
   .stats_free = wt_http_stats_free,
   .stats_merge = wt_http_stats_merge,
   .report = wt_http_stats_report,
+  .metrics = wt_http_stats_metrics,
   .series = &wt_http_series,
   .session_new = session_new,
   .deliver = deliver,

@@ -1060,3 +1060,38 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
   }
 }
 
+
+/* --- live metrics ------------------------------------------------------------------- */
+
+/* Prometheus's usual latency buckets, a little finer at the fast end (seconds). */
+static const double response_bounds_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                            0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+
+void wt_http_stats_metrics(gconstpointer stats, WtMetrics *m)
+{
+  const WtHttpStats *s = stats;
+  wt_metrics_declare(m, "wiretab_http_requests_total", WT_METRIC_COUNTER,
+                     "HTTP requests (transactions with a request line) by method");
+  wt_metrics_declare(m, "wiretab_http_responses_total", WT_METRIC_COUNTER,
+                     "HTTP response status lines (1xx interim ones too) by code and class");
+  wt_metrics_declare(m, "wiretab_http_response_seconds", WT_METRIC_HISTOGRAM,
+                     "HTTP time to first byte: end of the request to the first byte of "
+                     "its final response");
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, s->methods);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    if (((const WtHttpAgg *) v)->count)
+      wt_metrics_add(m, "wiretab_http_requests_total", (double) ((const WtHttpAgg *) v)->count,
+                     "method", (const char *) k, NULL);
+  for (guint c = 0; c < G_N_ELEMENTS(s->status); c++) {
+    if (!s->status[c])
+      continue;
+    char code[8];
+    g_snprintf(code, sizeof code, "%u", c);
+    wt_metrics_add(m, "wiretab_http_responses_total", (double) s->status[c], "code", code,
+                   "class", class_keys[(c >= 100 && c <= 599) ? c / 100 : CLASS_OTHER], NULL);
+  }
+  wt_metrics_add_histogram(m, "wiretab_http_response_seconds", s->ttfb, response_bounds_s,
+                           G_N_ELEMENTS(response_bounds_s));
+}

@@ -48,6 +48,7 @@ gpointer wt_http_stats_new(void);
 void wt_http_stats_free(gpointer s);
 void wt_http_stats_merge(gpointer into, gpointer from);
 void wt_http_stats_report(gpointer s, const WtReportOptions *opts, WtReport *r);
+void wt_http_stats_metrics(gconstpointer s, WtMetrics *m);
 
 /* Called by the session. */
 void wt_http_stats_on_status(WtHttpStats *s, guint code);        /* every status line */

@@ -638,3 +638,13 @@ void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from)
   rs->peak_buffered_bytes += fs->peak_buffered_bytes;
   rs->cap_hits += fs->cap_hits;
 }
+
+void wt_tcp_metrics(const WtTcpDissector *t, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_tcp_connections_total", WT_METRIC_COUNTER,
+                     "TCP connections ended, by Zeek conn_state");
+  /* every state, zeros too: a series that exists from the start rates cleanly */
+  for (guint i = 0; i < WT_CONN_STATE_COUNT; i++)
+    wt_metrics_add(m, "wiretab_tcp_connections_total", (double) t->stats->conn_states[i],
+                   "conn_state", wt_conn_state_name((WtConnState) i), NULL);
+}

@@ -56,6 +56,8 @@ typedef struct {
   guint64 reset;        /* a RST after the handshake */
 } WtTcpLiveCounts;
 void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out);
+/* Live metrics (--metrics): connections ended so far by Zeek conn_state. */
+void wt_tcp_metrics(const WtTcpDissector *t, WtMetrics *m);
 /* --threads: add `from`'s tap (connection stats, reassembly counters; the peak of
  * buffered bytes becomes the sum of both peaks) into `into`. */
 void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from);
