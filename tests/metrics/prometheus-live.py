@@ -18,11 +18,13 @@ each wiretab:
 - wiretab_tcp_connections_total{conn_state="SF"} equals its connection serials (after a
   datagram moves capture time on past TIME-WAIT, --time-wait 0);
 - both targets are up, the sensor and interface labels are the ones given;
+- wiretab_packets_total and wiretab_bytes_total equal the frames and their lengths in the
+  file tcpdump wrote on the same interface meanwhile, no kernel drops;
 - a scrape's text passes `promtool check metrics`.
 
 Also: --metrics on an address in use and a bad ADDR:PORT fail with one line naming it.
 
-Needs root, nginx, curl, ip and prometheus; skipped (TAP skip) otherwise. Touches nothing
+Needs root, nginx, curl, ip, tcpdump and prometheus; skipped (TAP skip) otherwise. Touches nothing
 outside the namespaces it creates, and removes them again.
 """
 import collections
@@ -30,6 +32,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -41,7 +44,7 @@ from tap import Tap, wiretab_path  # noqa: E402
 t = Tap()
 if os.geteuid() != 0:
     t.skip_all("needs root (network namespaces)")
-missing = [p for p in ("nginx", "curl", "ip", "prometheus") if shutil.which(p) is None]
+missing = [p for p in ("nginx", "curl", "ip", "tcpdump", "prometheus") if shutil.which(p) is None]
 if missing:
     t.skip_all("missing " + ", ".join(missing))
 
@@ -261,6 +264,34 @@ def tick_capture_time():
                          ".sendto(b'tick', ('%s', 9))" % IP_SRV), check=True)
 
 
+def start_tcpdump():
+    """tcpdump on the same interface, ready before the traffic: its frames are the truth
+    for wiretab_packets_total and wiretab_bytes_total."""
+    pcap, log = os.path.join(work, "tcpdump.pcap"), os.path.join(work, "tcpdump.log")
+    with open(log, "w") as errf:
+        p = subprocess.Popen(in_ns(NS_CLI, "tcpdump", "-i", IF_CLI, "-n", "-U", "-w", pcap),
+                             stdout=subprocess.DEVNULL, stderr=errf)
+    procs.append(p)
+    wait_for(lambda: "listening on" in open(log).read(), 5, "tcpdump did not start")
+    return p, pcap
+
+
+def pcap_frames(path):
+    """(frames, sum of their original lengths) of a classic pcap file."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+        endian = "<" if head[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        n = size = 0
+        while True:
+            rec = f.read(16)
+            if len(rec) < 16:
+                return n, size
+            _, _, incl, orig = struct.unpack(endian + "IIII", rec)
+            f.seek(incl, 1)
+            n += 1
+            size += orig
+
+
 def settle(query, want, timeout=20):
     """The query's answer once it equals `want` or the time is up (scrapes lag a second or
     two behind the traffic); the caller compares."""
@@ -315,6 +346,7 @@ def main():
     up = settle(lambda: by_label('up{job="wiretab"}', "instance"), want_up)
     t.eq(up, want_up, "Prometheus scrapes both wiretabs (up == 1)")
     before = len(access_log())
+    td, pcap = start_tcpdump()
     traffic_mix()
     tick_capture_time()
     wait_for(lambda: len(access_log()) >= before, 3, "no access log")
@@ -324,6 +356,10 @@ def main():
     methods = dict(collections.Counter(l[0] for l in log))
     conns = len({l[2] for l in log})
     t.ok(len(log) >= 25, "nginx logged the mix (%d requests, %d connections)" % (len(log), conns))
+    time.sleep(0.5)
+    td.send_signal(signal.SIGINT)
+    td.wait(timeout=5)
+    frames, size = pcap_frames(pcap)
     for sensor in WIRETABS:
         sel = '{sensor="%s"}' % sensor
         got = settle(lambda: by_label("sum by (code) (wiretab_http_responses_total%s)" % sel,
@@ -346,6 +382,13 @@ def main():
                      {None: conns})
         t.eq(got, {None: conns}, "%s: TCP connections in state SF equal nginx's connection "
              "serials" % sensor)
+        got = settle(lambda: by_label("sum(wiretab_packets_total%s)" % sel, None), {None: frames})
+        t.eq(got, {None: frames}, "%s: wiretab_packets_total equals tcpdump's frames" % sensor)
+        got = by_label("sum(wiretab_bytes_total%s)" % sel, None)
+        t.eq(got, {None: size}, "%s: wiretab_bytes_total equals their lengths in tcpdump's "
+             "file" % sensor)
+        got = by_label("sum(wiretab_kernel_drops_total%s)" % sel, None)
+        t.eq(got, {None: 0}, "%s: no kernel drops" % sensor)
         labels = promql('wiretab_packets_total%s' % sel)
         want = {("__name__", "wiretab_packets_total"), ("instance", WIRETABS[sensor][0]),
                 ("job", "wiretab"), ("sensor", sensor), ("interface", IF_CLI)}
