@@ -167,8 +167,12 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
     return;
   }
   soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
-  soup_message_headers_set_content_type(soup_server_message_get_response_headers(msg),
-                                        CONTENT_TYPE, NULL);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+  soup_message_headers_set_content_type(h, CONTENT_TYPE, NULL);
+  /* One scrape per connection, closed by the server: libsoup 3.2 (Debian 12) leaks a
+   * keep-alive connection the client closes while idle; a scraper reconnecting every
+   * few seconds costs nothing next to a sensor that leaks for months. */
+  soup_message_headers_replace(h, "Connection", "close");
   soup_message_body_append_bytes(soup_server_message_get_response_body(msg), text);
   g_bytes_unref(text);
 }
