@@ -647,4 +647,15 @@ void wt_tcp_metrics(const WtTcpDissector *t, WtMetrics *m)
   for (guint i = 0; i < WT_CONN_STATE_COUNT; i++)
     wt_metrics_add(m, "wiretab_tcp_connections_total", (double) t->stats->conn_states[i],
                    "conn_state", wt_conn_state_name((WtConnState) i), NULL);
+  /* the same connections as they happen, without waiting for their end */
+  wt_metrics_declare(m, "wiretab_tcp_connection_events_total", WT_METRIC_COUNTER,
+                     "TCP connections opened (SYN), established (handshake done), refused "
+                     "(SYN answered by RST) and reset (RST after the handshake), when seen");
+  const struct { const char *name; guint64 n; } events[] = {
+    { "opened", t->live.opened }, { "established", t->live.established },
+    { "refused", t->live.refused }, { "reset", t->live.reset },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(events); i++)
+    wt_metrics_add(m, "wiretab_tcp_connection_events_total", (double) events[i].n, "event",
+                   events[i].name, NULL);
 }

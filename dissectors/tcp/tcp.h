@@ -56,7 +56,8 @@ typedef struct {
   guint64 reset;        /* a RST after the handshake */
 } WtTcpLiveCounts;
 void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out);
-/* Live metrics (--metrics): connections ended so far by Zeek conn_state. */
+/* Live metrics (--metrics): connections ended so far by Zeek conn_state, and the
+ * connection events (WtTcpLiveCounts) as they happen. */
 void wt_tcp_metrics(const WtTcpDissector *t, WtMetrics *m);
 /* --threads: add `from`'s tap (connection stats, reassembly counters; the peak of
  * buffered bytes becomes the sum of both peaks) into `into`. */

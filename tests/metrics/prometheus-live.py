@@ -16,7 +16,9 @@ each wiretab:
 - sum by (method) (wiretab_http_requests_total) equals its method counts;
 - the response-time histogram's _count and le="+Inf" bucket equal its lines;
 - wiretab_tcp_connections_total{conn_state="SF"} equals its connection serials (after a
-  datagram moves capture time on past TIME-WAIT, --time-wait 0);
+  datagram moves capture time on past TIME-WAIT, --time-wait 0), and REJ the connections
+  curl reports refused (exit 7) to a closed port; wiretab_tcp_connection_events_total:
+  opened = serials + refused, established = serials, refused = curl's, reset = 0;
 - both targets are up, the sensor and interface labels are the ones given;
 - wiretab_packets_total and wiretab_bytes_total equal the frames and their lengths in the
   file tcpdump wrote on the same interface meanwhile, no kernel drops;
@@ -54,6 +56,7 @@ IF_SRV, IF_CLI = "mtrs%d" % PID, "mtrc%d" % PID          # <= 15 characters
 IP_SRV, IP_CLI = "10.81.0.1", "10.81.0.2"
 MAC_SRV, MAC_CLI = "02:81:00:00:00:01", "02:81:00:00:00:02"
 PORT = 8080
+CLOSED_PORT = 8081  # nothing listens: the server's kernel answers a SYN with RST
 BASE = "http://%s:%d" % (IP_SRV, PORT)
 PROM = "127.0.0.1:9090"
 WIRETABS = {"one": ("127.0.0.1:9464", []), "two": ("127.0.0.1:9465", ["--threads", "2"])}
@@ -255,6 +258,18 @@ def traffic_mix():
     curl(*o, "-X", "POST", "--data-binary", "x" * 3000, BASE + "/empty")
 
 
+def refused_connections(n):
+    """n connections to a port nothing listens on; returns how many curl itself says were
+    refused (exit 7, "Failed to connect")."""
+    refused = 0
+    for _ in range(n):
+        p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "--max-time", "3",
+                                 "http://%s:%d/" % (IP_SRV, CLOSED_PORT)),
+                           capture_output=True, text=True)
+        refused += p.returncode == 7
+    return refused
+
+
 def tick_capture_time():
     """One datagram on the veth a little later: the flow timers run (capture time), so the
     closed connections end (--time-wait 0) and count by conn_state."""
@@ -348,6 +363,8 @@ def main():
     before = len(access_log())
     td, pcap = start_tcpdump()
     traffic_mix()
+    refused = refused_connections(3)
+    t.eq(refused, 3, "curl: 3 connections to closed port %d refused" % CLOSED_PORT)
     tick_capture_time()
     wait_for(lambda: len(access_log()) >= before, 3, "no access log")
     time.sleep(0.5)
@@ -389,6 +406,15 @@ def main():
              "file" % sensor)
         got = by_label("sum(wiretab_kernel_drops_total%s)" % sel, None)
         t.eq(got, {None: 0}, "%s: no kernel drops" % sensor)
+        want = {"opened": conns + refused, "established": conns, "refused": refused,
+                "reset": 0}
+        got = settle(lambda: by_label("sum by (event) (wiretab_tcp_connection_events_total%s)"
+                                      % sel, "event"), want)
+        t.eq(got, want, "%s: TCP connection events: nginx's connections opened and "
+             "established, curl's refused ones" % sensor)
+        rej = '{sensor="%s",conn_state="REJ"}' % sensor
+        got = by_label("sum(wiretab_tcp_connections_total%s)" % rej, None)
+        t.eq(got, {None: refused}, "%s: curl's refused connections in state REJ" % sensor)
         labels = promql('wiretab_packets_total%s' % sel)
         want = {("__name__", "wiretab_packets_total"), ("instance", WIRETABS[sensor][0]),
                 ("job", "wiretab"), ("sensor", sensor), ("interface", IF_CLI)}
