@@ -20,6 +20,9 @@ each wiretab:
   curl reports refused (exit 7) to a closed port; wiretab_tcp_connection_events_total:
   opened = serials + refused, established = serials, refused = curl's, reset = 0;
 - both targets are up, the sensor and interface labels are the ones given;
+- sum by (rcode) (wiretab_dns_responses_total) equals the statuses dig printed for a mix
+  of queries to dnsmasq (NOERROR, NXDOMAIN, REFUSED), wiretab_dns_queries_total their
+  number (skipped when dnsmasq or dig is missing);
 - wiretab_packets_total and wiretab_bytes_total equal the frames and their lengths in the
   file tcpdump wrote on the same interface meanwhile, no kernel drops;
 - a scrape's text passes `promtool check metrics`.
@@ -258,6 +261,36 @@ def traffic_mix():
     curl(*o, "-X", "POST", "--data-binary", "x" * 3000, BASE + "/empty")
 
 
+def start_dnsmasq():
+    """dnsmasq answers the zone wt.test itself (unknown names in it: NXDOMAIN) and has no
+    upstream (other names: REFUSED)."""
+    p = subprocess.Popen(in_ns(NS_SRV, "dnsmasq", "--keep-in-foreground", "--user=root",
+                               "--pid-file=" + os.path.join(work, "dnsmasq.pid"),
+                               "--bind-interfaces", "--listen-address=" + IP_SRV,
+                               "--except-interface=lo", "--cache-size=0", "--no-resolv",
+                               "--no-hosts", "--no-poll", "--local=/wt.test/",
+                               "--host-record=www.wt.test,10.81.0.80"),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    wait_for(lambda: dig("www.wt.test") == "NOERROR", 5, "dnsmasq did not answer")
+
+
+def dig(name):
+    """One query (no retry); the rcode dig reports, or None."""
+    p = subprocess.run(in_ns(NS_CLI, "dig", "+tries=1", "+time=2", "+nocookie", "@" + IP_SRV,
+                             name), capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        if "status:" in line:
+            return line.split("status:")[1].split(",")[0].strip()
+    return None
+
+
+def dns_mix():
+    """Queries answered NOERROR, NXDOMAIN and REFUSED: dig's own account of each."""
+    names = ["www.wt.test"] * 4 + ["nope.wt.test"] * 3 + ["example.org"] * 2
+    return dict(collections.Counter(dig(n) for n in names)), len(names)
+
+
 def refused_connections(n):
     """n connections to a port nothing listens on; returns how many curl itself says were
     refused (exit 7, "Failed to connect")."""
@@ -350,6 +383,8 @@ def test_promtool(addr):
 def main():
     setup_namespaces()
     start_nginx()
+    if shutil.which("dnsmasq") and shutil.which("dig"):
+        start_dnsmasq()  # before the wiretabs: its probe query is not counted
     wts = {s: start_wiretab(s, a, x) for s, (a, x) in WIRETABS.items()}
     for s, (addr, _) in WIRETABS.items():
         wait_for(lambda: curl_code("http://%s/metrics" % addr) == "200", 10,
@@ -363,6 +398,11 @@ def main():
     before = len(access_log())
     td, pcap = start_tcpdump()
     traffic_mix()
+    dns_rcodes, dns_queries = dns_mix() if shutil.which("dnsmasq") and shutil.which("dig") \
+        else (None, 0)
+    if dns_rcodes is not None:
+        t.eq(dns_rcodes, {"NOERROR": 4, "NXDOMAIN": 3, "REFUSED": 2},
+             "dig: dnsmasq answered NOERROR, NXDOMAIN and REFUSED")
     refused = refused_connections(3)
     t.eq(refused, 3, "curl: 3 connections to closed port %d refused" % CLOSED_PORT)
     tick_capture_time()
@@ -415,6 +455,16 @@ def main():
         rej = '{sensor="%s",conn_state="REJ"}' % sensor
         got = by_label("sum(wiretab_tcp_connections_total%s)" % rej, None)
         t.eq(got, {None: refused}, "%s: curl's refused connections in state REJ" % sensor)
+        if dns_rcodes is None:
+            t.skip("%s: DNS responses by rcode" % sensor, "dnsmasq or dig not installed")
+        else:
+            got = settle(lambda: by_label("sum by (rcode) (wiretab_dns_responses_total%s)"
+                                          % sel, "rcode"), dns_rcodes)
+            t.eq(got, dns_rcodes, "%s: sum by (rcode) (wiretab_dns_responses_total) equals "
+                 "dig's statuses" % sensor)
+            got = by_label("sum(wiretab_dns_queries_total%s)" % sel, None)
+            t.eq(got, {None: dns_queries}, "%s: wiretab_dns_queries_total equals dig's queries"
+                 % sensor)
         labels = promql('wiretab_packets_total%s' % sel)
         want = {("__name__", "wiretab_packets_total"), ("instance", WIRETABS[sensor][0]),
                 ("job", "wiretab"), ("sensor", sensor), ("interface", IF_CLI)}
