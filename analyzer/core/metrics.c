@@ -84,7 +84,9 @@ static Sample *sample_slot(WtMetrics *m, Family *f, const char *suffix, const ch
 
 void wt_metrics_escape_label(GString *out, const char *value)
 {
-  for (const char *p = value; *p; p++) {
+  /* Prometheus refuses a whole scrape over one label value that is not UTF-8 */
+  g_autofree char *valid = g_utf8_validate(value, -1, NULL) ? NULL : g_utf8_make_valid(value, -1);
+  for (const char *p = valid ? valid : value; *p; p++) {
     if (*p == '\\')
       g_string_append(out, "\\\\");
     else if (*p == '"')

@@ -52,5 +52,6 @@ const WtMetricSample *wt_metrics_sample(const WtMetrics *m, guint family, guint 
 double wt_metrics_get(const WtMetrics *m, const char *name, const char *suffix,
                       const char *labels);
 
-/* Escape a label value as the text format requires (backslash, double quote, newline). */
+/* Escape a label value as the text format requires (backslash, double quote, newline);
+ * bytes that are not UTF-8 become U+FFFD. */
 void wt_metrics_escape_label(GString *out, const char *value);

@@ -140,6 +140,19 @@ static WtMetrics *sample_metrics(double scale)
   return m;
 }
 
+/* A label value that is not UTF-8 (a byte from the wire) must not spoil the scrape. */
+static void test_not_utf8(void)
+{
+  g_autoptr(WtMetrics) m = wt_metrics_new();
+  wt_metrics_declare(m, "t_total", WT_METRIC_COUNTER, "Bytes from the wire");
+  wt_metrics_add(m, "t_total", 1, "method", "G\xffT", NULL);
+  g_autofree char *text = wt_metrics_exposition(m, NULL);
+  g_assert_true(g_utf8_validate(text, -1, NULL));
+  g_assert_cmpstr(text, ==, "# HELP t_total Bytes from the wire\n# TYPE t_total counter\n"
+                            "t_total{method=\"G\xef\xbf\xbdT\"} 1\n");
+  promtool_check(text);
+}
+
 static void test_exposition(void)
 {
   g_autoptr(WtMetrics) m = sample_metrics(1);
@@ -321,6 +334,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/metrics/exposition", test_exposition);
+  g_test_add_func("/metrics/not-utf8", test_not_utf8);
   g_test_add_func("/metrics/merge", test_merge);
   g_test_add_func("/metrics/histogram", test_histogram);
   g_test_add_func("/metrics/parse-address", test_parse_address);
