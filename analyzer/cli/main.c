@@ -704,6 +704,15 @@ int main(int argc, char **argv)
   WtFormat fmt;
   if (!parse_format(o.format, &fmt))
     return usage_error(_("--format must be text, json, csv or html"));
+  /* before the fleet modes, which read no capture: nothing live to serve there */
+  if (o.metrics && (!o.iface || o.ch_schema || o.from_clickhouse))
+    return usage_error(_("--metrics serves the counters of a live capture: give -i IFACE"));
+  if (o.metrics) {
+    g_autofree char *host = NULL;
+    guint16 port;
+    if (!wt_metrics_parse_address(o.metrics, &host, &port, &error))
+      return usage_error(error->message);
+  }
   if (o.ch_schema || o.from_clickhouse)
     return run_clickhouse_mode(&o, fmt);
   if (!o.files && !o.iface)
@@ -718,14 +727,6 @@ int main(int argc, char **argv)
     return usage_error(_("--threads takes a number of threads from 1 to 64"));
   if (o.threads > 1 && (o.explain || o.follow))
     return usage_error(_("--explain and --follow run on one thread: drop --threads"));
-  if (o.metrics && !o.iface)
-    return usage_error(_("--metrics serves the counters of a live capture: give -i IFACE"));
-  if (o.metrics) {
-    g_autofree char *host = NULL;
-    guint16 port;
-    if (!wt_metrics_parse_address(o.metrics, &host, &port, &error))
-      return usage_error(error->message);
-  }
   if (o.threads > 1 && o.iface && o.interval > 0)
     return usage_error(_("the live view (-i with --interval) runs on one thread: drop "
                          "--threads"));

@@ -365,8 +365,10 @@ def test_errors(busy_addr):
         lines = p.stderr.strip().splitlines()
         t.ok(p.returncode == 1 and len(lines) == 1 and bad in lines[0],
              "--metrics %s: usage error naming it" % bad, "exit %d: %s" % (p.returncode, p.stderr))
-    p = sh(wiretab_path(), "-r", "/dev/null", "--metrics", "127.0.0.1:9100", check=False)
-    t.ok(p.returncode == 1 and "-i" in p.stderr, "--metrics without -i: usage error", p.stderr)
+    for args in (["-r", "/dev/null"], ["--from-clickhouse", "http://127.0.0.1:9/"]):
+        p = sh(wiretab_path(), *args, "--metrics", "127.0.0.1:9100", check=False)
+        t.ok(p.returncode == 1 and "-i" in p.stderr,
+             "--metrics with %s: usage error (nothing live to serve)" % args[0], p.stderr)
 
 
 def test_promtool(addr):
