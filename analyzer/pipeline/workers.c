@@ -15,7 +15,9 @@
 #define BATCHES_PER_WORKER 8     /* one being filled by the reader, the rest in flight */
 #define IDLE_SEND_US (200 * 1000)
 #define PARKED_BYTES_MAX ((gsize) 16 * 1024 * 1024)
-#define METRICS_PUBLISH_US (G_USEC_PER_SEC / 2) /* the server's snapshot is taken every s */
+/* a worker publishes at twice the rate the capture loop gathers (once a second), so what
+ * is served is at most about a second and a half old */
+#define METRICS_PUBLISH_US (G_USEC_PER_SEC / 2)
 
 /* ---- batches ------------------------------------------------------------------------ */
 
