@@ -27,6 +27,9 @@ each wiretab:
   file tcpdump wrote on the same interface meanwhile, no kernel drops;
 - a scrape's text passes `promtool check metrics`.
 
+Meanwhile five clients hold connections to the first wiretab's /metrics with half a
+request sent: the capture loop and Prometheus's scrapes must not wait for them.
+
 Also: --metrics on an address in use and a bad ADDR:PORT fail with one line naming it.
 
 Needs root, nginx, curl, ip, tcpdump and prometheus; skipped (TAP skip) otherwise. Touches nothing
@@ -291,6 +294,19 @@ def dns_mix():
     return dict(collections.Counter(dig(n) for n in names)), len(names)
 
 
+def stalled_clients(addr, n):
+    """n clients that connect to /metrics, send half a request and wait: neither the
+    capture nor Prometheus's scrapes may wait for them."""
+    host, port = addr.rsplit(":", 1)
+    code = ("import socket, time\n"
+            "s = [socket.create_connection(('%s', %s)) for _ in range(%d)]\n"
+            "[c.sendall(b'GET /metr') for c in s]\n"
+            "time.sleep(120)\n" % (host, port, n))
+    p = subprocess.Popen(in_ns(NS_CLI, "python3", "-c", code))
+    procs.append(p)
+    return p
+
+
 def refused_connections(n):
     """n connections to a port nothing listens on; returns how many curl itself says were
     refused (exit 7, "Failed to connect")."""
@@ -398,6 +414,7 @@ def main():
     up = settle(lambda: by_label('up{job="wiretab"}', "instance"), want_up)
     t.eq(up, want_up, "Prometheus scrapes both wiretabs (up == 1)")
     before = len(access_log())
+    stalled = stalled_clients(WIRETABS["one"][0], 5)
     td, pcap = start_tcpdump()
     traffic_mix()
     dns_rcodes, dns_queries = dns_mix() if shutil.which("dnsmasq") and shutil.which("dig") \
@@ -472,6 +489,9 @@ def main():
                 ("job", "wiretab"), ("sensor", sensor), ("interface", IF_CLI)}
         t.ok(len(labels) == 1 and set(next(iter(labels))) == want,
              "%s: labels sensor and interface" % sensor, repr(labels))
+    t.ok(stalled.poll() is None, "5 clients stalled in the middle of a request to %s all "
+         "along: the counts above came through regardless" % WIRETABS["one"][0])
+    stalled.kill()
     test_promtool(WIRETABS["two"][0])
     test_errors(WIRETABS["one"][0])
     for s, p in wts.items():
