@@ -337,6 +337,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     wt_capture_set_nonblocking(src, TRUE);
   current_source = src;
   gboolean ok = TRUE;
+  wt_live_view_tick(loop->view, loop->analyzer, src); /* its first screen before any wait */
   while (!limit_reached(loop)) {
     if (live && wait_for_frames(src, deadline) == 0 && deadline &&
         g_get_monotonic_time() >= deadline)
@@ -351,6 +352,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     service_tick(loop, src);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
+    if (wt_live_view_quit_requested(loop->view))
+      stop_requested = 1; /* q: as Ctrl-C */
     if (n == -1 && stop_requested)
       break; /* the signal interrupted a blocking read (EINTR: reading a pipe): a stop */
     if (n == -1) {
