@@ -358,8 +358,10 @@ static void talkers_view(Screen *sc, const WtLiveFrame *f)
 {
   double dt = f->interval_s;
   put_title(sc, _("Top talkers (this interval, flows live at refresh)"));
-  if (f->n_talkers == 0)
-    put(sc, _("  (none)"));
+  if (f->n_talkers == 0) {
+    g_autofree char *none = g_strdup_printf("  %s", _("(none)"));
+    put(sc, none);
+  }
   GString *l = g_string_new(NULL);
   for (guint i = 0; i < f->n_talkers; i++) {
     char addr[64];
