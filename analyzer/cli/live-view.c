@@ -455,10 +455,13 @@ char *wt_live_view_render_line(const WtLiveFrame *f)
   return g_string_free(o, FALSE);
 }
 
-/* Keys come from the terminal the screen is on: no line buffering, no echo. */
+/* Keys come from the terminal the screen is on: no line buffering, no echo. Not when
+ * run in the background (`wiretab ... &`): changing the terminal would stop the process
+ * (SIGTTOU), and the keys belong to the shell. */
 static void keys_begin(WtLiveView *v)
 {
-  if (!v->tty || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &v->saved_tio) != 0)
+  if (!v->tty || !isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp() ||
+      tcgetattr(STDIN_FILENO, &v->saved_tio) != 0)
     return;
   struct termios raw = v->saved_tio;
   raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO);
