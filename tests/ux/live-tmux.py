@@ -10,8 +10,10 @@ The screen is read with `tmux capture-pane` and driven with `tmux send-keys`:
 - t, a and h switch to the TCP, talkers and HTTP views; p pauses (the screen stays as it
   was while traffic goes on) and p again resumes;
 - once curl stops, the HTTP view's request count equals nginx's access log, and the TCP
-  view's connections opened since the start equal the connections curl made
-  (curl -w %{num_connects});
+  view's counts since the start equal curl's own account: established = the connections
+  it made (curl -w %{num_connects}), refused = its attempts on a closed port that failed
+  to connect (exit 7), opened = both;
+- resized to 120x40, the screen fills the new size;
 - q ends the capture like Ctrl-C, and the report (-o, JSON) has the log's requests.
 
 Root, nginx, curl, tmux and ip are needed; skipped (TAP skip) when one is missing."""
@@ -38,6 +40,7 @@ PID = os.getpid()
 NS = "opsview-%d" % PID
 SESSION = "opsview-%d" % PID
 PORT = 8080
+CLOSED_PORT = 8081
 work = tempfile.mkdtemp(prefix="wt-opsview-")
 os.chmod(work, 0o755)
 ACCESS = os.path.join(work, "access.log")
@@ -131,6 +134,7 @@ class CurlLoop(threading.Thread):
         self.stop = threading.Event()
         self.connects = 0
         self.requests = 0
+        self.refused = 0
 
     def run(self):
         paths = ["/ok", "/api", "/ok", "/missing", "/boom"]
@@ -138,6 +142,10 @@ class CurlLoop(threading.Thread):
             codes, conns = curl(paths)
             self.requests += len(codes)
             self.connects += conns
+            # a port nobody listens on: the kernel answers the SYN with a RST
+            p = subprocess.run(in_ns("curl", "-s", "http://127.0.0.1:%d/" % CLOSED_PORT),
+                               capture_output=True)
+            self.refused += p.returncode == 7  # curl: "Failed to connect"
             time.sleep(0.05)
 
 
@@ -269,10 +277,24 @@ try:
     t.eq(logged, loop.requests, "nginx logged every request curl made")
     sh("tmux", "send-keys", "-t", SESSION, "t")
     lines, ok = wait_screen(on_screen("[TCP]"), 1.0)
-    t.ok(since_start(lines, "opened") == loop.connects,
-         "TCP view: connections opened since the start = curl's connections (%d)"
-         % loop.connects, "\n".join(lines))
-    t.ok(since_start(lines, "refused") == 0, "TCP view: none refused", "\n".join(lines))
+    t.ok(loop.refused > 0, "curl was refused on port %d %d times" % (CLOSED_PORT, loop.refused))
+    t.ok(since_start(lines, "opened") == loop.connects + loop.refused,
+         "TCP view: opened since the start = curl's connections and refused attempts "
+         "(%d + %d)" % (loop.connects, loop.refused), "\n".join(lines))
+    t.ok(since_start(lines, "established") == loop.connects,
+         "TCP view: established since the start = curl's connections (%d)" % loop.connects,
+         "\n".join(lines))
+    t.ok(since_start(lines, "refused") == loop.refused,
+         "TCP view: refused since the start = curl's refused attempts", "\n".join(lines))
+
+    # a wider, taller terminal: the screen follows its size
+    sh("tmux", "send-keys", "-t", SESSION, "h")
+    sh("tmux", "resize-window", "-t", SESSION, "-x", "120", "-y", "40")
+    lines, ok = wait_screen(lambda ls: len(ls) == 40 and ls[-1].startswith("h HTTP") and
+                            any("[HTTP]" in l for l in ls), 2.5)
+    t.ok(ok and all(len(l) <= 120 for l in lines) and
+         any(len(l) > 80 for l in lines if "Top URIs" in l or "p99" in l),
+         "120x40: the screen fills the pane and uses its width", "\n".join(lines))
 
     sh("tmux", "send-keys", "-t", SESSION, "q")
     end = time.time() + 10
