@@ -128,6 +128,14 @@ static void append_padded(GString *out, const char *text, glong w)
   g_string_free(tmp.o, TRUE);
 }
 
+/* `text` right-aligned in `w` display columns (printf's %*s counts bytes, not columns). */
+static void append_right(GString *out, const char *text, glong w)
+{
+  for (glong i = wt_text_width(text); i < w; i++)
+    g_string_append_c(out, ' ');
+  g_string_append(out, text);
+}
+
 static char *rate_text(double per_sec)
 {
   GString *t = g_string_new(NULL);
@@ -301,7 +309,9 @@ static void http_view(Screen *sc, const WtLiveFrame *f)
   GString *l = g_string_new(NULL);
   glong ew = (glong) sc->width - 32;
   append_padded(l, _("Slowest endpoints (time to first byte)"), ew + 1);
-  g_string_append_printf(l, "%9s %10s %10s", _("requests"), _("p50 ms"), _("p99 ms"));
+  append_right(l, _("requests"), 9);
+  append_right(l, _("p50 ms"), 11);
+  append_right(l, _("p99 ms"), 11);
   put_title(sc, l->str);
   for (guint i = 0; i < rows; i++) {
     g_string_assign(l, " ");
