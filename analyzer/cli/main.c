@@ -346,6 +346,7 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   current_source = src;
   wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, TRUE);
   gboolean ok = TRUE;
+  wt_live_view_tick(loop->view, loop->analyzer, src); /* its first screen before any wait */
   while (!limit_reached(loop)) {
     if (live && wait_for_frames(src, deadline) == 0 && deadline &&
         g_get_monotonic_time() >= deadline)
@@ -361,6 +362,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
     wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, FALSE);
+    if (wt_live_view_quit_requested(loop->view))
+      stop_requested = 1; /* q: as Ctrl-C */
     if (n == -1 && stop_requested)
       break; /* the signal interrupted a blocking read (EINTR: reading a pipe): a stop */
     if (n == -1) {

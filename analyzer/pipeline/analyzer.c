@@ -502,6 +502,12 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   report_anomalies(a, r);
 }
 
+void wt_analyzer_report_taps(WtAnalyzer *a, WtReport *r)
+{
+  WtReportOptions opts = { .top_n = a->cfg.top_n };
+  wt_registry_report(a->registry, &opts, r);
+}
+
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
 {
   memset(snap, 0, sizeof *snap);

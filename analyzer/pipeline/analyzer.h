@@ -68,6 +68,10 @@ gboolean wt_analyzer_log_clock(WtAnalyzer *a, gint64 now_ns, GError **error);
 /* Build the report (after wt_analyzer_finish). */
 void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
 
+/* The application dissectors' sections only (http, dns ...), as they stand now: for the
+ * live view, which reads the top tables of its interval from them. No flow is ended. */
+void wt_analyzer_report_taps(WtAnalyzer *a, WtReport *r);
+
 /* Counters so far, cheap enough to take every second while capturing (the live view):
  * no flow is ended and nothing is reported. */
 typedef struct {

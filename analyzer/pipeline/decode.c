@@ -806,5 +806,7 @@ void wt_decoders_report(WtDecoders *d, WtReport *r)
   wt_section_u64(s, "snaplen_truncated", _("Frames cut by the snaplen"), st->snaplen_truncated);
   wt_section_u64(s, "truncated", _("Frames with truncated headers"), st->truncated);
   wt_section_u64(s, "malformed", _("Malformed frames"), st->malformed);
+  /* present only when the capture had tunnels, but always a name --sections accepts */
+  wt_report_declare_section(r, "tunnels");
   wt_tunnels_report(&d->tunnels, r);
 }

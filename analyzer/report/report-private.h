@@ -59,6 +59,7 @@ struct WtSection {
 struct WtReport {
   GPtrArray *sections; /* WtSection* */
   gboolean user_order; /* --sections gave the order: no headline moves */
+  GPtrArray *declared; /* char*: keys of sections it may have (wt_report_declare_section) */
 };
 
 /* The text shown for a string cell (its translation when made by wt_table_str_tr). */

@@ -72,6 +72,7 @@ WtReport *wt_report_new(void)
 {
   WtReport *r = g_new0(WtReport, 1);
   r->sections = g_ptr_array_new_with_free_func((GDestroyNotify) section_free);
+  r->declared = g_ptr_array_new_with_free_func(g_free);
   return r;
 }
 
@@ -80,6 +81,7 @@ void wt_report_free(WtReport *r)
   if (!r)
     return;
   g_ptr_array_free(r->sections, TRUE);
+  g_ptr_array_free(r->declared, TRUE);
   g_free(r);
 }
 
@@ -472,11 +474,23 @@ GPtrArray *wt_report_display_order(const WtReport *r)
   return order;
 }
 
+void wt_report_declare_section(WtReport *r, const char *key)
+{
+  g_ptr_array_add(r->declared, g_strdup(key));
+}
+
 char **wt_report_section_keys(const WtReport *r)
 {
-  char **keys = g_new0(char *, r->sections->len + 1);
+  GStrvBuilder *b = g_strv_builder_new();
   for (guint i = 0; i < r->sections->len; i++)
-    keys[i] = g_strdup(((WtSection *) g_ptr_array_index(r->sections, i))->key);
+    g_strv_builder_add(b, ((WtSection *) g_ptr_array_index(r->sections, i))->key);
+  for (guint i = 0; i < r->declared->len; i++) {
+    const char *key = g_ptr_array_index(r->declared, i);
+    if (!wt_report_find_section((WtReport *) r, key))
+      g_strv_builder_add(b, key);
+  }
+  char **keys = g_strv_builder_end(b);
+  g_strv_builder_unref(b);
   return keys;
 }
 

@@ -73,7 +73,11 @@ GPtrArray *wt_report_display_order(const WtReport *r);
  * was. */
 gboolean wt_report_keep_sections(WtReport *r, const char *list, const char *const *known,
                                  GError **error);
-/* The section keys of the report, NULL-terminated (g_strfreev). */
+/* A section this kind of report may have though this one has not (e.g. tunnels, made
+ * only when the capture had some): its key is one of wt_report_section_keys'. */
+void wt_report_declare_section(WtReport *r, const char *key);
+/* The section keys of the report, then the declared keys it lacks, NULL-terminated
+ * (g_strfreev). */
 char **wt_report_section_keys(const WtReport *r);
 /* The error of wt_report_keep_sections without changing anything: is every name of
  * `list` one of `known`? */

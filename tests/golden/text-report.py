@@ -148,6 +148,15 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
+# tunnels: a section only a capture with tunnels has, but always a valid name
+VXLAN = os.path.join(project_root(), "captures", "http-vxlan.pcap")
+p = wiretab("-r", VXLAN, "--sections", "tunnels")
+t.eq((p.returncode, heads(p.stdout)), (0, ["== Tunnels =="]),
+     "--sections tunnels on the VXLAN capture: its tunnels section")
+p = wiretab("-r", CAP, "--sections", "tunnels", "--format", "json")
+t.eq((p.returncode, p.stdout.strip()), (0, "{}"),
+     "--sections tunnels without tunnels: accepted, nothing to show")
+
 # --- a bad name ------------------------------------------------------------------------
 p = wiretab("-r", CAP, "--sections", "http,htp")
 t.eq(p.returncode, 1, "an unknown section is a usage error (exit 1)")
