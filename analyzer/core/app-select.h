@@ -33,4 +33,7 @@ struct WtAppSelector {
   /* The first dissector of `kind`, in probe order, whose probe accepts the bytes. */
   WtAppChoice (*by_probe)(const WtAppSelector *s, WtAppKind kind, const guint8 *data,
                           gsize len, WtDir dir);
+  /* The stream dissector whose ALPN list (WtStreamDissector.alpn) has the protocol id
+   * `id` (`len` bytes, not NUL-terminated). */
+  WtAppChoice (*by_alpn)(const WtAppSelector *s, const guint8 *id, gsize len);
 };

@@ -19,6 +19,10 @@ typedef struct {
   WtAddr orig_h, resp_h;
   guint16 orig_p, resp_p;
   guint8 proto;          /* 6 TCP, 17 UDP */
+  /* The bytes a session gets are the decrypted content of a TLS connection (HTTPS):
+   * http.log's `tls`, the HTTP tables' scheme. Set by the TLS dissector for its inner
+   * session, FALSE for the bytes a transport delivers. */
+  gboolean tls;
   /* text forms of orig_h/resp_h, filled on first use by wt_conn_info_addr (logs write them
    * once per transaction; formatting once per connection is enough) */
   char addr_text[2][46];
@@ -43,6 +47,10 @@ typedef struct {
   WtLog *const *logs; /* one per written table (wt_app_log); none unless --log-dir */
   guint n_logs;
   WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
+  /* The pipeline's dissectors, for a session that carries another protocol inside it
+   * (TLS: the decrypted content goes to the dissector ALPN names, or that a probe finds);
+   * NULL in a context without dissectors (some unit tests). */
+  const struct WtAppSelector *apps;
 } WtAppContext;
 
 /* Stream offsets as this interface counts them: bytes offered to deliver() (consumed or
@@ -117,4 +125,7 @@ typedef struct WtStreamDissector {
    * gives it a new session whose stream offsets count from there; conn.log's service
    * lists them in order ("socks,http"). */
   gboolean (*handoff)(gpointer session, guint16 *port);
+  /* The ALPN protocol ids (RFC 7301) that name this protocol inside TLS, NULL-terminated;
+   * NULL: none ("http/1.1" is HTTP/1, "h2" HTTP/2). */
+  const char *const *alpn;
 } WtStreamDissector;

@@ -1359,6 +1359,8 @@ static const guint16 http_ports[] = { 80, 8080, 8000, 8008, 8888, 3128, 81, 591,
 
 static const WtLogTable *const http_log_tables[] = { &wt_http_log_table, NULL };
 
+static const char *const http_alpn[] = { "http/1.1", "http/1.0", NULL };
+
 const WtStreamDissector wt_http_dissector = {
   .name = "http",
   .ports = http_ports,
@@ -1377,4 +1379,5 @@ const WtStreamDissector wt_http_dissector = {
   .session_free = session_free,
   .acks = acks,
   .handoff = handoff,
+  .alpn = http_alpn,
 };

@@ -649,6 +649,9 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
   return memcmp(data, WT_H2_PREFACE, MIN(len, (gsize) WT_H2_PREFACE_LEN)) == 0;
 }
 
+/* RFC 9113 3.2: HTTP/2 over TLS */
+static const char *const http2_alpn[] = { "h2", NULL };
+
 const WtStreamDissector wt_http2_dissector = {
   .name = "http2",
   .probe = probe,
@@ -663,4 +666,5 @@ const WtStreamDissector wt_http2_dissector = {
   .gap = gap,
   .eof = eof,
   .session_free = session_free,
+  .alpn = http2_alpn,
 };
