@@ -107,6 +107,7 @@ static void txn_free(WtHttpTxn *t)
 
 static void txn_finalize(Session *s, WtHttpTxn *t)
 {
+  t->tls = s->conn.tls != FALSE;
   wt_http_stats_on_txn(s->stats, t);
   if (s->log)
     wt_http_log_write(s->log, &s->conn, t);

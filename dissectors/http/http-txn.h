@@ -48,4 +48,5 @@ typedef struct {
   guint tunnel : 1;         /* CONNECT 2xx */
   guint upgraded : 1;       /* 101 Switching Protocols */
   guint websocket : 1;      /* ... to WebSocket */
+  guint tls : 1;            /* carried by TLS (decrypted HTTPS): scheme https */
 } WtHttpTxn;

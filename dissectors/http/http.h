@@ -57,3 +57,5 @@ void wt_http_add_gap(WtHttpStats *stats);
 char *wt_http_safe_text(const guint8 *p, gsize len, gsize max);
 /* How many transactions of one version the tap holds ("0.9", "1.0", "1.1", "2", "other"). */
 guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version);
+/* How many transactions the tap holds of one scheme: "http", or "https" (decrypted TLS). */
+guint64 wt_http_stats_scheme_count(const WtHttpStats *s, const char *scheme);
