@@ -1,6 +1,7 @@
 /* Hello and EncryptedExtensions parsing. */
 #include "dissectors/tls/tls-hello.h"
 #include "analyzer/core/reader.h"
+#include <openssl/evp.h>
 #include <string.h>
 
 enum {
@@ -16,6 +17,12 @@ static const guint8 hrr_random[32] = {
   0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
   0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
+
+gboolean wt_tls_ticket_hash(const guint8 *ticket, gsize n, guint8 out[32])
+{
+  unsigned int len = 0;
+  return EVP_Digest(ticket, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
+}
 
 char *wt_tls_safe_name(const guint8 *p, gsize n)
 {
@@ -102,8 +109,11 @@ static gboolean read_extension(guint16 type, WtReader ext, WtTlsHello *h, gboole
       h->encrypt_then_mac = TRUE;
     return TRUE;
   case EXT_SESSION_TICKET:
-    if (client)
-      h->ticket = wt_reader_remaining(&ext) > 0;
+    if (client && wt_reader_remaining(&ext) > 0) {
+      const guint8 *ticket;
+      gsize n = wt_reader_remaining(&ext);
+      h->ticket = wt_reader_get_bytes(&ext, n, &ticket) && wt_tls_ticket_hash(ticket, n, h->ticket_hash);
+    }
     return TRUE;
   case EXT_SUPPORTED_VERSIONS:
     if (client) {

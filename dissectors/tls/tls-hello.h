@@ -20,6 +20,7 @@ typedef struct {
   gboolean encrypt_then_mac;  /* server: negotiated */
   gboolean hello_retry;       /* server: a HelloRetryRequest (RFC 8446 4.1.3) */
   gboolean ticket;            /* client: a non-empty session_ticket offered */
+  guint8 ticket_hash[32];     /* ... its SHA-256 (the id a resumption is looked up by) */
 } WtTlsHello;
 
 /* Body of a handshake message (after the 4-byte header). FALSE: malformed. */
@@ -28,5 +29,7 @@ gboolean wt_tls_parse_server_hello(const guint8 *p, gsize n, WtTlsHello *h);
 /* TLS 1.3 EncryptedExtensions: the selected ALPN into the server's hello. */
 gboolean wt_tls_parse_encrypted_extensions(const guint8 *p, gsize n, WtTlsHello *server);
 void wt_tls_hello_clear(WtTlsHello *h);
+/* SHA-256 of a session ticket: resumptions are looked up by it. */
+gboolean wt_tls_ticket_hash(const guint8 *ticket, gsize n, guint8 out[32]);
 /* Host names and ALPN ids as text: ASCII lowercase, anything else as \xNN. */
 char *wt_tls_safe_name(const guint8 *p, gsize n);

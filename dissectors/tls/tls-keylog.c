@@ -25,6 +25,7 @@ struct WtTlsKeylog {
   GMutex lock;
   GHashTable *by_random;  /* guint8[32] -> Entry */
   GArray *files;          /* Followed */
+  GHashTable *resumable;  /* GBytes (kind, id) -> guint8[48] master secret */
   guint64 bad_lines;
 };
 
@@ -57,12 +58,54 @@ static void entry_free(gpointer p)
   g_free(p);
 }
 
+static void master_free(gpointer p)
+{
+  OPENSSL_cleanse(p, 48);
+  g_free(p);
+}
+
+static GBytes *resume_key(WtTlsResumeKind kind, const guint8 *id, gsize len)
+{
+  guint8 buf[1 + 64];
+  buf[0] = (guint8) kind;
+  len = MIN(len, (gsize) 64);
+  memcpy(buf + 1, id, len);
+  return g_bytes_new(buf, 1 + len);
+}
+
+void wt_tls_keylog_remember(WtTlsKeylog *k, WtTlsResumeKind kind, const guint8 *id, gsize len,
+                            const guint8 master[48])
+{
+  if (!k || len == 0)
+    return;
+  g_mutex_lock(&k->lock);
+  if (g_hash_table_size(k->resumable) < WT_TLS_MAX_RESUMABLE)
+    g_hash_table_replace(k->resumable, resume_key(kind, id, len), g_memdup2(master, 48));
+  g_mutex_unlock(&k->lock);
+}
+
+gboolean wt_tls_keylog_resume(WtTlsKeylog *k, WtTlsResumeKind kind, const guint8 *id, gsize len,
+                              guint8 master[48])
+{
+  if (!k || len == 0)
+    return FALSE;
+  g_autoptr(GBytes) key = resume_key(kind, id, len);
+  g_mutex_lock(&k->lock);
+  const guint8 *m = g_hash_table_lookup(k->resumable, key);
+  if (m)
+    memcpy(master, m, 48);
+  g_mutex_unlock(&k->lock);
+  return m != NULL;
+}
+
 WtTlsKeylog *wt_tls_keylog_new(void)
 {
   WtTlsKeylog *k = g_new0(WtTlsKeylog, 1);
   g_mutex_init(&k->lock);
   k->by_random = g_hash_table_new_full(random_hash, random_equal, g_free, entry_free);
   k->files = g_array_new(FALSE, FALSE, sizeof(Followed));
+  k->resumable = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
+                                       (GDestroyNotify) g_bytes_unref, master_free);
   return k;
 }
 
@@ -74,6 +117,7 @@ void wt_tls_keylog_free(WtTlsKeylog *k)
     close(g_array_index(k->files, Followed, i).fd);
   g_array_free(k->files, TRUE);
   g_hash_table_destroy(k->by_random);
+  g_hash_table_destroy(k->resumable);
   g_mutex_clear(&k->lock);
   g_free(k);
 }

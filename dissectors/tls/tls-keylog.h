@@ -39,6 +39,16 @@ void wt_tls_keylog_add_text(WtTlsKeylog *k, const char *text, gsize len);
  * followed files gained). out has room for 48 bytes. */
 gboolean wt_tls_keylog_lookup(WtTlsKeylog *k, const guint8 random[32], WtTlsKeyKind kind,
                               guint8 *out, gsize *len);
+/* TLS 1.2 resumption: the master secret of a session, under the id a later connection
+ * resumes it by (WT_TLS_RESUME_SESSION_ID: the ServerHello's session id;
+ * WT_TLS_RESUME_TICKET: the SHA-256 of a NewSessionTicket's ticket). At most
+ * WT_TLS_MAX_RESUMABLE are kept; later ones are not. */
+typedef enum { WT_TLS_RESUME_SESSION_ID = 'S', WT_TLS_RESUME_TICKET = 'T' } WtTlsResumeKind;
+#define WT_TLS_MAX_RESUMABLE 100000
+void wt_tls_keylog_remember(WtTlsKeylog *k, WtTlsResumeKind kind, const guint8 *id, gsize len,
+                            const guint8 master[48]);
+gboolean wt_tls_keylog_resume(WtTlsKeylog *k, WtTlsResumeKind kind, const guint8 *id, gsize len,
+                              guint8 master[48]);
 /* Client randoms with at least one secret, and lines not understood (for tests). */
 guint wt_tls_keylog_size(WtTlsKeylog *k);
 guint64 wt_tls_keylog_bad_lines(WtTlsKeylog *k);

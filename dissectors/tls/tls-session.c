@@ -29,6 +29,7 @@ enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTB
 enum {
   HS_CLIENT_HELLO = 1,
   HS_SERVER_HELLO = 2,
+  HS_NEW_SESSION_TICKET = 4,
   HS_ENCRYPTED_EXTENSIONS = 8,
   HS_FINISHED = 20,
   HS_KEY_UPDATE = 24,
@@ -61,6 +62,8 @@ typedef struct {
   guint16 version;
   const WtTlsSuite *suite;
   gboolean unsupported, no_key, gap_lost, failed, decrypted;
+  guint8 master[48];    /* TLS 1.2: for the session's resumptions */
+  gboolean have_master;
   WtAppChoice inner;
   gpointer inner_session;
   gboolean inner_chosen;
@@ -180,11 +183,31 @@ static void keys13(TlsSession *s)
   memset(secret, 0, sizeof secret);
 }
 
+/* An abbreviated handshake (RFC 5246 7.3): the server echoed the client's session id. The
+ * key log may lack this connection's random (some clients log only full handshakes): the
+ * master secret is then the resumed session's, found by the ticket or the session id. */
+static gboolean resumed_master(TlsSession *s, guint8 master[48])
+{
+  const WtTlsHello *ch = &s->ch, *sh = &s->sh;
+  if (sh->session_id_len == 0 || sh->session_id_len != ch->session_id_len ||
+      memcmp(sh->session_id, ch->session_id, sh->session_id_len) != 0)
+    return FALSE;
+  return (ch->ticket &&
+          wt_tls_keylog_resume(s->keys, WT_TLS_RESUME_TICKET, ch->ticket_hash, 32, master)) ||
+         wt_tls_keylog_resume(s->keys, WT_TLS_RESUME_SESSION_ID, sh->session_id,
+                              sh->session_id_len, master);
+}
+
 static void keys12(TlsSession *s)
 {
   guint8 master[WT_TLS_MAX_SECRET];
   gsize len = 0;
-  if (!lookup(s, WT_TLS_KEY_MASTER, master, &len)) {
+  if (lookup(s, WT_TLS_KEY_MASTER, master, &len) || resumed_master(s, master)) {
+    memcpy(s->master, master, 48);
+    s->have_master = TRUE;
+    wt_tls_keylog_remember(s->keys, WT_TLS_RESUME_SESSION_ID, s->sh.session_id,
+                           s->sh.session_id_len, master);
+  } else {
     s->no_key = TRUE;
     dir_dark(s, WT_DIR_ORIG);
     dir_dark(s, WT_DIR_RESP);
@@ -283,6 +306,19 @@ static void server_hello(TlsSession *s, const guint8 *p, gsize n)
   setup_keys(s);
 }
 
+/* TLS 1.2 NewSessionTicket (RFC 5077 3.3): a later connection may resume this session by
+ * the ticket. */
+static void new_session_ticket(TlsSession *s, const guint8 *p, gsize n)
+{
+  guint8 hash[32];
+  if (n < 6)
+    return;
+  gsize len = (gsize) p[4] << 8 | p[5];
+  if (len == 0 || len > n - 6 || !wt_tls_ticket_hash(p + 6, len, hash))
+    return;
+  wt_tls_keylog_remember(s->keys, WT_TLS_RESUME_TICKET, hash, sizeof hash, s->master);
+}
+
 static void handshake_message(TlsSession *s, WtDir dir, guint8 type, const guint8 *p, gsize n,
                               gboolean encrypted)
 {
@@ -300,6 +336,9 @@ static void handshake_message(TlsSession *s, WtDir dir, guint8 type, const guint
       malformed(s, "tls.no_server_hello");
       dir_dark(s, dir);
     }
+  } else if (!encrypted && dir == WT_DIR_RESP && type == HS_NEW_SESSION_TICKET &&
+             s->have_master) {
+    new_session_ticket(s, p, n);
   } else if (encrypted && s->version == 0x0304) {
     if (type == HS_ENCRYPTED_EXTENSIONS && dir == WT_DIR_RESP &&
         !wt_tls_parse_encrypted_extensions(p, n, &s->sh))
@@ -577,5 +616,6 @@ void wt_tls_session_free(gpointer p)
   wt_tls_hello_clear(&s->ch);
   wt_tls_hello_clear(&s->sh);
   g_free(s->buf);
+  memset(s->master, 0, sizeof s->master);
   g_free(s);
 }

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""HTTPS read with its key log (captures/tls-decrypt.pcap, curl's SSLKEYLOGFILE
+tls-decrypt.keylog): the HTTP tables equal nginx's access log (tls-decrypt.access.log,
+counted in tls-decrypt.truth.txt) per scheme, version, method and status; the TLS section's
+sessions by version and cipher suite equal nginx's $ssl_protocol/$ssl_cipher per connection;
+tshark (-o tls.keylog_file:) agrees request by request, also with a key log missing half the
+sessions (those are reported "no key"). SSLKEYLOGFILE is used without --tls-keylog; a
+world-readable key log is warned about; no secret appears in any output."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from tap import Tap, project_root, run_wiretab, wiretab_json  # noqa: E402
+
+t = Tap()
+caps = os.path.join(project_root(), "captures")
+cap = os.path.join(caps, "tls-decrypt.pcap")
+truth = Counter()
+for line in open(os.path.join(caps, "tls-decrypt.truth.txt")):
+    if line.startswith("#") or not line.strip():
+        continue
+    parts = line.split()
+    if parts[-1].isdigit():
+        truth[tuple(parts[:-1])] = int(parts[-1])
+
+# OpenSSL's names (nginx's $ssl_cipher) -> the IANA names the report uses (RFC 8446 B.4,
+# RFC 5289, RFC 7905, RFC 4492)
+IANA = {
+    "TLS_AES_128_GCM_SHA256": "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384": "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256": "TLS_CHACHA20_POLY1305_SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "ECDHE-RSA-AES256-GCM-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "ECDHE-RSA-CHACHA20-POLY1305": "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    "ECDHE-RSA-AES128-SHA": "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+    "ECDHE-RSA-AES256-SHA384": "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384",
+}
+
+tmp = tempfile.mkdtemp(prefix="wt-tlsdec-")
+keylog = os.path.join(tmp, "keylog")
+shutil.copy(os.path.join(caps, "tls-decrypt.keylog"), keylog)
+os.chmod(keylog, 0o600)
+logdir = os.path.join(tmp, "logs")
+os.mkdir(logdir)
+
+p = run_wiretab(["-r", cap, "--tls-keylog", keylog, "--format", "json", "--log-dir", logdir])
+t.eq(p.returncode, 0, "wiretab decrypts the capture with --tls-keylog")
+t.eq(p.stderr, "", "a key log only its owner reads: no warning")
+rep = json.loads(p.stdout)
+http, tls = rep["http"], rep["tls"]
+t.eq(http["requests"], truth[("requests",)], "HTTP requests: nginx's access log, http and https")
+t.eq(http["status_codes"], {k[1]: v for k, v in truth.items() if k[0] == "status"}, "statuses as nginx logged them")
+t.eq(http["methods"],
+     {k[1]: v for k, v in truth.items() if k[0] == "method"}, "methods as nginx logged them")
+t.eq({r["scheme"]: r["count"] for r in http["schemes"]},
+     {k[1]: v for k, v in truth.items() if k[0] == "scheme"}, "transactions by scheme (nginx's $scheme)")
+t.eq({r["version"]: r["count"] for r in http["versions"]},
+     {{"HTTP/1.1": "1.1", "HTTP/2.0": "2"}[k[1]]: v for k, v in truth.items() if k[0] == "version"},
+     "transactions by version (nginx's $server_protocol)")
+want_sessions = Counter()
+for k, v in truth.items():
+    if k[0] == "tls_session":
+        want_sessions[(k[1].replace("TLSv", "TLS "), IANA[k[2]])] += v
+t.eq({(r["version"], r["cipher_suite"]): r["sessions"] for r in tls["sessions"]}, dict(want_sessions),
+     "TLS sessions by version and cipher suite (nginx's $ssl_protocol, $ssl_cipher per connection)")
+t.eq({(r["version"], r["cipher_suite"]): r["decrypted"] for r in tls["sessions"]}, dict(want_sessions),
+     "every session decrypted")
+t.eq(tls["sessions_decrypted"], truth[("tls_connections",)], "sessions decrypted: every TLS connection")
+t.eq(sum(tls["not_decrypted"].values()), 0, "no session left encrypted")
+t.eq(tls["decrypt_failed"], 0, "every record authenticated")
+
+# http.log: the tls field on exactly the https transactions, each matching tshark's view
+lines = [json.loads(x) for x in open(os.path.join(logdir, "http.log"))]
+t.eq(sum(1 for x in lines if x.get("tls")), truth[("scheme", "https")], "http.log: tls on every https line")
+t.eq(sum(1 for x in lines if "tls" not in x), truth[("scheme", "http")], "http.log: no tls on plain http")
+
+
+def tshark_requests(kl):
+    """(method, uri, status) of every transaction tshark decrypts with the key log kl."""
+    out = subprocess.run(["tshark", "-r", cap, "-o", "tls.keylog_file:" + kl, "-Y",
+                          "(http.response or http2.headers.status) and tls", "-T", "fields",
+                          "-e", "http.request.method", "-e", "http.request.uri",
+                          "-e", "http.response.code", "-e", "http2.headers.status",
+                          "-e", "tcp.stream", "-e", "http2.streamid"],
+                         capture_output=True, text=True).stdout
+    got, streams = Counter(), set()
+    for line in out.splitlines():
+        f = line.split("\t")
+        got[f[2] or f[3]] += 1
+        streams.add(f[4])
+    return got, streams
+
+
+if shutil.which("tshark"):
+    t.eq(Counter(str(x["status_code"]) for x in lines if x.get("tls")), tshark_requests(keylog)[0],
+         "https statuses equal tshark's decryption with the same key log")
+else:
+    t.skip("https statuses equal tshark's", "tshark not installed")
+
+# a key log with every other session's secrets removed
+randoms = []
+for line in open(keylog):
+    f = line.split()
+    if len(f) == 3 and f[1] not in randoms:
+        randoms.append(f[1])
+dropped = set(randoms[1::2])
+half = os.path.join(tmp, "half.keylog")
+with open(half, "w") as out:
+    for line in open(keylog):
+        f = line.split()
+        if len(f) == 3 and f[1] not in dropped:
+            out.write(line)
+os.chmod(half, 0o600)
+rep_half = wiretab_json(["-r", cap, "--tls-keylog", half])
+dark = rep_half["tls"]["not_decrypted"]
+t.eq(dark["no_key"] + rep_half["tls"]["sessions_decrypted"], truth[("tls_connections",)],
+     "half the key log: every session is decrypted or says no key")
+t.eq(sum(dark.values()), dark["no_key"], "... and no other reason")
+t.ok(dark["no_key"] <= len(dropped) and dark["no_key"] >= len(dropped) - truth[("tls_resumed",)],
+     "no key: the dropped sessions but those that resume a session whose key is there", dark)
+if shutil.which("tshark"):
+    statuses, streams = tshark_requests(half)
+    t.eq(rep_half["http"]["requests"] - truth[("scheme", "http")], sum(statuses.values()),
+         "half the key log: the https requests tshark reads with it, exactly")
+    t.eq(rep_half["tls"]["sessions_decrypted"], len(streams),
+         "half the key log: the sessions tshark decrypts (resumed ones by ticket or session id too)")
+else:
+    t.skip("half the key log against tshark", "tshark not installed")
+
+# SSLKEYLOGFILE without --tls-keylog, and the warning for a key log anyone may read
+env = dict(os.environ, SSLKEYLOGFILE=keylog)
+p = run_wiretab(["-r", cap, "--format", "json"], env=env)
+t.eq(json.loads(p.stdout)["http"]["requests"], truth[("requests",)], "SSLKEYLOGFILE is used when no option names a key log")
+os.chmod(keylog, 0o644)
+p = run_wiretab(["-r", cap, "--tls-keylog", keylog, "--format", "json"])
+t.ok(p.returncode == 0 and "readable by every user" in p.stderr and p.stderr.count("\n") == 1,
+     "a world-readable key log: one warning line, and the run goes on", p.stderr)
+p_bad = run_wiretab(["-r", cap, "--tls-keylog", os.path.join(tmp, "missing.keylog")])
+t.ok(p_bad.returncode != 0 and "missing.keylog" in p_bad.stderr and p_bad.stderr.count("\n") == 1,
+     "a key log that cannot be read: one line naming it, non-zero exit", p_bad.stderr)
+
+# secrets never leave the key log
+secrets = set()
+for line in open(keylog):
+    f = line.split()
+    if len(f) == 3:
+        secrets.add(f[2].lower())
+outputs = [p.stdout, p.stderr]
+for fmt in ("text", "csv", "html"):
+    outputs.append(run_wiretab(["-r", cap, "--tls-keylog", keylog, "--format", fmt]).stdout)
+for name in os.listdir(logdir):
+    outputs.append(open(os.path.join(logdir, name)).read())
+blob = "\n".join(outputs).lower()
+t.ok(not any(s in blob or s[:32] in blob for s in secrets), "no secret in any report format, log or message")
+
+# without a key log HTTPS stays dark; with --threads the same numbers
+plain = wiretab_json(["-r", cap])
+t.eq(plain["http"]["requests"], truth[("scheme", "http")], "without a key log only plain HTTP is counted")
+threaded = wiretab_json(["-r", cap, "--tls-keylog", keylog, "--threads", "2"])
+t.eq(threaded["http"]["requests"], truth[("requests",)], "--threads 2: the same requests")
+t.eq(threaded["tls"]["sessions_decrypted"], truth[("tls_connections",)], "--threads 2: the same sessions")
+shutil.rmtree(tmp)
+t.done()
