@@ -448,6 +448,20 @@ WtTlsOpen wt_tls_cipher_open(WtTlsCipher *c, guint8 type, guint16 version, const
   return r;
 }
 
+gsize wt_tls_cipher_plain_len(const WtTlsCipher *c, gsize len)
+{
+  gsize overhead = 0;
+  if (!c->suite)
+    return len;
+  if (c->tls13)
+    overhead = TAG_LEN + 1;
+  else if (is_cbc(c->suite->bulk))
+    overhead = CBC_BLOCK + c->mac_len + 1;
+  else
+    overhead = TAG_LEN + (c->suite->bulk == WT_TLS_BULK_CHACHA20_POLY1305 ? 0 : 8);
+  return len > overhead ? len - overhead : 0;
+}
+
 guint8 wt_tls13_inner_type(const guint8 *p, gsize *len)
 {
   gsize n = *len;

@@ -87,6 +87,10 @@ typedef enum {
  * advances only when the record opened. */
 WtTlsOpen wt_tls_cipher_open(WtTlsCipher *c, guint8 type, guint16 version,
                              const guint8 *frag, gsize len, guint8 *out, gsize *out_len);
+/* The plaintext length of a record of `len` bytes that was lost: exact for the TLS 1.2
+ * AEAD suites, for TLS 1.3 assuming no padding (what implementations send), for CBC the
+ * upper bound (its padding is unknown). */
+gsize wt_tls_cipher_plain_len(const WtTlsCipher *c, gsize len);
 /* TLS 1.3 TLSInnerPlaintext: strips the zero padding, returns the content type (0: none,
  * an error) and sets *len to the content's length. */
 guint8 wt_tls13_inner_type(const guint8 *p, gsize *len);

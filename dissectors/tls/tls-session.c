@@ -537,10 +537,10 @@ void wt_tls_session_gap(gpointer p, WtDir dir, guint64 len)
    * next record starts where that header said; the lost record had a number */
   if (d->rx_on && cut_record && end <= d->resume_at) {
     d->skip = d->resume_at - end;
+    inner_gap(s, dir, wt_tls_cipher_plain_len(&d->rx, d->partial_len));
     d->partial_len = 0;
     d->rx.seq++;
     s->stats->resyncs++;
-    inner_gap(s, dir, len);
     return;
   }
   if (s->keys && !s->decrypted)

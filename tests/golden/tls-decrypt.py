@@ -158,6 +158,49 @@ for name in os.listdir(logdir):
 blob = "\n".join(outputs).lower()
 t.ok(not any(s in blob or s[:32] in blob for s in secrets), "no secret in any report format, log or message")
 
+# capture loss inside the first connection's server stream (TLS 1.3, http/1.1, /big.txt in
+# 16 KiB records). Record boundaries from tshark's own reassembly of the stream; segments
+# from its TCP view; frames dropped with editcap.
+def server_records_and_segments(stream):
+    follow = subprocess.run(["tshark", "-r", cap, "-q", "-z", "follow,tcp,raw,%d" % stream],
+                            capture_output=True, text=True).stdout
+    server = bytes.fromhex("".join(l.strip() for l in follow.splitlines() if l.startswith("\t")))
+    starts, pos = [], 0
+    while pos + 5 <= len(server):
+        starts.append((pos, pos + 5 + int.from_bytes(server[pos + 3:pos + 5], "big")))
+        pos = starts[-1][1]
+    segs = subprocess.run(["tshark", "-r", cap, "-Y", "tcp.stream == %d and tcp.srcport == 443 and tcp.len > 0" % stream,
+                           "-T", "fields", "-e", "frame.number", "-e", "tcp.seq", "-e", "tcp.len"],
+                          capture_output=True, text=True).stdout
+    segs = [tuple(int(x) for x in l.split("\t")) for l in segs.splitlines()]
+    return starts, [(f, seq - 1, seq - 1 + n) for f, seq, n in segs]
+
+
+def run_lossy(frames):
+    lossy = os.path.join(tmp, "lossy.pcap")
+    subprocess.run(["editcap", cap, lossy] + [str(f) for f in frames], check=True)
+    return wiretab_json(["-r", lossy, "--tls-keylog", keylog])
+
+
+if shutil.which("tshark") and shutil.which("editcap"):
+    recs, segs = server_records_and_segments(0)
+    big = [r for r in recs if r[1] - r[0] > 10000]
+    inside = next(f for f, a, b in segs if any(r[0] + 5 < a and b < r[1] for r in big[1:]))
+    at_start = next((f, a) for f, a, b in segs if any(a == r[0] for r in big[1:]))
+    full = rep["tls"]["records_decrypted"]
+    lossy_in = run_lossy([inside])
+    t.eq((lossy_in["tls"]["resyncs"], lossy_in["tls"]["decrypt_failed"], lossy_in["tls"]["records_decrypted"]),
+         (1, 0, full - 1), "a segment lost inside a record: resynchronised on the next one, that record alone lost")
+    t.eq(lossy_in["http"]["status_codes"], {k[1]: v for k, v in truth.items() if k[0] == "status"},
+         "... and every status still equals nginx's")
+    lossy_at = run_lossy([at_start[0]])
+    after = sum(1 for r in recs if r[0] >= at_start[1])
+    t.eq((lossy_at["tls"]["resyncs"], lossy_at["tls"]["decrypt_failed"], lossy_at["tls"]["records_decrypted"]),
+         (0, 0, full - after), "a segment lost at a record's start: the rest of that direction stays encrypted")
+    t.eq(lossy_at["anomalies"].get("tls.gap_undecryptable"), 1, "... counted as tls.gap_undecryptable")
+else:
+    t.skip("capture loss inside TLS records", "tshark or editcap not installed")
+
 # without a key log HTTPS stays dark; with --threads the same numbers
 plain = wiretab_json(["-r", cap])
 t.eq(plain["http"]["requests"], truth[("scheme", "http")], "without a key log only plain HTTP is counted")
