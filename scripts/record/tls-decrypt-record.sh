@@ -6,7 +6,8 @@
 # AES-256-GCM, ChaCha20-Poly1305; TLS 1.2 ECDHE with AES-GCM, ChaCha20-Poly1305 and AES-CBC
 # (OpenSSL negotiates encrypt-then-MAC)), over http/1.1 and h2; one curl run per family,
 # several requests on a connection, and with `Connection: close` a second connection that
-# resumes the first one's session. Truth: nginx's access log (captures/tls-decrypt.access.log,
+# resumes the first one's session; Python's ssl (keylog_filename) with TLS 1.3 and with TLS 1.2
+# AES-CBC refusing encrypt-then-MAC, without ALPN. Truth: nginx's access log (captures/tls-decrypt.access.log,
 # with $scheme, $ssl_protocol, $ssl_cipher, $server_protocol), counted into
 # tls-decrypt.truth.txt.
 #   scripts/record/tls-decrypt-record.sh [OUTDIR]   (root; nginx-light, curl, openssl, tcpdump)
@@ -91,6 +92,11 @@ c() {  # one curl run: its TLS options, then URLs (one connection, reused)
   # Connection: close: the second request needs a new connection, which resumes the session
   c --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256 --http1.1 -H 'Connection: close' "$base/" "$base/old"
   c --tlsv1.3 --http1.1 -H 'Connection: close' "$base/" "$base/missing"
+  # Python's ssl (keylog_filename): TLS 1.3 with ALPN; TLS 1.2 AES-CBC with MAC-then-encrypt
+  # and no ALPN
+  py() { ip netns exec "$ns" /usr/bin/python3 "$here/tls-python-client.py" "$keylog" 127.0.0.1 443 shop.example.test "$@"; }
+  py tls13-alpn / /missing
+  py tls12-cbc-mte /api/items /
   ip netns exec "$ns" curl -sS -w '%{http_version} %{http_code} %{url_effective}\n' \
     -o /dev/null http://127.0.0.1/ -o /dev/null http://127.0.0.1/missing
 } > "$out/tls-decrypt.client.txt"
@@ -106,6 +112,7 @@ log=$out/tls-decrypt.access.log
   echo "# ground truth for tls-decrypt.pcap, counted from tls-decrypt.access.log (nginx);"
   echo "# frames from capinfos, TLS connections are nginx's distinct \$connection with a protocol"
   echo "capture tls-decrypt.pcap"
+  echo "http_checked_by tests/golden/tls-decrypt.py"
   echo "frames $(capinfos -c -M "$out/tls-decrypt.pcap" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')"
   echo "requests $(wc -l < "$log")"
   awk '{s[$8]++} END {for (k in s) print "scheme", k, s[k]}' "$log" | sort
