@@ -1,7 +1,9 @@
 /* Hello and EncryptedExtensions parsing. */
 #include "dissectors/tls/tls-hello.h"
 #include "analyzer/core/reader.h"
+#include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 enum {
@@ -18,10 +20,69 @@ static const guint8 hrr_random[32] = {
   0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
+static gboolean get_be24(WtReader *r, gsize *v)
+{
+  guint8 b[3];
+  for (int i = 0; i < 3; i++)
+    if (!wt_reader_get_u8(r, &b[i]))
+      return FALSE;
+  *v = (gsize) b[0] << 16 | (gsize) b[1] << 8 | b[2];
+  return TRUE;
+}
+
+#define MAX_NAME 1024 /* a distinguished name as shown */
+
+static char *name_text(const X509_NAME *name)
+{
+  BIO *bio = BIO_new(BIO_s_mem());
+  char *text = NULL;
+  if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+    if (len >= 0 && data)
+      text = wt_tls_safe_text((const guint8 *) data, MIN((gsize) len, (gsize) MAX_NAME));
+  }
+  BIO_free(bio);
+  return text;
+}
+
+gboolean wt_tls_parse_certificate(const guint8 *p, gsize n, gboolean tls13, char **subject,
+                                  char **issuer)
+{
+  WtReader r = wt_reader_init(p, n);
+  gsize list_len, cert_len;
+  guint8 ctx_len;
+  const guint8 *der;
+  if ((tls13 && (!wt_reader_get_u8(&r, &ctx_len) || !wt_reader_skip(&r, ctx_len))) ||
+      !get_be24(&r, &list_len) || !wt_reader_narrow(&r, list_len) ||
+      !get_be24(&r, &cert_len) || !wt_reader_get_bytes(&r, cert_len, &der) || cert_len == 0)
+    return FALSE;
+  const unsigned char *q = der;
+  X509 *cert = d2i_X509(NULL, &q, (long) cert_len);
+  if (!cert)
+    return FALSE;
+  *subject = name_text(X509_get_subject_name(cert));
+  *issuer = name_text(X509_get_issuer_name(cert));
+  X509_free(cert);
+  return *subject && *issuer;
+}
+
 gboolean wt_tls_ticket_hash(const guint8 *ticket, gsize n, guint8 out[32])
 {
   unsigned int len = 0;
   return EVP_Digest(ticket, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
+}
+
+char *wt_tls_safe_text(const guint8 *p, gsize n)
+{
+  GString *s = g_string_sized_new(n);
+  for (gsize i = 0; i < n; i++) {
+    if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+      g_string_append_c(s, (char) p[i]);
+    else
+      g_string_append_printf(s, "\\x%02x", p[i]);
+  }
+  return g_string_free(s, FALSE);
 }
 
 char *wt_tls_safe_name(const guint8 *p, gsize n)

@@ -29,7 +29,14 @@ gboolean wt_tls_parse_server_hello(const guint8 *p, gsize n, WtTlsHello *h);
 /* TLS 1.3 EncryptedExtensions: the selected ALPN into the server's hello. */
 gboolean wt_tls_parse_encrypted_extensions(const guint8 *p, gsize n, WtTlsHello *server);
 void wt_tls_hello_clear(WtTlsHello *h);
+/* The first (the server's own) certificate of a Certificate message (RFC 8446 4.4.2 when
+ * tls13, RFC 5246 7.4.2 otherwise): its subject and issuer as RFC 2253 strings, safe text
+ * (owned). FALSE: malformed, or not an X.509 certificate libcrypto reads. */
+gboolean wt_tls_parse_certificate(const guint8 *p, gsize n, gboolean tls13, char **subject,
+                                  char **issuer);
 /* SHA-256 of a session ticket: resumptions are looked up by it. */
 gboolean wt_tls_ticket_hash(const guint8 *ticket, gsize n, guint8 out[32]);
 /* Host names and ALPN ids as text: ASCII lowercase, anything else as \xNN. */
 char *wt_tls_safe_name(const guint8 *p, gsize n);
+/* Printable ASCII kept as is (case too), anything else as \xNN. */
+char *wt_tls_safe_text(const guint8 *p, gsize n);

@@ -20,6 +20,7 @@ struct WtTlsStats {
   guint64 client_hellos, server_hellos, no_sni, sslv2_hellos, not_tls, malformed;
   GHashTable *sni, *alpn, *negotiated, *client_versions;  /* char* -> guint64* */
   /* decryption (counted whether or not a key log is given) */
+  GHashTable *certificates;    /* "subject\tissuer" -> guint64 (server certificates) */
   GHashTable *suites;          /* "TLS 1.3\tTLS_AES_128_GCM_SHA256" -> guint64[2]
                                   (sessions, decrypted) */
   guint64 sessions_decrypted;
@@ -30,6 +31,7 @@ struct WtTlsStats {
 };
 
 void wt_tls_count(GHashTable *h, const char *key, guint64 n);
+void wt_tls_count_certificate(struct WtTlsStats *s, const char *subject, const char *issuer);
 void wt_tls_count_suite(struct WtTlsStats *s, const char *version, const char *suite,
                         gboolean decrypted);
 

@@ -31,6 +31,8 @@ enum {
   HS_SERVER_HELLO = 2,
   HS_NEW_SESSION_TICKET = 4,
   HS_ENCRYPTED_EXTENSIONS = 8,
+  HS_CERTIFICATE = 11,
+  HS_SERVER_HELLO_DONE = 14,
   HS_FINISHED = 20,
   HS_KEY_UPDATE = 24,
 };
@@ -58,7 +60,7 @@ typedef struct {
   WtTlsKeylog *keys;
   Dir d[2];
   WtTlsHello ch, sh;
-  gboolean have_ch, have_sh, counted_sh;
+  gboolean have_ch, have_sh, counted_sh, cert_seen;
   guint16 version;
   const WtTlsSuite *suite;
   gboolean unsupported, no_key, gap_lost, failed, decrypted;
@@ -319,6 +321,30 @@ static void new_session_ticket(TlsSession *s, const guint8 *p, gsize n)
   wt_tls_keylog_remember(s->keys, WT_TLS_RESUME_TICKET, hash, sizeof hash, s->master);
 }
 
+/* The server's certificate: its subject and issuer for the tap. */
+static void certificate(TlsSession *s, const guint8 *p, gsize n, gboolean tls13)
+{
+  g_autofree char *subject = NULL, *issuer = NULL;
+  s->cert_seen = TRUE;
+  if (!wt_tls_parse_certificate(p, n, tls13, &subject, &issuer)) {
+    anomaly(s, "tls.bad_certificate");
+    return;
+  }
+  wt_tls_count_certificate(s->stats, subject, issuer);
+}
+
+/* Without a key log a direction is read up to its hello only; the server's up to its
+ * certificate when that is sent in the clear (before TLS 1.3). */
+static gboolean clear_part_over(TlsSession *s, WtDir dir, guint8 type)
+{
+  if (dir == WT_DIR_ORIG)
+    return s->have_ch;
+  if (!s->counted_sh)
+    return FALSE;
+  return !(s->have_sh && s->version == 0x0303 && !s->cert_seen &&
+           type != HS_SERVER_HELLO_DONE);
+}
+
 static void handshake_message(TlsSession *s, WtDir dir, guint8 type, const guint8 *p, gsize n,
                               gboolean encrypted)
 {
@@ -339,6 +365,9 @@ static void handshake_message(TlsSession *s, WtDir dir, guint8 type, const guint
   } else if (!encrypted && dir == WT_DIR_RESP && type == HS_NEW_SESSION_TICKET &&
              s->have_master) {
     new_session_ticket(s, p, n);
+  } else if (dir == WT_DIR_RESP && type == HS_CERTIFICATE && !s->cert_seen &&
+             encrypted == (s->version == 0x0304)) {
+    certificate(s, p, n, s->version == 0x0304);
   } else if (encrypted && s->version == 0x0304) {
     if (type == HS_ENCRYPTED_EXTENSIONS && dir == WT_DIR_RESP &&
         !wt_tls_parse_encrypted_extensions(p, n, &s->sh))
@@ -351,8 +380,7 @@ static void handshake_message(TlsSession *s, WtDir dir, guint8 type, const guint
         dir_dark(s, dir);
     }
   }
-  /* without a key log the rest of a direction is not read */
-  if (!s->keys && ((dir == WT_DIR_ORIG && s->have_ch) || (dir == WT_DIR_RESP && s->counted_sh)))
+  if (!s->keys && clear_part_over(s, dir, type))
     s->d[dir].done = TRUE;
 }
 

@@ -42,6 +42,12 @@ static void count_pair(GHashTable *h, const char *key, guint64 sessions, guint64
   v[1] += decrypted;
 }
 
+void wt_tls_count_certificate(WtTlsStats *s, const char *subject, const char *issuer)
+{
+  g_autofree char *key = g_strdup_printf("%s\t%s", subject, issuer);
+  wt_tls_count(s->certificates, key, 1);
+}
+
 void wt_tls_count_suite(WtTlsStats *s, const char *version, const char *suite,
                         gboolean decrypted)
 {
@@ -78,6 +84,7 @@ static gpointer stats_new(void)
   s->negotiated = table_new();
   s->client_versions = table_new();
   s->suites = table_new();
+  s->certificates = table_new();
   return s;
 }
 
@@ -91,6 +98,7 @@ static void stats_free(gpointer p)
   g_hash_table_destroy(s->negotiated);
   g_hash_table_destroy(s->client_versions);
   g_hash_table_destroy(s->suites);
+  g_hash_table_destroy(s->certificates);
   g_free(s);
 }
 
@@ -116,6 +124,7 @@ static void stats_merge(gpointer into_p, gpointer from_p)
   table_merge(into->alpn, from->alpn);
   table_merge(into->negotiated, from->negotiated);
   table_merge(into->client_versions, from->client_versions);
+  table_merge(into->certificates, from->certificates);
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init(&it, from->suites);
@@ -229,6 +238,27 @@ static void report_sessions(WtSection *sec, const WtTlsStats *s)
   }
 }
 
+/* Server certificates (the first of each Certificate message): subject, issuer, sessions. */
+static void report_certificates(WtSection *sec, const WtTlsStats *s)
+{
+  if (g_hash_table_size(s->certificates) == 0)
+    return;
+  WtTable *t = wt_section_table(sec, "certificates", _("Server certificates"));
+  wt_table_column(t, "subject", _("Subject"), WT_COL_STR);
+  wt_table_column(t, "issuer", _("Issuer"), WT_COL_STR);
+  wt_table_column(t, "count", _("Sessions"), WT_COL_U64);
+  g_autoptr(GArray) rows = sorted(s->certificates);
+  for (guint i = 0; i < rows->len && i < WT_TLS_REPORT_ROWS; i++) {
+    const Row *r = &g_array_index(rows, Row, i);
+    const char *tab = strchr(r->key, '\t');
+    g_autofree char *subject = g_strndup(r->key, tab ? (gsize) (tab - r->key) : strlen(r->key));
+    wt_table_row(t);
+    wt_table_str(t, subject);
+    wt_table_str(t, tab ? tab + 1 : "");
+    wt_table_u64(t, r->n);
+  }
+}
+
 static const char *const dark_keys[WT_TLS_N_DARK] = {
   [WT_TLS_DARK_NO_KEY] = "no_key",
   [WT_TLS_DARK_UNSUPPORTED] = "unsupported",
@@ -277,6 +307,7 @@ static void report(gpointer p, const WtReportOptions *opts, WtReport *rep)
   report_table(sec, "sni", _("Server names (SNI)"), "server_name", s->sni, s->client_hellos);
   report_table(sec, "alpn", _("ALPN protocols offered"), "protocol", s->alpn, s->client_hellos);
   report_sessions(sec, s);
+  report_certificates(sec, s);
   if (s->keylog)
     report_decryption(sec, s);
 }

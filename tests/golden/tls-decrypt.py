@@ -103,6 +103,29 @@ if shutil.which("tshark"):
 else:
     t.skip("https statuses equal tshark's", "tshark not installed")
 
+# the server certificate (subject and issuer, from the encrypted TLS 1.3 handshake too):
+# as many as tshark finds Certificate messages, naming what the recording script's
+# `openssl req -subj` put in (self-signed: issuer = subject)
+def tshark_certificates(kl):
+    args = ["tshark", "-r", cap, "-Y", "tls.handshake.type == 11", "-T", "fields", "-e", "tcp.stream"]
+    if kl:
+        args[3:3] = ["-o", "tls.keylog_file:" + kl]
+    return len(subprocess.run(args, capture_output=True, text=True).stdout.split())
+
+
+certs = tls.get("certificates", [])
+t.eq([(c["subject"], c["issuer"]) for c in certs],
+     [("O=wiretab test,CN=shop.example.test", "O=wiretab test,CN=shop.example.test")],
+     "server certificate subject and issuer as openssl req made them")
+if shutil.which("tshark"):
+    t.eq(sum(c["count"] for c in certs), tshark_certificates(keylog),
+         "certificates read: every Certificate message tshark decrypts (TLS 1.3's encrypted ones too)")
+    nokey = wiretab_json(["-r", cap])["tls"].get("certificates", [])
+    t.eq(sum(c["count"] for c in nokey), tshark_certificates(None),
+         "without a key log: the certificates sent in the clear (TLS 1.2), as tshark")
+else:
+    t.skip("certificates against tshark", "tshark not installed")
+
 # a key log with every other session's secrets removed
 randoms = []
 for line in open(keylog):
