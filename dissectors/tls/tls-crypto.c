@@ -156,16 +156,34 @@ gboolean wt_tls12_prf(WtTlsHash h, const guint8 *secret, gsize secret_len, const
 
 /* --- ciphers ------------------------------------------------------------------------ */
 
+/* The ciphers and HMAC, fetched from the default provider once per process: an EVP_CIPHER
+ * from EVP_aes_128_gcm() would be fetched again on every record. Kept until exit. */
+static const char *const bulk_names[] = {
+  [WT_TLS_BULK_AES128_GCM] = "AES-128-GCM",
+  [WT_TLS_BULK_AES256_GCM] = "AES-256-GCM",
+  [WT_TLS_BULK_CHACHA20_POLY1305] = "ChaCha20-Poly1305",
+  [WT_TLS_BULK_AES128_CBC] = "AES-128-CBC",
+  [WT_TLS_BULK_AES256_CBC] = "AES-256-CBC",
+};
+static EVP_CIPHER *fetched[G_N_ELEMENTS(bulk_names)];
+static EVP_MAC *hmac_fetched;
+
+static void fetch_algorithms(void)
+{
+  static gsize done;
+  if (!g_once_init_enter(&done))
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(bulk_names); i++)
+    if (bulk_names[i])
+      fetched[i] = EVP_CIPHER_fetch(NULL, bulk_names[i], NULL);
+  hmac_fetched = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  g_once_init_leave(&done, 1);
+}
+
 static const EVP_CIPHER *bulk_cipher(WtTlsBulk b)
 {
-  switch (b) {
-  case WT_TLS_BULK_AES128_GCM: return EVP_aes_128_gcm();
-  case WT_TLS_BULK_AES256_GCM: return EVP_aes_256_gcm();
-  case WT_TLS_BULK_CHACHA20_POLY1305: return EVP_chacha20_poly1305();
-  case WT_TLS_BULK_AES128_CBC: return EVP_aes_128_cbc();
-  case WT_TLS_BULK_AES256_CBC: return EVP_aes_256_cbc();
-  default: return NULL;
-  }
+  fetch_algorithms();
+  return (gsize) b < G_N_ELEMENTS(fetched) ? fetched[b] : NULL;
 }
 
 static gsize bulk_key_len(WtTlsBulk b)
@@ -348,11 +366,8 @@ static WtTlsOpen open12_aead(WtTlsCipher *c, guint8 type, guint16 version, const
 static gboolean hmac(WtTlsCipher *c, const guint8 hdr[13], const guint8 *a, gsize a_len,
                      const guint8 *b, gsize b_len, guint8 *mac)
 {
-  EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-  if (!m)
-    return FALSE;
-  EVP_MAC_CTX *x = EVP_MAC_CTX_new(m);
-  EVP_MAC_free(m);
+  fetch_algorithms();
+  EVP_MAC_CTX *x = hmac_fetched ? EVP_MAC_CTX_new(hmac_fetched) : NULL;
   if (!x)
     return FALSE;
   OSSL_PARAM params[] = {
