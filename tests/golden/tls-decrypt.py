@@ -225,6 +225,33 @@ if shutil.which("tshark") and shutil.which("editcap"):
 else:
     t.skip("capture loss inside TLS records", "tshark or editcap not installed")
 
+# TLS 1.3 KeyUpdates (captures/tls-keyupdate.pcap, openssl s_client's "k" and "K"): both
+# directions change keys before the request; the status equals what s_client received, and
+# the KeyUpdates followed equal tshark's count of them
+ku_truth = {}
+for line in open(os.path.join(caps, "tls-keyupdate.truth.txt")):
+    f = line.split()
+    if f and not f[0].startswith("#"):
+        ku_truth[tuple(f[:-1])] = f[-1]
+ku_keys = os.path.join(tmp, "ku.keylog")
+shutil.copy(os.path.join(caps, "tls-keyupdate.keylog"), ku_keys)
+os.chmod(ku_keys, 0o600)
+ku_cap = os.path.join(caps, "tls-keyupdate.pcap")
+ku = wiretab_json(["-r", ku_cap, "--tls-keylog", ku_keys])
+t.eq((ku["http"]["requests"], ku["http"]["status_codes"]),
+     (int(ku_truth[("requests",)]), {k[1]: int(v) for k, v in ku_truth.items() if k[0] == "status"}),
+     "after KeyUpdates in both directions: the request and the status s_client received")
+t.eq(ku["tls"]["decrypt_failed"], 0, "every record after a KeyUpdate authenticates")
+t.ok(ku["tls"]["key_updates"] > int(ku_truth[("client_keyupdates",)]),
+     "KeyUpdates followed: the client's and the one it asked of the server", ku["tls"]["key_updates"])
+if shutil.which("tshark"):
+    n = subprocess.run(["tshark", "-r", ku_cap, "-d", "tcp.port==4433,tls", "-o", "tls.keylog_file:" + ku_keys,
+                        "-Y", "tls.handshake.type == 24", "-T", "fields", "-e", "frame.number"],
+                       capture_output=True, text=True).stdout.split()
+    t.eq(ku["tls"]["key_updates"], len(n), "KeyUpdates: as many as tshark decrypts")
+else:
+    t.skip("KeyUpdates against tshark", "tshark not installed")
+
 # without a key log HTTPS stays dark; with --threads the same numbers
 plain = wiretab_json(["-r", cap])
 t.eq(plain["http"]["requests"], truth[("scheme", "http")], "without a key log only plain HTTP is counted")
