@@ -297,6 +297,7 @@ static void report(gpointer p, const WtReportOptions *opts, WtReport *rep)
   wt_section_u64(sec, "sslv2_hellos", _("SSLv2-format ClientHellos"), s->sslv2_hellos);
   wt_section_u64(sec, "not_tls", _("Directions not starting with a TLS handshake"), s->not_tls);
   wt_section_u64(sec, "malformed", _("Malformed hellos"), s->malformed);
+  wt_section_u64(sec, "hello_retries", _("HelloRetryRequests"), s->hello_retries);
   if ((s->client_hellos || s->server_hellos) && !s->keylog)
     wt_section_str(sec, "note", _("Note"),
                    _("HTTPS is encrypted: its requests and status codes are not in the HTTP "
@@ -321,6 +322,7 @@ guint64 wt_tls_stats_get(const WtTlsStats *s, const char *name)
     { "sslv2_hellos", G_STRUCT_OFFSET(WtTlsStats, sslv2_hellos) },
     { "not_tls", G_STRUCT_OFFSET(WtTlsStats, not_tls) },
     { "malformed", G_STRUCT_OFFSET(WtTlsStats, malformed) },
+    { "hello_retries", G_STRUCT_OFFSET(WtTlsStats, hello_retries) },
     { "sessions_decrypted", G_STRUCT_OFFSET(WtTlsStats, sessions_decrypted) },
     { "records_decrypted", G_STRUCT_OFFSET(WtTlsStats, records_decrypted) },
     { "decrypt_failed", G_STRUCT_OFFSET(WtTlsStats, decrypt_failed) },

@@ -7,7 +7,8 @@
 # (OpenSSL negotiates encrypt-then-MAC)), over http/1.1 and h2; one curl run per family,
 # several requests on a connection, and with `Connection: close` a second connection that
 # resumes the first one's session; Python's ssl (keylog_filename) with TLS 1.3 and with TLS 1.2
-# AES-CBC refusing encrypt-then-MAC, without ALPN. Truth: nginx's access log (captures/tls-decrypt.access.log,
+# AES-CBC refusing encrypt-then-MAC, without ALPN; a TLS 1.3 handshake with a
+# HelloRetryRequest (port 8443 wants P-384, curl's first key share is X25519). Truth: nginx's access log (captures/tls-decrypt.access.log,
 # with $scheme, $ssl_protocol, $ssl_cipher, $server_protocol), counted into
 # tls-decrypt.truth.txt.
 #   scripts/record/tls-decrypt-record.sh [OUTDIR]   (root; nginx-light, curl, openssl, tcpdump)
@@ -64,12 +65,22 @@ http {
     location = /old { return 301 /index.html; }
     location = /missing { return 404; }
   }
+  # a server that wants P-384: a client offering an X25519 key share gets a
+  # HelloRetryRequest (RFC 8446 4.1.4) and sends a second ClientHello
+  server {
+    listen 127.0.0.1:8443 ssl;
+    ssl_certificate $work/cert.pem;
+    ssl_certificate_key $work/key.pem;
+    ssl_protocols TLSv1.3;
+    ssl_ecdh_curve secp384r1;
+    root $work/www;
+  }
 }
 CONF
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
 ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root \
-  -w "$out/tls-decrypt.pcap" 'tcp port 443 or tcp port 80' 2>"$work/tcpdump.log" &
+  -w "$out/tls-decrypt.pcap" 'tcp port 443 or tcp port 80 or tcp port 8443' 2>"$work/tcpdump.log" &
 tdpid=$!
 for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
 keylog=$work/keylog
@@ -92,6 +103,8 @@ c() {  # one curl run: its TLS options, then URLs (one connection, reused)
   # Connection: close: the second request needs a new connection, which resumes the session
   c --tlsv1.2 --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256 --http1.1 -H 'Connection: close' "$base/" "$base/old"
   c --tlsv1.3 --http1.1 -H 'Connection: close' "$base/" "$base/missing"
+  c --tlsv1.3 --http1.1 --curves X25519:P-384 --resolve shop.example.test:8443:127.0.0.1 \
+    "$base:8443/" "$base:8443/missing"
   # Python's ssl (keylog_filename): TLS 1.3 with ALPN; TLS 1.2 AES-CBC with MAC-then-encrypt
   # and no ALPN
   py() { ip netns exec "$ns" /usr/bin/python3 "$here/tls-python-client.py" "$keylog" 127.0.0.1 443 shop.example.test "$@"; }

@@ -74,6 +74,15 @@ t.eq({(r["version"], r["cipher_suite"]): r["decrypted"] for r in tls["sessions"]
 t.eq(tls["sessions_decrypted"], truth[("tls_connections",)], "sessions decrypted: every TLS connection")
 t.eq(sum(tls["not_decrypted"].values()), 0, "no session left encrypted")
 t.eq(tls["decrypt_failed"], 0, "every record authenticated")
+if shutil.which("tshark"):
+    hrr = subprocess.run(["tshark", "-r", cap, "-d", "tcp.port==8443,tls", "-Y",
+                          "tls.handshake.random == cf:21:ad:74:e5:9a:61:11:be:1d:8c:02:1e:65:b8:91:"
+                          "c2:a2:11:16:7a:bb:8c:5e:07:9e:09:e2:c8:a8:33:9c", "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True).stdout.split()
+    t.ok(len(hrr) > 0 and tls["hello_retries"] == len(hrr),
+         "HelloRetryRequests as tshark finds them (the session after one is decrypted too)", (tls["hello_retries"], hrr))
+else:
+    t.skip("HelloRetryRequests against tshark", "tshark not installed")
 
 # http.log: the tls field on exactly the https transactions, each matching tshark's view
 lines = [json.loads(x) for x in open(os.path.join(logdir, "http.log"))]
