@@ -48,6 +48,7 @@ grep -a -E '^KEYUPDATE|^HTTP/' "$work/client.log" > "$out/tls-keyupdate.client.t
   echo "# ground truth for tls-keyupdate.pcap, from openssl s_client's own output"
   echo "# (tls-keyupdate.client.txt): KeyUpdates it sent, the status line it received"
   echo "capture tls-keyupdate.pcap"
+  echo "frames $(capinfos -c -M "$out/tls-keyupdate.pcap" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')"
   echo "http_checked_by tests/golden/tls-decrypt.py"
   echo "client_keyupdates $(grep -c '^KEYUPDATE' "$out/tls-keyupdate.client.txt")"
   echo "status $(awk '/^HTTP\// {print $2; exit}' "$out/tls-keyupdate.client.txt") 1"
