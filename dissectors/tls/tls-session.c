@@ -210,9 +210,8 @@ static void keys12(TlsSession *s)
     wt_tls_keylog_remember(s->keys, WT_TLS_RESUME_SESSION_ID, s->sh.session_id,
                            s->sh.session_id_len, master);
   } else {
+    /* read on in the clear (the certificate) up to each ChangeCipherSpec */
     s->no_key = TRUE;
-    dir_dark(s, WT_DIR_ORIG);
-    dir_dark(s, WT_DIR_RESP);
     return;
   }
   if (!wt_tls_cipher_init12(&s->d[WT_DIR_ORIG].next12, &s->d[WT_DIR_RESP].next12, s->suite,
