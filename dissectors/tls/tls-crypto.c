@@ -199,6 +199,7 @@ static gboolean is_cbc(WtTlsBulk b)
 static gboolean keys13(WtTlsCipher *c)
 {
   WtTlsHash h = c->suite->prf_hash;
+  c->evp_keyed = FALSE;
   c->key_len = bulk_key_len(c->suite->bulk);
   c->iv_len = 12;
   c->seq = 0;
@@ -296,9 +297,11 @@ static gboolean aead_open(WtTlsCipher *c, const guint8 nonce[12], const guint8 *
 {
   EVP_CIPHER_CTX *x = cipher_ctx(c);
   int n = 0, fin = 0;
-  return x && EVP_DecryptInit_ex(x, bulk_cipher(c->suite->bulk), NULL, NULL, NULL) == 1 &&
-         EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
-         EVP_DecryptInit_ex(x, NULL, NULL, c->key, nonce) == 1 &&
+  if (x && !c->evp_keyed) /* the key schedule once per key, not per record */
+    c->evp_keyed = EVP_DecryptInit_ex(x, bulk_cipher(c->suite->bulk), NULL, NULL, NULL) == 1 &&
+                   EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) == 1 &&
+                   EVP_DecryptInit_ex(x, NULL, NULL, c->key, NULL) == 1;
+  return x && c->evp_keyed && EVP_DecryptInit_ex(x, NULL, NULL, NULL, nonce) == 1 &&
          EVP_DecryptUpdate(x, NULL, &n, aad, (int) aad_len) == 1 &&
          EVP_DecryptUpdate(x, out, &n, ct, (int) ct_len) == 1 &&
          EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, (void *) tag) == 1 &&

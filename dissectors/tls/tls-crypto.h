@@ -61,7 +61,7 @@ typedef struct {
   gsize secret_len;
   guint64 seq;
   gpointer evp;  /* EVP_CIPHER_CTX, made on first use */
-  gpointer evp_cipher; /* the EVP_CIPHER fetched for the suite */
+  gboolean evp_keyed;  /* AEAD: evp holds the cipher and key; a record sets only the nonce */
 } WtTlsCipher;
 
 /* TLS 1.3: keys of `suite` from a traffic secret (key, iv), sequence number 0. */
