@@ -23,6 +23,10 @@ typedef struct {
    * http.log's `tls`, the HTTP tables' scheme. Set by the TLS dissector for its inner
    * session, FALSE for the bytes a transport delivers. */
   gboolean tls;
+  guint8 n_tunnel_parents; /* the uids of the tunnels that carried it (conn.log's
+                            * tunnel_parents): n NUL-terminated strings one after the
+                            * other, owned by the flow table's user (analyzer) */
+  const char *tunnel_parents;
   /* text forms of orig_h/resp_h, filled on first use by wt_conn_info_addr (logs write them
    * once per transaction; formatting once per connection is enough) */
   char addr_text[2][46];
@@ -68,6 +72,24 @@ struct WtStreamAcks {
   gconstpointer ctx;  /* the transport's */
 };
 
+/* What a session that hands off leaves for the next one (WtStreamDissector.handoff_note):
+ * e.g. an HTTP/1.1 request upgraded to HTTP/2 by `Upgrade: h2c`, which the HTTP/2 session
+ * takes as its stream 1. `to` names the dissector it is for; only that one is given it. */
+typedef struct WtHandoffNote {
+  const char *to;               /* a WtStreamDissector.name, static */
+  gpointer data;                /* the two dissectors' own (a type their headers share) */
+  void (*free_data)(gpointer data);
+} WtHandoffNote;
+
+static inline void wt_handoff_note_free(WtHandoffNote *n)
+{
+  if (!n)
+    return;
+  if (n->free_data)
+    n->free_data(n->data);
+  g_free(n);
+}
+
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
@@ -80,6 +102,10 @@ typedef struct WtStreamDissector {
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);
+  /* Optional (NULL: never): TRUE when `data`, on which probe() said no, is too short to
+   * tell but may start this protocol: the transport then waits for more bytes before it
+   * chooses by port (a preface cut into pieces must not go to the port's dissector). */
+  gboolean (*probe_wait)(const guint8 *data, gsize len, WtDir dir);
 
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);
@@ -128,4 +154,11 @@ typedef struct WtStreamDissector {
   /* The ALPN protocol ids (RFC 7301) that name this protocol inside TLS, NULL-terminated;
    * NULL: none ("http/1.1" is HTTP/1, "h2" HTTP/2). */
   const char *const *alpn;
+  /* Optional (NULL: none): asked once after handoff() said TRUE, before session_free: what
+   * this session leaves for the next one (the caller owns it), or NULL. */
+  WtHandoffNote *(*handoff_note)(gpointer session);
+  /* Optional: given, right after session_new, a WtHandoffNote's data that the session
+   * before it left for this dissector (note->to == name). Borrowed for the call: the
+   * session takes what it needs out of it; the note is freed after. */
+  void (*adopt)(gpointer session, gpointer data);
 } WtStreamDissector;
