@@ -547,7 +547,9 @@ gsize wt_tls_session_deliver(gpointer p, WtDir dir, const guint8 *data, gsize le
   else if (used < len)
     used += records(s, dir, data + used, len - used, ts);
   d->off += used;
-  d->resume_at = d->off + (d->partial_len ? 5 + d->partial_len : 0);
+  /* where the next record starts: after the rest of a record the capture cut, after the
+   * record whose header was seen, or here */
+  d->resume_at = d->off + (d->skip ? d->skip : d->partial_len ? 5 + d->partial_len : 0);
   return used;
 }
 
@@ -562,12 +564,14 @@ void wt_tls_session_gap(gpointer p, WtDir dir, guint64 len)
     return;
   /* a gap that ended inside a record whose header was seen, in the encrypted part: the
    * next record starts where that header said; the lost record had a number */
-  if (d->rx_on && cut_record && end <= d->resume_at) {
+  if (d->rx_on && (cut_record || d->skip) && end <= d->resume_at) {
     d->skip = d->resume_at - end;
-    inner_gap(s, dir, wt_tls_cipher_plain_len(&d->rx, d->partial_len));
-    d->partial_len = 0;
-    d->rx.seq++;
-    s->stats->resyncs++;
+    if (cut_record) { /* a second loss inside the same record changes nothing more */
+      inner_gap(s, dir, wt_tls_cipher_plain_len(&d->rx, d->partial_len));
+      d->partial_len = 0;
+      d->rx.seq++;
+      s->stats->resyncs++;
+    }
     return;
   }
   if (s->keys && !s->decrypted)

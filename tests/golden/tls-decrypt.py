@@ -226,6 +226,14 @@ if shutil.which("tshark") and shutil.which("editcap"):
          (1, 0, full - 1), "a segment lost inside a record: resynchronised on the next one, that record alone lost")
     t.eq(lossy_in["http"]["status_codes"], {k[1]: v for k, v in truth.items() if k[0] == "status"},
          "... and every status still equals nginx's")
+    # two losses inside one record, a captured segment between them
+    rec = next(r for r in big[1:] if sum(1 for f, a, b in segs if r[0] + 5 < a and b < r[1]) >= 3)
+    inside_rec = [f for f, a, b in segs if rec[0] + 5 < a and b < rec[1]]
+    lossy_two = run_lossy([inside_rec[0], inside_rec[2]])
+    t.eq((lossy_two["tls"]["resyncs"], lossy_two["tls"]["decrypt_failed"], lossy_two["tls"]["records_decrypted"],
+          lossy_two["http"]["status_codes"]),
+         (1, 0, full - 1, {k[1]: v for k, v in truth.items() if k[0] == "status"}),
+         "two losses inside one record: that record alone lost, every status still nginx's")
     lossy_at = run_lossy([at_start[0]])
     after = sum(1 for r in recs if r[0] >= at_start[1])
     t.eq((lossy_at["tls"]["resyncs"], lossy_at["tls"]["decrypt_failed"], lossy_at["tls"]["records_decrypted"]),
