@@ -18,6 +18,7 @@
 #include "analyzer/capture/capture-save.h"
 #include "analyzer/output/atomic-file.h"
 #include "analyzer/cli/privileges.h"
+#include "dissectors/tls/tls-keylog.h"
 #include "analyzer/cli/file-broker.h"
 #include "analyzer/cli/i18n.h"
 #include "analyzer/cli/live-view.h"
@@ -67,6 +68,7 @@ typedef struct {
   int ch_batch, ch_queue;
   double ch_timeout;
   char *write_file;
+  char **tls_keylogs;
   char *drop_user;
   int threads;
   char **tunnel_ports;
@@ -185,6 +187,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
       N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
          "does everything); results are the same"), N_("N") },
+    { "tls-keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->tls_keylogs,
+      N_("Decrypt TLS with the session secrets of an NSS key log (SSLKEYLOGFILE; repeatable; "
+         "default $SSLKEYLOGFILE when set)"), N_("FILE") },
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
       N_("Also save the frames analysed as a pcap file, like tcpdump -w ('-': standard "
          "output, with -o)"), N_("FILE") },
@@ -248,6 +253,37 @@ static gboolean parse_format(const char *s, WtFormat *f)
     *f = WT_FORMAT_HTML;
   else
     return FALSE;
+  return TRUE;
+}
+
+/* --tls-keylog FILE ..., else $SSLKEYLOGFILE: a file named on the command line must be
+ * readable; one named by the environment may not exist yet (a browser creates it on its
+ * first connection), which is said and not an error. */
+static gboolean open_keylogs(const Options *o, WtTlsKeylog **out)
+{
+  const char *env = g_getenv("SSLKEYLOGFILE");
+  if (!o->tls_keylogs && !(env && *env))
+    return TRUE;
+  g_autoptr(WtTlsKeylog) k = wt_tls_keylog_new();
+  g_autoptr(GError) error = NULL;
+  gboolean world_readable = FALSE;
+  for (char **f = o->tls_keylogs; f && *f; f++) {
+    if (!wt_tls_keylog_add_file(k, *f, &world_readable, &error)) {
+      g_printerr("wiretab: %s\n", error->message);
+      return FALSE;
+    }
+    if (world_readable)
+      g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
+                   "600 it): it decrypts the captured sessions\n"), *f);
+  }
+  if (!o->tls_keylogs && !wt_tls_keylog_add_file(k, env, &world_readable, &error)) {
+    g_printerr(_("wiretab: notice: SSLKEYLOGFILE: %s; nothing is decrypted\n"), error->message);
+    return TRUE;
+  }
+  if (!o->tls_keylogs && world_readable)
+    g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
+                 "600 it): it decrypts the captured sessions\n"), env);
+  *out = g_steal_pointer(&k);
   return TRUE;
 }
 
@@ -788,6 +824,13 @@ int main(int argc, char **argv)
     .buffer_size = o.buffer_kib > 0 ? o.buffer_kib * 1024 : 0,
   };
 
+  /* the key logs: read now, before -Z gives up root (they are often private files), and
+   * kept open to follow them as they grow */
+  g_autoptr(WtTlsKeylog) keylog = NULL;
+  if (!open_keylogs(&o, &keylog))
+    return EXIT_RUNTIME;
+  wt_tls_keylog_use(keylog);
+
   /* Open every input before reading any, so a bad name fails before work is done. */
   GPtrArray *sources = g_ptr_array_new_with_free_func((GDestroyNotify) wt_capture_close);
   if (o.iface) {
@@ -915,5 +958,6 @@ int main(int argc, char **argv)
     status = EXIT_RUNTIME;
   }
   g_strfreev(o.files);
+  g_strfreev(o.tls_keylogs);
   return status;
 }

@@ -36,6 +36,9 @@ struct WtAppSelector {
   /* The first dissector of `kind`, in probe order, whose probe accepts the bytes. */
   WtAppChoice (*by_probe)(const WtAppSelector *s, WtAppKind kind, const guint8 *data,
                           gsize len, WtDir dir);
+  /* The stream dissector whose ALPN list (WtStreamDissector.alpn) has the protocol id
+   * `id` (`len` bytes, not NUL-terminated). */
+  WtAppChoice (*by_alpn)(const WtAppSelector *s, const guint8 *id, gsize len);
   /* Optional (NULL: never): TRUE when no probe accepts the bytes yet but one of `kind`
    * may with more (WtStreamDissector.probe_wait). */
   gboolean (*probe_wait)(const WtAppSelector *s, WtAppKind kind, const guint8 *data,

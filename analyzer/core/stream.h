@@ -20,6 +20,10 @@ typedef struct {
   WtAddr orig_h, resp_h;
   guint16 orig_p, resp_p;
   guint8 proto;          /* 6 TCP, 17 UDP */
+  /* The bytes a session gets are the decrypted content of a TLS connection (HTTPS):
+   * http.log's `tls`, the HTTP tables' scheme. Set by the TLS dissector for its inner
+   * session, FALSE for the bytes a transport delivers. */
+  gboolean tls;
   guint8 n_tunnel_parents; /* the uids of the tunnels that carried it (conn.log's
                             * tunnel_parents): n NUL-terminated strings one after the
                             * other, owned by the flow table's user (analyzer) */
@@ -48,6 +52,10 @@ typedef struct {
   WtLog *const *logs; /* one per written table (wt_app_log); none unless --log-dir */
   guint n_logs;
   WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
+  /* The pipeline's dissectors, for a session that carries another protocol inside it
+   * (TLS: the decrypted content goes to the dissector ALPN names, or that a probe finds);
+   * NULL in a context without dissectors (some unit tests). */
+  const struct WtAppSelector *apps;
 } WtAppContext;
 
 /* Stream offsets as this interface counts them: bytes offered to deliver() (consumed or
@@ -144,6 +152,9 @@ typedef struct WtStreamDissector {
    * gives it a new session whose stream offsets count from there; conn.log's service
    * lists them in order ("socks,http"). */
   gboolean (*handoff)(gpointer session, guint16 *port);
+  /* The ALPN protocol ids (RFC 7301) that name this protocol inside TLS, NULL-terminated;
+   * NULL: none ("http/1.1" is HTTP/1, "h2" HTTP/2). */
+  const char *const *alpn;
   /* Optional (NULL: none): asked once after handoff() said TRUE, before session_free: what
    * this session leaves for the next one (the caller owns it), or NULL. */
   WtHandoffNote *(*handoff_note)(gpointer session);

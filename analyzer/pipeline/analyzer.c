@@ -140,6 +140,7 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
   wt_registry_add_series(a->registry, a->timeline);
   a->app.series = wt_timeline_sink(a->timeline);
+  a->app.apps = wt_registry_selector(a->registry);
   a->sinks = g_ptr_array_new();
   a->logs = g_ptr_array_new();
   if (!open_logs(a, error))

@@ -49,6 +49,7 @@ static void number_series(void)
 static WtAppChoice select_by_port(const WtAppSelector *s, WtAppKind kind, guint16 port);
 static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
                                    const guint8 *data, gsize len, WtDir dir);
+static WtAppChoice select_by_alpn(const WtAppSelector *s, const guint8 *id, gsize len);
 static gboolean select_probe_wait(const WtAppSelector *s, WtAppKind kind,
                                   const guint8 *data, gsize len, WtDir dir);
 
@@ -58,6 +59,7 @@ WtRegistry *wt_registry_new(void)
   WtRegistry *r = g_new0(WtRegistry, 1);
   r->selector.by_port = select_by_port;
   r->selector.by_probe = select_by_probe;
+  r->selector.by_alpn = select_by_alpn;
   r->selector.probe_wait = select_probe_wait;
   for (guint i = 0; i < N_DISSECTORS; i++)
     r->stats[i] = stream_dissectors[i]->stats_new();
@@ -138,6 +140,16 @@ static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
     if (is_kind(d, kind) && d->probe && d->probe(data, len, dir))
       return choice(r, (int) i);
   }
+  return choice(r, -1);
+}
+
+static WtAppChoice select_by_alpn(const WtAppSelector *s, const guint8 *id, gsize len)
+{
+  const WtRegistry *r = (const WtRegistry *) s;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    for (const char *const *a = stream_dissectors[i]->alpn; a && *a; a++)
+      if (strlen(*a) == len && memcmp(*a, id, len) == 0)
+        return choice(r, (int) i);
   return choice(r, -1);
 }
 

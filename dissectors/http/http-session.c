@@ -109,6 +109,7 @@ static void txn_free(WtHttpTxn *t)
 
 static void txn_finalize(Session *s, WtHttpTxn *t)
 {
+  t->tls = s->conn.tls != FALSE;
   wt_http_stats_on_txn(s->stats, t);
   if (s->log)
     wt_http_log_write(s->log, &s->conn, t);
@@ -1455,6 +1456,8 @@ static const guint16 http_ports[] = { 80, 8080, 8000, 8008, 8888, 3128, 81, 591,
 
 static const WtLogTable *const http_log_tables[] = { &wt_http_log_table, NULL };
 
+static const char *const http_alpn[] = { "http/1.1", "http/1.0", NULL };
+
 const WtStreamDissector wt_http_dissector = {
   .name = "http",
   .ports = http_ports,
@@ -1474,5 +1477,6 @@ const WtStreamDissector wt_http_dissector = {
   .session_free = session_free,
   .acks = acks,
   .handoff = handoff,
+  .alpn = http_alpn,
   .handoff_note = handoff_note,
 };

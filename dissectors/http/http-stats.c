@@ -287,6 +287,8 @@ void wt_http_stats_merge(gpointer into_p, gpointer from_p)
   wt_histogram_merge(into->ttlb, from->ttlb);
   for (guint i = 0; i < G_N_ELEMENTS(into->versions); i++)
     into->versions[i] += from->versions[i];
+  for (guint i = 0; i < G_N_ELEMENTS(into->schemes); i++)
+    into->schemes[i] += from->schemes[i];
 }
 
 static void count_status(WtHttpStats *s, guint code, gboolean interim)
@@ -362,6 +364,7 @@ static char *absolute_form(const char *uri, const char **path)
 }
 
 static const char *const version_keys[] = { "0.9", "1.0", "1.1", "2", "other" };
+static const char *const scheme_keys[] = { "http", "https" };
 
 static guint version_index(const WtHttpTxn *t)
 {
@@ -377,6 +380,7 @@ static guint version_index(const WtHttpTxn *t)
 void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
 {
   s->versions[version_index(t)]++;
+  s->schemes[t->tls ? 1 : 0]++;
   guint cls = class_index(t);
   gboolean have_ttfb = t->has_final && t->ts_req_end && t->ts_resp_start;
   guint64 ttfb_us = 0;
@@ -654,6 +658,7 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
   if (x->method)
     wt_series_count(series, x->ts_req_start,
                     wt_http_series_col[WT_HTTP_SERIES_REQUESTS], 1);
+  t.tls = conn && conn->tls;
   wt_http_stats_on_txn(s, &t);
   WtLog *log = wt_app_log(ctx, &wt_http_log_table);
   if (log)
@@ -663,6 +668,14 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
 void wt_http_add_gap(WtHttpStats *s)
 {
   s->gaps++;
+}
+
+guint64 wt_http_stats_scheme_count(const WtHttpStats *s, const char *scheme)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(scheme_keys); i++)
+    if (strcmp(scheme_keys[i], scheme) == 0)
+      return s->schemes[i];
+  return 0;
 }
 
 guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version)
@@ -981,6 +994,25 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
 }
 
 
+/* http next to https (HTTP read from decrypted TLS); only when some HTTPS was read, so a
+ * report without a key log keeps its shape. */
+static void report_schemes(WtSection *sec, const WtHttpStats *s)
+{
+  if (!s->schemes[1])
+    return;
+  WtTable *t = wt_section_table(sec, "schemes", _("Transactions by scheme"));
+  wt_table_column(t, "scheme", _("Scheme"), WT_COL_STR);
+  wt_table_column(t, "count", _("Transactions"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
+  guint64 all = s->schemes[0] + s->schemes[1];
+  for (guint i = 0; i < G_N_ELEMENTS(s->schemes); i++) {
+    wt_table_row(t);
+    wt_table_str(t, scheme_keys[i]);
+    wt_table_u64(t, s->schemes[i]);
+    wt_table_percent(t, share(s->schemes[i], all));
+  }
+}
+
 void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
 {
   WtHttpStats *s = p;
@@ -1058,6 +1090,7 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
     wt_table_u64(vt, s->versions[i]);
     wt_table_percent(vt, share(s->versions[i], all));
   }
+  report_schemes(sec, s);
 }
 
 

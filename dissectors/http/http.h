@@ -58,6 +58,8 @@ void wt_http_add_gap(WtHttpStats *stats);
 char *wt_http_safe_text(const guint8 *p, gsize len, gsize max);
 /* How many transactions of one version the tap holds ("0.9", "1.0", "1.1", "2", "other"). */
 guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version);
+/* How many transactions the tap holds of one scheme: "http", or "https" (decrypted TLS). */
+guint64 wt_http_stats_scheme_count(const WtHttpStats *s, const char *scheme);
 
 /* An HTTP/1.1 request upgraded to HTTP/2 (`Upgrade: h2c` answered 101 Switching Protocols,
  * RFC 7540 section 3.2): its response comes as HTTP/2 on stream 1. The HTTP session leaves

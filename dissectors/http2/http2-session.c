@@ -694,6 +694,8 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
   return memcmp(data, WT_H2_PREFACE, MIN(len, (gsize) WT_H2_PREFACE_LEN)) == 0;
 }
 
+/* RFC 9113 3.2: HTTP/2 over TLS */
+static const char *const http2_alpn[] = { "h2", NULL };
 /* Fewer bytes than probe() needs that may still be a preface: the client's (before "PRI")
  * or the server's SETTINGS frame header so far (length < 64 KiB, type 4, no flags, stream
  * 0). Without this, TCP would pick the responder port's dissector (HTTP/1 on 8080) on "P". */
@@ -727,5 +729,6 @@ const WtStreamDissector wt_http2_dissector = {
   .gap = gap,
   .eof = eof,
   .session_free = session_free,
+  .alpn = http2_alpn,
   .adopt = adopt,
 };

@@ -403,6 +403,31 @@ def seed_http():
         b'HTTP/1.1 2000 Bad\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n')
 
 
+# ---- (f) TLS streams ---------------------------------------------------------------------
+
+def seed_tls():
+    """Whole HTTPS connections of captures/tls-decrypt.pcap (the target decrypts with its key
+    log), one per cipher family and HTTP version, plus schedules that cut records and lose
+    bytes inside one."""
+    path = os.path.join(REPO, 'captures', 'tls-decrypt.pcap')
+    lt, recs, _ = read_pcap(path)
+    seen = set()
+    for client, server in tcp_streams(lt, recs):
+        if not client.startswith(b'\x16\x03') or len(client) + len(server) > 50000:
+            continue
+        data = bytes([0]) + client + SEP + server
+        h = hashlib.sha1(data).hexdigest()[:10]
+        if h in seen:
+            continue
+        seen.add(h)
+        out('tls', 'tls-decrypt-%s' % h, data)
+        if len(seen) == 1:
+            # small pieces in both directions, then a gap of 100 bytes in each
+            sched = bytes([0 | (14 << 3), 1 | (14 << 3), 0 | (29 << 3), 1 | (29 << 3),
+                           4 | (22 << 3), 5 | (22 << 3)])
+            out('tls', 'tls-decrypt-cut-%s' % h, bytes([len(sched)]) + sched + client + SEP + server)
+
+
 # ---- (e) DNS -------------------------------------------------------------------------
 
 def udp_payloads(lt, recs, port_set):
@@ -455,7 +480,8 @@ def seed_dns():
 
 def main():
     seeders = {'capture': seed_capture, 'frame': seed_frame, 'tunnel': seed_tunnel,
-               'reassembly': seed_reassembly, 'http': seed_http, 'dns': seed_dns}
+               'reassembly': seed_reassembly, 'http': seed_http, 'dns': seed_dns,
+               'tls': seed_tls}
     targets = sys.argv[1:] or list(seeders)
     for t in targets:
         d = os.path.join(CORPUS, t)

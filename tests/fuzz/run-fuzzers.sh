@@ -23,7 +23,7 @@ while getopts t:j:b: o; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-((${#targets[@]})) || targets=(capture frame tunnel reassembly http $(ls "$here"/fuzz-dns.c >/dev/null 2>&1 && echo dns))
+((${#targets[@]})) || targets=(capture frame tunnel reassembly http tls $(ls "$here"/fuzz-dns.c >/dev/null 2>&1 && echo dns))
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang meson setup "$build" "$repo" -Dfuzzing=true
 fi
