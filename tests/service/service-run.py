@@ -180,6 +180,9 @@ def main():
                                   stdout=subprocess.DEVNULL, stderr=server_log)
         child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                      "NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "1000000"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # the sanitizer build
+            if k in os.environ:
+                child_env[k] = os.environ[k]
         started = time.monotonic()
         sensor = subprocess.Popen(
             ["ip", "netns", "exec", NS_SENSOR, "setpriv", "--reuid", str(user.pw_uid),
