@@ -328,6 +328,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   if (live)
     wt_capture_set_nonblocking(src, TRUE);
   current_source = src;
+  if (live) /* the first interval is known before a worker can write a record */
+    log_clock(loop, g_get_real_time() * 1000);
   gboolean ok = TRUE;
   while (!limit_reached(loop)) {
     if (live && wait_for_frames(src, deadline) == 0 && deadline &&
