@@ -11,7 +11,7 @@ _wiretab_options()
             grep -oE -- '(^|[ ,])--?[A-Za-z][A-Za-z0-9-]*' | tr -d ' ,' | sort -u)
         [[ -n $_wiretab_opts_cache ]] || _wiretab_opts_cache="-r --read -i --interface
             -D --list-interfaces -c --count --duration -f --filter --format -o --output
-            --log-dir --explain --follow --follow-dir --overlap-policy --time-wait --max-flows
+            --log-dir --log-rotate --log-keep-size --log-keep-age --explain --follow --follow-dir --overlap-policy --time-wait --max-flows
             --reassembly-dir-cap --reassembly-cap --verify-checksums --top --interval
             --no-promisc -s --snaplen -B --buffer-size -q --quiet -w --write --version
             -h --help --help-all"
@@ -28,6 +28,10 @@ _wiretab_complete()
             COMPREPLY=($(compgen -W 'text json csv html' -- "$cur")); return ;;
         --overlap-policy)
             COMPREPLY=($(compgen -W 'first last' -- "$cur")); return ;;
+        --log-rotate|--log-keep-age)
+            COMPREPLY=($(compgen -W '10m 1h 6h 1d 7d 30d' -- "$cur")); return ;;
+        --log-keep-size)
+            COMPREPLY=($(compgen -W '500M 1G 10G 100G' -- "$cur")); return ;;
         -i|--interface)
             COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null) any" -- "$cur")); return ;;
         -r|--read)

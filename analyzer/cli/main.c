@@ -380,6 +380,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   if (live)
     wt_capture_set_nonblocking(src, TRUE);
   current_source = src;
+  if (live) /* the first interval is known before a worker can write a record */
+    log_clock(loop, g_get_real_time() * 1000);
   wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, TRUE);
   gboolean ok = TRUE;
   wt_live_view_tick(loop->view, loop->analyzer, src); /* its first screen before any wait */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyzer/pipeline/conversations.h"
 #include "analyzer/pipeline/timeline.h"
@@ -118,6 +119,14 @@ static gboolean open_logs(WtAnalyzer *a, GError **error)
   if (g_mkdir_with_parents(dir, 0755) != 0) {
     g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
                 _("%s: cannot create log directory: %s"), dir, g_strerror(errno));
+    return FALSE;
+  }
+  /* rotated files are created later, at their first record: a directory that cannot take
+   * them fails now, before anything is read, as the unrotated logs do */
+  if (a->cfg.log_rotation.interval_ns > 0 && access(dir, W_OK | X_OK) != 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                _("%s: cannot write logs in this directory: %s; check that it is writable"),
+                dir, g_strerror(errno));
     return FALSE;
   }
   for (const WtLogTable *const *t = wt_registry_log_tables(); *t; t++)

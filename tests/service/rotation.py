@@ -26,7 +26,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, project_root, run_wiretab, declared_logs  # noqa: E402
+from tap import Tap, project_root, run_wiretab, declared_logs, wiretab_path  # noqa: E402
 
 CAPTURES = os.path.join(project_root(), "captures")
 INPUTS = {
@@ -220,6 +220,22 @@ def main():
                    "%s: exit 1, one line naming %s" % (" ".join(args).replace(work, "DIR"), word),
                    "exit %d: %s" % (p.returncode, p.stderr))
         tap.ok(not os.path.exists(os.path.join(work, "bad")), "bad options: no log directory")
+
+        # A directory the user cannot write: one line naming it, exit 2, before reading.
+        locked = os.path.join(work, "locked")
+        os.makedirs(locked, mode=0o755)
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            os.chmod(work, 0o755)
+            p = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup",
+                                "--clear-groups", os.path.abspath(wiretab_path()), "-q",
+                                "-r", dns[0], "--log-dir", locked, "--log-rotate", "1s"],
+                               capture_output=True, text=True)
+            tap.ok(p.returncode == 2 and locked in p.stderr and len(p.stderr.splitlines()) == 1
+                   and not p.stdout and not os.listdir(locked),
+                   "a log directory the user cannot write: exit 2, one line naming it, "
+                   "no report", "exit %d: %s" % (p.returncode, p.stderr))
+        else:
+            tap.skip("unwritable log directory", "needs root and setpriv to run as nobody")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     tap.done()

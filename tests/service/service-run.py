@@ -15,7 +15,8 @@ runs it
 - with NOTIFY_SOCKET pointing at a datagram socket this test listens on, and
   WATCHDOG_USEC=1000000 (WatchdogSec=1s).
 
-Then SIGTERM, as systemctl stop sends. Checked: READY=1 arrives before the first request,
+Then SIGTERM, as systemctl stop sends. Twice: with one thread, and with --threads 2 added
+to the per-interface file (the workers write the logs while the reader rotates them). Checked: READY=1 arrives before the first request,
 WATCHDOG=1 at least every second after it, STATUS= lines, STOPPING=1 at the end, exit 0;
 the per-interface file's --log-rotate 2s wins over the unit's 1h, so http.log is rotated
 into at least three two-second files whose lines together are one per request the server
@@ -128,24 +129,23 @@ class Notifications:
             return [t for t, m in self.messages if m == line]
 
 
-def main():
-    tap = Tap()
-    unit_path, conf_path = sys.argv[1], sys.argv[2]
-    if os.geteuid() != 0:
-        tap.skip_all("needs root (network namespaces, capabilities)")
-    for tool in ("ip", "setpriv", "curl"):
-        if not shutil.which(tool):
-            tap.skip_all("%s is not installed" % tool)
-    pid1 = open("/proc/1/comm").read().strip()
-    print("# PID 1 is %s: the unit's command line runs here without systemd" % pid1)
-    with open(unit_path) as f:
-        execstart = re.search(r"^ExecStart=(.*)$", f.read(), re.M).group(1)
-    try:
-        user = pwd.getpwnam("wiretab")
-    except KeyError:
-        user = pwd.getpwnam("nobody")
-    print("# running as %s" % user.pw_name)
+class Labelled:
+    """The same Tap, each test name after `label: `."""
 
+    def __init__(self, tap, label):
+        self.tap, self.label = tap, label
+
+    def ok(self, cond, name, diag=None):
+        return self.tap.ok(cond, "%s: %s" % (self.label, name), diag)
+
+    def eq(self, got, want, name):
+        return self.tap.eq(got, want, "%s: %s" % (self.label, name))
+
+
+def run_variant(tap, execstart, conf_path, user, label, options):
+    """One run of the unit's command line with WIRETAB_OPTIONS=options in the
+    per-interface file."""
+    t = Labelled(tap, label)
     work = tempfile.mkdtemp(prefix="wt-service-")
     os.chmod(work, 0o755)
     state = os.path.join(work, "state", IF_SENSOR)  # StateDirectory=wiretab/%i
@@ -155,13 +155,13 @@ def main():
     per_iface = os.path.join(work, "wiretab-%s.conf" % IF_SENSOR)
     with open(per_iface, "w") as f:
         f.write("# this interface rotates every 2 s\n"
-                "WIRETAB_OPTIONS=--log-rotate 2s --log-keep-age 7d\n")
+                "WIRETAB_OPTIONS=%s\n" % options)
     env = {"STATE_DIRECTORY": state}
     read_env_file(conf_path, env)
     read_env_file(per_iface, env)
     argv = expand(execstart, IF_SENSOR, env)
     argv[0] = os.path.abspath(wiretab_path())
-    print("# ExecStart: %s" % " ".join(argv))
+    print("# %s: ExecStart: %s" % (label, " ".join(argv)))
 
     notify_path = os.path.join(work, "notify")
     notes = Notifications(notify_path)
@@ -180,6 +180,9 @@ def main():
                                   stdout=subprocess.DEVNULL, stderr=server_log)
         child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                      "NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "1000000"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):  # the sanitizer build
+            if k in os.environ:
+                child_env[k] = os.environ[k]
         started = time.monotonic()
         sensor = subprocess.Popen(
             ["ip", "netns", "exec", NS_SENSOR, "setpriv", "--reuid", str(user.pw_uid),
@@ -196,7 +199,7 @@ def main():
                 ready = notes.times("READY=1")[0]
                 break
             time.sleep(0.05)
-        if not tap.ok(ready is not None, "READY=1 once the interface is open (%.2f s)"
+        if not t.ok(ready is not None, "READY=1 once the interface is open (%.2f s)"
                       % ((ready or started) - started)):
             raise RuntimeError("no READY=1; wiretab: %s" % (
                 sensor.communicate(timeout=5)[1] if sensor.poll() is not None else "running"))
@@ -222,19 +225,19 @@ def main():
             out, err = sensor.communicate()
         time.sleep(0.2)
         notes.stop()
-        tap.eq(sensor.returncode, 0, "SIGTERM: wiretab exits 0 (stderr: %s)" % err.strip()[:300])
+        t.eq(sensor.returncode, 0, "SIGTERM: wiretab exits 0 (stderr: %s)" % err.strip()[:300])
 
         dogs = [t for t in notes.times("WATCHDOG=1") if ready <= t <= stop]
         gaps = [b - a for a, b in zip([ready] + dogs, dogs + [stop])]
-        tap.ok(len(dogs) >= 6 and max(gaps) <= 1.0,
+        t.ok(len(dogs) >= 6 and max(gaps) <= 1.0,
                "WATCHDOG=1 %d times over %.1f s, at most %.2f s apart (WatchdogSec=1s)"
                % (len(dogs), stop - ready, max(gaps)))
         status = [m for _, m in notes.messages if m.startswith("STATUS=")]  # thread stopped
         counted = [m for m in status if re.search(r"\d+ packets", m)]
-        tap.ok(status and status[0] == "STATUS=capturing on %s" % IF_SENSOR and counted,
+        t.ok(status and status[0] == "STATUS=capturing on %s" % IF_SENSOR and counted,
                "STATUS= says where it captures, then packet counts (%s)"
                % (counted[-1] if counted else status), status)
-        tap.ok(bool(notes.times("STOPPING=1")), "STOPPING=1 after SIGTERM")
+        t.ok(bool(notes.times("STOPPING=1")), "STOPPING=1 after SIGTERM")
 
         server_log.seek(0)
         served = [l for l in server_log.read().splitlines() if '"GET /' in l]
@@ -243,24 +246,24 @@ def main():
         for n in files:
             with open(os.path.join(state, n)) as f:
                 lines += [json.loads(l) for l in f.read().splitlines()]
-        tap.ok(len(files) >= 3, "http.log rotated every 2 s (--log-rotate 2s from the "
+        t.ok(len(files) >= 3, "http.log rotated every 2 s (--log-rotate 2s from the "
                "per-interface file): %d files" % len(files), sorted(os.listdir(state)))
-        tap.eq(len(lines), len(served), "the rotated http files hold one line per request "
+        t.eq(len(lines), len(served), "the rotated http files hold one line per request "
                "the server logged (%d)" % len(served))
-        tap.eq(sorted(r.get("status_code") for r in lines), [200] * len(served),
+        t.eq(sorted(r.get("status_code") for r in lines), [200] * len(served),
                "every request's status in the logs is the server's 200")
         leftovers = [n for n in os.listdir(state) if n.startswith(".")]
-        tap.eq(leftovers, [], "no temporary file left in the state directory")
+        t.eq(leftovers, [], "no temporary file left in the state directory")
         owners = {os.stat(os.path.join(state, n)).st_uid for n in files}
-        tap.eq(owners, {user.pw_uid}, "the logs belong to the service user %s" % user.pw_name)
+        t.eq(owners, {user.pw_uid}, "the logs belong to the service user %s" % user.pw_name)
         report_path = os.path.join(state, "report.json")
-        if tap.ok(os.path.exists(report_path), "report.json of the run in the state directory"):
+        if t.ok(os.path.exists(report_path), "report.json of the run in the state directory"):
             with open(report_path) as f:
                 report = json.load(f)
-            tap.eq(report["http"]["requests"], len(served),
+            t.eq(report["http"]["requests"], len(served),
                    "report.json counts the server's %d requests" % len(served))
     except Exception as e:  # noqa: BLE001 - reported as a failed test, namespaces removed
-        tap.ok(False, "service run", repr(e))
+        t.ok(False, "service run", repr(e))
     finally:
         notes.running = False
         for p in (sensor, server):
@@ -269,6 +272,30 @@ def main():
                 p.wait()
         teardown_namespaces()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    tap = Tap()
+    unit_path, conf_path = sys.argv[1], sys.argv[2]
+    if os.geteuid() != 0:
+        tap.skip_all("needs root (network namespaces, capabilities)")
+    for tool in ("ip", "setpriv", "curl"):
+        if not shutil.which(tool):
+            tap.skip_all("%s is not installed" % tool)
+    pid1 = open("/proc/1/comm").read().strip()
+    print("# PID 1 is %s: the unit's command line runs here without systemd" % pid1)
+    with open(unit_path) as f:
+        execstart = re.search(r"^ExecStart=(.*)$", f.read(), re.M).group(1)
+    try:
+        user = pwd.getpwnam("wiretab")
+    except KeyError:
+        user = pwd.getpwnam("nobody")
+    print("# running as %s" % user.pw_name)
+
+    # one thread, then --threads 2 (workers write the logs while the reader rotates them)
+    for label, options in (("one thread", "--log-rotate 2s --log-keep-age 7d"),
+                           ("--threads 2", "--log-rotate 2s --log-keep-age 7d --threads 2")):
+        run_variant(tap, execstart, conf_path, user, label, options)
     tap.done()
 
 

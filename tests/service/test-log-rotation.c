@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyzer/output/log-rotation.h"
+#include "analyzer/output/log-sink.h"
 
 #define S(n) ((gint64) (n) * WT_NS_PER_SEC)
 
@@ -142,6 +143,115 @@ static void test_retention(void)
   g_rmdir(dir);
 }
 
+static const WtLogColumn test_columns[] = { { "n", WT_LOG_COUNT, "n", "UInt64" } };
+static const WtLogTable test_table = { "test", test_columns, 1, NULL };
+
+static void write_n(WtLog *log, guint64 n)
+{
+  WtLogRecord r;
+  wt_log_record_init(&r, &test_table);
+  wt_log_set_count(&r, 0, n);
+  wt_log_write(log, &r);
+}
+
+static char *read_file(const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  return text;
+}
+
+static guint count_entries(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  guint n = 0;
+  while (g_dir_read_name(d))
+    n++;
+  return n;
+}
+
+static void remove_dir(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *n;
+  while (d && (n = g_dir_read_name(d))) {
+    g_autofree char *p = g_build_filename(dir, n, NULL);
+    g_unlink(p);
+  }
+  g_rmdir(dir);
+}
+
+/* A rotating sink: a file per interval with records, none for an empty one, a record of a
+ * worker's buffer in the file open when it is flushed, complete files under their names
+ * and the open one under its temporary name only. */
+static void test_rotating_sink(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("wt-rotating-XXXXXX", NULL);
+  WtLogRotation r = { .interval_ns = S(60) };
+  gint64 t0 = S(1796299200); /* 12:00:00 */
+  WtLogSink *s = wt_log_sink_open_rotating(dir, &test_table, &r, NULL);
+  WtLog *log = wt_log_sink_log(s);
+  g_assert_cmpint(wt_log_sink_tick(s, t0 + S(5), NULL), ==, 0);
+  write_n(log, 1);
+  write_n(log, 2);
+  g_assert_cmpint(wt_log_sink_tick(s, t0 + S(59), NULL), ==, 0); /* same minute */
+  g_assert_cmpuint(count_entries(dir), ==, 1); /* the temporary file only */
+  g_assert_cmpint(wt_log_sink_tick(s, t0 + S(60), NULL), ==, 1); /* 12:01: complete */
+  g_autofree char *first = read_file(dir, "test.2026-12-03-12-00-00_2026-12-03-12-01-00.log");
+  g_assert_cmpstr(first, ==, "{\"n\":1}\n{\"n\":2}\n");
+  /* 12:01 has no record: no file; 12:03 gets the buffered record */
+  WtLogBuffer *b = wt_log_buffer_new(s);
+  write_n(wt_log_buffer_log(b), 3);
+  g_assert_cmpint(wt_log_sink_tick(s, t0 + S(3 * 60 + 1), NULL), ==, 0);
+  wt_log_buffer_flush(b);
+  wt_log_buffer_free(b);
+  GError *error = NULL;
+  g_assert_true(wt_log_sink_close(s, &error));
+  g_assert_no_error(error);
+  g_autofree char *third = read_file(dir, "test.2026-12-03-12-03-00_2026-12-03-12-04-00.log");
+  g_assert_cmpstr(third, ==, "{\"n\":3}\n");
+  g_assert_cmpuint(count_entries(dir), ==, 2);
+
+  /* wiretab started again inside 12:03: a second file, the first one intact */
+  s = wt_log_sink_open_rotating(dir, &test_table, &r, NULL);
+  g_assert_cmpint(wt_log_sink_tick(s, t0 + S(3 * 60 + 30), NULL), ==, 0);
+  write_n(wt_log_sink_log(s), 4);
+  g_assert_true(wt_log_sink_close(s, NULL));
+  g_autofree char *again = read_file(dir, "test.2026-12-03-12-03-00_2026-12-03-12-04-00.1.log");
+  g_assert_cmpstr(again, ==, "{\"n\":4}\n");
+  g_autofree char *still = read_file(dir, "test.2026-12-03-12-03-00_2026-12-03-12-04-00.log");
+  g_assert_cmpstr(still, ==, "{\"n\":3}\n");
+  remove_dir(dir);
+}
+
+/* The directory went away: the interval's records are counted as lost and said so at the
+ * next rotation; the next interval writes again once the directory is back. */
+static void test_rotating_sink_lost(void)
+{
+  g_autofree char *dir = g_dir_make_tmp("wt-rotating-XXXXXX", NULL);
+  WtLogRotation r = { .interval_ns = S(60) };
+  gint64 t0 = S(1796299200);
+  WtLogSink *s = wt_log_sink_open_rotating(dir, &test_table, &r, NULL);
+  g_assert_cmpint(wt_log_sink_tick(s, t0, NULL), ==, 0);
+  g_rmdir(dir);
+  write_n(wt_log_sink_log(s), 1);
+  write_n(wt_log_sink_log(s), 2);
+  GError *error = NULL;
+  g_assert_cmpint(wt_log_sink_tick(s, t0 + S(60), &error), ==, -1);
+  g_assert_nonnull(error);
+  g_assert_true(g_str_has_prefix(error->message, "2 log records lost: "));
+  g_assert_nonnull(strstr(error->message, dir));
+  g_clear_error(&error);
+  g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+  write_n(wt_log_sink_log(s), 3);
+  g_assert_true(wt_log_sink_close(s, &error));
+  g_assert_no_error(error);
+  g_autofree char *text = read_file(dir, "test.2026-12-03-12-01-00_2026-12-03-12-02-00.log");
+  g_assert_cmpstr(text, ==, "{\"n\":3}\n");
+  remove_dir(dir);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -149,5 +259,7 @@ int main(int argc, char **argv)
   g_test_add_func("/log-rotation/sizes", test_sizes);
   g_test_add_func("/log-rotation/names", test_names);
   g_test_add_func("/log-rotation/retention", test_retention);
+  g_test_add_func("/log-rotation/rotating-sink", test_rotating_sink);
+  g_test_add_func("/log-rotation/rotating-sink-lost", test_rotating_sink_lost);
   return g_test_run();
 }
