@@ -63,7 +63,7 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
   } else if (flow->key.proto == 17) {
     /* a tunnel carried by this connection ends with it (Zeek's Tunnel::CLOSE) */
     wt_tunnel_sessions_flow_end(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table), flow,
-                                a->last_ts);
+                                flow->last_ts);
     wt_udp_flow_end(a->udp, flow, why);
   }
   wt_conversations_add_flow(a->convs, flow);
