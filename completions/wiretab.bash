@@ -28,6 +28,10 @@ _wiretab_complete()
             COMPREPLY=($(compgen -W 'text json csv html' -- "$cur")); return ;;
         --overlap-policy)
             COMPREPLY=($(compgen -W 'first last' -- "$cur")); return ;;
+        --tunnel-port)
+            compopt -o nospace 2>/dev/null
+            COMPREPLY=($(compgen -W 'vxlan= geneve= gtpv1= teredo= ayiya= gre-udp=' -- "$cur"))
+            return ;;
         -i|--interface)
             COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null) any" -- "$cur")); return ;;
         -r|--read)
