@@ -62,8 +62,9 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
     wt_tcp_flow_end(a->tcp, flow, why);
   } else if (flow->key.proto == 17) {
     /* a tunnel carried by this connection ends with it (Zeek's Tunnel::CLOSE) */
-    wt_tunnel_sessions_flow_end(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table), flow,
-                                flow->last_ts);
+    if (G_UNLIKELY(wt_tunnel_sessions_any(a->tunnels)))
+      wt_tunnel_sessions_flow_end(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table),
+                                  flow, flow->last_ts);
     wt_udp_flow_end(a->udp, flow, why);
   }
   wt_conversations_add_flow(a->convs, flow);

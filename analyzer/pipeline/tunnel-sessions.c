@@ -120,6 +120,11 @@ const char *wt_tunnel_sessions_note(WtTunnelSessions *s, WtLog *log,
   return se->id.uid;
 }
 
+gboolean wt_tunnel_sessions_any(const WtTunnelSessions *s)
+{
+  return g_hash_table_size(s->by_key) > 0;
+}
+
 void wt_tunnel_sessions_flow_end(WtTunnelSessions *s, WtLog *log, const WtFlow *flow,
                                  gint64 ts_ns)
 {

@@ -22,6 +22,8 @@ void wt_tunnel_sessions_free(WtTunnelSessions *s);
 const char *wt_tunnel_sessions_note(WtTunnelSessions *s, WtLog *log,
                                     const WtTunnelLayer *layer, const WtFlow *udp_flow,
                                     guint64 serial, gint64 ts_ns);
+/* Is any tunnel open (the flow end's cheap test)? */
+gboolean wt_tunnel_sessions_any(const WtTunnelSessions *s);
 /* A UDP flow ended: when it carried a tunnel, its CLOSE row at `ts_ns` (the flow's last
  * packet: the same whichever thread and timer ended it). */
 void wt_tunnel_sessions_flow_end(WtTunnelSessions *s, WtLog *log, const WtFlow *flow,
