@@ -313,6 +313,8 @@ static G_GNUC_NO_INLINE void tunnel_layers(WtAnalyzer *a, const WtPacket *inner,
       break;
     const WtPacket *c = &layer->carrier;
     WtFlow *udp = c->ip_proto == 17 ? carrier_flow(a, c) : NULL;
+    if (udp && i > 0) /* a UDP connection inside a tunnel: its parent, as any flow's */
+      wt_tunnel_parents_add(&udp->info, ft->uid[i - 1]);
     if (!wt_tunnel_is_udp_conn(layer->type))
       udp = NULL;
     /* serials no flow takes: the top bit, the frame and the layer */

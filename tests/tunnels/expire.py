@@ -14,7 +14,11 @@ after Tunnel::expiration_interval, an hour, without traffic, and DISCOVERed anew
   idle timer ends it long before the gap is over), none EXPIREs;
 - each HTTP connection's tunnel_parents names the uid of its own burst's tunnel;
 - the HTTP tables still equal the access log (5 requests, 2 connections);
-- --threads 2 writes the same tunnel.log.
+- --threads 2 writes the same tunnel.log;
+- nested: the VXLAN capture carried whole in GRE (no gap): the GRE tunnel and the VXLAN
+  connections are DISCOVERed, each VXLAN UDP connection's tunnel_parents is the GRE
+  tunnel's uid, each HTTP connection's its VXLAN connections' uids (the innermost tunnel,
+  as Zeek), and the access-log tables hold.
 
 Needs scapy (Debian's python3-scapy): /usr/bin/python3 runs the script when this python
 has none; skipped only when neither has it."""
@@ -152,4 +156,24 @@ parents_by_burst("VXLAN", tunnel, conn, http_log)
 _, tunnel2, _, _ = run(vx_cap, "--threads", "2")
 t.eq(sorted(json.dumps(r, sort_keys=True) for r in tunnel2),
      sorted(json.dumps(r, sort_keys=True) for r in tunnel), "VXLAN: --threads 2 writes the same tunnel.log")
+nested = []
+for f in frames:
+    if IP in f:
+        g = Ether(src=f.src, dst=f.dst) / IP(src="192.0.2.1", dst="192.0.2.2") / GRE(proto=0x0800) / f[IP]
+        g.time = float(f.time)
+        nested.append(g)
+nest_cap = os.path.join(tmp, "vxlan-in-gre.pcap")
+wrpcap(nest_cap, nested)
+rep, tunnel, conn, http_log = run(nest_cap)
+gre_uids = {r["uid"] for r in tunnel if r["tunnel_type"] == "Tunnel::GRE"}
+vx_uids = {r["uid"] for r in tunnel if r["tunnel_type"] == "Tunnel::VXLAN"}
+t.ok(len(gre_uids) == 1 and vx_uids, "nested: one GRE tunnel and the VXLAN connections in tunnel.log")
+vx_conns = [r for r in conn if r["uid"] in vx_uids]
+t.ok(len(vx_conns) == len(vx_uids) and all(r.get("tunnel_parents") == sorted(gre_uids)
+                                           for r in vx_conns),
+     "nested: each VXLAN UDP connection's tunnel_parents is the GRE tunnel")
+conns = {r["uid"]: r for r in conn}
+t.ok(all(set(conns[u].get("tunnel_parents") or ["-"]) <= vx_uids for u in {r["uid"] for r in http_log}),
+     "nested: each HTTP connection's tunnel_parents are VXLAN connections (the innermost)")
+http_tables("nested", rep, http_log)
 t.done()
