@@ -22,6 +22,7 @@
 #include "analyzer/cli/i18n.h"
 #include "analyzer/cli/live-view.h"
 #include "analyzer/cli/progress.h"
+#include "analyzer/cli/service-notify.h"
 #include "analyzer/pipeline/workers.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
@@ -40,6 +41,7 @@ typedef struct {
   int snaplen;
   int buffer_kib;
   char *log_dir;
+  char *log_rotate, *log_keep_size, *log_keep_age;
   char *explain;
   char *follow;
   char *follow_dir;
@@ -49,6 +51,7 @@ typedef struct {
   gint64 reasm_dir_cap;
   gint64 reasm_cap;
   int top_n;
+  char *sections;
   double interval;
   gboolean verify_checksums;
   gboolean quiet;
@@ -129,6 +132,15 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Write the report to FILE (csv: a directory) instead of standard output"), N_("FILE") },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
       N_("Write the logs (conn.log, http.log, dns.log, ssh.log: JSON lines, Zeek field names) into DIR"), N_("DIR") },
+    { "log-rotate", 0, 0, G_OPTION_ARG_STRING, &o->log_rotate,
+      N_("Rotate the --log-dir logs every INTERVAL (10m, 1h, 1d): one file per table and "
+         "interval, e.g. conn.2026-12-03-12-00-00_2026-12-03-13-00-00.log"), N_("INTERVAL") },
+    { "log-keep-size", 0, 0, G_OPTION_ARG_STRING, &o->log_keep_size,
+      N_("With --log-rotate: remove the oldest rotated logs while they take more than SIZE "
+         "(500M, 10G)"), N_("SIZE") },
+    { "log-keep-age", 0, 0, G_OPTION_ARG_STRING, &o->log_keep_age,
+      N_("With --log-rotate: remove rotated logs whose interval ended more than AGE ago "
+         "(7d)"), N_("AGE") },
     { "explain", 0, 0, G_OPTION_ARG_STRING, &o->explain,
       N_("Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
       "'host A and port P')"), N_("FILTER") },
@@ -154,6 +166,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       "count them and analyse them: sending hosts capture unfilled offloaded checksums)"),
       NULL },
     { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, N_("Rows in top-N tables (default 10)"), N_("N") },
+    { "sections", 0, 0, G_OPTION_ARG_STRING, &o->sections,
+      N_("Report only these sections (comma-separated keys as in the JSON report, e.g. http,tcp); every format"),
+      N_("LIST") },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
       N_("Timeline rows every SECONDS (default: chosen from the capture's duration); "
          "with -i also the live view's refresh"), N_("SECONDS") },
@@ -243,7 +258,21 @@ typedef struct {
   WtLiveView *view;      /* -i with --interval; NULL: none */
   WtCaptureSave *save;   /* -w FILE; NULL: none */
   WtWorkers *workers;    /* --threads N > 1; NULL: the analyzer runs on this thread */
+  WtServiceNotify *notify;     /* readiness and watchdog under systemd (no-op otherwise) */
+  gboolean log_clock_by_frame; /* --log-rotate reading files: packet time */
+  gboolean log_error_said;     /* one warning per kind of failure is enough */
 } Loop;
+
+/* Rotated logs follow capture time reading files (a capture of yesterday is rotated as
+ * yesterday's intervals) and the wall clock live (an idle link still rotates). */
+static void log_clock(Loop *l, gint64 now_ns)
+{
+  g_autoptr(GError) err = NULL;
+  if (!wt_analyzer_log_clock(l->analyzer, now_ns, &err) && !l->log_error_said) {
+    g_printerr(_("wiretab: warning: %s\n"), err->message);
+    l->log_error_said = TRUE;
+  }
+}
 
 static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                      const guint8 *bytes, int linktype)
@@ -252,6 +281,8 @@ static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirele
   if (l->limit && l->seen >= l->limit)
     return;
   l->seen++;
+  if (l->log_clock_by_frame)
+    log_clock(l, ts_ns);
   wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
   if (l->workers) /* --threads: the analysis is handed to the workers */
     wt_workers_frame(l->workers, ts_ns, caplen, wirelen, bytes, linktype);
@@ -285,6 +316,17 @@ static int wait_for_frames(WtCaptureSource *src, gint64 deadline)
   return poll(&pfd, 1, timeout_ms); /* -1 with EINTR when a signal asks us to stop */
 }
 
+/* The watchdog is fed from here: a capture loop that hangs stops feeding it. */
+static void service_tick(Loop *loop, WtCaptureSource *src)
+{
+  wt_service_notify_watchdog(loop->notify);
+  if (!wt_service_notify_status_due(loop->notify))
+    return;
+  guint64 recv = 0, drop = 0, ifdrop = 0;
+  wt_capture_stats(src, &recv, &drop, &ifdrop);
+  wt_service_notify_status(loop->notify, (guint64) loop->seen, drop + ifdrop);
+}
+
 /* Read one source to its end (or until stopped). FALSE if it ended in an error; the frames
  * read before the error are kept. */
 static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
@@ -304,6 +346,9 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
                                 &err);
     if (loop->workers)
       wt_workers_idle(loop->workers);
+    if (live)
+      log_clock(loop, g_get_real_time() * 1000);
+    service_tick(loop, src);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
     if (n == -1 && stop_requested)
@@ -437,6 +482,19 @@ static int ux_end(Loop *loop, int status)
   return status;
 }
 
+/* --sections, before any frame is read: the names must be sections this run's report
+ * has, i.e. those of the report of a capture with nothing in it yet. */
+static gboolean check_sections(WtAnalyzer *analyzer, WtChExporter *exporter, const char *list,
+                               GError **error)
+{
+  g_autoptr(WtReport) probe = wt_report_new();
+  wt_analyzer_report(analyzer, probe);
+  if (exporter)
+    wt_ch_exporter_report(exporter, probe);
+  g_auto(GStrv) known = wt_report_section_keys(probe);
+  return wt_report_check_section_names(list, (const char *const *) known, error);
+}
+
 /* --clickhouse-schema and --from-clickhouse: no capture is read. */
 static int run_clickhouse_mode(const Options *o, WtFormat fmt)
 {
@@ -458,8 +516,13 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
   g_autoptr(WtReport) report = wt_report_new();
-  if (!wt_fleet_report(&q, report, &error) ||
-      !write_report(report, fmt, o->output, NULL, &error)) {
+  if (!wt_fleet_report(&q, report, &error))  {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  if (o->sections && !wt_report_keep_sections(report, o->sections, NULL, &error))
+    return usage_error(error->message);
+  if (!write_report(report, fmt, o->output, NULL, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     return EXIT_RUNTIME;
   }
@@ -588,6 +651,25 @@ static gboolean drop_root(const WtPrivileges *priv, const Options *o, WtFormat f
   return wt_privileges_drop(priv, error);
 }
 
+/* --log-rotate, --log-keep-size, --log-keep-age; NULL when they are right, else what is
+ * wrong. */
+static const char *parse_rotation(const Options *o, WtLogRotation *r)
+{
+  if ((o->log_keep_size || o->log_keep_age) && !o->log_rotate)
+    return _("--log-keep-size and --log-keep-age need --log-rotate");
+  if (!o->log_rotate)
+    return NULL;
+  if (!o->log_dir)
+    return _("--log-rotate needs --log-dir DIR");
+  if (!wt_parse_duration(o->log_rotate, &r->interval_ns))
+    return _("--log-rotate takes an interval such as 10m, 1h or 1d");
+  if (o->log_keep_size && !wt_parse_size(o->log_keep_size, &r->keep_bytes))
+    return _("--log-keep-size takes a size such as 500M or 10G");
+  if (o->log_keep_age && !wt_parse_duration(o->log_keep_age, &r->keep_age_ns))
+    return _("--log-keep-age takes an age such as 12h or 7d");
+  return NULL;
+}
+
 int main(int argc, char **argv)
 {
   /* static: the option strings live as long as the process and stay reachable */
@@ -643,6 +725,9 @@ int main(int argc, char **argv)
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
   cfg.log_dir = o.log_dir;
+  const char *bad_rotation = parse_rotation(&o, &cfg.log_rotation);
+  if (bad_rotation)
+    return usage_error(bad_rotation);
   cfg.top_n = (guint) o.top_n;
   cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
   cfg.verify_checksums = o.verify_checksums;
@@ -717,8 +802,13 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  if (o.sections && !check_sections(analyzer, exporter, o.sections, &error)) {
+    g_ptr_array_free(sources, TRUE);
+    return usage_error(error->message);
+  }
   install_signals();
-  Loop loop = { .analyzer = analyzer, .limit = o.count };
+  Loop loop = { .analyzer = analyzer, .limit = o.count,
+                .log_clock_by_frame = cfg.log_rotation.interval_ns > 0 && !o.iface };
   int status = EXIT_OK;
   if (o.write_file && strcmp(o.write_file, "-") == 0 && !o.output) {
     g_ptr_array_free(sources, TRUE);
@@ -755,6 +845,9 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  g_autoptr(WtServiceNotify) notify = wt_service_notify_new();
+  loop.notify = notify;
+  wt_service_notify_ready(notify, o.iface ? o.iface : o.files[0]);
   for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
@@ -764,6 +857,7 @@ int main(int argc, char **argv)
     if (wt_capture_stats(src, &recv, &drop, &ifdrop))
       wt_analyzer_set_drops(analyzer, recv, drop, ifdrop);
   }
+  wt_service_notify_stopping(notify);
   status = ux_end(&loop, status);
   g_ptr_array_free(sources, TRUE);
 
@@ -780,6 +874,8 @@ int main(int argc, char **argv)
   wt_analyzer_report(analyzer, report);
   if (exporter)
     wt_ch_exporter_report(exporter, report);
+  if (o.sections)
+    wt_report_keep_sections(report, o.sections, NULL, NULL); /* names checked before */
   if (!write_report(report, fmt, o.output, report_out, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     status = EXIT_RUNTIME;

@@ -64,6 +64,24 @@ struct WtStreamAcks {
   gconstpointer ctx;  /* the transport's */
 };
 
+/* What a session that hands off leaves for the next one (WtStreamDissector.handoff_note):
+ * e.g. an HTTP/1.1 request upgraded to HTTP/2 by `Upgrade: h2c`, which the HTTP/2 session
+ * takes as its stream 1. `to` names the dissector it is for; only that one is given it. */
+typedef struct WtHandoffNote {
+  const char *to;               /* a WtStreamDissector.name, static */
+  gpointer data;                /* the two dissectors' own (a type their headers share) */
+  void (*free_data)(gpointer data);
+} WtHandoffNote;
+
+static inline void wt_handoff_note_free(WtHandoffNote *n)
+{
+  if (!n)
+    return;
+  if (n->free_data)
+    n->free_data(n->data);
+  g_free(n);
+}
+
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
@@ -76,6 +94,10 @@ typedef struct WtStreamDissector {
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);
+  /* Optional (NULL: never): TRUE when `data`, on which probe() said no, is too short to
+   * tell but may start this protocol: the transport then waits for more bytes before it
+   * chooses by port (a preface cut into pieces must not go to the port's dissector). */
+  gboolean (*probe_wait)(const guint8 *data, gsize len, WtDir dir);
 
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);
@@ -121,4 +143,11 @@ typedef struct WtStreamDissector {
    * gives it a new session whose stream offsets count from there; conn.log's service
    * lists them in order ("socks,http"). */
   gboolean (*handoff)(gpointer session, guint16 *port);
+  /* Optional (NULL: none): asked once after handoff() said TRUE, before session_free: what
+   * this session leaves for the next one (the caller owns it), or NULL. */
+  WtHandoffNote *(*handoff_note)(gpointer session);
+  /* Optional: given, right after session_new, a WtHandoffNote's data that the session
+   * before it left for this dissector (note->to == name). Borrowed for the call: the
+   * session takes what it needs out of it; the note is freed after. */
+  void (*adopt)(gpointer session, gpointer data);
 } WtStreamDissector;

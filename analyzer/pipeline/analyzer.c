@@ -39,6 +39,8 @@ struct WtAnalyzer {
   gint64 next_expire_ts;
   guint64 non_monotonic;
   guint64 frame_no;  /* --threads worker: the current frame's number in the whole input */
+  gboolean retention_checked; /* the old files were looked at once, at the first tick */
+  gint64 log_now;    /* the last time given to wt_analyzer_log_clock */
 };
 
 #define EXPIRE_EVERY_NS G_GINT64_CONSTANT(1000000000)
@@ -76,6 +78,13 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
  * (log-sink.h). */
 static gboolean open_log(WtAnalyzer *a, const WtLogTable *table, GError **error)
 {
+  if (a->cfg.log_rotation.interval_ns > 0) { /* files opened at their first record */
+    WtLogSink *sink = wt_log_sink_open_rotating(a->cfg.log_dir, table, &a->cfg.log_rotation,
+                                                a->cfg.exporter);
+    g_ptr_array_add(a->sinks, sink);
+    g_ptr_array_add(a->logs, wt_log_sink_log(sink));
+    return TRUE;
+  }
   g_autofree char *name = g_strdup_printf("%s.log", table->name);
   g_autofree char *path = g_build_filename(a->cfg.log_dir, name, NULL);
   WtLogSink *sink = wt_log_sink_open(path, table, a->cfg.exporter, error);
@@ -155,6 +164,38 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   return g_steal_pointer(&a);
 }
 
+/* Old rotated files past --log-keep-size/--log-keep-age: removed. */
+static gboolean apply_retention(WtAnalyzer *a, gint64 now_ns, GError **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+  for (const WtLogTable *const *t = wt_registry_log_tables(); *t; t++)
+    g_ptr_array_add(names, (gpointer) (*t)->name);
+  g_ptr_array_add(names, NULL);
+  GError *e = NULL;
+  wt_log_retention_apply(a->cfg.log_dir, (const char *const *) names->pdata,
+                         &a->cfg.log_rotation, now_ns, &e);
+  if (e)
+    g_propagate_error(error, e);
+  return e == NULL;
+}
+
+gboolean wt_analyzer_log_clock(WtAnalyzer *a, gint64 now_ns, GError **error)
+{
+  if (a->cfg.log_rotation.interval_ns <= 0 || !a->cfg.log_dir)
+    return TRUE;
+  gboolean completed = !a->retention_checked, ok = TRUE;
+  a->retention_checked = TRUE;
+  a->log_now = MAX(a->log_now, now_ns);
+  for (guint t = 0; t < a->sinks->len; t++) {
+    int r = wt_log_sink_tick(g_ptr_array_index(a->sinks, t), now_ns, ok ? error : NULL);
+    completed = completed || r == 1;
+    ok = ok && r >= 0;
+  }
+  if (completed && !apply_retention(a, now_ns, ok ? error : NULL))
+    ok = FALSE;
+  return ok;
+}
+
 static void forget_logs(WtAnalyzer *a)
 {
   a->app.logs = NULL;
@@ -190,6 +231,9 @@ gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
     }
   }
   g_ptr_array_set_size(a->sinks, 0);
+  /* the last file is complete now: the limits hold for it too */
+  if (!first && a->cfg.log_rotation.interval_ns > 0 && a->cfg.log_dir && a->retention_checked)
+    apply_retention(a, a->log_now, &first);
   if (first)
     g_propagate_error(error, first);
   return first == NULL;
@@ -348,8 +392,7 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   a->wire_bytes += wirelen;
   a->cap_bytes += caplen;
   note_time(a, ts_ns);
-  wt_timeline_count(a->timeline, ts_ns, WT_TL_PACKETS, 1);
-  wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
+  wt_timeline_count_frame(a->timeline, ts_ns, wirelen);
 
   WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
   FrameTunnels ft;
@@ -471,6 +514,12 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
   snap->flows_live = wt_flow_table_size(a->flows);
   snap->first_ts = a->frames ? a->first_ts : 0;
   snap->last_ts = a->frames ? a->last_ts : 0;
+  WtTcpLiveCounts tcp;
+  wt_tcp_live_counts(a->tcp, &tcp);
+  snap->tcp_opened = tcp.opened;
+  snap->tcp_established = tcp.established;
+  snap->tcp_refused = tcp.refused;
+  snap->tcp_reset = tcp.reset;
   snap->flows = a->flows;
 }
 

@@ -11,6 +11,7 @@
 #include "analyzer/pipeline/registry.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
+#include "analyzer/output/log-rotation.h"
 
 typedef struct {
   WtDecodeLimits decode;
@@ -20,6 +21,7 @@ typedef struct {
   gsize reasm_global_cap;    /* all directions together */
   int overlap_policy;        /* 0 first (default, Linux), 1 last */
   const char *log_dir;       /* conn.log, http.log; NULL: none */
+  WtLogRotation log_rotation; /* --log-rotate, --log-keep-*: interval_ns 0 for none */
   struct WtChExporter *exporter; /* --clickhouse: log records also go there; NULL: none */
   const WtConnObserver *conn_observer; /* given to TCP as is (--explain, --follow); NULL:
                                           none. One thread: not for --threads workers */
@@ -56,6 +58,11 @@ void wt_analyzer_finish(WtAnalyzer *a);
  * not be written or renamed; every log is closed either way. wt_analyzer_free closes them
  * too, ignoring errors. */
 gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error);
+/* The clock of rotated logs (--log-rotate): capture time reading files, the wall clock
+ * live. Completes the files of an interval that has ended, then removes old files past
+ * --log-keep-size/--log-keep-age. FALSE with error set when a file could not be written
+ * or removed (the capture goes on). Cheap when nothing is due: call it for every frame. */
+gboolean wt_analyzer_log_clock(WtAnalyzer *a, gint64 now_ns, GError **error);
 /* Build the report (after wt_analyzer_finish). */
 void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
 
@@ -70,6 +77,9 @@ typedef struct {
   guint64 http_requests;     /* request lines so far */
   guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
   gint64 first_ts, last_ts;  /* capture time; 0 without frames */
+  /* TCP connections, counted when the event is seen: started by a SYN, handshake
+   * completed, refused (RST to the SYN), reset after the handshake */
+  guint64 tcp_opened, tcp_established, tcp_refused, tcp_reset;
   WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
 } WtAnalyzerSnapshot;
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);

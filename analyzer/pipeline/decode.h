@@ -118,6 +118,12 @@ typedef struct {
  * no anomalies); statistics and fragment state in `d` are left alone. The caller fills
  * pkt as for wt_decode_frame. `out` holds only what its kind names. */
 WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out);
+/* The same answer for the common case (Ethernet II, IPv4 or IPv6 without extension
+ * headers, TCP or UDP, not a fragment) from fixed offsets, without the tables: TRUE and
+ * out filled (kind WT_ROUTE_FLOW), or FALSE, then ask wt_decode_route. */
+gboolean wt_decode_route_fast(const WtDecoders *d, const guint8 *frame, guint32 caplen,
+                              int linktype,
+                              WtRouteKey *out);
 
 /* Drop fragment trains older than the timeout at capture time `now_ns` (counted as
  * ip4.frag_timeout / ip6.frag_timeout). wt_decode_frame already does this as it goes;

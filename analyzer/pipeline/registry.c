@@ -49,6 +49,8 @@ static void number_series(void)
 static WtAppChoice select_by_port(const WtAppSelector *s, WtAppKind kind, guint16 port);
 static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
                                    const guint8 *data, gsize len, WtDir dir);
+static gboolean select_probe_wait(const WtAppSelector *s, WtAppKind kind,
+                                  const guint8 *data, gsize len, WtDir dir);
 
 WtRegistry *wt_registry_new(void)
 {
@@ -56,6 +58,7 @@ WtRegistry *wt_registry_new(void)
   WtRegistry *r = g_new0(WtRegistry, 1);
   r->selector.by_port = select_by_port;
   r->selector.by_probe = select_by_probe;
+  r->selector.probe_wait = select_probe_wait;
   for (guint i = 0; i < N_DISSECTORS; i++)
     r->stats[i] = stream_dissectors[i]->stats_new();
   /* taps shared with another dissector (.tap_of): link them to its stats */
@@ -136,6 +139,18 @@ static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
       return choice(r, (int) i);
   }
   return choice(r, -1);
+}
+
+static gboolean select_probe_wait(const WtAppSelector *s, WtAppKind kind,
+                                  const guint8 *data, gsize len, WtDir dir)
+{
+  (void) s;
+  for (guint i = 0; i < N_DISSECTORS; i++) {
+    const WtStreamDissector *d = stream_dissectors[i];
+    if (is_kind(d, kind) && d->probe_wait && d->probe_wait(data, len, dir))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report)

@@ -239,6 +239,8 @@ static inline guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa,
 static WtRouteKind route(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
                          int linktype, WtRouteKey *key)
 {
+  if (G_LIKELY(wt_decode_route_fast(w->route, bytes, caplen, linktype, key)))
+    return key->kind;
   WtPacket pkt;
   pkt.ts_ns = 0;
   pkt.caplen = caplen;

@@ -313,6 +313,7 @@ void wt_dns_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
   (void) opts; /* its top-N tables keep their own row count */
   WtDnsStats *s = p;
   WtSection *sec = wt_report_section(r, "dns", _("DNS"));
+  wt_section_set_nothing(sec, _("no messages"));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
     wt_section_u64(sec, scalars[i].name, _(scalars[i].label), *scalar_ptr(s, &scalars[i]));
   report_qtypes(s, sec);

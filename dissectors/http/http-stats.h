@@ -26,6 +26,7 @@ struct WtHttpStats {
   guint64 forward_requests, connect_requests;
   struct WtHttpTop *forward_hosts, *connect_targets, *connect_answers;
   guint64 versions[5];           /* transactions by version: 0.9, 1.0, 1.1, 2, other */
+  GString *scratch;              /* the endpoint key being built (no allocation per request) */
 };
 
 /* Timeline series (wt_http_dissector.series), in column order. */
