@@ -32,6 +32,10 @@ _wiretab_complete()
             COMPREPLY=($(compgen -W '10m 1h 6h 1d 7d 30d' -- "$cur")); return ;;
         --log-keep-size)
             COMPREPLY=($(compgen -W '500M 1G 10G 100G' -- "$cur")); return ;;
+        --tunnel-port)
+            compopt -o nospace 2>/dev/null
+            COMPREPLY=($(compgen -W 'vxlan= geneve= gtpv1= teredo= ayiya= gre-udp=' -- "$cur"))
+            return ;;
         -i|--interface)
             COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null) any" -- "$cur")); return ;;
         -r|--read)

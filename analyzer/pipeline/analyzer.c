@@ -65,8 +65,9 @@ static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
     wt_tcp_flow_end(a->tcp, flow, why);
   } else if (flow->key.proto == 17) {
     /* a tunnel carried by this connection ends with it (Zeek's Tunnel::CLOSE) */
-    wt_tunnel_sessions_flow_end(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table), flow,
-                                a->last_ts);
+    if (G_UNLIKELY(wt_tunnel_sessions_any(a->tunnels)))
+      wt_tunnel_sessions_flow_end(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table),
+                                  flow, flow->last_ts);
     wt_udp_flow_end(a->udp, flow, why);
   }
   wt_conversations_add_flow(a->convs, flow);
@@ -366,6 +367,8 @@ static G_GNUC_NO_INLINE void tunnel_layers(WtAnalyzer *a, const WtPacket *inner,
       break;
     const WtPacket *c = &layer->carrier;
     WtFlow *udp = c->ip_proto == 17 ? carrier_flow(a, c) : NULL;
+    if (udp && i > 0) /* a UDP connection inside a tunnel: its parent, as any flow's */
+      wt_tunnel_parents_add(&udp->info, ft->uid[i - 1]);
     if (!wt_tunnel_is_udp_conn(layer->type))
       udp = NULL;
     /* serials no flow takes: the top bit, the frame and the layer */

@@ -26,7 +26,6 @@ typedef struct {
 
 struct WtTunnelSessions {
   GHashTable *by_key; /* SessionKey* -> Session* (the key inside the value) */
-  gint64 next_expire_ts;
 };
 
 static guint key_hash(gconstpointer p)
@@ -121,6 +120,11 @@ const char *wt_tunnel_sessions_note(WtTunnelSessions *s, WtLog *log,
   return se->id.uid;
 }
 
+gboolean wt_tunnel_sessions_any(const WtTunnelSessions *s)
+{
+  return g_hash_table_size(s->by_key) > 0;
+}
+
 void wt_tunnel_sessions_flow_end(WtTunnelSessions *s, WtLog *log, const WtFlow *flow,
                                  gint64 ts_ns)
 {
@@ -138,14 +142,10 @@ void wt_tunnel_sessions_flow_end(WtTunnelSessions *s, WtLog *log, const WtFlow *
   g_hash_table_remove(s->by_key, &k);
 }
 
-/* Once a minute of capture time is often enough for an hour's timer. */
-#define EXPIRE_CHECK_NS (G_GINT64_CONSTANT(60) * 1000000000)
-
 void wt_tunnel_sessions_expire(WtTunnelSessions *s, WtLog *log, gint64 now_ns)
 {
-  if (now_ns < s->next_expire_ts || g_hash_table_size(s->by_key) == 0)
+  if (g_hash_table_size(s->by_key) == 0)
     return;
-  s->next_expire_ts = now_ns == G_MAXINT64 ? now_ns : now_ns + EXPIRE_CHECK_NS;
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init(&it, s->by_key);
@@ -153,8 +153,11 @@ void wt_tunnel_sessions_expire(WtTunnelSessions *s, WtLog *log, gint64 now_ns)
     Session *se = v;
     if (now_ns - se->last_ts < WT_TUNNEL_LOG_EXPIRE_NS)
       continue;
+    /* the moment it had been idle for the interval, not when this check ran: the same
+     * row whatever the check's cadence (--threads) */
     if (log)
-      wt_tunnel_log_write(log, now_ns, &se->id, se->type, "Tunnel::EXPIRE");
+      wt_tunnel_log_write(log, se->last_ts + WT_TUNNEL_LOG_EXPIRE_NS, &se->id, se->type,
+                          "Tunnel::EXPIRE");
     g_hash_table_iter_remove(&it);
   }
 }

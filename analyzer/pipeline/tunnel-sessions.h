@@ -22,10 +22,15 @@ void wt_tunnel_sessions_free(WtTunnelSessions *s);
 const char *wt_tunnel_sessions_note(WtTunnelSessions *s, WtLog *log,
                                     const WtTunnelLayer *layer, const WtFlow *udp_flow,
                                     guint64 serial, gint64 ts_ns);
-/* A UDP flow ended at `ts_ns`: when it carried a tunnel, its CLOSE row. */
+/* Is any tunnel open (the flow end's cheap test)? */
+gboolean wt_tunnel_sessions_any(const WtTunnelSessions *s);
+/* A UDP flow ended: when it carried a tunnel, its CLOSE row at `ts_ns` (the flow's last
+ * packet: the same whichever thread and timer ended it). */
 void wt_tunnel_sessions_flow_end(WtTunnelSessions *s, WtLog *log, const WtFlow *flow,
                                  gint64 ts_ns);
-/* Tunnels idle for WT_TUNNEL_LOG_EXPIRE_NS at `now_ns`: EXPIRE rows, forgotten. */
+/* Tunnels idle for WT_TUNNEL_LOG_EXPIRE_NS at `now_ns`: EXPIRE rows (ts: the moment
+ * the interval was over), forgotten. Called once per captured second: it walks every
+ * tunnel, and tunnels are few next to flows. */
 void wt_tunnel_sessions_expire(WtTunnelSessions *s, WtLog *log, gint64 now_ns);
 
 /* conn.log's tunnel_parents of a flow: `uid` added to the packed set in `info` once

@@ -12,15 +12,13 @@
  * to fall back on when this layer or its inner packet does not decode. */
 static inline void wt_tunnel_begin(WtTunnels *t, WtPacket *pkt)
 {
-  if (pkt->tunnel_depth == 0)
-    t->outer = *pkt;
   t->fallback = *pkt;
   pkt->tunnel_tried = TRUE;
 }
 
-/* A layer's header parsed: note it in the packet. FALSE (counted tunnel.too_deep) when it
- * would be one more than the limit: the decoder then stops and the packet stays what it
- * was. `vni` is the layer's own identity (VNI, GRE key, ERSPAN session) or 0 when the
+/* A layer's header parsed: note it in the packet, and its carrier in t->layers. FALSE
+ * (counted tunnel.too_deep) when it would be one more than the limit: the decoder then
+ * stops and the packet stays what it was. `vni` is the layer's own identity (VNI, GRE key, ERSPAN session) or 0 when the
  * type has none that both directions share. */
 gboolean wt_tunnel_enter(WtTunnels *t, WtPacket *pkt, WtAnomalies *a, WtTunnelType type,
                          guint32 vni);

@@ -65,9 +65,8 @@ typedef struct {
 /* The decoders' state and the "tunnels" tap. */
 typedef struct {
   guint max_depth;
-  /* this frame: the packet before the last tunnel decoder ran (to fall back on) and
-   * before the first (the outer packet) */
-  WtPacket fallback, outer;
+  /* this frame: the packet before the last tunnel decoder ran (to fall back on) */
+  WtPacket fallback;
   /* this frame's layers, outermost first; valid up to the packet's tunnel_depth (a
    * layer whose inner packet did not decode is dropped with it) */
   WtTunnelLayer layers[WT_TUNNEL_MAX_LAYERS];
@@ -79,9 +78,8 @@ typedef struct {
 
 void wt_tunnels_init(WtTunnels *t, guint max_depth);
 /* For the pipeline, after a tunnel decoder ran on this frame (pkt->tunnel_tried): the
- * packet before the last tunnel decoder, and before the first. */
+ * packet before the last tunnel decoder. */
 static inline const WtPacket *wt_tunnels_fallback(const WtTunnels *t) { return &t->fallback; }
-static inline const WtPacket *wt_tunnels_outer(const WtTunnels *t) { return &t->outer; }
 /* Layer `i` (0: outermost) of the frame just decoded, i < pkt->tunnel_depth; NULL beyond
  * WT_TUNNEL_MAX_LAYERS. */
 static inline const WtTunnelLayer *wt_tunnels_layer(const WtTunnels *t, guint i)

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """--threads N gives the results of one thread.
 
-Every capture in captures/ and ../shared/captures (when present), plus hand-made ones
+Every capture in captures/ and ../shared/captures (when present; its tunnels/ folder
+too: tunnel.log and conn.log's tunnel_parents, whose uids are made from frame numbers
+like every uid), plus hand-made ones
 (fragments out of order, many flows on one address pair), is read with --threads 1, 2
 and 3 (more workers than this machine's cores); the JSON report (every section) must be
 equal, conn.log/http.log/dns.log must hold the same lines (order aside: the workers
@@ -192,6 +194,8 @@ def main():
     if os.path.isdir(shared):
         caps += sorted(glob.glob(os.path.join(shared, "*.pcap")) +
                        glob.glob(os.path.join(shared, "*.pcapng")))
+        # the tunnel captures: inner and outer flows, tunnel.log and tunnel_parents too
+        caps += sorted(glob.glob(os.path.join(shared, "tunnels", "*.pcap")))
     with tempfile.TemporaryDirectory() as tmp:
         made = scapy_captures(tmp)
         if made:
