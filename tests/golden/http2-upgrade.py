@@ -86,6 +86,24 @@ thr = wiretab_json(["-r", cap, "--threads", "3"])
 for k in ("methods", "status_codes", "versions", "requests"):
     t.eq(thr["http"][k], h[k], "--threads 3: http %s as with one thread" % k)
 
+if shutil.which("tshark") and shutil.which("editcap"):
+    # the capture cut right after the first 101 (found by tshark): no HTTP/2 follows, so
+    # the upgraded request stays what the capture showed, an HTTP/1.1 GET answered 101
+    first101 = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "http.response.code == 101",
+                               "-T", "fields", "-e", "frame.number"],
+                              capture_output=True, text=True).stdout.split()[0]
+    work = tempfile.mkdtemp(prefix="wt-h2u-cut-")
+    cut = os.path.join(work, "cut.pcap")
+    subprocess.run(["editcap", "-F", "pcap", "-r", cap, cut, "1-" + first101], check=True)
+    ch = wiretab_json(["-r", cut])["http"]
+    t.eq((ch["requests"], ch["methods"], ch["status_codes"], ch["final_responses"],
+          ch["upgrades"], {r["version"]: r["count"] for r in ch["versions"]}),
+         (1, {"GET": 1}, {"101": 1}, 1, 1, {"1.1": 1}),
+         "cut after the 101: one HTTP/1.1 GET answered 101, counted once")
+    shutil.rmtree(work, ignore_errors=True)
+else:
+    t.skip("the capture cut after the 101", "tshark or editcap not installed")
+
 if shutil.which("tshark"):
     def tshark_values(field):
         p = subprocess.run(["tshark", "-n", "-r", cap, "-o", "tcp.reassemble_out_of_order:TRUE",
