@@ -168,11 +168,23 @@ void wt_http2_stats_merge(gpointer into_p, gpointer from_p)
   /* the HTTP transactions are in the HTTP tap, which merges itself */
 }
 
+/* The HTML page's charts of the section (numbers kept once given: tools find them) */
+static const WtChartHint frame_charts[] = {
+  { .id = 31, .item = "frame_types", .kind = "bars", .title = N_("HTTP/2 frames by type") },
+};
+static const WtChartHint grpc_charts[] = {
+  { .id = 32, .item = "grpc_status", .kind = "bars", .title = N_("gRPC calls by grpc-status") },
+};
+
 void wt_http2_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
 {
   WtHttp2Stats *s = p;
   guint rows = opts && opts->top_n ? opts->top_n : 10;
   WtSection *sec = wt_report_section(r, "http2", _("HTTP/2"));
+  if (s->frames)
+    wt_section_charts(sec, frame_charts, G_N_ELEMENTS(frame_charts));
+  if (s->grpc_calls)
+    wt_section_charts(sec, grpc_charts, G_N_ELEMENTS(grpc_charts));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
     wt_section_u64(sec, scalars[i].name, _(scalars[i].label), *field(s, &scalars[i]));
   wt_top_n_report_map(s->frame_types, sec, "frame_types", _("Frames by type"));
