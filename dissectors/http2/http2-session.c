@@ -617,6 +617,8 @@ static void adopt(gpointer p, gpointer data)
   H2Session *s = p;
   WtHttpUpgrade *u = data;
   s->stats->upgrades++;
+  if (u->settings_len) /* the client's first SETTINGS, in the upgrade request */
+    on_settings(s, WT_DIR_ORIG, u->settings, u->settings_len);
   if (u->depth)
     s->depth = u->depth - 1; /* stream 1 keeps its place on the connection */
   H2Stream *st = stream_new(s, 1);
