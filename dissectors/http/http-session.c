@@ -32,7 +32,7 @@ typedef enum {
 
 typedef enum {
   HDR_NONE, HDR_OTHER, HDR_CONTENT_LENGTH, HDR_TRANSFER_ENCODING, HDR_CONNECTION,
-  HDR_UPGRADE, HDR_HOST, HDR_USER_AGENT, HDR_CONTENT_TYPE,
+  HDR_UPGRADE, HDR_HOST, HDR_USER_AGENT, HDR_CONTENT_TYPE, HDR_HTTP2_SETTINGS,
 } HeaderId;
 
 typedef struct {
@@ -104,6 +104,7 @@ static void txn_free(WtHttpTxn *t)
   g_free(t->resp_content_type);
   g_free(t->status_msg);
   g_free(t->info_msg);
+  g_free(t->h2_settings);
   g_free(t);
 }
 
@@ -346,12 +347,42 @@ static HeaderId header_id(WtHttpSpan name)
   case 12:
     return wt_http_span_ieq(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
   case 14:
-    return wt_http_span_ieq(name, "content-length") ? HDR_CONTENT_LENGTH : HDR_OTHER;
+    if (wt_http_span_ieq(name, "content-length"))
+      return HDR_CONTENT_LENGTH;
+    return wt_http_span_ieq(name, "http2-settings") ? HDR_HTTP2_SETTINGS : HDR_OTHER;
   case 17:
     return wt_http_span_ieq(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
   default:
     return HDR_OTHER;
   }
+}
+
+/* HTTP2-Settings' value: a SETTINGS payload in base64url without padding (RFC 7540
+ * 3.2.1), at most WT_HTTP_MAX_H2_SETTINGS bytes of it; NULL when it is not base64url. */
+#define WT_HTTP_MAX_H2_SETTINGS 384 /* 64 settings */
+static guint8 *base64url_decode(const guint8 *v, gsize len, gsize *out_len)
+{
+  while (len > 0 && v[len - 1] == '=')
+    len--;
+  g_autofree guint8 *out = g_malloc(len * 3 / 4 + 1);
+  gsize n = 0;
+  guint32 acc = 0;
+  guint bits = 0;
+  for (gsize i = 0; i < len && n < WT_HTTP_MAX_H2_SETTINGS; i++) {
+    guint8 c = v[i];
+    gint d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+           : c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' ? 62 : c == '_' ? 63 : -1;
+    if (d < 0)
+      return NULL;
+    acc = (acc << 6) | (guint32) d;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[n++] = (guint8) (acc >> bits);
+    }
+  }
+  *out_len = n;
+  return g_steal_pointer(&out);
 }
 
 /* Appends an obs-fold continuation to a kept string field ("a" + " " + "b"). */
@@ -436,6 +467,10 @@ static void handle_field(Session *s, WtDir dir, Half *h, HeaderId id, const guin
   case HDR_CONTENT_TYPE:
     if (dir == WT_DIR_RESP && t && !h->interim && !folded && !t->resp_content_type)
       t->resp_content_type = media_type(v, len);
+    break;
+  case HDR_HTTP2_SETTINGS:
+    if (dir == WT_DIR_ORIG && t && !folded && !t->h2_settings)
+      t->h2_settings = base64url_decode(v, len, &t->h2_settings_len);
     break;
   case HDR_NONE:
   case HDR_OTHER:
@@ -572,6 +607,7 @@ static void upgrade_free(gpointer p)
   g_free(u->authority);
   g_free(u->path);
   g_free(u->user_agent);
+  g_free(u->settings);
   g_free(u);
 }
 
@@ -586,6 +622,8 @@ static void switch_to_h2c(Session *s, Half *h, WtHttpTxn *t, gint64 ts)
   u->authority = g_steal_pointer(&t->host);
   u->path = g_steal_pointer(&t->uri);
   u->user_agent = g_steal_pointer(&t->user_agent);
+  u->settings = g_steal_pointer(&t->h2_settings);
+  u->settings_len = t->h2_settings_len;
   u->depth = t->depth;
   u->req_body_len = t->req_body_len;
   u->ts_req_start = t->ts_req_start;

@@ -17,6 +17,8 @@ typedef struct {
   char *resp_content_type;  /* media type, lowercase, parameters stripped */
   char *status_msg;
   char *info_msg;
+  guint8 *h2_settings;      /* HTTP2-Settings, decoded (an h2c upgrade's SETTINGS payload) */
+  gsize h2_settings_len;
 
   guint8 req_major, req_minor;
   guint8 resp_major, resp_minor;

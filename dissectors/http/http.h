@@ -68,6 +68,8 @@ guint64 wt_http_stats_scheme_count(const WtHttpStats *s, const char *scheme);
  * HTTP/1.1 101 it was seen as (the capture ended at the switch). */
 typedef struct {
   char *method, *authority, *path, *user_agent;  /* owned; a taker steals them */
+  guint8 *settings;  /* the client's HTTP2-Settings, decoded: a SETTINGS payload; owned */
+  gsize settings_len;
   guint32 depth;
   guint64 req_body_len;
   gint64 ts_req_start, ts_req_end, ts_switch;  /* ts_switch: the 101's head */

@@ -33,6 +33,8 @@ typedef struct {
   guint pushed : 1;
   guint reset : 1;
   guint upgraded : 1;  /* stream 1 of an `Upgrade: h2c` connection: its request was HTTP/1.1 */
+  guint grpc : 1;      /* content-type application/grpc* (request or response) */
+  int grpc_status;     /* from the response's trailers (or trailers-only headers); -1: none */
 } H2Stream;
 
 /* The fields of the header block being decoded. */
@@ -40,6 +42,7 @@ typedef struct {
   char *method, *authority, *host, *path, *user_agent, *content_type;
   guint16 status;
   gboolean bad_status;
+  int grpc_status; /* -1: none */
   guint n;
 } H2Block;
 
@@ -89,6 +92,7 @@ static void block_clear(H2Block *b)
   g_free(b->user_agent);
   g_free(b->content_type);
   memset(b, 0, sizeof *b);
+  b->grpc_status = -1;
 }
 
 static void stream_free(gpointer p)
@@ -124,6 +128,7 @@ static H2Stream *stream_new(H2Session *s, guint32 id)
   H2Stream *st = g_new0(H2Stream, 1);
   st->id = id;
   st->depth = ++s->depth;
+  st->grpc_status = -1;
   g_hash_table_insert(s->streams, GUINT_TO_POINTER(id), st);
   s->stats->streams++;
   return st;
@@ -143,6 +148,8 @@ static void stream_finish(H2Session *s, H2Stream *st, H2End how)
     if (st->req_undecoded)
       s->stats->streams_undecoded++;
   } else if (s->stats->http) {
+    if (st->grpc)
+      wt_http2_stats_on_grpc(s->stats, st->path, st->grpc_status);
     WtHttpExchange x = {
       .major = 2, .minor = 0,
       .stream_id = st->id, .depth = st->depth,
@@ -227,6 +234,16 @@ static void on_field(H2Session *s, H2Dir *d, const nghttp2_nv *nv)
                              (nv->value[2] - '0'));
     else
       b->bad_status = TRUE;
+  } else if (name_is(nv, "grpc-status")) {
+    /* a decimal code (gRPC's HTTP/2 protocol: 1*DIGIT) */
+    int code = 0;
+    gboolean ok = nv->valuelen > 0 && nv->valuelen <= 5;
+    for (gsize i = 0; ok && i < nv->valuelen; i++) {
+      ok = g_ascii_isdigit(nv->value[i]);
+      code = code * 10 + (nv->value[i] - '0');
+    }
+    if (ok && b->grpc_status < 0)
+      b->grpc_status = code;
   } else if (name_is(nv, "content-type") && !b->content_type) {
     gsize n = 0;
     while (n < nv->valuelen && nv->value[n] != ';')
@@ -293,6 +310,11 @@ static void block_begin(H2Session *s, H2Dir *d, const WtH2FrameHeader *h, const 
   d->block_skip = d->desync;
 }
 
+static gboolean is_grpc(const char *content_type)
+{
+  return content_type && g_str_has_prefix(content_type, "application/grpc");
+}
+
 static void apply_request(H2Session *s, H2Stream *st, H2Block *b, gboolean decoded)
 {
   if (!decoded) {
@@ -307,6 +329,7 @@ static void apply_request(H2Session *s, H2Stream *st, H2Block *b, gboolean decod
   st->authority = b->authority ? g_steal_pointer(&b->authority) : g_steal_pointer(&b->host);
   st->path = g_steal_pointer(&b->path);
   st->user_agent = g_steal_pointer(&b->user_agent);
+  st->grpc = is_grpc(b->content_type);
 }
 
 /* The block ended (END_HEADERS): what it means for its stream. */
@@ -377,10 +400,13 @@ static void block_end(H2Session *s, WtDir dir, H2Dir *d)
     } else if (b->status && !st->status) {
       st->status = b->status;
       st->ts_resp_start = d->block_ts;
+      st->grpc |= is_grpc(b->content_type);
       st->content_type = g_steal_pointer(&b->content_type);
     } else {
       s->stats->trailers++;
     }
+    if (st && decoded && b->grpc_status >= 0)
+      st->grpc_status = b->grpc_status; /* trailers, or a trailers-only response */
     if (st && d->block_end_stream) {
       st->resp_end = TRUE;
       st->ts_resp_end = d->block_ts;
@@ -591,6 +617,8 @@ static void adopt(gpointer p, gpointer data)
   H2Session *s = p;
   WtHttpUpgrade *u = data;
   s->stats->upgrades++;
+  if (u->settings_len) /* the client's first SETTINGS, in the upgrade request */
+    on_settings(s, WT_DIR_ORIG, u->settings, u->settings_len);
   if (u->depth)
     s->depth = u->depth - 1; /* stream 1 keeps its place on the connection */
   H2Stream *st = stream_new(s, 1);

@@ -13,7 +13,9 @@ struct WtHttp2Stats {
   guint64 streams, streams_reset, streams_refused, streams_pushed, streams_untracked;
   guint64 streams_undecoded, interim, trailers, goaway, gaps, framing_lost, resyncs;
   guint64 framing_given_up;
-  WtTopN *frame_types, *rst_errors, *goaway_errors, *settings;
+  guint64 grpc_calls;
+  WtTopN *frame_types, *rst_errors, *goaway_errors, *settings, *grpc_status;
+  GHashTable *grpc_methods; /* "service/method\tSTATUS" -> guint64 calls (GRPC_MAX_ROWS) */
   WtHttpStats *http; /* the HTTP tap (tap_link); NULL in unit tests without one */
 };
 
@@ -22,3 +24,9 @@ void wt_http2_stats_free(gpointer s);
 void wt_http2_stats_merge(gpointer into, gpointer from);
 void wt_http2_stats_report(gpointer s, const WtReportOptions *opts, WtReport *r);
 void wt_http2_stats_link(gpointer s, gpointer http_stats);
+/* One gRPC call (content-type application/grpc*) ended: `path` its :path ("/pkg.Service/
+ * Method"; NULL: not seen), `status` its grpc-status (trailers, or a trailers-only
+ * response), -1 when none was seen (reset, lost). */
+void wt_http2_stats_on_grpc(WtHttp2Stats *s, const char *path, int status);
+/* "OK" ... "UNAUTHENTICATED" (the gRPC status codes), NULL for others. */
+const char *wt_grpc_status_name(int code);

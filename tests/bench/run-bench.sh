@@ -18,6 +18,10 @@
 # and http.log) equal the access log's exactly. Exit status: 0 when exact, 1 when not (and,
 # with BENCH_STRICT=1, when a target is missed), 77 when skipped.
 #
+# BENCH_PROTO=h2: the HTTP/2 benchmark instead: record-h2load-capture.sh records h2c from
+# h2load against nginx (BENCH_H2_REQUESTS GETs, default 200,000, 32 connections, 16 streams
+# each, plus a tenth as many POSTs) into BENCH_DIR/http2-mix.pcap, with the same truth files.
+#
 # Binaries: WIRETAB and WT_FLOOR, or BUILD_DIR (default: the build/ next to the sources).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +34,24 @@ for b in "$wiretab" "$floor"; do
 done
 
 capture=${1:-}
+if [[ -z $capture && ${BENCH_PROTO:-http} == h2 ]]; then
+  dir=${BENCH_DIR:-$build/bench}
+  capture=$dir/http2-mix.pcap
+  if [[ ${BENCH_RERECORD:-0} == 1 || ! -s $capture || ! -s $dir/http2-mix.truth.txt ]]; then
+    if [[ $(id -u) != 0 ]]; then
+      echo "run-bench: SKIP: recording the capture needs root (or give a CAPTURE)" >&2
+      exit 77
+    fi
+    for t in nginx h2load tcpdump ethtool ip; do
+      command -v $t >/dev/null || {
+        echo "run-bench: SKIP: $t missing (apt-get install nginx-light nghttp2-client tcpdump ethtool iproute2)" >&2
+        exit 77
+      }
+    done
+    echo "run-bench: recording $capture with record-h2load-capture.sh" >&2
+    "$here/record-h2load-capture.sh" "$dir" "${BENCH_H2_REQUESTS:-200000}" 32 16 >&2
+  fi
+fi
 if [[ -z $capture ]]; then
   dir=${BENCH_DIR:-$build/bench}
   capture=$dir/http-mix.pcap

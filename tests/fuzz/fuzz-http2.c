@@ -20,6 +20,10 @@ static void check_stats(gpointer stats)
   FUZZ_CHECK(wt_http_stats_version_count(h, "2") <= wt_http2_stats_get(s, "streams"));
   FUZZ_CHECK(wt_http_stats_get(h, "requests") == wt_http_stats_version_count(h, "2"));
   FUZZ_CHECK(wt_http2_stats_get(s, "connections") == 1);
+  /* each gap over a frame header ends at most once: found again or given up */
+  FUZZ_CHECK(wt_http2_stats_get(s, "resyncs") + wt_http2_stats_get(s, "framing_given_up") <=
+             wt_http2_stats_get(s, "framing_lost"));
+  FUZZ_CHECK(wt_http2_stats_get(s, "grpc_calls") <= wt_http2_stats_get(s, "streams"));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

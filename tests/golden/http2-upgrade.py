@@ -6,10 +6,13 @@ request and its status from stream 1's HEADERS; requests whose upgrade the serve
 stay HTTP/1.1. Truth: the server's own log (http2-upgrade.server.log) and curl's -w lines
 (http2-upgrade.client.txt); tshark (http2 decode-as on port 8080, out-of-order reassembly)
 as a second opinion on the methods and the HTTP/2 statuses."""
+import base64
 import collections
 import json
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -86,6 +89,24 @@ thr = wiretab_json(["-r", cap, "--threads", "3"])
 for k in ("methods", "status_codes", "versions", "requests"):
     t.eq(thr["http"][k], h[k], "--threads 3: http %s as with one thread" % k)
 
+if shutil.which("tshark") and shutil.which("editcap"):
+    # the capture cut right after the first 101 (found by tshark): no HTTP/2 follows, so
+    # the upgraded request stays what the capture showed, an HTTP/1.1 GET answered 101
+    first101 = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "http.response.code == 101",
+                               "-T", "fields", "-e", "frame.number"],
+                              capture_output=True, text=True).stdout.split()[0]
+    work = tempfile.mkdtemp(prefix="wt-h2u-cut-")
+    cut = os.path.join(work, "cut.pcap")
+    subprocess.run(["editcap", "-F", "pcap", "-r", cap, cut, "1-" + first101], check=True)
+    ch = wiretab_json(["-r", cut])["http"]
+    t.eq((ch["requests"], ch["methods"], ch["status_codes"], ch["final_responses"],
+          ch["upgrades"], {r["version"]: r["count"] for r in ch["versions"]}),
+         (1, {"GET": 1}, {"101": 1}, 1, 1, {"1.1": 1}),
+         "cut after the 101: one HTTP/1.1 GET answered 101, counted once")
+    shutil.rmtree(work, ignore_errors=True)
+else:
+    t.skip("the capture cut after the 101", "tshark or editcap not installed")
+
 if shutil.which("tshark"):
     def tshark_values(field):
         p = subprocess.run(["tshark", "-n", "-r", cap, "-o", "tcp.reassemble_out_of_order:TRUE",
@@ -101,6 +122,31 @@ if shutil.which("tshark"):
     t.eq(dict(ts_methods), h["methods"], "tshark: HTTP/1.1 request lines + HTTP/2 :method")
     ts_status = tshark_values("http.response.code") + tshark_values("http2.headers.status")
     t.eq(dict(ts_status), h["status_codes"], "tshark: HTTP/1.1 status lines (101s) + HTTP/2 :status")
+    # the client's first SETTINGS travel in the upgrade request (HTTP2-Settings, base64url):
+    # "settings sent" counts them with the SETTINGS frames tshark decodes
+    lines = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "http.request", "-T", "fields",
+                            "-e", "http.request.line"], capture_output=True, text=True).stdout
+    values = set(re.findall(r"HTTP2-Settings: ([A-Za-z0-9_-]+)", lines))
+    t.eq(len(values), 1, "tshark: curl sent one HTTP2-Settings value")
+    names = {2: "ENABLE_PUSH", 3: "MAX_CONCURRENT_STREAMS", 4: "INITIAL_WINDOW_SIZE"}
+    raw = base64.urlsafe_b64decode(next(iter(values)) + "==")
+    from_header = collections.Counter(
+        "%s=%d" % (names[i], v) for i, v in (struct.unpack("!HI", raw[k:k + 6])
+                                             for k in range(0, len(raw), 6)))
+    frames = subprocess.run(["tshark", "-n", "-r", cap, "-o", "tcp.reassemble_out_of_order:TRUE",
+                             "-Y", "http2.type == 4", "-T", "fields", "-E", "aggregator=|",
+                             "-e", "http2.settings.enable_push",
+                             "-e", "http2.settings.max_concurrent_streams",
+                             "-e", "http2.settings.initial_window_size"],
+                            capture_output=True, text=True).stdout
+    want = collections.Counter({k: n * upgraded for k, n in from_header.items()})
+    for line in frames.splitlines():
+        for name, vals in zip((names[2], names[3], names[4]), line.split("\t")):
+            for v in filter(None, vals.split("|")):
+                want["%s=%s" % (name, v)] += 1
+    got = {r["setting"]: r["count"] for r in h2["settings"] if r["setting"] in want}
+    t.eq(got, dict(want), "settings: SETTINGS frames (tshark) plus HTTP2-Settings of each "
+         "upgraded request")
 else:
     t.skip("tshark's view of the upgrade", "tshark not installed")
 t.done()
