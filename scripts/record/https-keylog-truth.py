@@ -8,7 +8,8 @@ connection remote_port ssl_session_reused server_port) and NAME.client.txt (curl
 python lines, grouped by `run N LABEL`) and writes:
   NAME.truth.txt        key value counts from the access log (the report must equal them)
   NAME.dsb.truth.txt    the same for NAME.dsb.pcapng (same packets, key log inside)
-  NAME.half.keylog      the key log without the keys of every connection of the
+  NAME.half.keylog      the key log without the keys (CLIENT_RANDOM, TLS 1.3 secrets and
+                        RSA premaster lines) of every connection of the
                         even-numbered TLS runs (a run's resumed connections need the keys
                         of its first one, so whole runs are removed)
   NAME.half-removed.txt which runs, client ports and client randoms lost their keys
@@ -98,21 +99,37 @@ def client_randoms(pcap):
     return dict(l.split("\t") for l in out.splitlines() if l.strip())
 
 
+def rsa_premasters(pcap):
+    """client port -> the first 8 bytes (hex) of the RSA-encrypted premaster secret: the
+    key of the key log's `RSA` lines (RSA key exchange), which decrypt a session on their own"""
+    out = subprocess.run(["tshark", "-r", pcap] + TLS_PORTS + ["-Y", "tls.handshake.type == 16",
+                          "-T", "fields", "-e", "tcp.srcport", "-e", "tls.handshake.epms"],
+                         capture_output=True, text=True, check=True).stdout
+    return {p: e.replace(":", "")[:16].lower() for p, e in
+            (l.split("\t") for l in out.splitlines() if l.strip()) if e}
+
+
 def write_half(out, name):
     runs = client_runs(f"{out}/{name}.client.txt")
     randoms = client_randoms(f"{out}/{name}.pcap")
+    premasters = rsa_premasters(f"{out}/{name}.pcap")
     tls_runs = [n for n in sorted(runs) if not runs[n][0].startswith("plain")]
     removed = [n for i, n in enumerate(tls_runs) if i % 2 == 1]
     gone = set()
     with open(f"{out}/{name}.half-removed.txt", "w") as f:
         f.write(f"# {name}.half.keylog lacks the keys of these runs' connections "
-                "(run N LABEL, then: port CLIENT_PORT client_random HEX)\n")
+                "(run N LABEL, then: port CLIENT_PORT client_random HEX, and for RSA key "
+                "exchange the RSA line's key too)\n")
         for n in removed:
             f.write(f"run {n} {runs[n][0]}\n")
             for port in sorted(runs[n][1], key=int):
                 cr = randoms[port]
                 gone.add(cr.lower())
-                f.write(f"port {port} client_random {cr}\n")
+                line = f"port {port} client_random {cr}"
+                if port in premasters:
+                    gone.add(premasters[port])
+                    line += f" rsa_premaster_prefix {premasters[port]}"
+                f.write(line + "\n")
     with open(f"{out}/{name}.keylog") as src, open(f"{out}/{name}.half.keylog", "w") as dst:
         for line in src:
             f = line.split()
