@@ -13,6 +13,7 @@
 #define READ_CHUNK_BYTES (1u << 20)
 
 struct WtWindow {
+  WtWindowSpan span; /* first: read by wt_window_get() inline */
   int fd;
   gboolean mapped, failed;
   gint64 size; /* mapped: the file's size */
@@ -62,6 +63,17 @@ static void unmap(WtWindow *w)
     munmap((void *) w->win, w->win_len);
   w->win = NULL;
   w->win_len = 0;
+  w->span = (WtWindowSpan) { 0 };
+}
+
+/* What wt_window_get() may hand out without a call: the mapping (within the file), or the
+ * buffered bytes of a stream. */
+static void sync_span(WtWindow *w)
+{
+  if (w->mapped)
+    w->span = (WtWindowSpan) { w->win, w->win_off, w->win ? w->win_len : 0 };
+  else
+    w->span = (WtWindowSpan) { w->buf, w->buf_off, w->buf ? w->buf_len : 0 };
 }
 
 void wt_window_free(WtWindow *w)
@@ -81,6 +93,7 @@ void wt_window_done(WtWindow *w)
     w->buf_cap = 0;
     w->buf_off += w->buf_len;
     w->buf_len = 0;
+    sync_span(w);
   }
 }
 
@@ -112,6 +125,7 @@ static const guint8 *get_mapped(WtWindow *w, gint64 off, gsize n, gsize *got)
   w->win = p;
   w->win_off = base;
   w->win_len = len;
+  sync_span(w);
   *got = avail;
   return avail == n ? w->win + (off - base) : NULL;
 }
@@ -154,6 +168,7 @@ static const guint8 *get_stream(WtWindow *w, gint64 off, gsize n, gsize *got)
     else if (errno != EINTR)
       w->failed = TRUE;
   }
+  sync_span(w);
   if (w->failed) {
     *got = 0;
     return NULL;
@@ -163,7 +178,7 @@ static const guint8 *get_stream(WtWindow *w, gint64 off, gsize n, gsize *got)
   return *got == n ? w->buf + start : NULL;
 }
 
-const guint8 *wt_window_get(WtWindow *w, gint64 off, gsize n, gsize *got)
+const guint8 *wt_window_get_slow(WtWindow *w, gint64 off, gsize n, gsize *got)
 {
   static const guint8 nothing[1];
   if (n == 0) { /* a zero-length frame, even at the very end of the file */

@@ -9,6 +9,14 @@
 
 typedef struct WtWindow WtWindow;
 
+/* The bytes at hand: [off, off + len) of the file are base[0 .. len). The first member of
+ * every window, so the common case, a record wholly at hand, costs a comparison and no call. */
+typedef struct {
+  const guint8 *base;
+  gint64 off;
+  gsize len;
+} WtWindowSpan;
+
 /* A regular file (fd not consumed): NULL if it cannot be mapped (the caller keeps libpcap). */
 WtWindow *wt_window_new_mapped(int fd);
 /* A stream (fd not consumed), read from its current position. */
@@ -18,7 +26,16 @@ void wt_window_free(WtWindow *w);
 /* Bytes [off, off + n) of the file. Returns NULL when fewer are there: *got says how many
  * (end of file), or a read/map error happened (errno set, *got = 0 and
  * wt_window_failed() TRUE). */
-const guint8 *wt_window_get(WtWindow *w, gint64 off, gsize n, gsize *got);
+const guint8 *wt_window_get_slow(WtWindow *w, gint64 off, gsize n, gsize *got);
+static inline const guint8 *wt_window_get(WtWindow *w, gint64 off, gsize n, gsize *got)
+{
+  const WtWindowSpan *s = (const WtWindowSpan *) w;
+  if (G_LIKELY(off >= s->off && n != 0 && (guint64) (off - s->off) + n <= s->len)) {
+    *got = n;
+    return s->base + (off - s->off);
+  }
+  return wt_window_get_slow(w, off, n, got);
+}
 gboolean wt_window_failed(const WtWindow *w);
 /* The reader is done with everything before `off` (a stream may drop it; a mapping unmaps
  * when it is done with the file, see wt_window_done). */

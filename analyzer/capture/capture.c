@@ -334,7 +334,8 @@ int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer 
     n = wt_pcap_mmap_dispatch(src->mm, max < 0 ? 4096 : max, src->have_prog ? &src->prog : NULL,
                               mmap_frame, &ctx, errbuf);
   else if (src->ng)
-    n = wt_pcapng_dispatch(src->ng, max < 0 ? 4096 : max, ng_filter, ng_frame, &ng, errbuf);
+    n = wt_pcapng_dispatch(src->ng, max < 0 ? 4096 : max, src->have_prog ? ng_filter : NULL,
+                           ng_frame, &ng, errbuf);
   else
     n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
   if (n == PCAP_ERROR) {
