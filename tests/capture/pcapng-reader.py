@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+  5. damaged pcapng files (random, seeded: bit flips, chosen lengths and values in block
+     fields, cuts) read exactly as libpcap's reader reads them: exit, stderr and report;
 """The pcapng block reader and standard input (analyzer/capture/pcapng-read.c,
 capture-window.c) give the reports the pcap reader gives:
   1. every capture of captures/ and ../shared/captures that reads cleanly, converted by
@@ -15,6 +17,7 @@ import concurrent.futures
 import glob
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -250,6 +253,50 @@ def check_sections_and_link_types():
         t.ok(False, "two link types with a filter: wiretab runs", p.stderr.decode())
 
 
+def mutate(data, blocks, rng):
+    b, cut = bytearray(data), None
+    for _ in range(rng.randint(1, 3)):
+        off, _, blen = rng.choice(blocks[1:])
+        field = min(rng.choice([4, 8, 12, 16, 20, 24, 28, blen - 4, rng.randrange(blen)]), blen - 4)
+        kind = rng.random()
+        if kind < 0.4:
+            b[off + field + rng.randrange(4)] ^= 1 << rng.randrange(8)
+        elif kind < 0.7:
+            struct.pack_into("<I", b, off + field, rng.choice(
+                [0, 1, 7, 8, 12, 13, 0xFFFFFFFF, 0x7FFFFFFF, blen, blen + 4, blen - 4, 262145]))
+        else:
+            cut = rng.randrange(len(data))
+    return bytes(b[:cut] if cut is not None else b)
+
+
+def check_damaged(count=120):
+    caps = os.path.join(project_root(), "captures")
+    small = os.path.join(work, "small.pcap")
+    dsb = os.path.join(work, "small-dsb.pcapng")
+    subprocess.run(["editcap", "-r", os.path.join(caps, "https-keylog.pcap"), small, "1-60"],
+                   check=True)
+    subprocess.run(["editcap", "--inject-secrets",
+                    "tls," + os.path.join(caps, "https-keylog.keylog"), small, dsb], check=True)
+    for src in (os.path.join(caps, "http-edge-nginx.pcapng"), dsb):
+        data = open(src, "rb").read()
+        blocks, off = [], 0
+        while off + 12 <= len(data):
+            btype, blen = struct.unpack_from("<II", data, off)
+            blocks.append((off, btype, blen))
+            off += blen
+        rng = random.Random(17)
+        path = os.path.join(work, "damaged.pcapng")
+        failed = []
+        for i in range(count):
+            open(path, "wb").write(mutate(data, blocks, rng))
+            bad = same_as_libpcap(path, "mutation %d" % i)
+            if wiretab(["-r", path]).returncode not in (0, 2):
+                bad.append("mutation %d: crashed" % i)
+            failed += bad
+        t.ok(not failed, "%s: %d damaged copies read as libpcap reads them"
+             % (os.path.basename(src), count), "\n".join(failed[:5]))
+
+
 def main():
     for tool in ("editcap", "mergecap", "capinfos", "tshark"):
         if not shutil.which(tool):
@@ -257,6 +304,7 @@ def main():
     check_corpus()
     check_big_endian()
     check_sections_and_link_types()
+    check_damaged()
     shutil.rmtree(work, ignore_errors=True)
     t.done()
 
