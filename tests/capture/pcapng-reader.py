@@ -1,6 +1,4 @@
 #!/usr/bin/env python3
-  5. damaged pcapng files (random, seeded: bit flips, chosen lengths and values in block
-     fields, cuts) read exactly as libpcap's reader reads them: exit, stderr and report;
 """The pcapng block reader and standard input (analyzer/capture/pcapng-read.c,
 capture-window.c) give the reports the pcap reader gives:
   1. every capture of captures/ and ../shared/captures that reads cleanly, converted by
@@ -11,7 +9,9 @@ capture-window.c) give the reports the pcap reader gives:
   3. two sections (two pcapng files concatenated) read as both, capinfos's count;
   4. interfaces of two link types (`mergecap -F pcapng` of an Ethernet and a Linux cooked v2
      capture, which libpcap refuses) read whole: link types and frames as capinfos counts
-     them in the inputs; a filter keeps what it keeps in each input alone.
+     them in the inputs; a filter keeps what it keeps in each input alone;
+  5. damaged pcapng files (random, seeded: bit flips, chosen lengths and values in block
+     fields, cuts) read exactly as libpcap's reader reads them: exit, stderr and report.
 """
 import concurrent.futures
 import glob
