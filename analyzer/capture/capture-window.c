@@ -200,23 +200,29 @@ typedef struct {
   gint64 pos;
 } Cookie;
 
+/* As read(2) on a pipe: what is there (one read() when nothing is), never waiting for the
+ * whole `size`, so libpcap's header check does not hold a live writer's first frames back. */
 static ssize_t cookie_read(void *c, char *buf, size_t size)
 {
   Cookie *k = c;
+  WtWindow *w = k->w;
   gsize got = 0;
-  const guint8 *p = wt_window_get(k->w, k->pos, size, &got);
-  if (!p && wt_window_failed(k->w)) {
-    errno = EIO;
-    return -1;
+  if (size == 0)
+    return 0;
+  if (!wt_window_get(w, k->pos, 1, &got)) {
+    if (wt_window_failed(w)) {
+      errno = EIO;
+      return -1;
+    }
+    return 0; /* end of file */
   }
-  if (!p) /* end of file: the last bytes */
-    p = got ? wt_window_get(k->w, k->pos, got, &got) : NULL;
-  if (got)
-    memcpy(buf, p, got);
-  k->pos += (gint64) got;
-  if (k->w->stdio_releases)
-    wt_window_release(k->w, k->pos);
-  return (ssize_t) got;
+  gsize start = (gsize) (k->pos - w->buf_off);
+  gsize n = MIN(size, w->buf_len - start);
+  memcpy(buf, w->buf + start, n);
+  k->pos += (gint64) n;
+  if (w->stdio_releases)
+    wt_window_release(w, k->pos);
+  return (ssize_t) n;
 }
 
 static int cookie_close(void *c)
