@@ -43,7 +43,7 @@ _wiretab_complete()
         -c|--count|--duration|--time-wait|--max-flows|--reassembly-dir-cap|--reassembly-cap|\
         --top|--interval|-s|--snaplen|-B|--buffer-size|-f|--filter|--explain|--follow|\
         --clickhouse|--sensor|--clickhouse-batch|--clickhouse-queue|--clickhouse-timeout|\
-        --clickhouse-cluster|--from-clickhouse|--since|--until)
+        --clickhouse-cluster|--from-clickhouse|--since|--until|--metrics)
             return ;; # a value of the user's own
     esac
     if [[ $cur == -* ]]; then

@@ -18,10 +18,14 @@
 #include "analyzer/capture/capture-save.h"
 #include "analyzer/output/atomic-file.h"
 #include "analyzer/cli/privileges.h"
+#include "dissectors/tls/tls-keylog.h"
 #include "analyzer/cli/file-broker.h"
 #include "analyzer/cli/i18n.h"
 #include "analyzer/cli/live-view.h"
+#include "analyzer/cli/live-metrics.h"
+#include "analyzer/output/metrics-server.h"
 #include "analyzer/cli/progress.h"
+#include "analyzer/cli/service-notify.h"
 #include "analyzer/pipeline/workers.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
@@ -40,6 +44,7 @@ typedef struct {
   int snaplen;
   int buffer_kib;
   char *log_dir;
+  char *log_rotate, *log_keep_size, *log_keep_age;
   char *explain;
   char *follow;
   char *follow_dir;
@@ -49,6 +54,7 @@ typedef struct {
   gint64 reasm_dir_cap;
   gint64 reasm_cap;
   int top_n;
+  char *sections;
   double interval;
   gboolean verify_checksums;
   gboolean quiet;
@@ -62,8 +68,11 @@ typedef struct {
   int ch_batch, ch_queue;
   double ch_timeout;
   char *write_file;
+  char **tls_keylogs;
   char *drop_user;
   int threads;
+  char **tunnel_ports;
+  char *metrics;
 } Options;
 
 static volatile sig_atomic_t stop_requested;
@@ -128,6 +137,15 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Write the report to FILE (csv: a directory) instead of standard output"), N_("FILE") },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &o->log_dir,
       N_("Write the logs (conn.log, http.log, dns.log, ssh.log: JSON lines, Zeek field names) into DIR"), N_("DIR") },
+    { "log-rotate", 0, 0, G_OPTION_ARG_STRING, &o->log_rotate,
+      N_("Rotate the --log-dir logs every INTERVAL (10m, 1h, 1d): one file per table and "
+         "interval, e.g. conn.2026-12-03-12-00-00_2026-12-03-13-00-00.log"), N_("INTERVAL") },
+    { "log-keep-size", 0, 0, G_OPTION_ARG_STRING, &o->log_keep_size,
+      N_("With --log-rotate: remove the oldest rotated logs while they take more than SIZE "
+         "(500M, 10G)"), N_("SIZE") },
+    { "log-keep-age", 0, 0, G_OPTION_ARG_STRING, &o->log_keep_age,
+      N_("With --log-rotate: remove rotated logs whose interval ended more than AGE ago "
+         "(7d)"), N_("AGE") },
     { "explain", 0, 0, G_OPTION_ARG_STRING, &o->explain,
       N_("Print the ladder diagram of connections matching FILTER (a port or a BPF-like "
       "'host A and port P')"), N_("FILTER") },
@@ -145,11 +163,17 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Out-of-order bytes buffered per TCP direction (default 1048576)"), N_("BYTES") },
     { "reassembly-cap", 0, 0, G_OPTION_ARG_INT64, &o->reasm_cap,
       N_("Out-of-order bytes buffered in all (default 268435456)"), N_("BYTES") },
+    { "tunnel-port", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->tunnel_ports,
+      N_("Decapsulate a UDP tunnel on more ports besides its defaults (repeatable): TYPE "
+         "vxlan, geneve, gtpv1, teredo, ayiya or gre-udp"), N_("TYPE=PORT[,PORT...]") },
     { "verify-checksums", 0, 0, G_OPTION_ARG_NONE, &o->verify_checksums,
       N_("Ignore TCP/UDP segments whose checksum is wrong, as the receiver would (default: "
       "count them and analyse them: sending hosts capture unfilled offloaded checksums)"),
       NULL },
     { "top", 0, 0, G_OPTION_ARG_INT, &o->top_n, N_("Rows in top-N tables (default 10)"), N_("N") },
+    { "sections", 0, 0, G_OPTION_ARG_STRING, &o->sections,
+      N_("Report only these sections (comma-separated keys as in the JSON report, e.g. http,tcp); every format"),
+      N_("LIST") },
     { "interval", 0, 0, G_OPTION_ARG_DOUBLE, &o->interval,
       N_("Timeline rows every SECONDS (default: chosen from the capture's duration); "
          "with -i also the live view's refresh"), N_("SECONDS") },
@@ -163,6 +187,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
       N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
          "does everything); results are the same"), N_("N") },
+    { "tls-keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->tls_keylogs,
+      N_("Decrypt TLS with the session secrets of an NSS key log (SSLKEYLOGFILE; repeatable; "
+         "default $SSLKEYLOGFILE when set)"), N_("FILE") },
     { "write", 'w', 0, G_OPTION_ARG_FILENAME, &o->write_file,
       N_("Also save the frames analysed as a pcap file, like tcpdump -w ('-': standard "
          "output, with -o)"), N_("FILE") },
@@ -195,6 +222,10 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Run as USER once the interface and every output file are open (as root, live "
          "capture drops to the user 'wiretab' by default when it exists; -Z root keeps root)"),
       N_("USER") },
+    { "metrics", 0, 0, G_OPTION_ARG_STRING, &o->metrics,
+      N_("With -i: serve live counters at http://ADDR:PORT/metrics in Prometheus's text "
+         "format, e.g. 127.0.0.1:9100 (labels: --sensor or the host name, the interface)"),
+      N_("ADDR:PORT") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -225,6 +256,37 @@ static gboolean parse_format(const char *s, WtFormat *f)
   return TRUE;
 }
 
+/* --tls-keylog FILE ..., else $SSLKEYLOGFILE: a file named on the command line must be
+ * readable; one named by the environment may not exist yet (a browser creates it on its
+ * first connection), which is said and not an error. */
+static gboolean open_keylogs(const Options *o, WtTlsKeylog **out)
+{
+  const char *env = g_getenv("SSLKEYLOGFILE");
+  if (!o->tls_keylogs && !(env && *env))
+    return TRUE;
+  g_autoptr(WtTlsKeylog) k = wt_tls_keylog_new();
+  g_autoptr(GError) error = NULL;
+  gboolean world_readable = FALSE;
+  for (char **f = o->tls_keylogs; f && *f; f++) {
+    if (!wt_tls_keylog_add_file(k, *f, &world_readable, &error)) {
+      g_printerr("wiretab: %s\n", error->message);
+      return FALSE;
+    }
+    if (world_readable)
+      g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
+                   "600 it): it decrypts the captured sessions\n"), *f);
+  }
+  if (!o->tls_keylogs && !wt_tls_keylog_add_file(k, env, &world_readable, &error)) {
+    g_printerr(_("wiretab: notice: SSLKEYLOGFILE: %s; nothing is decrypted\n"), error->message);
+    return TRUE;
+  }
+  if (!o->tls_keylogs && world_readable)
+    g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
+                 "600 it): it decrypts the captured sessions\n"), env);
+  *out = g_steal_pointer(&k);
+  return TRUE;
+}
+
 static int usage_error(const char *msg)
 {
   g_printerr(_("wiretab: %s (see wiretab --help)\n"), msg);
@@ -239,7 +301,22 @@ typedef struct {
   WtLiveView *view;      /* -i with --interval; NULL: none */
   WtCaptureSave *save;   /* -w FILE; NULL: none */
   WtWorkers *workers;    /* --threads N > 1; NULL: the analyzer runs on this thread */
+  WtServiceNotify *notify;     /* readiness and watchdog under systemd (no-op otherwise) */
+  gboolean log_clock_by_frame; /* --log-rotate reading files: packet time */
+  gboolean log_error_said;     /* one warning per kind of failure is enough */
+  WtLiveMetrics *metrics; /* --metrics; NULL: none */
 } Loop;
+
+/* Rotated logs follow capture time reading files (a capture of yesterday is rotated as
+ * yesterday's intervals) and the wall clock live (an idle link still rotates). */
+static void log_clock(Loop *l, gint64 now_ns)
+{
+  g_autoptr(GError) err = NULL;
+  if (!wt_analyzer_log_clock(l->analyzer, now_ns, &err) && !l->log_error_said) {
+    g_printerr(_("wiretab: warning: %s\n"), err->message);
+    l->log_error_said = TRUE;
+  }
+}
 
 static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                      const guint8 *bytes, int linktype)
@@ -248,6 +325,8 @@ static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirele
   if (l->limit && l->seen >= l->limit)
     return;
   l->seen++;
+  if (l->log_clock_by_frame)
+    log_clock(l, ts_ns);
   wt_capture_save_frame(l->save, ts_ns, caplen, wirelen, bytes, linktype);
   if (l->workers) /* --threads: the analysis is handed to the workers */
     wt_workers_frame(l->workers, ts_ns, caplen, wirelen, bytes, linktype);
@@ -281,6 +360,17 @@ static int wait_for_frames(WtCaptureSource *src, gint64 deadline)
   return poll(&pfd, 1, timeout_ms); /* -1 with EINTR when a signal asks us to stop */
 }
 
+/* The watchdog is fed from here: a capture loop that hangs stops feeding it. */
+static void service_tick(Loop *loop, WtCaptureSource *src)
+{
+  wt_service_notify_watchdog(loop->notify);
+  if (!wt_service_notify_status_due(loop->notify))
+    return;
+  guint64 recv = 0, drop = 0, ifdrop = 0;
+  wt_capture_stats(src, &recv, &drop, &ifdrop);
+  wt_service_notify_status(loop->notify, (guint64) loop->seen, drop + ifdrop);
+}
+
 /* Read one source to its end (or until stopped). FALSE if it ended in an error; the frames
  * read before the error are kept. */
 static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
@@ -290,7 +380,9 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   if (live)
     wt_capture_set_nonblocking(src, TRUE);
   current_source = src;
+  wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, TRUE);
   gboolean ok = TRUE;
+  wt_live_view_tick(loop->view, loop->analyzer, src); /* its first screen before any wait */
   while (!limit_reached(loop)) {
     if (live && wait_for_frames(src, deadline) == 0 && deadline &&
         g_get_monotonic_time() >= deadline)
@@ -300,8 +392,14 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
                                 &err);
     if (loop->workers)
       wt_workers_idle(loop->workers);
+    if (live)
+      log_clock(loop, g_get_real_time() * 1000);
+    service_tick(loop, src);
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
     wt_live_view_tick(loop->view, loop->analyzer, src);
+    wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, FALSE);
+    if (wt_live_view_quit_requested(loop->view))
+      stop_requested = 1; /* q: as Ctrl-C */
     if (n == -1 && stop_requested)
       break; /* the signal interrupted a blocking read (EINTR: reading a pipe): a stop */
     if (n == -1) {
@@ -418,6 +516,8 @@ static int ux_end(Loop *loop, int status)
   loop->progress = NULL;
   wt_live_view_free(loop->view);
   loop->view = NULL;
+  wt_live_metrics_free(loop->metrics); /* the capture is over: nothing more to serve */
+  loop->metrics = NULL;
   if (loop->save) {
     g_autoptr(GError) err = NULL;
     guint64 skipped = wt_capture_save_skipped(loop->save);
@@ -431,6 +531,19 @@ static int ux_end(Loop *loop, int status)
     loop->save = NULL;
   }
   return status;
+}
+
+/* --sections, before any frame is read: the names must be sections this run's report
+ * has, i.e. those of the report of a capture with nothing in it yet. */
+static gboolean check_sections(WtAnalyzer *analyzer, WtChExporter *exporter, const char *list,
+                               GError **error)
+{
+  g_autoptr(WtReport) probe = wt_report_new();
+  wt_analyzer_report(analyzer, probe);
+  if (exporter)
+    wt_ch_exporter_report(exporter, probe);
+  g_auto(GStrv) known = wt_report_section_keys(probe);
+  return wt_report_check_section_names(list, (const char *const *) known, error);
 }
 
 /* --clickhouse-schema and --from-clickhouse: no capture is read. */
@@ -454,8 +567,13 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
   g_autoptr(WtReport) report = wt_report_new();
-  if (!wt_fleet_report(&q, report, &error) ||
-      !write_report(report, fmt, o->output, NULL, &error)) {
+  if (!wt_fleet_report(&q, report, &error))  {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  if (o->sections && !wt_report_keep_sections(report, o->sections, NULL, &error))
+    return usage_error(error->message);
+  if (!write_report(report, fmt, o->output, NULL, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     return EXIT_RUNTIME;
   }
@@ -584,6 +702,25 @@ static gboolean drop_root(const WtPrivileges *priv, const Options *o, WtFormat f
   return wt_privileges_drop(priv, error);
 }
 
+/* --log-rotate, --log-keep-size, --log-keep-age; NULL when they are right, else what is
+ * wrong. */
+static const char *parse_rotation(const Options *o, WtLogRotation *r)
+{
+  if ((o->log_keep_size || o->log_keep_age) && !o->log_rotate)
+    return _("--log-keep-size and --log-keep-age need --log-rotate");
+  if (!o->log_rotate)
+    return NULL;
+  if (!o->log_dir)
+    return _("--log-rotate needs --log-dir DIR");
+  if (!wt_parse_duration(o->log_rotate, &r->interval_ns))
+    return _("--log-rotate takes an interval such as 10m, 1h or 1d");
+  if (o->log_keep_size && !wt_parse_size(o->log_keep_size, &r->keep_bytes))
+    return _("--log-keep-size takes a size such as 500M or 10G");
+  if (o->log_keep_age && !wt_parse_duration(o->log_keep_age, &r->keep_age_ns))
+    return _("--log-keep-age takes an age such as 12h or 7d");
+  return NULL;
+}
+
 int main(int argc, char **argv)
 {
   /* static: the option strings live as long as the process and stay reachable */
@@ -606,6 +743,15 @@ int main(int argc, char **argv)
   WtFormat fmt;
   if (!parse_format(o.format, &fmt))
     return usage_error(_("--format must be text, json, csv or html"));
+  /* before the fleet modes, which read no capture: nothing live to serve there */
+  if (o.metrics && (!o.iface || o.ch_schema || o.from_clickhouse))
+    return usage_error(_("--metrics serves the counters of a live capture: give -i IFACE"));
+  if (o.metrics) {
+    g_autofree char *host = NULL;
+    guint16 port;
+    if (!wt_metrics_parse_address(o.metrics, &host, &port, &error))
+      return usage_error(error->message);
+  }
   if (o.ch_schema || o.from_clickhouse)
     return run_clickhouse_mode(&o, fmt);
   if (!o.files && !o.iface)
@@ -639,9 +785,13 @@ int main(int argc, char **argv)
   WtAnalyzerConfig cfg;
   wt_analyzer_config_init(&cfg);
   cfg.log_dir = o.log_dir;
+  const char *bad_rotation = parse_rotation(&o, &cfg.log_rotation);
+  if (bad_rotation)
+    return usage_error(bad_rotation);
   cfg.top_n = (guint) o.top_n;
   cfg.timeline_interval_ns = (gint64) (o.interval * 1e9 + 0.5);
   cfg.verify_checksums = o.verify_checksums;
+  cfg.live_metrics = o.metrics != NULL;
   if (o.time_wait >= 0)
     cfg.time_wait_ns = (gint64) (o.time_wait * 1e9);
   if (o.max_flows > 0)
@@ -650,6 +800,9 @@ int main(int argc, char **argv)
     cfg.reasm_per_dir_cap = (gsize) o.reasm_dir_cap;
   if (o.reasm_cap > 0)
     cfg.reasm_global_cap = (gsize) o.reasm_cap;
+  for (char **tp = o.tunnel_ports; tp && *tp; tp++)
+    if (!wt_decode_add_tunnel_ports(&cfg.decode, *tp, &error))
+      return usage_error(error->message);
   if (o.overlap_policy) {
     if (strcmp(o.overlap_policy, "first") == 0)
       cfg.overlap_policy = 0;
@@ -670,6 +823,13 @@ int main(int argc, char **argv)
     .promisc = !o.no_promisc,
     .buffer_size = o.buffer_kib > 0 ? o.buffer_kib * 1024 : 0,
   };
+
+  /* the key logs: read now, before -Z gives up root (they are often private files), and
+   * kept open to follow them as they grow */
+  g_autoptr(WtTlsKeylog) keylog = NULL;
+  if (!open_keylogs(&o, &keylog))
+    return EXIT_RUNTIME;
+  wt_tls_keylog_use(keylog);
 
   /* Open every input before reading any, so a bad name fails before work is done. */
   GPtrArray *sources = g_ptr_array_new_with_free_func((GDestroyNotify) wt_capture_close);
@@ -710,8 +870,13 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  if (o.sections && !check_sections(analyzer, exporter, o.sections, &error)) {
+    g_ptr_array_free(sources, TRUE);
+    return usage_error(error->message);
+  }
   install_signals();
-  Loop loop = { .analyzer = analyzer, .limit = o.count };
+  Loop loop = { .analyzer = analyzer, .limit = o.count,
+                .log_clock_by_frame = cfg.log_rotation.interval_ns > 0 && !o.iface };
   int status = EXIT_OK;
   if (o.write_file && strcmp(o.write_file, "-") == 0 && !o.output) {
     g_ptr_array_free(sources, TRUE);
@@ -733,6 +898,15 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  /* listening before -Z: a port below 1024 needs root */
+  if (o.metrics && !(loop.metrics = wt_live_metrics_new(o.metrics, o.sensors ? o.sensors[0]
+                                                        : NULL, o.iface, &error))) {
+    g_printerr("wiretab: %s\n", error->message);
+    wt_atomic_file_discard(report_out);
+    ux_end(&loop, EXIT_RUNTIME);
+    g_ptr_array_free(sources, TRUE);
+    return EXIT_RUNTIME;
+  }
   if (!drop_root(&priv, &o, fmt, new_log_dir, new_follow_dir, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     wt_atomic_file_discard(report_out);
@@ -748,6 +922,9 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  g_autoptr(WtServiceNotify) notify = wt_service_notify_new();
+  loop.notify = notify;
+  wt_service_notify_ready(notify, o.iface ? o.iface : o.files[0]);
   for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
@@ -757,6 +934,7 @@ int main(int argc, char **argv)
     if (wt_capture_stats(src, &recv, &drop, &ifdrop))
       wt_analyzer_set_drops(analyzer, recv, drop, ifdrop);
   }
+  wt_service_notify_stopping(notify);
   status = ux_end(&loop, status);
   g_ptr_array_free(sources, TRUE);
 
@@ -773,10 +951,13 @@ int main(int argc, char **argv)
   wt_analyzer_report(analyzer, report);
   if (exporter)
     wt_ch_exporter_report(exporter, report);
+  if (o.sections)
+    wt_report_keep_sections(report, o.sections, NULL, NULL); /* names checked before */
   if (!write_report(report, fmt, o.output, report_out, &error)) {
     g_printerr("wiretab: %s\n", error->message);
     status = EXIT_RUNTIME;
   }
   g_strfreev(o.files);
+  g_strfreev(o.tls_keylogs);
   return status;
 }

@@ -20,6 +20,7 @@ static const WtLogColumn conn_columns[] = {
   COUNT_COL("orig_ip_bytes"),
   COUNT_COL("resp_pkts"),
   COUNT_COL("resp_ip_bytes"),
+  { "tunnel_parents", WT_LOG_STRINGS, "tunnel_parents", "Array(String)" },
   { "ip_proto", WT_LOG_COUNT, "ip_proto", "UInt8" },
   STRING_COL("orig_state"),
   STRING_COL("resp_state"),
@@ -55,18 +56,21 @@ G_STATIC_ASSERT(G_N_ELEMENTS(conn_columns) == WT_CONN_N_COLUMNS);
 G_STATIC_ASSERT(WT_CONN_N_COLUMNS <= WT_LOG_MAX_COLUMNS);
 
 /* The ClickHouse tables were first created with the teardown times grouped by kind (FINs,
- * then RSTs); the schema keeps that order so it stays the same for existing clusters. */
+ * then RSTs), and without tunnel_parents (added last); the schema keeps that order so it
+ * stays the same for existing clusters. */
 static const guint8 conn_ch_order[] = {
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-  25, 26, 27, 28,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, WT_CONN_COL_IP_PROTO, 20,
+  21, 22, 23, 24, 25, 26, 27, 28, 29,
   WT_CONN_COL_ORIG_FIN_TS, WT_CONN_COL_ORIG_FIN_ACKED_TS,
   WT_CONN_COL_RESP_FIN_TS, WT_CONN_COL_RESP_FIN_ACKED_TS,
   WT_CONN_COL_ORIG_RST_TS, WT_CONN_COL_RESP_RST_TS,
-  35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46,
+  36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+  WT_CONN_COL_TUNNEL_PARENTS,
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(conn_ch_order) == WT_CONN_N_COLUMNS);
-G_STATIC_ASSERT(WT_CONN_COL_ORIG_FIN_TS == 29 && WT_CONN_COL_ORIG_PAYLOAD_BYTES == 35);
+G_STATIC_ASSERT(WT_CONN_COL_IP_PROTO == 19 && WT_CONN_COL_ORIG_FIN_TS == 30
+                && WT_CONN_COL_ORIG_PAYLOAD_BYTES == 36);
 
 const WtLogTable wt_conn_log_table = {
   .name = "conn",
@@ -81,6 +85,9 @@ void wt_conn_log_begin(WtLogRecord *r, gint64 ts_ns, const WtConnInfo *info,
   wt_log_record_init(r, &wt_conn_log_table);
   wt_log_set_conn_id(r, ts_ns, info);
   wt_log_set_str(r, WT_CONN_COL_PROTO, proto);
+  if (info->n_tunnel_parents)
+    wt_log_set_strings(r, WT_CONN_COL_TUNNEL_PARENTS, info->tunnel_parents,
+                       info->n_tunnel_parents);
 }
 
 void wt_conn_log_set_packets(WtLogRecord *r, const guint64 pkts[2], const guint64 ip_bytes[2])

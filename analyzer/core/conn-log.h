@@ -19,6 +19,7 @@ typedef enum {
   WT_CONN_COL_ORIG_IP_BYTES,
   WT_CONN_COL_RESP_PKTS,
   WT_CONN_COL_RESP_IP_BYTES,
+  WT_CONN_COL_TUNNEL_PARENTS, /* Zeek's: the uids of the tunnels carrying it */
   WT_CONN_COL_IP_PROTO,
   WT_CONN_COL_ORIG_STATE,
   WT_CONN_COL_RESP_STATE,
@@ -56,8 +57,8 @@ typedef enum {
 #define WT_CONN_N_DIR_STEPS 3
 #define WT_CONN_N_DIR_COUNTERS 6
 
-/* Starts a conn.log record: the connection's identity (ts: its first packet) and
- * its transport ("tcp", "udp"). */
+/* Starts a conn.log record: the connection's identity (ts: its first packet), its
+ * transport ("tcp", "udp") and the tunnels that carried it (info->tunnel_parents). */
 void wt_conn_log_begin(WtLogRecord *r, gint64 ts_ns, const WtConnInfo *info,
                        const char *proto);
 /* Packets and IP bytes per direction (WtDir index). */

@@ -39,6 +39,14 @@ void wt_histogram_merge(WtHistogram *into, const WtHistogram *from)
     into->b[i] += from->b[i];
 }
 
+guint64 wt_histogram_count_at_most(const WtHistogram *h, guint64 us)
+{
+  guint64 n = 0;
+  for (guint i = 0; i < WT_HIST_BUCKETS && bucket_value(i) <= (double) us; i++)
+    n += h->b[i];
+  return n;
+}
+
 double wt_histogram_percentile(const WtHistogram *h, double p)
 {
   if (h->n == 0)

@@ -18,6 +18,9 @@ void wt_histogram_add(WtHistogram *h, guint64 us);
 void wt_histogram_merge(WtHistogram *into, const WtHistogram *from);
 /* Percentile p (0-100) in microseconds; 0 when empty; p100 is the exact maximum. */
 double wt_histogram_percentile(const WtHistogram *h, double p);
+/* How many samples were at most `us` microseconds, as far as the buckets tell (a bucket
+ * counts when its middle is at most `us`: exact below 32 us, about 3 % above). */
+guint64 wt_histogram_count_at_most(const WtHistogram *h, guint64 us);
 /* Object `key` in `sec`: count, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, max_ms. */
 void wt_histogram_report(const WtHistogram *h, WtSection *sec, const char *key,
                          const char *label);

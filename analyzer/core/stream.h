@@ -9,6 +9,7 @@
 #include "analyzer/report/report.h"
 #include "analyzer/core/anomaly.h"
 #include "analyzer/core/series.h"
+#include "analyzer/core/metrics.h"
 
 /* Direction of bytes relative to the connection's originator (client). */
 typedef enum { WT_DIR_ORIG = 0, WT_DIR_RESP = 1 } WtDir;
@@ -19,6 +20,14 @@ typedef struct {
   WtAddr orig_h, resp_h;
   guint16 orig_p, resp_p;
   guint8 proto;          /* 6 TCP, 17 UDP */
+  /* The bytes a session gets are the decrypted content of a TLS connection (HTTPS):
+   * http.log's `tls`, the HTTP tables' scheme. Set by the TLS dissector for its inner
+   * session, FALSE for the bytes a transport delivers. */
+  gboolean tls;
+  guint8 n_tunnel_parents; /* the uids of the tunnels that carried it (conn.log's
+                            * tunnel_parents): n NUL-terminated strings one after the
+                            * other, owned by the flow table's user (analyzer) */
+  const char *tunnel_parents;
   /* text forms of orig_h/resp_h, filled on first use by wt_conn_info_addr (logs write them
    * once per transaction; formatting once per connection is enough) */
   char addr_text[2][46];
@@ -43,6 +52,10 @@ typedef struct {
   WtLog *const *logs; /* one per written table (wt_app_log); none unless --log-dir */
   guint n_logs;
   WtSeriesSink *series;  /* per-interval counts of declared series; NULL-safe wt_series_count */
+  /* The pipeline's dissectors, for a session that carries another protocol inside it
+   * (TLS: the decrypted content goes to the dissector ALPN names, or that a probe finds);
+   * NULL in a context without dissectors (some unit tests). */
+  const struct WtAppSelector *apps;
 } WtAppContext;
 
 /* Stream offsets as this interface counts them: bytes offered to deliver() (consumed or
@@ -60,6 +73,24 @@ struct WtStreamAcks {
   gconstpointer ctx;  /* the transport's */
 };
 
+/* What a session that hands off leaves for the next one (WtStreamDissector.handoff_note):
+ * e.g. an HTTP/1.1 request upgraded to HTTP/2 by `Upgrade: h2c`, which the HTTP/2 session
+ * takes as its stream 1. `to` names the dissector it is for; only that one is given it. */
+typedef struct WtHandoffNote {
+  const char *to;               /* a WtStreamDissector.name, static */
+  gpointer data;                /* the two dissectors' own (a type their headers share) */
+  void (*free_data)(gpointer data);
+} WtHandoffNote;
+
+static inline void wt_handoff_note_free(WtHandoffNote *n)
+{
+  if (!n)
+    return;
+  if (n->free_data)
+    n->free_data(n->data);
+  g_free(n);
+}
+
 typedef struct WtStreamDissector {
   const char *name;             /* "http" -> conn.log service */
   const guint16 *ports;         /* 0-terminated port table; may be NULL */
@@ -72,6 +103,10 @@ typedef struct WtStreamDissector {
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);
+  /* Optional (NULL: never): TRUE when `data`, on which probe() said no, is too short to
+   * tell but may start this protocol: the transport then waits for more bytes before it
+   * chooses by port (a preface cut into pieces must not go to the port's dissector). */
+  gboolean (*probe_wait)(const guint8 *data, gsize len, WtDir dir);
 
   gpointer (*stats_new)(void);  /* the dissector's tap: its counters */
   void (*stats_free)(gpointer stats);
@@ -117,4 +152,20 @@ typedef struct WtStreamDissector {
    * gives it a new session whose stream offsets count from there; conn.log's service
    * lists them in order ("socks,http"). */
   gboolean (*handoff)(gpointer session, guint16 *port);
+  /* The ALPN protocol ids (RFC 7301) that name this protocol inside TLS, NULL-terminated;
+   * NULL: none ("http/1.1" is HTTP/1, "h2" HTTP/2). */
+  const char *const *alpn;
+  /* Optional (NULL: none): asked once after handoff() said TRUE, before session_free: what
+   * this session leaves for the next one (the caller owns it), or NULL. */
+  WtHandoffNote *(*handoff_note)(gpointer session);
+  /* Optional: given, right after session_new, a WtHandoffNote's data that the session
+   * before it left for this dissector (note->to == name). Borrowed for the call: the
+   * session takes what it needs out of it; the note is freed after. */
+  void (*adopt)(gpointer session, gpointer data);
+  /* Optional (NULL: none): the tap's counters as live metrics (--metrics): declares its
+   * families (wiretab_<name>_..., counters ending in _total) and adds its samples
+   * (analyzer/core/metrics.h). Called on the thread that fills the tap, between frames;
+   * with --threads each worker's metrics are summed, so only counters and histograms
+   * that add up across taps belong here. */
+  void (*metrics)(gconstpointer stats, WtMetrics *m);
 } WtStreamDissector;

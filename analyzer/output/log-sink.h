@@ -9,6 +9,7 @@
 #include <glib.h>
 #include "analyzer/core/log-record.h"
 #include "analyzer/output/clickhouse.h"
+#include "analyzer/output/log-rotation.h"
 
 typedef struct WtLogSink WtLogSink;
 
@@ -16,6 +17,20 @@ typedef struct WtLogSink WtLogSink;
  * `path` when the sink is closed (analyzer/output/atomic-file.h). `exporter` may be NULL. */
 WtLogSink *wt_log_sink_open(const char *path, const WtLogTable *table, WtChExporter *exporter,
                             GError **error);
+/* --log-rotate: the table's files in `dir`, one per interval of `rotation` (named as
+ * log-rotation.h says), each created at its first record and renamed to its name when
+ * the interval ends (wt_log_sink_tick) or the sink is closed: a file under its final name
+ * is complete. No file for an interval without records. */
+WtLogSink *wt_log_sink_open_rotating(const char *dir, const WtLogTable *table,
+                                     const WtLogRotation *rotation, WtChExporter *exporter);
+/* The clock of a rotating sink (capture time reading files, the wall clock live): when
+ * now_ns is past the current interval, its file is completed and the next record goes to
+ * the file of now_ns's interval. Returns 1 when a file was completed (time to apply the
+ * retention), 0 when nothing changed, -1 with error set when the file could not be
+ * completed or an interval's file could not be created (its records are lost and
+ * counted). Called by one thread; --threads workers may flush meanwhile. No-op for a
+ * sink that does not rotate. */
+int wt_log_sink_tick(WtLogSink *s, gint64 now_ns, GError **error);
 /* A sink onto a stream the caller owns (and closes after freeing the sink), e.g. a
  * memory stream in a test; stream NULL: records go only to the exporter (--clickhouse
  * without --log-dir). */

@@ -7,6 +7,8 @@
 
 #include "analyzer/pipeline/conversations.h"
 #include "analyzer/pipeline/timeline.h"
+#include "analyzer/pipeline/tunnel-sessions.h"
+#include "analyzer/core/tunnel-log.h"
 #include "analyzer/output/log-sink.h"
 #include "dissectors/tcp/tcp.h"
 #include "dissectors/udp/udp.h"
@@ -24,6 +26,8 @@ struct WtAnalyzer {
   WtUdpDissector *udp;
   WtConversations *convs;
   WtTimeline *timeline;
+  WtTunnelSessions *tunnels; /* tunnel.log and conn.log's tunnel_parents */
+  const guint64 *frame_counter; /* frames (one thread) or frame_no (a worker) */
 
   /* capture summary */
   GPtrArray *sources;
@@ -35,6 +39,8 @@ struct WtAnalyzer {
   gint64 next_expire_ts;
   guint64 non_monotonic;
   guint64 frame_no;  /* --threads worker: the current frame's number in the whole input */
+  gboolean retention_checked; /* the old files were looked at once, at the first tick */
+  gint64 log_now;    /* the last time given to wt_analyzer_log_clock */
 };
 
 #define EXPIRE_EVERY_NS G_GINT64_CONSTANT(1000000000)
@@ -54,17 +60,30 @@ void wt_analyzer_config_init(WtAnalyzerConfig *c)
 static void on_flow_end(WtFlow *flow, WtFlowEndReason why, gpointer user_data)
 {
   WtAnalyzer *a = user_data;
-  if (flow->key.proto == 6)
+  if (flow->key.proto == 6) {
     wt_tcp_flow_end(a->tcp, flow, why);
-  else if (flow->key.proto == 17)
+  } else if (flow->key.proto == 17) {
+    /* a tunnel carried by this connection ends with it (Zeek's Tunnel::CLOSE) */
+    wt_tunnel_sessions_flow_end(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table), flow,
+                                a->last_ts);
     wt_udp_flow_end(a->udp, flow, why);
+  }
   wt_conversations_add_flow(a->convs, flow);
+  if (G_UNLIKELY(flow->info.n_tunnel_parents))
+    wt_tunnel_parents_clear(&flow->info);
 }
 
 /* Each log table is a sink: its file and, with --clickhouse, the export queue
  * (log-sink.h). */
 static gboolean open_log(WtAnalyzer *a, const WtLogTable *table, GError **error)
 {
+  if (a->cfg.log_rotation.interval_ns > 0) { /* files opened at their first record */
+    WtLogSink *sink = wt_log_sink_open_rotating(a->cfg.log_dir, table, &a->cfg.log_rotation,
+                                                a->cfg.exporter);
+    g_ptr_array_add(a->sinks, sink);
+    g_ptr_array_add(a->logs, wt_log_sink_log(sink));
+    return TRUE;
+  }
   g_autofree char *name = g_strdup_printf("%s.log", table->name);
   g_autofree char *path = g_build_filename(a->cfg.log_dir, name, NULL);
   WtLogSink *sink = wt_log_sink_open(path, table, a->cfg.exporter, error);
@@ -121,6 +140,7 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   a->timeline = wt_timeline_new(cfg->timeline_interval_ns, 0);
   wt_registry_add_series(a->registry, a->timeline);
   a->app.series = wt_timeline_sink(a->timeline);
+  a->app.apps = wt_registry_selector(a->registry);
   a->sinks = g_ptr_array_new();
   a->logs = g_ptr_array_new();
   if (!open_logs(a, error))
@@ -137,9 +157,43 @@ WtAnalyzer *wt_analyzer_new(const WtAnalyzerConfig *cfg, GError **error)
   WtFlowLimits fl = cfg->flows;
   fl.timeout_ns[WT_TIMER_TCP_CLOSED] = cfg->time_wait_ns;
   a->flows = wt_flow_table_new(&fl, on_flow_end, a, a->anomalies);
+  a->tunnels = wt_tunnel_sessions_new();
   /* uids from the frame that created the flow, the same with any --threads */
-  wt_flow_table_set_frame_counter(a->flows, &a->frames);
+  a->frame_counter = &a->frames;
+  wt_flow_table_set_frame_counter(a->flows, a->frame_counter);
   return g_steal_pointer(&a);
+}
+
+/* Old rotated files past --log-keep-size/--log-keep-age: removed. */
+static gboolean apply_retention(WtAnalyzer *a, gint64 now_ns, GError **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+  for (const WtLogTable *const *t = wt_registry_log_tables(); *t; t++)
+    g_ptr_array_add(names, (gpointer) (*t)->name);
+  g_ptr_array_add(names, NULL);
+  GError *e = NULL;
+  wt_log_retention_apply(a->cfg.log_dir, (const char *const *) names->pdata,
+                         &a->cfg.log_rotation, now_ns, &e);
+  if (e)
+    g_propagate_error(error, e);
+  return e == NULL;
+}
+
+gboolean wt_analyzer_log_clock(WtAnalyzer *a, gint64 now_ns, GError **error)
+{
+  if (a->cfg.log_rotation.interval_ns <= 0 || !a->cfg.log_dir)
+    return TRUE;
+  gboolean completed = !a->retention_checked, ok = TRUE;
+  a->retention_checked = TRUE;
+  a->log_now = MAX(a->log_now, now_ns);
+  for (guint t = 0; t < a->sinks->len; t++) {
+    int r = wt_log_sink_tick(g_ptr_array_index(a->sinks, t), now_ns, ok ? error : NULL);
+    completed = completed || r == 1;
+    ok = ok && r >= 0;
+  }
+  if (completed && !apply_retention(a, now_ns, ok ? error : NULL))
+    ok = FALSE;
+  return ok;
 }
 
 static void forget_logs(WtAnalyzer *a)
@@ -177,6 +231,9 @@ gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error)
     }
   }
   g_ptr_array_set_size(a->sinks, 0);
+  /* the last file is complete now: the limits hold for it too */
+  if (!first && a->cfg.log_rotation.interval_ns > 0 && a->cfg.log_dir && a->retention_checked)
+    apply_retention(a, a->log_now, &first);
   if (first)
     g_propagate_error(error, first);
   return first == NULL;
@@ -187,6 +244,7 @@ void wt_analyzer_free(WtAnalyzer *a)
   if (!a)
     return;
   wt_flow_table_free(a->flows); /* ends remaining flows through the dissectors */
+  wt_tunnel_sessions_free(a->tunnels);
   if (a->tcp)
     wt_tcp_free(a->tcp);
   if (a->udp)
@@ -242,6 +300,7 @@ static void note_time(WtAnalyzer *a, gint64 ts_ns)
   if (note_summary(a, ts_ns)) {
     wt_flow_table_expire(a->flows, ts_ns);
     wt_decoders_expire(a->decoders, ts_ns, a->anomalies);
+    wt_tunnel_sessions_expire(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table), ts_ns);
   }
 }
 
@@ -257,14 +316,17 @@ static WtFlow *restart_flow(WtAnalyzer *a, WtFlow *old, const WtFlowKey *key,
   return flow;
 }
 
-/* A frame decapsulated from a UDP tunnel belongs to the outer UDP flow as well (Zeek
- * logs both): the outer datagram is counted there first. */
-static G_GNUC_NO_INLINE void outer_flow(WtAnalyzer *a, const WtPacket *inner)
+/* The uids of the tunnels that carried this frame, outermost first. */
+typedef struct {
+  guint n;
+  char uid[WT_TUNNEL_MAX_LAYERS][20];
+} FrameTunnels;
+
+/* A layer carried by UDP: the datagram belongs to that UDP flow as well (Zeek logs
+ * both), counted there first. Returns the flow. */
+static WtFlow *carrier_flow(WtAnalyzer *a, const WtPacket *carrier)
 {
-  const WtPacket *outer = wt_decode_outer(a->decoders, inner);
-  if (!outer)
-    return;
-  WtPacket pkt = *outer;
+  WtPacket pkt = *carrier;
   if (!a->cfg.verify_checksums)
     pkt.l4_bad_checksum = FALSE;
   WtFlowKey key;
@@ -279,6 +341,38 @@ static G_GNUC_NO_INLINE void outer_flow(WtAnalyzer *a, const WtPacket *inner)
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;
   wt_flow_table_touch(a->flows, flow, pkt.ts_ns);
+  return flow;
+}
+
+/* Each layer of a decapsulated frame: its UDP carrier's flow counted, its tunnel noted
+ * (tunnel.log), its uid kept for the flow inside. */
+static G_GNUC_NO_INLINE void tunnel_layers(WtAnalyzer *a, const WtPacket *inner,
+                                           FrameTunnels *ft)
+{
+  WtLog *log = wt_app_log(&a->app, &wt_tunnel_log_table);
+  ft->n = 0;
+  for (guint i = 0; i < inner->tunnel_depth; i++) {
+    const WtTunnelLayer *layer = wt_decode_layer(a->decoders, i);
+    if (!layer)
+      break;
+    const WtPacket *c = &layer->carrier;
+    WtFlow *udp = c->ip_proto == 17 ? carrier_flow(a, c) : NULL;
+    if (!wt_tunnel_is_udp_conn(layer->type))
+      udp = NULL;
+    /* serials no flow takes: the top bit, the frame and the layer */
+    guint64 serial = G_GUINT64_CONSTANT(1) << 63 | *a->frame_counter << 4 | i;
+    const char *uid = wt_tunnel_sessions_note(a->tunnels, log, layer, udp, serial, inner->ts_ns);
+    g_strlcpy(ft->uid[ft->n++], uid, sizeof ft->uid[0]);
+  }
+}
+
+/* conn.log's tunnel_parents, as Zeek's: the innermost tunnel of each frame (a nested
+ * path is read by joining tunnel.log's rows), every one the flow came through. */
+static G_GNUC_NO_INLINE void note_parents(WtFlow *flow, const FrameTunnels *ft,
+                                          guint depth)
+{
+  if (ft->n == depth)
+    wt_tunnel_parents_add(&flow->info, ft->uid[ft->n - 1]);
 }
 
 void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
@@ -296,12 +390,12 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   a->wire_bytes += wirelen;
   a->cap_bytes += caplen;
   note_time(a, ts_ns);
-  wt_timeline_count(a->timeline, ts_ns, WT_TL_PACKETS, 1);
-  wt_timeline_count(a->timeline, ts_ns, WT_TL_BYTES, wirelen);
+  wt_timeline_count_frame(a->timeline, ts_ns, wirelen);
 
   WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
+  FrameTunnels ft;
   if (G_UNLIKELY(pkt.tunnel_depth))
-    outer_flow(a, &pkt);
+    tunnel_layers(a, &pkt, &ft);
   if (pkt.ip_version == 0 || st == WT_DECODE_CONSUMED || st == WT_DECODE_MALFORMED)
     return;
   /* TCP and UDP need their whole header; other IP protocols are flows by address. */
@@ -336,6 +430,8 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
     if (G_UNLIKELY(pkt.tunnel_depth))
       wt_decoders_note_inner_flow(a->decoders, &pkt);
   }
+  if (G_UNLIKELY(pkt.tunnel_depth))
+    note_parents(flow, &ft, pkt.tunnel_depth);
   flow->pkts[dir]++;
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;
@@ -407,6 +503,12 @@ void wt_analyzer_report(WtAnalyzer *a, WtReport *r)
   report_anomalies(a, r);
 }
 
+void wt_analyzer_report_taps(WtAnalyzer *a, WtReport *r)
+{
+  WtReportOptions opts = { .top_n = a->cfg.top_n };
+  wt_registry_report(a->registry, &opts, r);
+}
+
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
 {
   memset(snap, 0, sizeof *snap);
@@ -416,6 +518,12 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
   snap->flows_live = wt_flow_table_size(a->flows);
   snap->first_ts = a->frames ? a->first_ts : 0;
   snap->last_ts = a->frames ? a->last_ts : 0;
+  WtTcpLiveCounts tcp;
+  wt_tcp_live_counts(a->tcp, &tcp);
+  snap->tcp_opened = tcp.opened;
+  snap->tcp_established = tcp.established;
+  snap->tcp_refused = tcp.refused;
+  snap->tcp_reset = tcp.reset;
   snap->flows = a->flows;
 }
 
@@ -429,6 +537,41 @@ guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index)
   /* the timeline holds at most a few thousand buckets: summing them is the cheap way to
    * totals without a second set of counters in the dissectors */
   return index < 0 ? 0 : wt_timeline_total(a->timeline, (guint) index);
+}
+
+void wt_analyzer_metrics_capture(const WtAnalyzer *a, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_packets_total", WT_METRIC_COUNTER,
+                     "Frames captured (after the capture filter)");
+  wt_metrics_declare(m, "wiretab_bytes_total", WT_METRIC_COUNTER,
+                     "Bytes of the captured frames as on the wire");
+  wt_metrics_add(m, "wiretab_packets_total", (double) a->frames, NULL);
+  wt_metrics_add(m, "wiretab_bytes_total", (double) a->wire_bytes, NULL);
+}
+
+static void metrics_anomalies(const WtAnalyzer *a, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_anomalies_total", WT_METRIC_COUNTER,
+                     "Anomalies (malformed or unexpected traffic) by name");
+  g_autoptr(GPtrArray) names = wt_anomalies_names(a->anomalies);
+  for (guint i = 0; i < names->len; i++) {
+    const char *n = g_ptr_array_index(names, i);
+    wt_metrics_add(m, "wiretab_anomalies_total", (double) wt_anomaly_get(a->anomalies, n),
+                   "name", n, NULL);
+  }
+}
+
+void wt_analyzer_metrics_taps(const WtAnalyzer *a, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_flows_total", WT_METRIC_COUNTER,
+                     "Flows (TCP, UDP and other IP conversations) seen");
+  wt_metrics_declare(m, "wiretab_flows_active", WT_METRIC_GAUGE,
+                     "Flows in the flow table now");
+  wt_metrics_add(m, "wiretab_flows_total", (double) wt_flow_table_created(a->flows), NULL);
+  wt_metrics_add(m, "wiretab_flows_active", (double) wt_flow_table_size(a->flows), NULL);
+  wt_tcp_metrics(a->tcp, m);
+  wt_registry_metrics(a->registry, m);
+  metrics_anomalies(a, m);
 }
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a) { return a->anomalies; }
@@ -445,7 +588,8 @@ WtAnalyzer *wt_analyzer_new_worker(const WtAnalyzerConfig *cfg, GError **error)
   if (!a)
     return NULL;
   a->next_expire_ts = G_MAXINT64; /* timers run on wt_analyzer_expire only */
-  wt_flow_table_set_frame_counter(a->flows, &a->frame_no);
+  a->frame_counter = &a->frame_no;
+  wt_flow_table_set_frame_counter(a->flows, a->frame_counter);
   return a;
 }
 
@@ -484,6 +628,7 @@ void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns)
 {
   wt_flow_table_expire(a->flows, now_ns);
   wt_decoders_expire(a->decoders, now_ns, a->anomalies);
+  wt_tunnel_sessions_expire(a->tunnels, wt_app_log(&a->app, &wt_tunnel_log_table), now_ns);
 }
 
 void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns)

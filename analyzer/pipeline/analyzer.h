@@ -11,6 +11,7 @@
 #include "analyzer/pipeline/registry.h"
 #include "analyzer/report/report.h"
 #include "analyzer/core/stream.h"
+#include "analyzer/output/log-rotation.h"
 
 typedef struct {
   WtDecodeLimits decode;
@@ -20,11 +21,14 @@ typedef struct {
   gsize reasm_global_cap;    /* all directions together */
   int overlap_policy;        /* 0 first (default, Linux), 1 last */
   const char *log_dir;       /* conn.log, http.log; NULL: none */
+  WtLogRotation log_rotation; /* --log-rotate, --log-keep-*: interval_ns 0 for none */
   struct WtChExporter *exporter; /* --clickhouse: log records also go there; NULL: none */
   const WtConnObserver *conn_observer; /* given to TCP as is (--explain, --follow); NULL:
                                           none. One thread: not for --threads workers */
   guint top_n;               /* rows in top-N tables */
   gint64 timeline_interval_ns; /* --interval; 0: chosen from the capture's duration */
+  gboolean live_metrics;      /* --metrics: --threads workers publish their taps' metrics
+                                (wt_workers_metrics) */
   gboolean verify_checksums; /* drop TCP/UDP segments with a bad checksum (Zeek without
                                 -C); default FALSE: count them (tcp.bad_checksum) and keep
                                 them, as captures on the sending host carry offloaded,
@@ -56,8 +60,17 @@ void wt_analyzer_finish(WtAnalyzer *a);
  * not be written or renamed; every log is closed either way. wt_analyzer_free closes them
  * too, ignoring errors. */
 gboolean wt_analyzer_close_logs(WtAnalyzer *a, GError **error);
+/* The clock of rotated logs (--log-rotate): capture time reading files, the wall clock
+ * live. Completes the files of an interval that has ended, then removes old files past
+ * --log-keep-size/--log-keep-age. FALSE with error set when a file could not be written
+ * or removed (the capture goes on). Cheap when nothing is due: call it for every frame. */
+gboolean wt_analyzer_log_clock(WtAnalyzer *a, gint64 now_ns, GError **error);
 /* Build the report (after wt_analyzer_finish). */
 void wt_analyzer_report(WtAnalyzer *a, WtReport *r);
+
+/* The application dissectors' sections only (http, dns ...), as they stand now: for the
+ * live view, which reads the top tables of its interval from them. No flow is ended. */
+void wt_analyzer_report_taps(WtAnalyzer *a, WtReport *r);
 
 /* Counters so far, cheap enough to take every second while capturing (the live view):
  * no flow is ended and nothing is reported. */
@@ -70,6 +83,9 @@ typedef struct {
   guint64 http_requests;     /* request lines so far */
   guint64 http_status[5];    /* response status lines by class: [0] 1xx .. [4] 5xx */
   gint64 first_ts, last_ts;  /* capture time; 0 without frames */
+  /* TCP connections, counted when the event is seen: started by a SYN, handshake
+   * completed, refused (RST to the SYN), reset after the handshake */
+  guint64 tcp_opened, tcp_established, tcp_refused, tcp_reset;
   WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
 } WtAnalyzerSnapshot;
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
@@ -78,6 +94,13 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);
 int wt_analyzer_series_index(const WtAnalyzer *a, const char *key);
 /* Everything counted in series `index` so far (0 for -1); cheap enough once a second. */
 guint64 wt_analyzer_series_total(const WtAnalyzer *a, int index);
+
+/* Live metrics (--metrics), cheap enough once a second while capturing. The reader's
+ * share: packets and bytes (with --threads only the main analyzer counts them). */
+void wt_analyzer_metrics_capture(const WtAnalyzer *a, WtMetrics *m);
+/* The pipeline's share: flows, TCP connections by conn_state, every dissector's metrics,
+ * anomalies by name (with --threads, each worker's, summed). */
+void wt_analyzer_metrics_taps(const WtAnalyzer *a, WtMetrics *m);
 
 WtAnomalies *wt_analyzer_anomalies(WtAnalyzer *a);
 guint64 wt_analyzer_frames(const WtAnalyzer *a);

@@ -52,6 +52,8 @@ WtDecoders *wt_decoders_new(const WtDecodeLimits *limits)
       d->limits.max_vlan_depth = limits->max_vlan_depth;
     if (limits->max_tunnel_depth)
       d->limits.max_tunnel_depth = limits->max_tunnel_depth;
+    memcpy(d->limits.tunnel_ports, limits->tunnel_ports, sizeof limits->tunnel_ports);
+    d->limits.n_tunnel_ports = MIN(limits->n_tunnel_ports, WT_DECODE_MAX_TUNNEL_PORTS);
   }
   wt_tunnels_init(&d->tunnels, d->limits.max_tunnel_depth);
   d->link_limits.max_vlan_depth = MIN(d->limits.max_vlan_depth, G_MAXUINT8);
@@ -171,9 +173,48 @@ static inline gboolean lookup_ipproto(WtDecoders *d, guint32 proto, Entry *e)
   }
 }
 
-/* The UDP tunnels by either port (the destination's first); none: plain UDP. */
-static inline WtDecodeFunc udp_tunnel(guint32 port)
+static WtDecodeFunc udp_tunnel_decoder(WtTunnelType type)
 {
+  switch (type) {
+  case WT_TUNNEL_VXLAN:
+    return wt_vxlan_decode;
+  case WT_TUNNEL_GENEVE:
+    return wt_geneve_decode;
+  case WT_TUNNEL_GTPU:
+    return wt_gtpu_decode;
+  case WT_TUNNEL_TEREDO:
+    return wt_teredo_decode;
+  case WT_TUNNEL_AYIYA:
+    return wt_ayiya_decode;
+  case WT_TUNNEL_GRE_UDP:
+    return wt_gre_udp_decode;
+  case WT_TUNNEL_IP:
+  case WT_TUNNEL_GRE:
+  case WT_TUNNEL_PPTP:
+  case WT_TUNNEL_ERSPAN:
+  case WT_TUNNEL_N:
+  default:
+    return NULL;
+  }
+}
+
+/* The ports the user gave (--tunnel-port), before the defaults. */
+static G_GNUC_NO_INLINE WtDecodeFunc configured_udp_tunnel(const WtDecoders *d, guint32 port)
+{
+  for (guint i = 0; i < d->limits.n_tunnel_ports; i++)
+    if (d->limits.tunnel_ports[i].port == port)
+      return udp_tunnel_decoder(d->limits.tunnel_ports[i].type);
+  return NULL;
+}
+
+/* The UDP tunnels by one port; none: plain UDP. */
+static inline WtDecodeFunc udp_tunnel(const WtDecoders *d, guint32 port)
+{
+  if (G_UNLIKELY(d->limits.n_tunnel_ports)) {
+    WtDecodeFunc fn = configured_udp_tunnel(d, port);
+    if (fn)
+      return fn;
+  }
   switch (port) {
   case WT_PORT_VXLAN:
   case WT_PORT_VXLAN_LINUX:
@@ -193,11 +234,68 @@ static inline WtDecodeFunc udp_tunnel(guint32 port)
   }
 }
 
+static gboolean tunnel_type_by_name(const char *name, WtTunnelType *out)
+{
+  if (g_ascii_strcasecmp(name, "gtpu") == 0)
+    name = "gtpv1";
+  for (guint t = 0; t < WT_TUNNEL_N; t++)
+    if (udp_tunnel_decoder((WtTunnelType) t)
+        && g_ascii_strcasecmp(name, wt_tunnel_type_name((WtTunnelType) t)) == 0) {
+      *out = (WtTunnelType) t;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean add_tunnel_port(WtDecodeLimits *l, const char *text, WtTunnelType type,
+                                const char *spec, GError **error)
+{
+  guint64 port;
+  if (!g_ascii_string_to_unsigned(text, 10, 1, 65535, &port, NULL)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: '%s' is not a UDP port (1 to 65535)"), spec, text);
+    return FALSE;
+  }
+  if (l->n_tunnel_ports >= WT_DECODE_MAX_TUNNEL_PORTS) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: at most %u ports in all"), spec,
+                WT_DECODE_MAX_TUNNEL_PORTS);
+    return FALSE;
+  }
+  l->tunnel_ports[l->n_tunnel_ports].port = (guint16) port;
+  l->tunnel_ports[l->n_tunnel_ports].type = (guint8) type;
+  l->n_tunnel_ports++;
+  return TRUE;
+}
+
+gboolean wt_decode_add_tunnel_ports(WtDecodeLimits *l, const char *spec, GError **error)
+{
+  const char *eq = strchr(spec, '=');
+  g_autofree char *name = g_strndup(spec, eq ? (gsize) (eq - spec) : strlen(spec));
+  WtTunnelType type;
+  if (!eq || !tunnel_type_by_name(name, &type)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: give TYPE=PORT[,PORT...], TYPE one of vxlan, geneve, "
+                  "gtpv1, teredo, ayiya, gre-udp"), spec);
+    return FALSE;
+  }
+  g_auto(GStrv) ports = g_strsplit(eq + 1, ",", -1);
+  for (char **p = ports; *p; p++)
+    if (!add_tunnel_port(l, *p, type, spec, error))
+      return FALSE;
+  if (!ports[0]) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--tunnel-port %s: no port after '='"), spec);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static inline gboolean lookup_udpport(WtDecoders *d, guint32 ports, Entry *e)
 {
-  e->fn = udp_tunnel(ports & 0xffff);
+  e->fn = udp_tunnel(d, ports & 0xffff);
   if (!e->fn)
-    e->fn = udp_tunnel(ports >> 16);
+    e->fn = udp_tunnel(d, ports >> 16);
   if (!e->fn)
     return FALSE;
   e->state = &d->tunnels;
@@ -416,12 +514,9 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   return o.status;
 }
 
-const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt)
+const WtTunnelLayer *wt_decode_layer(const WtDecoders *d, guint i)
 {
-  if (pkt->tunnel_depth == 0)
-    return NULL;
-  const WtPacket *outer = wt_tunnels_outer(&d->tunnels);
-  return outer->ip_proto == WT_IPPROTO_UDP ? outer : NULL;
+  return wt_tunnels_layer(&d->tunnels, i);
 }
 
 void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt)
@@ -471,6 +566,57 @@ static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
   return WT_DECODE_MALFORMED;
 }
 
+/* The fast path of wt_decode_route for the frames nearly every capture is made of:
+ * Ethernet II, then IPv4 or IPv6 without extension headers, then TCP or UDP (not a tunnel
+ * port), not a fragment, with the ports captured inside the IP length. Read from fixed
+ * offsets, with exactly the answer the tables give for such a frame (the Ethernet, IPv4,
+ * IPv6, TCP and UDP decoders in headers-only mode read nothing else that matters: see
+ * tests/unit/pipeline/test-route-fast.c, which compares both on every capture). FALSE
+ * for anything else (VLAN, options too short, zero or short lengths, other link types):
+ * the caller then walks the tables. */
+gboolean wt_decode_route_fast(const WtDecoders *d, const guint8 *f, guint32 caplen, int linktype,
+                              WtRouteKey *out)
+{
+  enum { ETH = 14, IP6_HDR_LEN = 40 };
+  if (linktype != WT_DLT_EN10MB || caplen < ETH + 20 + 4)
+    return FALSE;
+  guint16 type = (guint16) (f[12] << 8 | f[13]);
+  const guint8 *ip = f + ETH;
+  const guint8 *l4;
+  guint8 proto;
+  if (type == WT_ETHERTYPE_IPV4) {
+    guint ihl = (ip[0] & 0x0fu) * 4u;
+    guint total = (guint) (ip[2] << 8 | ip[3]);
+    guint frag = (guint) (ip[6] << 8 | ip[7]) & 0x3fffu;  /* MF and offset */
+    if (ip[0] >> 4 != 4 || ihl < 20 || caplen < ETH + ihl + 4 || total < ihl + 4 || frag)
+      return FALSE;
+    proto = ip[9];
+    out->src = out->dst = (WtAddr) { .family = 4 };  /* as the decoder's zeroed packet */
+    memcpy(out->src.bytes, ip + 12, 4);
+    memcpy(out->dst.bytes, ip + 16, 4);
+    l4 = ip + ihl;
+  } else if (type == WT_ETHERTYPE_IPV6) {
+    guint plen = (guint) (ip[4] << 8 | ip[5]);
+    if (ip[0] >> 4 != 6 || caplen < ETH + IP6_HDR_LEN + 4 || plen < 4)
+      return FALSE;
+    proto = ip[6];
+    out->src = out->dst = (WtAddr) { .family = 6 };
+    memcpy(out->src.bytes, ip + 8, 16);
+    memcpy(out->dst.bytes, ip + 24, 16);
+    l4 = ip + IP6_HDR_LEN;
+  } else {
+    return FALSE;
+  }
+  if (proto != WT_IPPROTO_TCP && proto != WT_IPPROTO_UDP)
+    return FALSE;
+  out->sport = (guint16) (l4[0] << 8 | l4[1]);
+  out->dport = (guint16) (l4[2] << 8 | l4[3]);
+  if (proto == WT_IPPROTO_UDP && (udp_tunnel(d, out->sport) || udp_tunnel(d, out->dport)))
+    return FALSE;
+  out->kind = WT_ROUTE_FLOW;
+  return TRUE;
+}
+
 WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
 {
   reset_packet(pkt);
@@ -486,7 +632,7 @@ WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out)
    * in one worker, with the outer flows. */
   gboolean ports = st == WT_DECODE_OK && has_ports(pkt->ip_proto);
   if (ports && pkt->ip_proto == WT_IPPROTO_UDP
-      && G_UNLIKELY(udp_tunnel(pkt->sport) || udp_tunnel(pkt->dport)))
+      && G_UNLIKELY(udp_tunnel(d, pkt->sport) || udp_tunnel(d, pkt->dport)))
     ports = FALSE;
   out->sport = ports ? pkt->sport : 0;
   out->dport = ports ? pkt->dport : 0;
@@ -660,5 +806,7 @@ void wt_decoders_report(WtDecoders *d, WtReport *r)
   wt_section_u64(s, "snaplen_truncated", _("Frames cut by the snaplen"), st->snaplen_truncated);
   wt_section_u64(s, "truncated", _("Frames with truncated headers"), st->truncated);
   wt_section_u64(s, "malformed", _("Malformed frames"), st->malformed);
+  /* present only when the capture had tunnels, but always a name --sections accepts */
+  wt_report_declare_section(r, "tunnels");
   wt_tunnels_report(&d->tunnels, r);
 }

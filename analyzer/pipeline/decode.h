@@ -8,6 +8,10 @@
 #include "analyzer/core/anomaly.h"
 #include "analyzer/report/report.h"
 #include "dissectors/ip/ip-defrag.h"
+#include "dissectors/tunnel/tunnel.h"
+
+/* UDP ports given to tunnel types beyond the defaults (--tunnel-port), at most. */
+#define WT_DECODE_MAX_TUNNEL_PORTS 32u
 
 /* A field left 0 takes its default. */
 typedef struct {
@@ -15,6 +19,13 @@ typedef struct {
   gint64 frag_timeout_ns; /* capture time a datagram may stay incomplete */
   guint max_vlan_depth;   /* stacked 802.1Q/802.1ad tags before the frame is malformed */
   guint max_tunnel_depth; /* tunnel layers decapsulated beyond the outer packet */
+  /* UDP ports of tunnels besides the defaults (Zeek's Tunnel::vxlan_ports ...): a port
+   * named here is that type's, whatever its default */
+  struct {
+    guint16 port;
+    guint8 type;          /* WtTunnelType, a UDP tunnel */
+  } tunnel_ports[WT_DECODE_MAX_TUNNEL_PORTS];
+  guint n_tunnel_ports;
 } WtDecodeLimits;
 
 #define WT_DECODE_DEFAULT_FRAG_MEM_CAP ((gsize) 16 * 1024 * 1024)
@@ -23,6 +34,9 @@ typedef struct {
 
 /* Fill `l` with the defaults above. */
 void wt_decode_limits_init(WtDecodeLimits *l);
+/* "vxlan=4790" or "geneve=6082,6083": the ports added to `l`. Types: vxlan, geneve,
+ * gtpv1 (or gtpu), teredo, ayiya, gre-udp. FALSE with a message naming what is wrong. */
+gboolean wt_decode_add_tunnel_ports(WtDecodeLimits *l, const char *spec, GError **error);
 
 typedef struct {
   guint64 packets;
@@ -70,12 +84,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtDecoders, wt_decoders_free)
  * for reassembly. pkt->reassembled_buf stays valid until the next call. */
 WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
 
-/* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): the frame's outermost
- * packet, before its first tunnel, when that is a UDP datagram (VXLAN, Geneve, GTP-U,
- * Teredo, AYIYA, GRE in UDP), whose flow the frame also belongs to, as in Zeek's conn.log;
- * otherwise NULL (IP in IP and GRE are no flows of their own). Valid until the next
- * decode. */
-const WtPacket *wt_decode_outer(const WtDecoders *d, const WtPacket *pkt);
+/* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): its layer `i`
+ * (0: outermost, i < pkt->tunnel_depth) with the packet that carried it; NULL beyond
+ * WT_TUNNEL_MAX_LAYERS. A layer carried by UDP (VXLAN, Geneve, GTP-U, Teredo, AYIYA, GRE
+ * in UDP) makes the frame part of that UDP flow as well, as in Zeek's conn.log; IP in IP
+ * and GRE are no flows of their own. Valid until the next decode. */
+const WtTunnelLayer *wt_decode_layer(const WtDecoders *d, guint i);
 /* A flow began inside a tunnel: counted in the "tunnels" section by the innermost type. */
 void wt_decoders_note_inner_flow(WtDecoders *d, const WtPacket *pkt);
 
@@ -104,6 +118,12 @@ typedef struct {
  * no anomalies); statistics and fragment state in `d` are left alone. The caller fills
  * pkt as for wt_decode_frame. `out` holds only what its kind names. */
 WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out);
+/* The same answer for the common case (Ethernet II, IPv4 or IPv6 without extension
+ * headers, TCP or UDP, not a fragment) from fixed offsets, without the tables: TRUE and
+ * out filled (kind WT_ROUTE_FLOW), or FALSE, then ask wt_decode_route. */
+gboolean wt_decode_route_fast(const WtDecoders *d, const guint8 *frame, guint32 caplen,
+                              int linktype,
+                              WtRouteKey *out);
 
 /* Drop fragment trains older than the timeout at capture time `now_ns` (counted as
  * ip4.frag_timeout / ip6.frag_timeout). wt_decode_frame already does this as it goes;

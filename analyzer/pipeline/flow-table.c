@@ -198,7 +198,7 @@ static void lru_append(WtFlowTable *t, WtFlow *f)
 
 /* Zeek-like uid: 'C' + 17 base62 characters derived from the creation serial (stable
  * across runs, so logs of the same capture are comparable). */
-static void make_uid(char *out, guint64 serial)
+void wt_flow_uid(char *out, guint64 serial)
 {
   static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   guint64 x = serial * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
@@ -258,7 +258,7 @@ WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent
   f->serial = serial_for_new_flow(t);
   f->timer = key->proto == 6 ? WT_TIMER_TCP_ATTEMPT : key->proto == 17 ? WT_TIMER_UDP
                                                                         : WT_TIMER_OTHER;
-  make_uid(f->info.uid, f->serial);
+  wt_flow_uid(f->info.uid, f->serial);
   wt_flow_fill_info(f);
   slots_insert(t, hash, f);
   lru_append(t, f);

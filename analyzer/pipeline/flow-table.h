@@ -51,6 +51,10 @@ void wt_flow_table_foreach(WtFlowTable *t, void (*fn)(WtFlow *f, gpointer ud), g
  * whole input, so uids do not depend on how frames are spread over threads. NULL: serials
  * count creations (0, 1, 2 ...). */
 void wt_flow_table_set_frame_counter(WtFlowTable *t, const guint64 *counter);
+/* The uid of serial `serial` ('C' + 17 base62 characters, NUL; out holds 19 bytes): a
+ * flow's is its serial's; other things with uids (tunnels) take serials flows never
+ * have. */
+void wt_flow_uid(char *out, guint64 serial);
 /* --threads: add `from`'s counters (created, evicted; peak: the sum of both peaks, an
  * upper bound of the peak of all flows together) into `into`. Flows are not moved. */
 void wt_flow_table_merge_counters(WtFlowTable *into, const WtFlowTable *from);

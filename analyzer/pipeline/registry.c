@@ -1,5 +1,6 @@
 #include "analyzer/pipeline/registry.h"
 #include "analyzer/core/conn-log.h"
+#include "analyzer/core/tunnel-log.h"
 #include "analyzer/pipeline/timeline.h"
 
 #include <string.h>
@@ -48,6 +49,9 @@ static void number_series(void)
 static WtAppChoice select_by_port(const WtAppSelector *s, WtAppKind kind, guint16 port);
 static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
                                    const guint8 *data, gsize len, WtDir dir);
+static WtAppChoice select_by_alpn(const WtAppSelector *s, const guint8 *id, gsize len);
+static gboolean select_probe_wait(const WtAppSelector *s, WtAppKind kind,
+                                  const guint8 *data, gsize len, WtDir dir);
 
 WtRegistry *wt_registry_new(void)
 {
@@ -55,6 +59,8 @@ WtRegistry *wt_registry_new(void)
   WtRegistry *r = g_new0(WtRegistry, 1);
   r->selector.by_port = select_by_port;
   r->selector.by_probe = select_by_probe;
+  r->selector.by_alpn = select_by_alpn;
+  r->selector.probe_wait = select_probe_wait;
   for (guint i = 0; i < N_DISSECTORS; i++)
     r->stats[i] = stream_dissectors[i]->stats_new();
   /* taps shared with another dissector (.tap_of): link them to its stats */
@@ -137,10 +143,39 @@ static WtAppChoice select_by_probe(const WtAppSelector *s, WtAppKind kind,
   return choice(r, -1);
 }
 
+static WtAppChoice select_by_alpn(const WtAppSelector *s, const guint8 *id, gsize len)
+{
+  const WtRegistry *r = (const WtRegistry *) s;
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    for (const char *const *a = stream_dissectors[i]->alpn; a && *a; a++)
+      if (strlen(*a) == len && memcmp(*a, id, len) == 0)
+        return choice(r, (int) i);
+  return choice(r, -1);
+}
+
+static gboolean select_probe_wait(const WtAppSelector *s, WtAppKind kind,
+                                  const guint8 *data, gsize len, WtDir dir)
+{
+  (void) s;
+  for (guint i = 0; i < N_DISSECTORS; i++) {
+    const WtStreamDissector *d = stream_dissectors[i];
+    if (is_kind(d, kind) && d->probe_wait && d->probe_wait(data, len, dir))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report)
 {
   for (guint i = 0; i < N_DISSECTORS; i++)
     stream_dissectors[i]->report(r->stats[i], opts, report);
+}
+
+void wt_registry_metrics(const WtRegistry *r, WtMetrics *m)
+{
+  for (guint i = 0; i < N_DISSECTORS; i++)
+    if (stream_dissectors[i]->metrics)
+      stream_dissectors[i]->metrics(r->stats[i], m);
 }
 
 void wt_registry_merge(WtRegistry *into, WtRegistry *from)
@@ -152,12 +187,14 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from)
 
 const WtLogTable *const *wt_registry_log_tables(void)
 {
-  /* conn.log, which every transport writes, then each dissector's own, once each */
+  /* conn.log, which every transport writes, tunnel.log (the decapsulation's), then each
+   * dissector's own, once each */
   static const WtLogTable *tables[WT_LOG_MAX_TABLES + 1];
   static gsize ready;
   if (g_once_init_enter(&ready)) {
     guint n = 0;
     tables[n++] = &wt_conn_log_table;
+    tables[n++] = &wt_tunnel_log_table;
     for (guint i = 0; i < N_DISSECTORS; i++)
       for (const WtLogTable *const *t = stream_dissectors[i]->log_tables; t && *t; t++) {
         gboolean seen = FALSE;

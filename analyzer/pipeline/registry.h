@@ -31,6 +31,8 @@ const WtAppSelector *wt_registry_selector(const WtRegistry *r);
 void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl);
 
 void wt_registry_report(WtRegistry *r, const WtReportOptions *opts, WtReport *report);
+/* Every dissector's live metrics (WtStreamDissector.metrics) into m. */
+void wt_registry_metrics(const WtRegistry *r, WtMetrics *m);
 void wt_registry_merge(WtRegistry *into, WtRegistry *from);
 
 /* Every log table (NULL-terminated): conn, then the dissectors' tables in registry order.

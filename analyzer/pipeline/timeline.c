@@ -223,6 +223,21 @@ void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, guint series, guint64 n)
   b[series] += n;
 }
 
+void wt_timeline_count_frame(WtTimeline *tl, gint64 ts_ns, guint64 wirelen)
+{
+  if (G_LIKELY(tl && tl->len && ts_ns >= 0 && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi)) {
+    if (ts_ns < tl->min_ts)
+      tl->min_ts = ts_ns;
+    if (ts_ns > tl->max_ts)
+      tl->max_ts = ts_ns;
+    tl->cur[WT_TL_PACKETS] += 1;
+    tl->cur[WT_TL_BYTES] += wirelen;
+    return;
+  }
+  wt_timeline_count(tl, ts_ns, WT_TL_PACKETS, 1);
+  wt_timeline_count(tl, ts_ns, WT_TL_BYTES, wirelen);
+}
+
 guint64 wt_timeline_total(const WtTimeline *tl, guint series)
 {
   guint64 sum = 0;

@@ -47,6 +47,10 @@ WtSeriesSink *wt_timeline_sink(WtTimeline *tl);
 /* Add n to `series` in the bucket of capture time ts_ns. Timestamps may go backwards (the
  * bucket range grows to the left). NULL timeline or an unknown series: nothing. */
 void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, guint series, guint64 n);
+/* One frame: 1 packet and `wirelen` bytes, as the two wt_timeline_count calls would add
+ * them (every frame comes here, so the bucket is found once and the usual case, the
+ * bucket of the previous frame, is one range test). */
+void wt_timeline_count_frame(WtTimeline *tl, gint64 ts_ns, guint64 wirelen);
 /* Everything counted in `series` so far (sums the buckets: a few thousand at most). */
 guint64 wt_timeline_total(const WtTimeline *tl, guint series);
 

@@ -15,6 +15,9 @@
 #define BATCHES_PER_WORKER 8     /* one being filled by the reader, the rest in flight */
 #define IDLE_SEND_US (200 * 1000)
 #define PARKED_BYTES_MAX ((gsize) 16 * 1024 * 1024)
+/* a worker publishes at twice the rate the capture loop gathers (once a second), so what
+ * is served is at most about a second and a half old */
+#define METRICS_PUBLISH_US (G_USEC_PER_SEC / 2)
 
 /* ---- batches ------------------------------------------------------------------------ */
 
@@ -73,6 +76,10 @@ typedef struct {
   /* records of this worker's dissectors, one buffer per log table, not yet in the sinks */
   WtLogBuffer *logs[WT_LOG_MAX_TABLES];
   guint n_logs;
+  /* --metrics: the worker's taps as last published (under WtWorkers.metrics_lock) */
+  WtMetrics *metrics;
+  gint64 published_us;
+  gboolean unpublished;  /* batches analysed since */
 } Worker;
 
 /* IP fragments of TCP/UDP datagrams (WT_ROUTE_FRAGMENT), by the defragmenter's key of
@@ -91,6 +98,8 @@ struct WtWorkers {
   guint n;
   Worker *workers;
   GMutex log_lock;       /* one buffer flush at a time into the main sinks */
+  gboolean live_metrics; /* workers publish their metrics (--metrics) */
+  GMutex metrics_lock;   /* the workers' published metrics */
   guint64 frame_no;
   gboolean anchored;
   gint64 last_send_us;
@@ -186,12 +195,44 @@ static void run_batch(Worker *wk, const Batch *b)
   }
 }
 
+/* The worker's taps as metrics, built on its own thread (nothing else reads its pipeline),
+ * handed over by a pointer swap. */
+static void publish_metrics(Worker *wk)
+{
+  WtMetrics *m = wt_metrics_new();
+  wt_analyzer_metrics_taps(wk->an, m);
+  g_mutex_lock(&wk->w->metrics_lock);
+  WtMetrics *old = wk->metrics;
+  wk->metrics = m;
+  g_mutex_unlock(&wk->w->metrics_lock);
+  wt_metrics_free(old);
+  wk->published_us = g_get_monotonic_time();
+  wk->unpublished = FALSE;
+}
+
+/* The next batch; with --metrics, publishes while waiting (at most every half second, and
+ * once more when the traffic pauses, so the last batch's counts are served too). */
+static Batch *next_batch(Worker *wk)
+{
+  if (!wk->w->live_metrics)
+    return g_async_queue_pop(wk->full);
+  for (;;) {
+    gint64 now = g_get_monotonic_time();
+    if (wk->unpublished && now - wk->published_us >= METRICS_PUBLISH_US)
+      publish_metrics(wk);
+    Batch *b = g_async_queue_timeout_pop(wk->full, METRICS_PUBLISH_US);
+    if (b)
+      return b;
+  }
+}
+
 static gpointer worker_main(gpointer data)
 {
   Worker *wk = data;
   for (;;) {
-    Batch *b = g_async_queue_pop(wk->full);
+    Batch *b = next_batch(wk);
     run_batch(wk, b);
+    wk->unpublished = TRUE;
     gboolean end = b->end;
     g_async_queue_push(wk->empty, b);
     flush_logs(wk);
@@ -239,6 +280,8 @@ static inline guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa,
 static WtRouteKind route(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
                          int linktype, WtRouteKey *key)
 {
+  if (G_LIKELY(wt_decode_route_fast(w->route, bytes, caplen, linktype, key)))
+    return key->kind;
   WtPacket pkt;
   pkt.ts_ns = 0;
   pkt.caplen = caplen;
@@ -426,8 +469,18 @@ void wt_workers_idle(WtWorkers *w)
 
 /* ---- set-up and the end ------------------------------------------------------------- */
 
+void wt_workers_metrics(WtWorkers *w, WtMetrics *m)
+{
+  g_mutex_lock(&w->metrics_lock);
+  for (guint i = 0; i < w->n; i++)
+    if (w->workers[i].metrics)
+      wt_metrics_merge(m, w->workers[i].metrics);
+  g_mutex_unlock(&w->metrics_lock);
+}
+
 static void worker_clear(Worker *wk)
 {
+  wt_metrics_free(wk->metrics);
   wt_analyzer_free(wk->an); /* before its log streams: nothing is written any more */
   for (guint t = 0; t < wk->n_logs; t++)
     wt_log_buffer_free(wk->logs[t]);
@@ -447,6 +500,7 @@ static void workers_free(WtWorkers *w)
   g_hash_table_destroy(w->frags);
   wt_decoders_free(w->route);
   g_mutex_clear(&w->log_lock);
+  g_mutex_clear(&w->metrics_lock);
   g_free(w);
 }
 
@@ -477,6 +531,8 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
   w->main = main;
   w->n = n;
   g_mutex_init(&w->log_lock);
+  g_mutex_init(&w->metrics_lock);
+  w->live_metrics = cfg->live_metrics;
   WtDecodeLimits dl = cfg->decode;
   w->frag_timeout_ns = dl.frag_timeout_ns > 0 ? dl.frag_timeout_ns
                                               : WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;

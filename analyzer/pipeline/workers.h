@@ -33,6 +33,9 @@ void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wi
 /* Between reads: hands partly filled batches to the workers when the last hand-off is
  * more than 200 ms ago, so a slow live capture still reaches the logs promptly. */
 void wt_workers_idle(WtWorkers *w);
+/* --metrics (cfg->live_metrics): every worker's last published metrics (its taps, at
+ * most a second old; wt_analyzer_metrics_taps on its own thread) added into m. */
+void wt_workers_metrics(WtWorkers *w, WtMetrics *m);
 /* End of input: the workers analyse what they were given, end their flows, write their
  * last log lines and stop; their taps are merged into `main`. Frees w. Call
  * wt_analyzer_finish(main) after it. */

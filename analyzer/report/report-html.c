@@ -529,8 +529,9 @@ void wt_report_write_html(WtReport *r, FILE *out)
   g_string_append(b, "</style>\n</head>\n<body>\n");
   render_header(b, r);
   g_string_append(b, "<nav>");
-  for (guint i = 0; i < wt_report_n_sections(r); i++) {
-    const WtSection *s = wt_report_nth_section(r, i);
+  g_autoptr(GPtrArray) order = wt_report_display_order(r);
+  for (guint i = 0; i < order->len; i++) {
+    const WtSection *s = g_ptr_array_index(order, i);
     g_string_append(b, "<a href=\"#sec-");
     append_escaped(b, wt_section_get_key(s));
     g_string_append(b, "\">");
@@ -538,8 +539,8 @@ void wt_report_write_html(WtReport *r, FILE *out)
     g_string_append(b, "</a>");
   }
   g_string_append(b, "</nav>\n<main>\n");
-  for (guint i = 0; i < wt_report_n_sections(r); i++) {
-    const WtSection *s = wt_report_nth_section(r, i);
+  for (guint i = 0; i < order->len; i++) {
+    const WtSection *s = g_ptr_array_index(order, i);
     g_string_append(b, "<section id=\"sec-");
     append_escaped(b, wt_section_get_key(s));
     g_string_append(b, "\" data-key=\"");

@@ -52,10 +52,14 @@ struct WtSection {
   char *key, *label;
   GPtrArray *items; /* Item* */
   GPtrArray *charts; /* const WtChartHint*, by id; NULL until the first */
+  gboolean lead;     /* shown right after the first section (text, HTML) */
+  char *nothing;     /* the text report's phrase when the section has nothing */
 };
 
 struct WtReport {
   GPtrArray *sections; /* WtSection* */
+  gboolean user_order; /* --sections gave the order: no headline moves */
+  GPtrArray *declared; /* char*: keys of sections it may have (wt_report_declare_section) */
 };
 
 /* The text shown for a string cell (its translation when made by wt_table_str_tr). */

@@ -256,6 +256,16 @@ static guint write_object_run_text(GString *out, const WtSection *s, guint start
   return end - start;
 }
 
+static gboolean is_empty_group(const Item *it)
+{
+  switch (it->kind) {
+  case ITEM_MAP: return it->map->len == 0;
+  case ITEM_TABLE: return it->table->rows->len == 0;
+  case ITEM_OBJECT: return wt_section_is_empty(it->object);
+  default: return FALSE;
+  }
+}
+
 static void write_section_text(GString *out, const WtSection *s, int depth, gboolean color)
 {
   g_autofree char *indent = g_strnfill((gsize) depth * 2 + 2, ' ');
@@ -270,6 +280,11 @@ static void write_section_text(GString *out, const WtSection *s, int depth, gboo
     const Item *it = g_ptr_array_index(s->items, i);
     if (it->text_hidden)
       continue;
+    if (is_empty_group(it)) {
+      /* an empty map, table or object says so on one line, not with a table's head */
+      g_string_append_printf(out, "%s%s: %s\n", indent, it->label, _("none"));
+      continue;
+    }
     switch (it->kind) {
     case ITEM_MAP: {
       g_string_append_printf(out, "%s%s%s%s\n", indent, color ? "\033[1m" : "", it->label,
@@ -315,13 +330,24 @@ static void write_section_text(GString *out, const WtSection *s, int depth, gboo
   }
 }
 
+/* A section with nothing to show is one line ("DNS: no messages"); consecutive ones
+ * stay together, the others are separated by a blank line. */
 void wt_report_write_text(WtReport *r, FILE *out, gboolean color)
 {
   GString *buf = g_string_new(NULL);
-  for (guint i = 0; i < r->sections->len; i++) {
-    const WtSection *s = g_ptr_array_index(r->sections, i);
-    if (i)
+  g_autoptr(GPtrArray) order = wt_report_display_order(r);
+  gboolean prev_one_line = FALSE;
+  for (guint i = 0; i < order->len; i++) {
+    const WtSection *s = g_ptr_array_index(order, i);
+    gboolean one_line = wt_section_is_empty(s);
+    if (i && !(one_line && prev_one_line))
       g_string_append_c(buf, '\n');
+    prev_one_line = one_line;
+    if (one_line) {
+      g_autofree char *line = wt_section_nothing_line(s);
+      g_string_append_printf(buf, "%s\n", line);
+      continue;
+    }
     g_string_append_printf(buf, "%s== %s ==%s\n", color ? "\033[1;36m" : "", s->label,
                            color ? "\033[0m" : "");
     write_section_text(buf, s, 0, color);

@@ -64,6 +64,7 @@ static void section_free(WtSection *s)
   g_ptr_array_free(s->items, TRUE);
   if (s->charts)
     g_ptr_array_free(s->charts, TRUE);
+  g_free(s->nothing);
   g_free(s);
 }
 
@@ -71,6 +72,7 @@ WtReport *wt_report_new(void)
 {
   WtReport *r = g_new0(WtReport, 1);
   r->sections = g_ptr_array_new_with_free_func((GDestroyNotify) section_free);
+  r->declared = g_ptr_array_new_with_free_func(g_free);
   return r;
 }
 
@@ -79,6 +81,7 @@ void wt_report_free(WtReport *r)
   if (!r)
     return;
   g_ptr_array_free(r->sections, TRUE);
+  g_ptr_array_free(r->declared, TRUE);
   g_free(r);
 }
 
@@ -398,5 +401,144 @@ gboolean wt_table_get_cell(const WtTable *t, guint r, guint c, WtCellView *out)
   out->i = cell->v.i;
   out->d = cell->v.d;
   out->s = cell->type == WT_COL_STR ? wt_report_cell_display(cell) : cell->s;
+  return TRUE;
+}
+
+/* ---- headlines, empty sections and --sections --------------------------------------- */
+
+void wt_section_set_lead(WtSection *s) { s->lead = TRUE; }
+gboolean wt_section_is_lead(const WtSection *s) { return s->lead; }
+
+void wt_section_set_nothing(WtSection *s, const char *phrase)
+{
+  g_free(s->nothing);
+  s->nothing = g_strdup(phrase);
+}
+
+static gboolean table_is_empty(const WtTable *t)
+{
+  return t->rows->len == 0;
+}
+
+static gboolean item_is_empty(const Item *it)
+{
+  switch (it->kind) {
+  case ITEM_U64: return it->v.u == 0;
+  case ITEM_I64:
+  case ITEM_TS: return it->v.i == 0;
+  case ITEM_DOUBLE: return it->v.d == 0;
+  case ITEM_BOOL: return !it->v.b;
+  case ITEM_STR: return !it->s || !*it->s;
+  case ITEM_MAP: return it->map->len == 0;
+  case ITEM_LIST: return it->list->len == 0;
+  case ITEM_OBJECT: return wt_section_is_empty(it->object);
+  case ITEM_TABLE: return table_is_empty(it->table);
+  }
+  return FALSE;
+}
+
+gboolean wt_section_is_empty(const WtSection *s)
+{
+  for (guint i = 0; i < s->items->len; i++)
+    if (!item_is_empty(g_ptr_array_index(s->items, i)))
+      return FALSE;
+  return TRUE;
+}
+
+char *wt_section_nothing_line(const WtSection *s)
+{
+  /* TRANSLATORS: an empty section of the text report, e.g. "DNS: no messages" */
+  return g_strdup_printf(_("%s: %s"), s->label, s->nothing ? s->nothing : _("none"));
+}
+
+GPtrArray *wt_report_display_order(const WtReport *r)
+{
+  GPtrArray *order = g_ptr_array_sized_new(r->sections->len);
+  if (r->user_order) {
+    for (guint i = 0; i < r->sections->len; i++)
+      g_ptr_array_add(order, g_ptr_array_index(r->sections, i));
+    return order;
+  }
+  if (r->sections->len)
+    g_ptr_array_add(order, g_ptr_array_index(r->sections, 0));
+  for (guint i = 1; i < r->sections->len; i++) {
+    WtSection *s = g_ptr_array_index(r->sections, i);
+    if (s->lead && !wt_section_is_empty(s))
+      g_ptr_array_add(order, s);
+  }
+  for (guint i = 1; i < r->sections->len; i++) {
+    WtSection *s = g_ptr_array_index(r->sections, i);
+    if (!(s->lead && !wt_section_is_empty(s)))
+      g_ptr_array_add(order, s);
+  }
+  return order;
+}
+
+void wt_report_declare_section(WtReport *r, const char *key)
+{
+  g_ptr_array_add(r->declared, g_strdup(key));
+}
+
+char **wt_report_section_keys(const WtReport *r)
+{
+  GStrvBuilder *b = g_strv_builder_new();
+  for (guint i = 0; i < r->sections->len; i++)
+    g_strv_builder_add(b, ((WtSection *) g_ptr_array_index(r->sections, i))->key);
+  for (guint i = 0; i < r->declared->len; i++) {
+    const char *key = g_ptr_array_index(r->declared, i);
+    if (!wt_report_find_section((WtReport *) r, key))
+      g_strv_builder_add(b, key);
+  }
+  char **keys = g_strv_builder_end(b);
+  g_strv_builder_unref(b);
+  return keys;
+}
+
+gboolean wt_report_check_section_names(const char *list, const char *const *known,
+                                       GError **error)
+{
+  g_auto(GStrv) names = g_strsplit(list, ",", -1);
+  guint n = 0;
+  for (char **name = names; *name; name++) {
+    g_strstrip(*name);
+    if (!**name)
+      continue;
+    n++;
+    if (!g_strv_contains(known, *name)) {
+      g_autofree char *valid = g_strjoinv(", ", (char **) known);
+      g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                  _("--sections: no section named '%s'; the sections are: %s"), *name, valid);
+      return FALSE;
+    }
+  }
+  if (n == 0) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                _("--sections needs at least one section name"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean wt_report_keep_sections(WtReport *r, const char *list, const char *const *known,
+                                 GError **error)
+{
+  g_auto(GStrv) own = wt_report_section_keys(r);
+  if (!wt_report_check_section_names(list, known ? known : (const char *const *) own, error))
+    return FALSE;
+  g_auto(GStrv) names = g_strsplit(list, ",", -1);
+  GPtrArray *kept = g_ptr_array_new_with_free_func((GDestroyNotify) section_free);
+  for (char **name = names; *name; name++) {
+    g_strstrip(*name);
+    for (guint i = 0; i < r->sections->len; i++) {
+      WtSection *s = g_ptr_array_index(r->sections, i);
+      if (strcmp(s->key, *name) == 0) { /* moved: a name given twice is found once */
+        g_ptr_array_add(kept, g_ptr_array_steal_index(r->sections, i));
+        break;
+      }
+    }
+  }
+  g_ptr_array_free(r->sections, TRUE);
+  r->sections = kept;
+  r->user_order = TRUE;
   return TRUE;
 }

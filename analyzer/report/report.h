@@ -49,6 +49,41 @@ WtSection *wt_section_object(WtSection *s, const char *key, const char *label);
  * that a table next to it already shows in full. */
 void wt_section_hide_in_text(WtSection *s, const char *key);
 
+/* The section is one of the report's headlines (e.g. HTTP on a web link): the text and
+ * HTML reports show it right after the first section (the capture's), when it has
+ * something. JSON and CSV keep the order in which sections were made. */
+void wt_section_set_lead(WtSection *s);
+/* What the text report says, after the section's label, when the section has nothing
+ * ("no messages": "DNS: no messages"); default "none". */
+void wt_section_set_nothing(WtSection *s, const char *phrase);
+/* Nothing counted: every number zero, every map, list and table empty, every string
+ * empty, in the section and its objects. */
+gboolean wt_section_is_empty(const WtSection *s);
+/* The one line the text report prints for an empty section: "DNS: no messages". */
+char *wt_section_nothing_line(const WtSection *s);
+gboolean wt_section_is_lead(const WtSection *s);
+
+/* The order in which the text and HTML reports show the sections: the first, then the
+ * lead sections that have something, then the rest in the order they were made. */
+GPtrArray *wt_report_display_order(const WtReport *r);
+
+/* --sections: keep only the sections whose keys are listed (comma-separated), in the
+ * order listed (every writer, JSON and CSV too, follows it). FALSE, with an error naming the unknown key and the valid ones, when a
+ * name is not one of `known` (NULL: the report's own keys); the report is left as it
+ * was. */
+gboolean wt_report_keep_sections(WtReport *r, const char *list, const char *const *known,
+                                 GError **error);
+/* A section this kind of report may have though this one has not (e.g. tunnels, made
+ * only when the capture had some): its key is one of wt_report_section_keys'. */
+void wt_report_declare_section(WtReport *r, const char *key);
+/* The section keys of the report, then the declared keys it lacks, NULL-terminated
+ * (g_strfreev). */
+char **wt_report_section_keys(const WtReport *r);
+/* The error of wt_report_keep_sections without changing anything: is every name of
+ * `list` one of `known`? */
+gboolean wt_report_check_section_names(const char *list, const char *const *known,
+                                       GError **error);
+
 /* Tables: JSON array of objects (one per row, keyed by column keys); text as an aligned
  * table; CSV as one file per table named after its key. */
 typedef enum { WT_COL_STR, WT_COL_U64, WT_COL_I64, WT_COL_DOUBLE, WT_COL_PERCENT } WtColType;

@@ -317,6 +317,7 @@ const WtStreamDissector wt_dns_dissector = {
   .stats_free = wt_dns_stats_free,
   .stats_merge = wt_dns_stats_merge,
   .report = wt_dns_stats_report,
+  .metrics = wt_dns_stats_metrics,
   .session_new = dns_session_new,
   .deliver = dns_deliver,
   .gap = dns_gap,

@@ -313,6 +313,7 @@ void wt_dns_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
   (void) opts; /* its top-N tables keep their own row count */
   WtDnsStats *s = p;
   WtSection *sec = wt_report_section(r, "dns", _("DNS"));
+  wt_section_set_nothing(sec, _("no messages"));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++)
     wt_section_u64(sec, scalars[i].name, _(scalars[i].label), *scalar_ptr(s, &scalars[i]));
   report_qtypes(s, sec);
@@ -381,4 +382,24 @@ guint64 wt_dns_stats_malformed_count(const WtDnsStats *s, const char *reason)
 double wt_dns_stats_rtt_ms(const WtDnsStats *s, double percentile)
 {
   return wt_histogram_percentile(&s->rtt, percentile) / 1000.0;
+}
+
+/* --- live metrics -------------------------------------------------------------------- */
+
+void wt_dns_stats_metrics(gconstpointer stats, WtMetrics *m)
+{
+  const WtDnsStats *s = stats;
+  wt_metrics_declare(m, "wiretab_dns_queries_total", WT_METRIC_COUNTER,
+                     "DNS query messages (UDP and TCP)");
+  wt_metrics_declare(m, "wiretab_dns_responses_total", WT_METRIC_COUNTER,
+                     "DNS response messages by rcode");
+  wt_metrics_add(m, "wiretab_dns_queries_total", (double) s->queries, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS(s->rcodes); i++) {
+    if (!s->rcodes[i])
+      continue;
+    char name[32];
+    rcode_key(i, name, sizeof name);
+    wt_metrics_add(m, "wiretab_dns_responses_total", (double) s->rcodes[i], "rcode", name,
+                   NULL);
+  }
 }

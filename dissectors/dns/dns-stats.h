@@ -9,6 +9,7 @@ gpointer wt_dns_stats_new(void);
 void wt_dns_stats_free(gpointer stats);
 void wt_dns_stats_merge(gpointer into, gpointer from);
 void wt_dns_stats_report(gpointer stats, const WtReportOptions *opts, WtReport *r);
+void wt_dns_stats_metrics(gconstpointer stats, WtMetrics *m);
 
 /* Scratch space for the answer summaries of the message being handled (one per tap, so
  * sessions stay small and nothing is allocated per message). */

@@ -154,6 +154,8 @@ gboolean wt_http_fleet_report(const WtFleet *f, WtReport *r, GError **error)
 
   guint64 requests = wt_fleet_u64(tot, 0, 0);
   WtSection *sec = wt_report_section(r, "http", "HTTP");
+  wt_section_set_lead(sec); /* as in a capture's report: right after the fleet summary */
+  wt_section_set_nothing(sec, "no requests");
   wt_section_u64(sec, "requests", "Requests", requests);
   wt_section_u64(sec, "responses", "Responses", wt_fleet_u64(tot, 0, 1));
   if (requests > 0 || wt_fleet_u64(tot, 0, 1) > 0)

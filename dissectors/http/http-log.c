@@ -17,6 +17,7 @@ enum {
   COL_TIME_TO_FIRST_BYTE,
   COL_INCOMPLETE,
   COL_STREAM_ID,
+  COL_TLS,
   N_COLUMNS
 };
 
@@ -38,6 +39,8 @@ static const WtLogColumn http_columns[] = {
   { "incomplete", WT_LOG_BOOL, "incomplete", "UInt8" },
   /* HTTP/2's stream; omitted for HTTP/1 (ClickHouse: 0) */
   { "stream_id", WT_LOG_COUNT, "stream_id", "UInt32" },
+  /* read from a decrypted TLS connection (https); omitted for plain HTTP (ClickHouse: 0) */
+  { "tls", WT_LOG_BOOL, "tls", "UInt8" },
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(http_columns) == N_COLUMNS);
@@ -94,5 +97,7 @@ void wt_http_log_write(WtLog *log, const WtConnInfo *conn, const WtHttpTxn *t)
   wt_log_set_bool(&r, COL_INCOMPLETE, t->incomplete);
   if (t->stream_id)
     wt_log_set_count(&r, COL_STREAM_ID, t->stream_id);
+  if (t->tls)
+    wt_log_set_bool(&r, COL_TLS, TRUE);
   wt_log_write(log, &r);
 }

@@ -31,22 +31,6 @@ static gboolean is_ows(guint8 c)
   return c == ' ' || c == '\t';
 }
 
-static inline guint8 ascii_lower(guint8 c)
-{
-  return c >= 'A' && c <= 'Z' ? (guint8) (c | 0x20) : c;
-}
-
-gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit)
-{
-  gsize n = strlen(lit);  /* lit is ours, never packet bytes */
-  if (s.len != n)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    if (ascii_lower(s.p[i]) != ascii_lower((guint8) lit[i]))
-      return FALSE;
-  return TRUE;
-}
-
 static const char *const known_methods[] = {
   "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
   /* WebDAV and its extensions (RFC 4918, 3253, 3648, 3744, 4437, 4791, 5323, 5842) */
@@ -161,6 +145,40 @@ gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLi
   return TRUE;
 }
 
+static gboolean is_control_byte(guint8 c)
+{
+  return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Any byte below 0x20 or equal to 0x7f in the 8 bytes of w: the word-at-a-time tests of
+ * "has a byte less than n" and "has a zero byte" (exact as yes/no answers). */
+static gboolean word_may_have_control(guint64 w)
+{
+  const guint64 ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  guint64 del = w ^ (0x7f * ones);
+  return (((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs;
+}
+
+/* A control byte other than HTAB in a field value (every header line's whole value
+ * passes here): eight bytes per step, and the bytes of a word that may hold one are
+ * looked at one by one (a tab alone sends a word there). */
+static gboolean has_control_byte(const guint8 *p, gsize n)
+{
+  gsize k = 0;
+  for (; n - k >= 8; k += 8) {
+    guint64 w;
+    memcpy(&w, p + k, 8);
+    if (G_UNLIKELY(word_may_have_control(w)))
+      for (gsize j = k; j < k + 8; j++)
+        if (is_control_byte(p[j]))
+          return TRUE;
+  }
+  for (; k < n; k++)
+    if (is_control_byte(p[k]))
+      return TRUE;
+  return FALSE;
+}
+
 gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
 {
   memset(out, 0, sizeof *out);
@@ -178,11 +196,7 @@ gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
   gsize end = len;
   while (end > i && is_ows(line[end - 1]))
     end--;
-  for (gsize k = i; k < end; k++) {
-    guint8 c = line[k];
-    if ((c < 0x20 && c != '\t') || c == 0x7f)
-      out->bad_value = TRUE;
-  }
+  out->bad_value = has_control_byte(line + i, end - i);
   out->value.p = line + i;
   out->value.len = end - i;
   return TRUE;

@@ -50,7 +50,23 @@ gboolean wt_http_list_has_token(const guint8 *v, gsize len, const char *token);
 /* The last element of the list, OWS and parameters trimmed (may be empty). */
 WtHttpSpan wt_http_list_last(const guint8 *v, gsize len);
 
-gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit);
+/* ASCII case-insensitive comparison with a literal of ours (never packet bytes). Inline:
+ * every header line asks it a few times, and with a literal argument the length is a
+ * constant, so a span of another length is rejected in one comparison. */
+static inline gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit)
+{
+  gsize n = __builtin_strlen(lit);
+  if (s.len != n)
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    guint8 a = s.p[i], b = (guint8) lit[i];
+    a = a >= 'A' && a <= 'Z' ? (guint8) (a | 0x20) : a;
+    b = b >= 'A' && b <= 'Z' ? (guint8) (b | 0x20) : b;
+    if (a != b)
+      return FALSE;
+  }
+  return TRUE;
+}
 gboolean wt_http_is_tchar(guint8 c);
 
 /* The canonical name of a registered method (RFC 9110, WebDAV, ...), or NULL. Methods are

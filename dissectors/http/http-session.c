@@ -49,7 +49,7 @@ typedef struct {
   gboolean maybe09;       /* request side: after a version-less request line, header
                            * lines (if any) still belong to it */
   /* framing and connection handling collected from the current header block */
-  gboolean cl_seen, cl_bad, te_seen, te_chunked, conn_upgrade, upgrade_seen, websocket;
+  gboolean cl_seen, cl_bad, te_seen, te_chunked, conn_upgrade, upgrade_seen, websocket, h2c;
   guint64 content_length;
   HeaderId last_hdr;      /* for obs-fold continuation lines */
   /* Stream offsets (WtStreamAcks, WT_STREAM_UNKNOWN when not known): of data[0] during a
@@ -78,6 +78,8 @@ typedef struct {
    * nothing of it is consumed here; the port the client asked for */
   gboolean handing_off;
   guint16 connect_port;
+  /* `Upgrade: h2c` answered 101: the request, for the HTTP/2 session (handoff_note) */
+  WtHttpUpgrade *upgrade;
   /* Capture loss (a gap in either direction): responses are paired with requests by the
    * TCP numbers, not only in order (pair_by_numbers). */
   gboolean lossy;
@@ -107,6 +109,7 @@ static void txn_free(WtHttpTxn *t)
 
 static void txn_finalize(Session *s, WtHttpTxn *t)
 {
+  t->tls = s->conn.tls != FALSE;
   wt_http_stats_on_txn(s->stats, t);
   if (s->log)
     wt_http_log_write(s->log, &s->conn, t);
@@ -220,7 +223,7 @@ static void reset_headers(Half *h)
   h->hdr_bytes = 0;
   h->hdr_count = 0;
   h->cl_seen = h->cl_bad = h->te_seen = h->te_chunked = FALSE;
-  h->conn_upgrade = h->upgrade_seen = h->websocket = FALSE;
+  h->conn_upgrade = h->upgrade_seen = h->websocket = h->h2c = FALSE;
   h->content_length = 0;
   h->last_hdr = HDR_NONE;
 }
@@ -329,18 +332,26 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 static HeaderId header_id(WtHttpSpan name)
 {
-  /* length first: most header lines (Accept, Date, Server ...) are rejected by it */
-  static const struct { const char *name; guint8 len; HeaderId id; } known[] = {
-    { "content-length", 14, HDR_CONTENT_LENGTH },
-    { "transfer-encoding", 17, HDR_TRANSFER_ENCODING },
-    { "connection", 10, HDR_CONNECTION }, { "upgrade", 7, HDR_UPGRADE },
-    { "host", 4, HDR_HOST }, { "user-agent", 10, HDR_USER_AGENT },
-    { "content-type", 12, HDR_CONTENT_TYPE },
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
-    if (name.len == known[i].len && wt_http_span_ieq(name, known[i].name))
-      return known[i].id;
-  return HDR_OTHER;
+  /* by length first: most header lines (Accept, Date, Server ...) are rejected by it,
+   * then one case-insensitive comparison with a constant length */
+  switch (name.len) {
+  case 4:
+    return wt_http_span_ieq(name, "host") ? HDR_HOST : HDR_OTHER;
+  case 7:
+    return wt_http_span_ieq(name, "upgrade") ? HDR_UPGRADE : HDR_OTHER;
+  case 10:
+    if (wt_http_span_ieq(name, "connection"))
+      return HDR_CONNECTION;
+    return wt_http_span_ieq(name, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
+  case 12:
+    return wt_http_span_ieq(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
+  case 14:
+    return wt_http_span_ieq(name, "content-length") ? HDR_CONTENT_LENGTH : HDR_OTHER;
+  case 17:
+    return wt_http_span_ieq(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
+  default:
+    return HDR_OTHER;
+  }
 }
 
 /* Appends an obs-fold continuation to a kept string field ("a" + " " + "b"). */
@@ -400,6 +411,8 @@ static void handle_field(Session *s, WtDir dir, Half *h, HeaderId id, const guin
     h->upgrade_seen = TRUE;
     if (wt_http_list_has_token(v, len, "websocket"))
       h->websocket = TRUE;
+    if (wt_http_list_has_token(v, len, "h2c"))
+      h->h2c = TRUE;
     break;
   case HDR_HOST:
     if (dir != WT_DIR_ORIG || !t)
@@ -514,8 +527,10 @@ static void start_body(Session *s, WtDir dir, Half *h, gint64 ts, gboolean close
 static void request_headers_end(Session *s, Half *h, gint64 ts)
 {
   WtHttpTxn *t = h->txn;
-  if (t && h->upgrade_seen && h->conn_upgrade)
+  if (t && h->upgrade_seen && h->conn_upgrade) {
     t->wants_upgrade = TRUE;
+    t->wants_h2c = h->h2c;
+  }
   start_body(s, WT_DIR_ORIG, h, ts, FALSE);
 }
 
@@ -537,6 +552,64 @@ static guint16 connect_port_of(const char *uri)
   return v <= 65535 ? (guint16) v : 0;
 }
 
+/* Counts an upgraded request no HTTP/2 session took, as the HTTP/1.1 101 it was seen as;
+ * frees it. */
+static void upgrade_free(gpointer p)
+{
+  WtHttpUpgrade *u = p;
+  if (!u->taken) {
+    WtHttpExchange x = {
+      .major = 1, .minor = 1, .depth = u->depth,
+      .method = u->method, .authority = u->authority, .path = u->path,
+      .user_agent = u->user_agent, .status = 101, .info_code = 101, .upgraded = TRUE,
+      .req_body_len = u->req_body_len,
+      .ts_req_start = u->ts_req_start, .ts_req_end = u->ts_req_end,
+      .ts_resp_start = u->ts_switch, .ts_resp_end = u->ts_switch,
+    };
+    wt_http_add_exchange(u->stats, u->ctx, &u->conn, &x);
+  }
+  g_free(u->method);
+  g_free(u->authority);
+  g_free(u->path);
+  g_free(u->user_agent);
+  g_free(u);
+}
+
+/* `Upgrade: h2c` answered 101 Switching Protocols: HTTP/2 follows in both directions right
+ * after the 101's head (server) and the request (client), and the request's answer is
+ * stream 1's. The transaction leaves the HTTP/1 queue for the HTTP/2 session (handoff,
+ * handoff_note), which counts it once. */
+static void switch_to_h2c(Session *s, Half *h, WtHttpTxn *t, gint64 ts)
+{
+  WtHttpUpgrade *u = g_new0(WtHttpUpgrade, 1);
+  u->method = g_steal_pointer(&t->method);
+  u->authority = g_steal_pointer(&t->host);
+  u->path = g_steal_pointer(&t->uri);
+  u->user_agent = g_steal_pointer(&t->user_agent);
+  u->depth = t->depth;
+  u->req_body_len = t->req_body_len;
+  u->ts_req_start = t->ts_req_start;
+  u->ts_req_end = t->ts_req_end;
+  u->ts_switch = h->msg_ts ? h->msg_ts : ts;
+  u->stats = s->stats;
+  u->ctx = s->ctx;
+  u->conn = s->conn;
+  if (s->upgrade)
+    upgrade_free(s->upgrade);  /* cannot happen twice on one connection; counted if so */
+  s->upgrade = u;
+  s->handing_off = TRUE;
+  s->connect_port = 0;
+  g_queue_remove(&s->txns, t);
+  for (int d = 0; d < 2; d++)
+    if (s->half[d].txn == t)
+      s->half[d].txn = NULL;
+  txn_free(t);
+  h->msg_ts = 0;
+  enter_tunnel(s);
+  h->state = ST_TUNNEL;
+  flush_finished(s);
+}
+
 static void response_headers_end(Session *s, Half *h, gint64 ts)
 {
   WtHttpTxn *t = h->txn;
@@ -551,6 +624,10 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
   guint code = t->status_code;
   if (t->resp_content_type)
     wt_http_stats_on_content_type(s->stats, t->resp_content_type);
+  if (code == 101 && t->wants_h2c) {
+    switch_to_h2c(s, h, t, ts);
+    return;
+  }
   if (code == 101) {
     /* informational and final at once: Zeek logs it as status_code and info_code */
     t->info_code = 101;
@@ -821,9 +898,13 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
                                    c->seen_end != WT_STREAM_UNKNOWN && acked > c->seen_end + 1);
     t->req_done = TRUE;
   }
-  wt_http_stats_on_status(s->stats, sl.code);
+  /* A 101 switching to h2c is stream 1's interim response: whoever finishes that
+   * transaction counts it (the HTTP/2 session, or upgrade_free) */
+  gboolean h2c_switch = sl.code == 101 && t->wants_h2c;
+  if (!h2c_switch)
+    wt_http_stats_on_status(s->stats, sl.code);
   /* the status class series; codes outside 100..599 are in none */
-  if (s->ctx && sl.code >= 100 && sl.code <= 599)
+  if (s->ctx && !h2c_switch && sl.code >= 100 && sl.code <= 599)
     wt_series_count(s->ctx->series, h->msg_ts,
                     wt_http_series_col[WT_HTTP_SERIES_1XX + sl.code / 100 - 1], 1);
   t->resp_major = sl.major;
@@ -1307,6 +1388,8 @@ static void session_free(gpointer p)
     return;
   WtHttpTxn *t;
   const Half *server = &s->half[WT_DIR_RESP];
+  if (s->upgrade)
+    upgrade_free(s->upgrade);
   while ((t = g_queue_pop_head(&s->txns))) {
     /* a message still in progress without an eof was cut short */
     if (t == s->half[0].txn || t == s->half[1].txn)
@@ -1321,7 +1404,8 @@ static void session_free(gpointer p)
   g_free(s);
 }
 
-/* CONNECT answered 2xx: the rest of the connection is the tunnel's (TLS, HTTP ...). */
+/* CONNECT answered 2xx: the rest of the connection is the tunnel's (TLS, HTTP ...); 101
+ * to `Upgrade: h2c`: HTTP/2's. */
 static gboolean handoff(gpointer p, guint16 *port)
 {
   Session *s = p;
@@ -1329,6 +1413,19 @@ static gboolean handoff(gpointer p, guint16 *port)
     return FALSE;
   *port = s->connect_port;
   return TRUE;
+}
+
+/* After `Upgrade: h2c` answered 101: the upgraded request, for HTTP/2's stream 1. */
+static WtHandoffNote *handoff_note(gpointer p)
+{
+  Session *s = p;
+  if (!s->upgrade)
+    return NULL;
+  WtHandoffNote *n = g_new0(WtHandoffNote, 1);
+  n->to = "http2";
+  n->data = g_steal_pointer(&s->upgrade);
+  n->free_data = upgrade_free;
+  return n;
 }
 
 static gboolean probe(const guint8 *data, gsize len, WtDir dir)
@@ -1359,6 +1456,8 @@ static const guint16 http_ports[] = { 80, 8080, 8000, 8008, 8888, 3128, 81, 591,
 
 static const WtLogTable *const http_log_tables[] = { &wt_http_log_table, NULL };
 
+static const char *const http_alpn[] = { "http/1.1", "http/1.0", NULL };
+
 const WtStreamDissector wt_http_dissector = {
   .name = "http",
   .ports = http_ports,
@@ -1369,6 +1468,7 @@ const WtStreamDissector wt_http_dissector = {
   .stats_free = wt_http_stats_free,
   .stats_merge = wt_http_stats_merge,
   .report = wt_http_stats_report,
+  .metrics = wt_http_stats_metrics,
   .series = &wt_http_series,
   .session_new = session_new,
   .deliver = deliver,
@@ -1377,4 +1477,6 @@ const WtStreamDissector wt_http_dissector = {
   .session_free = session_free,
   .acks = acks,
   .handoff = handoff,
+  .alpn = http_alpn,
+  .handoff_note = handoff_note,
 };

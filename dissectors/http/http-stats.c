@@ -5,6 +5,7 @@
 #include "dissectors/http/http-status.h"
 #include "dissectors/http/http-log.h"
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 /* --- aggregate value kept per key of every table ------------------------------------ */
@@ -17,7 +18,71 @@ typedef struct {
   guint64 count;
   guint64 by_class[N_CLASSES];  /* class of the final response; "none" = unanswered */
   guint64 lat_n, lat_sum_us, lat_max_us;  /* request end -> first response byte */
+  guint32 *lat_hist;  /* LAT_BUCKETS counters, made at the first timed answer */
 } WtHttpAgg;
+
+/* Per-endpoint response times for p50/p99: a coarse log histogram, 4 buckets per power of
+ * two (a bucket is at most 25 % wide), up to 2^40 us, so an endpoint costs 156 counters
+ * rather than the 1,920 of the section's histogram. */
+#define LAT_SUB_BITS 2
+#define LAT_SUB (1u << LAT_SUB_BITS)
+#define LAT_TOP_BIT 40
+#define LAT_BUCKETS (LAT_SUB + (LAT_TOP_BIT - LAT_SUB_BITS) * LAT_SUB)
+
+static guint lat_bucket(guint64 us)
+{
+  if (us < LAT_SUB)
+    return (guint) us;
+  int msb = 63 - __builtin_clzll(us);
+  if (msb >= LAT_TOP_BIT)
+    return LAT_BUCKETS - 1;
+  guint sub = (guint) (us >> (msb - LAT_SUB_BITS)) & (LAT_SUB - 1);
+  return LAT_SUB + (guint) (msb - LAT_SUB_BITS) * LAT_SUB + sub;
+}
+
+/* The middle of bucket i, in us. */
+static double lat_bucket_mid(guint i)
+{
+  if (i < LAT_SUB)
+    return i;
+  int shift = (int) ((i - LAT_SUB) / LAT_SUB);
+  guint sub = (i - LAT_SUB) % LAT_SUB;
+  return ldexp(LAT_SUB + sub, shift) + ldexp(1, shift) / 2;
+}
+
+static void agg_time(WtHttpAgg *a, guint64 us)
+{
+  a->lat_n++;
+  a->lat_sum_us += us;
+  a->lat_max_us = MAX(a->lat_max_us, us);
+  if (!a->lat_hist)
+    a->lat_hist = g_new0(guint32, LAT_BUCKETS);
+  a->lat_hist[lat_bucket(us)]++;
+}
+
+/* Nearest-rank percentile p (0-100) in ms, never above the maximum; 0 without samples. */
+static double agg_percentile_ms(const WtHttpAgg *a, double p)
+{
+  if (!a->lat_n || !a->lat_hist)
+    return 0;
+  guint64 rank = MAX((guint64) (p / 100.0 * (double) a->lat_n + 0.999999), 1);
+  if (rank >= a->lat_n)
+    return (double) a->lat_max_us / 1000.0;
+  guint64 seen = 0;
+  for (guint i = 0; i < LAT_BUCKETS; i++) {
+    seen += a->lat_hist[i];
+    if (seen >= rank)
+      return MIN(lat_bucket_mid(i), (double) a->lat_max_us) / 1000.0;
+  }
+  return (double) a->lat_max_us / 1000.0;
+}
+
+static void agg_free(gpointer p)
+{
+  WtHttpAgg *a = p;
+  g_free(a->lat_hist);
+  g_free(a);
+}
 
 static void agg_merge(WtHttpAgg *into, const WtHttpAgg *from)
 {
@@ -27,6 +92,12 @@ static void agg_merge(WtHttpAgg *into, const WtHttpAgg *from)
   into->lat_n += from->lat_n;
   into->lat_sum_us += from->lat_sum_us;
   into->lat_max_us = MAX(into->lat_max_us, from->lat_max_us);
+  if (from->lat_hist) {
+    if (!into->lat_hist)
+      into->lat_hist = g_new0(guint32, LAT_BUCKETS);
+    for (guint i = 0; i < LAT_BUCKETS; i++)
+      into->lat_hist[i] += from->lat_hist[i];
+  }
 }
 
 /* --- bounded top-N table ------------------------------------------------------------ */
@@ -40,7 +111,7 @@ typedef struct WtHttpTop {
 static WtHttpTop *top_new(guint cap)
 {
   WtHttpTop *t = g_new0(WtHttpTop, 1);
-  t->h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  t->h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, agg_free);
   t->cap = cap;
   return t;
 }
@@ -50,6 +121,7 @@ static void top_free(WtHttpTop *t)
   if (!t)
     return;
   g_hash_table_destroy(t->h);
+  g_free(t->other.lat_hist);
   g_free(t);
 }
 
@@ -147,6 +219,7 @@ gpointer wt_http_stats_new(void)
   s->connect_answers = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->ttfb = g_new0(WtHistogram, 1);
   s->ttlb = g_new0(WtHistogram, 1);
+  s->scratch = g_string_sized_new(256);
   return s;
 }
 
@@ -166,6 +239,7 @@ void wt_http_stats_free(gpointer p)
   top_free(s->connect_answers);
   g_free(s->ttfb);
   g_free(s->ttlb);
+  g_string_free(s->scratch, TRUE);
   g_free(s);
 }
 
@@ -213,17 +287,25 @@ void wt_http_stats_merge(gpointer into_p, gpointer from_p)
   wt_histogram_merge(into->ttlb, from->ttlb);
   for (guint i = 0; i < G_N_ELEMENTS(into->versions); i++)
     into->versions[i] += from->versions[i];
+  for (guint i = 0; i < G_N_ELEMENTS(into->schemes); i++)
+    into->schemes[i] += from->schemes[i];
 }
 
-void wt_http_stats_on_status(WtHttpStats *s, guint code)
+static void count_status(WtHttpStats *s, guint code, gboolean interim)
 {
   s->responses++;
   if (code < G_N_ELEMENTS(s->status))
     s->status[code]++;
-  if (code >= 100 && code <= 199 && code != 101)
+  if (interim)
     s->interim++;
   else
     s->final_responses++;
+}
+
+/* 101 ends HTTP/1 on the connection: final, as Zeek takes it (but see add_exchange) */
+void wt_http_stats_on_status(WtHttpStats *s, guint code)
+{
+  count_status(s, code, code >= 100 && code <= 199 && code != 101);
 }
 
 void wt_http_stats_on_content_type(WtHttpStats *s, const char *media_type)
@@ -246,6 +328,14 @@ static void count_key(WtHttpTop *top, const char *key, guint cls)
   a->count++;
   a->by_class[cls]++;
 }
+
+/* g_ascii_tolower without a call per character */
+static inline char ascii_lower(char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c | 0x20) : c;
+}
+
+static void append_endpoint(GString *out, const char *uri);
 
 /* "http://host:port/path?q": returns the authority ("host:port", user info dropped) and
  * sets *path to the path ("/" when the URI has none); NULL when uri is not absolute. */
@@ -274,6 +364,7 @@ static char *absolute_form(const char *uri, const char **path)
 }
 
 static const char *const version_keys[] = { "0.9", "1.0", "1.1", "2", "other" };
+static const char *const scheme_keys[] = { "http", "https" };
 
 static guint version_index(const WtHttpTxn *t)
 {
@@ -289,6 +380,7 @@ static guint version_index(const WtHttpTxn *t)
 void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
 {
   s->versions[version_index(t)]++;
+  s->schemes[t->tls ? 1 : 0]++;
   guint cls = class_index(t);
   gboolean have_ttfb = t->has_final && t->ts_req_end && t->ts_resp_start;
   guint64 ttfb_us = 0;
@@ -357,7 +449,7 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
       g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(host, -1);
       if (!big) {
         for (gsize i = 0; i <= n; i++)
-          small[i] = g_ascii_tolower(host[i]);
+          small[i] = ascii_lower(host[i]);
       }
       count_key(s->hosts, big ? big : small, cls);
     }
@@ -373,16 +465,15 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
         small[q] = '\0';
       }
       count_key(s->uris, big ? big : small, cls);
-      g_autofree char *ep = wt_http_endpoint_of(t->uri);
-      g_autofree char *key = g_strconcat(method, " ", ep, NULL);
-      WtHttpAgg *e = top_slot(s->endpoints, key);
+      /* "METHOD endpoint", built in the tap's own buffer */
+      g_string_assign(s->scratch, method);
+      g_string_append_c(s->scratch, ' ');
+      append_endpoint(s->scratch, t->uri);
+      WtHttpAgg *e = top_slot(s->endpoints, s->scratch->str);
       e->count++;
       e->by_class[cls]++;
-      if (have_ttfb) {
-        e->lat_n++;
-        e->lat_sum_us += ttfb_us;
-        e->lat_max_us = MAX(e->lat_max_us, ttfb_us);
-      }
+      if (have_ttfb)
+        agg_time(e, ttfb_us);
     }
   }
   if (have_ttfb) {
@@ -440,8 +531,10 @@ static gboolean is_id_segment(const char *p, gsize n)
   return n >= 16 && all_hex(p, n, &has_digit) && has_digit;
 }
 
-char *wt_http_endpoint_of(const char *uri)
+/* Appends the endpoint of uri to out (wt_http_endpoint_of). */
+static void append_endpoint(GString *out, const char *uri)
 {
+  gsize start = out->len;
   const char *p = uri;
   /* absolute-form (proxy requests): drop scheme and authority */
   if (g_ascii_strncasecmp(p, "http://", 7) == 0 || g_ascii_strncasecmp(p, "https://", 8) == 0) {
@@ -449,7 +542,6 @@ char *wt_http_endpoint_of(const char *uri)
     p += strcspn(p, "/?#");
   }
   gsize end = strcspn(p, "?#");
-  GString *out = g_string_sized_new(end + 8);
   gsize i = 0;
   while (i < end) {
     if (p[i] == '/') {
@@ -466,8 +558,14 @@ char *wt_http_endpoint_of(const char *uri)
       g_string_append_len(out, p + i, (gssize) (j - i));
     i = j;
   }
-  if (out->len == 0)
+  if (out->len == start)
     g_string_append_c(out, p[0] == '*' ? '*' : '/');
+}
+
+char *wt_http_endpoint_of(const char *uri)
+{
+  GString *out = g_string_sized_new(strlen(uri) + 8);
+  append_endpoint(out, uri);
   return g_string_free(out, FALSE);
 }
 
@@ -541,10 +639,12 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
   t.orphan = x->method == NULL;
   t.is_head = x->method && strcmp(x->method, "HEAD") == 0;
   t.is_connect = x->method && strcmp(x->method, "CONNECT") == 0;
+  t.upgraded = x->upgraded != FALSE;
   t.tunnel = t.is_connect && x->status >= 200 && x->status <= 299;
   WtSeriesSink *series = ctx ? ctx->series : NULL;
+  /* interim, 101 too: after an h2c switch the final status is stream 1's */
   for (guint i = 0; i < x->n_interim; i++) {
-    wt_http_stats_on_status(s, x->info_code);
+    count_status(s, x->info_code, TRUE);
     wt_series_count(series, x->ts_req_end, wt_http_series_col[WT_HTTP_SERIES_1XX], 1);
   }
   if (x->status) {
@@ -558,6 +658,7 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
   if (x->method)
     wt_series_count(series, x->ts_req_start,
                     wt_http_series_col[WT_HTTP_SERIES_REQUESTS], 1);
+  t.tls = conn && conn->tls;
   wt_http_stats_on_txn(s, &t);
   WtLog *log = wt_app_log(ctx, &wt_http_log_table);
   if (log)
@@ -567,6 +668,14 @@ void wt_http_add_exchange(WtHttpStats *s, const WtAppContext *ctx, const WtConnI
 void wt_http_add_gap(WtHttpStats *s)
 {
   s->gaps++;
+}
+
+guint64 wt_http_stats_scheme_count(const WtHttpStats *s, const char *scheme)
+{
+  for (guint i = 0; i < G_N_ELEMENTS(scheme_keys); i++)
+    if (strcmp(scheme_keys[i], scheme) == 0)
+      return s->schemes[i];
+  return 0;
 }
 
 guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version)
@@ -776,6 +885,18 @@ static void report_status(WtHttpStats *s, WtSection *sec)
   }
 }
 
+/* Responses that say the request failed: 4xx (the client's fault) and 5xx (the
+ * server's), as a count and as a share of final responses. */
+static void report_errors(WtHttpStats *s, WtSection *sec)
+{
+  guint64 errors = 0;
+  for (guint c = 400; c <= 599 && c < G_N_ELEMENTS(s->status); c++)
+    errors += s->status[c];
+  wt_section_u64(sec, "errors", _("Error responses (4xx, 5xx)"), errors);
+  wt_section_double(sec, "error_rate", _("Error rate (percent of final responses)"),
+                    share(errors, s->final_responses));
+}
+
 static void report_methods(WtHttpStats *s, WtSection *sec)
 {
   WtHttpTop methods = { s->methods, 0, { 0 } };
@@ -850,6 +971,8 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
     wt_table_column(t, class_keys[c], class_keys[c], WT_COL_U64);
   wt_table_column(t, "none", _("No answer"), WT_COL_U64);
   wt_table_column(t, "mean_ms", _("Mean ms"), WT_COL_DOUBLE);
+  wt_table_column(t, "p50_ms", _("p50 ms"), WT_COL_DOUBLE);
+  wt_table_column(t, "p99_ms", _("p99 ms"), WT_COL_DOUBLE);
   wt_table_column(t, "max_ms", _("Max ms"), WT_COL_DOUBLE);
   g_autoptr(GArray) rows = top_sorted(top);
   for (guint i = 0; i < rows->len && i < rows_max; i++) {
@@ -864,10 +987,31 @@ static void report_endpoints(WtSection *sec, const WtHttpTop *top, guint rows_ma
       wt_table_u64(t, r->agg->by_class[c]);
     wt_table_u64(t, r->agg->by_class[CLASS_NONE]);
     wt_table_double(t, r->agg->lat_n ? (double) r->agg->lat_sum_us / r->agg->lat_n / 1000.0 : 0);
+    wt_table_double(t, agg_percentile_ms(r->agg, 50));
+    wt_table_double(t, agg_percentile_ms(r->agg, 99));
     wt_table_double(t, (double) r->agg->lat_max_us / 1000.0);
   }
 }
 
+
+/* http next to https (HTTP read from decrypted TLS); only when some HTTPS was read, so a
+ * report without a key log keeps its shape. */
+static void report_schemes(WtSection *sec, const WtHttpStats *s)
+{
+  if (!s->schemes[1])
+    return;
+  WtTable *t = wt_section_table(sec, "schemes", _("Transactions by scheme"));
+  wt_table_column(t, "scheme", _("Scheme"), WT_COL_STR);
+  wt_table_column(t, "count", _("Transactions"), WT_COL_U64);
+  wt_table_column(t, "share", _("Share"), WT_COL_PERCENT);
+  guint64 all = s->schemes[0] + s->schemes[1];
+  for (guint i = 0; i < G_N_ELEMENTS(s->schemes); i++) {
+    wt_table_row(t);
+    wt_table_str(t, scheme_keys[i]);
+    wt_table_u64(t, s->schemes[i]);
+    wt_table_percent(t, share(s->schemes[i], all));
+  }
+}
 
 void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
 {
@@ -888,15 +1032,22 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
     { "response_body_bytes", N_("Response body bytes") },
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(labels) == G_N_ELEMENTS(scalars));
+  /* a web link's first questions lead the report: how many requests, how many failed,
+   * which codes and methods; the rest of the counters follow */
+  wt_section_set_lead(sec);
+  wt_section_set_nothing(sec, _("no requests"));
   for (gsize i = 0; i < G_N_ELEMENTS(scalars); i++) {
     /* the capture-loss split is reported where the capture lost HTTP bytes */
     if (!s->gaps && (scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, answer_not_captured) ||
                      scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, request_not_captured)))
       continue;
     wt_section_u64(sec, scalars[i].name, _(labels[i].label), scalar_value(s, &scalars[i]));
+    if (scalars[i].offset == G_STRUCT_OFFSET(WtHttpStats, responses)) {
+      report_errors(s, sec);
+      report_status(s, sec);
+      report_methods(s, sec);
+    }
   }
-  report_methods(s, sec);
-  report_status(s, sec);
   /* the methods and status tables say it all in text; the maps stay for JSON */
   wt_section_hide_in_text(sec, "methods");
   wt_section_hide_in_text(sec, "status_codes");
@@ -939,5 +1090,41 @@ void wt_http_stats_report(gpointer p, const WtReportOptions *opts, WtReport *r)
     wt_table_u64(vt, s->versions[i]);
     wt_table_percent(vt, share(s->versions[i], all));
   }
+  report_schemes(sec, s);
 }
 
+
+/* --- live metrics ------------------------------------------------------------------- */
+
+/* Prometheus's usual latency buckets, a little finer at the fast end (seconds). */
+static const double response_bounds_s[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                            0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+
+void wt_http_stats_metrics(gconstpointer stats, WtMetrics *m)
+{
+  const WtHttpStats *s = stats;
+  wt_metrics_declare(m, "wiretab_http_requests_total", WT_METRIC_COUNTER,
+                     "HTTP requests (transactions with a request line) by method");
+  wt_metrics_declare(m, "wiretab_http_responses_total", WT_METRIC_COUNTER,
+                     "HTTP response status lines (1xx interim ones too) by code and class");
+  wt_metrics_declare(m, "wiretab_http_response_seconds", WT_METRIC_HISTOGRAM,
+                     "HTTP time to first byte: end of the request to the first byte of "
+                     "its final response");
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, s->methods);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    if (((const WtHttpAgg *) v)->count)
+      wt_metrics_add(m, "wiretab_http_requests_total", (double) ((const WtHttpAgg *) v)->count,
+                     "method", (const char *) k, NULL);
+  for (guint c = 0; c < G_N_ELEMENTS(s->status); c++) {
+    if (!s->status[c])
+      continue;
+    char code[8];
+    g_snprintf(code, sizeof code, "%u", c);
+    wt_metrics_add(m, "wiretab_http_responses_total", (double) s->status[c], "code", code,
+                   "class", class_keys[(c >= 100 && c <= 599) ? c / 100 : CLASS_OTHER], NULL);
+  }
+  wt_metrics_add_histogram(m, "wiretab_http_response_seconds", s->ttfb, response_bounds_s,
+                           G_N_ELEMENTS(response_bounds_s));
+}

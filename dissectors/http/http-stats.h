@@ -26,6 +26,8 @@ struct WtHttpStats {
   guint64 forward_requests, connect_requests;
   struct WtHttpTop *forward_hosts, *connect_targets, *connect_answers;
   guint64 versions[5];           /* transactions by version: 0.9, 1.0, 1.1, 2, other */
+  guint64 schemes[2];            /* transactions by scheme: http, https (decrypted TLS) */
+  GString *scratch;              /* the endpoint key being built (no allocation per request) */
 };
 
 /* Timeline series (wt_http_dissector.series), in column order. */
@@ -47,6 +49,7 @@ gpointer wt_http_stats_new(void);
 void wt_http_stats_free(gpointer s);
 void wt_http_stats_merge(gpointer into, gpointer from);
 void wt_http_stats_report(gpointer s, const WtReportOptions *opts, WtReport *r);
+void wt_http_stats_metrics(gconstpointer s, WtMetrics *m);
 
 /* Called by the session. */
 void wt_http_stats_on_status(WtHttpStats *s, guint code);        /* every status line */

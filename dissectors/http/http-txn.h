@@ -48,4 +48,6 @@ typedef struct {
   guint tunnel : 1;         /* CONNECT 2xx */
   guint upgraded : 1;       /* 101 Switching Protocols */
   guint websocket : 1;      /* ... to WebSocket */
+  guint tls : 1;            /* carried by TLS (decrypted HTTPS): scheme https */
+  guint wants_h2c : 1;      /* the Upgrade header offered h2c (HTTP/2 in the clear) */
 } WtHttpTxn;

@@ -42,6 +42,7 @@ typedef struct {
   guint n_interim;              /* interim responses, each counted as a status line */
   guint64 req_body_len, resp_body_len;
   gint64 ts_req_start, ts_req_end, ts_resp_start, ts_resp_end; /* 0 = unset */
+  gboolean upgraded;            /* answered 101 Switching Protocols first (h2c Upgrade) */
   gboolean incomplete;          /* reset, cut by a gap or by the end of input */
   gboolean answer_lost;         /* no final status because the capture lost the answer */
 } WtHttpExchange;
@@ -57,3 +58,22 @@ void wt_http_add_gap(WtHttpStats *stats);
 char *wt_http_safe_text(const guint8 *p, gsize len, gsize max);
 /* How many transactions of one version the tap holds ("0.9", "1.0", "1.1", "2", "other"). */
 guint64 wt_http_stats_version_count(const WtHttpStats *s, const char *version);
+/* How many transactions the tap holds of one scheme: "http", or "https" (decrypted TLS). */
+guint64 wt_http_stats_scheme_count(const WtHttpStats *s, const char *scheme);
+
+/* An HTTP/1.1 request upgraded to HTTP/2 (`Upgrade: h2c` answered 101 Switching Protocols,
+ * RFC 7540 section 3.2): its response comes as HTTP/2 on stream 1. The HTTP session leaves
+ * it for the HTTP/2 session (a WtHandoffNote to "http2"), which counts the transaction once,
+ * with stream 1's status, and sets `taken`. Freeing a note no session took counts it as the
+ * HTTP/1.1 101 it was seen as (the capture ended at the switch). */
+typedef struct {
+  char *method, *authority, *path, *user_agent;  /* owned; a taker steals them */
+  guint32 depth;
+  guint64 req_body_len;
+  gint64 ts_req_start, ts_req_end, ts_switch;  /* ts_switch: the 101's head */
+  gboolean taken;
+  /* where to count it when no session takes it */
+  WtHttpStats *stats;
+  const WtAppContext *ctx;
+  WtConnInfo conn;
+} WtHttpUpgrade;

@@ -208,6 +208,80 @@ static void emit(WtH2Framer *fr, const guint8 *payload, gsize len, const WtH2Fra
   sink->frame(ctx, &fr->cur, &f, payload, bad);
 }
 
+/* Could the 9 bytes at p be a frame header a real sender wrote? */
+static gboolean plausible_header(const WtH2Framer *fr, const guint8 *p, WtH2FrameHeader *h)
+{
+  /* the flags each type defines (RFC 9113 section 6) */
+  static const guint8 flags_of[WT_H2_N_FRAME_TYPES] = { 0x09, 0x2d, 0, 0, 0x01,
+                                                        0x0c, 0x01, 0, 0, 0x04 };
+  wt_h2_frame_header_parse(p, WT_H2_FRAME_HEADER_LEN, h);
+  if (h->type >= WT_H2_N_FRAME_TYPES || (p[5] & 0x80) || (h->flags & ~flags_of[h->type]) ||
+      h->length > fr->max_frame_size || h->stream_id >= WT_H2_RESYNC_MAX_STREAM_ID)
+    return FALSE;
+  gboolean on_connection = h->type == WT_H2_SETTINGS || h->type == WT_H2_PING ||
+                           h->type == WT_H2_GOAWAY;
+  if (h->type != WT_H2_WINDOW_UPDATE && on_connection != (h->stream_id == 0))
+    return FALSE;
+  switch (h->type) {
+  case WT_H2_PRIORITY:
+    return h->length == 5;
+  case WT_H2_RST_STREAM:
+  case WT_H2_WINDOW_UPDATE:
+    return h->length == 4;
+  case WT_H2_SETTINGS:
+    return (h->flags & WT_H2_FLAG_ACK) ? h->length == 0 : h->length % 6 == 0;
+  case WT_H2_PING:
+    return h->length == 8;
+  case WT_H2_GOAWAY:
+    return h->length >= 8;
+  default:
+    return TRUE;
+  }
+}
+
+static void resync_end(WtH2Framer *fr, gboolean found, const WtH2FramerSink *sink, gpointer ctx)
+{
+  if (sink->resync)
+    sink->resync(ctx, found, fr->scanned);
+  fr->scanned = 0;
+  fr->phase = found ? WT_H2_FR_HEADER : WT_H2_FR_LOST;
+}
+
+/* WT_H2_FR_RESYNC: the first offset from `off` where a plausible frame header is followed,
+ * `length` bytes later, by another. A candidate whose follower has not arrived yet is
+ * passed over while a later one checks out in the bytes there are (a length field that
+ * only looks like one must not stall the search), else the search waits there for more.
+ * Returns what it consumed. */
+static gsize resync_scan(WtH2Framer *fr, const guint8 *data, gsize len, gsize off,
+                         const WtH2FramerSink *sink, gpointer ctx)
+{
+  gsize i = off, pending = len;
+  for (; len - i >= WT_H2_FRAME_HEADER_LEN; i++) {
+    WtH2FrameHeader h, next;
+    if (!plausible_header(fr, data + i, &h))
+      continue;
+    gsize after = i + WT_H2_FRAME_HEADER_LEN + h.length;
+    if (WT_H2_FRAME_HEADER_LEN * 2 + (gsize) h.length > WT_H2_MAX_BUFFERED_FRAME)
+      continue; /* too long to check within what the framer may hold */
+    if (len < after + WT_H2_FRAME_HEADER_LEN) {
+      pending = MIN(pending, i); /* checked when more bytes came */
+      continue;
+    }
+    if (!plausible_header(fr, data + after, &next))
+      continue;
+    fr->scanned += i - off;
+    resync_end(fr, TRUE, sink, ctx);
+    return i;
+  }
+  i = MIN(i, pending);
+  fr->scanned += i - off;
+  if (fr->scanned > WT_H2_RESYNC_MAX_SCAN) {
+    resync_end(fr, FALSE, sink, ctx);
+    return len;
+  }
+  return i;
+}
+
 gsize wt_h2_framer_feed(WtH2Framer *fr, const guint8 *data, gsize len,
                         const WtH2FramerSink *sink, gpointer ctx)
 {
@@ -217,6 +291,13 @@ gsize wt_h2_framer_feed(WtH2Framer *fr, const guint8 *data, gsize len,
     switch (fr->phase) {
     case WT_H2_FR_LOST:
       return len;
+    case WT_H2_FR_RESYNC: {
+      gsize at = resync_scan(fr, data, len, off, sink, ctx);
+      if (fr->phase == WT_H2_FR_RESYNC || fr->phase == WT_H2_FR_LOST)
+        return at;
+      off = at;
+      break;
+    }
     case WT_H2_FR_PREFACE: {
       gsize n = MIN(avail, (gsize) WT_H2_PREFACE_LEN);
       if (memcmp(data + off, WT_H2_PREFACE, n) != 0) {
@@ -298,9 +379,15 @@ gboolean wt_h2_framer_gap(WtH2Framer *fr, guint64 len, const WtH2FramerSink *sin
     if (fr->skip == 0)
       fr->phase = WT_H2_FR_HEADER;
     return TRUE;
+  case WT_H2_FR_RESYNC:
+    fr->scanned += len; /* still searching: the gap changes nothing */
+    return TRUE;
+  case WT_H2_FR_LOST:
+    return FALSE;
   default:
     break;
   }
-  fr->phase = WT_H2_FR_LOST;
+  fr->phase = WT_H2_FR_RESYNC;
+  fr->scanned = 0;
   return FALSE;
 }

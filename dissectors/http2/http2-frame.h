@@ -113,6 +113,9 @@ typedef struct {
   /* A frame header longer than the receiver's SETTINGS_MAX_FRAME_SIZE, or no preface:
    * "http2.frame_too_large", "http2.bad_preface" (static strings). */
   void (*anomaly)(gpointer ctx, const char *name);
+  /* Optional: after a gap lost the framing, the search for the next frame header ended:
+   * found (framing goes on after `skipped` bytes) or given up (no more frames). */
+  void (*resync)(gpointer ctx, gboolean found, guint64 skipped);
 } WtH2FramerSink;
 
 typedef enum {
@@ -120,8 +123,16 @@ typedef enum {
   WT_H2_FR_HEADER,
   WT_H2_FR_PAYLOAD,  /* header consumed, the whole payload awaited */
   WT_H2_FR_SKIP,     /* the rest of a DATA frame, or of a frame not decoded */
-  WT_H2_FR_LOST,     /* framing lost (a gap over a frame header, no preface): no more frames */
+  WT_H2_FR_RESYNC,   /* a gap covered a frame header: looking for the next one */
+  WT_H2_FR_LOST,     /* framing lost (no preface, no frame header found again): no more frames */
 } WtH2FramerPhase;
+
+/* Resynchronisation: a candidate frame header is taken only when the frame after it starts
+ * with a plausible header too (known type, its flags, its stream-id rule, its fixed length,
+ * within the frame size limit, stream ids below this); the search gives up after this
+ * many bytes. */
+#define WT_H2_RESYNC_MAX_STREAM_ID (1u << 24)
+#define WT_H2_RESYNC_MAX_SCAN (1u << 20)
 
 typedef struct {
   WtH2FramerPhase phase;
@@ -129,12 +140,15 @@ typedef struct {
   guint64 skip;            /* bytes left to skip in WT_H2_FR_SKIP */
   guint32 max_frame_size;  /* the receiver's SETTINGS_MAX_FRAME_SIZE */
   guint64 frames;
+  guint64 scanned;         /* WT_H2_FR_RESYNC: bytes searched so far */
 } WtH2Framer;
 
 void wt_h2_framer_init(WtH2Framer *fr, gboolean expect_preface);
 /* Bytes in order; returns how many it consumed (the rest comes again with more). */
 gsize wt_h2_framer_feed(WtH2Framer *fr, const guint8 *data, gsize len,
                         const WtH2FramerSink *sink, gpointer ctx);
-/* `len` bytes never seen. Returns FALSE when that lost the framing (now WT_H2_FR_LOST). */
+/* `len` bytes never seen. Returns FALSE when that lost the framing (a frame header was
+ * among them): the framer then searches the bytes that follow for a frame header
+ * (WT_H2_FR_RESYNC) and tells the sink's resync whether it found one. */
 gboolean wt_h2_framer_gap(WtH2Framer *fr, guint64 len, const WtH2FramerSink *sink,
                           gpointer ctx);

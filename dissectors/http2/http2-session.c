@@ -32,6 +32,7 @@ typedef struct {
   guint resp_end : 1;
   guint pushed : 1;
   guint reset : 1;
+  guint upgraded : 1;  /* stream 1 of an `Upgrade: h2c` connection: its request was HTTP/1.1 */
 } H2Stream;
 
 /* The fields of the header block being decoded. */
@@ -148,6 +149,7 @@ static void stream_finish(H2Session *s, H2Stream *st, H2End how)
       .method = st->method, .authority = st->authority, .path = st->path,
       .user_agent = st->user_agent, .content_type = st->content_type,
       .status = st->status, .info_code = st->info_code, .n_interim = st->n_interim,
+      .upgraded = st->upgraded,
       .req_body_len = st->req_body, .resp_body_len = st->resp_body,
       .ts_req_start = st->ts_req_start, .ts_req_end = st->ts_req_end,
       .ts_resp_start = st->ts_resp_start, .ts_resp_end = st->ts_resp_end,
@@ -545,7 +547,21 @@ static void on_framer_anomaly(gpointer ctx, const char *reason)
   anomaly(ctx, reason);
 }
 
-static const WtH2FramerSink framer_sink = { on_frame, on_lost, on_framer_anomaly };
+/* After a gap over a frame header: frames found again (their header blocks stay
+ * undecodable: the HPACK state is unknown), or none, and that direction is not read on. */
+static void on_resync(gpointer ctx, gboolean found, guint64 skipped)
+{
+  H2Session *s = ctx;
+  (void) skipped;
+  if (found) {
+    s->stats->resyncs++;
+  } else {
+    s->stats->framing_given_up++;
+    anomaly(s, "http2.framing_given_up");
+  }
+}
+
+static const WtH2FramerSink framer_sink = { on_frame, on_lost, on_framer_anomaly, on_resync };
 
 /* --- the session ---------------------------------------------------------------------- */
 
@@ -565,6 +581,35 @@ static gpointer session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo 
   }
   s->stats->connections++;
   return s;
+}
+
+/* The connection was upgraded from HTTP/1.1 (`Upgrade: h2c` answered 101): the request
+ * the HTTP session saw is stream 1's, half-closed by the client (RFC 7540 section 3.2);
+ * its answer comes as HTTP/2. The 101 is its interim response. */
+static void adopt(gpointer p, gpointer data)
+{
+  H2Session *s = p;
+  WtHttpUpgrade *u = data;
+  s->stats->upgrades++;
+  if (u->depth)
+    s->depth = u->depth - 1; /* stream 1 keeps its place on the connection */
+  H2Stream *st = stream_new(s, 1);
+  if (!st)
+    return;
+  u->taken = TRUE;
+  s->max_client_stream = 1;
+  st->upgraded = TRUE;
+  st->has_request = TRUE;
+  st->req_end = TRUE;
+  st->method = u->method ? g_steal_pointer(&u->method) : g_strdup("-");
+  st->authority = g_steal_pointer(&u->authority);
+  st->path = g_steal_pointer(&u->path);
+  st->user_agent = g_steal_pointer(&u->user_agent);
+  st->req_body = u->req_body_len;
+  st->ts_req_start = u->ts_req_start;
+  st->ts_req_end = u->ts_req_end;
+  st->info_code = 101; /* counted (as interim) with the transaction, not by HTTP/1 */
+  st->n_interim = 1;
 }
 
 static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
@@ -649,9 +694,30 @@ static gboolean probe(const guint8 *data, gsize len, WtDir dir)
   return memcmp(data, WT_H2_PREFACE, MIN(len, (gsize) WT_H2_PREFACE_LEN)) == 0;
 }
 
+/* RFC 9113 3.2: HTTP/2 over TLS */
+static const char *const http2_alpn[] = { "h2", NULL };
+/* Fewer bytes than probe() needs that may still be a preface: the client's (before "PRI")
+ * or the server's SETTINGS frame header so far (length < 64 KiB, type 4, no flags, stream
+ * 0). Without this, TCP would pick the responder port's dissector (HTTP/1 on 8080) on "P". */
+static gboolean probe_wait(const guint8 *data, gsize len, WtDir dir)
+{
+  if (len == 0)
+    return FALSE;
+  if (dir == WT_DIR_ORIG)
+    return len < 3 && memcmp(data, WT_H2_PREFACE, len) == 0;
+  static const guint8 settings_header[WT_H2_FRAME_HEADER_LEN] = { 0, 0, 0, WT_H2_SETTINGS };
+  if (len >= WT_H2_FRAME_HEADER_LEN)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if ((i == 1 || i == 2) ? FALSE : data[i] != settings_header[i])
+      return FALSE;
+  return TRUE;
+}
+
 const WtStreamDissector wt_http2_dissector = {
   .name = "http2",
   .probe = probe,
+  .probe_wait = probe_wait,
   .tap_of = "http",
   .tap_link = wt_http2_stats_link,
   .stats_new = wt_http2_stats_new,
@@ -663,4 +729,6 @@ const WtStreamDissector wt_http2_dissector = {
   .gap = gap,
   .eof = eof,
   .session_free = session_free,
+  .alpn = http2_alpn,
+  .adopt = adopt,
 };

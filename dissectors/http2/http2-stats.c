@@ -14,6 +14,7 @@ typedef struct {
 #define SCALAR(f, label) { #f, label, G_STRUCT_OFFSET(WtHttp2Stats, f) }
 static const Scalar scalars[] = {
   SCALAR(connections, N_("Connections")),
+  SCALAR(upgrades, N_("Connections upgraded from HTTP/1.1 (Upgrade: h2c)")),
   SCALAR(frames, N_("Frames")),
   SCALAR(header_blocks, N_("Header blocks decoded")),
   SCALAR(hpack_desync, N_("Header blocks not decodable (HPACK state unknown)")),
@@ -27,7 +28,9 @@ static const Scalar scalars[] = {
   SCALAR(trailers, N_("Trailer header blocks")),
   SCALAR(goaway, N_("GOAWAY frames")),
   SCALAR(gaps, N_("Capture gaps")),
-  SCALAR(framing_lost, N_("Directions whose framing a gap lost")),
+  SCALAR(framing_lost, N_("Gaps over a frame header (framing lost)")),
+  SCALAR(resyncs, N_("Frame boundaries found again after such a gap")),
+  SCALAR(framing_given_up, N_("Directions given up (no frame boundary found again)")),
 };
 
 static guint64 *field(WtHttp2Stats *s, const Scalar *sc)

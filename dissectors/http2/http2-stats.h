@@ -9,9 +9,10 @@
 #include "dissectors/http2/http2.h"
 
 struct WtHttp2Stats {
-  guint64 connections, frames, header_blocks, hpack_desync;
+  guint64 connections, upgrades, frames, header_blocks, hpack_desync;
   guint64 streams, streams_reset, streams_refused, streams_pushed, streams_untracked;
-  guint64 streams_undecoded, interim, trailers, goaway, gaps, framing_lost;
+  guint64 streams_undecoded, interim, trailers, goaway, gaps, framing_lost, resyncs;
+  guint64 framing_given_up;
   WtTopN *frame_types, *rst_errors, *goaway_errors, *settings;
   WtHttpStats *http; /* the HTTP tap (tap_link); NULL in unit tests without one */
 };

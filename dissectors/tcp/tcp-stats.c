@@ -226,6 +226,7 @@ void wt_tcp_report_charts(WtSection *sec)
 void wt_tcp_stats_report(WtTcpStats *s, WtReport *r)
 {
   WtSection *sec = wt_report_section(r, "tcp", _("TCP connections"));
+  wt_section_set_nothing(sec, _("none"));
   wt_tcp_report_charts(sec);
   wt_section_u64(sec, "connections", _("Connections"), s->connections);
 

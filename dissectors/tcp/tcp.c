@@ -49,6 +49,8 @@ struct TcpFlow {
   guint n_services;
   guint64 base[2];
   guint16 handoff_port;
+  WtHandoffNote *note;   /* what the last session left for the next (WtHandoffNote) */
+  gboolean final_choice; /* the direction ended: choose_app may not wait for more */
   gboolean in_deliver[2];
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
   gpointer watch;         /* the observer's state when it watches this connection */
@@ -62,7 +64,10 @@ struct TcpFlow {
   guint acks_told;        /* bit d: aq[d] given to the application (or it reads none) */
   guint fast_sink;        /* bit d: deliveries of d go straight to the application */
   AckQuery aq[2];
+  guint live_seen;        /* LIVE_*: the events of this connection already counted */
 };
+
+enum { LIVE_OPENED = 1u << 0, LIVE_ESTABLISHED = 1u << 1, LIVE_RST = 1u << 2 };
 
 /* The last data segments of each direction, as on the wire: `len` bytes from `seq` came
  * with acknowledgement number `ack` (adjacent segments with the same one, a burst, share a
@@ -85,6 +90,7 @@ struct WtTcpDissector {
   const WtConnObserver *obs;
   WtReasm *reasm;
   WtTcpStats *stats;
+  WtTcpLiveCounts live;
 };
 
 WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
@@ -125,6 +131,9 @@ static void choose_app(TcpFlow *tf, const guint8 *data, gsize len, WtDir dir, gb
   const WtAppSelector *apps = tf->t->apps;
   const WtConnInfo *ci = &tf->flow->info;
   WtAppChoice app = apps->by_probe(apps, WT_APP_STREAM, data, len, dir);
+  if (!app.d && !final && len < PROBE_MAX && apps->probe_wait &&
+      apps->probe_wait(apps, WT_APP_STREAM, data, len, dir))
+    return; /* a probe needs more bytes to tell: the port may not decide yet */
   /* after a hand-off the ports are the proxy's: only the one the proxy was asked for */
   guint16 port = tf->n_services ? tf->handoff_port : ci->resp_p;
   if (!app.d && port)
@@ -140,6 +149,9 @@ static void choose_app(TcpFlow *tf, const guint8 *data, gsize len, WtDir dir, gb
   tf->app_state = APP_CHOSEN;
   tf->app = app;
   tf->session = app.d->session_new(app.stats, tf->t->app, ci);
+  if (tf->note && app.d->adopt && strcmp(tf->note->to, app.d->name) == 0)
+    app.d->adopt(tf->session, tf->note->data);
+  g_clear_pointer(&tf->note, wt_handoff_note_free);
 }
 
 /* The observer gets each byte once: bytes offered again (not consumed last time) were
@@ -246,7 +258,7 @@ G_NO_INLINE static void tell_acks(TcpFlow *tf, WtDir dir)
 static gsize app_deliver(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
 {
   if (tf->app_state == APP_UNDECIDED) {
-    choose_app(tf, data, len, dir, FALSE);
+    choose_app(tf, data, len, dir, tf->final_choice);
     if (tf->app_state != APP_UNDECIDED && !wants_acks(tf)) {
       tf->acks_off = TRUE;
       tf->acks_told = 3;
@@ -268,6 +280,9 @@ static gsize app_deliver(TcpFlow *tf, WtDir dir, const guint8 *data, gsize len, 
 static void hand_off(TcpFlow *tf, guint16 port)
 {
   tf->services[tf->n_services++] = tf->app.d->name;  /* each counts towards the limit */
+  g_clear_pointer(&tf->note, wt_handoff_note_free);
+  if (tf->app.d->handoff_note)
+    tf->note = tf->app.d->handoff_note(tf->session);
   tf->app.d->session_free(tf->session);
   tf->session = NULL;
   tf->handoff_port = port;
@@ -370,6 +385,12 @@ static void sink_eof(gpointer ctx, gint64 ts_ns)
 {
   SinkCtx *sc = ctx;
   TcpFlow *tf = sc->tf;
+  if (tf->app_state == APP_UNDECIDED && tf->offered[sc->dir] && !tf->in_deliver[sc->dir]) {
+    /* no more bytes will come: choose on those there are (port included) */
+    tf->final_choice = TRUE;
+    wt_reasm_dir_reoffer(&tf->rd[sc->dir], ts_ns);
+    tf->final_choice = FALSE;
+  }
   if (tf->app_state == APP_CHOSEN)
     tf->app.d->eof(tf->session, sc->dir, ts_ns);
 }
@@ -500,6 +521,32 @@ gboolean wt_tcp_syn_starts_new_connection(const WtTcpDissector *t, const WtFlow 
   return tf && wt_tcp_conn_is_new_syn(&tf->conn, pkt, dir);
 }
 
+/* Each connection's opening, handshake and reset counted once, when seen. */
+static void count_live(WtTcpLiveCounts *live, TcpFlow *tf)
+{
+  const WtTcpConn *c = &tf->conn;
+  if (!(tf->live_seen & LIVE_OPENED) && c->ep[WT_DIR_ORIG].syn_sent) {
+    tf->live_seen |= LIVE_OPENED;
+    live->opened++;
+  }
+  if (!(tf->live_seen & LIVE_ESTABLISHED) && c->handshake_done) {
+    tf->live_seen |= LIVE_ESTABLISHED;
+    live->established++;
+  }
+  if (!(tf->live_seen & LIVE_RST) && c->any_rst) {
+    tf->live_seen |= LIVE_RST;
+    if (c->handshake_done)
+      live->reset++;
+    else if (c->ep[WT_DIR_RESP].rst_sent && !c->ep[WT_DIR_RESP].synack_sent)
+      live->refused++;
+  }
+}
+
+void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out)
+{
+  *out = t->live;
+}
+
 WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir *dir)
 {
   TcpFlow *tf = flow->proto_state;
@@ -515,6 +562,8 @@ WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir
   reassemble(tf, pkt, *dir);
   if (tf->watch)
     t->obs->segment(tf->watch, &tf->conn, pkt, *dir);
+  if (tf->live_seen != (LIVE_OPENED | LIVE_ESTABLISHED | LIVE_RST))
+    count_live(&t->live, tf);
   return timer_class(tf);
 }
 
@@ -542,6 +591,7 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
     tf->app.d->session_free(tf->session);
     names[n++] = tf->app.d->name;
   }
+  g_clear_pointer(&tf->note, wt_handoff_note_free);  /* left for a session that never came */
   char service_buf[64] = "";
   for (guint i = 0; i < n; i++) {
     gboolean dup = FALSE;
@@ -587,4 +637,25 @@ void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from)
   rs->buffered_bytes += fs->buffered_bytes;
   rs->peak_buffered_bytes += fs->peak_buffered_bytes;
   rs->cap_hits += fs->cap_hits;
+}
+
+void wt_tcp_metrics(const WtTcpDissector *t, WtMetrics *m)
+{
+  wt_metrics_declare(m, "wiretab_tcp_connections_total", WT_METRIC_COUNTER,
+                     "TCP connections ended, by Zeek conn_state");
+  /* every state, zeros too: a series that exists from the start rates cleanly */
+  for (guint i = 0; i < WT_CONN_STATE_COUNT; i++)
+    wt_metrics_add(m, "wiretab_tcp_connections_total", (double) t->stats->conn_states[i],
+                   "conn_state", wt_conn_state_name((WtConnState) i), NULL);
+  /* the same connections as they happen, without waiting for their end */
+  wt_metrics_declare(m, "wiretab_tcp_connection_events_total", WT_METRIC_COUNTER,
+                     "TCP connections opened (SYN), established (handshake done), refused "
+                     "(SYN answered by RST) and reset (RST after the handshake), when seen");
+  const struct { const char *name; guint64 n; } events[] = {
+    { "opened", t->live.opened }, { "established", t->live.established },
+    { "refused", t->live.refused }, { "reset", t->live.reset },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(events); i++)
+    wt_metrics_add(m, "wiretab_tcp_connection_events_total", (double) events[i].n, "event",
+                   events[i].name, NULL);
 }

@@ -46,6 +46,19 @@ WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir
  * write conn.log, add to the tap. */
 void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why);
 void wt_tcp_report(WtTcpDissector *t, WtReport *r);
+
+/* Connection events as they happen (the report's connection stats are counted when a
+ * connection ends, which a closed one does only after TIME-WAIT): for the live view. */
+typedef struct {
+  guint64 opened;       /* connections started by a SYN */
+  guint64 established;  /* handshakes completed */
+  guint64 refused;      /* a SYN answered by RST, no SYN+ACK */
+  guint64 reset;        /* a RST after the handshake */
+} WtTcpLiveCounts;
+void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out);
+/* Live metrics (--metrics): connections ended so far by Zeek conn_state, and the
+ * connection events (WtTcpLiveCounts) as they happen. */
+void wt_tcp_metrics(const WtTcpDissector *t, WtMetrics *m);
 /* --threads: add `from`'s tap (connection stats, reassembly counters; the peak of
  * buffered bytes becomes the sum of both peaks) into `into`. */
 void wt_tcp_merge(WtTcpDissector *into, const WtTcpDissector *from);

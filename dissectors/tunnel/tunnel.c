@@ -43,6 +43,10 @@ gboolean wt_tunnel_enter(WtTunnels *t, WtPacket *pkt, WtAnomalies *a, WtTunnelTy
     h = fnv(h, lo, sizeof *lo);
     h = fnv(h, hi, sizeof *hi);
   }
+  if (pkt->tunnel_depth < WT_TUNNEL_MAX_LAYERS) {
+    t->layers[pkt->tunnel_depth].type = type;
+    t->layers[pkt->tunnel_depth].carrier = *pkt;
+  }
   pkt->tunnel_id = h ? h : 1;
   pkt->tunnel_depth++;
   pkt->tunnel_type = ty;
@@ -122,6 +126,40 @@ const char *wt_tunnel_type_name(WtTunnelType type)
     [WT_TUNNEL_TEREDO] = "teredo", [WT_TUNNEL_AYIYA] = "ayiya",
   };
   return (guint) type < WT_TUNNEL_N ? names[type] : "unknown";
+}
+
+const char *wt_tunnel_zeek_type(WtTunnelType type)
+{
+  switch (type) {
+  case WT_TUNNEL_IP:
+    return "Tunnel::IP";
+  case WT_TUNNEL_GRE:
+  case WT_TUNNEL_PPTP:
+  case WT_TUNNEL_ERSPAN:
+  case WT_TUNNEL_GRE_UDP:
+    return "Tunnel::GRE";
+  case WT_TUNNEL_VXLAN:
+    return "Tunnel::VXLAN";
+  case WT_TUNNEL_GENEVE:
+    return "Tunnel::GENEVE";
+  case WT_TUNNEL_GTPU:
+    return "Tunnel::GTPv1";
+  case WT_TUNNEL_TEREDO:
+    return "Tunnel::TEREDO";
+  case WT_TUNNEL_AYIYA:
+    return "Tunnel::AYIYA";
+  case WT_TUNNEL_N:
+  default:
+    return "Tunnel::NONE";
+  }
+}
+
+/* GRE in UDP is the exception: Zeek hands it to its GRE analyzer, which keeps IP
+ * tunnels by address pair (its tunnel.log row has ports 0 and a uid of its own). */
+gboolean wt_tunnel_is_udp_conn(WtTunnelType type)
+{
+  return type == WT_TUNNEL_VXLAN || type == WT_TUNNEL_GENEVE || type == WT_TUNNEL_GTPU
+         || type == WT_TUNNEL_TEREDO || type == WT_TUNNEL_AYIYA;
 }
 
 const char *wt_tunnel_failure_name(WtTunnelFailure reason)

@@ -51,12 +51,26 @@ enum {
   WT_PORT_GRE_UDP = 4754,
 };
 
+/* Layers of one frame whose carrier is kept (tunnel.log, the outer UDP flows): deeper
+ * ones are still decapsulated, but have no tunnel.log row or conn.log parent. */
+#define WT_TUNNEL_MAX_LAYERS 8u
+
+/* One layer of this frame: the type and the packet that carried it, as it was when the
+ * layer's header was read (its addresses, ports and tunnel_id: the enclosing path's). */
+typedef struct {
+  WtTunnelType type;
+  WtPacket carrier;
+} WtTunnelLayer;
+
 /* The decoders' state and the "tunnels" tap. */
 typedef struct {
   guint max_depth;
   /* this frame: the packet before the last tunnel decoder ran (to fall back on) and
    * before the first (the outer packet) */
   WtPacket fallback, outer;
+  /* this frame's layers, outermost first; valid up to the packet's tunnel_depth (a
+   * layer whose inner packet did not decode is dropped with it) */
+  WtTunnelLayer layers[WT_TUNNEL_MAX_LAYERS];
   guint64 packets[WT_TUNNEL_N];      /* layers of this type decapsulated */
   guint64 bytes[WT_TUNNEL_N];        /* wire bytes of the frames carrying them */
   guint64 inner_flows[WT_TUNNEL_N];  /* flows begun inside (by the innermost layer) */
@@ -68,6 +82,18 @@ void wt_tunnels_init(WtTunnels *t, guint max_depth);
  * packet before the last tunnel decoder, and before the first. */
 static inline const WtPacket *wt_tunnels_fallback(const WtTunnels *t) { return &t->fallback; }
 static inline const WtPacket *wt_tunnels_outer(const WtTunnels *t) { return &t->outer; }
+/* Layer `i` (0: outermost) of the frame just decoded, i < pkt->tunnel_depth; NULL beyond
+ * WT_TUNNEL_MAX_LAYERS. */
+static inline const WtTunnelLayer *wt_tunnels_layer(const WtTunnels *t, guint i)
+{
+  return i < WT_TUNNEL_MAX_LAYERS ? &t->layers[i] : NULL;
+}
+/* Zeek's Tunnel::Type for tunnel.log: "Tunnel::VXLAN", "Tunnel::GRE" (GRE, PPTP, ERSPAN
+ * and GRE in UDP alike, as Zeek names them) ... */
+const char *wt_tunnel_zeek_type(WtTunnelType type);
+/* Does Zeek see this type's tunnel as the UDP connection carrying it (tunnel.log row
+ * with that connection's uid and ports), rather than as the pair of IP addresses? */
+gboolean wt_tunnel_is_udp_conn(WtTunnelType type);
 void wt_tunnels_merge(WtTunnels *into, const WtTunnels *from);
 /* A layer failed: `reason`, counted as the anomaly tunnel.<reason> as well (for
  * WT_TUNNEL_FAIL_HEADER the decoder already counted its own anomaly). */

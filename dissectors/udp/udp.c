@@ -202,6 +202,7 @@ static gint by_bytes(gconstpointer x, gconstpointer y)
 void wt_udp_report(WtUdpDissector *u, WtReport *r)
 {
   WtSection *s = wt_report_section(r, "udp", _("UDP"));
+  wt_section_set_nothing(s, _("no flows"));
   wt_section_u64(s, "flows", _("Flows"), u->flows);
   wt_section_u64(s, "packets", _("Packets"), u->packets);
   wt_section_u64(s, "bytes", _("Bytes (IP)"), u->bytes);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analyzer/core/conn-log.h"
+#include "analyzer/core/tunnel-log.h"
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/fleet-report.h"
 #include "analyzer/output/log-sink.h"
@@ -96,13 +97,14 @@ static void test_row_values(void)
 }
 
 static const WtLogTable *const all_tables[] = { &wt_conn_log_table, &wt_http_log_table,
-                                                &wt_dns_log_table, NULL };
+                                                &wt_dns_log_table, &wt_tunnel_log_table,
+                                                NULL };
 static const WtLogTable *const http_only[] = { &wt_http_log_table, NULL };
 
 static void test_schema(void)
 {
   g_autoptr(GPtrArray) st = wt_ch_schema_statements("db", "c", all_tables);
-  g_assert_cmpuint(st->len, ==, 7); /* database, 3 x (local, distributed) */
+  g_assert_cmpuint(st->len, ==, 9); /* database, 4 x (local, distributed) */
   g_assert_cmpstr(g_ptr_array_index(st, 0), ==, "CREATE DATABASE IF NOT EXISTS `db`");
   const char *local = g_ptr_array_index(st, 1), *dist = g_ptr_array_index(st, 2);
   g_assert_true(g_str_has_prefix(local, "CREATE TABLE IF NOT EXISTS `db`.conn_local ("));
@@ -118,11 +120,16 @@ static void test_schema(void)
                                  "    orig_rst_ts Nullable(Float64),\n"
                                  "    resp_rst_ts Nullable(Float64),\n"
                                  "    orig_payload_bytes UInt64,\n"));
-  g_assert_nonnull(strstr(local, "    resp_keepalives UInt64\n)\nENGINE"));
+  /* tunnel_parents came later: last, so an existing table takes it with ADD COLUMN */
+  g_assert_nonnull(strstr(local, "    resp_keepalives UInt64,\n"
+                                 "    tunnel_parents Array(String)\n)\nENGINE"));
   g_assert_cmpstr(dist, ==, "CREATE TABLE IF NOT EXISTS `db`.conn AS `db`.conn_local\n"
                             "ENGINE = Distributed(`c`, `db`, conn_local, rand())");
   g_autofree char *all = wt_ch_schema("we`ird", "x", all_tables);
   g_assert_nonnull(strstr(all, "`we\\`ird`.dns_local"));
+  const char *tunnel = g_ptr_array_index(st, 7);
+  g_assert_nonnull(strstr(tunnel, "    resp_p UInt16,\n    tunnel_type String,\n"
+                                  "    action String\n)\nENGINE"));
 }
 
 static void test_url_database(void)

@@ -12,6 +12,7 @@
 
 const WtStreamDissector *fuzz_stream_shared;
 gpointer fuzz_stream_shared_stats;
+const struct WtAppSelector *fuzz_stream_apps;
 
 static const guint16 chunk_sizes[32] = {
   1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 16, 17, 20,
@@ -105,7 +106,7 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
       sinks[n_logs] = wt_log_sink_new_stream(*t, devnull, NULL);
       logs[n_logs] = wt_log_sink_log(sinks[n_logs]);
     }
-  WtAppContext ctx = { .anomalies = an, .logs = logs, .n_logs = n_logs };
+  WtAppContext ctx = { .anomalies = an, .logs = logs, .n_logs = n_logs, .apps = fuzz_stream_apps };
   WtConnInfo conn = { .uid = "CFuzz0000000000000", .orig_p = 40000, .resp_p = 80, .proto = 6 };
   conn.orig_h.family = conn.resp_h.family = 4;
   conn.orig_h.bytes[0] = 10, conn.orig_h.bytes[3] = 1;

@@ -25,4 +25,7 @@ void fuzz_stream_run(const WtStreamDissector *dis, const uint8_t *data, size_t s
  * tap is created and linked (tap_link), its log tables opened, its tap reported, and
  * fuzz_stream_shared_stats points at it while check_stats runs. NULL: none. */
 extern const WtStreamDissector *fuzz_stream_shared;
+/* The dissectors a session may hand its content to (WtAppContext.apps; TLS's decrypted
+ * content); NULL: none. */
+extern const struct WtAppSelector *fuzz_stream_apps;
 extern gpointer fuzz_stream_shared_stats;

@@ -3,7 +3,8 @@
 few hand-made inputs. Deterministic: run it again and the same files come out. Files are
 named seed-*; inputs found by fuzzing (crash-*, cov-*) are never touched.
 
-  tests/fuzz/make-corpus.py     (/usr/bin/python3: Debian's python3-scapy crafts some frames)
+  tests/fuzz/make-corpus.py [TARGET...]   (all targets by default; /usr/bin/python3:
+                                           Debian's python3-scapy crafts some frames)
 
 Sizes are kept small (the whole corpus is a few hundred KB) so replaying it under `meson
 test --suite fuzz` takes seconds."""
@@ -197,6 +198,80 @@ def seed_frame():
     add(0, bytes(eth / IPv6() / Raw(b'\x80\x00\x00\x00\x00\x01\x00\x01')), 'icmp6-raw')
 
 
+# ---- tunnels ------------------------------------------------------------------------------
+
+def seed_tunnel():
+    """fuzz-tunnel.c: the recorded VXLAN capture (frame sequences, and single frames cut at
+    every length), and the HTTP frames inside it wrapped again by scapy in every tunnel
+    type, nested up to four deep (beyond the default limit)."""
+    def add(flags, data, tag):
+        data = bytes([flags]) + data
+        out('tunnel', '%s-%s' % (tag, hashlib.sha1(data).hexdigest()[:10]), data)
+
+    def multi(frames, steps=None):
+        return b''.join(struct.pack('<HB', len(f), steps[i] if steps else 0) + f
+                        for i, f in enumerate(frames))
+    lt, recs, _ = read_pcap(os.path.join(REPO, 'captures', 'http-vxlan.pcap'))
+    frames = [r[4] for r in recs]
+    add(0x01, multi(frames[:24]), 'vxlan-seq')           # handshake, requests, answers
+    add(0x01, multi(frames[:6], [0, 0, 0, 255, 0, 0]), 'vxlan-idle')
+    add(0x00, multi(frames[:8]), 'vxlan-depth1')
+    for i in (2, 5, 9):                                   # cut at every length
+        add(0x08 | 0x01, frames[i][:300], 'vxlan-cut%d' % i)
+    add(0x04 | 0x01, multi([f[:90] for f in frames[:10]]), 'vxlan-snaplen')
+    try:
+        from scapy.all import Ether, IP, IPv6, UDP, GRE, Raw
+    except ImportError:
+        print('make-corpus: scapy missing, skipping crafted tunnels', file=sys.stderr)
+        return
+    inner = [f for f in frames if len(f) > 150][:4]
+    inner = [Ether(f)['VXLAN'].payload for f in inner]   # Ethernet/IP/TCP inside
+    eth = Ether(src='02:00:00:00:00:01', dst='02:00:00:00:00:02')
+    o4 = IP(src='192.0.2.1', dst='192.0.2.2')
+    o6 = IPv6(src='2001:db8::1', dst='2001:db8::2')
+
+    def ip_of(e):
+        return e.payload
+    wraps = {
+        'ipip': lambda p: o4 / ip_of(p),
+        'ip6in6': lambda p: o6 / IPv6(src='fd00::1', dst='fd00::2') / ip_of(p)[1],
+        'gre': lambda p: o4 / GRE(key_present=1, key=7, seqnum_present=1, seqence_number=3) / ip_of(p),
+        'gre-teb': lambda p: o4 / GRE(proto=0x6558) / p,
+        'erspan2': lambda p: o4 / GRE(proto=0x88be, seqnum_present=1) /
+            Raw(struct.pack('>HHI', 0x1000 | 5, 0x0800 | 42, 0)) / p,
+        'gre-udp': lambda p: o4 / UDP(sport=50000, dport=4754) / GRE() / ip_of(p),
+        'geneve': lambda p: o4 / UDP(sport=50001, dport=6081) /
+            Raw(bytes([2, 0, 0x65, 0x58, 0, 0, 9, 0]) + b'\x01\x02\x03\x01' + b'abcd') / p,
+        'gtpu': lambda p: o4 / UDP(sport=2152, dport=2152) /
+            Raw(bytes([0x34, 0xff]) + struct.pack('>HI', len(ip_of(p)) + 8, 0x1234) +
+                bytes([0, 1, 0, 0x85, 1, 0x10, 0, 0])) / ip_of(p),
+        'teredo': lambda p: o4 / UDP(sport=3544, dport=40000) /
+            Raw(bytes([0, 0, 0x9e, 0x50]) + bytes(4)) /
+            IPv6(src='2001:0:4137:9e50::1', dst='2001:db8::68', nh=59),
+        'ayiya': lambda p: o4 / UDP(sport=40001, dport=5072) /
+            Raw(bytes([0x41, 0x52, 0x11, 4]) + bytes(4) + bytes(16) + bytes(20)) / ip_of(p),
+        'vxlan6': lambda p: o6 / UDP(sport=50002, dport=4789) / Raw(bytes([8, 0, 0, 0, 0, 0, 7, 0])) / p,
+    }
+    for name, w in wraps.items():
+        for k, p in enumerate(inner[:2]):
+            f = bytes(eth / w(p))
+            add(0x01, multi([f]), '%s-%d' % (name, k))
+            if k == 0:
+                add(0x08 | 0x01, f[:400], name + '-cut')
+    # nested: VXLAN in GRE in IP-in-IP in Geneve, so four layers meet every limit
+    p = inner[0]
+    nested = eth / o4 / UDP(sport=50003, dport=6081) / Raw(bytes([0, 0, 0x08, 0, 0, 0, 5, 0])) / \
+        IP(src='198.51.100.1', dst='198.51.100.2') / IP(src='10.1.0.1', dst='10.1.0.2') / \
+        GRE(proto=0x6558) / Ether() / IP(src='10.2.0.1', dst='10.2.0.2') / \
+        UDP(sport=50004, dport=4789) / Raw(bytes([8, 0, 0, 0, 0, 0, 1, 0])) / p
+    for depth_bits in range(4):
+        add(depth_bits, multi([bytes(nested)]), 'nested-limit%d' % (depth_bits + 1))
+    add(0x08 | 0x03, bytes(nested)[:500], 'nested-cut')
+    # a tunnel on a port given with --tunnel-port (bit 4: port 4790, type 0 = vxlan)
+    moved = eth / o4 / UDP(sport=50005, dport=4790) / Raw(bytes([8, 0, 0, 0, 0, 0, 7, 0])) / p
+    add(0x10 | 0x01, struct.pack('>HB', 4790, 0) + multi([bytes(moved)]), 'port4790')
+
+
 # ---- (c) reassembly op sequences --------------------------------------------------------
 
 def op(kind, rel, length, arg=1):
@@ -328,6 +403,31 @@ def seed_http():
         b'HTTP/1.1 2000 Bad\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n')
 
 
+# ---- (f) TLS streams ---------------------------------------------------------------------
+
+def seed_tls():
+    """Whole HTTPS connections of captures/tls-decrypt.pcap (the target decrypts with its key
+    log), one per cipher family and HTTP version, plus schedules that cut records and lose
+    bytes inside one."""
+    path = os.path.join(REPO, 'captures', 'tls-decrypt.pcap')
+    lt, recs, _ = read_pcap(path)
+    seen = set()
+    for client, server in tcp_streams(lt, recs):
+        if not client.startswith(b'\x16\x03') or len(client) + len(server) > 50000:
+            continue
+        data = bytes([0]) + client + SEP + server
+        h = hashlib.sha1(data).hexdigest()[:10]
+        if h in seen:
+            continue
+        seen.add(h)
+        out('tls', 'tls-decrypt-%s' % h, data)
+        if len(seen) == 1:
+            # small pieces in both directions, then a gap of 100 bytes in each
+            sched = bytes([0 | (14 << 3), 1 | (14 << 3), 0 | (29 << 3), 1 | (29 << 3),
+                           4 | (22 << 3), 5 | (22 << 3)])
+            out('tls', 'tls-decrypt-cut-%s' % h, bytes([len(sched)]) + sched + client + SEP + server)
+
+
 # ---- (e) DNS -------------------------------------------------------------------------
 
 def udp_payloads(lt, recs, port_set):
@@ -379,16 +479,16 @@ def seed_dns():
 
 
 def main():
-    for t in ('capture', 'frame', 'reassembly', 'http', 'dns'):
+    seeders = {'capture': seed_capture, 'frame': seed_frame, 'tunnel': seed_tunnel,
+               'reassembly': seed_reassembly, 'http': seed_http, 'dns': seed_dns,
+               'tls': seed_tls}
+    targets = sys.argv[1:] or list(seeders)
+    for t in targets:
         d = os.path.join(CORPUS, t)
         os.makedirs(d, exist_ok=True)
         for f in glob.glob(os.path.join(d, 'seed-*')):
             os.unlink(f)
-    seed_capture()
-    seed_frame()
-    seed_reassembly()
-    seed_http()
-    seed_dns()
+        seeders[t]()
 
 
 if __name__ == '__main__':

@@ -23,7 +23,7 @@ while getopts t:j:b: o; do
 done
 shift $((OPTIND - 1))
 targets=("$@")
-((${#targets[@]})) || targets=(capture frame reassembly http $(ls "$here"/fuzz-dns.c >/dev/null 2>&1 && echo dns))
+((${#targets[@]})) || targets=(capture frame tunnel reassembly http tls $(ls "$here"/fuzz-dns.c >/dev/null 2>&1 && echo dns))
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang meson setup "$build" "$repo" -Dfuzzing=true
 fi
@@ -31,7 +31,7 @@ out=${FUZZ_OUT:-$build/fuzz-out}
 mkdir -p "$out"
 ninja -C "$build" $(printf 'tests/fuzz/fuzz-%s ' "${targets[@]}")
 
-declare -A max_len=([capture]=65536 [http]=16384 [frame]=4096 [reassembly]=4096 [dns]=4096)
+declare -A max_len=([capture]=65536 [http]=16384 [frame]=4096 [tunnel]=4096 [reassembly]=4096 [dns]=4096)
 run_one() {
   local t=$1
   mkdir -p "$out/$t/work"

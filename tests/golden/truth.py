@@ -16,7 +16,10 @@ from somewhere else:
 Nothing expected here is taken from wiretab's own output.
 
     truth.py [CAPTURES_DIR]     (WIRETAB names the binary; WT_TAP_START=N numbers the
-                                 checks from N+1, for a caller that printed N already)
+                                 checks from N+1, for a caller that printed N already;
+                                 WT_WIRETAB_ARGS and WT_TSHARK_ARGS are options both
+                                 tools get, as a caller that rewrote the captures needs:
+                                 "--tunnel-port vxlan=4790", "-d udp.port==4790,vxlan")
 """
 import collections
 import csv
@@ -24,13 +27,15 @@ import glob
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, run_wiretab, project_root  # noqa: E402
+from tap import Tap, project_root  # noqa: E402
+from tap import run_wiretab as run_wiretab_only  # noqa: E402
 
 t = Tap()
 t.n = int(os.environ.get("WT_TAP_START", "0"))
@@ -41,6 +46,12 @@ if not truths:
 have_capinfos = shutil.which("capinfos") is not None
 have_tshark = shutil.which("tshark") is not None
 tmp = tempfile.mkdtemp(prefix="wt-golden-")
+WIRETAB_ARGS = shlex.split(os.environ.get("WT_WIRETAB_ARGS", ""))
+TSHARK_ARGS = shlex.split(os.environ.get("WT_TSHARK_ARGS", ""))
+
+
+def run_wiretab(args, **kw):
+    return run_wiretab_only(WIRETAB_ARGS + args, **kw)
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -344,14 +355,16 @@ def check_aborted(name, stem, https):
 # ----------------------------------------------------------------------------- TCP
 
 def tshark_count(cap, display_filter):
-    p = subprocess.run(["tshark", "-n", "-r", cap, "-Y", display_filter, "-T", "fields",
-                        "-e", "frame.number"], capture_output=True, text=True)
+    p = subprocess.run(["tshark", "-n"] + TSHARK_ARGS + ["-r", cap, "-Y", display_filter,
+                                                     "-T", "fields", "-e", "frame.number"],
+                       capture_output=True, text=True)
     return len([l for l in p.stdout.splitlines() if l.strip()]) if p.returncode == 0 else None
 
 
 def tshark_protocols(cap):
     """Counts of each protocol name in tshark's frame.protocols (a frame counts once)."""
-    p = subprocess.run(["tshark", "-n", "-r", cap, "-T", "fields", "-e", "frame.protocols"],
+    p = subprocess.run(["tshark", "-n"] + TSHARK_ARGS + ["-r", cap, "-T", "fields", "-e",
+                        "frame.protocols"],
                        capture_output=True, text=True)
     if p.returncode != 0:
         return None

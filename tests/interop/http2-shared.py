@@ -28,12 +28,18 @@ CASES = {
     # probe. tshark: GET=1, 403=1 / GET=1, 400=1
     "sv-http2-authority-mismatch.pcap": ({"GET": 1}, {"403": 1}, {"2": 1}, 1, {}),
     "sv-http2-userinfo-authority.pcap": ({"GET": 1}, {"400": 1}, {"2": 1}, 1, {}),
-    # h2c by Upgrade (101 Switching Protocols) is not decoded yet: the HTTP/1.1 part equals
-    # tshark's http tree (GET=1 101=1; range: GET=5, 101=3, 206=2), HTTP/2 streams are not
-    # counted (tshark: 200=1,404=1 / 200=1 / 206=3 inside the upgraded connections)
-    "sv-http2-upgrade.pcap": ({"GET": 1}, {"101": 1}, {"1.1": 1}, 0, {}),
-    "sv-http2-deflate.pcap": ({"GET": 1}, {"101": 1}, {"1.1": 1}, 0, {}),
-    "sv-http2-range.pcap": ({"GET": 5}, {"101": 3, "206": 2}, {"1.1": 5}, 0, {}),
+    # h2c by Upgrade (101 Switching Protocols, then HTTP/2; the upgraded request is stream 1):
+    # tshark's http tree (the HTTP/1.1 request lines and 101s) plus its http2 tree (the
+    # upgraded connections' streams; tshark shows no :method for stream 1, whose request was
+    # HTTP/1.1) give every method and status: upgrade GET=1+1, 101=1, 200=1, 404=1;
+    # deflate GET=1, 101=1, 200=1; range GET=5, 101=3, 206=2+3. The upgraded requests are
+    # counted once each, as version 2; the range capture's two requests that were not
+    # upgraded stay HTTP/1.1
+    "sv-http2-upgrade.pcap": ({"GET": 2}, {"101": 1, "200": 1, "404": 1}, {"2": 2}, 2,
+                              {"upgrades": 1}),
+    "sv-http2-deflate.pcap": ({"GET": 1}, {"101": 1, "200": 1}, {"2": 1}, 1, {"upgrades": 1}),
+    "sv-http2-range.pcap": ({"GET": 5}, {"101": 3, "206": 5}, {"1.1": 2, "2": 3}, 3,
+                            {"upgrades": 3}),
 }
 
 for name, (methods, statuses, versions, streams, extra) in sorted(CASES.items()):

@@ -13,7 +13,13 @@ ICMP rows are left out of the conn.log comparison: wiretab's conn.log has TCP an
 connections only (ICMP flows are counted in the protocols and conversations sections), so
 every ICMP row of Zeek's (the mirrored pings of the ERSPAN, Geneve, VXLAN and AYIYA
 captures) would be a difference of the log, not of decapsulation; the inner ICMP flows
-are counted by the inner-flow check instead. Reads
+are counted by the inner-flow check instead.
+
+tunnel.log against Zeek's: its rows (endpoints as written, tunnel_type, action; not ts, not
+the uids, which each tool makes its own way) as multisets; conn.log's tunnel_parents through
+the join a user makes: each TCP/UDP row that has parents, with the parents replaced by the
+tunnel.log rows their uids name (endpoints in either order), as multisets; and every uid in
+wiretab's tunnel_parents has its tunnel.log row. Reads
 WT_SHARED_CAPTURES like the other interop tests; skipped when the folder is absent."""
 import collections
 import json
@@ -84,6 +90,32 @@ for ch, cb in (("0", "1333458881"), ("4", "1333458879")):
     d[("GET", "200", raw, "cdn.epicgameads.com")] = (0, 1, GTP_URI)
     d[("GET", "200", dec, "cdn.epicgameads.com")] = (1, 0, GTP_URI)
 
+UDP_ORIENTATION = ("the UDP connection carrying the tunnel began with a datagram from the "
+                   "tunnel server's port; Zeek turns such a connection around (the port is "
+                   "in its likely_server_ports, registered by the analyzer), wiretab keeps "
+                   "the first sender as originator (its conn.log row too, which the conn "
+                   "comparison takes in either orientation)")
+SOCKS_ROW = ("Zeek also logs a SOCKS proxy as a tunnel (Tunnel::SOCKS, no uid, orig_p 0); "
+             "wiretab's SOCKS connections are in socks.log and the proxies section, "
+             "tunnel.log is for decapsulation")
+for cap, row in (("zeek-socks-auth.pcap", ("192.168.0.2", "0", "192.168.0.1", "1080")),
+                 ("zeek-socks-with-ssl.pcap", ("10.0.0.50", "0", "85.194.84.197", "1080")),
+                 ("zeek-socks.pcap", ("10.0.0.55", "0", "60.190.189.214", "8124"))):
+    EXPLAINED[(cap, "tunnel")] = {row + ("Tunnel::SOCKS", "Tunnel::DISCOVER"): (1, 0, SOCKS_ROW)}
+for act in ("Tunnel::DISCOVER", "Tunnel::CLOSE"):
+    e = EXPLAINED.setdefault(("zeek-ayiya3.pcap", "tunnel"), {})
+    e[("192.168.3.101", "53796", "216.14.98.22", "5072", "Tunnel::AYIYA", act)] = (1, 0, UDP_ORIENTATION)
+    e[("216.14.98.22", "5072", "192.168.3.101", "53796", "Tunnel::AYIYA", act)] = (0, 1, UDP_ORIENTATION)
+    e = EXPLAINED.setdefault(("zeek-teredo.pcap", "tunnel"), {})
+    e[("192.168.2.16", "3797", "65.55.158.81", "3544", "Tunnel::TEREDO", act)] = (1, 0, UDP_ORIENTATION)
+    e[("65.55.158.81", "3544", "192.168.2.16", "3797", "Tunnel::TEREDO", act)] = (0, 1, UDP_ORIENTATION)
+    e[("192.168.2.16", "3797", "83.170.1.38", "32900", "Tunnel::TEREDO", act)] = (1, 0, TEREDO_RELAY)
+
+EXPLAINED[("zeek-teredo.pcap", "parents")] = {
+    (("tcp", "2001:0:4137:9e50:8000:f12a:b9c8:2815", "1286", "2001:4860:0:2001::68", "80"),
+     ("(('192.168.2.16', '3797'), ('83.170.1.38', '32900'), 'Tunnel::TEREDO')",)):
+        (1, 0, TEREDO_RELAY)}
+
 # capture -> (Zeek's inner rows, wiretab's inner flows, why)
 EXPLAINED_INNER = {
     "zeek-gre-sample.pcap": (7, 6,
@@ -133,6 +165,40 @@ def http_key(r):
             norm(r.get("host")))
 
 
+def tunnel_key(r):
+    return (norm(r.get("id.orig_h")), norm(r.get("id.orig_p")), norm(r.get("id.resp_h")),
+            norm(r.get("id.resp_p")), norm(r.get("tunnel_type")), norm(r.get("action")))
+
+
+def parent_names(tunnel_rows):
+    """uid -> the tunnel's endpoints (either order) and type, from the DISCOVER rows"""
+    names = {}
+    for r in tunnel_rows:
+        if r.get("action") == "Tunnel::DISCOVER" and norm(r.get("uid")) != "-":
+            a = (norm(r.get("id.orig_h")), norm(r.get("id.orig_p")))
+            b = (norm(r.get("id.resp_h")), norm(r.get("id.resp_p")))
+            names[r["uid"]] = tuple(sorted([a, b])) + (r.get("tunnel_type"),)
+    return names
+
+
+def parents_of(r):
+    p = r.get("tunnel_parents")
+    if isinstance(p, list):
+        return p
+    return [] if norm(p) == "-" else p.split(",")
+
+
+def joined(conn_rows, names):
+    """each tunnelled TCP/UDP connection with the tunnels its parents name"""
+    out = []
+    for r in conn_rows:
+        ps = parents_of(r)
+        if ps and r.get("proto") in ("tcp", "udp"):
+            out.append((conn_key(r), tuple(sorted(str(names.get(u, "unknown uid " + u))
+                                                   for u in ps))))
+    return out
+
+
 def read_json_lines(path):
     if not os.path.exists(path):
         return []
@@ -162,7 +228,7 @@ for line in list(open(tsv, encoding="utf-8"))[1:]:
     c = line.rstrip("\n").split("\t")
     if len(c) < 9 or c[3] != "zeek":
         continue
-    for kind in ("conn", "http"):
+    for kind in ("conn", "http", "tunnel"):
         if c[2].endswith(".zeek.%s.log" % kind):
             expected[c[1]][kind] = os.path.join(folder, c[2])
     commands[c[1]] = c[8]
@@ -203,6 +269,20 @@ for cap in sorted(TYPES):
             t.ok(True, "%s: inner flows (explained)" % cap)
         else:
             t.eq(o_inner, z_inner, "%s: inner flows as Zeek's rows with tunnel_parents" % cap)
+    ours_tunnel = read_json_lines(os.path.join(logdir, "tunnel.log"))
+    ours_conn = read_json_lines(os.path.join(logdir, "conn.log"))
+    names = parent_names(ours_tunnel)
+    unnamed = sorted({u for r in ours_conn for u in parents_of(r) if u not in names})
+    t.ok(not unnamed, "%s: every tunnel_parents uid has its tunnel.log row" % cap,
+         " ".join(unnamed))
+    if "tunnel" in expected[cap]:
+        zeek_tunnel = zeek_rows(expected[cap]["tunnel"])
+        compare(cap, "tunnel", [tunnel_key(r) for r in zeek_tunnel],
+                [tunnel_key(r) for r in ours_tunnel])
+        if "conn" in expected[cap]:
+            compare(cap, "parents", joined(zeek_rows(expected[cap]["conn"]),
+                                           parent_names(zeek_tunnel)),
+                    joined(ours_conn, names))
     if "http" in expected[cap]:
         zeek = [http_key(r) for r in zeek_rows(expected[cap]["http"])]
         ours = [http_key(r) for r in read_json_lines(os.path.join(logdir, "http.log"))]

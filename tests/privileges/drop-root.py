@@ -21,7 +21,8 @@ after the drop. Expected ids come from the password database (pwd/grp), never fr
   one notice line;
 - -Z root: stays root, nothing on stderr;
 - -Z nosuchuser: exit 2 at once, one line naming the user, nothing created;
-- -r with -Z nobody: files are read as nobody too, the report is complete.
+- -r with -Z nobody: files are read as nobody too, the report is complete;
+- a TLS key log only root may read is read before the drop: -r -Z nobody decrypts.
 
 Needs root and ip; TAP skip otherwise."""
 import glob
@@ -310,6 +311,39 @@ def test_files_as_nobody():
          "-r with -Z nobody: exit 0, every frame capinfos counts", p.stderr)
 
 
+def test_keylog_read_before_drop():
+    """A TLS key log only root may read, in a directory only root may enter: with -Z nobody
+    the capture is read as nobody, yet every session is decrypted (the key log was read
+    before the drop), with no warning and no error."""
+    caps = os.path.join(project_root(), "captures")
+    cap = os.path.join(caps, "tls-decrypt.pcap")
+    if not os.path.exists(cap):
+        t.skip("key log read before -Z", "capture absent")
+        return
+    secret_dir = os.path.join(work, "private")
+    os.mkdir(secret_dir, 0o700)
+    keylog = os.path.join(secret_dir, "keys.log")
+    shutil.copy(os.path.join(caps, "tls-decrypt.keylog"), keylog)
+    os.chmod(keylog, 0o600)
+    # the capture itself where nobody can read it
+    shutil.copy(cap, os.path.join(work, "tls.pcap"))
+    os.chmod(os.path.join(work, "tls.pcap"), 0o644)
+    want = [int(l.split()[1]) for l in open(os.path.join(caps, "tls-decrypt.truth.txt"))
+            if l.startswith("tls_connections ")][0]
+    p = subprocess.run([wiretab_path(), "-q", "-r", os.path.join(work, "tls.pcap"), "-Z", "nobody",
+                        "--tls-keylog", keylog, "--format", "json"], capture_output=True, text=True)
+    try:
+        got = json.loads(p.stdout)["tls"]["sessions_decrypted"]
+    except (ValueError, KeyError):
+        got = None
+    nobody_reads = subprocess.run(["setpriv", "--reuid", str(NOBODY.pw_uid), "--regid",
+                                   str(NOBODY.pw_gid), "--clear-groups", "cat", keylog],
+                                  capture_output=True).returncode == 0
+    t.ok(p.returncode == 0 and got == want and p.stderr == "" and not nobody_reads,
+         "--tls-keylog readable by root only, -Z nobody: every TLS session decrypted (%s of %d)"
+         % (got, want), p.stderr)
+
+
 try:
     setup()
     test_nobody_outputs_in_new_dir()
@@ -318,6 +352,7 @@ try:
     test_root()
     test_no_such_user()
     test_files_as_nobody()
+    test_keylog_read_before_drop()
 except subprocess.CalledProcessError as e:
     t.ok(False, "namespace setup or traffic", "%s\n%s" % (e, e.stderr))
 finally:

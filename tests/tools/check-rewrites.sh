@@ -6,8 +6,8 @@
 #   check-rewrites.sh WIRETAB CAPTURE TRUTH [--seed N] [--keep DIR] [MODE...]
 #
 # TRUTH: lines `method GET 123` and `status 200 456` (make-http-capture.sh's truth.txt;
-# other lines are ignored). Modes default to: orig split swap dup overlap all (`orig` is
-# the capture as it is). Compares `http.methods` and the final (>= 200) entries of
+# other lines are ignored). Modes default to: orig split swap dup overlap all trickle
+# (`orig` is the capture as it is; rewrite-capture.py describes the others). Compares `http.methods` and the final (>= 200) entries of
 # `http.status_codes` of `wiretab -r OUT --format json`: interim 1xx responses are not in
 # a server's access log. Exit status 0 only if every mode matches.
 set -euo pipefail
@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     *) modes+=("$1"); shift ;;
   esac
 done
-[[ ${#modes[@]} -gt 0 ]] || modes=(orig split swap dup overlap all)
+[[ ${#modes[@]} -gt 0 ]] || modes=(orig split swap dup overlap all trickle)
 [[ -x $wiretab ]] || { echo "$0: $wiretab: not executable" >&2; exit 2; }
 [[ -r $capture && -r $truth ]] || { echo "$0: cannot read $capture or $truth" >&2; exit 2; }
 # PYTHON overrides the interpreter (only the standard library is needed)

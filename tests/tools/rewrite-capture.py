@@ -15,6 +15,9 @@ Modes (only TCP segments carrying data are touched; SYN and RST segments never):
   overlap  segments re-sent starting inside the previous segment's tail (the old bytes
            are the same bytes)
   all      split, then overlap, then swap, then dup
+  trickle  the first 24 bytes of each direction of a connection one byte a segment (an
+           HTTP/2 preface or a request line arriving in pieces: too short for a content
+           probe until the last), the rest of that segment after them
 
 Input: classic pcap (micro- or nanosecond; convert pcapng with `editcap -F pcap`), link
 types Ethernet (with VLAN tags), Linux cooked (SLL), raw IP, BSD loopback. Output: pcap
@@ -188,6 +191,34 @@ def stage_split(pkts, rng):
             yield rebuild(p, p.seq + bounds[i], data[bounds[i]:bounds[i + 1]], f)
 
 
+TRICKLE_BYTES = 24  # the HTTP/2 client preface's length
+
+
+def stage_trickle(pkts, rng):
+    started = {}  # direction -> bytes of its stream already trickled out
+    for p in pkts:
+        if not p.is_data():
+            if p.tcp and p.flags & SYN:
+                started.pop(p.key, None)  # a new connection on the tuple
+            yield p
+            continue
+        done = started.get(p.key, 0)
+        data = p.data
+        if done >= TRICKLE_BYTES:
+            yield p
+            continue
+        n = min(TRICKLE_BYTES - done, len(data))
+        started[p.key] = done + n
+        pieces = [data[i:i + 1] for i in range(n)]
+        if n < len(data):
+            pieces.append(data[n:])
+        off = 0
+        for i, piece in enumerate(pieces):
+            f = p.flags if i == len(pieces) - 1 else p.flags & ~(FIN | PSH)
+            yield rebuild(p, p.seq + off, piece, f)
+            off += len(piece)
+
+
 def stage_overlap(pkts, rng):
     last = {}  # direction -> (seq, data) of its previous data segment
     for p in pkts:
@@ -257,6 +288,7 @@ STAGES = {
     'dup': [stage_dup],
     'overlap': [stage_overlap],
     'all': [stage_split, stage_overlap, stage_swap, stage_dup],
+    'trickle': [stage_trickle],
 }
 
 

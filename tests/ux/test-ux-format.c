@@ -106,23 +106,74 @@ static WtLiveFrame two_seconds(WtTalker *talkers)
   return f;
 }
 
+/* Every line of the screen fits `width` display columns; at most `height` lines. */
+static void assert_fits(const char *s, guint width, guint height)
+{
+  g_auto(GStrv) lines = g_strsplit(s, "\n", -1);
+  guint n = g_strv_length(lines) - 1; /* after the last \n */
+  g_assert_cmpuint(n, <=, height);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint(wt_text_width(lines[i]), <=, (glong) width);
+}
+
 static void test_live_screen(void)
 {
   WtTalker t[2];
   WtLiveFrame f = two_seconds(t);
+  WtLiveRow codes[] = { { "200", 15.0 }, { "404", 3.0 } };
+  WtLiveRow methods[] = { { "GET", 20.0 } };
+  WtLiveEndpoint eps[] = { { "GET", "/api/items/{id}/a-rather-long-endpoint-name-that-must-be-cut-"
+                                    "to-the-screen", 40, 1.5, 12.25 } };
+  double spark2xx[] = { 0, 5, 10, 15 };
+  f.codes = codes;
+  f.n_codes = 2;
+  f.methods = methods;
+  f.n_methods = 1;
+  f.endpoints = eps;
+  f.n_endpoints = 1;
+  f.http_class[1] = (WtLiveSeries) { spark2xx, 4 };
+  f.utf8 = TRUE;
+  f.prev.tcp_opened = 2;
+  f.now.tcp_opened = 10;        /* 4.0/s */
+  f.now.tcp_refused = 1;        /* 0.5/s */
   g_autofree char *s = wt_live_view_render_screen(&f, FALSE);
   g_assert_nonnull(strstr(s, "veth0"));
-  g_assert_nonnull(strstr(s, "300   (1,600 in all)"));
-  g_assert_nonnull(strstr(s, "1.0 Mbit/s"));
-  g_assert_nonnull(strstr(s, "9 active   3.5 new/s   17 in all"));
-  g_assert_nonnull(strstr(s, "20.0 requests/s   44 requests in all"));
-  g_assert_nonnull(strstr(s, "2xx 15.0/s"));
-  g_assert_nonnull(strstr(s, "4xx 3.0/s"));
-  g_assert_nonnull(strstr(s, "8 (3 in this interval), 1 by the interface"));
+  g_assert_nonnull(strstr(s, "[HTTP]"));
+  g_assert_nonnull(strstr(s, "Packets/s 300   Bits/s 1.0 Mbit/s   Kernel drops 8 (3 now)"));
+  g_assert_nonnull(strstr(s, "Connections 9 active, 3.5 new/s   TCP/s: 4.0 opened, 0.5 refused"));
+  /* 36 responses in the interval, 6 of them 4xx */
+  g_assert_nonnull(strstr(s, "HTTP 20.0 requests/s   44 in all   errors (4xx, 5xx) 16.7% of responses"));
+  g_assert_nonnull(strstr(s, " 2xx             15.0/s  ▁▄▆█"));
+  g_assert_nonnull(strstr(s, " 4xx              3.0/s"));
+  g_assert_nonnull(strstr(s, " 200"));
+  g_assert_nonnull(strstr(s, "GET /api/items/{id}/a-rather"));
+  g_assert_nonnull(strstr(s, "       40      1.500     12.250"));
+  g_assert_null(strchr(s, '\033')); /* no colour asked for */
+  assert_fits(s, 80, 24);
+  f.view = WT_LIVE_TALKERS;
+  g_free(s);
+  s = wt_live_view_render_screen(&f, FALSE);
   g_assert_nonnull(strstr(s, "10.0.0.1"));
   g_assert_nonnull(strstr(s, "500.0 kbit/s"));
   g_assert_nonnull(strstr(s, "50.0 pkt/s"));
-  g_assert_null(strchr(s, '\033')); /* no colour asked for */
+  assert_fits(s, 80, 24);
+  f.view = WT_LIVE_TCP;
+  f.paused = TRUE;
+  f.width = 100;
+  f.height = 30;
+  g_free(s);
+  s = wt_live_view_render_screen(&f, TRUE);
+  g_assert_nonnull(strstr(s, "PAUSED"));
+  g_assert_nonnull(strstr(s, " opened           4.0/s"));
+  g_assert_nonnull(strstr(s, " refused          0.5/s"));
+  f.width = 80;
+  f.height = 24;
+  for (int v = 0; v < WT_LIVE_N_VIEWS; v++) {
+    f.view = v;
+    g_free(s);
+    s = wt_live_view_render_screen(&f, FALSE);
+    assert_fits(s, 80, 24);
+  }
 }
 
 static void test_live_line(void)

@@ -77,7 +77,12 @@ static void ev_anomaly(gpointer ctx, const char *reason)
   g_string_append_printf(ctx, "A%s ", reason);
 }
 
-static const WtH2FramerSink ev_sink = { ev_frame, ev_lost, ev_anomaly };
+static void ev_resync(gpointer ctx, gboolean found, guint64 skipped)
+{
+  g_string_append_printf(ctx, "R%s/%" G_GUINT64_FORMAT " ", found ? "found" : "lost", skipped);
+}
+
+static const WtH2FramerSink ev_sink = { ev_frame, ev_lost, ev_anomaly, ev_resync };
 
 /* Feeds `all` in pieces of `step` bytes the way the reassembler does (unconsumed bytes are
  * offered again with more), each time from right before the guard page. */
@@ -226,8 +231,10 @@ static void test_framer_limits_and_gaps(void)
   g_assert_true(wt_h2_framer_gap(&fr, 40, &ev_sink, e)); /* the whole payload lost */
   g_assert_cmpint(fr.phase, ==, WT_H2_FR_HEADER);
   g_assert_false(wt_h2_framer_gap(&fr, 5, &ev_sink, e)); /* over the next header */
-  g_assert_cmpint(fr.phase, ==, WT_H2_FR_LOST);
-  g_assert_cmpuint(wt_h2_framer_feed(&fr, guarded(big, 9), 9, &ev_sink, e), ==, 9);
+  g_assert_cmpint(fr.phase, ==, WT_H2_FR_RESYNC);
+  /* zeros are no frame header (DATA on stream 0): searched, all but the last 8 consumed */
+  g_assert_cmpuint(wt_h2_framer_feed(&fr, guarded(big, 9), 9, &ev_sink, e), ==, 1);
+  g_assert_cmpint(fr.phase, ==, WT_H2_FR_RESYNC);
   g_autofree char *s = g_string_free(e, FALSE);
   g_assert_cmpstr(s, ==, "FDATA/00/1/100/0/- LHEADERS/1 ");
 
@@ -520,12 +527,66 @@ static void test_continuation_flood(void)
   conv_clear(&c);
 }
 
+/* After a gap over a frame header the framer looks for the next one: a lone plausible
+ * header (an RST_STREAM) followed by no other is passed over; a header followed by
+ * another is taken. No header within the scan limit: given up. */
+static void test_framer_resync(void)
+{
+  g_autoptr(GByteArray) b = g_byte_array_new();
+  guint8 junk[40];
+  memset(junk, 'x', sizeof junk);
+  g_byte_array_append(b, junk, 13);
+  guint8 code[4] = { 0, 0, 0, 8 };
+  put_frame(b, WT_H2_RST_STREAM, 0, 1, code, sizeof code); /* then junk: no chain */
+  g_byte_array_append(b, junk, sizeof junk);
+  gsize skipped = b->len;
+  guint8 block[3] = { 0x88, 0x82, 0x84 };
+  put_frame(b, WT_H2_HEADERS, WT_H2_FLAG_END_HEADERS, 3, block, sizeof block);
+  put_frame(b, WT_H2_DATA, WT_H2_FLAG_END_STREAM, 3, junk, 5);
+  guint8 ping[8] = { 0 };
+  put_frame(b, WT_H2_PING, 0, 0, ping, sizeof ping);
+  for (gsize step = 1; step <= b->len; step += 6) {
+    WtH2Framer fr;
+    wt_h2_framer_init(&fr, FALSE);
+    GString *e = g_string_new("");
+    g_assert_false(wt_h2_framer_gap(&fr, 100, &ev_sink, e));
+    g_autoptr(GByteArray) pend = g_byte_array_new();
+    for (gsize i = 0; i < b->len; i += step) {
+      g_byte_array_append(pend, b->data + i, (guint) MIN(step, b->len - i));
+      gsize c = wt_h2_framer_feed(&fr, guarded(pend->data, pend->len), pend->len, &ev_sink, e);
+      g_byte_array_remove_range(pend, 0, (guint) c);
+    }
+    g_autofree char *got = g_string_free(e, FALSE);
+    g_autofree char *want = g_strdup_printf("Rfound/%zu FHEADERS/04/3/3/%u/- FDATA/01/3/5/0/- "
+                                            "FPING/00/0/0/0/- ", skipped, 0x88u + 0x82 + 0x84);
+    g_assert_cmpstr(got, ==, want);
+  }
+  /* nothing but junk: searched up to the limit, then given up */
+  WtH2Framer fr;
+  wt_h2_framer_init(&fr, FALSE);
+  GString *e = g_string_new("");
+  g_assert_false(wt_h2_framer_gap(&fr, 1, &ev_sink, e));
+  g_autofree guint8 *lots = g_malloc(65536);
+  memset(lots, 'x', 65536);
+  gsize left = 0;
+  for (guint i = 0; i < 20 && fr.phase == WT_H2_FR_RESYNC; i++) {
+    gsize c = wt_h2_framer_feed(&fr, guarded(lots, 65536), 65536, &ev_sink, e);
+    left = 65536 - c;
+    g_assert_cmpuint(left, <, WT_H2_FRAME_HEADER_LEN);
+  }
+  g_assert_cmpint(fr.phase, ==, WT_H2_FR_LOST);
+  g_autofree char *got = g_string_free(e, FALSE);
+  g_assert_true(g_str_has_prefix(got, "Rlost/"));
+  (void) left;
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/http2/frame/fields", test_frame_fields);
   g_test_add_func("/http2/frame/every-type-every-split", test_framer_splits);
   g_test_add_func("/http2/frame/limits-and-gaps", test_framer_limits_and_gaps);
+  g_test_add_func("/http2/frame/resync", test_framer_resync);
   g_test_add_func("/http2/session/transactions", test_session_transactions);
   g_test_add_func("/http2/session/header-table-size", test_header_table_size);
   g_test_add_func("/http2/session/gap-desync", test_gap_desync);

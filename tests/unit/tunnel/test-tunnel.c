@@ -121,8 +121,10 @@ static void test_vxlan(Fx *fx, gconstpointer data)
   g_assert_cmpint(fx_decode(fx, b->data, b->len, DLT_EN10MB), ==, WT_DECODE_OK);
   assert_inner_tcp(&fx->pkt, WT_TUNNEL_VXLAN, 1);
   guint32 id = fx->pkt.tunnel_id;
-  const WtPacket *outer = wt_decode_outer(fx->d, &fx->pkt);
-  g_assert_nonnull(outer);
+  const WtTunnelLayer *layer = wt_decode_layer(fx->d, 0);
+  g_assert_nonnull(layer);
+  g_assert_cmpuint(layer->type, ==, WT_TUNNEL_VXLAN);
+  const WtPacket *outer = &layer->carrier;
   g_assert_cmpuint(outer->ip_proto, ==, 17);
   g_assert_cmpuint(outer->dport, ==, WT_PORT_VXLAN);
   g_assert_cmpuint(outer->tunnel_depth, ==, 0);
@@ -185,7 +187,6 @@ static void test_fall_back(Fx *fx, gconstpointer data)
     g_assert_cmpmem(fx->pkt.src.bytes, 4, OUT_A, 4);
     g_assert_cmpuint(fx->pkt.tunnel_depth, ==, 0);
     g_assert_cmpuint(fx->pkt.tunnel_id, ==, 0);
-    g_assert_null(wt_decode_outer(fx->d, &fx->pkt));
     g_assert_cmpuint(fx_anom(fx, anomaly[i]), ==, 1);
     fb_sweep(b->data, b->len, DLT_EN10MB, WT_DECODE_OK);
     g_byte_array_unref(b);
@@ -270,7 +271,8 @@ static void test_gre(Fx *fx, gconstpointer data)
   g_assert_cmpint(fx_decode(fx, b->data, b->len, DLT_EN10MB), ==, WT_DECODE_OK);
   assert_inner_tcp(&fx->pkt, WT_TUNNEL_GRE, 1);
   guint32 id5 = fx->pkt.tunnel_id;
-  g_assert_null(wt_decode_outer(fx->d, &fx->pkt)); /* GRE is no flow of its own */
+  /* GRE is no flow of its own: its carrier is the IP packet, protocol 47 */
+  g_assert_cmpuint(wt_decode_layer(fx->d, 0)->carrier.ip_proto, ==, 47);
   fb_sweep(b->data, b->len, DLT_EN10MB, WT_DECODE_OK);
   GByteArray *k6 = gre_frame(0x20, 0x0800, 6, fill_ip4, NULL);
   g_assert_cmpint(fx_decode(fx, k6->data, k6->len, DLT_EN10MB), ==, WT_DECODE_OK);

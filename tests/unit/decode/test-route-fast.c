@@ -1,0 +1,184 @@
+/* The --threads reader's fast route (wt_decode_route_fast: Ethernet II, IPv4/IPv6 without
+ * extension headers, TCP/UDP, not a fragment, from fixed offsets) gives exactly the answer
+ * of the decode tables (wt_decode_route) whenever it answers: on every frame of every
+ * capture in captures/ and the shared corpus (its sub-folders too), on every snaplen cut
+ * of each frame's first 96 bytes, and with the IPv4 total length, fragment field and IPv6
+ * payload length replaced by the edge values the decoders treat specially. A frame sent
+ * to the worker of another flow would split that flow between threads.
+ *
+ * How often it answers is checked against tshark on two captures:
+ *   tshark -n -r captures/http-lo-ipv6.pcap -Y 'eth.type==0x86dd && tcp && ipv6.nxt==6' | wc -l  -> 41
+ *   tshark -n -r ../shared/captures/zeek-http-get.pcap -Y 'eth.type==0x0800 && tcp' | wc -l  -> 14 */
+#include "analyzer/pipeline/decode.h"
+#include "dissectors/link/link.h"
+
+#include <pcap/pcap.h>
+#include <string.h>
+
+typedef struct {
+  guint64 frames, variants, fast;
+} Counts;
+
+static void assert_same_route(WtDecoders *d, const guint8 *bytes, guint32 caplen,
+                              guint32 wirelen, int linktype, Counts *c)
+{
+  WtRouteKey fast;
+  c->variants++;
+  if (!wt_decode_route_fast(d, bytes, caplen, linktype, &fast))
+    return;
+  c->fast++;
+  WtPacket pkt;
+  memset(&pkt, 0, sizeof pkt);
+  pkt.caplen = caplen;
+  pkt.wirelen = wirelen;
+  pkt.linktype = linktype;
+  pkt.frame = bytes;
+  WtRouteKey slow;
+  g_assert_cmpint(wt_decode_route(d, &pkt, &slow), ==, WT_ROUTE_FLOW);
+  g_assert_cmpint(fast.kind, ==, WT_ROUTE_FLOW);
+  g_assert_cmpmem(&fast.src, sizeof fast.src, &slow.src, sizeof slow.src);
+  g_assert_cmpmem(&fast.dst, sizeof fast.dst, &slow.dst, sizeof slow.dst);
+  g_assert_cmpuint(fast.sport, ==, slow.sport);
+  g_assert_cmpuint(fast.dport, ==, slow.dport);
+}
+
+static void put16(guint8 *p, guint v)
+{
+  p[0] = (guint8) (v >> 8);
+  p[1] = (guint8) v;
+}
+
+/* The frame, its cuts, and its length fields at the values the decoders single out. */
+static void check_frame(WtDecoders *d, const guint8 *bytes, guint32 caplen, guint32 wirelen,
+                        int linktype, Counts *c)
+{
+  c->frames++;
+  assert_same_route(d, bytes, caplen, wirelen, linktype, c);
+  for (guint32 cut = 0; cut < caplen && cut <= 96; cut++)
+    assert_same_route(d, bytes, cut, wirelen, linktype, c);
+  if (linktype != WT_DLT_EN10MB || caplen < 14 + 40 + 8)
+    return;
+  g_autofree guint8 *m = g_memdup2(bytes, caplen);
+  guint8 *ip = m + 14;
+  guint ihl = (ip[0] & 0x0fu) * 4u;
+  if (bytes[12] == 0x08 && bytes[13] == 0x00) {
+    const guint totals[] = { 0, 1, ihl - 1, ihl, ihl + 3, ihl + 4, ihl + 8, 0xffff };
+    for (guint i = 0; i < G_N_ELEMENTS(totals); i++) {
+      put16(ip + 2, totals[i]);
+      assert_same_route(d, m, caplen, wirelen, linktype, c);
+    }
+    memcpy(ip, bytes + 14, 20);
+    const guint frags[] = { 0x2000, 0x0001, 0x4000, 0x8000, 0x1fff };  /* MF, offset, DF, RF */
+    for (guint i = 0; i < G_N_ELEMENTS(frags); i++) {
+      put16(ip + 6, frags[i]);
+      assert_same_route(d, m, caplen, wirelen, linktype, c);
+    }
+    memcpy(ip, bytes + 14, 20);
+    for (guint v = 0; v < 16; v++) {  /* version and header length nibbles */
+      ip[0] = (guint8) (v << 4 | (bytes[14] & 0x0f));
+      assert_same_route(d, m, caplen, wirelen, linktype, c);
+      ip[0] = (guint8) (0x40 | v);
+      assert_same_route(d, m, caplen, wirelen, linktype, c);
+    }
+  } else if (bytes[12] == 0x86 && bytes[13] == 0xdd) {
+    const guint plens[] = { 0, 1, 3, 4, 8, 0xffff };
+    for (guint i = 0; i < G_N_ELEMENTS(plens); i++) {
+      put16(ip + 4, plens[i]);
+      assert_same_route(d, m, caplen, wirelen, linktype, c);
+    }
+  }
+}
+
+static Counts check_file(const char *path)
+{
+  Counts c = { 0, 0, 0 };
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *p = pcap_open_offline(path, errbuf);
+  if (!p)
+    return c;
+  int linktype = pcap_datalink(p);
+  g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
+  struct pcap_pkthdr *h;
+  const u_char *bytes;
+  while (pcap_next_ex(p, &h, &bytes) == 1)
+    check_frame(d, bytes, h->caplen, h->len, linktype, &c);
+  pcap_close(p);
+  return c;
+}
+
+static void check_dir(const char *dir, guint depth, Counts *total, guint *files)
+{
+  g_autoptr(GDir) gd = g_dir_open(dir, 0, NULL);
+  if (!gd)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name(gd))) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    if (depth > 0 && g_file_test(path, G_FILE_TEST_IS_DIR)) {
+      check_dir(path, depth - 1, total, files);
+      continue;
+    }
+    if (!g_str_has_suffix(name, ".pcap") && !g_str_has_suffix(name, ".pcapng"))
+      continue;
+    Counts c = check_file(path);
+    if (!c.frames)
+      continue;
+    (*files)++;
+    total->frames += c.frames;
+    total->variants += c.variants;
+    total->fast += c.fast;
+  }
+}
+
+static const char *shared_dir(void)
+{
+  const char *dir = g_getenv("WT_SHARED_CAPTURES");
+  return dir && *dir ? dir : WT_SHARED_CAPTURES_DEFAULT;
+}
+
+static void test_every_capture(void)
+{
+  Counts total = { 0, 0, 0 };
+  guint files = 0;
+  check_dir(WT_CAPTURES_DIR, 0, &total, &files);
+  check_dir(shared_dir(), 1, &total, &files);
+  g_test_message("%u captures, %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
+                 " variants, %" G_GUINT64_FORMAT " answered by the fast route",
+                 files, total.frames, total.variants, total.fast);
+  g_assert_cmpuint(files, >=, 10);  /* captures/ alone holds more */
+  g_assert_cmpuint(total.fast, >, 0);
+}
+
+static void test_answers(gconstpointer data)
+{
+  const char *const *want = data;
+  if (!g_file_test(want[0], G_FILE_TEST_EXISTS)) {
+    g_test_skip("capture not present");
+    return;
+  }
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *p = pcap_open_offline(want[0], errbuf);
+  g_assert_nonnull(p);
+  int linktype = pcap_datalink(p);
+  struct pcap_pkthdr *h;
+  const u_char *bytes;
+  guint64 fast = 0;
+  g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
+  while (pcap_next_ex(p, &h, &bytes) == 1) {
+    WtRouteKey k;
+    fast += wt_decode_route_fast(d, bytes, h->caplen, linktype, &k);
+  }
+  pcap_close(p);
+  g_assert_cmpuint(fast, ==, g_ascii_strtoull(want[1], NULL, 10));
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  static const char *ipv6[2] = { WT_CAPTURES_DIR "/http-lo-ipv6.pcap", "41" };
+  static const char *ipv4[2] = { WT_SHARED_CAPTURES_DEFAULT "/zeek-http-get.pcap", "14" };
+  g_test_add_func("/route-fast/every-capture", test_every_capture);
+  g_test_add_data_func("/route-fast/answers/http-lo-ipv6", ipv6, test_answers);
+  g_test_add_data_func("/route-fast/answers/zeek-http-get", ipv4, test_answers);
+  return g_test_run();
+}
