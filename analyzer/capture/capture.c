@@ -1,11 +1,13 @@
 #include "analyzer/capture/capture.h"
 #include "analyzer/capture/pcap-mmap.h"
+#include "analyzer/capture/pcapng-read.h"
 
 #include <glib/gi18n.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK(wt-capture-error-quark, wt_capture_error)
 
@@ -17,12 +19,20 @@ struct WtCaptureSource {
   gint64 ts_frac_scale; /* 1 for nanosecond timestamps, 1000 for microsecond */
   FILE *file;      /* for progress (ftell); owned by libpcap after pcap_fopen_offline */
   gint64 size;
-  /* Plain pcap files are read through mmap (see pcap-mmap.h); libpcap then only validated
-   * the header and compiles the filter, which runs through pcap_offline_filter. */
+  /* pcap and pcapng files are read by the block readers (pcap-mmap.h, pcapng-read.h) from
+   * a window on the file (a mapping, or large reads from standard input); libpcap then only
+   * validated the header and compiles the filter, which runs through pcap_offline_filter. */
+  WtWindow *win;
   WtPcapMmap *mm;
+  WtPcapng *ng;
   struct bpf_program prog;
   gboolean have_prog;
+  /* pcapng interfaces of other link types than the first: the filter compiled for each */
+  char *filter;
+  GHashTable *progs; /* dlt -> struct bpf_program *, NULL when it does not compile */
 };
+
+static gboolean block_reader(const WtCaptureSource *src) { return src->mm || src->ng; }
 
 static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **error)
 {
@@ -36,7 +46,8 @@ static gboolean apply_filter(WtCaptureSource *src, const char *filter, GError **
     return FALSE;
   }
   int rc = pcap_setfilter(src->pcap, &prog);
-  if (src->mm && rc == 0) {
+  if (block_reader(src) && rc == 0) {
+    src->filter = g_strdup(filter);
     src->prog = prog; /* kept for pcap_offline_filter; freed in wt_capture_close */
     src->have_prog = TRUE;
   } else {
@@ -66,8 +77,18 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   FILE *f;
   gint64 size = -1;
+  WtWindow *win = NULL;
   if (strcmp(path, "-") == 0) {
-    f = stdin;
+    /* read in large blocks; libpcap checks the header through a stdio view of them */
+    win = wt_window_new_stream(STDIN_FILENO);
+    f = wt_window_fopen(win);
+    if (!f) {
+      int e = errno;
+      wt_window_free(win);
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("standard input: cannot read: %s"), g_strerror(e));
+      return NULL;
+    }
   } else {
     struct stat st;
     if (stat(path, &st) != 0) {
@@ -103,8 +124,8 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
   }
   pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (!p) {
-    if (f != stdin)
-      fclose(f);
+    fclose(f);
+    wt_window_free(win);
     set_open_file_error(error, strcmp(path, "-") == 0 ? "standard input" : path, errbuf);
     return NULL;
   }
@@ -120,7 +141,8 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
     char msg[PCAP_ERRBUF_SIZE];
     snprintf(msg, sizeof msg, "savefile linktype reserved field not zero (0x%08x)",
              WT_PCAP_LT_RESERVED1(lt_ext));
-    pcap_close(p); /* closes f, unless it is stdin */
+    pcap_close(p); /* closes f */
+    wt_window_free(win);
     set_open_file_error(error, strcmp(path, "-") == 0 ? "standard input" : path, msg);
     return NULL;
   }
@@ -131,8 +153,15 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
   src->ts_frac_scale = 1; /* opened with nanosecond precision: libpcap scales */
   src->file = f;
   src->size = size;
-  if (f != stdin)
-    src->mm = wt_pcap_mmap_open(fileno(f), pcap_snapshot(p), src->linktype);
+  src->win = win ? win : wt_window_new_mapped(fileno(f));
+  if (src->win) {
+    src->mm = wt_pcap_mmap_open(src->win, pcap_snapshot(p), src->linktype);
+    if (!src->mm)
+      src->ng = wt_pcapng_open(src->win, pcap_snapshot(p), src->linktype,
+                               opts ? opts->on_secrets : NULL, opts ? opts->secrets_user : NULL);
+    if (win && !block_reader(src))
+      wt_window_stdio_reads_all(win); /* libpcap reads on through the stdio view */
+  }
   if (opts && !apply_filter(src, opts->filter, error)) {
     wt_capture_close(src);
     return NULL;
@@ -198,10 +227,15 @@ void wt_capture_close(WtCaptureSource *src)
   if (!src)
     return;
   wt_pcap_mmap_free(src->mm);
+  wt_pcapng_free(src->ng);
   if (src->have_prog)
     pcap_freecode(&src->prog);
+  if (src->progs)
+    g_hash_table_destroy(src->progs);
   if (src->pcap)
     pcap_close(src->pcap); /* also closes the FILE given to pcap_fopen_offline */
+  wt_window_free(src->win); /* after the stdio view on it is closed */
+  g_free(src->filter);
   g_free(src->name);
   g_free(src);
 }
@@ -240,20 +274,73 @@ static void mmap_frame(gpointer user, const struct pcap_pkthdr *h, const guint8 
   on_frame(user, h, bytes);
 }
 
+typedef struct {
+  DispatchCtx ctx;
+  WtCaptureSource *src;
+} NgCtx;
+
+static void ng_frame(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes, int dlt)
+{
+  NgCtx *c = user;
+  c->ctx.linktype = dlt;
+  on_frame((u_char *) &c->ctx, h, bytes);
+}
+
+/* A BPF program that accepts nothing. */
+static struct bpf_insn reject_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+static struct bpf_program no_match = { 1, reject_all };
+
+static void free_prog(gpointer p)
+{
+  if (p)
+    pcap_freecode(p);
+  g_free(p);
+}
+
+/* The filter for frames of a pcapng interface: the one libpcap compiled for the file's
+ * first link type, else compiled once per other link type (a filter that does not compile
+ * for that link type passes nothing, as a BPF program that cannot match). */
+static const struct bpf_program *ng_filter(gpointer user, int dlt)
+{
+  NgCtx *c = user;
+  WtCaptureSource *src = c->src;
+  if (!src->have_prog)
+    return NULL;
+  if (dlt == src->linktype)
+    return &src->prog;
+  if (!src->progs)
+    src->progs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_prog);
+  gpointer key = GINT_TO_POINTER(dlt), found;
+  if (g_hash_table_lookup_extended(src->progs, key, NULL, &found))
+    return found ? found : &no_match;
+  struct bpf_program *prog = g_new0(struct bpf_program, 1);
+  pcap_t *dead = pcap_open_dead(dlt, 262144);
+  if (!dead || pcap_compile(dead, prog, src->filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+    g_clear_pointer(&prog, g_free);
+  if (dead)
+    pcap_close(dead);
+  g_hash_table_insert(src->progs, key, prog);
+  return prog ? prog : &no_match;
+}
+
 int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer user,
                         GError **error)
 {
   DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
   int n;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
+  NgCtx ng = { ctx, src };
   if (src->mm)
     n = wt_pcap_mmap_dispatch(src->mm, max < 0 ? 4096 : max, src->have_prog ? &src->prog : NULL,
                               mmap_frame, &ctx, errbuf);
+  else if (src->ng)
+    n = wt_pcapng_dispatch(src->ng, max < 0 ? 4096 : max, src->have_prog ? ng_filter : NULL,
+                           ng_frame, &ng, errbuf);
   else
     n = pcap_dispatch(src->pcap, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
   if (n == PCAP_ERROR) {
     g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, _("%s: %s"), src->name,
-                src->mm ? errbuf : pcap_geterr(src->pcap));
+                block_reader(src) ? errbuf : pcap_geterr(src->pcap));
     return -1;
   }
   if (n == PCAP_ERROR_BREAK)
@@ -265,6 +352,8 @@ void wt_capture_break(WtCaptureSource *src)
 {
   if (src && src->mm)
     wt_pcap_mmap_break(src->mm);
+  if (src && src->ng)
+    wt_pcapng_break(src->ng);
   if (src && src->pcap)
     pcap_breakloop(src->pcap);
 }
@@ -277,7 +366,8 @@ gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size)
 {
   if (src->live || src->size <= 0 || !src->file)
     return FALSE;
-  long p = src->mm ? (long) wt_pcap_mmap_offset(src->mm) : ftell(src->file);
+  long p = src->mm ? (long) wt_pcap_mmap_offset(src->mm)
+           : src->ng ? (long) wt_pcapng_offset(src->ng) : ftell(src->file);
   if (p < 0)
     return FALSE;
   *pos = p;

@@ -4,8 +4,16 @@
 #include <glib.h>
 #include <pcap.h>
 
+/* Secrets a capture file carries (pcapng Decryption Secrets Blocks): `type` the secrets
+ * type (0x544c534b: a TLS key log in the NSS format), the bytes borrowed for the call. Called
+ * while frames are read, before the frames that follow the block in the file. */
+typedef void (*WtCaptureSecretsFunc)(guint32 type, const guint8 *data, gsize len,
+                                     gpointer user);
+
 typedef struct {
   const char *filter;      /* BPF expression or NULL */
+  WtCaptureSecretsFunc on_secrets; /* files: NULL to ignore secrets */
+  gpointer secrets_user;
   int snaplen;             /* live: default 262144 */
   gboolean promisc;        /* live: default TRUE */
   int buffer_size;         /* live: kernel buffer bytes, 0 = libpcap default */

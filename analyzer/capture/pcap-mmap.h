@@ -1,6 +1,7 @@
 /* Reading classic pcap files through mmap instead of libpcap's fread: the frames are read
  * in place from a sliding window of the file mapping (the kernel copies nothing), so a
- * large capture costs little more than its page faults. Only for regular files in the
+ * large capture costs little more than its page faults; standard input and pipes through a
+ * buffer filled by large reads (capture-window.h). Only in the
  * common case (the four standard magics, version 2.4, link types with libpcap's default
  * 262144-byte sanity limit, and for byte-swapped files only link types whose pseudo-headers
  * libpcap leaves alone); everything else stays on libpcap. Frames, timestamps, lengths,
@@ -12,6 +13,8 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 
+#include "analyzer/capture/capture-window.h"
+
 /* The reserved bits of a pcap file header's link-type field (libpcap 1.10.5's LT_RESERVED1):
  * a file with any of them set is refused (savefile linktype reserved field not zero). The
  * FCS length (top 4 bits), the bit below it and "FCS length present" (0x04000000) are not
@@ -20,10 +23,16 @@
 
 typedef struct WtPcapMmap WtPcapMmap;
 
-/* `fd` is the open capture file (not consumed), `snapshot` pcap_snapshot() and `dlt`
- * pcap_datalink() of the libpcap handle that already validated the file header. NULL when
- * this file is not one the reader takes (the caller then keeps libpcap). */
-WtPcapMmap *wt_pcap_mmap_open(int fd, int snapshot, int dlt);
+/* Link types whose frames libpcap 1.10 hands over from a file unchanged (no pseudo-header
+ * rewriting for a file of the other byte order) and whose snapshot limit is 262144: the
+ * block readers take only these, and leave the rest to libpcap. */
+gboolean wt_pcap_dlt_supported(int dlt, gboolean swapped);
+
+/* `w` holds the capture file's bytes (not consumed, outlives the reader), `snapshot`
+ * pcap_snapshot() and `dlt` pcap_datalink() of the libpcap handle that already validated
+ * the file header. NULL when this file is not one the reader takes (the caller then keeps
+ * libpcap). */
+WtPcapMmap *wt_pcap_mmap_open(WtWindow *w, int snapshot, int dlt);
 void wt_pcap_mmap_free(WtPcapMmap *m);
 
 typedef void (*WtPcapMmapFunc)(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes);

@@ -287,6 +287,21 @@ static gboolean open_keylogs(const Options *o, WtTlsKeylog **out)
   return TRUE;
 }
 
+/* A pcapng Decryption Secrets Block with a TLS key log: its keys join the key log store,
+ * made on the first such block when no --tls-keylog gave one (the block comes before the
+ * frames it decrypts). */
+static void on_capture_secrets(guint32 type, const guint8 *data, gsize len, gpointer user)
+{
+  WtTlsKeylog **keylog = user;
+  if (type != 0x544c534bu)
+    return;
+  if (!*keylog) {
+    *keylog = wt_tls_keylog_new();
+    wt_tls_keylog_use(*keylog);
+  }
+  wt_tls_keylog_add_text(*keylog, (const char *) data, len);
+}
+
 static int usage_error(const char *msg)
 {
   g_printerr(_("wiretab: %s (see wiretab --help)\n"), msg);
@@ -832,6 +847,8 @@ int main(int argc, char **argv)
   if (!open_keylogs(&o, &keylog))
     return EXIT_RUNTIME;
   wt_tls_keylog_use(keylog);
+  copts.on_secrets = on_capture_secrets;
+  copts.secrets_user = &keylog;
 
   /* Open every input before reading any, so a bad name fails before work is done. */
   GPtrArray *sources = g_ptr_array_new_with_free_func((GDestroyNotify) wt_capture_close);

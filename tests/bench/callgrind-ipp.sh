@@ -32,6 +32,9 @@
 # hand-offs under valgrind's scheduler): take several runs. CG_RAW=1 runs the given paths
 # in the caller's environment and directory (how docs/performance.md's older rows were taken).
 #
+# CG_STDIN=1 gives the cut on standard input (WIRETAB -q -r - < CUT) instead of naming it;
+# CG_NO_MMAP=1 sets WIRETAB_NO_MMAP=1 (libpcap's readers) in the fixed environment.
+#
 # Environment: CG_KEEP=DIR keeps the callgrind.out files there (for callgrind_annotate);
 # VALGRIND (default valgrind); CG_OPTS, extra valgrind options. Exit status 1 on bad usage,
 # 2 when a run fails (the program's own exit status is required to be 0).
@@ -70,6 +73,7 @@ else
   run_prog=$work/prog run_big=$work/big.pcap run_small=$work/sml.pcap run_dir=$work
   run_env=(env -i PATH=/usr/local/bin:/usr/bin:/bin "LANG=${CG_LANG:-C.UTF-8}"
     WIRETAB_LOCALEDIR=/nonexistent)
+  if [[ ${CG_NO_MMAP:-0} == 1 ]]; then run_env+=(WIRETAB_NO_MMAP=1); fi
 fi
 
 frames() {
@@ -82,9 +86,12 @@ frames() {
 
 # run LABEL CUT: callgrind one program run on CUT, print its Ir total
 run() {
-  local label=$1 cut=$2 out=$work/callgrind.out.$1 args=() a i=0
+  local label=$1 cut=$2 out=$work/callgrind.out.$1 args=() a i=0 input=/dev/null
   if [[ $mode == floor ]]; then
     args=("$run_prog" "$cut")
+  elif [[ ${CG_STDIN:-0} == 1 ]]; then
+    args=("$run_prog" -q -r -)
+    input=$cut
   else
     args=("$run_prog" -q -r "$cut")
     for a in "${extra[@]}"; do
@@ -96,7 +103,7 @@ run() {
   fi
   # shellcheck disable=SC2086
   if ! (cd "$run_dir" && "${run_env[@]}" "$valgrind" -q --tool=callgrind --callgrind-out-file="$out" ${CG_OPTS:-} \
-      "${args[@]}" > /dev/null 2> "$work/stderr.$label"); then
+      "${args[@]}" < "$input" > /dev/null 2> "$work/stderr.$label"); then
     echo "callgrind-ipp: failed: ${args[*]}" >&2
     cat "$work/stderr.$label" >&2
     exit 2
@@ -124,6 +131,8 @@ if [[ $mode == floor ]]; then
   cmd="$prog CUT"
 else
   cmd="$prog -q -r CUT${extra[*]:+ ${extra[*]}}"
+  if [[ ${CG_STDIN:-0} == 1 ]]; then cmd="$prog -q -r -${extra[*]:+ ${extra[*]}} < CUT"; fi
+  if [[ ${CG_NO_MMAP:-0} == 1 ]]; then cmd="WIRETAB_NO_MMAP=1 $cmd"; fi
 fi
 awk -v irb="$irb" -v irs="$irs" -v fb="$fb" -v fs="$fs" -v cmd="$cmd" 'BEGIN {
   printf "command           %s\n", cmd

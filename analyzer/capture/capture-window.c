@@ -1,0 +1,242 @@
+#include "analyzer/capture/capture-window.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Mapped: 2 MiB windows, remapped rarely (one mmap per ~1,400 full-size frames) while the
+ * resident file pages stay a small, fixed part of peak memory. */
+#define MAP_WINDOW_BYTES (2u << 20)
+/* Stream: each read() asks for up to 1 MiB, so a pipe costs a system call per ~700 frames. */
+#define READ_CHUNK_BYTES (1u << 20)
+
+struct WtWindow {
+  WtWindowSpan span; /* first: read by wt_window_get() inline */
+  int fd;
+  gboolean mapped, failed;
+  gint64 size; /* mapped: the file's size */
+  /* mapped: the current mapping */
+  const guint8 *win;
+  gint64 win_off;
+  gsize win_len, page;
+  /* stream: bytes [buf_off, buf_off + buf_len) of the stream are buf[0 .. buf_len) */
+  guint8 *buf;
+  gsize buf_cap, buf_len;
+  gint64 buf_off, released;
+  gboolean eof;
+  gboolean stdio_releases; /* libpcap reads everything through wt_window_fopen's stream */
+};
+
+WtWindow *wt_window_new_mapped(int fd)
+{
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return NULL;
+  WtWindow *w = g_new0(WtWindow, 1);
+  w->fd = fd;
+  w->mapped = TRUE;
+  w->size = st.st_size;
+  w->page = (gsize) sysconf(_SC_PAGESIZE);
+  /* A file system that cannot map files (some FUSE or network mounts): the caller keeps
+   * libpcap rather than failing at the first frame. */
+  gsize got;
+  if (w->size > 0 && !wt_window_get(w, 0, 1, &got)) {
+    wt_window_free(w);
+    return NULL;
+  }
+  return w;
+}
+
+WtWindow *wt_window_new_stream(int fd)
+{
+  WtWindow *w = g_new0(WtWindow, 1);
+  w->fd = fd;
+  w->size = -1;
+  return w;
+}
+
+static void unmap(WtWindow *w)
+{
+  if (w->win)
+    munmap((void *) w->win, w->win_len);
+  w->win = NULL;
+  w->win_len = 0;
+  w->span = (WtWindowSpan) { 0 };
+}
+
+/* What wt_window_get() may hand out without a call: the mapping (within the file), or the
+ * buffered bytes of a stream. */
+static void sync_span(WtWindow *w)
+{
+  if (w->mapped)
+    w->span = (WtWindowSpan) { w->win, w->win_off, w->win ? w->win_len : 0 };
+  else
+    w->span = (WtWindowSpan) { w->buf, w->buf_off, w->buf ? w->buf_len : 0 };
+}
+
+void wt_window_free(WtWindow *w)
+{
+  if (!w)
+    return;
+  unmap(w);
+  g_free(w->buf);
+  g_free(w);
+}
+
+void wt_window_done(WtWindow *w)
+{
+  unmap(w);
+  if (!w->mapped) {
+    g_clear_pointer(&w->buf, g_free);
+    w->buf_cap = 0;
+    w->buf_off += w->buf_len;
+    w->buf_len = 0;
+    sync_span(w);
+  }
+}
+
+gboolean wt_window_failed(const WtWindow *w) { return w->failed; }
+gint64 wt_window_size(const WtWindow *w) { return w->mapped ? w->size : -1; }
+
+static const guint8 *get_mapped(WtWindow *w, gint64 off, gsize n, gsize *got)
+{
+  if (off >= w->size) {
+    *got = 0;
+    return NULL;
+  }
+  gsize avail = (gsize) MIN((guint64) n, (guint64) (w->size - off));
+  if (w->win && off >= w->win_off && (guint64) (off - w->win_off) + avail <= w->win_len) {
+    *got = avail;
+    return avail == n ? w->win + (off - w->win_off) : NULL;
+  }
+  unmap(w);
+  gint64 base = off & ~(gint64) (w->page - 1);
+  gsize len = MAX((gsize) MAP_WINDOW_BYTES, (gsize) (off - base) + avail);
+  len = (gsize) MIN((gint64) len, w->size - base);
+  void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, w->fd, base);
+  if (p == MAP_FAILED) {
+    w->failed = TRUE;
+    *got = 0;
+    return NULL;
+  }
+  madvise(p, len, MADV_SEQUENTIAL);
+  w->win = p;
+  w->win_off = base;
+  w->win_len = len;
+  sync_span(w);
+  *got = avail;
+  return avail == n ? w->win + (off - base) : NULL;
+}
+
+/* Room to read more after [off, off + n): drop what the reader released (bytes before
+ * both `released` and `off`), grow only when a block is larger than what is left. */
+static void make_room(WtWindow *w, gint64 off, gsize n)
+{
+  gint64 keep = MIN(w->released, off);
+  if (keep > w->buf_off) {
+    gsize drop = (gsize) MIN((guint64) (keep - w->buf_off), (guint64) w->buf_len);
+    memmove(w->buf, w->buf + drop, w->buf_len - drop);
+    w->buf_len -= drop;
+    w->buf_off += (gint64) drop;
+  }
+  gsize need = (gsize) (off - w->buf_off) + n;
+  if (w->buf_cap < need || w->buf_cap - w->buf_len < READ_CHUNK_BYTES / 4) {
+    w->buf_cap = MAX(need, w->buf_len + READ_CHUNK_BYTES);
+    w->buf = g_realloc(w->buf, w->buf_cap);
+  }
+}
+
+/* One read() per call that needs more (a pipe gives what it holds, up to the buffer's free
+ * space), so a live writer upstream is never waited for beyond the bytes asked for. */
+static const guint8 *get_stream(WtWindow *w, gint64 off, gsize n, gsize *got)
+{
+  if (off < w->buf_off) { /* released already: a reader bug, not the file's */
+    w->failed = TRUE;
+    errno = EINVAL;
+    *got = 0;
+    return NULL;
+  }
+  while ((guint64) (off - w->buf_off) + n > w->buf_len && !w->eof && !w->failed) {
+    make_room(w, off, n);
+    ssize_t r = read(w->fd, w->buf + w->buf_len, w->buf_cap - w->buf_len);
+    if (r > 0)
+      w->buf_len += (gsize) r;
+    else if (r == 0)
+      w->eof = TRUE;
+    else if (errno != EINTR)
+      w->failed = TRUE;
+  }
+  sync_span(w);
+  if (w->failed) {
+    *got = 0;
+    return NULL;
+  }
+  gsize start = (gsize) (off - w->buf_off);
+  *got = w->buf_len > start ? MIN(n, w->buf_len - start) : 0;
+  return *got == n ? w->buf + start : NULL;
+}
+
+const guint8 *wt_window_get_slow(WtWindow *w, gint64 off, gsize n, gsize *got)
+{
+  static const guint8 nothing[1];
+  if (n == 0) { /* a zero-length frame, even at the very end of the file */
+    *got = 0;
+    return nothing;
+  }
+  return w->mapped ? get_mapped(w, off, n, got) : get_stream(w, off, n, got);
+}
+
+void wt_window_release(WtWindow *w, gint64 off)
+{
+  if (off > w->released)
+    w->released = off;
+}
+
+/* The fopencookie stream: its own read position over the window. */
+typedef struct {
+  WtWindow *w;
+  gint64 pos;
+} Cookie;
+
+/* As read(2) on a pipe: what is there (one read() when nothing is), never waiting for the
+ * whole `size`, so libpcap's header check does not hold a live writer's first frames back. */
+static ssize_t cookie_read(void *c, char *buf, size_t size)
+{
+  Cookie *k = c;
+  WtWindow *w = k->w;
+  gsize got = 0;
+  if (size == 0)
+    return 0;
+  if (!wt_window_get(w, k->pos, 1, &got)) {
+    if (wt_window_failed(w)) {
+      errno = EIO;
+      return -1;
+    }
+    return 0; /* end of file */
+  }
+  gsize start = (gsize) (k->pos - w->buf_off);
+  gsize n = MIN(size, w->buf_len - start);
+  memcpy(buf, w->buf + start, n);
+  k->pos += (gint64) n;
+  if (w->stdio_releases)
+    wt_window_release(w, k->pos);
+  return (ssize_t) n;
+}
+
+static int cookie_close(void *c)
+{
+  g_free(c);
+  return 0;
+}
+
+void wt_window_stdio_reads_all(WtWindow *w) { w->stdio_releases = TRUE; }
+
+FILE *wt_window_fopen(WtWindow *w)
+{
+  Cookie *k = g_new0(Cookie, 1);
+  k->w = w;
+  cookie_io_functions_t io = { .read = cookie_read, .close = cookie_close };
+  return fopencookie(k, "rb", io);
+}

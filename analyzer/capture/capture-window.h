@@ -1,0 +1,54 @@
+/* The bytes of a capture file for the block readers (pcap-mmap.c, pcapng-read.c): either a
+ * sliding mmap window over a regular file (the kernel copies nothing) or, for a pipe or
+ * standard input, a buffer filled by large read() calls (megabytes at a time, not a read per
+ * frame). Readers ask for [off, off + n) and get a pointer valid until the next request;
+ * offsets only grow, and a stream keeps the bytes from the last released offset on. */
+#pragma once
+#include <glib.h>
+#include <stdio.h>
+
+typedef struct WtWindow WtWindow;
+
+/* The bytes at hand: [off, off + len) of the file are base[0 .. len). The first member of
+ * every window, so the common case, a record wholly at hand, costs a comparison and no call. */
+typedef struct {
+  const guint8 *base;
+  gint64 off;
+  gsize len;
+} WtWindowSpan;
+
+/* A regular file (fd not consumed): NULL if it cannot be mapped (the caller keeps libpcap). */
+WtWindow *wt_window_new_mapped(int fd);
+/* A stream (fd not consumed), read from its current position. */
+WtWindow *wt_window_new_stream(int fd);
+void wt_window_free(WtWindow *w);
+
+/* Bytes [off, off + n) of the file. Returns NULL when fewer are there: *got says how many
+ * (end of file), or a read/map error happened (errno set, *got = 0 and
+ * wt_window_failed() TRUE). */
+const guint8 *wt_window_get_slow(WtWindow *w, gint64 off, gsize n, gsize *got);
+static inline const guint8 *wt_window_get(WtWindow *w, gint64 off, gsize n, gsize *got)
+{
+  const WtWindowSpan *s = (const WtWindowSpan *) w;
+  if (G_LIKELY(off >= s->off && n != 0 && (guint64) (off - s->off) + n <= s->len)) {
+    *got = n;
+    return s->base + (off - s->off);
+  }
+  return wt_window_get_slow(w, off, n, got);
+}
+gboolean wt_window_failed(const WtWindow *w);
+/* The reader is done with everything before `off` (a stream may drop it; a mapping unmaps
+ * when it is done with the file, see wt_window_done). */
+void wt_window_release(WtWindow *w, gint64 off);
+/* End of reading: give the pages or the buffer back now. */
+void wt_window_done(WtWindow *w);
+/* File size (mapped), or -1. */
+gint64 wt_window_size(const WtWindow *w);
+
+/* A stdio stream over a stream window, from offset 0 (fopencookie): libpcap validates the
+ * file header through it, and reads the whole file through it when no block reader takes
+ * the file. fclose() does not free the window. */
+FILE *wt_window_fopen(WtWindow *w);
+/* No block reader takes the stream: libpcap reads it all through that stdio stream, so what
+ * it has read can be dropped. */
+void wt_window_stdio_reads_all(WtWindow *w);
