@@ -58,13 +58,15 @@ def write_truth(out, name, rows):
             c[("tls_cipher_requests", r["tls"], r["cipher"])] += 1
         conns[r["conn"]] = r
     for r in conns.values():
-        c[("connections", r["scheme"])] += 1
+        c[("scheme_connections", r["scheme"])] += 1
         if r["scheme"] == "https":
             c[("tls_sessions", r["tls"], r["cipher"])] += 1
             c[("tls_resumed", r["tls"])] += r["reused"] == "r"
     with open(f"{out}/{name}.truth.txt", "w") as f:
         f.write(f"# ground truth for {name}.pcap, counted from {name}.access.log (nginx)\n")
         f.write(f"capture {name}.pcap\nframes {frames(f'{out}/{name}.pcap')}\n")
+        # decrypting needs the key log: tls-https-keylog checks the HTTP lines, not truth.py
+        f.write("http_checked_by tests/tls/https-keylog.py\n")
         for k in sorted(c):
             f.write(" ".join(k) + f" {c[k]}\n")
 
