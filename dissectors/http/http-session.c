@@ -331,27 +331,50 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 /* --- headers ------------------------------------------------------------------------ */
 
+/* A header name (token characters only: wt_http_parse_header checked them) equals
+ * `lower`, a lower-case literal of letters, digits and '-' of the name's length. Setting
+ * bit 0x20 folds exactly here: among token characters only 'A'-'Z' and 'a'-'z' map onto a
+ * letter, and only a digit or '-' onto itself (the others are control bytes). Names of 8
+ * or more bytes are compared as two (possibly overlapping) 64-bit words. */
+static inline gboolean name_is(WtHttpSpan name, const char *lower)
+{
+  const gsize n = __builtin_strlen(lower);
+  const guint64 fold = 0x2020202020202020u;
+  if (n >= 8) {
+    guint64 a, b, la, lb;
+    memcpy(&a, name.p, 8);
+    memcpy(&b, name.p + n - 8, 8);
+    memcpy(&la, lower, 8);
+    memcpy(&lb, lower + n - 8, 8);
+    return ((a | fold) == la) & ((b | fold) == lb);
+  }
+  for (gsize i = 0; i < n; i++)
+    if ((name.p[i] | 0x20) != lower[i])
+      return FALSE;
+  return TRUE;
+}
+
 static HeaderId header_id(WtHttpSpan name)
 {
   /* by length first: most header lines (Accept, Date, Server ...) are rejected by it,
-   * then one case-insensitive comparison with a constant length */
+   * then one comparison */
   switch (name.len) {
   case 4:
-    return wt_http_span_ieq(name, "host") ? HDR_HOST : HDR_OTHER;
+    return name_is(name, "host") ? HDR_HOST : HDR_OTHER;
   case 7:
-    return wt_http_span_ieq(name, "upgrade") ? HDR_UPGRADE : HDR_OTHER;
+    return name_is(name, "upgrade") ? HDR_UPGRADE : HDR_OTHER;
   case 10:
-    if (wt_http_span_ieq(name, "connection"))
+    if (name_is(name, "connection"))
       return HDR_CONNECTION;
-    return wt_http_span_ieq(name, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
+    return name_is(name, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
   case 12:
-    return wt_http_span_ieq(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
+    return name_is(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
   case 14:
-    if (wt_http_span_ieq(name, "content-length"))
+    if (name_is(name, "content-length"))
       return HDR_CONTENT_LENGTH;
-    return wt_http_span_ieq(name, "http2-settings") ? HDR_HTTP2_SETTINGS : HDR_OTHER;
+    return name_is(name, "http2-settings") ? HDR_HTTP2_SETTINGS : HDR_OTHER;
   case 17:
-    return wt_http_span_ieq(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
+    return name_is(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
   default:
     return HDR_OTHER;
   }
@@ -514,7 +537,8 @@ static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *lin
   }
   handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
   if (h->last_hdr == HDR_OTHER && dir == WT_DIR_ORIG && h->txn &&
-      wt_http_span_ieq(hdr.name, "expect") && wt_http_span_ieq(hdr.value, "100-continue"))
+      hdr.name.len == 6 && name_is(hdr.name, "expect") &&
+      wt_http_span_ieq(hdr.value, "100-continue"))
     h->txn->expect_continue = TRUE;
 }
 
