@@ -34,7 +34,9 @@ def areas(d):
     a['TCP dispatch (rest of wt_tcp_packet)'] = M('wt_tcp_packet') - M('wt_tcp_conn_update', 'wt_reasm_segment')
     a['reassembly (wt_reasm_segment less HTTP)'] = M('wt_reasm_segment') - M('deliver')
     # flush_finished (or, once it is inlined, txn_finalize): stats, log, frees per txn
-    txn_end = max(M('flush_finished'), M('txn_finalize'))
+    # (or, when both are inlined, the stats tap and txn_free)
+    txn_end = max(M('flush_finished'), M('txn_finalize'),
+                  M('wt_http_stats_on_txn', 'txn_free', 'wt_http_log_write'))
     a['HTTP parse (deliver less finished txns)'] = M('deliver') - txn_end
     a['HTTP stats/top-N (wt_http_stats_on_txn)'] = M('wt_http_stats_on_txn')
     a['HTTP txn end, rest (frees, queue)'] = txn_end - M('wt_http_stats_on_txn')
