@@ -102,7 +102,8 @@ static char *txn_text(WtHttpTxn *t, const guint8 *p, gsize len, gsize max)
 {
   len = MIN(len, max);
   gsize room = sizeof t->text - t->text_used;
-  if (len < room) {
+  /* no bytes at all (a status line without a reason): NULL, as wt_http_safe_strdup gives */
+  if (p && len < room) {
     gsize plain = 0;
     while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
       plain++;
