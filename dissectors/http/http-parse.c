@@ -21,9 +21,15 @@ static const guint8 tchar_table[256] = {
   ['y'] = 1, ['z'] = 1,
 };
 
-gboolean wt_http_is_tchar(guint8 c)
+/* Inline within this file: the parsers ask it for every byte of every name. */
+static inline gboolean is_tchar(guint8 c)
 {
   return tchar_table[c];
+}
+
+gboolean wt_http_is_tchar(guint8 c)
+{
+  return is_tchar(c);
 }
 
 static gboolean is_ows(guint8 c)
@@ -75,7 +81,7 @@ gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequest
 {
   gsize i = 0;
   memset(out, 0, sizeof *out);
-  while (i < len && i <= WT_HTTP_MAX_METHOD && wt_http_is_tchar(line[i]))
+  while (i < len && i <= WT_HTTP_MAX_METHOD && is_tchar(line[i]))
     i++;
   if (i == 0 || i > WT_HTTP_MAX_METHOD || i == len || line[i] != ' ')
     return FALSE;
@@ -164,26 +170,31 @@ static gboolean word_may_have_control(guint64 w)
  * looked at one by one (a tab alone sends a word there). */
 static gboolean has_control_byte(const guint8 *p, gsize n)
 {
-  gsize k = 0;
-  for (; n - k >= 8; k += 8) {
+  if (n < 8) {
+    for (gsize k = 0; k < n; k++)
+      if (is_control_byte(p[k]))
+        return TRUE;
+    return FALSE;
+  }
+  /* whole words, the last one ending at the last byte (it may overlap the one before) */
+  for (gsize k = 0;; k += 8) {
+    gsize at = MIN(k, n - 8);
     guint64 w;
-    memcpy(&w, p + k, 8);
+    memcpy(&w, p + at, 8);
     if (G_UNLIKELY(word_may_have_control(w)))
-      for (gsize j = k; j < k + 8; j++)
+      for (gsize j = at; j < at + 8; j++)
         if (is_control_byte(p[j]))
           return TRUE;
+    if (at == n - 8)
+      return FALSE;
   }
-  for (; k < n; k++)
-    if (is_control_byte(p[k]))
-      return TRUE;
-  return FALSE;
 }
 
 gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
 {
   memset(out, 0, sizeof *out);
   gsize i = 0;
-  while (i < len && wt_http_is_tchar(line[i]))
+  while (i < len && is_tchar(line[i]))
     i++;
   /* RFC 9112 5.1: no whitespace between name and colon */
   if (i == 0 || i == len || line[i] != ':')

@@ -95,15 +95,55 @@ static void anomaly(Session *s, const char *name)
 
 /* --- transactions ------------------------------------------------------------------- */
 
+/* A copy of packet bytes for one of the transaction's strings, as wt_http_safe_strdup
+ * makes it (at most `max` bytes, escaped when not printable ASCII), in the transaction's
+ * own room when it is plain and fits. */
+static char *txn_text(WtHttpTxn *t, const guint8 *p, gsize len, gsize max)
+{
+  len = MIN(len, max);
+  gsize room = sizeof t->text - t->text_used;
+  /* no bytes at all (a status line without a reason): NULL, as wt_http_safe_strdup gives */
+  if (p && len < room) {
+    gsize plain = 0;
+    while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
+      plain++;
+    if (plain == len) {
+      char *s = t->text + t->text_used;
+      memcpy(s, p, len);
+      s[len] = '\0';
+      t->text_used = (guint16) (t->text_used + len + 1);
+      return s;
+    }
+  }
+  return wt_http_safe_strdup(p, len, max);
+}
+
+/* Frees a string of the transaction unless it lives in the transaction's room. */
+static void txn_text_free(const WtHttpTxn *t, char *s)
+{
+  if (s < t->text || s >= t->text + sizeof t->text)
+    g_free(s);
+}
+
+/* Moves a string out of the transaction, to be freed with g_free by its new owner: a
+ * copy when it lives in the transaction's room. */
+static char *txn_text_take(WtHttpTxn *t, char **field)
+{
+  char *v = g_steal_pointer(field);
+  if (v >= t->text && v < t->text + sizeof t->text)
+    return g_strdup(v);
+  return v;
+}
+
 static void txn_free(WtHttpTxn *t)
 {
-  g_free(t->method);
-  g_free(t->uri);
-  g_free(t->host);
-  g_free(t->user_agent);
-  g_free(t->resp_content_type);
-  g_free(t->status_msg);
-  g_free(t->info_msg);
+  txn_text_free(t, t->method);
+  txn_text_free(t, t->uri);
+  txn_text_free(t, t->host);
+  txn_text_free(t, t->user_agent);
+  txn_text_free(t, t->resp_content_type);
+  txn_text_free(t, t->status_msg);
+  txn_text_free(t, t->info_msg);
   g_free(t->h2_settings);
   g_free(t);
 }
@@ -331,27 +371,50 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 /* --- headers ------------------------------------------------------------------------ */
 
+/* A header name (token characters only: wt_http_parse_header checked them) equals
+ * `lower`, a lower-case literal of letters, digits and '-' of the name's length. Setting
+ * bit 0x20 folds exactly here: among token characters only 'A'-'Z' and 'a'-'z' map onto a
+ * letter, and only a digit or '-' onto itself (the others are control bytes). Names of 8
+ * or more bytes are compared as two (possibly overlapping) 64-bit words. */
+static inline gboolean name_is(WtHttpSpan name, const char *lower)
+{
+  const gsize n = __builtin_strlen(lower);
+  const guint64 fold = 0x2020202020202020u;
+  if (n >= 8) {
+    guint64 a, b, la, lb;
+    memcpy(&a, name.p, 8);
+    memcpy(&b, name.p + n - 8, 8);
+    memcpy(&la, lower, 8);
+    memcpy(&lb, lower + n - 8, 8);
+    return ((a | fold) == la) & ((b | fold) == lb);
+  }
+  for (gsize i = 0; i < n; i++)
+    if ((name.p[i] | 0x20) != lower[i])
+      return FALSE;
+  return TRUE;
+}
+
 static HeaderId header_id(WtHttpSpan name)
 {
   /* by length first: most header lines (Accept, Date, Server ...) are rejected by it,
-   * then one case-insensitive comparison with a constant length */
+   * then one comparison */
   switch (name.len) {
   case 4:
-    return wt_http_span_ieq(name, "host") ? HDR_HOST : HDR_OTHER;
+    return name_is(name, "host") ? HDR_HOST : HDR_OTHER;
   case 7:
-    return wt_http_span_ieq(name, "upgrade") ? HDR_UPGRADE : HDR_OTHER;
+    return name_is(name, "upgrade") ? HDR_UPGRADE : HDR_OTHER;
   case 10:
-    if (wt_http_span_ieq(name, "connection"))
+    if (name_is(name, "connection"))
       return HDR_CONNECTION;
-    return wt_http_span_ieq(name, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
+    return name_is(name, "user-agent") ? HDR_USER_AGENT : HDR_OTHER;
   case 12:
-    return wt_http_span_ieq(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
+    return name_is(name, "content-type") ? HDR_CONTENT_TYPE : HDR_OTHER;
   case 14:
-    if (wt_http_span_ieq(name, "content-length"))
+    if (name_is(name, "content-length"))
       return HDR_CONTENT_LENGTH;
-    return wt_http_span_ieq(name, "http2-settings") ? HDR_HTTP2_SETTINGS : HDR_OTHER;
+    return name_is(name, "http2-settings") ? HDR_HTTP2_SETTINGS : HDR_OTHER;
   case 17:
-    return wt_http_span_ieq(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
+    return name_is(name, "transfer-encoding") ? HDR_TRANSFER_ENCODING : HDR_OTHER;
   default:
     return HDR_OTHER;
   }
@@ -386,7 +449,7 @@ static guint8 *base64url_decode(const guint8 *v, gsize len, gsize *out_len)
 }
 
 /* Appends an obs-fold continuation to a kept string field ("a" + " " + "b"). */
-static void append_folded(char **field, const guint8 *p, gsize len)
+static void append_folded(WtHttpTxn *t, char **field, const guint8 *p, gsize len)
 {
   if (!*field)
     return;
@@ -394,17 +457,17 @@ static void append_folded(char **field, const guint8 *p, gsize len)
   char *joined = g_strconcat(*field, " ", more, NULL);
   if (strlen(joined) > WT_HTTP_MAX_FIELD)
     joined[WT_HTTP_MAX_FIELD] = '\0';
-  g_free(*field);
+  txn_text_free(t, *field);
   *field = joined;
 }
 
-static char *media_type(const guint8 *v, gsize len)
+static char *media_type(WtHttpTxn *t, const guint8 *v, gsize len)
 {
   const guint8 *semi = memchr(v, ';', len);
   gsize n = semi ? (gsize) (semi - v) : len;
   while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
     n--;
-  char *s = safe_copy(v, n, 128);
+  char *s = txn_text(t, v, n, 128);
   for (char *c = s; *c; c++)
     *c = g_ascii_tolower(*c);
   return s;
@@ -449,24 +512,24 @@ static void handle_field(Session *s, WtDir dir, Half *h, HeaderId id, const guin
     if (dir != WT_DIR_ORIG || !t)
       break;
     if (folded) {
-      append_folded(&t->host, v, len);
+      append_folded(t, &t->host, v, len);
     } else if (t->host) {
       anomaly(s, "http.duplicate_host");
     } else {
-      t->host = safe_copy(v, len, WT_HTTP_MAX_FIELD);
+      t->host = txn_text(t, v, len, WT_HTTP_MAX_FIELD);
     }
     break;
   case HDR_USER_AGENT:
     if (dir != WT_DIR_ORIG || !t)
       break;
     if (folded)
-      append_folded(&t->user_agent, v, len);
+      append_folded(t, &t->user_agent, v, len);
     else if (!t->user_agent)
-      t->user_agent = safe_copy(v, len, WT_HTTP_MAX_FIELD);
+      t->user_agent = txn_text(t, v, len, WT_HTTP_MAX_FIELD);
     break;
   case HDR_CONTENT_TYPE:
     if (dir == WT_DIR_RESP && t && !h->interim && !folded && !t->resp_content_type)
-      t->resp_content_type = media_type(v, len);
+      t->resp_content_type = media_type(t, v, len);
     break;
   case HDR_HTTP2_SETTINGS:
     if (dir == WT_DIR_ORIG && t && !folded && !t->h2_settings)
@@ -514,7 +577,8 @@ static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *lin
   }
   handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
   if (h->last_hdr == HDR_OTHER && dir == WT_DIR_ORIG && h->txn &&
-      wt_http_span_ieq(hdr.name, "expect") && wt_http_span_ieq(hdr.value, "100-continue"))
+      hdr.name.len == 6 && name_is(hdr.name, "expect") &&
+      wt_http_span_ieq(hdr.value, "100-continue"))
     h->txn->expect_continue = TRUE;
 }
 
@@ -618,10 +682,10 @@ static void upgrade_free(gpointer p)
 static void switch_to_h2c(Session *s, Half *h, WtHttpTxn *t, gint64 ts)
 {
   WtHttpUpgrade *u = g_new0(WtHttpUpgrade, 1);
-  u->method = g_steal_pointer(&t->method);
-  u->authority = g_steal_pointer(&t->host);
-  u->path = g_steal_pointer(&t->uri);
-  u->user_agent = g_steal_pointer(&t->user_agent);
+  u->method = txn_text_take(t, &t->method);
+  u->authority = txn_text_take(t, &t->host);
+  u->path = txn_text_take(t, &t->uri);
+  u->user_agent = txn_text_take(t, &t->user_agent);
   u->settings = g_steal_pointer(&t->h2_settings);
   u->settings_len = t->h2_settings_len;
   u->depth = t->depth;
@@ -669,7 +733,7 @@ static void response_headers_end(Session *s, Half *h, gint64 ts)
   if (code == 101) {
     /* informational and final at once: Zeek logs it as status_code and info_code */
     t->info_code = 101;
-    g_free(t->info_msg);
+    txn_text_free(t, t->info_msg);
     t->info_msg = g_strdup(t->status_msg);
     t->upgraded = TRUE;
     t->websocket = h->websocket;
@@ -789,8 +853,8 @@ static gboolean request_line(Session *s, Half *h, const guint8 *data, gsize len,
   if (s->ctx)
     wt_series_count(s->ctx->series, h->msg_ts, wt_http_series_col[WT_HTTP_SERIES_REQUESTS], 1);
   WtHttpTxn *t = txn_new(s);
-  t->method = safe_copy(rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
-  t->uri = safe_copy(rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
+  t->method = txn_text(t, rl.method.p, rl.method.len, WT_HTTP_MAX_METHOD);
+  t->uri = txn_text(t, rl.target.p, rl.target.len, WT_HTTP_MAX_FIELD);
   t->req_major = rl.major;
   t->req_minor = rl.minor;
   t->ts_req_start = h->msg_ts;
@@ -951,11 +1015,11 @@ static gboolean status_line(Session *s, Half *h, const guint8 *data, gsize len, 
   h->interim = sl.code >= 100 && sl.code <= 199 && sl.code != 101;
   if (h->interim) {
     t->info_code = sl.code;
-    g_free(t->info_msg);
-    t->info_msg = safe_copy(sl.reason.p, sl.reason.len, WT_HTTP_MAX_REASON);
+    txn_text_free(t, t->info_msg);
+    t->info_msg = txn_text(t, sl.reason.p, sl.reason.len, WT_HTTP_MAX_REASON);
   } else {
     t->status_code = sl.code;
-    t->status_msg = safe_copy(sl.reason.p, sl.reason.len, WT_HTTP_MAX_REASON);
+    t->status_msg = txn_text(t, sl.reason.p, sl.reason.len, WT_HTTP_MAX_REASON);
     t->has_final = TRUE;
     t->ts_resp_start = h->msg_ts;
   }

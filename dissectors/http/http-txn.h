@@ -52,4 +52,11 @@ typedef struct {
   guint websocket : 1;      /* ... to WebSocket */
   guint tls : 1;            /* carried by TLS (decrypted HTTPS): scheme https */
   guint wants_h2c : 1;      /* the Upgrade header offered h2c (HTTP/2 in the clear) */
+
+  /* Room for the strings above, allocated with the transaction (http-session.c's
+   * txn_text): the usual method, URI, host, agent and reason fit, so a transaction costs
+   * one allocation instead of six. Longer or non-ASCII strings go to the heap as before;
+   * a string is freed only when it does not point in here. */
+  guint16 text_used;
+  char text[240];
 } WtHttpTxn;
