@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Golden test of captures/proxy-mix.pcap (scripts/record/proxy-record.sh): curl through
-microsocks, dante and tinyproxy against nginx. Expected values come from nginx's access
+microsocks, dante, ssh -D and tinyproxy against nginx. Expected values come from nginx's access
 log (proxy-mix.nginx.log: scheme method status uri host bytes) and curl's own account
 (proxy-mix.curl.txt: proxy, method, status, URL, CONNECT answer, local port, exit code),
 never from wiretab:
@@ -11,11 +11,16 @@ never from wiretab:
 - the HTTPS requests are inside TLS: the TLS server names equal nginx's https hosts;
 - each CONNECT is in http.log with the answer curl got, and in the proxies section;
 - each SOCKS connection curl made has its socks.log line (version, target, status), and
-  conn.log's service names the protocols the connection went through.
+  conn.log's service names the protocols the connection went through;
+- the SOCKS 4 and 4a handshakes (dante on 1082, ssh -D on 1083) are those tshark's socks
+  dissector reads: client port, 4a host name or address, port, and the reply code (90
+  granted).
 """
 import collections
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -142,7 +147,7 @@ t.eq(px["socks_auth_failed"], 1, "proxies.socks_auth_failed: the wrong password"
 t.eq(px["socks_granted"], len({c["local_port"] for c in sk if c["exitcode"] == "0"}),
      "proxies.socks_granted: curl's successful SOCKS connections")
 t.eq(px["socks_versions"], dict(collections.Counter(
-    "5" if c["label"].startswith("socks5") else ("4a" if c["label"] == "socks4a" else "4")
+    "5" if c["label"].startswith("socks5") else ("4a" if c["label"].startswith("socks4a") else "4")
     for c in {int(c["local_port"]): c for c in sk if c["label"] != "socks5-badauth"}.values())),
     "proxies.socks_versions")
 want_conn = {int(c["local_port"]): ("http,tls" if c["url"].startswith("https") else "http")
@@ -150,4 +155,38 @@ want_conn = {int(c["local_port"]): ("http,tls" if c["url"].startswith("https") e
 want_conn.update({int(c["local_port"]): "http" for c in fwd})
 t.eq({p: svc.get(p) for p in want_conn}, want_conn,
      "conn.log service through tinyproxy: http, http,tls after CONNECT to TLS")
+
+# The SOCKS 4 proxies' ports, as scripts/record/proxy-record.sh starts them: tshark finds
+# SOCKS there only when told to decode the ports as SOCKS.
+SOCKS4_PORTS = (1082, 1083)
+if shutil.which("tshark"):
+    decode = []
+    for port in SOCKS4_PORTS:
+        decode += ["-d", "tcp.port==%d,socks" % port]
+    wanted = " || ".join("tcp.port==%d" % port for port in SOCKS4_PORTS)
+    p = subprocess.run(["tshark", "-n", "-r", cap] + decode +
+                       ["-Y", "(%s) && socks" % wanted, "-T", "fields", "-E", "separator=/t",
+                        "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "socks.version",
+                        "-e", "socks.v4a_dns_name", "-e", "socks.dst", "-e", "socks.dstport",
+                        "-e", "socks.results"], capture_output=True, text=True)
+    requests, replies = {}, {}
+    for line in p.stdout.splitlines():
+        sport, dport, version, name, dst, dport_req, result = (line.split("\t") + [""] * 7)[:7]
+        if version == "4" and int(dport) in SOCKS4_PORTS and int(sport) not in requests:
+            requests[int(sport)] = (name, dst, int(dport_req))
+        elif result and int(sport) in SOCKS4_PORTS and int(dport) not in replies:
+            replies[int(dport)] = int(result)
+    shark = {port: (4, name or dst, dport_req, replies.get(port) == 90)
+             for port, (name, dst, dport_req) in requests.items()}
+    ours = {s["id.orig_p"]: (s.get("version"), s.get("request.name") or s.get("request.host"),
+                             s.get("request_p"), s.get("status") == "succeeded")
+            for s in socks if s.get("version") == 4}
+    t.ok(len(shark) >= 3 and len(replies) == len(requests),
+         "tshark reads %d SOCKS 4 requests and their replies" % len(shark), p.stderr)
+    t.eq(ours, shark, "socks.log's SOCKS 4/4a lines: tshark's client port, target and "
+         "reply (90 granted)")
+    t.eq(px["socks_versions"].get("4a"), sum(1 for name, _, _ in requests.values() if name),
+         "proxies.socks_versions 4a: tshark's requests that carry a host name")
+else:
+    t.skip("tshark's SOCKS 4 requests", "tshark not installed")
 t.done()
