@@ -112,6 +112,72 @@ static gboolean report_endpoints(const WtFleet *f, WtSection *sec, GError **erro
   return TRUE;
 }
 
+/* http.log's `version` is the response's (Zeek's rule), the request's when nothing was
+ * answered; "2" for HTTP/2. The per-capture table counts the request's version, so the two
+ * differ only for a request answered in another HTTP/1 version (1.0 answered in 1.1). */
+static const char *const version_keys[] = { "0.9", "1.0", "1.1", "2", "other" };
+
+static guint version_slot(const char *v)
+{
+  for (guint i = 0; i + 1 < G_N_ELEMENTS(version_keys); i++)
+    if (strcmp(version_keys[i], v) == 0)
+      return i;
+  return G_N_ELEMENTS(version_keys) - 1;
+}
+
+static gboolean report_versions(const WtFleet *f, WtSection *sec, GError **error)
+{
+  g_autoptr(GPtrArray) rows = wt_fleet_select(f, "http", "version, count()", NULL,
+                                              "GROUP BY version", error);
+  if (!rows)
+    return FALSE;
+  guint64 count[G_N_ELEMENTS(version_keys)] = { 0 }, all = 0;
+  for (guint i = 0; i < rows->len; i++) {
+    guint64 n = wt_fleet_u64(rows, i, 1);
+    count[version_slot(wt_fleet_cell(rows, i, 0))] += n;
+    all += n;
+  }
+  WtTable *t = wt_section_table(sec, "versions", "Transactions by protocol version");
+  wt_table_column(t, "version", "Version", WT_COL_STR);
+  wt_table_column(t, "count", "Transactions", WT_COL_U64);
+  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  for (guint i = 0; i < G_N_ELEMENTS(version_keys); i++) {
+    if (!count[i])
+      continue;
+    wt_table_row(t);
+    wt_table_str(t, version_keys[i]);
+    wt_table_u64(t, count[i]);
+    wt_table_percent(t, wt_fleet_share(count[i], all));
+  }
+  return TRUE;
+}
+
+/* http next to https from http.log's `tls` flag; as in a capture's report, only when some
+ * HTTPS was read, so a fleet without decrypted TLS keeps its shape. */
+static gboolean report_schemes(const WtFleet *f, WtSection *sec, GError **error)
+{
+  g_autoptr(GPtrArray) rows = wt_fleet_select(f, "http", "countIf(tls = 0), countIf(tls != 0)",
+                                              NULL, NULL, error);
+  if (!rows)
+    return FALSE;
+  guint64 plain = wt_fleet_u64(rows, 0, 0), https = wt_fleet_u64(rows, 0, 1);
+  if (!https)
+    return TRUE;
+  static const char *const scheme_keys[] = { "http", "https" };
+  const guint64 count[] = { plain, https };
+  WtTable *t = wt_section_table(sec, "schemes", "Transactions by scheme");
+  wt_table_column(t, "scheme", "Scheme", WT_COL_STR);
+  wt_table_column(t, "count", "Transactions", WT_COL_U64);
+  wt_table_column(t, "share", "Share", WT_COL_PERCENT);
+  for (guint i = 0; i < G_N_ELEMENTS(count); i++) {
+    wt_table_row(t);
+    wt_table_str(t, scheme_keys[i]);
+    wt_table_u64(t, count[i]);
+    wt_table_percent(t, wt_fleet_share(count[i], plain + https));
+  }
+  return TRUE;
+}
+
 gboolean wt_http_fleet_report(const WtFleet *f, WtReport *r, GError **error)
 {
   g_autoptr(GPtrArray) tot = wt_fleet_select(f, "http",
@@ -236,5 +302,6 @@ gboolean wt_http_fleet_report(const WtFleet *f, WtReport *r, GError **error)
   top_table(sec, "hosts", "Hosts", "host", "Host", hosts, requests);
   top_table(sec, "uris", "URIs", "uri", "URI", uris, requests);
   top_table(sec, "user_agents", "User agents", "user_agent", "User agent", uas, requests);
-  return report_endpoints(f, sec, error);
+  return report_endpoints(f, sec, error) && report_versions(f, sec, error) &&
+         report_schemes(f, sec, error);
 }

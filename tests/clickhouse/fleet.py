@@ -36,6 +36,10 @@ CAPTURES = os.path.normpath(os.path.join(HERE, "..", "..", "captures"))
 A_CAP = os.path.join(CAPTURES, "http-mix-small.pcap")
 B_CAPS = [os.path.join(CAPTURES, "http-veth-ipv4.pcap"),
           os.path.join(CAPTURES, "dns-dnsmasq.pcap")]
+# HTTP/2 (h2c) and decrypted HTTPS, for the version and scheme tables
+H2_CAP = os.path.join(CAPTURES, "http2-h2c.pcap")
+TLS_CAP = os.path.join(CAPTURES, "tls-decrypt.pcap")
+TLS_KEYLOG = os.path.join(CAPTURES, "tls-decrypt.keylog")
 
 t = Tap()
 
@@ -163,6 +167,19 @@ def truth_counts(cap, kind):
         if len(f) == 3 and f[0] == kind:
             out[f[1]] = int(f[2])
     return out
+
+
+def truth_versions(cap):
+    """`version HTTP/2.0 515` lines as the report's keys (`2`, `1.1`)."""
+    out = {}
+    for k, n in truth_counts(cap, "version").items():
+        v = k.replace("HTTP/", "")
+        out[v[:-2] if v.endswith(".0") and v != "1.0" else v] = n
+    return out
+
+
+def table_map(rows, key):
+    return {r[key]: r["count"] for r in rows}
 
 
 def run_json(args):
@@ -365,6 +382,8 @@ def run(nodes, schema, root):
         t.ok(p.returncode == 0 and "GET" in p.stdout if fmt != "csv" else p.returncode == 0 and
              "http,requests," in p.stdout, "fleet report renders as %s" % fmt, p.stderr)
 
+    versions_and_schemes(nodes, root)
+
     # --- a server away for a moment: batches retried, nothing spilled ------------------
     proxy = KillingProxy(nodes[0], allow=10**9, drop_first=3)
     logs_r = os.path.join(root, "logs-r")
@@ -392,6 +411,35 @@ def run(nodes, schema, root):
 
     # --- a server killed in the middle of an export -------------------------------------
     kill_test(nodes, root)
+
+
+def versions_and_schemes(nodes, root):
+    """Two more sensors: one reads HTTP/2 (h2c), one decrypted HTTPS (HTTP/1.1 and h2).
+    Their fleet version and scheme tables against the nginx access logs' counts."""
+    v, _ = run_json(["-r", H2_CAP, "--log-dir", os.path.join(root, "logs-v"),
+                     "--clickhouse", nodes[0].base(), "--sensor", "sensor-v", "-q"])
+    s, _ = run_json(["-r", TLS_CAP, "--tls-keylog", TLS_KEYLOG,
+                     "--log-dir", os.path.join(root, "logs-s"),
+                     "--clickhouse", nodes[1].base(), "--sensor", "sensor-s", "-q"])
+    both, _ = run_json(["--from-clickhouse", nodes[1].base(), "--sensor", "sensor-v",
+                        "--sensor", "sensor-s"])
+    want = table_sum(truth_versions(H2_CAP), truth_versions(TLS_CAP))
+    t.eq(table_map(both["http"]["versions"], "version"), want,
+         "fleet versions (h2c + TLS sensors) = the access logs' $server_protocol summed")
+    t.eq(table_map(both["http"]["versions"], "version"),
+         table_sum(table_map(v["http"]["versions"], "version"),
+                   table_map(s["http"]["versions"], "version")),
+         "fleet versions = sum of the single-run reports")
+    only_s, _ = run_json(["--from-clickhouse", nodes[0].base(), "--sensor", "sensor-s"])
+    t.eq(table_map(only_s["http"]["schemes"], "scheme"), truth_counts(TLS_CAP, "scheme"),
+         "fleet schemes (TLS sensor) = the access log's $scheme")
+    # h2c is cleartext: every one of its access-log lines is an http transaction
+    t.eq(table_map(both["http"]["schemes"], "scheme"),
+         table_sum(truth_counts(TLS_CAP, "scheme"),
+                   {"http": sum(truth_counts(H2_CAP, "method").values())}),
+         "fleet schemes (h2c + TLS sensors) = access logs: h2c all http")
+    only_v, _ = run_json(["--from-clickhouse", nodes[0].base(), "--sensor", "sensor-v"])
+    t.ok("schemes" not in only_v["http"], "no schemes table when no HTTPS was read")
 
 
 def kill_test(nodes, root):
