@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "dissectors/socks/socks-fleet.h"
 #include "dissectors/socks/socks-log.h"
 #include "dissectors/socks/socks-parse.h"
 #include "dissectors/socks/socks-stats.h"
@@ -329,6 +330,7 @@ const WtStreamDissector wt_socks_dissector = {
   .stats_free = wt_socks_stats_free,
   .stats_merge = wt_socks_stats_merge,
   .report = wt_socks_stats_report,
+  .fleet_report = wt_socks_fleet_report,
   .session_new = socks_session_new,
   .deliver = socks_deliver,
   .gap = socks_gap,

@@ -40,6 +40,7 @@ B_CAPS = [os.path.join(CAPTURES, "http-veth-ipv4.pcap"),
 H2_CAP = os.path.join(CAPTURES, "http2-h2c.pcap")
 TLS_CAP = os.path.join(CAPTURES, "tls-decrypt.pcap")
 TLS_KEYLOG = os.path.join(CAPTURES, "tls-decrypt.keylog")
+PROXY_CAP = os.path.join(CAPTURES, "proxy-mix.pcap")
 
 t = Tap()
 
@@ -383,6 +384,7 @@ def run(nodes, schema, root):
              "http,requests," in p.stdout, "fleet report renders as %s" % fmt, p.stderr)
 
     versions_and_schemes(nodes, root)
+    proxies_section(nodes, root)
 
     # --- a server away for a moment: batches retried, nothing spilled ------------------
     proxy = KillingProxy(nodes[0], allow=10**9, drop_first=3)
@@ -440,6 +442,46 @@ def versions_and_schemes(nodes, root):
          "fleet schemes (h2c + TLS sensors) = access logs: h2c all http")
     only_v, _ = run_json(["--from-clickhouse", nodes[0].base(), "--sensor", "sensor-v"])
     t.ok("schemes" not in only_v["http"], "no schemes table when no HTTPS was read")
+
+
+def curl_socks_truth():
+    """The SOCKS handshakes of proxy-mix.pcap from curl's own -w lines: one per client port
+    (curl reuses a proxy connection for two URLs); the label says the version (socks5,
+    socks5h: 5, socks4a, socks4) and exit 0 that the proxy granted the request. A wrong
+    password (socks5-badauth) ends before any request, so it is no handshake."""
+    by_port = {}
+    for line in open(os.path.join(CAPTURES, "proxy-mix.curl.txt")):
+        f = line.split()
+        if len(f) < 5 or not f[1].startswith("socks") or f[1] == "socks5-badauth":
+            continue
+        kv = dict(x.split("=", 1) for x in f[5:] if "=" in x)
+        u = urllib.parse.urlsplit(f[4])
+        version = "5" if f[1].startswith("socks5") else f[1][len("socks"):]
+        target = "%s:%d" % (u.hostname, u.port or (443 if u.scheme == "https" else 80))
+        by_port[kv["local_port"]] = (version, target, kv["exitcode"] == "0")
+    hs = list(by_port.values())
+    return {"socks_handshakes": len(hs),
+            "socks_granted": sum(1 for h in hs if h[2]),
+            "socks_refused": sum(1 for h in hs if not h[2]),
+            "socks_versions": dict(collections.Counter(h[0] for h in hs)),
+            "socks_targets": dict(collections.Counter(h[1] for h in hs))}
+
+
+def proxies_section(nodes, root):
+    """A sensor reading proxy-mix.pcap: the fleet's SOCKS figures against curl's own record
+    of its transfers, and against the sensor's single-run report."""
+    p, _ = run_json(["-r", PROXY_CAP, "--log-dir", os.path.join(root, "logs-p"),
+                     "--clickhouse", nodes[1].base(), "--sensor", "sensor-p", "-q"])
+    fleet, _ = run_json(["--from-clickhouse", nodes[0].base(), "--sensor", "sensor-p"])
+    fp = fleet["proxies"]
+    got = {k: fp[k] for k in ("socks_handshakes", "socks_granted", "socks_refused",
+                              "socks_versions")}
+    got["socks_targets"] = table_map(fp["socks_targets"], "target")
+    t.eq(got, curl_socks_truth(), "fleet SOCKS handshakes, versions, targets = curl's -w lines")
+    keys = ("socks_handshakes", "socks_granted", "socks_refused", "socks_versions",
+            "socks_replies", "socks_targets")
+    t.eq({k: fp[k] for k in keys}, {k: p["proxies"][k] for k in keys},
+         "fleet SOCKS figures = the sensor's single-run report")
 
 
 def kill_test(nodes, root):
