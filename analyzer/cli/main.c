@@ -563,6 +563,46 @@ static gboolean check_sections(WtAnalyzer *analyzer, WtChExporter *exporter, con
   return wt_report_check_section_names(list, (const char *const *) known, error);
 }
 
+#define FLEET_METRICS_DEFAULT_S 15.0
+
+/* --from-clickhouse --metrics: the fleet's metrics served until SIGINT/SIGTERM, queried
+ * again every --interval seconds (15 by default). A failed query keeps the last figures
+ * (or none: /metrics answers 503) and says so on stderr. */
+static int serve_fleet_metrics(const Options *o, const WtFleetQuery *q)
+{
+  g_autoptr(GError) error = NULL;
+  /* the first figures before listening: a wrong URL or database fails at once */
+  g_autoptr(WtMetrics) first = wt_metrics_new();
+  if (!wt_fleet_metrics(q, wt_registry_fleet_metrics(), first, &error)) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  g_autoptr(WtMetricsServer) server = wt_metrics_server_new(o->metrics, NULL, &error);
+  if (!server) {
+    g_printerr("wiretab: %s\n", error->message);
+    return EXIT_RUNTIME;
+  }
+  wt_metrics_server_publish(server, first);
+  install_signals();
+  gint64 every_us = (gint64) ((o->interval > 0 ? o->interval : FLEET_METRICS_DEFAULT_S) *
+                              G_USEC_PER_SEC);
+  gint64 next = g_get_monotonic_time() + every_us;
+  while (!stop_requested) {
+    if (g_get_monotonic_time() < next) {
+      g_usleep(G_USEC_PER_SEC / 10); /* a signal is seen within 0.1 s */
+      continue;
+    }
+    next = g_get_monotonic_time() + every_us;
+    g_autoptr(WtMetrics) m = wt_metrics_new();
+    g_autoptr(GError) qerr = NULL;
+    if (wt_fleet_metrics(q, wt_registry_fleet_metrics(), m, &qerr))
+      wt_metrics_server_publish(server, m);
+    else
+      g_printerr(_("wiretab: warning: %s (serving the last figures)\n"), qerr->message);
+  }
+  return EXIT_OK;
+}
+
 /* --clickhouse-schema and --from-clickhouse: no capture is read. */
 static int run_clickhouse_mode(const Options *o, WtFormat fmt)
 {
@@ -583,6 +623,8 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
   if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
+  if (o->metrics)
+    return serve_fleet_metrics(o, &q);
   g_autoptr(WtReport) report = wt_report_new();
   if (!wt_fleet_report(&q, report, &error))  {
     g_printerr("wiretab: %s\n", error->message);
@@ -761,8 +803,9 @@ int main(int argc, char **argv)
   if (!parse_format(o.format, &fmt))
     return usage_error(_("--format must be text, json, csv or html"));
   /* before the fleet modes, which read no capture: nothing live to serve there */
-  if (o.metrics && (!o.iface || o.ch_schema || o.from_clickhouse))
-    return usage_error(_("--metrics serves the counters of a live capture: give -i IFACE"));
+  if (o.metrics && ((!o.iface && !o.from_clickhouse) || o.ch_schema))
+    return usage_error(_("--metrics serves the counters of a live capture or a fleet: give "
+                         "-i IFACE or --from-clickhouse URL"));
   if (o.metrics) {
     g_autofree char *host = NULL;
     guint16 port;

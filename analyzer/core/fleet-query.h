@@ -4,6 +4,7 @@
  * (analyzer/core/log-record.h) and write into the same WtReport model as a single run. */
 #pragma once
 #include <glib.h>
+#include "analyzer/core/metrics.h"
 #include "analyzer/report/report.h"
 
 typedef struct WtFleet WtFleet;
@@ -18,6 +19,11 @@ struct WtFleet {
 
 /* A protocol's fleet section(s): FALSE with error set when a query failed. */
 typedef gboolean (*WtFleetSectionFunc)(const WtFleet *f, WtReport *r, GError **error);
+
+/* A protocol's fleet metrics (--from-clickhouse --metrics): the live metrics' families
+ * where the logs carry the same meaning, each sample with a `sensor` label from the rows.
+ * FALSE with error set when a query failed. */
+typedef gboolean (*WtFleetMetricsFunc)(const WtFleet *f, WtMetrics *m, GError **error);
 
 GPtrArray *wt_fleet_query(const WtFleet *f, const char *sql, GError **error);
 /* "SELECT <what> FROM db.table WHERE <filter> [AND extra] <tail>" */

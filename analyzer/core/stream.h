@@ -100,6 +100,9 @@ typedef struct WtStreamDissector {
   /* Its section of the fleet report over those tables in ClickHouse (--from-clickhouse);
    * NULL: none. The type is WtFleetSectionFunc (analyzer/core/fleet-query.h). */
   gboolean (*fleet_report)(const struct WtFleet *f, WtReport *r, GError **error);
+  /* Its fleet metrics over the same tables (--from-clickhouse --metrics); NULL: none. The
+   * type is WtFleetMetricsFunc (analyzer/core/fleet-query.h). */
+  gboolean (*fleet_metrics)(const struct WtFleet *f, struct WtMetrics *m, GError **error);
   /* Content probe on the first bytes seen in a direction: TRUE if this looks like ours.
    * Must not read beyond len; called with whatever is available (may be short). */
   gboolean (*probe)(const guint8 *data, gsize len, WtDir dir);

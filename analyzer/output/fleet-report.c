@@ -351,7 +351,9 @@ gboolean wt_fleet_parse_time(const char *s, gint64 *out, GError **error)
   return FALSE;
 }
 
-gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error)
+/* The sections' view of q: the quoted database and the WHERE condition (sensors, time
+ * range), freed by fleet_close. FALSE when the URL is not ClickHouse's HTTP interface. */
+static gboolean fleet_open(const WtFleetQuery *q, Fleet *f, GError **error)
 {
   if (!q->url || !(g_str_has_prefix(q->url, "http://") || g_str_has_prefix(q->url, "https://"))) {
     g_set_error(error, WT_CH_ERROR, WT_CH_ERROR_USAGE,
@@ -359,7 +361,7 @@ gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error)
                 "http://127.0.0.1:8123/?database=wiretab");
     return FALSE;
   }
-  Fleet f = { .top = q->top_n ? q->top_n : 10, .query = query, .user_data = (gpointer) q };
+  *f = (Fleet) { .top = q->top_n ? q->top_n : 10, .query = query, .user_data = (gpointer) q };
   g_autofree char *dbname = wt_ch_url_database(q->url);
   GString *db = g_string_new("`");
   for (const char *p = dbname; *p; p++) {
@@ -368,8 +370,7 @@ gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error)
     g_string_append_c(db, *p);
   }
   g_string_append_c(db, '`');
-  char *db_name = g_string_free(db, FALSE);
-  f.db = db_name;
+  f->db = g_string_free(db, FALSE);
   GString *w = g_string_new("1");
   if (q->sensors && q->sensors[0]) {
     g_string_append(w, " AND sensor IN (");
@@ -383,16 +384,40 @@ gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error)
     g_string_append_printf(w, " AND ts >= toDateTime(%" G_GINT64_FORMAT ")", q->since);
   if (q->until)
     g_string_append_printf(w, " AND ts < toDateTime(%" G_GINT64_FORMAT ")", q->until);
-  char *where = g_string_free(w, FALSE);
-  f.where = where;
+  f->where = g_string_free(w, FALSE);
+  return TRUE;
+}
 
+static void fleet_close(Fleet *f)
+{
+  g_free((char *) f->db);
+  g_free((char *) f->where);
+}
+
+gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error)
+{
+  Fleet f;
+  if (!fleet_open(q, &f, error))
+    return FALSE;
   Span span;
   gboolean ok = span_of(&f, &span, error) && report_fleet(&f, &span, r, error) &&
                 wt_tcp_fleet_report(&f, r, error) && wt_udp_fleet_report(&f, r, error);
   for (const WtFleetSectionFunc *sec = q->sections; ok && sec && *sec; sec++)
     ok = (*sec)(&f, r, error);
   ok = ok && report_timeline(&f, &span, r, error);
-  g_free(db_name);
-  g_free(where);
+  fleet_close(&f);
+  return ok;
+}
+
+gboolean wt_fleet_metrics(const WtFleetQuery *q, const WtFleetMetricsFunc *funcs,
+                          WtMetrics *m, GError **error)
+{
+  Fleet f;
+  if (!fleet_open(q, &f, error))
+    return FALSE;
+  gboolean ok = TRUE;
+  for (const WtFleetMetricsFunc *fn = funcs; ok && fn && *fn; fn++)
+    ok = (*fn)(&f, m, error);
+  fleet_close(&f);
   return ok;
 }

@@ -22,3 +22,9 @@ typedef struct {
 gboolean wt_fleet_parse_time(const char *s, gint64 *out, GError **error);
 
 gboolean wt_fleet_report(const WtFleetQuery *q, WtReport *r, GError **error);
+
+/* The fleet's metrics (--from-clickhouse --metrics): every `funcs` (NULL-terminated, the
+ * dissectors' fleet_metrics) over q's sensors and time range, into m. FALSE with error set
+ * when a query failed. */
+gboolean wt_fleet_metrics(const WtFleetQuery *q, const WtFleetMetricsFunc *funcs,
+                          WtMetrics *m, GError **error);

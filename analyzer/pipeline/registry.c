@@ -222,6 +222,20 @@ const WtFleetSectionFunc *wt_registry_fleet_sections(void)
   return sections;
 }
 
+const WtFleetMetricsFunc *wt_registry_fleet_metrics(void)
+{
+  static WtFleetMetricsFunc funcs[N_DISSECTORS + 1];
+  static gsize ready;
+  if (g_once_init_enter(&ready)) {
+    guint n = 0;
+    for (guint i = 0; i < N_DISSECTORS; i++)
+      if (stream_dissectors[i]->fleet_metrics)
+        funcs[n++] = stream_dissectors[i]->fleet_metrics;
+    g_once_init_leave(&ready, 1);
+  }
+  return funcs;
+}
+
 void wt_registry_add_series(const WtRegistry *r, WtTimeline *tl)
 {
   (void) r;

@@ -40,6 +40,8 @@ void wt_registry_merge(WtRegistry *into, WtRegistry *from);
 const WtLogTable *const *wt_registry_log_tables(void);
 /* The dissectors' fleet-report sections (NULL-terminated), in registry order. */
 const WtFleetSectionFunc *wt_registry_fleet_sections(void);
+/* The dissectors' fleet metrics (NULL-terminated), in registry order. */
+const WtFleetMetricsFunc *wt_registry_fleet_metrics(void);
 /* The timeline series groups the dissectors declare, in registry order (for a timeline
  * built elsewhere: the fleet report's). */
 const WtSeriesGroup *const *wt_registry_series_groups(guint *n);

@@ -305,3 +305,47 @@ gboolean wt_http_fleet_report(const WtFleet *f, WtReport *r, GError **error)
   return report_endpoints(f, sec, error) && report_versions(f, sec, error) &&
          report_schemes(f, sec, error);
 }
+
+/* --- fleet metrics (--from-clickhouse --metrics) ------------------------------------- */
+
+static const char *metric_class(guint64 code)
+{
+  static const char *const names[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+  return code >= 100 && code <= 599 ? names[code / 100 - 1] : "other";
+}
+
+/* The live counters' names, help and labels, plus `sensor`; the response time histogram
+ * is not here (http.log keeps a duration per row, not the live histogram's buckets). */
+gboolean wt_http_fleet_metrics(const WtFleet *f, WtMetrics *m, GError **error)
+{
+  wt_metrics_declare(m, "wiretab_http_requests_total", WT_METRIC_COUNTER,
+                     "HTTP requests (transactions with a request line) by method");
+  wt_metrics_declare(m, "wiretab_http_responses_total", WT_METRIC_COUNTER,
+                     "HTTP response status lines (1xx interim ones too) by code and class");
+  g_autoptr(GPtrArray) methods = wt_fleet_select(f, "http", "sensor, method, count()",
+                                                 "method != ''",
+                                                 "GROUP BY sensor, method ORDER BY sensor, method",
+                                                 error);
+  if (!methods)
+    return FALSE;
+  /* the final status line and the interim (1xx) one http.log keeps, as the report counts */
+  g_autofree char *codes_sql = g_strdup_printf(
+    "SELECT sensor, code, count() FROM (SELECT sensor, status_code AS code FROM %s.http "
+    "WHERE %s AND status_code != 0 UNION ALL SELECT sensor, info_code AS code FROM %s.http "
+    "WHERE %s AND info_code != 0) GROUP BY sensor, code ORDER BY sensor, code",
+    f->db, f->where, f->db, f->where);
+  g_autoptr(GPtrArray) codes = wt_fleet_query(f, codes_sql, error);
+  if (!codes)
+    return FALSE;
+  for (guint i = 0; i < methods->len; i++)
+    wt_metrics_add(m, "wiretab_http_requests_total", (double) wt_fleet_u64(methods, i, 2),
+                   "sensor", wt_fleet_cell(methods, i, 0), "method",
+                   wt_fleet_cell(methods, i, 1), NULL);
+  for (guint i = 0; i < codes->len; i++) {
+    guint64 code = wt_fleet_u64(codes, i, 1);
+    wt_metrics_add(m, "wiretab_http_responses_total", (double) wt_fleet_u64(codes, i, 2),
+                   "sensor", wt_fleet_cell(codes, i, 0), "code", wt_fleet_cell(codes, i, 1),
+                   "class", metric_class(code), NULL);
+  }
+  return TRUE;
+}

@@ -1565,6 +1565,7 @@ const WtStreamDissector wt_http_dissector = {
   .ports = http_ports,
   .log_tables = http_log_tables,
   .fleet_report = wt_http_fleet_report,
+  .fleet_metrics = wt_http_fleet_metrics,
   .probe = probe,
   .stats_new = wt_http_stats_new,
   .stats_free = wt_http_stats_free,

@@ -383,7 +383,13 @@ def run(nodes, schema, root):
         t.ok(p.returncode == 0 and "GET" in p.stdout if fmt != "csv" else p.returncode == 0 and
              "http,requests," in p.stdout, "fleet report renders as %s" % fmt, p.stderr)
 
-    versions_and_schemes(nodes, root)
+    metrics = FleetMetrics(nodes[0])
+    try:
+        metrics.check_first()
+        versions_and_schemes(nodes, root)
+        metrics.check_requery()
+    finally:
+        metrics.stop()
     proxies_section(nodes, root)
 
     # --- a server away for a moment: batches retried, nothing spilled ------------------
@@ -442,6 +448,98 @@ def versions_and_schemes(nodes, root):
          "fleet schemes (h2c + TLS sensors) = access logs: h2c all http")
     only_v, _ = run_json(["--from-clickhouse", nodes[0].base(), "--sensor", "sensor-v"])
     t.ok("schemes" not in only_v["http"], "no schemes table when no HTTPS was read")
+
+
+def parse_exposition(text):
+    """{(name, frozenset of label pairs): value} from Prometheus's text format."""
+    import re
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$', line)
+        if not m:
+            raise ValueError("not an exposition line: %r" % line)
+        labels = frozenset(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"',
+                                      m.group(2) or ""))
+        out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def per_sensor(samples, name, label):
+    """{sensor: {label value: count}} of one family."""
+    out = collections.defaultdict(dict)
+    for (n, labels), v in samples.items():
+        if n == name:
+            d = dict(labels)
+            out[d["sensor"]][d[label]] = int(v)
+    return dict(out)
+
+
+class FleetMetrics:
+    """wiretab --from-clickhouse --metrics, re-querying every second, scraped with curl (or
+    urllib when curl is absent), its per-sensor figures against each sensor's access logs."""
+
+    def __init__(self, node):
+        self.port = free_port("127.0.0.1")
+        self.proc = subprocess.Popen(
+            [os.environ["WIRETAB"], "--from-clickhouse", node.base(), "--metrics",
+             "127.0.0.1:%d" % self.port, "--interval", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def scrape(self):
+        url = "http://127.0.0.1:%d/metrics" % self.port
+        if shutil.which("curl"):
+            p = subprocess.run(["curl", "-sf", "--max-time", "5", url], capture_output=True,
+                               text=True)
+            return p.stdout if p.returncode == 0 else None
+        try:
+            return urllib.request.urlopen(url, timeout=5).read().decode()
+        except OSError:
+            return None
+
+    def wait_for(self, pred, timeout=15):
+        deadline = time.time() + timeout
+        text = None
+        while time.time() < deadline and self.proc.poll() is None:
+            text = self.scrape()
+            if text is not None and pred(parse_exposition(text)):
+                break
+            time.sleep(0.2)
+        return parse_exposition(text) if text else {}
+
+    def check_first(self):
+        s = self.wait_for(lambda s: True)
+        codes = per_sensor(s, "wiretab_http_responses_total", "code")
+        want = {"sensor-a": truth_counts(A_CAP, "status"),
+                "sensor-b": truth_counts(B_CAPS[0], "status")}
+        t.eq(codes, want, "--metrics: per-sensor response codes = each sensor's access log")
+        methods = per_sensor(s, "wiretab_http_requests_total", "method")
+        t.eq(methods, {"sensor-a": truth_counts(A_CAP, "method"),
+                       "sensor-b": truth_counts(B_CAPS[0], "method")},
+             "--metrics: per-sensor request methods = each sensor's access log")
+        bad = [(n, dict(l)) for (n, l), _ in s.items() if n == "wiretab_http_responses_total"
+               and dict(l)["class"] != dict(l)["code"][0] + "xx"]
+        t.eq(bad, [], "--metrics: every code's class label is its class")
+
+    def check_requery(self):
+        """sensor-v's rows arrived after the first query: the next query serves them."""
+        s = self.wait_for(lambda s: "sensor-v" in per_sensor(
+            s, "wiretab_http_responses_total", "code"))
+        codes = per_sensor(s, "wiretab_http_responses_total", "code")
+        t.eq(codes.get("sensor-v"), truth_counts(H2_CAP, "status"),
+             "--metrics re-queried: a sensor exported later is served, its codes = access log")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = None
+        err = self.proc.stderr.read()
+        t.eq((rc, err), (0, ""), "--metrics with --from-clickhouse: no warning, exit 0 on SIGTERM")
 
 
 def curl_socks_truth():
