@@ -224,7 +224,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("USER") },
     { "metrics", 0, 0, G_OPTION_ARG_STRING, &o->metrics,
       N_("With -i: serve live counters at http://ADDR:PORT/metrics in Prometheus's text "
-         "format, e.g. 127.0.0.1:9100 (labels: --sensor or the host name, the interface)"),
+         "format, e.g. 127.0.0.1:9100 (labels: --sensor or the host name, the interface); "
+         "with --from-clickhouse: the fleet's HTTP counters per sensor, queried every "
+         "--interval seconds"),
       N_("ADDR:PORT") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"), NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
