@@ -568,8 +568,8 @@ static gboolean check_sections(WtAnalyzer *analyzer, WtChExporter *exporter, con
 #define FLEET_METRICS_DEFAULT_S 15.0
 
 /* --from-clickhouse --metrics: the fleet's metrics served until SIGINT/SIGTERM, queried
- * again every --interval seconds (15 by default). A failed query keeps the last figures
- * (or none: /metrics answers 503) and says so on stderr. */
+ * again every --interval seconds (15 by default). A failed first query ends wiretab; a
+ * failed later one keeps the last figures served and says so on stderr. */
 static int serve_fleet_metrics(const Options *o, const WtFleetQuery *q)
 {
   g_autoptr(GError) error = NULL;
@@ -625,6 +625,11 @@ static int run_clickhouse_mode(const Options *o, WtFormat fmt)
   if ((o->since && !wt_fleet_parse_time(o->since, &q.since, &error)) ||
       (o->until && !wt_fleet_parse_time(o->until, &q.until, &error)))
     return usage_error(error->message);
+  /* a query per second at most: the figures are ClickHouse's, not a capture's */
+  if (o->metrics && (o->interval < 0 || (o->interval > 0 && o->interval < 1) ||
+                     o->interval > 1e7))
+    return usage_error(_("--interval with --from-clickhouse --metrics takes seconds between "
+                         "1 and 10000000"));
   if (o->metrics)
     return serve_fleet_metrics(o, &q);
   g_autoptr(WtReport) report = wt_report_new();

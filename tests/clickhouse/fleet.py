@@ -6,7 +6,11 @@ Two servers (127.0.0.1 and 127.0.0.2, own data dirs and ports) form the two-shar
 different captures, one to each node, and the fleet report over the Distributed tables
 must give the two single-run reports' tables summed (methods, status codes, conn_states,
 handshakes, teardowns), and the servers' own access logs (the captures' truth files) for
-methods and status codes. Then a third sensor exports through a proxy that SIGKILLs its
+methods and status codes. `wiretab --from-clickhouse --metrics` is scraped: per-sensor codes
+and methods against each sensor's access log, and again after more sensors exported. Those
+sensors read HTTP/2 (h2c) and decrypted HTTPS: the fleet's versions and schemes tables
+against nginx's $server_protocol and $scheme; one reads proxy-mix.pcap: the SOCKS figures
+against curl's -w lines. Then a third sensor exports through a proxy that SIGKILLs its
 server after a few batches: every row must be in the server (sent) or in the spill files
 (spilled), each counted once, and replaying the spill files completes the data.
 

@@ -381,10 +381,16 @@ def test_errors(busy_addr):
         lines = p.stderr.strip().splitlines()
         t.ok(p.returncode == 1 and len(lines) == 1 and bad in lines[0],
              "--metrics %s: usage error naming it" % bad, "exit %d: %s" % (p.returncode, p.stderr))
-    for args in (["-r", "/dev/null"], ["--from-clickhouse", "http://127.0.0.1:9/"]):
+    for args in (["-r", "/dev/null"], ["--clickhouse-schema"]):
         p = sh(wiretab_path(), *args, "--metrics", "127.0.0.1:9100", check=False)
         t.ok(p.returncode == 1 and "-i" in p.stderr,
              "--metrics with %s: usage error (nothing live to serve)" % args[0], p.stderr)
+    # a fleet's metrics (tests/clickhouse/fleet.py) need its ClickHouse: none listens on :9
+    p = sh(wiretab_path(), "--from-clickhouse", "http://127.0.0.1:9/", "--metrics",
+           "127.0.0.1:9100", check=False)
+    lines = p.stderr.strip().splitlines()
+    t.ok(p.returncode == 2 and len(lines) == 1 and "127.0.0.1:9" in lines[0],
+         "--metrics with --from-clickhouse and no server: exit 2, one line naming it", p.stderr)
 
 
 def test_promtool(addr):
