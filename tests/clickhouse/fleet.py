@@ -548,8 +548,8 @@ class FleetMetrics:
 
 def curl_socks_truth():
     """The SOCKS handshakes of proxy-mix.pcap from curl's own -w lines: one per client port
-    (curl reuses a proxy connection for two URLs); the label says the version (socks5,
-    socks5h: 5, socks4a, socks4) and exit 0 that the proxy granted the request. A wrong
+    (curl reuses a proxy connection for two URLs); the label's prefix says the version
+    (socks5*: 5, socks4a*: 4a, socks4) and exit 0 that the proxy granted the request. A wrong
     password (socks5-badauth) ends before any request, so it is no handshake."""
     by_port = {}
     for line in open(os.path.join(CAPTURES, "proxy-mix.curl.txt")):
@@ -558,7 +558,8 @@ def curl_socks_truth():
             continue
         kv = dict(x.split("=", 1) for x in f[5:] if "=" in x)
         u = urllib.parse.urlsplit(f[4])
-        version = "5" if f[1].startswith("socks5") else f[1][len("socks"):]
+        version = ("5" if f[1].startswith("socks5") else
+                   "4a" if f[1].startswith("socks4a") else "4")
         target = "%s:%d" % (u.hostname, u.port or (443 if u.scheme == "https" else 80))
         by_port[kv["local_port"]] = (version, target, kv["exitcode"] == "0")
     hs = list(by_port.values())
