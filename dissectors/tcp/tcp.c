@@ -583,13 +583,18 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
     tf->app_state = APP_NONE;
   /* conn.log's service: every protocol the connection went through, as Zeek lists them */
   /* (a set, as Zeek's: HTTP inside an HTTP CONNECT tunnel is "http" once) */
-  const char *names[MAX_SERVICES + 1];
+  const char *names[MAX_SERVICES + 2];
   guint n = 0;
   for (guint i = 0; i < tf->n_services; i++)
     names[n++] = tf->services[i];
+  const char *inner = NULL;
   if (tf->app_state == APP_CHOSEN) {
+    if (tf->app.d->inner_service)
+      inner = tf->app.d->inner_service(tf->session);
     tf->app.d->session_free(tf->session);
     names[n++] = tf->app.d->name;
+    if (inner)
+      names[n++] = inner;
   }
   g_clear_pointer(&tf->note, wt_handoff_note_free);  /* left for a session that never came */
   char service_buf[64] = "";

@@ -761,6 +761,14 @@ static void tally(TlsSession *s)
     st->dark[WT_TLS_DARK_NO_DATA]++;
 }
 
+const char *wt_tls_session_inner_service(gpointer p)
+{
+  TlsSession *s = p;
+  drain(s, WT_DIR_ORIG);  /* a live session's last records may still be held */
+  drain(s, WT_DIR_RESP);
+  return s->decrypted && s->inner_session ? s->inner.d->name : NULL;
+}
+
 void wt_tls_session_free(gpointer p)
 {
   TlsSession *s = p;
