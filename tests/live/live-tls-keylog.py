@@ -14,8 +14,10 @@ chromium with --ssl-key-log-file (a second --tls-keylog, also absent at start). 
 stopped with SIGINT. Checked against nginx's access log, per round (--threads 1 and 2):
   - the report's HTTP methods, status codes, versions and schemes equal the log's counts;
   - http.log's (scheme, version, method, status) multiset equals the log's;
-  - the TLS section: every session decrypted (none "no key", none failing to authenticate),
-    at least one session per TLS connection nginx logged a request on.
+  - the TLS section: at least as many sessions decrypted as TLS connections nginx logged
+    a request on, no record failing to authenticate; the only sessions left dark are a
+    browser's spare connections without requests (no application data, or a key Chromium
+    had not written when it exited).
 Needs root, nginx, curl, openssl, ip; chromium optional (its part is a TAP skip).
 """
 import collections
@@ -258,11 +260,18 @@ def check_round(threads, browser):
     decrypted = sum(s["decrypted"] for s in tls.get("sessions", []))
     tls_conns = {r["conn"] for r in access if r["scheme"] == "https"}
     not_decrypted = {k: v for k, v in tls.get("not_decrypted", {}).items() if v}
-    t.ok(sessions >= len(tls_conns) and decrypted == sessions
-         and tls.get("sessions_decrypted") == sessions and not not_decrypted
+    # A browser may open a connection it sends no request on (a preconnect, closed unused
+    # when it exits): no application data to decrypt, or its key never written (Chromium
+    # logs from a background thread and may exit first). Those are the only sessions
+    # allowed to stay dark: every connection nginx served a request on is decrypted.
+    spare = sessions - len(tls_conns)
+    dark = sum(not_decrypted.values())
+    t.ok(decrypted >= len(tls_conns) and decrypted == tls.get("sessions_decrypted")
+         and decrypted + dark == sessions and dark <= spare
+         and set(not_decrypted) <= {"no_application_data", "no_key"}
          and not tls.get("decrypt_failed"),
-         "%s: TLS: all %d sessions decrypted (nginx served requests on %d)"
-         % (label, sessions, len(tls_conns)),
+         "%s: TLS: every session that carried requests decrypted (%d of %d sessions; nginx "
+         "served requests on %d connections)" % (label, decrypted, sessions, len(tls_conns)),
          "sessions %d decrypted %d not_decrypted %s decrypt_failed %s"
          % (sessions, decrypted, not_decrypted, tls.get("decrypt_failed")))
     if browser:
