@@ -4,7 +4,7 @@
 In a private network namespace (tlslive-PID; loopback MTU 1500, offloads off) nginx serves
 TLS 1.2 and 1.3 (HTTP/1.1 and h2 by ALPN) with a self-signed certificate made here by
 `openssl req`, and plain HTTP, logging `$scheme $ssl_protocol $server_protocol
-$request_method $status $connection` per request. `wiretab -i lo --tls-keylog KEYLOG` is
+$request_method $status $connection $remote_port` per request. `wiretab -i lo --tls-keylog KEYLOG` is
 started FIRST, with no key log file yet (an operator starts the sensor before the browser):
 it must create it empty and private (mode 600; it could not open a private file created
 later once it gave up root), say so in one line and go on capturing. THEN the clients write
@@ -14,6 +14,7 @@ chromium with --ssl-key-log-file (a second --tls-keylog, also absent at start). 
 stopped with SIGINT. Checked against nginx's access log, per round (--threads 1 and 2):
   - the report's HTTP methods, status codes, versions and schemes equal the log's counts;
   - http.log's (scheme, version, method, status) multiset equals the log's;
+  - conn.log's service per client port ($remote_port): tls,http / tls,http2 / http;
   - the TLS section: at least as many sessions decrypted as TLS connections nginx logged
     a request on, no record failing to authenticate; the only sessions left dark are a
     browser's spare connections without requests (no application data, or a key Chromium
@@ -97,7 +98,7 @@ pid {w}/nginx.pid;
 error_log {w}/error.log;
 events {{ worker_connections 64; }}
 http {{
-  log_format truth '$scheme $ssl_protocol $server_protocol $request_method $status $connection';
+  log_format truth '$scheme $ssl_protocol $server_protocol $request_method $status $connection $remote_port';
   access_log {w}/access.log truth;
   keepalive_requests 3;
   ssl_certificate {w}/cert.pem;
@@ -131,10 +132,10 @@ def read_access_log():
     path = os.path.join(work, "access.log")
     rows = []
     for line in open(path) if os.path.exists(path) else []:
-        scheme, tls, proto, method, status, conn = line.split()
+        scheme, tls, proto, method, status, conn, port = line.split()
         version = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0", "HTTP/2.0": "2"}[proto]
         rows.append(dict(scheme=scheme, tls=tls, version=version, method=method,
-                         status=status, conn=conn))
+                         status=status, conn=conn, port=int(port)))
     return rows
 
 
@@ -255,6 +256,16 @@ def check_round(threads, browser):
     want = counter(access, "scheme", "version", "method", "status")
     t.eq(dict(got), dict(want),
          "%s: http.log (scheme, version, method, status) equals nginx's access log" % label)
+    want_service = {r["port"]: ("tls," if r["scheme"] == "https" else "") +
+                    ("http2" if r["version"] == "2" else "http") for r in access}
+    got_service = {}
+    for line in open(os.path.join(logs, "conn.log")):
+        c = json.loads(line)
+        if c.get("id.orig_p") in want_service:
+            got_service[c["id.orig_p"]] = c.get("service")
+    t.eq(got_service, want_service,
+         "%s: conn.log service per client port: tls,http / tls,http2 / http as nginx served "
+         "the connection" % label)
     tls = rep.get("tls", {})
     sessions = sum(s["sessions"] for s in tls.get("sessions", []))
     decrypted = sum(s["decrypted"] for s in tls.get("sessions", []))
