@@ -1,5 +1,6 @@
 /* wiretab: command line, capture loop, report output. Everything else is in the library. */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -258,33 +259,72 @@ static gboolean parse_format(const char *s, WtFormat *f)
   return TRUE;
 }
 
+/* sudo: the invoking user, who gets the files wiretab creates */
+static gboolean have_owner;
+static uid_t owner_uid;
+static gid_t owner_gid;
+
+/* In a live capture a key log that does not exist yet is created, empty and private, and
+ * followed: the sensor is usually started before the browser or curl that writes it, and
+ * it is opened now because after -Z the unprivileged user could not open a private file
+ * the browser creates later. The clients append to it (curl, NSS and Chromium do). */
+static gboolean create_absent_keylog(const Options *o, WtTlsKeylog *k, const char *path,
+                                     const GError *error)
+{
+  if (!o->iface || !g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    return FALSE;
+  int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return FALSE;
+  if (have_owner && fchown(fd, owner_uid, owner_gid) != 0)
+    g_printerr(_("wiretab: warning: %s: cannot give the TLS key log to uid %u: %s\n"), path,
+               (unsigned) owner_uid, g_strerror(errno));
+  close(fd);
+  if (!wt_tls_keylog_add_file(k, path, NULL, NULL))
+    return FALSE;
+  g_printerr(_("wiretab: notice: %s: the TLS key log does not exist yet: created it empty "
+               "(mode 600) and waiting for the clients to write their keys to it\n"), path);
+  return TRUE;
+}
+
+static void warn_world_readable(const char *path)
+{
+  g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
+               "600 it): it decrypts the captured sessions\n"), path);
+}
+
 /* --tls-keylog FILE ..., else $SSLKEYLOGFILE: a file named on the command line must be
  * readable; one named by the environment may not exist yet (a browser creates it on its
- * first connection), which is said and not an error. */
+ * first connection), which is said and not an error. Live, an absent file is waited for. */
 static gboolean open_keylogs(const Options *o, WtTlsKeylog **out)
 {
   const char *env = g_getenv("SSLKEYLOGFILE");
   if (!o->tls_keylogs && !(env && *env))
     return TRUE;
   g_autoptr(WtTlsKeylog) k = wt_tls_keylog_new();
-  g_autoptr(GError) error = NULL;
-  gboolean world_readable = FALSE;
   for (char **f = o->tls_keylogs; f && *f; f++) {
-    if (!wt_tls_keylog_add_file(k, *f, &world_readable, &error)) {
+    g_autoptr(GError) error = NULL;
+    gboolean world_readable = FALSE;
+    if (wt_tls_keylog_add_file(k, *f, &world_readable, &error)) {
+      if (world_readable)
+        warn_world_readable(*f);
+    } else if (!create_absent_keylog(o, k, *f, error)) {
       g_printerr("wiretab: %s\n", error->message);
       return FALSE;
     }
-    if (world_readable)
-      g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
-                   "600 it): it decrypts the captured sessions\n"), *f);
   }
-  if (!o->tls_keylogs && !wt_tls_keylog_add_file(k, env, &world_readable, &error)) {
-    g_printerr(_("wiretab: notice: SSLKEYLOGFILE: %s; nothing is decrypted\n"), error->message);
-    return TRUE;
+  if (!o->tls_keylogs) {
+    g_autoptr(GError) error = NULL;
+    gboolean world_readable = FALSE;
+    if (wt_tls_keylog_add_file(k, env, &world_readable, &error)) {
+      if (world_readable)
+        warn_world_readable(env);
+    } else if (!create_absent_keylog(o, k, env, error)) {
+      g_printerr(_("wiretab: notice: SSLKEYLOGFILE: %s; nothing is decrypted\n"),
+                 error->message);
+      return TRUE;
+    }
   }
-  if (!o->tls_keylogs && world_readable)
-    g_printerr(_("wiretab: warning: %s: the TLS key log is readable by every user (chmod "
-                 "600 it): it decrypts the captured sessions\n"), env);
   *out = g_steal_pointer(&k);
   return TRUE;
 }
@@ -707,9 +747,6 @@ static WtChExporter *open_exporter(const Options *o, const WtPrivileges *priv, i
 
 /* Through sudo, the output files and the directories this run creates belong to the
  * invoking user. */
-static gboolean have_owner;
-static uid_t owner_uid;
-static gid_t owner_gid;
 
 /* A directory this run created for its outputs goes to the invoking user (sudo). Existing
  * directories are left as they are. After -Z, the broker (file-broker.h) creates and
@@ -896,6 +933,8 @@ int main(int argc, char **argv)
   g_autoptr(WtTlsKeylog) keylog = NULL;
   if (!open_keylogs(&o, &keylog))
     return EXIT_RUNTIME;
+  if (keylog)
+    wt_tls_keylog_set_live(keylog, o.iface != NULL);
   wt_tls_keylog_use(keylog);
   copts.on_secrets = on_capture_secrets;
   copts.secrets_user = &keylog;

@@ -161,6 +161,10 @@ typedef struct WtStreamDissector {
   /* Optional (NULL: none): asked once after handoff() said TRUE, before session_free: what
    * this session leaves for the next one (the caller owns it), or NULL. */
   WtHandoffNote *(*handoff_note)(gpointer session);
+  /* Optional (NULL: none): the protocol read inside this session, named after this one in
+   * conn.log's service (TLS decrypted with a key log: the dissector its plaintext went to,
+   * "tls,http" / "tls,http2"); NULL when none was. Asked before session_free. */
+  const char *(*inner_service)(gpointer session);
   /* Optional: given, right after session_new, a WtHandoffNote's data that the session
    * before it left for this dissector (note->to == name). Borrowed for the call: the
    * session takes what it needs out of it; the note is freed after. */

@@ -587,7 +587,10 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   guint n = 0;
   for (guint i = 0; i < tf->n_services; i++)
     names[n++] = tf->services[i];
+  const char *inner = NULL;
   if (tf->app_state == APP_CHOSEN) {
+    if (tf->app.d->inner_service)
+      inner = tf->app.d->inner_service(tf->session);
     tf->app.d->session_free(tf->session);
     names[n++] = tf->app.d->name;
   }
@@ -602,6 +605,13 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
     if (service_buf[0])
       g_strlcat(service_buf, ",", sizeof service_buf);
     g_strlcat(service_buf, names[i], sizeof service_buf);
+  }
+  /* what was read inside the last one (decrypted TLS) is named even when an outer layer
+   * had the same name: "http,tls,http" is HTTP read inside TLS inside an HTTP CONNECT */
+  if (inner) {
+    if (service_buf[0])
+      g_strlcat(service_buf, ",", sizeof service_buf);
+    g_strlcat(service_buf, inner, sizeof service_buf);
   }
   const char *service = service_buf[0] ? service_buf : NULL;
   WtLog *conn_log = wt_app_log(t->app, &wt_conn_log_table);

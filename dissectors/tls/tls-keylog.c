@@ -27,6 +27,7 @@ struct WtTlsKeylog {
   GArray *files;          /* Followed */
   GHashTable *resumable;  /* GBytes (kind, id) -> guint8[48] master secret */
   guint64 bad_lines;
+  gboolean live;
 };
 
 static const struct {
@@ -299,6 +300,16 @@ gboolean wt_tls_keylog_lookup(WtTlsKeylog *k, const guint8 random[32], WtTlsKeyK
   }
   g_mutex_unlock(&k->lock);
   return ok;
+}
+
+void wt_tls_keylog_set_live(WtTlsKeylog *k, gboolean live)
+{
+  k->live = live;
+}
+
+gboolean wt_tls_keylog_is_live(WtTlsKeylog *k)
+{
+  return k && k->live;
 }
 
 guint wt_tls_keylog_size(WtTlsKeylog *k)

@@ -49,6 +49,11 @@ void wt_tls_keylog_remember(WtTlsKeylog *k, WtTlsResumeKind kind, const guint8 *
                             const guint8 master[48]);
 gboolean wt_tls_keylog_resume(WtTlsKeylog *k, WtTlsResumeKind kind, const guint8 *id, gsize len,
                               guint8 master[48]);
+/* A live capture: the clients write keys just after the packets that need them, so a
+ * session that misses a key holds its records back for a while and asks again
+ * (tls-session.c). Set before the capture starts. */
+void wt_tls_keylog_set_live(WtTlsKeylog *k, gboolean live);
+gboolean wt_tls_keylog_is_live(WtTlsKeylog *k);
 /* Client randoms with at least one secret, and lines not understood (for tests). */
 guint wt_tls_keylog_size(WtTlsKeylog *k);
 guint64 wt_tls_keylog_bad_lines(WtTlsKeylog *k);

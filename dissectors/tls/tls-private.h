@@ -41,3 +41,4 @@ gsize wt_tls_session_deliver(gpointer session, WtDir dir, const guint8 *data, gs
 void wt_tls_session_gap(gpointer session, WtDir dir, guint64 len);
 void wt_tls_session_eof(gpointer session, WtDir dir, gint64 ts_ns);
 void wt_tls_session_free(gpointer session);
+const char *wt_tls_session_inner_service(gpointer session);

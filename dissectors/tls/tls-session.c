@@ -24,6 +24,9 @@
 #define MAX_HELLO 16384      /* a hello (the tap's limit) */
 #define INNER_CAP 65536      /* plaintext the inner dissector may leave unconsumed */
 #define MAX_FAIL_RUN 8       /* records in a row that do not open: the keys are wrong */
+/* Live, records held back while a key is not in the key log yet: below the TCP layer's
+ * leftover limit, and above a server's first flight (certificates) and a first response. */
+#define KEY_WAIT_CAP (48u << 10)
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTBEAT = 24 };
 enum {
@@ -51,6 +54,11 @@ typedef struct {
   GByteArray *hs;       /* handshake bytes not yet a whole message */
   GByteArray *plain;    /* plaintext the inner dissector left */
   guint fail_run;
+  gboolean key_wait;    /* live: the next records need a key the key log lacks so far */
+  WtTlsKeyKind wait_kind;
+  GByteArray *held;     /* bytes taken from TCP and not read yet: waiting for a key, then
+                         * what follows until they are drained (NULL or empty: none) */
+  gint64 held_ts;
 } Dir;
 
 typedef struct {
@@ -163,26 +171,45 @@ static void dir_dark(TlsSession *s, WtDir dir)
   s->d[dir].rx_on = FALSE;
 }
 
-static void keys13(TlsSession *s)
+/* A key not (yet) in the key log. Live, the client writes it just after the packet that
+ * needed it: the direction holds its records and asks again (records()); else it stays
+ * dark. */
+static void key_missing(TlsSession *s, WtDir dir, WtTlsKeyKind kind)
+{
+  if (wt_tls_keylog_is_live(s->keys)) {
+    s->d[dir].key_wait = TRUE;
+    s->d[dir].wait_kind = kind;
+    return;
+  }
+  s->no_key = TRUE;
+  if (kind != WT_TLS_KEY_MASTER)
+    dir_dark(s, dir);
+}
+
+/* TLS 1.3: a direction's records protected with the secret of `kind`. FALSE: no key. */
+static gboolean keys13_dir(TlsSession *s, WtDir dir, WtTlsKeyKind kind)
 {
   guint8 secret[WT_TLS_MAX_SECRET];
   gsize len = 0;
-  static const WtTlsKeyKind kinds[2] = { WT_TLS_KEY_CLIENT_HANDSHAKE,
-                                         WT_TLS_KEY_SERVER_HANDSHAKE };
-  for (int dir = 0; dir < 2; dir++) {
-    if (!lookup(s, kinds[dir], secret, &len)) {
-      s->no_key = TRUE;
-      dir_dark(s, (WtDir) dir);
-      continue;
-    }
-    if (!wt_tls_cipher_init13(&s->d[dir].rx, s->suite, secret, len)) {
-      s->unsupported = TRUE;
-      dir_dark(s, (WtDir) dir);
-      continue;
-    }
+  if (!lookup(s, kind, secret, &len))
+    return FALSE;
+  if (wt_tls_cipher_init13(&s->d[dir].rx, s->suite, secret, len)) {
     s->d[dir].rx_on = TRUE;
+  } else {
+    s->unsupported = TRUE;
+    dir_dark(s, dir);
   }
   memset(secret, 0, sizeof secret);
+  return TRUE;
+}
+
+static void keys13(TlsSession *s)
+{
+  static const WtTlsKeyKind kinds[2] = { WT_TLS_KEY_CLIENT_HANDSHAKE,
+                                         WT_TLS_KEY_SERVER_HANDSHAKE };
+  for (int dir = 0; dir < 2; dir++)
+    if (!keys13_dir(s, (WtDir) dir, kinds[dir]))
+      key_missing(s, (WtDir) dir, kinds[dir]);
 }
 
 /* An abbreviated handshake (RFC 5246 7.3): the server echoed the client's session id. The
@@ -200,7 +227,8 @@ static gboolean resumed_master(TlsSession *s, guint8 master[48])
                               sh->session_id_len, master);
 }
 
-static void keys12(TlsSession *s)
+/* TLS 1.2: both directions' keys from the master secret. FALSE: no key. */
+static gboolean keys12_found(TlsSession *s)
 {
   guint8 master[WT_TLS_MAX_SECRET];
   gsize len = 0;
@@ -210,9 +238,7 @@ static void keys12(TlsSession *s)
     wt_tls_keylog_remember(s->keys, WT_TLS_RESUME_SESSION_ID, s->sh.session_id,
                            s->sh.session_id_len, master);
   } else {
-    /* read on in the clear (the certificate) up to each ChangeCipherSpec */
-    s->no_key = TRUE;
-    return;
+    return FALSE;
   }
   if (!wt_tls_cipher_init12(&s->d[WT_DIR_ORIG].next12, &s->d[WT_DIR_RESP].next12, s->suite,
                             master, s->ch.random, s->sh.random, s->sh.encrypt_then_mac)) {
@@ -223,6 +249,16 @@ static void keys12(TlsSession *s)
     s->d[WT_DIR_ORIG].next12_ready = s->d[WT_DIR_RESP].next12_ready = TRUE;
   }
   memset(master, 0, sizeof master);
+  return TRUE;
+}
+
+static void keys12(TlsSession *s)
+{
+  if (keys12_found(s))
+    return;
+  /* read on in the clear (the certificate) up to each ChangeCipherSpec */
+  key_missing(s, WT_DIR_ORIG, WT_TLS_KEY_MASTER);
+  key_missing(s, WT_DIR_RESP, WT_TLS_KEY_MASTER);
 }
 
 /* After the ServerHello: which keys the records will need. */
@@ -250,16 +286,11 @@ static void setup_keys(TlsSession *s)
 /* TLS 1.3: after a Finished, that direction's application traffic secret. */
 static void traffic13(TlsSession *s, WtDir dir)
 {
-  guint8 secret[WT_TLS_MAX_SECRET];
-  gsize len = 0;
   WtTlsKeyKind kind =
     dir == WT_DIR_ORIG ? WT_TLS_KEY_CLIENT_TRAFFIC_0 : WT_TLS_KEY_SERVER_TRAFFIC_0;
-  if (!lookup(s, kind, secret, &len) ||
-      !wt_tls_cipher_init13(&s->d[dir].rx, s->suite, secret, len)) {
-    s->no_key = TRUE;
-    dir_dark(s, dir);
-  }
-  memset(secret, 0, sizeof secret);
+  s->d[dir].rx_on = FALSE;
+  if (!keys13_dir(s, dir, kind))
+    key_missing(s, dir, kind);
 }
 
 /* --- handshake messages ---------------------------------------------------------------- */
@@ -501,6 +532,38 @@ static gboolean sslv2_hello(TlsSession *s, WtDir dir, const guint8 *data, gsize 
   return FALSE;
 }
 
+/* A record of `type` needs the key the direction waits for: TLS 1.2 from its
+ * ChangeCipherSpec on, TLS 1.3 every record but the compatibility ChangeCipherSpec. */
+static gboolean needs_awaited_key(const Dir *d, guint8 type)
+{
+  if (!d->key_wait)
+    return FALSE;
+  return d->wait_kind == WT_TLS_KEY_MASTER ? type == CT_CCS : type != CT_CCS;
+}
+
+/* Asks the key log again (it may have grown); TRUE when the key is there now. */
+static gboolean key_arrived(TlsSession *s, WtDir dir)
+{
+  Dir *d = &s->d[dir];
+  if (d->wait_kind == WT_TLS_KEY_MASTER) {
+    if (!keys12_found(s))
+      return FALSE;
+    s->d[WT_DIR_ORIG].key_wait = s->d[WT_DIR_RESP].key_wait = FALSE;
+    return TRUE;
+  }
+  if (!keys13_dir(s, dir, d->wait_kind))
+    return FALSE;
+  d->key_wait = FALSE;
+  return TRUE;
+}
+
+static void give_up_waiting(TlsSession *s, WtDir dir)
+{
+  s->d[dir].key_wait = FALSE;
+  s->no_key = TRUE;
+  dir_dark(s, dir);
+}
+
 /* Whole records of data (from its start); returns the bytes they span. */
 static gsize records(TlsSession *s, WtDir dir, const guint8 *data, gsize len, gint64 ts)
 {
@@ -521,6 +584,13 @@ static gsize records(TlsSession *s, WtDir dir, const guint8 *data, gsize len, gi
       return len;
     }
     d->started = TRUE;
+    if (needs_awaited_key(d, type) && !key_arrived(s, dir)) {
+      if (len - pos > KEY_WAIT_CAP) {
+        give_up_waiting(s, dir);
+        return len;
+      }
+      break;  /* kept (deliver): read when the key is there */
+    }
     if (len - pos - 5 < n) {
       d->partial_len = n;
       break;
@@ -531,10 +601,58 @@ static gsize records(TlsSession *s, WtDir dir, const guint8 *data, gsize len, gi
   return d->done ? len : pos;
 }
 
+static gboolean holding(const Dir *d)
+{
+  return d->held && d->held->len > 0;
+}
+
+/* Reads what a direction holds as far as it can now; keeps the rest (a record waiting for
+ * its key, or cut by the end of the bytes). */
+static void drain(TlsSession *s, WtDir dir)
+{
+  Dir *d = &s->d[dir];
+  if (!holding(d))
+    return;
+  GByteArray *buf = g_steal_pointer(&d->held);
+  gsize used = d->done ? buf->len : records(s, dir, buf->data, buf->len, d->held_ts);
+  if (!d->done && used < buf->len) {
+    g_byte_array_remove_range(buf, 0, (guint) used);
+    d->held = buf;
+  } else {
+    g_byte_array_free(buf, TRUE);
+  }
+}
+
+/* Live, a direction waiting for a key takes every byte from TCP (which keeps only a
+ * little, and offers nothing again at the end of the connection): held bytes are read on
+ * later bytes of either direction, at its end and at the session's end, once the key
+ * log has the key. The other direction's held bytes are read first: a request before its
+ * response. */
+static gsize deliver_holding(TlsSession *s, WtDir dir, const guint8 *data, gsize len,
+                             gint64 ts)
+{
+  Dir *d = &s->d[dir];
+  drain(s, dir == WT_DIR_ORIG ? WT_DIR_RESP : WT_DIR_ORIG);
+  if (!d->held)
+    d->held = g_byte_array_new();
+  g_byte_array_append(d->held, data, (guint) len);
+  d->held_ts = ts;
+  drain(s, dir);
+  if (holding(d) && d->held->len > KEY_WAIT_CAP + MAX_RECORD) {
+    give_up_waiting(s, dir);
+    g_byte_array_set_size(d->held, 0);
+  }
+  d->off += len;
+  d->resume_at = d->off;
+  return len;
+}
+
 gsize wt_tls_session_deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts)
 {
   TlsSession *s = p;
   Dir *d = &s->d[dir];
+  if (!d->done && (holding(d) || holding(&s->d[dir == WT_DIR_ORIG ? WT_DIR_RESP : WT_DIR_ORIG])))
+    return deliver_holding(s, dir, data, len, ts);
   gsize used = 0;
   if (!d->done && d->skip) {
     used = (gsize) MIN(d->skip, (guint64) len);
@@ -546,6 +664,14 @@ gsize wt_tls_session_deliver(gpointer p, WtDir dir, const guint8 *data, gsize le
     used = len;
   else if (used < len)
     used += records(s, dir, data + used, len - used, ts);
+  if (d->key_wait && used < len) { /* waiting for a key: the rest is held here */
+    d->held = g_byte_array_new();
+    g_byte_array_append(d->held, data + used, (guint) (len - used));
+    d->held_ts = ts;
+    d->off += len;
+    d->resume_at = d->off;
+    return len;
+  }
   d->off += used;
   /* where the next record starts: after the rest of a record the capture cut, after the
    * record whose header was seen, or here */
@@ -562,6 +688,11 @@ void wt_tls_session_gap(gpointer p, WtDir dir, guint64 len)
   d->off = end;
   if (d->done)
     return;
+  if (holding(d)) { /* the held bytes' record boundaries are lost with them */
+    g_byte_array_set_size(d->held, 0);
+    cut_record = FALSE;
+    d->skip = 0;
+  }
   /* a gap that ended inside a record whose header was seen, in the encrypted part: the
    * next record starts where that header said; the lost record had a number */
   if (d->rx_on && (cut_record || d->skip) && end <= d->resume_at) {
@@ -584,6 +715,8 @@ void wt_tls_session_gap(gpointer p, WtDir dir, guint64 len)
 void wt_tls_session_eof(gpointer p, WtDir dir, gint64 ts)
 {
   TlsSession *s = p;
+  drain(s, WT_DIR_ORIG);  /* the keys may have come after the last bytes */
+  drain(s, WT_DIR_RESP);
   s->d[dir].done = TRUE;
   if (s->inner_session && s->inner.d->eof)
     s->inner.d->eof(s->inner_session, dir, ts);
@@ -618,7 +751,7 @@ static void tally(TlsSession *s)
     st->dark[WT_TLS_DARK_NO_HANDSHAKE]++;
   else if (s->unsupported)
     st->dark[WT_TLS_DARK_UNSUPPORTED]++;
-  else if (s->no_key)
+  else if (s->no_key || s->d[WT_DIR_ORIG].key_wait || s->d[WT_DIR_RESP].key_wait)
     st->dark[WT_TLS_DARK_NO_KEY]++;
   else if (s->gap_lost)
     st->dark[WT_TLS_DARK_GAP]++;
@@ -628,11 +761,21 @@ static void tally(TlsSession *s)
     st->dark[WT_TLS_DARK_NO_DATA]++;
 }
 
+const char *wt_tls_session_inner_service(gpointer p)
+{
+  TlsSession *s = p;
+  drain(s, WT_DIR_ORIG);  /* a live session's last records may still be held */
+  drain(s, WT_DIR_RESP);
+  return s->decrypted && s->inner_session ? s->inner.d->name : NULL;
+}
+
 void wt_tls_session_free(gpointer p)
 {
   TlsSession *s = p;
   if (!s)
     return;
+  drain(s, WT_DIR_ORIG);
+  drain(s, WT_DIR_RESP);
   if (s->inner_session)
     s->inner.d->session_free(s->inner_session);
   tally(s);
@@ -643,6 +786,8 @@ void wt_tls_session_free(gpointer p)
       g_byte_array_free(s->d[i].hs, TRUE);
     if (s->d[i].plain)
       g_byte_array_free(s->d[i].plain, TRUE);
+    if (s->d[i].held)
+      g_byte_array_free(s->d[i].held, TRUE);
   }
   wt_tls_hello_clear(&s->ch);
   wt_tls_hello_clear(&s->sh);

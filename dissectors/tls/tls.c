@@ -368,4 +368,5 @@ const WtStreamDissector wt_tls_dissector = {
   .gap = wt_tls_session_gap,
   .eof = wt_tls_session_eof,
   .session_free = wt_tls_session_free,
+  .inner_service = wt_tls_session_inner_service,
 };

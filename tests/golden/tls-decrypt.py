@@ -89,6 +89,21 @@ lines = [json.loads(x) for x in open(os.path.join(logdir, "http.log"))]
 t.eq(sum(1 for x in lines if x.get("tls")), truth[("scheme", "https")], "http.log: tls on every https line")
 t.eq(sum(1 for x in lines if "tls" not in x), truth[("scheme", "http")], "http.log: no tls on plain http")
 
+# conn.log's service on a decrypted connection names both layers: "tls,http" / "tls,http2"
+# (Zeek, which cannot read it, writes "ssl,http"; our TLS is "tls" everywhere). Truth: the
+# connections nginx served requests on ($connection), by $scheme and $server_protocol.
+served = set()
+for line in open(os.path.join(caps, "tls-decrypt.access.log")):
+    f = line.split()  # method status uri bytes connection request version scheme ...
+    served.add((f[4], f[7], f[6]))
+want_services = Counter(("tls," if scheme == "https" else "") +
+                        ("http2" if version == "HTTP/2.0" else "http")
+                        for _, scheme, version in served)
+conns = [json.loads(x) for x in open(os.path.join(logdir, "conn.log"))]
+t.eq(dict(Counter(c.get("service") for c in conns if "http" in (c.get("service") or ""))),
+     dict(want_services), "conn.log service: tls,http / tls,http2 on the decrypted connections "
+     "nginx served requests on, http on the plain ones")
+
 
 def tshark_requests(kl):
     """(method, uri, status) of every transaction tshark decrypts with the key log kl."""
