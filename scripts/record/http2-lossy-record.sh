@@ -26,10 +26,7 @@ sed -e "s|@WORK@|$work|g" -e "s|@LISTEN@|    listen 127.0.0.1:8080 http2;|" \
   "$here/nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 netns_wait_pidfile "$work/nginx.pid"
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "$buffer_kb" -Z root \
-  -w "$out/http2-lossy.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
-tcpdump_pid=$!
-netns_tcpdump_wait "$work/tcpdump.log"
+netns_tcpdump "$ns" "$out/http2-lossy.pcap" 'tcp port 8080' "$work/tcpdump.log" -B "$buffer_kb"
 sleep 0.3
 base=http://127.0.0.1:8080
 ip netns exec "$ns" h2load -n 600 -c 6 -m 32 "$base/index.html" "$base/missing" \

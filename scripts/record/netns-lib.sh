@@ -6,11 +6,11 @@
 #                            daemon whose pid is in PIDFILE, delete NS and rm -rf $work
 #   netns_wait_pidfile FILE  wait (up to 5 s) until a daemon (nginx, sshd) wrote its pid file
 #   netns_wait_port NS PORT  wait (up to 5 s) until a server in NS accepts on 127.0.0.1:PORT
-#   netns_tcpdump NS OUT FILTER LOG
-#                            start tcpdump on NS's loopback writing OUT; returns once
+#   netns_tcpdump NS OUT FILTER LOG [OPTION...]
+#                            start tcpdump on NS's loopback writing OUT, with the buffer
+#                            OPTIONs given (default -U --immediate-mode); returns once
 #                            tcpdump says "listening on" (its buffer is active, so the
 #                            first SYNs are not lost); the pid is left in $tcpdump_pid
-#   netns_tcpdump_wait LOG   the waiting part alone, for a tcpdump started with other options
 #   netns_tcpdump_stop       SIGINT tcpdump and wait for it to flush its last block
 # Needs root, iproute2, ethtool, tcpdump.
 
@@ -53,14 +53,18 @@ netns_wait_port() {
 }
 
 netns_tcpdump() {
-  ip netns exec "$1" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root -w "$2" "$3" 2>"$4" &
+  local ns=$1 out=$2 filter=$3 log=$4
+  shift 4
+  (($#)) || set -- -U --immediate-mode
+  ip netns exec "$ns" tcpdump -n -i lo -s 0 "$@" -Z root -w "$out" "$filter" 2>"$log" &
   tcpdump_pid=$!
-  netns_tcpdump_wait "$4"
+  netns_tcpdump_wait "$log"
 }
 
+# a 512 MiB kernel buffer can take seconds to set up
 netns_tcpdump_wait() {
   local _
-  for _ in $(seq 100); do grep -q 'listening on' "$1" && break; sleep 0.05; done
+  for _ in $(seq 200); do grep -q 'listening on' "$1" && break; sleep 0.05; done
   grep -q 'listening on' "$1" || { cat "$1" >&2; return 1; }
 }
 
