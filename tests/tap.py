@@ -52,6 +52,17 @@ def wiretab_json(args):
     return json.loads(p.stdout)
 
 
+def rerun_with_system_python(flag):
+    """When this python lacks a module (scapy), run the script again with Debian's
+    /usr/bin/python3, which python3-scapy installs into. Returns when that is this
+    python or this is already the second run (FLAG set); the caller then skips."""
+    system = "/usr/bin/python3"
+    if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system) \
+            and not os.environ.get(flag):
+        os.environ[flag] = "1"
+        os.execv(system, [system] + sys.argv)
+
+
 def shared_captures():
     here = os.path.dirname(os.path.abspath(__file__))
     return os.environ.get("WT_SHARED_CAPTURES") or os.path.normpath(
