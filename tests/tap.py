@@ -63,6 +63,22 @@ def rerun_with_system_python(flag):
         os.execv(system, [system] + sys.argv)
 
 
+def read_truth(path):
+    """A captures/*.truth.txt file: its `method M N`, `status C N` and `version V N` lines
+    as {M: N} dicts, every other `key value` line as kv[key] = value (a string).
+    Returns (kv, methods, statuses, versions)."""
+    kv, counts = {}, {"method": {}, "status": {}, "version": {}}
+    for line in open(path):
+        f = line.split()
+        if not f or f[0].startswith("#"):
+            continue
+        if f[0] in counts and len(f) == 3:
+            counts[f[0]][f[1]] = int(f[2])
+        elif len(f) >= 2:
+            kv[f[0]] = f[1]
+    return kv, counts["method"], counts["status"], counts["version"]
+
+
 def shared_captures():
     here = os.path.dirname(os.path.abspath(__file__))
     return os.environ.get("WT_SHARED_CAPTURES") or os.path.normpath(
