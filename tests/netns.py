@@ -60,6 +60,29 @@ def veth_pair(a, b):
         offloads_off(ns, ifc, checksums=True)
 
 
+# `return` locations answering each of 200, 201, 204, 301, 404 and 503
+STATUS_LOCATIONS = """    location /ok      { return 200 "ok\\n"; }
+    location /created { return 201 "created\\n"; }
+    location /empty   { return 204; }
+    location /moved   { return 301 /ok; }
+    location /missing { return 404; }
+    location /busy    { return 503; }
+"""
+
+
+def nginx_conf(work, listen, log_format, locations, http_extra=""):
+    """A test's nginx configuration: one worker, its pid, error log, access log (in
+    LOG_FORMAT, the truth) and temporary files under WORK, one server on LISTEN answering
+    LOCATIONS (nginx lines); HTTP_EXTRA adds lines to the http block."""
+    temp = "".join("  %s_temp_path %s/%s;\n" % ("client_body" if d == "body" else d, work, d)
+                   for d in NGINX_TEMP_DIRS)
+    return ("\nworker_processes 1;\ndaemon on;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
+            "events { worker_connections 256; }\nhttp {\n"
+            "  log_format truth \"%s\";\n  access_log %s/access.log truth;\n%s%s"
+            "  server {\n    listen %s;\n%s  }\n}\n"
+            % (work, work, log_format, work, temp, http_extra, listen, locations))
+
+
 def start_nginx(ns, work, conf_text):
     """Write conf_text to WORK/nginx.conf (with nginx's temporary directories under WORK)
     and start nginx in NS; the caller waits until it answers."""

@@ -31,8 +31,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, wiretab_path  # noqa: E402
-from netns import (in_ns, log_rows, remove, start_nginx, stop_pidfile,  # noqa: E402
-                   stop_procs, veth_pair)
+from netns import (STATUS_LOCATIONS, in_ns, log_rows, nginx_conf, remove,  # noqa: E402
+                   start_nginx, stop_pidfile, stop_procs, veth_pair)
 
 t = Tap()
 if os.geteuid() != 0:
@@ -65,38 +65,15 @@ def on_term(sig, frame):
 
 signal.signal(signal.SIGTERM, on_term)
 
-NGINX_CONF = """
-worker_processes 1;
-daemon on;
-pid {w}/nginx.pid;
-error_log {w}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format truth "$request_method $status $connection $connection_requests $request_uri $body_bytes_sent $remote_port";
-  access_log {w}/access.log truth;
-  client_body_temp_path {w}/body;
-  proxy_temp_path {w}/proxy;
-  fastcgi_temp_path {w}/fastcgi;
-  uwsgi_temp_path {w}/uwsgi;
-  scgi_temp_path {w}/scgi;
-  keepalive_requests 100;
-  keepalive_timeout 30s;
-  server {{
-    listen {ip}:{port};
-    location /ok      {{ return 200 "ok\\n"; }}
-    location /created {{ return 201 "created\\n"; }}
-    location /empty   {{ return 204; }}
-    location /moved   {{ return 301 /ok; }}
-    location /missing {{ return 404; }}
-    location /busy    {{ return 503; }}
-  }}
-}}
-"""
+NGINX_LOG_FORMAT = ("$request_method $status $connection $connection_requests $request_uri "
+                    "$body_bytes_sent $remote_port")
 
 
 def setup():
     veth_pair((NS_SRV, IF_SRV, IP_SRV, MAC_SRV), (NS_CLI, IF_CLI, IP_CLI, MAC_CLI))
-    start_nginx(NS_SRV, work, NGINX_CONF.format(w=work, ip=IP_SRV, port=PORT))
+    conf = nginx_conf(work, "%s:%d" % (IP_SRV, PORT), NGINX_LOG_FORMAT, STATUS_LOCATIONS,
+                      "  keepalive_requests 100;\n  keepalive_timeout 30s;\n")
+    start_nginx(NS_SRV, work, conf)
     for _ in range(50):
         if curl_ok():
             return

@@ -28,7 +28,7 @@ import time
 
 from uxlib import Tap, wiretab_path
 import netns
-from netns import plain_lo, remove, sh, start_nginx, stop_pidfile
+from netns import nginx_conf, plain_lo, remove, sh, start_nginx, stop_pidfile
 
 t = Tap()
 missing = [p for p in ("nginx", "curl", "tmux", "ip") if shutil.which(p) is None]
@@ -47,28 +47,11 @@ os.chmod(work, 0o755)
 ACCESS = os.path.join(work, "access.log")
 REPORT = os.path.join(work, "report.json")
 
-NGINX_CONF = """
-worker_processes 1;
-daemon on;
-pid {w}/nginx.pid;
-error_log {w}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format truth "$request_method $status $request_uri $connection";
-  access_log {w}/access.log truth;
-  client_body_temp_path {w}/body;
-  proxy_temp_path {w}/proxy;
-  fastcgi_temp_path {w}/fastcgi;
-  uwsgi_temp_path {w}/uwsgi;
-  scgi_temp_path {w}/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    location /ok      {{ return 200 "ok\\n"; }}
-    location /api     {{ return 200 "{{}}\\n"; }}
-    location /missing {{ return 404; }}
-    location /boom    {{ return 500; }}
-  }}
-}}
+NGINX_LOG_FORMAT = "$request_method $status $request_uri $connection"
+NGINX_LOCATIONS = """    location /ok      { return 200 "ok\\n"; }
+    location /api     { return 200 "{}\\n"; }
+    location /missing { return 404; }
+    location /boom    { return 500; }
 """
 
 
@@ -84,7 +67,8 @@ def cleanup():
 
 def setup():
     plain_lo(NS)
-    start_nginx(NS, work, NGINX_CONF.format(w=work, port=PORT))
+    start_nginx(NS, work, nginx_conf(work, "127.0.0.1:%d" % PORT, NGINX_LOG_FORMAT,
+                                     NGINX_LOCATIONS))
     for _ in range(50):
         if curl(["/ok"])[0] == ["200"]:
             return
