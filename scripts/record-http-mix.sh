@@ -69,8 +69,7 @@ ip netns exec "$ns" wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/http-mix/
   http://127.0.0.1:8080/ > "$work/wrk.txt"
 sleep 1
 netns_tcpdump_stop
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_nginx_quit "$work/nginx.pid"
 
 log=$out/http-mix.access.log
 cp "$work/access.log" "$log"

@@ -36,8 +36,7 @@ ip netns exec "$ns" h2load -n 200 -c 2 -m 32 -d "$work/post.bin" "$base/api/item
 wait %2 2>/dev/null || true
 sleep 0.5
 netns_tcpdump_stop
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_nginx_quit "$work/nginx.pid"
 cat "$work/tcpdump.log" >&2
 dropped=$(awk '/dropped by kernel/ {print $1}' "$work/tcpdump.log")
 cp "$work/access.log" "$out/http2-lossy.access.log"

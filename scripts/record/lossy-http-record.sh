@@ -60,8 +60,7 @@ ip netns exec "$ns" env WT_LOSSY_REQUESTS="${WT_LOSSY_REQUESTS:-2000}" \
 sleep 1.5
 netns_tcpdump_stop
 # wrk closes its connections when it stops; nginx logs on its side of each request
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_nginx_quit "$work/nginx.pid"
 cp "$work/access.log" "$out/$name.access.log"
 {
   echo "# tcpdump -B $buffer_kb, $conns connections, ${WT_LOSSY_REQUESTS:-2000} requests asked of wrk, body sizes ${WT_LOSSY_SIZES:-200,700,1500,4000,12000}"

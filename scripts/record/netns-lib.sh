@@ -5,6 +5,8 @@
 #                            on exit: stop tcpdump, kill the server in $srvpid and the
 #                            daemon whose pid is in PIDFILE, delete NS and rm -rf $work
 #   netns_wait_pidfile FILE  wait (up to 5 s) until a daemon (nginx, sshd) wrote its pid file
+#   netns_nginx_quit PIDFILE graceful nginx stop (SIGQUIT); returns once nginx removed PIDFILE,
+#                            so its access log holds every request
 #   netns_wait_port NS PORT  wait (up to 5 s) until a server in NS accepts on 127.0.0.1:PORT
 #   netns_tcpdump NS OUT FILTER LOG [OPTION...]
 #                            start tcpdump on NS's loopback writing OUT, with the buffer
@@ -42,6 +44,12 @@ netns_cleanup_on_exit() {
 netns_wait_pidfile() {
   local _
   for _ in $(seq 50); do [[ -s $1 ]] && break; sleep 0.1; done
+}
+
+netns_nginx_quit() {
+  local _
+  kill -QUIT "$(cat "$1")"
+  for _ in $(seq 50); do [[ -f $1 ]] || break; sleep 0.1; done
 }
 
 netns_wait_port() {

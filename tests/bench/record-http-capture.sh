@@ -58,8 +58,7 @@ grep -E 'captured|dropped' "$work/tcpdump.log" >&2
 if grep -q '^[1-9][0-9]* packets dropped by kernel' "$work/tcpdump.log"; then
   echo "warning: the kernel dropped packets; the capture has gaps" >&2
 fi
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_nginx_quit "$work/nginx.pid"
 cp "$work/access.log" "$out/http-mix.access.log"
 {
   echo "requests $(wc -l < "$out/http-mix.access.log")"
