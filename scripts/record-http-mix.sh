@@ -24,6 +24,7 @@ usage="usage: record-http-mix.sh OUTDIR [SECONDS] [CONNECTIONS] [THREADS]"
 out=$(realpath -m "${1:?$usage}")
 secs=${2:-5} conns=${3:-32} threads=${4:-1}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/record/netns-lib.sh"
 for t in nginx wrk tcpdump ip python3; do
   command -v "$t" >/dev/null || {
     echo "record-http-mix.sh: missing $t (apt-get install nginx-light wrk tcpdump iproute2 python3)" >&2
@@ -35,23 +36,10 @@ mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/wt-http-mix.XXXXXX")
 chmod 755 "$work"
 ns=wthttpmix$$
-tdpid=
-cleanup() {
-  if [[ -n $tdpid ]]; then kill "$tdpid" 2>/dev/null || true; fi
-  if [[ -s $work/nginx.pid ]]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+netns_cleanup_on_exit "$ns" "$work/nginx.pid"
 trap 'exit 1' INT TERM
 
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-if command -v ethtool >/dev/null; then
-  ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
-fi
+netns_plain_lo "$ns"
 
 # content: fixed seed, so every run serves the same bodies
 python3 - "$work/www" <<'PY'
@@ -71,22 +59,17 @@ mkdir -p "$work/tmp"
 touch -d '2020-01-01 00:00:00' "$work/www/index.html" "$work"/www/files/*
 sed -e "s#@WORK@#$work#g" "$here/http-mix/nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
-for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
+netns_wait_pidfile "$work/nginx.pid"
 
 rm -f "$out/http-mix.pcap"
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "${BUFFER_KB:-524288}" -Z root -U --immediate-mode \
-  -w "$out/http-mix.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
-tdpid=$!
 # traffic only once tcpdump's buffer is active, or the first SYNs are missing
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
-grep -q 'listening on' "$work/tcpdump.log" || { cat "$work/tcpdump.log" >&2; exit 1; }
+netns_tcpdump "$ns" "$out/http-mix.pcap" 'tcp port 8080' "$work/tcpdump.log" -B "${BUFFER_KB:-524288}" -U --immediate-mode
 sleep 0.3
 ip netns exec "$ns" wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$here/http-mix/mix.lua" \
   http://127.0.0.1:8080/ > "$work/wrk.txt"
 sleep 1
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_tcpdump_stop
+netns_nginx_quit "$work/nginx.pid"
 
 log=$out/http-mix.access.log
 cp "$work/access.log" "$log"

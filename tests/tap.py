@@ -52,6 +52,33 @@ def wiretab_json(args):
     return json.loads(p.stdout)
 
 
+def rerun_with_system_python(flag):
+    """When this python lacks a module (scapy), run the script again with Debian's
+    /usr/bin/python3, which python3-scapy installs into. Returns when that is this
+    python or this is already the second run (FLAG set); the caller then skips."""
+    system = "/usr/bin/python3"
+    if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system) \
+            and not os.environ.get(flag):
+        os.environ[flag] = "1"
+        os.execv(system, [system] + sys.argv)
+
+
+def read_truth(path):
+    """A captures/*.truth.txt file: its `method M N`, `status C N` and `version V N` lines
+    as {M: N} dicts, every other `key value` line as kv[key] = value (a string).
+    Returns (kv, methods, statuses, versions)."""
+    kv, counts = {}, {"method": {}, "status": {}, "version": {}}
+    for line in open(path):
+        f = line.split()
+        if not f or f[0].startswith("#"):
+            continue
+        if f[0] in counts and len(f) == 3:
+            counts[f[0]][f[1]] = int(f[2])
+        elif len(f) >= 2:
+            kv[f[0]] = f[1]
+    return kv, counts["method"], counts["status"], counts["version"]
+
+
 def shared_captures():
     here = os.path.dirname(os.path.abspath(__file__))
     return os.environ.get("WT_SHARED_CAPTURES") or os.path.normpath(

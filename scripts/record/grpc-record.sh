@@ -9,38 +9,21 @@
 #   scripts/record/grpc-record.sh [OUTDIR]   (root; python3-grpcio, tcpdump, capinfos)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns-lib.sh"
 out=$(realpath -m "${1:-$here/../../captures}")
 ns=wtgrpc-$$
 work=$(mktemp -d)
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -n ${srvpid:-} ]] && kill "$srvpid" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns"
+netns_plain_lo "$ns"
 ip netns exec "$ns" /usr/bin/python3 "$here/grpc-calls.py" server 127.0.0.1:50051 \
   2>"$work/server.err" &
 srvpid=$!
-for _ in $(seq 50); do
-  ip netns exec "$ns" bash -c '</dev/tcp/127.0.0.1/50051' 2>/dev/null && break
-  sleep 0.1
-done
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root \
-  -w "$out/grpc-h2c.pcap" 'tcp port 50051' 2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_wait_port "$ns" 50051
+netns_tcpdump "$ns" "$out/grpc-h2c.pcap" 'tcp port 50051' "$work/tcpdump.log"
 ip netns exec "$ns" /usr/bin/python3 "$here/grpc-calls.py" client 127.0.0.1:50051 \
   "$out/grpc-h2c.client.txt"
 sleep 0.5
-kill "$tdpid"
-wait "$tdpid" 2>/dev/null || true
-tdpid=
+netns_tcpdump_stop
 log=$out/grpc-h2c.client.txt
 {
   echo "# ground truth for grpc-h2c.pcap: the gRPC client's own record of each call"

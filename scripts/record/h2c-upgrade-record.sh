@@ -11,35 +11,20 @@
 #   scripts/record/h2c-upgrade-record.sh [OUTDIR]   (root; curl, python3-h2, tcpdump, capinfos)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns-lib.sh"
 out=$(realpath -m "${1:-$here/../../captures}")
 ns=wth2u-$$
 work=$(mktemp -d)
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -n ${srvpid:-} ]] && kill "$srvpid" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns"
+netns_plain_lo "$ns"
 head -c 3000 /dev/zero | tr '\0' 'p' > "$work/put.bin"
 : > "$work/server.log"
 ip netns exec "$ns" /usr/bin/python3 "$here/h2c-upgrade-server.py" 127.0.0.1 8080 \
   "$work/server.log" 2>"$work/server.err" &
 srvpid=$!
-for _ in $(seq 50); do
-  ip netns exec "$ns" bash -c '</dev/tcp/127.0.0.1/8080' 2>/dev/null && break
-  sleep 0.1
-done
+netns_wait_port "$ns" 8080
 : > "$work/server.log"  # the readiness probe above is no request
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root \
-  -w "$out/http2-upgrade.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_tcpdump "$ns" "$out/http2-upgrade.pcap" 'tcp port 8080' "$work/tcpdump.log"
 base=http://127.0.0.1:8080
 c() {
   ip netns exec "$ns" curl -sS --http2 -w '%{http_code} %{http_version} %{method} %{url_effective}\n' "$@"
@@ -55,9 +40,7 @@ c() {
   c -o /dev/null -o /dev/null "$base/h1/plain" "$base/h1/missing"
 } > "$out/http2-upgrade.client.txt"
 sleep 0.5
-kill "$tdpid"
-wait "$tdpid" 2>/dev/null || true
-tdpid=
+netns_tcpdump_stop
 kill "$srvpid"
 srvpid=
 cp "$work/server.log" "$out/http2-upgrade.server.log"

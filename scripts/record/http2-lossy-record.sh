@@ -10,23 +10,14 @@
 # Exits 3 when tcpdump dropped nothing (loss depends on the machine's load: run again).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns-lib.sh"
 out=$(realpath -m "${1:-$here/../../captures}")
 buffer_kb=${BUFFER_KB:-32}
 ns=wth2l-$$
 work=$(mktemp -d)
 chmod 755 "$work"
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -s $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns" "$work/nginx.pid"
+netns_plain_lo "$ns"
 mkdir -p "$work/www" "$work/body"
 echo "hello over h2c" > "$work/www/index.html"
 head -c 6000 /dev/urandom > "$work/www/blob.bin"
@@ -34,11 +25,8 @@ head -c 600 /dev/zero | tr '\0' 'p' > "$work/post.bin"
 sed -e "s|@WORK@|$work|g" -e "s|@LISTEN@|    listen 127.0.0.1:8080 http2;|" \
   "$here/nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
-for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "$buffer_kb" -Z root \
-  -w "$out/http2-lossy.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_wait_pidfile "$work/nginx.pid"
+netns_tcpdump "$ns" "$out/http2-lossy.pcap" 'tcp port 8080' "$work/tcpdump.log" -B "$buffer_kb"
 sleep 0.3
 base=http://127.0.0.1:8080
 ip netns exec "$ns" h2load -n 600 -c 6 -m 32 "$base/index.html" "$base/missing" \
@@ -47,11 +35,8 @@ ip netns exec "$ns" h2load -n 200 -c 2 -m 32 -d "$work/post.bin" "$base/api/item
   > "$work/h2load2.txt"
 wait %2 2>/dev/null || true
 sleep 0.5
-kill -INT "$tdpid"
-wait "$tdpid" 2>/dev/null || true
-tdpid=
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_tcpdump_stop
+netns_nginx_quit "$work/nginx.pid"
 cat "$work/tcpdump.log" >&2
 dropped=$(awk '/dropped by kernel/ {print $1}' "$work/tcpdump.log")
 cp "$work/access.log" "$out/http2-lossy.access.log"

@@ -23,6 +23,7 @@ name=${2:?usage: BUFFER_KB=N lossy-http-record.sh OUTDIR NAME [CONNECTIONS]}
 conns=${3:-32}
 buffer_kb=${BUFFER_KB:-256}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns-lib.sh"
 mkdir -p "$out"
 for t in nginx wrk tcpdump ethtool ip python3; do
   command -v $t >/dev/null || {
@@ -32,19 +33,8 @@ for t in nginx wrk tcpdump ethtool ip python3; do
 done
 work=$(mktemp -d); chmod 755 "$work"
 ns=wtfid-lossy$$
-tdpid=
-cleanup() {
-  if [[ -n $tdpid ]]; then kill "$tdpid" 2>/dev/null || true; fi
-  if [[ -f $work/nginx.pid ]]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
-  sleep 0.5
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns" "$work/nginx.pid"
+netns_plain_lo "$ns"
 
 # content: fixed seed so every run serves the same bodies; small ones, so that a few MB
 # hold a few thousand responses
@@ -60,22 +50,17 @@ open(root + '/index.html', 'w').write('<html><body>hello</body></html>\n' * 40)
 PY
 sed -e "s#@WORK@#$work#g" "$here/lossy-nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
-for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
+netns_wait_pidfile "$work/nginx.pid"
 rm -f "$out/$name.pcap"
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "$buffer_kb" -Z root \
-  -w "$out/$name.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
-tdpid=$!
 # load only once tcpdump is capturing, so everything nginx logs had its chance to be captured
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.1; done
-grep -q 'listening on' "$work/tcpdump.log" || { cat "$work/tcpdump.log" >&2; exit 1; }
+netns_tcpdump "$ns" "$out/$name.pcap" 'tcp port 8080' "$work/tcpdump.log" -B "$buffer_kb"
 sleep 0.5
 ip netns exec "$ns" env WT_LOSSY_REQUESTS="${WT_LOSSY_REQUESTS:-2000}" \
   wrk -t1 -c"$conns" -d3s -s "$here/lossy-mix.lua" http://127.0.0.1:8080/ | tail -n 4 >&2
 sleep 1.5
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+netns_tcpdump_stop
 # wrk closes its connections when it stops; nginx logs on its side of each request
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_nginx_quit "$work/nginx.pid"
 cp "$work/access.log" "$out/$name.access.log"
 {
   echo "# tcpdump -B $buffer_kb, $conns connections, ${WT_LOSSY_REQUESTS:-2000} requests asked of wrk, body sizes ${WT_LOSSY_SIZES:-200,700,1500,4000,12000}"

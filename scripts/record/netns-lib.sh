@@ -1,8 +1,16 @@
 # Shared set-up for the recording scripts: source it, then call the functions.
 #   netns_plain_lo NS        create NS with its loopback up, MTU 1500, offloads off, so
 #                            segments are MTU-sized as they would be on an Ethernet wire
-#   netns_tcpdump NS OUT FILTER LOG
-#                            start tcpdump on NS's loopback writing OUT; returns once
+#   netns_cleanup_on_exit NS [PIDFILE]
+#                            on exit: stop tcpdump, kill the server in $srvpid and the
+#                            daemon whose pid is in PIDFILE, delete NS and rm -rf $work
+#   netns_wait_pidfile FILE  wait (up to 5 s) until a daemon (nginx, sshd) wrote its pid file
+#   netns_nginx_quit PIDFILE graceful nginx stop (SIGQUIT); returns once nginx removed PIDFILE,
+#                            so its access log holds every request
+#   netns_wait_port NS PORT  wait (up to 5 s) until a server in NS accepts on 127.0.0.1:PORT
+#   netns_tcpdump NS OUT FILTER LOG [OPTION...]
+#                            start tcpdump on NS's loopback writing OUT, with the buffer
+#                            OPTIONs given (default -U --immediate-mode); returns once
 #                            tcpdump says "listening on" (its buffer is active, so the
 #                            first SYNs are not lost); the pid is left in $tcpdump_pid
 #   netns_tcpdump_stop       SIGINT tcpdump and wait for it to flush its last block
@@ -15,12 +23,57 @@ netns_plain_lo() {
   ip netns exec "$1" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
 }
 
-netns_tcpdump() {
-  ip netns exec "$1" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root -w "$2" "$3" 2>"$4" &
-  tcpdump_pid=$!
+netns_cleanup() {
+  netns_tcpdump_stop
+  [[ -n ${srvpid:-} ]] && kill "$srvpid" 2>/dev/null || true
+  [[ -n $netns_daemon_pidfile && -s $netns_daemon_pidfile ]] &&
+    kill "$(cat "$netns_daemon_pidfile")" 2>/dev/null || true
+  # the servers need a moment to exit before their namespace goes
+  sleep 0.3
+  ip netns del "$netns_name" 2>/dev/null || true
+  [[ -n ${work:-} ]] && rm -rf "$work"
+  return 0
+}
+
+netns_cleanup_on_exit() {
+  netns_name=$1
+  netns_daemon_pidfile=${2:-}
+  trap netns_cleanup EXIT
+}
+
+netns_wait_pidfile() {
   local _
-  for _ in $(seq 100); do grep -q 'listening on' "$4" && break; sleep 0.05; done
-  grep -q 'listening on' "$4" || { cat "$4" >&2; return 1; }
+  for _ in $(seq 50); do [[ -s $1 ]] && break; sleep 0.1; done
+}
+
+netns_nginx_quit() {
+  local _
+  kill -QUIT "$(cat "$1")"
+  for _ in $(seq 50); do [[ -f $1 ]] || break; sleep 0.1; done
+}
+
+netns_wait_port() {
+  local _
+  for _ in $(seq 50); do
+    ip netns exec "$1" bash -c "</dev/tcp/127.0.0.1/$2" 2>/dev/null && break
+    sleep 0.1
+  done
+}
+
+netns_tcpdump() {
+  local ns=$1 out=$2 filter=$3 log=$4
+  shift 4
+  (($#)) || set -- -U --immediate-mode
+  ip netns exec "$ns" tcpdump -n -i lo -s 0 "$@" -Z root -w "$out" "$filter" 2>"$log" &
+  tcpdump_pid=$!
+  netns_tcpdump_wait "$log"
+}
+
+# a 512 MiB kernel buffer can take seconds to set up
+netns_tcpdump_wait() {
+  local _
+  for _ in $(seq 200); do grep -q 'listening on' "$1" && break; sleep 0.05; done
+  grep -q 'listening on' "$1" || { cat "$1" >&2; return 1; }
 }
 
 netns_tcpdump_stop() {

@@ -8,22 +8,13 @@
 # captures/ssh-openssh.client.txt, ssh-openssh.server.log and ssh-openssh.truth.txt.
 #   scripts/record/ssh-record.sh [OUTDIR]   (root; openssh-server, openssh-client, tcpdump)
 set -euo pipefail
+. "$(dirname "$0")/netns-lib.sh"
 out=$(realpath -m "${1:-$(dirname "$0")/../../captures}")
 ns=wtssh$$
 work=$(mktemp -d)
 chmod 755 "$work"
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -s $work/sshd.pid ]] && kill "$(cat "$work/sshd.pid")" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns" "$work/sshd.pid"
+netns_plain_lo "$ns"
 ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
 cp "$work/user_key.pub" "$work/authorized_keys"
@@ -44,11 +35,8 @@ UsePAM no
 LogLevel DEBUG1
 CONF
 ip netns exec "$ns" /usr/sbin/sshd -f "$work/sshd_config" -E "$work/sshd.log"
-for _ in $(seq 50); do [[ -s $work/sshd.pid ]] && break; sleep 0.1; done
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root -w "$out/ssh-openssh.pcap" 'tcp port 22 or tcp port 2222' \
-  2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_wait_pidfile "$work/sshd.pid"
+netns_tcpdump "$ns" "$out/ssh-openssh.pcap" 'tcp port 22 or tcp port 2222' "$work/tcpdump.log"
 : > "$out/ssh-openssh.client.txt"
 client() {  # client PORT KEY-OPTIONS: one connection; ssh -v says what it negotiated
   local v
@@ -75,7 +63,7 @@ print("Local version string SSH-2.0-wiretab_probe_1.0 recorder")
 print("Remote banner " + banner.decode().strip())
 PY
 sleep 0.5
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+netns_tcpdump_stop
 kill "$(cat "$work/sshd.pid")"; sleep 0.2
 grep -E 'Connection from|remote software version|Accepted publickey|Connection closed|Disconnected|banner exchange' "$work/sshd.log" \
   | tr -d '\r' | sed -E 's/^[^]]*\]: //; s/^sshd\[[0-9]+\]: //' > "$out/ssh-openssh.server.log" || true

@@ -14,22 +14,13 @@
 #   scripts/record/tls-decrypt-record.sh [OUTDIR]   (root; nginx-light, curl, openssl, tcpdump)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/netns-lib.sh"
 out=$(realpath -m "${1:-$here/../../captures}")
 ns=tlsdec-$$
 work=$(mktemp -d)
 chmod 755 "$work"
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -s $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns" "$work/nginx.pid"
+netns_plain_lo "$ns"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.example.test/O=wiretab test" \
   -addext "subjectAltName=DNS:shop.example.test" \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
@@ -78,11 +69,8 @@ http {
 }
 CONF
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
-for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root \
-  -w "$out/tls-decrypt.pcap" 'tcp port 443 or tcp port 80 or tcp port 8443' 2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_wait_pidfile "$work/nginx.pid"
+netns_tcpdump "$ns" "$out/tls-decrypt.pcap" 'tcp port 443 or tcp port 80 or tcp port 8443' "$work/tcpdump.log"
 keylog=$work/keylog
 base=https://shop.example.test
 c() {  # one curl run: its TLS options, then URLs (one connection, reused)
@@ -114,7 +102,7 @@ c() {  # one curl run: its TLS options, then URLs (one connection, reused)
     -o /dev/null http://127.0.0.1/ -o /dev/null http://127.0.0.1/missing
 } > "$out/tls-decrypt.client.txt"
 sleep 0.5
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+netns_tcpdump_stop
 kill "$(cat "$work/nginx.pid")"
 sleep 0.3
 cp "$work/access.log" "$out/tls-decrypt.access.log"

@@ -8,39 +8,27 @@
 # received), in captures/tls-keyupdate.client.txt and tls-keyupdate.truth.txt.
 #   scripts/record/tls-keyupdate-record.sh [OUTDIR]   (root; openssl, tcpdump)
 set -euo pipefail
+. "$(dirname "$0")/netns-lib.sh"
 out=$(realpath -m "${1:-$(dirname "$0")/../../captures}")
 mkdir -p "$out"
 ns=tlsdec-ku-$$
 work=$(mktemp -d)
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -n ${srvpid:-} ]] && kill "$srvpid" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns"
+netns_plain_lo "$ns"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=keyupdate.example.test" \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 ip netns exec "$ns" openssl s_server -accept 127.0.0.1:4433 -cert "$work/cert.pem" \
   -key "$work/key.pem" -www -tls1_3 > "$work/server.log" 2>&1 &
 srvpid=$!
 sleep 0.5
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root \
-  -w "$out/tls-keyupdate.pcap" 'tcp port 4433' 2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_tcpdump "$ns" "$out/tls-keyupdate.pcap" 'tcp port 4433' "$work/tcpdump.log"
 # s_client reads commands from its input: a line "k" sends a KeyUpdate, "K" one that
 # requests the peer's (not with -ign_eof); the input stays open until the answer is in
 { sleep 0.5; printf 'k\n'; sleep 0.3; printf 'K\n'; sleep 0.3; printf 'GET / HTTP/1.0\r\n\r\n'; sleep 2; } |
   ip netns exec "$ns" timeout 10 openssl s_client -connect 127.0.0.1:4433 -tls1_3 \
     -keylogfile "$work/keylog" > "$work/client.log" 2>&1 || true
 sleep 0.5
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+netns_tcpdump_stop
 cp "$work/keylog" "$out/tls-keyupdate.keylog"
 chmod 600 "$out/tls-keyupdate.keylog"
 grep -a -E '^KEYUPDATE|^HTTP/' "$work/client.log" > "$out/tls-keyupdate.client.txt"

@@ -6,22 +6,13 @@
 # negotiated, HTTP status), written to captures/tls-sni.client.txt and tls-sni.truth.txt.
 #   scripts/record/tls-record.sh [OUTDIR]   (root; nginx-light, curl, openssl, tcpdump)
 set -euo pipefail
+. "$(dirname "$0")/netns-lib.sh"
 out=$(realpath -m "${1:-$(dirname "$0")/../../captures}")
 ns=wttls$$
 work=$(mktemp -d)
 chmod 755 "$work"
-cleanup() {
-  [[ -n ${tdpid:-} ]] && kill "$tdpid" 2>/dev/null || true
-  [[ -s $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  sleep 0.3
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns" "$work/nginx.pid"
+netns_plain_lo "$ns"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.example.test" \
   -addext "subjectAltName=DNS:shop.example.test,DNS:api.example.test,DNS:cdn.example.test" \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
@@ -46,11 +37,8 @@ http {
 }
 CONF
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
-for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -U --immediate-mode -Z root -w "$out/tls-sni.pcap" 'tcp port 443 or tcp port 80' \
-  2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+netns_wait_pidfile "$work/nginx.pid"
+netns_tcpdump "$ns" "$out/tls-sni.pcap" 'tcp port 443 or tcp port 80' "$work/tcpdump.log"
 : > "$out/tls-sni.client.txt"
 fetch() {  # fetch NAME CURL-TLS-OPTIONS PATH: one connection; curl says what it negotiated
   local v
@@ -65,7 +53,7 @@ fetch cdn.example.test --tlsv1.3 /
 ip netns exec "$ns" curl -s -o /dev/null -w "plain http %{http_code}\n" http://127.0.0.1/ \
   >> "$out/tls-sni.client.txt"
 sleep 0.5
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+netns_tcpdump_stop
 {
   echo "# ground truth for tls-sni.pcap, from curl's own account (tls-sni.client.txt)"
   echo "capture tls-sni.pcap"

@@ -15,6 +15,7 @@ set -euo pipefail
 out=$(realpath -m "${1:?usage: record-h2load-capture.sh OUTDIR [REQUESTS] [CONNECTIONS] [STREAMS]}")
 requests=${2:-200000} conns=${3:-32} streams=${4:-16}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../scripts/record/netns-lib.sh"
 mkdir -p "$out"
 for t in nginx h2load tcpdump ethtool ip python3; do
   command -v $t >/dev/null || {
@@ -24,19 +25,8 @@ for t in nginx h2load tcpdump ethtool ip python3; do
 done
 work=$(mktemp -d); chmod 755 "$work"
 ns=wtbench-h2-$$
-tdpid=
-cleanup() {
-  if [[ -n $tdpid ]]; then kill "$tdpid" 2>/dev/null || true; fi
-  if [[ -f $work/nginx.pid ]]; then kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; fi
-  sleep 0.5
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
-ip netns exec "$ns" ip link set lo mtu 1500
-ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+netns_cleanup_on_exit "$ns" "$work/nginx.pid"
+netns_plain_lo "$ns"
 
 # content: the HTTP/1 bench's (fixed seed), and the list of URIs h2load cycles through
 python3 - "$work/www" "$work/uris.txt" <<'PY'
@@ -64,13 +54,9 @@ sed -e "s#@WORK@#$work#g" -e "s#listen 127.0.0.1:8080;#listen 127.0.0.1:8080 htt
   -e "s#keepalive_requests 100;#keepalive_requests 1000000;#" \
   "$here/../../scripts/record/bench-nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
-for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
+netns_wait_pidfile "$work/nginx.pid"
 rm -f "$out/http2-mix.pcap"
-ip netns exec "$ns" tcpdump -n -i lo -s 0 -B "${BUFFER_KB:-524288}" -Z root \
-  -w "$out/http2-mix.pcap" 'tcp port 8080' 2>"$work/tcpdump.log" &
-tdpid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.1; done
-grep -q 'listening on' "$work/tcpdump.log" || { cat "$work/tcpdump.log" >&2; exit 1; }
+netns_tcpdump "$ns" "$out/http2-mix.pcap" 'tcp port 8080' "$work/tcpdump.log" -B "${BUFFER_KB:-524288}"
 sleep 0.5
 # GETs over many concurrent streams, then POSTs with a body to the API
 ip netns exec "$ns" h2load -n "$requests" -c "$conns" -m "$streams" -i "$work/uris.txt" \
@@ -79,13 +65,12 @@ head -c 3000 /dev/urandom > "$work/post.bin"
 ip netns exec "$ns" h2load -n $((requests / 10)) -c 8 -m "$streams" -d "$work/post.bin" \
   http://127.0.0.1:8080/api/items | grep -E '^(requests|status codes)' >&2
 sleep 1.5
-kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=
+netns_tcpdump_stop
 grep -E 'captured|dropped' "$work/tcpdump.log" >&2
 if grep -q '^[1-9][0-9]* packets dropped by kernel' "$work/tcpdump.log"; then
   echo "warning: the kernel dropped packets; the capture has gaps" >&2
 fi
-kill -QUIT "$(cat "$work/nginx.pid")"
-for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
+netns_nginx_quit "$work/nginx.pid"
 cp "$work/access.log" "$out/http2-mix.access.log"
 {
   echo "requests $(wc -l < "$out/http2-mix.access.log")"

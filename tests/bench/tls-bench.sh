@@ -19,6 +19,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
+. "$src/scripts/record/netns-lib.sh"
 build=${BUILD_DIR:-$src/build}
 wiretab=${WIRETAB:-$build/analyzer/wiretab}
 floor=${WT_FLOOR:-$build/tests/bench/pcap-floor}
@@ -27,16 +28,12 @@ for b in "$wiretab" "$floor"; do
 done
 
 record() {  # record DIR MB
-  local dir=$1 mb=$2 ns=tlsdec-bench-$$ work
+  local dir=$1 mb=$2 ns=tlsdec-bench-$$
   work=$(mktemp -d)
   chmod 755 "$work"
-  local tdpid=""
-  # shellcheck disable=SC2064
-  trap "[[ -n \$tdpid ]] && kill \$tdpid 2>/dev/null; [[ -s $work/nginx.pid ]] && kill \$(cat $work/nginx.pid) 2>/dev/null; sleep 0.3; ip netns del $ns 2>/dev/null; rm -rf $work" RETURN
-  ip netns add "$ns"
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" ip link set lo mtu 1500
-  ip netns exec "$ns" ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
+  # the EXIT trap cleans up after a failure; the end of this function does it otherwise
+  netns_cleanup_on_exit "$ns" "$work/nginx.pid"
+  netns_plain_lo "$ns"
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=bench.example.test" \
     -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
   mkdir -p "$work/www"
@@ -59,12 +56,9 @@ http {
 }
 CONF
   ip netns exec "$ns" nginx -c "$work/nginx.conf"
-  for _ in $(seq 50); do [[ -s $work/nginx.pid ]] && break; sleep 0.1; done
+  netns_wait_pidfile "$work/nginx.pid"
   rm -f "$dir/https.keylog"
-  ip netns exec "$ns" tcpdump -n -i lo -s 0 -B 262144 -U -w "$dir/https.pcap" 'tcp port 443' \
-    2>"$work/tcpdump.log" &
-  tdpid=$!
-  for _ in $(seq 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.05; done
+  netns_tcpdump "$ns" "$dir/https.pcap" 'tcp port 443' "$work/tcpdump.log" -B 262144 -U
   local per_run=$(( (mb + 39) / 40 ))  # 4 runs of 10 MB downloads
   local urls=() i
   for ((i = 0; i < per_run; i++)); do urls+=(-o /dev/null https://127.0.0.1/big.bin); done
@@ -78,11 +72,13 @@ CONF
       $opts "${urls[@]}"
   done
   sleep 0.5
-  kill -INT "$tdpid"; wait "$tdpid" 2>/dev/null || true; tdpid=""
+  netns_tcpdump_stop
   grep -E 'packets dropped by kernel' "$work/tcpdump.log" >&2 || true
   kill "$(cat "$work/nginx.pid")"; sleep 0.3
   cp "$work/access.log" "$dir/https.access.log"
   chmod 600 "$dir/https.keylog"
+  netns_cleanup
+  trap - EXIT
 }
 
 if (($# == 3)); then

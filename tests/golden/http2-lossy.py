@@ -12,22 +12,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, wiretab_json, project_root  # noqa: E402
+from tap import Tap, project_root, read_truth, wiretab_json  # noqa: E402
 
 t = Tap()
 caps = os.path.join(project_root(), "captures")
 cap = os.path.join(caps, "http2-lossy.pcap")
-kv, methods, statuses = {}, {}, {}
-for line in open(os.path.join(caps, "http2-lossy.truth.txt")):
-    f = line.split()
-    if not f or f[0].startswith("#"):
-        continue
-    if f[0] == "method":
-        methods[f[1]] = int(f[2])
-    elif f[0] == "status":
-        statuses[f[1]] = int(f[2])
-    elif len(f) == 2:
-        kv[f[0]] = f[1]
+kv, methods, statuses, _ = read_truth(os.path.join(caps, "http2-lossy.truth.txt"))
 # method status uri body_bytes_sent connection connection_requests request_length
 # bytes_sent protocol client_port completion
 access = [l.split() for l in open(os.path.join(caps, "http2-lossy.access.log")) if l.strip()]

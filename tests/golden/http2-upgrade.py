@@ -18,24 +18,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, wiretab_json, project_root  # noqa: E402
+from tap import Tap, project_root, read_truth, wiretab_json  # noqa: E402
 
 t = Tap()
 caps = os.path.join(project_root(), "captures")
 cap = os.path.join(caps, "http2-upgrade.pcap")
-kv, methods, statuses, versions = {}, {}, {}, {}
-for line in open(os.path.join(caps, "http2-upgrade.truth.txt")):
-    f = line.split()
-    if not f or f[0].startswith("#"):
-        continue
-    if f[0] == "method":
-        methods[f[1]] = int(f[2])
-    elif f[0] == "status":
-        statuses[f[1]] = int(f[2])
-    elif f[0] == "version":
-        versions[{"HTTP/2.0": "2", "HTTP/1.1": "1.1"}[f[1]]] = int(f[2])
-    else:
-        kv[f[0]] = f[1]
+kv, methods, statuses, versions = read_truth(os.path.join(caps, "http2-upgrade.truth.txt"))
+versions = {{"HTTP/2.0": "2", "HTTP/1.1": "1.1"}[v]: n for v, n in versions.items()}
 # conn stream method path status protocol
 server = [l.split() for l in open(os.path.join(caps, "http2-upgrade.server.log")) if l.strip()]
 # status http_version method url

@@ -13,24 +13,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from tap import Tap, wiretab_json, project_root  # noqa: E402
+from tap import Tap, project_root, read_truth, wiretab_json  # noqa: E402
 
 t = Tap()
 caps = os.path.join(project_root(), "captures")
 cap = os.path.join(caps, "http2-h2c.pcap")
-kv, methods, statuses = {}, {}, {}
-for line in open(os.path.join(caps, "http2-h2c.truth.txt")):
-    f = line.split()
-    if not f or f[0].startswith("#"):
-        continue
-    if f[0] == "method":
-        methods[f[1]] = int(f[2])
-    elif f[0] == "status":
-        statuses[f[1]] = int(f[2])
-    elif f[0] == "version":
-        kv["version " + f[1]] = int(f[2])
-    else:
-        kv[f[0]] = f[1]
+kv, methods, statuses, versions = read_truth(os.path.join(caps, "http2-h2c.truth.txt"))
 # method status uri body_bytes_sent connection connection_requests request_length
 # bytes_sent protocol client_port completion
 access = [l.split() for l in open(os.path.join(caps, "http2-h2c.access.log")) if l.strip()]
@@ -45,7 +33,7 @@ t.eq(h["requests"], int(kv["requests"]), "requests equal nginx's log lines")
 t.eq(h["methods"], methods, "methods equal nginx's")
 t.eq({k: v for k, v in h["status_codes"].items() if not k.startswith("1")}, statuses,
      "final status codes equal nginx's")
-t.eq({r["version"]: r["count"] for r in h["versions"]}, {"2": kv["version HTTP/2.0"]},
+t.eq({r["version"]: r["count"] for r in h["versions"]}, {"2": versions["HTTP/2.0"]},
      "the version breakdown: every transaction HTTP/2, as $server_protocol says")
 t.eq(h["incomplete"], int(kv["incomplete"]), "incomplete transactions")
 t.eq(h["response_body_bytes"], int(kv["body_bytes_sent"]),

@@ -31,6 +31,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, wiretab_path  # noqa: E402
+from netns import (STATUS_LOCATIONS, in_ns, log_rows, nginx_conf, remove,  # noqa: E402
+                   start_nginx, stop_pidfile, stop_procs, veth_pair)
 
 t = Tap()
 if os.geteuid() != 0:
@@ -51,29 +53,10 @@ os.chmod(work, 0o755)
 procs = []
 
 
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, capture_output=True, text=True, **kw)
-
-
-def in_ns(ns, *args):
-    return ["ip", "netns", "exec", ns] + list(args)
-
-
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    pidfile = os.path.join(work, "nginx.pid")
-    if os.path.exists(pidfile):
-        try:
-            os.kill(int(open(pidfile).read().strip()), signal.SIGTERM)
-            time.sleep(0.3)
-        except (ValueError, OSError):
-            pass
-    for ns in (NS_SRV, NS_CLI):
-        sh("ip", "netns", "del", ns, check=False)
-    shutil.rmtree(work, ignore_errors=True)
+    stop_procs(procs)
+    stop_pidfile(os.path.join(work, "nginx.pid"))
+    remove(work, NS_SRV, NS_CLI)
 
 
 def on_term(sig, frame):
@@ -82,59 +65,15 @@ def on_term(sig, frame):
 
 signal.signal(signal.SIGTERM, on_term)
 
-NGINX_CONF = """
-worker_processes 1;
-daemon on;
-pid {w}/nginx.pid;
-error_log {w}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format truth "$request_method $status $connection $connection_requests $request_uri $body_bytes_sent $remote_port";
-  access_log {w}/access.log truth;
-  client_body_temp_path {w}/body;
-  proxy_temp_path {w}/proxy;
-  fastcgi_temp_path {w}/fastcgi;
-  uwsgi_temp_path {w}/uwsgi;
-  scgi_temp_path {w}/scgi;
-  keepalive_requests 100;
-  keepalive_timeout 30s;
-  server {{
-    listen {ip}:{port};
-    location /ok      {{ return 200 "ok\\n"; }}
-    location /created {{ return 201 "created\\n"; }}
-    location /empty   {{ return 204; }}
-    location /moved   {{ return 301 /ok; }}
-    location /missing {{ return 404; }}
-    location /busy    {{ return 503; }}
-  }}
-}}
-"""
+NGINX_LOG_FORMAT = ("$request_method $status $connection $connection_requests $request_uri "
+                    "$body_bytes_sent $remote_port")
 
 
 def setup():
-    sh("ip", "netns", "add", NS_SRV)
-    sh("ip", "netns", "add", NS_CLI)
-    sh("ip", "link", "add", IF_SRV, "netns", NS_SRV, "address", MAC_SRV, "type", "veth",
-       "peer", "name", IF_CLI, "netns", NS_CLI, "address", MAC_CLI)
-    for ns, ifc, ip, peer_ip, peer_mac in ((NS_SRV, IF_SRV, IP_SRV, IP_CLI, MAC_CLI),
-                                           (NS_CLI, IF_CLI, IP_CLI, IP_SRV, MAC_SRV)):
-        sh(*in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"), check=False)
-        sh(*in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"), check=False)
-        sh(*in_ns(ns, "ip", "link", "set", "lo", "up"))
-        sh(*in_ns(ns, "ip", "link", "set", ifc, "mtu", "1500"))
-        sh(*in_ns(ns, "ip", "addr", "add", ip + "/24", "dev", ifc))
-        sh(*in_ns(ns, "ip", "link", "set", ifc, "up"))
-        sh(*in_ns(ns, "ip", "neigh", "replace", peer_ip, "lladdr", peer_mac, "dev", ifc,
-                  "nud", "permanent"))
-        if shutil.which("ethtool"):
-            sh(*in_ns(ns, "ethtool", "-K", ifc, "tso", "off", "gso", "off", "gro", "off",
-                      "tx", "off", "rx", "off"), check=False)
-    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        os.makedirs(os.path.join(work, d), exist_ok=True)
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(w=work, ip=IP_SRV, port=PORT))
-    sh(*in_ns(NS_SRV, "nginx", "-c", conf))
+    veth_pair((NS_SRV, IF_SRV, IP_SRV, MAC_SRV), (NS_CLI, IF_CLI, IP_CLI, MAC_CLI))
+    conf = nginx_conf(work, "%s:%d" % (IP_SRV, PORT), NGINX_LOG_FORMAT, STATUS_LOCATIONS,
+                      "  keepalive_requests 100;\n  keepalive_timeout 30s;\n")
+    start_nginx(NS_SRV, work, conf)
     for _ in range(50):
         if curl_ok():
             return
@@ -157,10 +96,7 @@ def curl(*args):
 
 
 def access_log_lines():
-    path = os.path.join(work, "access.log")
-    if not os.path.exists(path):
-        return []
-    return [l.split() for l in open(path) if l.strip()]
+    return log_rows(os.path.join(work, "access.log"))
 
 
 def wait_log_lines(n, timeout=3.0):

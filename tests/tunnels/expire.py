@@ -30,16 +30,12 @@ import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, ".."))
-from tap import Tap, project_root, wiretab_path  # noqa: E402
+from tap import Tap, project_root, rerun_with_system_python, wiretab_path  # noqa: E402
 
 try:
     from scapy.all import GRE, IP, TCP, Ether, rdpcap, wrpcap  # noqa: E402
 except ImportError:
-    system = "/usr/bin/python3"
-    if os.path.exists(system) and os.path.realpath(sys.executable) != os.path.realpath(system) \
-            and not os.environ.get("WT_EXPIRE_REEXEC"):
-        os.environ["WT_EXPIRE_REEXEC"] = "1"
-        os.execv(system, [system] + sys.argv)
+    rerun_with_system_python("WT_EXPIRE_REEXEC")
     Tap().skip_all("scapy is not installed (python3-scapy)")
 
 GAP = 7200.0

@@ -21,13 +21,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
 import time
 
 from uxlib import Tap, wiretab_path
+import netns
+from netns import nginx_conf, plain_lo, remove, sh, start_nginx, stop_pidfile
 
 t = Tap()
 missing = [p for p in ("nginx", "curl", "tmux", "ip") if shutil.which(p) is None]
@@ -46,64 +47,28 @@ os.chmod(work, 0o755)
 ACCESS = os.path.join(work, "access.log")
 REPORT = os.path.join(work, "report.json")
 
-NGINX_CONF = """
-worker_processes 1;
-daemon on;
-pid {w}/nginx.pid;
-error_log {w}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format truth "$request_method $status $request_uri $connection";
-  access_log {w}/access.log truth;
-  client_body_temp_path {w}/body;
-  proxy_temp_path {w}/proxy;
-  fastcgi_temp_path {w}/fastcgi;
-  uwsgi_temp_path {w}/uwsgi;
-  scgi_temp_path {w}/scgi;
-  server {{
-    listen 127.0.0.1:{port};
-    location /ok      {{ return 200 "ok\\n"; }}
-    location /api     {{ return 200 "{{}}\\n"; }}
-    location /missing {{ return 404; }}
-    location /boom    {{ return 500; }}
-  }}
-}}
+NGINX_LOG_FORMAT = "$request_method $status $request_uri $connection"
+NGINX_LOCATIONS = """    location /ok      { return 200 "ok\\n"; }
+    location /api     { return 200 "{}\\n"; }
+    location /missing { return 404; }
+    location /boom    { return 500; }
 """
 
 
-def sh(*args, check=True):
-    return subprocess.run(list(args), check=check, capture_output=True, text=True)
-
-
 def in_ns(*args):
-    return ["ip", "netns", "exec", NS] + list(args)
+    return netns.in_ns(NS, *args)
 
 
 def cleanup():
     sh("tmux", "kill-session", "-t", SESSION, check=False)
-    pidfile = os.path.join(work, "nginx.pid")
-    if os.path.exists(pidfile):
-        try:
-            os.kill(int(open(pidfile).read().strip()), signal.SIGTERM)
-            time.sleep(0.3)
-        except (ValueError, OSError):
-            pass
-    sh("ip", "netns", "del", NS, check=False)
-    shutil.rmtree(work, ignore_errors=True)
+    stop_pidfile(os.path.join(work, "nginx.pid"))
+    remove(work, NS)
 
 
 def setup():
-    sh("ip", "netns", "add", NS)
-    sh(*in_ns("ip", "link", "set", "lo", "up"))
-    sh(*in_ns("ip", "link", "set", "lo", "mtu", "1500"))
-    if shutil.which("ethtool"):
-        sh(*in_ns("ethtool", "-K", "lo", "tso", "off", "gso", "off", "gro", "off"), check=False)
-    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        os.makedirs(os.path.join(work, d), exist_ok=True)
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(w=work, port=PORT))
-    sh(*in_ns("nginx", "-c", conf))
+    plain_lo(NS)
+    start_nginx(NS, work, nginx_conf(work, "127.0.0.1:%d" % PORT, NGINX_LOG_FORMAT,
+                                     NGINX_LOCATIONS))
     for _ in range(50):
         if curl(["/ok"])[0] == ["200"]:
             return
