@@ -1,7 +1,9 @@
 #include "dissectors/ip/inet-checksum.h"
 
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+/* WT_INET_SUM_SCALAR_ONLY: built so by the checksum's test, to check the path a CPU
+ * without AVX2 (or not x86-64) takes, on a machine that has it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(WT_INET_SUM_SCALAR_ONLY)
 #include <immintrin.h>
 #define WT_SUM_AVX2 1
 #endif
