@@ -33,7 +33,13 @@ static inline guint32 wt_inet_sum_words(guint32 sum, const guint8 *data, gsize l
   return (guint32) r;
 }
 
-/* Fold a running sum to 16 bits and complement it: 0 means "verifies". */
-guint16 wt_inet_fold(guint32 sum);
+/* Fold a running sum to 16 bits and complement it: 0 means "verifies". Inline: it runs
+ * once per IPv4 header and once per segment. */
+static inline guint16 wt_inet_fold(guint32 sum)
+{
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (guint16) ~sum;
+}
 /* Sum of the TCP/UDP/ICMPv6 pseudo-header for the packet's addresses (IPv4 or IPv6). */
 guint32 wt_inet_pseudo_sum(const WtPacket *pkt, guint8 proto, guint32 l4_len);

@@ -121,6 +121,26 @@ static void test_pseudo_header(void)
   g_rand_free(rand);
 }
 
+/* Blocks far longer than a packet, where the vector sum widens its 32-bit lanes part way
+ * (every 512 KiB): all words 0x0000 and 0x8000 (the lanes' most negative and smallest
+ * positive step once the top bit is flipped), all 0xffff, and random bytes. */
+static void test_long_blocks(void)
+{
+  const gsize n = (1u << 20) * 3 + 37;
+  guint8 *buf = g_malloc(n);
+  GRand *rand = g_rand_new_with_seed(1701);
+  for (int kind = 0; kind < 4; kind++) {
+    for (gsize i = 0; i < n; i++)
+      buf[i] = kind == 0 ? 0 : kind == 1 ? (i % 2 ? 0 : 0x80) : kind == 2 ? 0xff
+                                                               : (guint8) g_rand_int(rand);
+    for (gsize len = 65535; len <= n; len = len * 3 + 1)
+      g_assert_cmphex(wt_inet_sum(0, buf, len), ==, ref_sum(0, buf, len));
+    g_assert_cmphex(wt_inet_sum(0, buf, n), ==, ref_sum(0, buf, n));
+  }
+  g_rand_free(rand);
+  g_free(buf);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -130,5 +150,6 @@ int main(int argc, char **argv)
   g_test_add_func("/checksum/chained", test_chained);
   g_test_add_func("/checksum/pseudo-header", test_pseudo_header);
   g_test_add_func("/checksum/words", test_words);
+  g_test_add_func("/checksum/long-blocks", test_long_blocks);
   return g_test_run();
 }
