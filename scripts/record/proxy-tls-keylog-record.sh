@@ -112,3 +112,13 @@ kill -QUIT "$(cat "$work/nginx.pid")"
 for _ in $(seq 50); do [[ -f $work/nginx.pid ]] || break; sleep 0.1; done
 cp "$work/access.log" "$out/$name.access.log"
 cat "$curlout" "$out/$name.access.log"
+# the truth file captures/README.md and truth.py read: the capture, its frames (capinfos), and
+# the test that checks its HTTP (decrypting needs the key log)
+cat > "$out/$name.truth.txt" <<TRUTH
+# ground truth for $name.pcap: nginx's access log ($name.access.log) and
+# curl's -w lines ($name.curl.txt); frames from capinfos. Decrypting needs the key
+# log ($name.keylog): tests/tls/proxy-keylog.py checks the HTTP, not truth.py.
+capture $name.pcap
+frames $(capinfos -c -M "$out/$name.pcap" | awk -F': *' '/Number of packets/ {print $2}')
+http_checked_by tests/tls/proxy-keylog.py
+TRUTH

@@ -20,11 +20,12 @@ try:
     env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
     env.pop("NO_COLOR", None)
 
-    # the file five times over (one capture of 5x the frames): a couple of seconds, so the
-    # bar is redrawn several times; report to a file, so all on the terminal is the bar
-    five = ["-r", big] * 5
-    frames *= 5
-    rc, out = run_pty([wiretab_path()] + five + ["-o", os.path.join(work, "r.txt")], env=env)
+    # the file twenty times over (one capture of 20x the frames): over a second even at
+    # three million packets a second, so the bar (every 200 ms) is redrawn several times;
+    # report to a file, so all on the terminal is the bar
+    twenty = ["-r", big] * 20
+    frames *= 20
+    rc, out = run_pty([wiretab_path()] + twenty + ["-o", os.path.join(work, "r.txt")], env=env)
     text = out.decode("utf-8", "replace")
     t.eq(rc, 0, "exit 0 under a terminal")
     draws = re.findall(r"\r(\[[#>.]+\]\s+(\d+\.\d)%\s+([\d,]+) packets\s+([\d,]+) pkt/s\s+"
@@ -46,7 +47,7 @@ try:
          "report packets equal capinfos' count")
 
     # report on the terminal: the bar is erased before the report starts
-    rc, out = run_pty([wiretab_path()] + five, env=dict(env, NO_COLOR="1"))
+    rc, out = run_pty([wiretab_path()] + twenty, env=dict(env, NO_COLOR="1"))
     text = out.decode("utf-8", "replace")
     i = text.find("== Capture summary ==")
     t.ok(i > 0 and text[:i].endswith("\r\x1b[K"),
