@@ -261,8 +261,10 @@ static int join_fanout(pcap_t *p, guint16 group)
 static struct bpf_insn reject_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
 static struct bpf_program no_match = { 1, reject_all };
 
-/* Frames a handle took before it joined the group are also in another member: rejected
- * (the kernel filter, and libpcap's userland pass over what is already in the ring) and
+/* The capture starts when the group is whole: until then every handle rejects every frame
+ * (the kernel filter, and libpcap's userland pass over what is already in its ring), so no
+ * frame is seen twice (a handle not yet in the group gets all of them) and no connection
+ * starts on the first handle and goes on on another once the others joined. The rings are
  * drained before the real filter is set. */
 static void ignore_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -299,8 +301,7 @@ WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureO
   for (guint i = 0; i < n; i++) {
     if (!(members[i] = open_live_handle(iface, opts, error)))
       goto fail;
-    if (i > 0)
-      pcap_setfilter(members[i], &no_match);
+    pcap_setfilter(members[i], &no_match);
     int err = join_fanout(members[i], group);
     for (int tries = 0; i == 0 && err && err != ENOPROTOOPT && tries < 16; tries++)
       err = join_fanout(members[0], ++group);
@@ -310,14 +311,14 @@ WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureO
                   g_strerror(err));
       goto fail;
     }
-    if (i > 0)
-      discard_pending(members[i]);
   }
+  for (guint i = 0; i < n; i++)
+    discard_pending(members[i]);
   src = live_source(members[0], iface);
   src->members = members;
   src->n_members = n;
   for (guint i = 0; i < n; i++)
-    if (opts && !set_member_filter(src, members[i], opts->filter, error)) {
+    if (!set_member_filter(src, members[i], opts ? opts->filter : NULL, error)) {
       wt_capture_close(src);
       return NULL;
     }
