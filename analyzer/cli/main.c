@@ -71,6 +71,7 @@ typedef struct {
   char **tls_keylogs;
   char *drop_user;
   int threads;
+  gboolean fanout;
   char **tunnel_ports;
   char *metrics;
 } Options;
@@ -187,6 +188,10 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
       N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
          "does everything); results are the same"), N_("N") },
+    { "fanout", 0, 0, G_OPTION_ARG_NONE, &o->fanout,
+      N_("With -i and --threads N: the kernel spreads the frames over N capture handles "
+         "(PACKET_FANOUT, a flow hash), one per worker, with no reader thread; connections "
+         "inside UDP tunnels (VXLAN, Geneve ...) may be split between workers"), NULL },
     { "tls-keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->tls_keylogs,
       N_("Decrypt TLS with the session secrets of an NSS key log (SSLKEYLOGFILE; repeatable; "
          "default $SSLKEYLOGFILE when set)"), N_("FILE") },
@@ -769,12 +774,12 @@ static const char *parse_rotation(const Options *o, WtLogRotation *r)
   return NULL;
 }
 
-/* -i: with --threads N, N handles in a kernel fanout group (FALSE in *fanout, one handle,
+/* -i --fanout: with --threads N, N handles in a kernel fanout group (FALSE in *fanout, one handle,
  * when the kernel has none, or with -w, whose file is written in one reader's order). */
 static WtCaptureSource *open_live(const Options *o, const WtCaptureOptions *copts,
                                   gboolean *fanout, GError **error)
 {
-  if (o->threads > 1 && !o->write_file) {
+  if (o->fanout && o->threads > 1 && !o->write_file) {
     g_autoptr(GError) err = NULL;
     WtCaptureSource *src = wt_capture_open_live_fanout(o->iface, copts, (guint) o->threads,
                                                        &err);
@@ -837,6 +842,9 @@ int main(int argc, char **argv)
     return usage_error(_("--threads takes a number of threads from 1 to 64"));
   if (o.threads > 1 && (o.explain || o.follow))
     return usage_error(_("--explain and --follow run on one thread: drop --threads"));
+  if (o.fanout && (!o.iface || o.threads < 2))
+    return usage_error(_("--fanout spreads a live capture over --threads N handles: give -i "
+                         "IFACE and --threads 2 or more"));
   if (o.threads > 1 && o.iface && o.interval > 0)
     return usage_error(_("the live view (-i with --interval) runs on one thread: drop "
                          "--threads"));

@@ -10,7 +10,7 @@
 #
 #   tcpdump    tcpdump -i PEER -n -w /dev/null
 #   wiretab-1  wiretab -i PEER -q -Z root --format json          (one thread, full analysis)
-#   wiretab-2  wiretab -i PEER -q -Z root --format json --threads 2  (kernel fanout, 2 handles)
+#   wiretab-2  wiretab -i PEER -q -Z root --format json --threads 2 --fanout  (kernel fanout, 2 handles)
 #   tshark     tshark -i PEER -q -c FRAMES -z http,tree  (dumpcap captures, tshark analyses)
 #
 # All with libpcap's default kernel buffer (2 MiB; LIVE_BUFFER_KIB sets -B for all). Per
@@ -72,7 +72,7 @@ start_capture() {
   case $tool in
     tcpdump) ip netns exec "$ns" tcpdump -i "$rx" -n "${bufopt[@]}" -w /dev/null 2>"$work/err" & ;;
     wiretab-1) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json >"$work/out" 2>"$work/err" & ;;
-    wiretab-2) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json --threads 2 >"$work/out" 2>"$work/err" & ;;
+    wiretab-2) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json --threads 2 --fanout >"$work/out" 2>"$work/err" & ;;
     # -c: it stops by itself once it has analysed every frame (SIGINT after a timeout
     # when some were dropped)
     tshark) ip netns exec "$ns" tshark -i "$rx" -q "${bufopt[@]}" -c "$frames" -z http,tree >"$work/out" 2>"$work/err" & ;;

@@ -274,9 +274,9 @@ def main():
     td_log = os.path.join(work, "tcpdump.log")
     have_nobody = subprocess.run(["id", "-u", "nobody"], capture_output=True).returncode == 0
     zuser = "nobody" if have_nobody else "root"
-    fan = start_wiretab("--threads", "2", "-Z", zuser, "--duration", str(duration),
+    fan = start_wiretab("--threads", "2", "--fanout", "-Z", zuser, "--duration", str(duration),
                         "--metrics", "127.0.0.1:%d" % METRICS_PORT)
-    fan_syn = start_wiretab("--threads", "2", "-Z", "root", "-f", SYN, "--duration",
+    fan_syn = start_wiretab("--threads", "2", "--fanout", "-Z", "root", "-f", SYN, "--duration",
                             str(duration))
     one = start_wiretab("-Z", "root", "--duration", str(duration))
     started = time.time()
