@@ -9,6 +9,7 @@ ROUNDS times. On the client's veth, at the same time:
 - wiretab -i --threads 2 -Z nobody --metrics (the fanout path: checked by counting its
   packet sockets in /proc, two, and by the absence of the fallback notice),
 - wiretab -i --threads 2 -f 'tcp[tcpflags] & tcp-syn != 0' (the filter on every handle),
+- wiretab -i --threads 2 -c 50 (the count over both handles),
 - wiretab -i (one thread, one handle), tcpdump -w (the packet count).
 
 Checked: the fanout run's HTTP methods, final status codes, requests and TCP connections
@@ -278,6 +279,8 @@ def main():
                         "--metrics", "127.0.0.1:%d" % METRICS_PORT)
     fan_syn = start_wiretab("--threads", "2", "--fanout", "-Z", "root", "-f", SYN, "--duration",
                             str(duration))
+    fan_count = start_wiretab("--threads", "2", "--fanout", "-Z", "root", "-c", "50",
+                              "--duration", str(duration))
     one = start_wiretab("-Z", "root", "--duration", str(duration))
     started = time.time()
     with open(td_log, "w") as errf:
@@ -305,7 +308,8 @@ def main():
     t.ok(traffic_done < duration - 2, "the traffic fitted in the capture window (%.1f s of %g)"
          % (traffic_done, duration))
     reps = {}
-    for name, p in (("fanout", fan), ("fanout-syn", fan_syn), ("one", one)):
+    for name, p in (("fanout", fan), ("fanout-syn", fan_syn), ("one", one),
+                    ("fanout-c", fan_count)):
         rep, err = finish(p, duration + 10)
         t.ok(rep is not None, "wiretab %s: JSON report, exit 0" % name, err)
         t.ok("PACKET_FANOUT" not in (err or ""), "wiretab %s: no fallback notice" % name, err)
@@ -338,6 +342,7 @@ def main():
     t.eq(reps["fanout-syn"]["capture"]["packets"], td_syn,
          "fanout -f SYN: packets equal tcpdump's count for the same filter (on every handle)")
     t.eq(td_syn, 2 * serials, "the SYN filter matches SYN and SYN-ACK of every connection")
+    t.eq(reps["fanout-c"]["capture"]["packets"], 50, "fanout -c 50: stops after 50 frames in all")
     for key in ("packets", "bytes", "captured_bytes", "flows", "dropped", "received"):
         t.eq(cap[key], one_rep["capture"][key], "fanout vs one thread: capture.%s" % key)
     for key in ("requests", "final_responses", "methods", "status_codes", "hosts", "uris"):
