@@ -490,8 +490,9 @@ void wt_workers_idle(WtWorkers *w)
 
 /* ---- fanout: each worker reads its own handle ---------------------------------------- */
 
-/* The shared part of a frame: its number in the whole capture, the summary, the anchor and
- * whether a timer round is due. FALSE past the -c limit. */
+/* The shared part of a frame, under one lock: its number in the whole capture, the
+ * summary, the anchor and whether a timer round is due (then run here, at the frame's
+ * time, before the frame). FALSE past the -c limit. */
 static gboolean fanout_count(Worker *wk, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                              guint64 *frame_no)
 {
@@ -513,6 +514,7 @@ static gboolean fanout_count(Worker *wk, gint64 ts_ns, guint32 caplen, guint32 w
     }
   }
   gint64 anchor = w->anchor_ts;
+  guint gen = w->expire_gen;
   g_mutex_unlock(&w->count_lock);
   if (over) {
     g_atomic_int_set(&w->stop, 1);
@@ -522,12 +524,16 @@ static gboolean fanout_count(Worker *wk, gint64 ts_ns, guint32 caplen, guint32 w
     wt_analyzer_anchor(wk->an, anchor);
     wk->anchored = TRUE;
   }
+  if (gen != wk->expire_gen) { /* a timer round came due: at this frame's time */
+    wk->expire_gen = gen;
+    wt_analyzer_expire(wk->an, ts_ns);
+  }
   return TRUE;
 }
 
-/* Timers of this worker's pipeline when a round came due since it last ran one: at its
- * own frame's time, or (idle) at the instant the round was called. */
-static void fanout_timers(Worker *wk, gint64 now_ns)
+/* Between reads: the timers of this worker's pipeline when a round came due since it last
+ * ran one (another worker's frame called it), at the instant it was called. */
+static void fanout_timers(Worker *wk)
 {
   WtWorkers *w = wk->w;
   g_mutex_lock(&w->count_lock);
@@ -537,7 +543,7 @@ static void fanout_timers(Worker *wk, gint64 now_ns)
   if (gen == wk->expire_gen)
     return;
   wk->expire_gen = gen;
-  wt_analyzer_expire(wk->an, now_ns ? now_ns : at);
+  wt_analyzer_expire(wk->an, at);
 }
 
 static void fanout_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
@@ -549,7 +555,6 @@ static void fanout_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
     wt_capture_break(wk->w->src);
     return;
   }
-  fanout_timers(wk, ts_ns);
   wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
   wk->unpublished = TRUE;
 }
@@ -579,7 +584,7 @@ static gpointer fanout_main(gpointer data)
       fanout_error(w, err->message);
       break;
     }
-    fanout_timers(wk, 0);
+    fanout_timers(wk);
     flush_logs(wk);
     if (w->live_metrics && wk->unpublished &&
         g_get_monotonic_time() - wk->published_us >= METRICS_PUBLISH_US)
