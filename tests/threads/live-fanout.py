@@ -269,7 +269,8 @@ SYN = "tcp[tcpflags] & tcp-syn != 0"
 
 def main():
     setup()
-    before = len(access_log_lines())
+    # the readiness probe's line: nginx writes it after curl has its answer
+    before = len(wait_log_lines(1, timeout=5))
     duration = 6.0
     pcap_all = os.path.join(work, "all.pcap")
     td_log = os.path.join(work, "tcpdump.log")
@@ -302,7 +303,7 @@ def main():
     for _ in range(ROUNDS):
         made += traffic_mix()
     traffic_done = time.time() - started
-    log = wait_log_lines(before + made)[before:]
+    log = wait_log_lines(before + made, timeout=10)[before:]
     time.sleep(1.5)  # the workers publish their metrics within a second and a half
     metrics = scrape(METRICS_PORT)
     t.ok(traffic_done < duration - 2, "the traffic fitted in the capture window (%.1f s of %g)"
