@@ -4,6 +4,8 @@
 
 #include <glib/gi18n.h>
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +15,10 @@ G_DEFINE_QUARK(wt-capture-error-quark, wt_capture_error)
 
 struct WtCaptureSource {
   pcap_t *pcap;
+  /* live fanout (wt_capture_open_live_fanout): every handle of the group, members[0] ==
+   * pcap; NULL for a source of one handle */
+  pcap_t **members;
+  guint n_members;
   char *name;
   gboolean live;
   int linktype;
@@ -169,8 +175,8 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
   return src;
 }
 
-WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
-                                      GError **error)
+/* One live handle, activated (no filter yet). */
+static pcap_t *open_live_handle(const char *iface, const WtCaptureOptions *opts, GError **error)
 {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   pcap_t *p = pcap_create(iface, errbuf);
@@ -208,6 +214,11 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
     pcap_close(p);
     return NULL;
   }
+  return p;
+}
+
+static WtCaptureSource *live_source(pcap_t *p, const char *iface)
+{
   WtCaptureSource *src = g_new0(WtCaptureSource, 1);
   src->pcap = p;
   src->name = g_strdup(iface);
@@ -215,11 +226,109 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
   src->linktype = pcap_datalink(p);
   src->ts_frac_scale = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
   src->size = -1;
+  return src;
+}
+
+WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
+                                      GError **error)
+{
+  pcap_t *p = open_live_handle(iface, opts, error);
+  if (!p)
+    return NULL;
+  WtCaptureSource *src = live_source(p, iface);
   if (opts && !apply_filter(src, opts->filter, error)) {
     wt_capture_close(src);
     return NULL;
   }
   return src;
+}
+
+/* The kernel spreads the interface's frames over the group by a hash of the flow that
+ * does not depend on the direction (the flow dissector's symmetric hash of addresses and
+ * TCP/UDP ports), after reassembling IP fragments (FLAG_DEFRAG), so every frame of a
+ * connection reaches the same handle. Group ids are per network namespace: a taken one
+ * (another process's group of another type) answers EEXIST/EINVAL, so try a few. */
+#define FANOUT_TYPE (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG)
+
+static int join_fanout(pcap_t *p, guint16 group)
+{
+  int arg = (int) group | (FANOUT_TYPE << 16);
+  return setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0 ? 0
+                                                                                      : errno;
+}
+
+/* A BPF program that accepts nothing (also the pcapng reader's "cannot match"). */
+static struct bpf_insn reject_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+static struct bpf_program no_match = { 1, reject_all };
+
+/* The capture starts when the group is whole: until then every handle rejects every frame
+ * (the kernel filter, and libpcap's userland pass over what is already in its ring), so no
+ * frame is seen twice (a handle not yet in the group gets all of them) and no connection
+ * starts on the first handle and goes on on another once the others joined. The rings are
+ * drained before the real filter is set. */
+static void ignore_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+  (void) user, (void) h, (void) bytes;
+}
+
+static void discard_pending(pcap_t *p)
+{
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
+  while (pcap_dispatch(p, -1, ignore_frame, NULL) > 0) {
+  }
+  pcap_setnonblock(p, 0, errbuf);
+}
+
+static gboolean set_member_filter(WtCaptureSource *src, pcap_t *p, const char *filter,
+                                  GError **error)
+{
+  pcap_t *first = src->pcap;
+  src->pcap = p; /* apply_filter compiles and sets on src->pcap */
+  /* no filter: "" accepts every frame, replacing the reject-all of the joining step */
+  gboolean ok = apply_filter(src, filter && *filter ? filter : " ", error);
+  src->pcap = first;
+  return ok;
+}
+
+WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureOptions *opts,
+                                             guint n, GError **error)
+{
+  g_return_val_if_fail(n >= 1, NULL);
+  pcap_t **members = g_new0(pcap_t *, n);
+  WtCaptureSource *src = NULL;
+  guint16 group = (guint16) (getpid() & 0xffff);
+  for (guint i = 0; i < n; i++) {
+    if (!(members[i] = open_live_handle(iface, opts, error)))
+      goto fail;
+    pcap_setfilter(members[i], &no_match);
+    int err = join_fanout(members[i], group);
+    for (int tries = 0; i == 0 && err && err != ENOPROTOOPT && tries < 16; tries++)
+      err = join_fanout(members[0], ++group);
+    if (err) {
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_UNSUPPORTED,
+                  _("interface %s: PACKET_FANOUT (hash, defrag) not available: %s"), iface,
+                  g_strerror(err));
+      goto fail;
+    }
+  }
+  for (guint i = 0; i < n; i++)
+    discard_pending(members[i]);
+  src = live_source(members[0], iface);
+  src->members = members;
+  src->n_members = n;
+  for (guint i = 0; i < n; i++)
+    if (!set_member_filter(src, members[i], opts ? opts->filter : NULL, error)) {
+      wt_capture_close(src);
+      return NULL;
+    }
+  return src;
+fail:
+  for (guint i = 0; i < n; i++)
+    if (members[i])
+      pcap_close(members[i]);
+  g_free(members);
+  return NULL;
 }
 
 void wt_capture_close(WtCaptureSource *src)
@@ -232,6 +341,9 @@ void wt_capture_close(WtCaptureSource *src)
     pcap_freecode(&src->prog);
   if (src->progs)
     g_hash_table_destroy(src->progs);
+  for (guint i = 1; i < src->n_members; i++)
+    pcap_close(src->members[i]);
+  g_free(src->members);
   if (src->pcap)
     pcap_close(src->pcap); /* also closes the FILE given to pcap_fopen_offline */
   wt_window_free(src->win); /* after the stdio view on it is closed */
@@ -285,10 +397,6 @@ static void ng_frame(gpointer user, const struct pcap_pkthdr *h, const guint8 *b
   c->ctx.linktype = dlt;
   on_frame((u_char *) &c->ctx, h, bytes);
 }
-
-/* A BPF program that accepts nothing. */
-static struct bpf_insn reject_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-static struct bpf_program no_match = { 1, reject_all };
 
 static void free_prog(gpointer p)
 {
@@ -356,6 +464,8 @@ void wt_capture_break(WtCaptureSource *src)
     wt_pcapng_break(src->ng);
   if (src && src->pcap)
     pcap_breakloop(src->pcap);
+  for (guint i = 1; src && i < src->n_members; i++)
+    pcap_breakloop(src->members[i]);
 }
 
 int wt_capture_linktype(const WtCaptureSource *src) { return src->linktype; }
@@ -378,12 +488,18 @@ gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size)
 gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *dropped,
                           guint64 *if_dropped)
 {
-  struct pcap_stat ps;
-  if (!src->live || pcap_stats(src->pcap, &ps) != 0)
+  if (!src->live)
     return FALSE;
-  *received = ps.ps_recv;
-  *dropped = ps.ps_drop;
-  *if_dropped = ps.ps_ifdrop;
+  *received = *dropped = *if_dropped = 0;
+  /* a fanout group: each handle counts the frames the kernel gave it or dropped for it */
+  for (guint i = 0; i < wt_capture_members(src); i++) {
+    struct pcap_stat ps;
+    if (pcap_stats(src->members ? src->members[i] : src->pcap, &ps) != 0)
+      return FALSE;
+    *received += ps.ps_recv;
+    *dropped += ps.ps_drop;
+    *if_dropped += ps.ps_ifdrop;
+  }
   return TRUE;
 }
 
@@ -393,6 +509,34 @@ void wt_capture_set_nonblocking(WtCaptureSource *src, gboolean nonblock)
 {
   char errbuf[PCAP_ERRBUF_SIZE];
   pcap_setnonblock(src->pcap, nonblock ? 1 : 0, errbuf);
+  for (guint i = 1; i < src->n_members; i++)
+    pcap_setnonblock(src->members[i], nonblock ? 1 : 0, errbuf);
+}
+
+guint wt_capture_members(const WtCaptureSource *src)
+{
+  return src->members ? src->n_members : 1;
+}
+
+int wt_capture_member_fd(WtCaptureSource *src, guint i)
+{
+  return pcap_get_selectable_fd(src->members ? src->members[i] : src->pcap);
+}
+
+int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFunc fn,
+                               gpointer user, GError **error)
+{
+  if (!src->members)
+    return wt_capture_dispatch(src, max, fn, user, error);
+  pcap_t *p = src->members[i];
+  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
+  int n = pcap_dispatch(p, max < 0 ? 4096 : max, on_frame, (u_char *) &ctx);
+  if (n == PCAP_ERROR) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, _("%s: %s"), src->name,
+                pcap_geterr(p));
+    return -1;
+  }
+  return n == PCAP_ERROR_BREAK ? -2 : n;
 }
 
 gboolean wt_capture_list_interfaces(FILE *out, GError **error)

@@ -26,6 +26,7 @@ typedef enum {
   WT_CAPTURE_ERROR_PERMISSION, /* live capture without the rights */
   WT_CAPTURE_ERROR_FILTER,     /* bad BPF expression */
   WT_CAPTURE_ERROR_READ,       /* damaged file mid-way, interface went away */
+  WT_CAPTURE_ERROR_UNSUPPORTED, /* the kernel has no PACKET_FANOUT (hash, defrag) */
 } WtCaptureError;
 #define WT_CAPTURE_ERROR wt_capture_error_quark()
 GQuark wt_capture_error_quark(void);
@@ -35,6 +36,13 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
                                       GError **error);
 WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
                                       GError **error);
+/* n handles on the interface in one PACKET_FANOUT group (hash of the flow, symmetric in
+ * the direction, IP fragments reassembled first): each frame reaches exactly one handle,
+ * every frame of a TCP/UDP connection the same one. The filter is set on every handle;
+ * stats add every handle's. Error WT_CAPTURE_ERROR_UNSUPPORTED: no fanout here (open one
+ * handle instead). */
+WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureOptions *opts,
+                                             guint n, GError **error);
 void wt_capture_close(WtCaptureSource *src);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtCaptureSource, wt_capture_close)
 
@@ -56,12 +64,20 @@ const char *wt_capture_name(const WtCaptureSource *src);
 gboolean wt_capture_is_live(const WtCaptureSource *src);
 /* Bytes of the file read so far and its size (for progress); FALSE if unknown. */
 gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size);
-/* Live only: frames dropped by the kernel and the interface (pcap_stats). */
+/* Live only: frames dropped by the kernel and the interface (pcap_stats; the sum over
+ * every handle of a fanout source). */
 gboolean wt_capture_stats(WtCaptureSource *src, guint64 *received, guint64 *dropped,
                           guint64 *if_dropped);
 int wt_capture_selectable_fd(WtCaptureSource *src);
 /* Live: dispatch returns at once when no frame is ready (wait on the selectable fd). */
 void wt_capture_set_nonblocking(WtCaptureSource *src, gboolean nonblock);
+
+/* Handles of a fanout source (1 for any other source). Each member may be read by its own
+ * thread: wt_capture_dispatch_member and its fd; wt_capture_break stops them all. */
+guint wt_capture_members(const WtCaptureSource *src);
+int wt_capture_member_fd(WtCaptureSource *src, guint i);
+int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFunc fn,
+                               gpointer user, GError **error);
 
 /* Print the interfaces libpcap can capture on (-D). */
 gboolean wt_capture_list_interfaces(FILE *out, GError **error);

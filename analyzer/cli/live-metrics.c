@@ -46,7 +46,10 @@ void wt_live_metrics_tick(WtLiveMetrics *lm, WtAnalyzer *a, WtWorkers *workers,
     return;
   lm->last_us = t;
   g_autoptr(WtMetrics) m = wt_metrics_new();
-  wt_analyzer_metrics_capture(a, m);
+  if (workers) /* fanout workers count into `a` as they read */
+    wt_workers_metrics_capture(workers, m);
+  else
+    wt_analyzer_metrics_capture(a, m);
   add_drops(m, src);
   /* with --threads the main pipeline's taps are empty, but declare every family */
   wt_analyzer_metrics_taps(a, m);

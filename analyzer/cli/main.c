@@ -72,6 +72,7 @@ typedef struct {
   char **tls_keylogs;
   char *drop_user;
   int threads;
+  gboolean fanout;
   char **tunnel_ports;
   char *metrics;
 } Options;
@@ -188,6 +189,10 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
     { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
       N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
          "does everything); results are the same"), N_("N") },
+    { "fanout", 0, 0, G_OPTION_ARG_NONE, &o->fanout,
+      N_("With -i and --threads N: the kernel spreads the frames over N capture handles "
+         "(PACKET_FANOUT, a flow hash), one per worker, with no reader thread; connections "
+         "inside UDP tunnels (VXLAN, Geneve ...) may be split between workers"), NULL },
     { "tls-keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->tls_keylogs,
       N_("Decrypt TLS with the session secrets of an NSS key log (SSLKEYLOGFILE; repeatable; "
          "default $SSLKEYLOGFILE when set)"), N_("FILE") },
@@ -480,6 +485,37 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
   }
   current_source = NULL;
   return ok;
+}
+
+/* --threads N on an interface: the kernel spreads the frames over N handles (fanout), each
+ * read by its worker; this thread only waits for the end and serves the counters. */
+static gboolean run_fanout(WtCaptureSource *src, Loop *loop, double duration)
+{
+  gint64 deadline = duration > 0 ? g_get_monotonic_time() + (gint64) (duration * 1e6) : 0;
+  current_source = src;
+  log_clock(loop, g_get_real_time() * 1000);
+  wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, TRUE);
+  while (!stop_requested && wt_workers_running(loop->workers)) {
+    int wait_ms = 200;
+    if (deadline) {
+      gint64 left_us = deadline - g_get_monotonic_time();
+      if (left_us <= 0)
+        break;
+      wait_ms = (int) MIN(left_us / 1000 + 1, 200);
+    }
+    poll(NULL, 0, wait_ms); /* EINTR when a signal asks us to stop */
+    loop->seen = (gint64) wt_workers_frames(loop->workers);
+    log_clock(loop, g_get_real_time() * 1000);
+    service_tick(loop, src);
+    wt_live_metrics_tick(loop->metrics, loop->analyzer, loop->workers, src, FALSE);
+  }
+  loop->seen = (gint64) wt_workers_frames(loop->workers);
+  current_source = NULL;
+  const char *err = wt_workers_read_error(loop->workers);
+  if (err)
+    g_printerr(_("wiretab: interface %s: capture stopped: %s; the report covers what was "
+                 "captured\n"), wt_capture_name(src), err);
+  return err == NULL;
 }
 
 /* A CSV file of the report: an atomic file (after -Z, created and renamed by the broker). */
@@ -824,6 +860,29 @@ static const char *parse_rotation(const Options *o, WtLogRotation *r)
   return NULL;
 }
 
+/* -i --fanout: with --threads N, N handles in a kernel fanout group (FALSE in *fanout, one handle,
+ * when the kernel has none, or with -w, whose file is written in one reader's order). */
+static WtCaptureSource *open_live(const Options *o, const WtCaptureOptions *copts,
+                                  gboolean *fanout, GError **error)
+{
+  if (o->fanout && o->threads > 1 && !o->write_file) {
+    g_autoptr(GError) err = NULL;
+    WtCaptureSource *src = wt_capture_open_live_fanout(o->iface, copts, (guint) o->threads,
+                                                       &err);
+    if (src) {
+      *fanout = TRUE;
+      return src;
+    }
+    if (!g_error_matches(err, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_UNSUPPORTED)) {
+      g_propagate_error(error, g_steal_pointer(&err));
+      return NULL;
+    }
+    g_printerr(_("wiretab: notice: %s; one thread reads and hands the frames to the "
+                 "workers\n"), err->message);
+  }
+  return wt_capture_open_live(o->iface, copts, error);
+}
+
 int main(int argc, char **argv)
 {
   /* static: the option strings live as long as the process and stay reachable */
@@ -870,6 +929,9 @@ int main(int argc, char **argv)
     return usage_error(_("--threads takes a number of threads from 1 to 64"));
   if (o.threads > 1 && (o.explain || o.follow))
     return usage_error(_("--explain and --follow run on one thread: drop --threads"));
+  if (o.fanout && (!o.iface || o.threads < 2))
+    return usage_error(_("--fanout spreads a live capture over --threads N handles: give -i "
+                         "IFACE and --threads 2 or more"));
   if (o.threads > 1 && o.iface && o.interval > 0)
     return usage_error(_("the live view (-i with --interval) runs on one thread: drop "
                          "--threads"));
@@ -941,8 +1003,9 @@ int main(int argc, char **argv)
 
   /* Open every input before reading any, so a bad name fails before work is done. */
   GPtrArray *sources = g_ptr_array_new_with_free_func((GDestroyNotify) wt_capture_close);
+  gboolean fanout = FALSE;
   if (o.iface) {
-    WtCaptureSource *src = wt_capture_open_live(o.iface, &copts, &error);
+    WtCaptureSource *src = open_live(&o, &copts, &fanout, &error);
     if (!src) {
       g_printerr("wiretab: %s\n", error->message);
       return EXIT_RUNTIME;
@@ -1022,8 +1085,12 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
-  if (o.threads > 1 && !(loop.workers = wt_workers_new(analyzer, &cfg, (guint) o.threads,
-                                                       &error))) {
+  if (fanout)
+    loop.workers = wt_workers_new_fanout(analyzer, &cfg, g_ptr_array_index(sources, 0),
+                                         (guint64) o.count, &error);
+  else if (o.threads > 1)
+    loop.workers = wt_workers_new(analyzer, &cfg, (guint) o.threads, &error);
+  if (o.threads > 1 && !loop.workers) {
     g_printerr("wiretab: %s\n", error->message);
     wt_atomic_file_discard(report_out);
     ux_end(&loop, EXIT_RUNTIME);
@@ -1036,7 +1103,7 @@ int main(int argc, char **argv)
   for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
-    if (!run_source(src, &loop, o.duration))
+    if (!(fanout ? run_fanout(src, &loop, o.duration) : run_source(src, &loop, o.duration)))
       status = EXIT_RUNTIME;
     guint64 recv, drop, ifdrop;
     if (wt_capture_stats(src, &recv, &drop, &ifdrop))
@@ -1044,10 +1111,10 @@ int main(int argc, char **argv)
   }
   wt_service_notify_stopping(notify);
   status = ux_end(&loop, status);
+  if (loop.workers) /* before the sources close: fanout workers read them */
+    wt_workers_finish(loop.workers); /* their flows end, their taps merge into analyzer */
   g_ptr_array_free(sources, TRUE);
 
-  if (loop.workers)
-    wt_workers_finish(loop.workers); /* their flows end, their taps merge into analyzer */
   wt_analyzer_finish(analyzer);
   g_autoptr(GError) log_error = NULL;
   if (!wt_analyzer_close_logs(analyzer, &log_error)) { /* the logs get their names now */

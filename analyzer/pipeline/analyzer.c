@@ -636,6 +636,16 @@ gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, gu
   return note_summary(a, ts_ns);
 }
 
+gboolean wt_analyzer_count_member_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen,
+                                        guint32 wirelen, gboolean in_order)
+{
+  guint64 before = a->non_monotonic;
+  gboolean expire = wt_analyzer_count_frame(a, ts_ns, caplen, wirelen);
+  if (in_order)
+    a->non_monotonic = before; /* interleaving of two handles, not of the capture */
+  return expire;
+}
+
 void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns)
 {
   wt_flow_table_expire(a->flows, now_ns);

@@ -127,6 +127,11 @@ void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, gui
  * every worker before it). */
 gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen);
 /* Timers at capture time now_ns: flow idle timeouts, IP fragment timeouts. */
+/* The same for a frame read from one handle of a fanout group: out of order only when
+ * `in_order` is FALSE (earlier than that handle's previous frame), since the handles'
+ * frames interleave in any order. */
+gboolean wt_analyzer_count_member_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen,
+                                        guint32 wirelen, gboolean in_order);
 void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns);
 /* The first frame's time of the whole input, before a worker's first frame. */
 void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns);

@@ -2,11 +2,13 @@
 #include "analyzer/pipeline/workers.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/capture/capture.h"
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/log-sink.h"
 #include "analyzer/pipeline/decode.h"
@@ -80,6 +82,12 @@ typedef struct {
   WtMetrics *metrics;
   gint64 published_us;
   gboolean unpublished;  /* batches analysed since */
+  /* fanout: the handle this worker reads, its last frame's time, the timer round and
+   * the anchor it has run */
+  guint member;
+  gint64 last_ts;
+  guint expire_gen;
+  gboolean anchored;
 } Worker;
 
 /* IP fragments of TCP/UDP datagrams (WT_ROUTE_FRAGMENT), by the defragmenter's key of
@@ -108,6 +116,17 @@ struct WtWorkers {
   GHashTable *frags;     /* WtIpFragKey -> FragEntry */
   gsize parked_bytes;
   gint64 frag_timeout_ns;
+  /* fanout (wt_workers_new_fanout): each worker reads its own handle of `src`; the
+   * capture summary, frame numbers, the anchor and the timer rounds are shared under
+   * count_lock (frame_no, anchored above too) */
+  WtCaptureSource *src;
+  GMutex count_lock;
+  guint64 limit;       /* -c: frames in all; 0 none */
+  gint64 anchor_ts;
+  guint expire_gen;    /* a timer round is due when one thread would run one */
+  gint64 expire_ts;
+  gint stop;           /* atomic: the workers leave their read loops */
+  char *read_error;    /* the first handle's read error (under count_lock) */
 };
 
 static void send_batch(Worker *wk)
@@ -459,12 +478,146 @@ void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wi
 
 void wt_workers_idle(WtWorkers *w)
 {
+  if (w->src)
+    return; /* fanout: the workers read and flush on their own */
   if (g_get_monotonic_time() - w->last_send_us < IDLE_SEND_US)
     return;
   for (guint i = 0; i < w->n; i++)
     if (w->workers[i].cur->used)
       send_batch(&w->workers[i]);
   w->last_send_us = g_get_monotonic_time();
+}
+
+/* ---- fanout: each worker reads its own handle ---------------------------------------- */
+
+/* The shared part of a frame, under one lock: its number in the whole capture, the
+ * summary, the anchor and whether a timer round is due (then run here, at the frame's
+ * time, before the frame). FALSE past the -c limit. */
+static gboolean fanout_count(Worker *wk, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                             guint64 *frame_no)
+{
+  WtWorkers *w = wk->w;
+  gboolean in_order = ts_ns >= wk->last_ts;
+  if (in_order)
+    wk->last_ts = ts_ns;
+  g_mutex_lock(&w->count_lock);
+  gboolean over = w->limit && w->frame_no >= w->limit;
+  if (!over) {
+    *frame_no = ++w->frame_no;
+    if (!w->anchored) {
+      w->anchored = TRUE;
+      w->anchor_ts = ts_ns;
+    }
+    if (wt_analyzer_count_member_frame(w->main, ts_ns, caplen, wirelen, in_order)) {
+      w->expire_gen++;
+      w->expire_ts = ts_ns;
+    }
+  }
+  gint64 anchor = w->anchor_ts;
+  guint gen = w->expire_gen;
+  g_mutex_unlock(&w->count_lock);
+  if (over) {
+    g_atomic_int_set(&w->stop, 1);
+    return FALSE;
+  }
+  if (!wk->anchored) {
+    wt_analyzer_anchor(wk->an, anchor);
+    wk->anchored = TRUE;
+  }
+  if (gen != wk->expire_gen) { /* a timer round came due: at this frame's time */
+    wk->expire_gen = gen;
+    wt_analyzer_expire(wk->an, ts_ns);
+  }
+  return TRUE;
+}
+
+/* Between reads: the timers of this worker's pipeline when a round came due since it last
+ * ran one (another worker's frame called it), at the instant it was called. */
+static void fanout_timers(Worker *wk)
+{
+  WtWorkers *w = wk->w;
+  g_mutex_lock(&w->count_lock);
+  guint gen = w->expire_gen;
+  gint64 at = w->expire_ts;
+  g_mutex_unlock(&w->count_lock);
+  if (gen == wk->expire_gen)
+    return;
+  wk->expire_gen = gen;
+  wt_analyzer_expire(wk->an, at);
+}
+
+static void fanout_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                         const guint8 *bytes, int linktype)
+{
+  Worker *wk = user;
+  guint64 frame_no;
+  if (!fanout_count(wk, ts_ns, caplen, wirelen, &frame_no)) {
+    wt_capture_break(wk->w->src);
+    return;
+  }
+  wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
+  wk->unpublished = TRUE;
+}
+
+static void fanout_error(WtWorkers *w, const char *message)
+{
+  g_mutex_lock(&w->count_lock);
+  if (!w->read_error)
+    w->read_error = g_strdup(message);
+  g_mutex_unlock(&w->count_lock);
+  g_atomic_int_set(&w->stop, 1);
+}
+
+static gpointer fanout_main(gpointer data)
+{
+  Worker *wk = data;
+  WtWorkers *w = wk->w;
+  int fd = wt_capture_member_fd(w->src, wk->member);
+  while (!g_atomic_int_get(&w->stop)) {
+    if (fd >= 0) {
+      struct pollfd pfd = { .fd = fd, .events = POLLIN };
+      poll(&pfd, 1, 200); /* bounded: the stop flag is seen within 200 ms */
+    }
+    g_autoptr(GError) err = NULL;
+    int n = wt_capture_dispatch_member(w->src, wk->member, -1, fanout_frame, wk, &err);
+    if (n == -1) {
+      fanout_error(w, err->message);
+      break;
+    }
+    fanout_timers(wk);
+    flush_logs(wk);
+    if (w->live_metrics && wk->unpublished &&
+        g_get_monotonic_time() - wk->published_us >= METRICS_PUBLISH_US)
+      publish_metrics(wk);
+  }
+  wt_analyzer_finish(wk->an); /* every flow ends: the last log lines */
+  flush_logs(wk);
+  return NULL;
+}
+
+guint64 wt_workers_frames(WtWorkers *w)
+{
+  g_mutex_lock(&w->count_lock);
+  guint64 n = w->frame_no;
+  g_mutex_unlock(&w->count_lock);
+  return n;
+}
+
+gboolean wt_workers_running(WtWorkers *w)
+{
+  return !g_atomic_int_get(&w->stop);
+}
+
+const char *wt_workers_read_error(WtWorkers *w)
+{
+  return w->read_error;
+}
+
+void wt_workers_metrics_capture(WtWorkers *w, WtMetrics *m)
+{
+  g_mutex_lock(&w->count_lock);
+  wt_analyzer_metrics_capture(w->main, m);
+  g_mutex_unlock(&w->count_lock);
 }
 
 /* ---- set-up and the end ------------------------------------------------------------- */
@@ -501,6 +654,8 @@ static void workers_free(WtWorkers *w)
   wt_decoders_free(w->route);
   g_mutex_clear(&w->log_lock);
   g_mutex_clear(&w->metrics_lock);
+  g_mutex_clear(&w->count_lock);
+  g_free(w->read_error);
   g_free(w);
 }
 
@@ -515,6 +670,8 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
     wk->logs[wk->n_logs] = wt_log_buffer_new(wt_analyzer_log_sink(w->main, t));
     wt_analyzer_add_log(wk->an, wt_log_buffer_log(wk->logs[wk->n_logs++]));
   }
+  if (w->src)
+    return TRUE; /* fanout: the worker reads its own handle, no batches */
   wk->full = g_async_queue_new();
   wk->empty = g_async_queue_new_full(batch_free);
   for (int i = 1; i < BATCHES_PER_WORKER; i++)
@@ -523,15 +680,18 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
   return TRUE;
 }
 
-WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
-                          GError **error)
+static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
+                              WtCaptureSource *src, guint64 limit, GError **error)
 {
   g_return_val_if_fail(n >= 1, NULL);
   WtWorkers *w = g_new0(WtWorkers, 1);
   w->main = main;
   w->n = n;
+  w->src = src;
+  w->limit = limit;
   g_mutex_init(&w->log_lock);
   g_mutex_init(&w->metrics_lock);
+  g_mutex_init(&w->count_lock);
   w->live_metrics = cfg->live_metrics;
   WtDecodeLimits dl = cfg->decode;
   w->frag_timeout_ns = dl.frag_timeout_ns > 0 ? dl.frag_timeout_ns
@@ -540,6 +700,7 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
   w->frags = g_hash_table_new_full(frag_hash, frag_equal, g_free, frag_entry_free);
   w->workers = g_new0(Worker, n);
   for (guint i = 0; i < n; i++) {
+    w->workers[i].member = i;
     if (!worker_init(w, &w->workers[i], cfg, error)) {
       workers_free(w);
       return NULL;
@@ -555,17 +716,32 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
   pthread_sigmask(SIG_BLOCK, &stop, &old);
   for (guint i = 0; i < n; i++) {
     g_autofree char *name = g_strdup_printf("wiretab-w%u", i);
-    w->workers[i].thread = g_thread_new(name, worker_main, &w->workers[i]);
+    w->workers[i].thread = g_thread_new(name, src ? fanout_main : worker_main,
+                                        &w->workers[i]);
   }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   w->last_send_us = g_get_monotonic_time();
   return w;
 }
 
+WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
+                          GError **error)
+{
+  return workers_new(main, cfg, n, NULL, 0, error);
+}
+
+WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
+                                 WtCaptureSource *src, guint64 limit, GError **error)
+{
+  wt_capture_set_nonblocking(src, TRUE);
+  return workers_new(main, cfg, wt_capture_members(src), src, limit, error);
+}
+
 void wt_workers_finish(WtWorkers *w)
 {
   expire_frags(w, 0, TRUE);
-  for (guint i = 0; i < w->n; i++) {
+  g_atomic_int_set(&w->stop, 1); /* fanout: the read loops end */
+  for (guint i = 0; i < w->n && !w->src; i++) {
     Worker *wk = &w->workers[i];
     wk->cur->end = TRUE;
     g_async_queue_push(wk->full, wk->cur);

@@ -17,6 +17,7 @@
  * docs/performance.md has the design and what is not identical (peaks, caps). */
 #pragma once
 #include <glib.h>
+#include "analyzer/capture/capture.h"
 #include "analyzer/pipeline/analyzer.h"
 
 typedef struct WtWorkers WtWorkers;
@@ -26,6 +27,23 @@ typedef struct WtWorkers WtWorkers;
  * in wt_workers_finish. NULL with error set when a pipeline cannot be built. */
 WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
                           GError **error);
+/* Live capture spread by the kernel (wt_capture_open_live_fanout): one worker per handle
+ * of `src`, each reading its handle on its own thread and analysing what it reads, with no
+ * reader in between. The frames are numbered, counted into `main`'s capture summary and
+ * the timer rounds called as one thread would, under one short lock per frame; `limit`
+ * (-c) stops them all after that many frames (0: none). The calling thread only waits
+ * (wt_workers_running) and gathers (wt_workers_frames, wt_workers_metrics*), then calls
+ * wt_workers_finish. src must outlive the workers. */
+WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
+                                 WtCaptureSource *src, guint64 limit, GError **error);
+/* Fanout: frames counted so far; FALSE once the workers stopped by themselves (the -c
+ * limit, or a read error: wt_workers_read_error, NULL otherwise). */
+guint64 wt_workers_frames(WtWorkers *w);
+gboolean wt_workers_running(WtWorkers *w);
+const char *wt_workers_read_error(WtWorkers *w);
+/* The capture counts of `main` as metrics, read under the lock the fanout workers count
+ * under (any mode). */
+void wt_workers_metrics_capture(WtWorkers *w, WtMetrics *m);
 /* One frame (the WtFrameFunc of analyzer/capture/capture.h, with the WtWorkers as user data).
  * The bytes are copied. */
 void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wirelen,
