@@ -252,7 +252,8 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
 
 static int join_fanout(pcap_t *p, guint16 group)
 {
-  int arg = (int) group | (FANOUT_TYPE << 16);
+  /* unsigned: FLAG_DEFRAG (0x8000) shifted into bit 31 does not fit a signed int */
+  guint32 arg = (guint32) group | ((guint32) FANOUT_TYPE << 16);
   return setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0 ? 0
                                                                                       : errno;
 }
