@@ -4,6 +4,7 @@ clean-up. The shell recorders have the same steps in scripts/record/netns-lib.sh
 
 Every link gets MTU 1500 and its offloads turned off, so frames are Ethernet-sized
 segments with correct checksums, as a capture on a real wire would have them."""
+import json
 import os
 import shutil
 import signal
@@ -124,3 +125,86 @@ def log_rows(path):
     if not os.path.exists(path):
         return []
     return [line.split() for line in open(path) if line.strip()]
+
+
+# --- an HTTP link: nginx in one namespace, curl in the other, the access log as truth ---
+
+# method, status, connection serial, request number on it, uri, body bytes, client port
+TRUTH_LOG_FORMAT = ("$request_method $status $connection $connection_requests $request_uri "
+                    "$body_bytes_sent $remote_port")
+
+
+def curl_in(ns, *args):
+    """curl ARGS in NS; its output, or RuntimeError when it fails."""
+    p = subprocess.run(in_ns(ns, "curl", "-s", "-S", "--max-time", "5") + list(args),
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("curl %s: %s" % (args, p.stderr))
+    return p.stdout
+
+
+def answers_200(ns, url):
+    p = subprocess.run(in_ns(ns, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                             "--max-time", "2", url), capture_output=True, text=True)
+    return p.stdout == "200"
+
+
+def nginx_link(work, srv, cli, port):
+    """veth_pair(srv, cli) and nginx on srv's address and PORT answering STATUS_LOCATIONS,
+    logging TRUTH_LOG_FORMAT to WORK/access.log; returns when it answers from cli's side."""
+    veth_pair(srv, cli)
+    conf = nginx_conf(work, "%s:%d" % (srv[2], port), TRUTH_LOG_FORMAT, STATUS_LOCATIONS,
+                      "  keepalive_requests 100;\n  keepalive_timeout 30s;\n")
+    start_nginx(srv[0], work, conf)
+    for _ in range(50):
+        if answers_200(cli[0], "http://%s:%d/ok" % (srv[2], port)):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("nginx did not answer: " + open(os.path.join(work, "error.log")).read())
+
+
+def wait_log_rows(path, n, timeout=3.0):
+    """nginx writes the access log line after the response: wait for N lines, then the rows."""
+    end = time.time() + timeout
+    while time.time() < end and len(log_rows(path)) < n:
+        time.sleep(0.05)
+    return log_rows(path)
+
+
+def traffic_mix(ns, base):
+    """A known mix of requests from NS to BASE (STATUS_LOCATIONS); returns how many."""
+    o = ["-o", "/dev/null"]
+    # one keep-alive connection, six requests, different methods (curl --next keeps the
+    # connection)
+    curl_in(ns, *o, base + "/ok",
+            "--next", *o, "-X", "POST", "-d", "a=1", base + "/created",
+            "--next", *o, "-X", "PUT", "-d", "b=2", base + "/created",
+            "--next", *o, "-X", "DELETE", base + "/empty",
+            "--next", *o, base + "/missing",
+            "--next", *o, "-X", "OPTIONS", base + "/ok")
+    # a second keep-alive connection with redirects and a 503
+    curl_in(ns, *o, base + "/moved", "--next", *o, base + "/busy",
+            "--next", *o, "-X", "PATCH", "-d", "c=3", base + "/ok")
+    # one request per connection
+    curl_in(ns, *o, "-H", "Connection: close", base + "/ok")
+    curl_in(ns, *o, "-0", base + "/missing")                 # HTTP/1.0
+    curl_in(ns, *o, "-I", base + "/ok")                      # HEAD
+    curl_in(ns, *o, "-X", "DELETE", base + "/busy")
+    curl_in(ns, *o, "-X", "POST", "--data-binary", "x" * 3000, base + "/empty")  # multi-segment
+    return 6 + 3 + 5
+
+
+def finish_json(p, timeout):
+    """Wait for a `wiretab --format json` process: (report, stderr), or (None, why)."""
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return None, "timed out; stderr: " + err
+    if p.returncode != 0:
+        return None, "exit %d: %s" % (p.returncode, err)
+    try:
+        return json.loads(out), err
+    except ValueError:
+        return None, "not JSON: %r / %s" % (out[:300], err)

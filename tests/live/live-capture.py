@@ -31,8 +31,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, wiretab_path  # noqa: E402
-from netns import (STATUS_LOCATIONS, in_ns, log_rows, nginx_conf, remove,  # noqa: E402
-                   start_nginx, stop_pidfile, stop_procs, veth_pair)
+import netns  # noqa: E402
+from netns import (curl_in, finish_json, in_ns, log_rows, nginx_link, remove,  # noqa: E402
+                   stop_pidfile, stop_procs, wait_log_rows)
 
 t = Tap()
 if os.geteuid() != 0:
@@ -65,34 +66,12 @@ def on_term(sig, frame):
 
 signal.signal(signal.SIGTERM, on_term)
 
-NGINX_LOG_FORMAT = ("$request_method $status $connection $connection_requests $request_uri "
-                    "$body_bytes_sent $remote_port")
-
-
 def setup():
-    veth_pair((NS_SRV, IF_SRV, IP_SRV, MAC_SRV), (NS_CLI, IF_CLI, IP_CLI, MAC_CLI))
-    conf = nginx_conf(work, "%s:%d" % (IP_SRV, PORT), NGINX_LOG_FORMAT, STATUS_LOCATIONS,
-                      "  keepalive_requests 100;\n  keepalive_timeout 30s;\n")
-    start_nginx(NS_SRV, work, conf)
-    for _ in range(50):
-        if curl_ok():
-            return
-        time.sleep(0.1)
-    raise RuntimeError("nginx did not answer: " + open(os.path.join(work, "error.log")).read())
-
-
-def curl_ok():
-    p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                             "--max-time", "2", BASE + "/ok"), capture_output=True, text=True)
-    return p.stdout == "200"
+    nginx_link(work, (NS_SRV, IF_SRV, IP_SRV, MAC_SRV), (NS_CLI, IF_CLI, IP_CLI, MAC_CLI), PORT)
 
 
 def curl(*args):
-    p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "-S", "--max-time", "5") + list(args),
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("curl %s: %s" % (args, p.stderr))
-    return p.stdout
+    return curl_in(NS_CLI, *args)
 
 
 def access_log_lines():
@@ -100,34 +79,15 @@ def access_log_lines():
 
 
 def wait_log_lines(n, timeout=3.0):
-    """nginx writes the access log line after the response; wait for the last ones."""
-    end = time.time() + timeout
-    while time.time() < end and len(access_log_lines()) < n:
-        time.sleep(0.05)
-    return access_log_lines()
+    return wait_log_rows(os.path.join(work, "access.log"), n, timeout)
 
 
 def traffic_mix():
-    """A known mix; returns how many requests it makes."""
-    o = ["-o", "/dev/null"]
-    # one keep-alive connection, six requests, different methods (curl --next keeps the
-    # connection)
-    curl(*o, BASE + "/ok",
-         "--next", *o, "-X", "POST", "-d", "a=1", BASE + "/created",
-         "--next", *o, "-X", "PUT", "-d", "b=2", BASE + "/created",
-         "--next", *o, "-X", "DELETE", BASE + "/empty",
-         "--next", *o, BASE + "/missing",
-         "--next", *o, "-X", "OPTIONS", BASE + "/ok")
-    # a second keep-alive connection with redirects and a 503
-    curl(*o, BASE + "/moved", "--next", *o, BASE + "/busy",
-         "--next", *o, "-X", "PATCH", "-d", "c=3", BASE + "/ok")
-    # one request per connection
-    curl(*o, "-H", "Connection: close", BASE + "/ok")
-    curl(*o, "-0", BASE + "/missing")                 # HTTP/1.0
-    curl(*o, "-I", BASE + "/ok")                      # HEAD
-    curl(*o, "-X", "DELETE", BASE + "/busy")
-    curl(*o, "-X", "POST", "--data-binary", "x" * 3000, BASE + "/empty")  # multi-segment body
-    return 6 + 3 + 5
+    return netns.traffic_mix(NS_CLI, BASE)
+
+
+def finish(p, timeout):
+    return finish_json(p, timeout)
 
 
 def start_wiretab(*args):
@@ -135,21 +95,6 @@ def start_wiretab(*args):
                          + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     procs.append(p)
     return p
-
-
-def finish(p, timeout):
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        return None, "timed out; stderr: " + err
-    if p.returncode != 0:
-        return None, "exit %d: %s" % (p.returncode, err)
-    try:
-        return json.loads(out), err
-    except ValueError:
-        return None, "not JSON: %r / %s" % (out[:300], err)
 
 
 def counts(rows, field):

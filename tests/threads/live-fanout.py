@@ -25,7 +25,6 @@ orders the frames of a veth itself, so two captures of one link differ there any
 Needs root, nginx, curl, ip, tcpdump; skipped (TAP skip) otherwise.
 """
 import collections
-import json
 import os
 import re
 import shutil
@@ -37,6 +36,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, wiretab_path  # noqa: E402
+import netns  # noqa: E402
+from netns import (curl_in, finish_json, in_ns, log_rows, nginx_link, remove,  # noqa: E402
+                   stop_pidfile, stop_procs, wait_log_rows)
 
 t = Tap()
 if os.geteuid() != 0:
@@ -57,29 +59,10 @@ os.chmod(work, 0o755)
 procs = []
 
 
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, capture_output=True, text=True, **kw)
-
-
-def in_ns(ns, *args):
-    return ["ip", "netns", "exec", ns] + list(args)
-
-
 def cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    pidfile = os.path.join(work, "nginx.pid")
-    if os.path.exists(pidfile):
-        try:
-            os.kill(int(open(pidfile).read().strip()), signal.SIGTERM)
-            time.sleep(0.3)
-        except (ValueError, OSError):
-            pass
-    for ns in (NS_SRV, NS_CLI):
-        sh("ip", "netns", "del", ns, check=False)
-    shutil.rmtree(work, ignore_errors=True)
+    stop_procs(procs)
+    stop_pidfile(os.path.join(work, "nginx.pid"))
+    remove(work, NS_SRV, NS_CLI)
 
 
 def on_term(sig, frame):
@@ -88,117 +71,28 @@ def on_term(sig, frame):
 
 signal.signal(signal.SIGTERM, on_term)
 
-NGINX_CONF = """
-worker_processes 1;
-daemon on;
-pid {w}/nginx.pid;
-error_log {w}/error.log;
-events {{ worker_connections 256; }}
-http {{
-  log_format truth "$request_method $status $connection $connection_requests $request_uri $body_bytes_sent $remote_port";
-  access_log {w}/access.log truth;
-  client_body_temp_path {w}/body;
-  proxy_temp_path {w}/proxy;
-  fastcgi_temp_path {w}/fastcgi;
-  uwsgi_temp_path {w}/uwsgi;
-  scgi_temp_path {w}/scgi;
-  keepalive_requests 100;
-  keepalive_timeout 30s;
-  server {{
-    listen {ip}:{port};
-    location /ok      {{ return 200 "ok\\n"; }}
-    location /created {{ return 201 "created\\n"; }}
-    location /empty   {{ return 204; }}
-    location /moved   {{ return 301 /ok; }}
-    location /missing {{ return 404; }}
-    location /busy    {{ return 503; }}
-  }}
-}}
-"""
-
-
 def setup():
-    sh("ip", "netns", "add", NS_SRV)
-    sh("ip", "netns", "add", NS_CLI)
-    sh("ip", "link", "add", IF_SRV, "netns", NS_SRV, "address", MAC_SRV, "type", "veth",
-       "peer", "name", IF_CLI, "netns", NS_CLI, "address", MAC_CLI)
-    for ns, ifc, ip, peer_ip, peer_mac in ((NS_SRV, IF_SRV, IP_SRV, IP_CLI, MAC_CLI),
-                                           (NS_CLI, IF_CLI, IP_CLI, IP_SRV, MAC_SRV)):
-        sh(*in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"), check=False)
-        sh(*in_ns(ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1"), check=False)
-        sh(*in_ns(ns, "ip", "link", "set", "lo", "up"))
-        sh(*in_ns(ns, "ip", "link", "set", ifc, "mtu", "1500"))
-        sh(*in_ns(ns, "ip", "addr", "add", ip + "/24", "dev", ifc))
-        sh(*in_ns(ns, "ip", "link", "set", ifc, "up"))
-        sh(*in_ns(ns, "ip", "neigh", "replace", peer_ip, "lladdr", peer_mac, "dev", ifc,
-                  "nud", "permanent"))
-        if shutil.which("ethtool"):
-            sh(*in_ns(ns, "ethtool", "-K", ifc, "tso", "off", "gso", "off", "gro", "off",
-                      "tx", "off", "rx", "off"), check=False)
-    for d in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        os.makedirs(os.path.join(work, d), exist_ok=True)
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(w=work, ip=IP_SRV, port=PORT))
-    sh(*in_ns(NS_SRV, "nginx", "-c", conf))
-    for _ in range(50):
-        if curl_ok():
-            return
-        time.sleep(0.1)
-    raise RuntimeError("nginx did not answer: " + open(os.path.join(work, "error.log")).read())
-
-
-def curl_ok():
-    p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                             "--max-time", "2", BASE + "/ok"), capture_output=True, text=True)
-    return p.stdout == "200"
+    nginx_link(work, (NS_SRV, IF_SRV, IP_SRV, MAC_SRV), (NS_CLI, IF_CLI, IP_CLI, MAC_CLI), PORT)
 
 
 def curl(*args):
-    p = subprocess.run(in_ns(NS_CLI, "curl", "-s", "-S", "--max-time", "5") + list(args),
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("curl %s: %s" % (args, p.stderr))
-    return p.stdout
+    return curl_in(NS_CLI, *args)
 
 
 def access_log_lines():
-    path = os.path.join(work, "access.log")
-    if not os.path.exists(path):
-        return []
-    return [l.split() for l in open(path) if l.strip()]
+    return log_rows(os.path.join(work, "access.log"))
 
 
 def wait_log_lines(n, timeout=3.0):
-    """nginx writes the access log line after the response; wait for the last ones."""
-    end = time.time() + timeout
-    while time.time() < end and len(access_log_lines()) < n:
-        time.sleep(0.05)
-    return access_log_lines()
+    return wait_log_rows(os.path.join(work, "access.log"), n, timeout)
 
 
 def traffic_mix():
-    """A known mix; returns how many requests it makes."""
-    o = ["-o", "/dev/null"]
-    # one keep-alive connection, six requests, different methods (curl --next keeps the
-    # connection)
-    curl(*o, BASE + "/ok",
-         "--next", *o, "-X", "POST", "-d", "a=1", BASE + "/created",
-         "--next", *o, "-X", "PUT", "-d", "b=2", BASE + "/created",
-         "--next", *o, "-X", "DELETE", BASE + "/empty",
-         "--next", *o, BASE + "/missing",
-         "--next", *o, "-X", "OPTIONS", BASE + "/ok")
-    # a second keep-alive connection with redirects and a 503
-    curl(*o, BASE + "/moved", "--next", *o, BASE + "/busy",
-         "--next", *o, "-X", "PATCH", "-d", "c=3", BASE + "/ok")
-    # one request per connection
-    curl(*o, "-H", "Connection: close", BASE + "/ok")
-    curl(*o, "-0", BASE + "/missing")                 # HTTP/1.0
-    curl(*o, "-I", BASE + "/ok")                      # HEAD
-    curl(*o, "-X", "DELETE", BASE + "/busy")
-    curl(*o, "-X", "POST", "--data-binary", "x" * 3000, BASE + "/empty")  # multi-segment body
-    return 6 + 3 + 5
+    return netns.traffic_mix(NS_CLI, BASE)
 
+
+def finish(p, timeout):
+    return finish_json(p, timeout)
 
 
 def start_wiretab(*args):
@@ -206,21 +100,6 @@ def start_wiretab(*args):
                          + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     procs.append(p)
     return p
-
-
-def finish(p, timeout):
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        return None, "timed out; stderr: " + err
-    if p.returncode != 0:
-        return None, "exit %d: %s" % (p.returncode, err)
-    try:
-        return json.loads(out), err
-    except ValueError:
-        return None, "not JSON: %r / %s" % (out[:300], err)
 
 
 def counts(rows, field):
