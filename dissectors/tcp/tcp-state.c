@@ -859,6 +859,7 @@ static gboolean initial_flip(const WtTcpSeg *s)
 
 static void seg_from_packet(const WtPacket *p, WtTcpSeg *s)
 {
+  memset(s, 0, sizeof *s); /* padding too: copies kept in the connection compare equal */
   s->ts_ns = p->ts_ns;
   s->seq = p->tcp_seq;
   s->ack = p->tcp_ack;
@@ -1130,18 +1131,122 @@ static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies 
   return u;
 }
 
-WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
-                               WtAnomalies *anomalies)
+/* ---------------------------------------------------------------------------------------
+ * The common segment (fast path)
+ *
+ * Almost every segment of a connection is an ACK or a data segment in order between two
+ * established endpoints. For those the general path only counts, moves the sequence
+ * marks and remembers the ACK: fast_update does that and nothing else. Which segments
+ * qualify is split in two: what only a general update can change (the endpoints' states,
+ * kept in c->fast_ready at its end) and what depends on the segment (fast_segment_fits).
+ * tests/unit/tcp/test-tcp-fast-path.c runs both paths on every segment of every capture
+ * and compares the whole connection afterwards. */
+
+/* The endpoints' part: both ESTABLISHED in both layers, no FIN, no RST (pending, ignored
+ * or not), roles decided, each side's next sequence number known, the handshake settled. A fast
+ * update changes none of these, nor does anything outside wt_tcp_conn_update. */
+static gboolean steady_endpoints(const WtTcpConn *c)
+{
+  for (int d = 0; d < 2; d++) {
+    const WtTcpEndpoint *e = &c->ep[d];
+    if (e->state != WT_TCP_STATE_ESTABLISHED || e->fin_sent || e->rst_sent || !e->nxt_known ||
+        c->zk[d].state != WT_ZEEK_ESTABLISHED)
+      return FALSE;
+  }
+  return c->valid_segs > 0 && !c->any_rst && !c->rst_pending && !c->pending_synack &&
+         !c->flip_pending &&
+         !(c->simultaneous_open && !c->handshake_done);
+}
+
+/* The segment's part: ACK without SYN, FIN or RST, valid checksum, window not zero (a
+ * zero window is counted and may add 'W'), in order (no retransmission, hole or
+ * keep-alive to account), its history letter ('D'/'A') already there, not a
+ * retransmission to Zeek either ('T'), and an ACK that moves less than the distance
+ * beyond which it is checked for acknowledging data never sent. */
+G_ALWAYS_INLINE static inline gboolean fast_segment_fits(const WtTcpConn *c, const WtPacket *p,
+                                                         WtDir dir)
+{
+  guint32 len = p->payload_wire_len;
+  guint32 hist = (len ? HIST_DATA_PKT : HIST_ACK_PKT) << (dir == WT_DIR_RESP ? 16 : 0);
+  return (p->tcp_flags & (WT_TCP_SYN | WT_TCP_FIN | WT_TCP_RST | WT_TCP_ACK)) == WT_TCP_ACK &&
+         !p->l4_bad_checksum && p->tcp_win != 0 && p->tcp_seq == c->ep[dir].snd_nxt &&
+         (c->hist_seen & hist) &&
+         (len == 0 || seq_delta(p->tcp_seq + len, c->zk[dir].last_seq) > 0) &&
+         seq_delta(p->tcp_ack, c->zk[other(dir)].ack_seq) <= ZEEK_TOO_LARGE_SEQ_DELTA;
+}
+
+/* What update_seg does for a segment that fits (see above), in the same order. */
+G_ALWAYS_INLINE static inline void fast_update(WtTcpConn *c, const WtPacket *p, WtDir dir)
+{
+  WtTcpEndpoint *S = &c->ep[dir], *R = &c->ep[other(dir)];
+  WtZeekEndpoint *zs = &c->zk[dir], *zr = &c->zk[other(dir)];
+  WtTcpDirStats *st = &c->st[dir];
+  guint32 len = p->payload_wire_len, seq = p->tcp_seq, ack = p->tcp_ack;
+
+  c->segs++;
+  c->last_ts = p->ts_ns;
+  c->valid_segs++;
+  st->pkts++;
+  st->ip_bytes += p->ip_total_len;
+  st->payload_bytes += len;
+  st->data_pkts += len != 0;
+  /* Zeek's layer: its last time, the peer's highest ACK, the sender's highest sequence */
+  if (!zs->did_close || !zr->did_close)
+    c->zeek_last_ts = p->ts_ns;
+  if (seq_delta(ack, zr->ack_seq) > 0) {
+    gboolean underflow = FALSE;
+    zk_relative_seq(zr, ack, zr->ack_seq, zr->ack_wraps, &underflow);
+    if (!underflow)
+      zk_update_ack_seq(zr, ack);
+  }
+  if (seq_delta(seq + len, zs->last_seq) > 0) /* (a bare ACK may move it too) */
+    zk_update_last_seq(zs, seq + len);
+  /* RFC 793 layer: a duplicate ACK, the sender's last ACK and next sequence number */
+  if (len == 0 && S->has_last_ack && ack == S->last_ack && p->tcp_win == S->last_win &&
+      WT_SEQ_GT(R->snd_nxt, ack))
+    st->dup_acks++;
+  S->has_last_ack = TRUE;
+  S->last_ack = ack;
+  S->last_win = p->tcp_win;
+  S->snd_nxt = seq + len;
+}
+
+static WtTcpUpdate update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                                  WtAnomalies *anomalies)
 {
   WtTcpSeg s;
   seg_from_packet(pkt, &s);
-  c->note = 0;
   gboolean full = c->history_len >= WT_TCP_HISTORY_MAX;
   WtTcpUpdate u = update_seg(c, &s, dir, anomalies);
   c->last_flipped = u.flipped;
   if (!full && c->history_len >= WT_TCP_HISTORY_MAX)
     anomaly(anomalies, WT_TCP_A_HISTORY_FULL);
+  c->fast_ready = steady_endpoints(c);
   return u;
+}
+
+gboolean wt_tcp_conn_fast_fits(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
+{
+  return c->fast_ready && fast_segment_fits(c, pkt, dir);
+}
+
+WtTcpUpdate wt_tcp_conn_update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                                       WtAnomalies *anomalies)
+{
+  c->note = 0;
+  return update_general(c, pkt, dir, anomalies);
+}
+
+WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                               WtAnomalies *anomalies)
+{
+  c->note = 0;
+  if (G_LIKELY(c->fast_ready) && fast_segment_fits(c, pkt, dir)) {
+    fast_update(c, pkt, dir);
+    c->last_flipped = FALSE;
+    return (WtTcpUpdate) { FALSE, dir };
+  }
+  return update_general(c, pkt, dir, anomalies);
 }
 
 static gboolean finished_state(WtTcpState s)
