@@ -28,6 +28,7 @@ void wt_reasm_limits_init(WtReasmLimits *limits)
   limits->overlap_policy = WT_OVERLAP_FIRST;
   limits->leftover_cap = 64u << 10;
   limits->history = 0;
+  limits->general_only = FALSE;
 }
 
 WtReasm *wt_reasm_new(const WtReasmLimits *limits, WtAnomalies *anomalies)
@@ -407,6 +408,7 @@ void wt_reasm_dir_init(WtReasmDir *d, WtReasm *r, const WtReasmSink *sink)
 {
   memset(d, 0, sizeof *d);
   d->r = r;
+  d->general_only = r && r->limits.general_only;
   if (sink)
     d->sink = *sink;
 }
@@ -556,7 +558,7 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
   return res;
 }
 
-void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
+void wt_reasm_ack_general(WtReasmDir *d, guint32 ack, gint64 ts_ns)
 {
   if (!d->r || d->closed || d->held)
     return;

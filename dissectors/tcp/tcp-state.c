@@ -1072,7 +1072,7 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
 
 static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
-  WtTcpUpdate u = { FALSE, dir };
+  WtTcpUpdate u = { FALSE, dir, FALSE };
 
   if (c->segs == 0) {
     c->first_ts = s->ts_ns;
@@ -1244,7 +1244,7 @@ WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
   if (G_LIKELY(c->fast_ready) && fast_segment_fits(c, pkt, dir)) {
     fast_update(c, pkt, dir);
     c->last_flipped = FALSE;
-    return (WtTcpUpdate) { FALSE, dir };
+    return (WtTcpUpdate) { FALSE, dir, TRUE };
   }
   return update_general(c, pkt, dir, anomalies);
 }

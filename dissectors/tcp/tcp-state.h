@@ -269,6 +269,9 @@ typedef struct {
 typedef struct {
   gboolean flipped; /* roles were swapped while processing this segment */
   WtDir dir;        /* direction of this segment under the (possibly new) roles */
+  gboolean steady;  /* it took the fast path: an ACK or data segment in order between
+                     * established endpoints, valid checksum, no SYN, FIN or RST, nothing
+                     * noted; no state, role, connection event or closing changed */
 } WtTcpUpdate;
 
 /* What the caller must do for the segment just given to wt_tcp_conn_update (rare; 0 on
