@@ -521,9 +521,30 @@ G_NO_INLINE static WtReasmResult held_data(WtReasmDir *d, gint64 off, const guin
   return store(d, (guint64) off, data, len, &conflict) ? WT_REASM_NEW_DATA : 0;
 }
 
+/* The common segment: no SYN or FIN, on a started direction that is not closed, held or
+ * past a FIN, with nothing stored out of order and nothing left over, exactly at the
+ * delivery point. What segment_data does for it then: its bytes go straight to the sink
+ * (emit), nothing to store, drain or cap, no old byte; a bare ACK only marks the
+ * direction as seen. */
+G_ALWAYS_INLINE static inline gboolean in_order_fits(const WtReasmDir *d, guint32 seq,
+                                                     const guint8 *data, gsize len,
+                                                     gboolean syn, gboolean fin)
+{
+  return !syn && !fin && d->started && !d->closed && !d->held && !d->fin_seen &&
+         !d->general_only && d->buffered == 0 && d->left_len == 0 && (data || !len) &&
+         seq == d->seq0 + (guint32) d->next && d->r;
+}
+
 WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
                                gboolean syn, gboolean fin, gint64 ts_ns)
 {
+  if (G_LIKELY(in_order_fits(d, seq, data, len, syn, fin))) {
+    d->own_segment = 1;
+    if (!len)
+      return 0;
+    emit(d, data, len, ts_ns);
+    return WT_REASM_NEW_DATA;
+  }
   WtReasmResult res = 0;
   g_return_val_if_fail(d->r != NULL, 0);
   if (!data)
