@@ -186,6 +186,8 @@ static void hist_store(WtReasmDir *d, const guint8 *data, gsize len)
   memcpy(d->hist, data + first, len - first);
 }
 
+static void give_up_stalled(WtReasmDir *d);
+
 /* Hands `len` new in-order bytes at the delivery point to the sink: straight from `data`
  * when nothing is left over, else appended to the leftover and offered together. */
 static void emit(WtReasmDir *d, const guint8 *data, gsize len, gint64 ts_ns)
@@ -203,6 +205,27 @@ static void emit(WtReasmDir *d, const guint8 *data, gsize len, gint64 ts_ns)
     left_append(d, data, len);
     left_consume(d, sink_deliver(d, d->left, d->left_len, ts_ns));
   }
+  give_up_stalled(d);
+}
+
+/* emit() of len > 0 bytes when nothing is left over (the fast path's case), inline: the
+ * leftover can only grow when the sink leaves bytes (it never calls back into this
+ * direction). */
+G_ALWAYS_INLINE static inline void emit_fresh(WtReasmDir *d, const guint8 *data, gsize len,
+                                              gint64 ts_ns)
+{
+  hist_store(d, data, len);
+  d->next += len;
+  d->st.delivered += len;
+  gsize c = sink_deliver(d, data, len, ts_ns);
+  if (G_UNLIKELY(c < len)) {
+    left_append(d, data + c, len - c);
+    give_up_stalled(d);
+  }
+}
+
+static void give_up_stalled(WtReasmDir *d)
+{
   if (d->left_len > d->r->limits.leftover_cap) {
     /* The application will not consume: give up on these bytes so analysis goes on. */
     guint64 n = d->left_len;
@@ -535,16 +558,11 @@ G_ALWAYS_INLINE static inline gboolean in_order_fits(const WtReasmDir *d, guint3
          seq == d->seq0 + (guint32) d->next && d->r;
 }
 
-WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
-                               gboolean syn, gboolean fin, gint64 ts_ns)
+/* Any segment (wt_reasm_segment without its fast path). */
+G_NO_INLINE static WtReasmResult segment_general(WtReasmDir *d, guint32 seq, const guint8 *data,
+                                                 gsize len, gboolean syn, gboolean fin,
+                                                 gint64 ts_ns)
 {
-  if (G_LIKELY(in_order_fits(d, seq, data, len, syn, fin))) {
-    d->own_segment = 1;
-    if (!len)
-      return 0;
-    emit(d, data, len, ts_ns);
-    return WT_REASM_NEW_DATA;
-  }
   WtReasmResult res = 0;
   g_return_val_if_fail(d->r != NULL, 0);
   if (!data)
@@ -577,6 +595,19 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
                                : segment_data(d, off, data, len, ts_ns);
   maybe_finish(d, ts_ns);
   return res;
+}
+
+WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
+                               gboolean syn, gboolean fin, gint64 ts_ns)
+{
+  if (G_LIKELY(in_order_fits(d, seq, data, len, syn, fin))) {
+    d->own_segment = 1;
+    if (!len)
+      return 0;
+    emit_fresh(d, data, len, ts_ns);
+    return WT_REASM_NEW_DATA;
+  }
+  return segment_general(d, seq, data, len, syn, fin, ts_ns);
 }
 
 void wt_reasm_ack_general(WtReasmDir *d, guint32 ack, gint64 ts_ns)

@@ -72,6 +72,7 @@ static Run check_capture(const char *path, gboolean ignore_checksums)
   track_update = NULL;
   run = NULL;
   assert_same_anomalies(r.an_fast, r.an_general);
+  g_ptr_array_set_free_func(conns, g_free); /* Conn: no pointer inside */
   g_ptr_array_free(conns, TRUE);
   wt_anomalies_free(r.an_fast);
   wt_anomalies_free(r.an_general);
