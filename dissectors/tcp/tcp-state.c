@@ -1137,8 +1137,9 @@ static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies 
  * Almost every segment of a connection is an ACK or a data segment in order between two
  * established endpoints. For those the general path only counts, moves the sequence
  * marks and remembers the ACK: fast_update does that and nothing else. Which segments
- * qualify is split in two: what only a general update can change (the endpoints' states,
- * kept in c->fast_ready at its end) and what depends on the segment (fast_segment_fits).
+ * qualify is split in two: what only a general update can change (the endpoints' states
+ * and the history letters 'A'/'a', 'D'/'d', kept in c->fast_kinds at its end) and what
+ * depends on the segment (fast_segment_fits).
  * tests/unit/tcp/test-tcp-fast-path.c runs both paths on every segment of every capture
  * and compares the whole connection afterwards. */
 
@@ -1158,19 +1159,44 @@ static gboolean steady_endpoints(const WtTcpConn *c)
          !(c->simultaneous_open && !c->handshake_done);
 }
 
-/* The segment's part: ACK without SYN, FIN or RST, valid checksum, window not zero (a
- * zero window is counted and may add 'W'), in order (no retransmission, hole or
- * keep-alive to account), its history letter ('D'/'A') already there, not a
- * retransmission to Zeek either ('T'), and an ACK that moves less than the distance
- * beyond which it is checked for acknowledging data never sent. */
+/* Bit of c->fast_kinds for a segment of `dir` with or without data. */
+static inline guint fast_kind(WtDir dir, guint32 len)
+{
+  return 1u << ((guint) dir * 2 + (len != 0));
+}
+
+/* The kinds of segment (direction, data or bare ACK) that may take the fast path after a
+ * general update: all with their history letter already there ('A'/'a' for a bare ACK,
+ * 'D'/'d' for data: only the first adds it), when the endpoints are steady. Letters are
+ * only ever added, and only by wt_tcp_conn_update, so this holds until the next general
+ * update. */
+static guint fast_kinds(const WtTcpConn *c)
+{
+  if (!steady_endpoints(c))
+    return 0;
+  guint kinds = 0;
+  for (int d = 0; d < 2; d++) {
+    guint shift = d == WT_DIR_RESP ? 16 : 0;
+    if (c->hist_seen & (HIST_ACK_PKT << shift))
+      kinds |= fast_kind((WtDir) d, 0);
+    if (c->hist_seen & (HIST_DATA_PKT << shift))
+      kinds |= fast_kind((WtDir) d, 1);
+  }
+  return kinds;
+}
+
+/* The segment's part: of a kind in c->fast_kinds, ACK without SYN, FIN or RST, valid
+ * checksum, window not zero (a zero window is counted and may add 'W'), in order (no
+ * retransmission, hole or keep-alive to account), not a retransmission to Zeek either
+ * ('T'), and an ACK that moves less than the distance beyond which it is checked for
+ * acknowledging data never sent. */
 G_ALWAYS_INLINE static inline gboolean fast_segment_fits(const WtTcpConn *c, const WtPacket *p,
                                                          WtDir dir)
 {
   guint32 len = p->payload_wire_len;
-  guint32 hist = (len ? HIST_DATA_PKT : HIST_ACK_PKT) << (dir == WT_DIR_RESP ? 16 : 0);
-  return (p->tcp_flags & (WT_TCP_SYN | WT_TCP_FIN | WT_TCP_RST | WT_TCP_ACK)) == WT_TCP_ACK &&
+  return (c->fast_kinds & fast_kind(dir, len)) &&
+         (p->tcp_flags & (WT_TCP_SYN | WT_TCP_FIN | WT_TCP_RST | WT_TCP_ACK)) == WT_TCP_ACK &&
          !p->l4_bad_checksum && p->tcp_win != 0 && p->tcp_seq == c->ep[dir].snd_nxt &&
-         (c->hist_seen & hist) &&
          (len == 0 || seq_delta(p->tcp_seq + len, c->zk[dir].last_seq) > 0) &&
          seq_delta(p->tcp_ack, c->zk[other(dir)].ack_seq) <= ZEEK_TOO_LARGE_SEQ_DELTA;
 }
@@ -1194,10 +1220,14 @@ G_ALWAYS_INLINE static inline void fast_update(WtTcpConn *c, const WtPacket *p, 
   if (!zs->did_close || !zr->did_close)
     c->zeek_last_ts = p->ts_ns;
   if (seq_delta(ack, zr->ack_seq) > 0) {
-    gboolean underflow = FALSE;
-    zk_relative_seq(zr, ack, zr->ack_seq, zr->ack_wraps, &underflow);
-    if (!underflow)
-      zk_update_ack_seq(zr, ack);
+    /* zk_relative_seq's underflow test and zk_update_ack_seq for an ACK that moves on:
+     * it wraps when numerically below the last; before any wrap, one below the peer's
+     * start is not taken */
+    gboolean wrap = ack < zr->ack_seq;
+    if (zr->ack_wraps || wrap || seq_delta(ack, zr->start_seq) >= 0) {
+      zr->ack_wraps += wrap;
+      zr->ack_seq = ack;
+    }
   }
   if (seq_delta(seq + len, zs->last_seq) > 0) /* (a bare ACK may move it too) */
     zk_update_last_seq(zs, seq + len);
@@ -1221,13 +1251,13 @@ static WtTcpUpdate update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
   c->last_flipped = u.flipped;
   if (!full && c->history_len >= WT_TCP_HISTORY_MAX)
     anomaly(anomalies, WT_TCP_A_HISTORY_FULL);
-  c->fast_ready = steady_endpoints(c);
+  c->fast_kinds = fast_kinds(c);
   return u;
 }
 
 gboolean wt_tcp_conn_fast_fits(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
 {
-  return c->fast_ready && fast_segment_fits(c, pkt, dir);
+  return fast_segment_fits(c, pkt, dir);
 }
 
 WtTcpUpdate wt_tcp_conn_update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
@@ -1241,7 +1271,7 @@ WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
                                WtAnomalies *anomalies)
 {
   c->note = 0;
-  if (G_LIKELY(c->fast_ready) && fast_segment_fits(c, pkt, dir)) {
+  if (G_LIKELY(fast_segment_fits(c, pkt, dir))) {
     fast_update(c, pkt, dir);
     c->last_flipped = FALSE;
     return (WtTcpUpdate) { FALSE, dir, TRUE };

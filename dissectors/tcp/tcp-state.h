@@ -263,7 +263,7 @@ typedef struct {
   WtTcpSeg pending_dup_seg;           /* the latest of them */
   gboolean flip_pending;              /* set by the Zeek layer mid-segment */
   gboolean last_flipped;              /* the latest update flipped the roles (--explain) */
-  gboolean fast_ready;                /* the endpoints allow the fast path (tcp-state.c) */
+  guint fast_kinds;                   /* segments that may take the fast path (tcp-state.c) */
 } WtTcpConn;
 
 typedef struct {
