@@ -156,13 +156,14 @@ void wt_reasm_dir_start_midstream(WtReasmDir *d, guint32 seq);
  * direction itself if neither function above was called (at seq, or isn = seq on SYN). */
 WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
                                gboolean syn, gboolean fin, gint64 ts_ns);
-/* The PEER acknowledged up to `ack` in this direction: bytes below it never captured are a
- * gap (skipped, sink->gap), buffered bytes behind them are delivered. Call it only for
- * segments with the ACK flag. On a direction not started yet (no SYN, no segment seen),
- * it starts the direction at `ack` (mid-stream pickup). */
+/* wt_reasm_ack: the PEER acknowledged up to `ack` in this direction: bytes below it never
+ * captured are a gap (skipped, sink->gap), buffered bytes behind them are delivered. Call
+ * it only for segments with the ACK flag. On a direction not started yet (no SYN, no
+ * segment seen), it starts the direction at `ack` (mid-stream pickup). */
 void wt_reasm_ack_general(WtReasmDir *d, guint32 ack, gint64 ts_ns);
-/* Inline: on almost every segment the ACK moves nothing (it lies at or before the delivery
- * point: every byte it acknowledges was delivered), and no FIN waits to be passed. */
+/* wt_reasm_ack_general, inline: on almost every segment the ACK moves nothing (it lies at
+ * or before the delivery point: every byte it acknowledges was delivered), and no FIN
+ * waits to be passed. */
 static inline void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
 {
   if (G_LIKELY(d->started && d->own_segment && !d->fin_seen && !d->general_only) &&

@@ -92,7 +92,7 @@ struct WtTcpDissector {
   WtTcpStats *stats;
   WtTcpLiveCounts live;
   /* WIRETAB_TCP_GENERAL set: no fast path, neither the tracker's nor the reassembler's
-   * (tests/tcp/fast-path-outputs.sh compares the outputs with and without) */
+   * (tests/tools/tcp-fast-path-outputs.sh compares the outputs with and without) */
   gboolean general_only;
 };
 

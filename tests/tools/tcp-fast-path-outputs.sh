@@ -23,7 +23,7 @@ mapfile -t files < <( { find "$root/captures" -maxdepth 1 -type f \( -name '*.pc
   [[ -d $shared ]] && find "$shared" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' -o -name '*.trace' \);
   [[ -d $work/rewrites ]] && find "$work/rewrites" -type f -name '*.pcap'; } | sort)
 
-run_one() { # DEST FILE [env assignments via the caller]
+run_one() { # DEST FILE (WIRETAB_TCP_GENERAL comes from the caller's environment)
   local dest=$1 f=$2
   mkdir -p "$dest/logs"
   "$wiretab" -q -r "$f" --format json --top 25 --log-dir "$dest/logs" > "$dest/json" 2> "$dest/json.err"
