@@ -29,6 +29,10 @@ struct WtFlowTable {
   guint frame_sub;
   guint64 created, evicted;
   guint peak;
+  /* The flow the last lookup answered: most frames belong to the flow of the frame before
+   * (a burst of segments, then its acknowledgement), so its key is compared before the
+   * hash is computed. NULL when that flow ended. */
+  WtFlow *last;
 };
 
 void wt_flow_limits_default(WtFlowLimits *l)
@@ -264,13 +268,28 @@ static guint64 serial_for_new_flow(WtFlowTable *t)
   return frame * 4 + sub;
 }
 
+/* The key of the last flow, ports and protocol first: on a miss those differ most often. */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(WtFlowKey, port_lo) == 5 * sizeof(guint64));
+static inline gboolean is_last_flow(const WtFlow *last, const WtFlowKey *key)
+{
+  guint64 x, y;
+  memcpy(&x, (const guint8 *) &last->key + 5 * sizeof x, sizeof x);
+  memcpy(&y, (const guint8 *) key + 5 * sizeof y, sizeof y);
+  return x == y && flow_key_equal(&last->key, key);
+}
+
 WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent_by_lo,
                              gint64 ts_ns, gboolean *created)
 {
+  if (t->last && is_last_flow(t->last, key)) {
+    *created = FALSE;
+    return t->last;
+  }
   guint64 hash = flow_key_hash(key);
   WtFlow *f = slots_find(t, key, hash);
   if (f) {
     *created = FALSE;
+    t->last = f;
     return f;
   }
   if (t->limits.max_flows > 0 && t->size >= t->limits.max_flows)
@@ -289,6 +308,7 @@ WtFlow *wt_flow_table_lookup(WtFlowTable *t, const WtFlowKey *key, gboolean sent
   t->created++;
   t->peak = MAX(t->peak, t->size);
   *created = TRUE;
+  t->last = f;
   return f;
 }
 
@@ -313,6 +333,8 @@ void wt_flow_table_set_timer(WtFlowTable *t, WtFlow *f, WtTimerClass c)
 
 void wt_flow_table_remove(WtFlowTable *t, WtFlow *f, WtFlowEndReason reason)
 {
+  if (t->last == f)
+    t->last = NULL;
   lru_unlink(t, f);
   slots_remove(t, f);
   if (t->on_end)
