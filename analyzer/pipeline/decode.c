@@ -603,8 +603,8 @@ static inline gboolean fast_tcp_ok(const FastIp *ip)
   guint hdr = (t[12] >> 4) * 4u;
   if (hdr == TCP_HDR)
     return TRUE;
-  return hdr == TCP_TS_HDR && ip->l4_len >= TCP_TS_HDR && t[20] == 1 && t[21] == 1
-         && t[22] == 8 && t[23] == 10;
+  static const guint8 nop_nop_ts[4] = { 1, 1, 8, 10 };
+  return hdr == TCP_TS_HDR && ip->l4_len >= TCP_TS_HDR && memcmp(t + 20, nop_nop_ts, 4) == 0;
 }
 
 /* UDP whose length agrees with IP's, not to or from a tunnel port, not a zero checksum
@@ -672,10 +672,19 @@ static inline void fast_fill_ip(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
   pkt->l4_wire_len = ip->l4_len;
 }
 
-/* The checksum over the whole segment or datagram (all of it was captured). */
+/* The checksum over the whole segment or datagram (all of it was captured). The IPv4
+ * pseudo-header is summed here from the header's address words (wt_inet_sum takes any
+ * running sum that fits 32 bits, as big-endian words added up), without a call. */
 static inline gboolean fast_l4_sum_ok(const WtPacket *pkt, const FastIp *ip)
 {
-  guint32 sum = wt_inet_pseudo_sum(pkt, ip->proto, ip->l4_len);
+  guint32 sum;
+  if (ip->version == 4) {
+    const guint8 *a = ip->ip + 12;
+    sum = (guint32) be16_at(a) + be16_at(a + 2) + be16_at(a + 4) + be16_at(a + 6) + ip->proto
+          + ip->l4_len;
+  } else {
+    sum = wt_inet_pseudo_sum(pkt, ip->proto, ip->l4_len);
+  }
   return wt_inet_fold(wt_inet_sum(sum, ip->l4, ip->l4_len)) == 0;
 }
 
