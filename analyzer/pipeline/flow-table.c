@@ -274,8 +274,10 @@ static guint64 serial_for_new_flow(WtFlowTable *t)
   return frame * 4 + sub;
 }
 
-/* The key of the last flow, ports and protocol first: on a miss those differ most often. */
 G_STATIC_ASSERT(G_STRUCT_OFFSET(WtFlowKey, port_lo) == 5 * sizeof(guint64));
+
+/* The key of the last flow, ports and protocol (word 5) first: on a miss those differ
+ * most often. */
 static inline gboolean is_last_flow(const WtFlow *last, const WtFlowKey *key)
 {
   guint64 x, y;
