@@ -422,23 +422,26 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
 
   WtFlowKey key;
   gboolean sent_by_lo, created;
-  guint64 flows_before = wt_flow_table_created(a->flows); /* port reuse makes two */
   wt_flow_key_from_packet(&pkt, &key, &sent_by_lo);
   WtFlow *flow = wt_flow_table_lookup(a->flows, &key, sent_by_lo, ts_ns, &created);
   WtDir dir = wt_flow_dir(flow, sent_by_lo);
+  /* a flow began: found none, or port reuse ended the one found and began another (only
+   * the lookup and restart_flow create flows here; the tunnels' carriers came before) */
+  gboolean began = created;
   if (pkt.ip_proto == 6) {
-    if (!created && wt_tcp_starts_new_connection(a->tcp, flow, &pkt, dir))
+    if (!created && wt_tcp_starts_new_connection(a->tcp, flow, &pkt, dir)) {
       flow = restart_flow(a, flow, &key, sent_by_lo, ts_ns, &dir);
+      began = TRUE;
+    }
     wt_flow_table_set_timer(a->flows, flow, wt_tcp_packet(a->tcp, flow, &pkt, &dir));
   } else if (pkt.ip_proto == 17) {
     wt_udp_packet(a->udp, flow, created, &pkt, dir);
   }
   /* Only when a flow began: this frame's time is already in the timeline (packets), so a
    * zero count would change nothing and costs a bucket lookup per packet. */
-  guint64 new_flows = wt_flow_table_created(a->flows) - flows_before;
-  if (new_flows > 0) {
+  if (began) {
     if (pkt.ip_proto == 6 || pkt.ip_proto == 17)
-      wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, new_flows);
+      wt_timeline_count(a->timeline, ts_ns, WT_TL_NEW_CONNECTIONS, 1);
     if (G_UNLIKELY(pkt.tunnel_depth))
       wt_decoders_note_inner_flow(a->decoders, &pkt);
   }

@@ -6,6 +6,7 @@
 #include "dissectors/tcp/tcp-header.h"
 #include "dissectors/udp/udp-header.h"
 #include "dissectors/tunnel/tunnel.h"
+#include "dissectors/ip/inet-checksum.h"
 
 #include <glib/gi18n.h>
 #include <pcap/pcap.h>
@@ -503,7 +504,7 @@ static void tap(WtDecodeStats *s, const WtPacket *pkt, const Outcome *o)
   }
 }
 
-WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+WtDecodeStatus wt_decode_frame_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
 {
   reset_packet(pkt);
   wt_ip_defrag_release(d->defrag);
@@ -512,6 +513,258 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
   Outcome o = run_tables(d, pkt, a);
   tap(&d->stats, pkt, &o);
   return o.status;
+}
+
+/* ---- the fast path of wt_decode_frame ---------------------------------------------
+ * Most frames are Ethernet II, IPv4 without options or IPv6 without extension headers,
+ * not a fragment, then TCP or UDP, captured whole. For those the table walk (an indirect
+ * call and a table lookup per layer, a reader bounds check per field) is replaced by reads
+ * at fixed offsets, checked once up front. Every field of the packet, every counter of the
+ * tap and every anomaly come out as the walk gives them (tests/unit/decode/
+ * test-decode-fast.c compares both on every frame of every capture, cut and mutated); a
+ * frame the fast path does not take, or one on which a decoder would count an anomaly
+ * other than a bad checksum, goes to the walk untouched. */
+
+enum { ETH_HDR = 14, IP4_HDR = 20, IP6_HDR = 40, TCP_HDR = 20, UDP_HDR = 8,
+       TCP_TS_HDR = 32 /* NOP, NOP, timestamps */ };
+
+static inline guint16 be16_at(const guint8 *p)
+{
+  return (guint16) (p[0] << 8 | p[1]);
+}
+
+static inline guint32 be32_at(const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | p[3];
+}
+
+/* The 20-byte IPv4 header verifies when its one's-complement sum is 0xffff. Summed as host
+ * order words like wt_inet_sum: 0xffff reads the same in both byte orders, and a folded sum
+ * is 0 only when every word is 0, as in wt_inet_sum_words. */
+static inline gboolean ip4_header_sum_ok(const guint8 *h)
+{
+  guint32 w[5];
+  memcpy(w, h, sizeof w);
+  guint64 acc = (guint64) w[0] + w[1] + w[2] + w[3] + w[4];
+  acc = (acc & 0xffffffffu) + (acc >> 32);
+  acc = (acc & 0xffff) + (acc >> 16);
+  acc = (acc & 0xffff) + (acc >> 16);
+  acc = (acc & 0xffff) + (acc >> 16);
+  return acc == 0xffff;
+}
+
+/* What the fast path found in the IP header, before anything is written. */
+typedef struct {
+  const guint8 *ip, *l4;
+  guint32 l4_len;   /* upper-layer bytes, as the IP header says and all captured */
+  guint8 version, proto;
+} FastIp;
+
+/* IPv4 with a 20-byte header and IPv6 with TCP or UDP right after the fixed header,
+ * whose length field is neither zero nor more than the frame holds, not a fragment. */
+static inline gboolean fast_ip(const guint8 *f, guint32 caplen, FastIp *ip)
+{
+  guint16 type = be16_at(f + 12);
+  const guint8 *h = f + ETH_HDR;
+  guint32 room = caplen - ETH_HDR;
+  if (type == WT_ETHERTYPE_IPV4) {
+    guint32 total = be16_at(h + 2);
+    if (h[0] != 0x45 || total < IP4_HDR + UDP_HDR || total > room
+        || (be16_at(h + 6) & 0x3fff) != 0) /* MF or an offset */
+      return FALSE;
+    ip->version = 4;
+    ip->proto = h[9];
+    ip->l4 = h + IP4_HDR;
+    ip->l4_len = total - IP4_HDR;
+  } else if (type == WT_ETHERTYPE_IPV6) {
+    if (room < IP6_HDR + UDP_HDR || h[0] >> 4 != 6)
+      return FALSE;
+    guint32 plen = be16_at(h + 4);
+    if (plen < UDP_HDR || plen > room - IP6_HDR)
+      return FALSE;
+    ip->version = 6;
+    ip->proto = h[6];
+    ip->l4 = h + IP6_HDR;
+    ip->l4_len = plen;
+  } else {
+    return FALSE;
+  }
+  ip->ip = h;
+  return TRUE;
+}
+
+/* TCP whose data offset fits the segment, with no options or exactly NOP, NOP, timestamps
+ * (the options every other layout may count anomalies for are the walk's). */
+static inline gboolean fast_tcp_ok(const FastIp *ip)
+{
+  const guint8 *t = ip->l4;
+  if (ip->l4_len < TCP_HDR)
+    return FALSE;
+  guint hdr = (t[12] >> 4) * 4u;
+  if (hdr == TCP_HDR)
+    return TRUE;
+  static const guint8 nop_nop_ts[4] = { 1, 1, 8, 10 };
+  return hdr == TCP_TS_HDR && ip->l4_len >= TCP_TS_HDR && memcmp(t + 20, nop_nop_ts, 4) == 0;
+}
+
+/* UDP whose length agrees with IP's, not to or from a tunnel port, not a zero checksum
+ * over IPv6 (each is an anomaly or another decoder). */
+static inline gboolean fast_udp_ok(const WtDecoders *d, const FastIp *ip)
+{
+  const guint8 *u = ip->l4;
+  if (be16_at(u + 4) != ip->l4_len || (ip->version == 6 && be16_at(u + 6) == 0))
+    return FALSE;
+  return !udp_tunnel(d, be16_at(u)) && !udp_tunnel(d, be16_at(u + 2));
+}
+
+/* The fields no decoder of the fast path writes, as reset_packet leaves them. */
+static inline void fast_clear(WtPacket *pkt)
+{
+  pkt->headers_only = FALSE;
+  memset(pkt->vlan_ids, 0, sizeof pkt->vlan_ids);
+  pkt->vlan_depth = 0;
+  pkt->mpls_depth = 0;
+  pkt->ip_reassembled = FALSE;
+  pkt->ip_fragment = FALSE;
+  pkt->frag_id = pkt->frag_offset = pkt->frag_len = 0;
+  pkt->frag_more = FALSE;
+  pkt->tcp_seq = pkt->tcp_ack = 0;
+  pkt->tcp_flags = 0;
+  pkt->tcp_hdr_len = 0;
+  pkt->tcp_win = 0;
+  pkt->tcp_wscale = -1;
+  pkt->tcp_mss = 0;
+  pkt->tcp_sack_ok = FALSE;
+  pkt->tcp_has_ts = FALSE;
+  pkt->tcp_tsval = pkt->tcp_tsecr = 0;
+  pkt->l4_bad_checksum = FALSE;
+  pkt->icmp_type = pkt->icmp_code = 0;
+  pkt->tunnel_depth = 0;
+  pkt->tunnel_type = 0;
+  pkt->tunnel_tried = FALSE;
+  pkt->tunnel_id = 0;
+  pkt->reassembled_buf = NULL;
+}
+
+/* The network layer as wt_ip4_decode / wt_ip6_decode fill it (header checksum included). */
+static inline void fast_fill_ip(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
+{
+  const guint8 *h = ip->ip;
+  WtAddr src = { 0 }, dst = { 0 };
+  pkt->ip_version = ip->version;
+  pkt->ip_proto = ip->proto;
+  src.family = dst.family = ip->version;
+  if (ip->version == 4) {
+    pkt->ttl = h[8];
+    memcpy(src.bytes, h + 12, 4);
+    memcpy(dst.bytes, h + 16, 4);
+    pkt->ip_total_len = IP4_HDR + ip->l4_len;
+    if (!ip4_header_sum_ok(h))
+      wt_anomaly(a, "ip4.bad_checksum");
+  } else {
+    pkt->ttl = h[7];
+    memcpy(src.bytes, h + 8, 16);
+    memcpy(dst.bytes, h + 24, 16);
+    pkt->ip_total_len = IP6_HDR + ip->l4_len;
+  }
+  pkt->src = src;
+  pkt->dst = dst;
+  pkt->l4_wire_len = ip->l4_len;
+}
+
+/* The checksum over the whole segment or datagram (all of it was captured). The IPv4
+ * pseudo-header is summed here from the header's address words (wt_inet_sum takes any
+ * running sum that fits 32 bits, as big-endian words added up), without a call. */
+static inline gboolean fast_l4_sum_ok(const WtPacket *pkt, const FastIp *ip)
+{
+  guint32 sum;
+  if (ip->version == 4) {
+    const guint8 *a = ip->ip + 12;
+    sum = (guint32) be16_at(a) + be16_at(a + 2) + be16_at(a + 4) + be16_at(a + 6) + ip->proto
+          + ip->l4_len;
+  } else {
+    sum = wt_inet_pseudo_sum(pkt, ip->proto, ip->l4_len);
+  }
+  return wt_inet_fold(wt_inet_sum(sum, ip->l4, ip->l4_len)) == 0;
+}
+
+/* As decode_segment in dissectors/tcp/tcp-header.c for the layouts fast_tcp_ok takes. */
+static inline void fast_fill_tcp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
+{
+  const guint8 *t = ip->l4;
+  guint hdr = (t[12] >> 4) * 4u;
+  pkt->sport = be16_at(t);
+  pkt->dport = be16_at(t + 2);
+  pkt->tcp_seq = be32_at(t + 4);
+  pkt->tcp_ack = be32_at(t + 8);
+  pkt->tcp_flags = t[13];
+  pkt->tcp_hdr_len = (guint8) hdr;
+  pkt->tcp_win = be16_at(t + 14);
+  if (hdr == TCP_TS_HDR) {
+    pkt->tcp_has_ts = TRUE;
+    pkt->tcp_tsval = be32_at(t + 24);
+    pkt->tcp_tsecr = be32_at(t + 28);
+  }
+  pkt->payload = t + hdr;
+  pkt->payload_len = pkt->payload_wire_len = ip->l4_len - hdr;
+  if (!fast_l4_sum_ok(pkt, ip)) {
+    pkt->l4_bad_checksum = TRUE;
+    wt_anomaly(a, "tcp.bad_checksum");
+  }
+}
+
+/* As decode_datagram in dissectors/udp/udp-header.c for the datagrams fast_udp_ok takes
+ * (a zero checksum over IPv4: not computed, nothing to verify). */
+static inline void fast_fill_udp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
+{
+  const guint8 *u = ip->l4;
+  pkt->sport = be16_at(u);
+  pkt->dport = be16_at(u + 2);
+  pkt->payload = u + UDP_HDR;
+  pkt->payload_len = pkt->payload_wire_len = ip->l4_len - UDP_HDR;
+  if (be16_at(u + 6) != 0 && !fast_l4_sum_ok(pkt, ip)) {
+    pkt->l4_bad_checksum = TRUE;
+    wt_anomaly(a, "udp.bad_checksum");
+  }
+}
+
+/* tap() for a frame the fast path decoded: whole, status OK, IPv4 or IPv6, TCP or UDP. */
+static inline void fast_tap(WtDecodeStats *s, const WtPacket *pkt)
+{
+  guint64 bytes = pkt->wirelen;
+  s->frames++;
+  s->bytes += bytes;
+  count_linktype(s, pkt->linktype, 1, bytes);
+  count(pkt->ip_version == 4 ? &s->ipv4 : &s->ipv6, bytes);
+  count(pkt->ip_proto == WT_IPPROTO_TCP ? &s->tcp : &s->udp, bytes);
+}
+
+gboolean wt_decode_frame_fast(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+{
+  FastIp ip;
+  if (pkt->linktype != WT_DLT_EN10MB || pkt->caplen != pkt->wirelen
+      || pkt->caplen < ETH_HDR + IP4_HDR + UDP_HDR || !fast_ip(pkt->frame, pkt->caplen, &ip))
+    return FALSE;
+  gboolean tcp = ip.proto == WT_IPPROTO_TCP;
+  if (tcp ? !fast_tcp_ok(&ip) : ip.proto != WT_IPPROTO_UDP || !fast_udp_ok(d, &ip))
+    return FALSE;
+  fast_clear(pkt);
+  fast_fill_ip(pkt, &ip, a);
+  if (tcp)
+    fast_fill_tcp(pkt, &ip, a);
+  else
+    fast_fill_udp(pkt, &ip, a);
+  fast_tap(&d->stats, pkt);
+  return TRUE;
+}
+
+WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+{
+  if (G_LIKELY(wt_decode_frame_fast(d, pkt, a))) {
+    wt_ip_defrag_release(d->defrag);
+    return WT_DECODE_OK;
+  }
+  return wt_decode_frame_tables(d, pkt, a);
 }
 
 const WtTunnelLayer *wt_decode_layer(const WtDecoders *d, guint i)

@@ -83,6 +83,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(WtDecoders, wt_decoders_free)
  * valid protocol we do not decode (ARP, ESP, ...); CONSUMED means an IP fragment kept
  * for reassembly. pkt->reassembled_buf stays valid until the next call. */
 WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
+/* The two halves of wt_decode_frame, for the test that proves them equal. The fast path:
+ * TRUE when it decoded the frame (pkt, counters and anomalies exactly as the tables give
+ * them); FALSE when the frame is not its common case, with nothing counted. The tables:
+ * any frame. */
+gboolean wt_decode_frame_fast(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
+WtDecodeStatus wt_decode_frame_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
 
 /* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): its layer `i`
  * (0: outermost, i < pkt->tunnel_depth) with the packet that carried it; NULL beyond

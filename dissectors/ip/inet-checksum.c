@@ -9,12 +9,18 @@
 #endif
 
 /* One's-complement addition is associative, so folding the running sum down to 16 bits
- * between blocks gives the same result and keeps the return value small. */
-static guint32 fold16(guint64 acc)
+ * between blocks gives the same result and keeps the return value small. Without a loop:
+ * adding a word to itself rotated by half its width leaves in the top half the sum of both
+ * halves with the end-around carry (high + low overflows the low half exactly when it
+ * overflows the top one), once for 64 -> 32 bits and once for 32 -> 16. The result is the
+ * same as folding until it fits: 0 only for 0, otherwise the one value in [1, 0xffff]
+ * congruent to acc modulo 0xffff. */
+static inline guint32 fold16(guint64 acc)
 {
-  while (acc >> 16)
-    acc = (acc & 0xffff) + (acc >> 16);
-  return (guint32) acc;
+  acc += acc >> 32 | acc << 32;
+  guint32 x = (guint32) (acc >> 32);
+  x += x >> 16 | x << 16;
+  return x >> 16;
 }
 
 /* The hot loop of every TCP segment (all payload bytes pass through it), so it adds words

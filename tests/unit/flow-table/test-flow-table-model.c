@@ -60,6 +60,37 @@ static void test_direction_independent(void)
   g_assert_cmpuint(e.ended[WT_FLOW_END_INPUT], ==, 1);
 }
 
+/* The flow the last lookup answered is looked at first: once it ended (removed, expired,
+ * evicted), the same key makes a new flow, and another key never gets it. */
+static void test_last_flow_ended(void)
+{
+  Ends e = { { 0 }, NULL };
+  WtFlowTable *t = wt_flow_table_new(NULL, on_end, &e, NULL);
+  WtPacket ab = make_pkt(0x0100000a, 0x0200000a, 40000, 80, 6);
+  WtPacket other = make_pkt(0x0100000a, 0x0200000a, 40001, 80, 6);
+  gboolean c, lo;
+  WtFlow *f1 = lookup(t, &ab, 1, &c, &lo);
+  g_assert_true(c);
+  g_assert_true(lookup(t, &ab, 2, &c, &lo) == f1);
+  g_assert_false(c);
+  WtFlow *f2 = lookup(t, &other, 3, &c, &lo);
+  g_assert_true(c);
+  g_assert_true(f2 != f1);
+  g_assert_true(lookup(t, &ab, 4, &c, &lo) == f1);
+  g_assert_false(c);
+  wt_flow_table_remove(t, f1, WT_FLOW_END_CLOSED);
+  lookup(t, &ab, 5, &c, &lo);
+  g_assert_true(c); /* a new flow, not the ended one */
+  g_assert_cmpuint(wt_flow_table_created(t), ==, 3);
+  wt_flow_table_expire(t, 1000 * G_GINT64_CONSTANT(1000000000)); /* every flow */
+  lookup(t, &ab, 1001 * G_GINT64_CONSTANT(1000000000), &c, &lo);
+  g_assert_true(c);
+  g_assert_cmpuint(wt_flow_table_size(t), ==, 1);
+  wt_flow_table_free(t);
+  g_assert_cmpuint(e.ended[WT_FLOW_END_CLOSED], ==, 1);
+  g_assert_cmpuint(e.ended[WT_FLOW_END_TIMEOUT], ==, 2);
+}
+
 /* 200,000 random operations over a key space small enough to revisit keys: every lookup
  * agrees with the model, removals in the middle of probe clusters keep the rest findable. */
 static void test_random_against_model(void)
@@ -161,6 +192,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/flow-table/direction-independent", test_direction_independent);
+  g_test_add_func("/flow-table/last-flow-ended", test_last_flow_ended);
   g_test_add_func("/flow-table/random-against-model", test_random_against_model);
   g_test_add_func("/flow-table/cap-and-expiry", test_cap_and_expiry);
   return g_test_run();
