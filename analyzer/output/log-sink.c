@@ -14,6 +14,8 @@ struct WtLogSink {
   gboolean writes_file;  /* records become JSON lines (FALSE: export only) */
   WtChExporter *exporter;
   GString *line;         /* reused for every record: no allocation per record */
+  WtLogJsonKeys *keys;   /* the table's JSON keys, written out once (shared with the
+                          * worker buffers) */
 
   /* --log-rotate: the file of the interval [start, end) is opened at its first record */
   char *dir;
@@ -61,7 +63,7 @@ static void sink_write(WtLog *log, const WtLogRecord *r)
   WtLogSink *s = (WtLogSink *) log;
   g_string_truncate(s->line, 0);
   if (s->writes_file) {
-    wt_log_record_json(s->line, r);
+    wt_log_record_json_keys(s->line, r, s->keys);
     write_lines(s, s->line->str, s->line->len, 1);
   }
   if (s->exporter)
@@ -86,6 +88,7 @@ WtLogSink *wt_log_sink_open(const char *path, const WtLogTable *table, WtChExpor
   s->writes_file = TRUE;
   s->exporter = exporter;
   s->line = g_string_sized_new(1024);
+  s->keys = wt_log_json_keys_new(table);
   g_mutex_init(&s->lock);
   return s;
 }
@@ -99,6 +102,7 @@ WtLogSink *wt_log_sink_open_rotating(const char *dir, const WtLogTable *table,
   s->writes_file = TRUE;
   s->exporter = exporter;
   s->line = g_string_sized_new(1024);
+  s->keys = wt_log_json_keys_new(table);
   s->dir = g_strdup(dir);
   s->rotation = *rotation;
   g_mutex_init(&s->lock);
@@ -147,6 +151,7 @@ WtLogSink *wt_log_sink_new_stream(const WtLogTable *table, FILE *stream,
   s->writes_file = stream != NULL;
   s->exporter = exporter;
   s->line = g_string_sized_new(1024);
+  s->keys = wt_log_json_keys_new(table);
   g_mutex_init(&s->lock);
   return s;
 }
@@ -174,6 +179,7 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
   else if (s->file)
     fflush(s->file);
   g_string_free(s->line, TRUE);
+  wt_log_json_keys_free(s->keys);
   g_free(s->dir);
   g_clear_error(&s->open_error);
   g_mutex_clear(&s->lock);
@@ -200,7 +206,7 @@ static void buffer_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogBuffer *b = (WtLogBuffer *) log;
   if (b->main->writes_file) {
-    wt_log_record_json(b->lines, r);
+    wt_log_record_json_keys(b->lines, r, b->main->keys);
     b->n_lines++;
   }
   if (b->main->exporter)
