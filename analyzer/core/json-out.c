@@ -38,9 +38,17 @@ static guint u64_digits(guint64 v)
 }
 
 /* Unsigned decimal without printf, two digits per division: logs write several numbers
- * per record. */
+ * per record, most of them one or two digits long. */
 char *wt_json_put_u64(char *o, guint64 v)
 {
+  if (v < 10) {
+    *o = (char) ('0' + v);
+    return o + 1;
+  }
+  if (v < 100) {
+    memcpy(o, digit_pairs + v * 2, 2);
+    return o + 2;
+  }
   char *end = o + u64_digits(v);
   char *p = end;
   while (v >= 100) {
@@ -158,19 +166,18 @@ static gsize put_special(char **out, const guint8 *p, gsize avail)
 #define ONES G_GUINT64_CONSTANT(0x0101010101010101)
 #define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
 
-/* Bit 7 of a byte set for a byte that does not go into a JSON string as it is (printable
- * ASCII but the quote and the backslash do). A byte's bit may also be set
- * when an earlier byte (lower address, little-endian) is not plain (the subtraction's
- * borrow), never otherwise: so the lowest set bit is exactly the first such byte. */
+/* Bit 7 of each byte set when the byte does not go into a JSON string as it is (printable
+ * ASCII but the quote and the backslash do). Computed on the low seven bits of each byte,
+ * where no sum carries into the next byte: exact for every byte, so the lowest set bit is
+ * the first such byte. */
 static inline guint64 not_plain_bytes(guint64 w)
 {
-  guint64 quote = w ^ (ONES * '"'), backslash = w ^ (ONES * '\\'), del = w ^ (ONES * 0x7f);
-  return (((w - ONES * 0x20) & ~w)             /* < 0x20 */
-          | ((quote - ONES) & ~quote)           /* == '"' */
-          | ((backslash - ONES) & ~backslash)   /* == '\\' */
-          | ((del - ONES) & ~del)               /* == 0x7f */
-          | w)                                  /* >= 0x80 */
-         & HIGHS;
+  guint64 low7 = w & (ONES * 0x7f);
+  guint64 from_space = low7 + ONES * 0x60;                 /* >= 0x20 */
+  guint64 not_quote = (low7 ^ (ONES * '"')) + ONES * 0x7f;  /* != '"' */
+  guint64 not_bs = (low7 ^ (ONES * '\\')) + ONES * 0x7f;   /* != '\\' */
+  guint64 del = low7 + ONES;                               /* == 0x7f */
+  return (~(from_space & not_quote & not_bs) | del | w) & HIGHS; /* w: >= 0x80 */
 }
 
 /* The last 1-7 bytes of a string as a word, zero above them (a zero byte is not plain, so

@@ -169,14 +169,10 @@ void wt_log_value_json(GString *out, const WtLogValue *v)
  * appended from the column itself. */
 #define KEY_SLOT 32
 
-typedef struct {
-  char text[KEY_SLOT]; /* ,"name": */
-  guint32 len;         /* 0: longer than a slot */
-} KeySlot;
-
 struct WtLogJsonKeys {
   const WtLogTable *table;
-  KeySlot key[WT_LOG_MAX_COLUMNS];
+  char text[WT_LOG_MAX_COLUMNS][KEY_SLOT]; /* ,"name": */
+  guint8 len[WT_LOG_MAX_COLUMNS];          /* 0: longer than a slot */
 };
 
 static void keys_init(WtLogJsonKeys *k, const WtLogTable *table)
@@ -188,12 +184,12 @@ static void keys_init(WtLogJsonKeys *k, const WtLogTable *table)
     gsize len = strlen(name) + 4;
     if (len > KEY_SLOT)
       continue;
-    KeySlot *slot = &k->key[i];
-    slot->text[0] = ',';
-    slot->text[1] = '"';
-    memcpy(slot->text + 2, name, len - 4);
-    memcpy(slot->text + len - 2, "\":", 2);
-    slot->len = (guint32) len;
+    char *text = k->text[i];
+    text[0] = ',';
+    text[1] = '"';
+    memcpy(text + 2, name, len - 4);
+    memcpy(text + len - 2, "\":", 2);
+    k->len[i] = (guint8) len;
   }
 }
 
@@ -209,54 +205,89 @@ void wt_log_json_keys_free(WtLogJsonKeys *keys)
   g_free(keys);
 }
 
-static G_GNUC_NO_INLINE char *put_long_key(GString *out, const char *name, gsize room)
+/* Where a record's text goes: a write position in the GString's block, kept across the
+ * fields (the length is set once the line is complete). `end` leaves room for the NUL. */
+typedef struct {
+  GString *s;
+  char *o, *end;
+} Cursor;
+
+static void cursor_sync(Cursor *c)
 {
-  g_string_append(out, ",\"");
-  g_string_append(out, name);
-  g_string_append(out, "\":");
-  return wt_json_reserve(out, room);
+  c->o = c->s->str + c->s->len;
+  c->end = c->s->str + c->s->allocated_len - 1;
 }
 
-/* The key of column i with `room` more bytes reserved after it; returns where the value
- * goes. */
-static inline char *put_key(GString *out, const WtLogJsonKeys *keys, guint i, gsize room)
+static G_GNUC_NO_INLINE void cursor_grow(Cursor *c, gsize n)
 {
-  const KeySlot *slot = &keys->key[i];
-  if (G_UNLIKELY(!slot->len))
-    return put_long_key(out, keys->table->columns[i].name, room);
-  char *o = wt_json_reserve(out, KEY_SLOT + room);
-  memcpy(o, slot->text, KEY_SLOT);
-  return o + slot->len;
+  c->s->len = (gsize) (c->o - c->s->str);
+  wt_json_grow(c->s, n);
+  cursor_sync(c);
 }
 
-/* One field: its key, then its value. The value's room is reserved with the key; values
- * without a bound (vectors, doubles) go through GString. */
-static void put_field(GString *out, const WtLogJsonKeys *keys, guint i, const WtLogValue *v)
+/* At least n bytes of room at c->o. */
+static inline char *cursor_room(Cursor *c, gsize n)
 {
-  char *o;
+  if (G_UNLIKELY((gsize) (c->end - c->o) < n))
+    cursor_grow(c, n);
+  return c->o;
+}
+
+/* The text so far becomes the GString's (for writers that append to it). */
+static void cursor_commit(Cursor *c)
+{
+  wt_json_commit(c->s, c->o);
+}
+
+static G_GNUC_NO_INLINE char *put_long_key(Cursor *c, const char *name, gsize room)
+{
+  cursor_commit(c);
+  g_string_append(c->s, ",\"");
+  g_string_append(c->s, name);
+  g_string_append(c->s, "\":");
+  cursor_sync(c);
+  return cursor_room(c, room);
+}
+
+/* The key of column i with `room` more bytes after it; returns where the value goes. */
+static inline char *put_key(Cursor *c, const WtLogJsonKeys *keys, guint i, gsize room)
+{
+  guint len = keys->len[i];
+  if (G_UNLIKELY(!len))
+    return put_long_key(c, keys->table->columns[i].name, room);
+  char *o = cursor_room(c, KEY_SLOT + room);
+  memcpy(o, keys->text[i], KEY_SLOT);
+  return o + len;
+}
+
+/* One field: its key, then its value. Values without a bound on their length (vectors,
+ * doubles) are appended to the GString. */
+static void put_field(Cursor *c, const WtLogJsonKeys *keys, guint i, const WtLogValue *v)
+{
   switch ((WtLogValueKind) v->kind) {
   case WT_LOG_V_STRING:
-    o = put_key(out, keys, i, WT_JSON_ESCAPED_ROOM(v->len));
-    o = wt_json_put_escaped(o, v->v.s, v->len);
+    c->o = put_key(c, keys, i, WT_JSON_ESCAPED_ROOM(v->len));
+    c->o = wt_json_put_escaped(c->o, v->v.s, v->len);
     break;
   case WT_LOG_V_COUNT:
-    o = wt_json_put_u64(put_key(out, keys, i, WT_JSON_U64_ROOM), v->v.u);
+    c->o = wt_json_put_u64(put_key(c, keys, i, WT_JSON_U64_ROOM), v->v.u);
     break;
   case WT_LOG_V_TIME:
-    o = wt_json_put_ts(put_key(out, keys, i, WT_JSON_TS_ROOM), v->v.i);
+    c->o = wt_json_put_ts(put_key(c, keys, i, WT_JSON_TS_ROOM), v->v.i);
     break;
   case WT_LOG_V_NULL:
   case WT_LOG_V_INT:
   case WT_LOG_V_BOOL:
   case WT_LOG_V_INTERVAL:
-    o = put_scalar(put_key(out, keys, i, scalar_room(v)), v);
+    c->o = put_scalar(put_key(c, keys, i, scalar_room(v)), v);
     break;
   default:
-    wt_json_commit(out, put_key(out, keys, i, 0));
-    wt_log_value_json(out, v);
-    return;
+    c->o = put_key(c, keys, i, 0);
+    cursor_commit(c);
+    wt_log_value_json(c->s, v);
+    cursor_sync(c);
+    break;
   }
-  wt_json_commit(out, o);
 }
 
 void wt_log_record_json_keys(GString *out, const WtLogRecord *r, const WtLogJsonKeys *keys)
@@ -270,14 +301,17 @@ void wt_log_record_json_keys(GString *out, const WtLogRecord *r, const WtLogJson
     return;
   }
   gsize open = out->len; /* the first key's comma: it becomes the '{' */
+  Cursor c = { .s = out };
+  cursor_sync(&c);
   for (guint64 set = r->set; set; set &= set - 1) {
     guint i = (guint) __builtin_ctzll(set);
-    put_field(out, keys, i, &r->v[i]);
+    put_field(&c, keys, i, &r->v[i]);
   }
-  out->str[open] = '{';
-  char *o = wt_json_reserve(out, 2);
+  char *o = cursor_room(&c, 2);
   memcpy(o, "}\n", 2);
-  wt_json_commit(out, o + 2);
+  c.o = o + 2;
+  cursor_commit(&c);
+  out->str[open] = '{';
 }
 
 void wt_log_record_json(GString *out, const WtLogRecord *r)

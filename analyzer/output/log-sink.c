@@ -13,7 +13,10 @@ struct WtLogSink {
   FILE *file;            /* its stream */
   gboolean writes_file;  /* records become JSON lines (FALSE: export only) */
   WtChExporter *exporter;
-  GString *line;         /* reused for every record: no allocation per record */
+  GString *line;         /* reused for every record: no allocation per record; for a sink
+                          * that does not rotate, the lines not yet handed to the stream
+                          * (up to LINE_BATCH bytes: one fwrite per many records) */
+  guint n_line_records;  /* records in line */
   WtLogJsonKeys *keys;   /* the table's JSON keys, written out once (shared with the
                           * worker buffers) */
 
@@ -58,13 +61,32 @@ static void write_lines(WtLogSink *s, const char *lines, gsize len, guint n_reco
     s->lost += n_records;
 }
 
+/* The batched lines into the stream, in the order they came (caller holds s->lock). */
+static void write_batch(WtLogSink *s)
+{
+  if (!s->line->len)
+    return;
+  write_lines(s, s->line->str, s->line->len, s->n_line_records);
+  g_string_truncate(s->line, 0);
+  s->n_line_records = 0;
+}
+
+/* A sink that does not rotate keeps its lines and hands them to the stream LINE_BATCH
+ * bytes at a time (fwrite costs as much as formatting a line); a rotating one writes
+ * each record at once, into the file of the interval it came in. Worker buffers flush
+ * under the same lock, after the lines kept here. */
+#define LINE_BATCH (64 * 1024)
+
 static void sink_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogSink *s = (WtLogSink *) log;
-  g_string_truncate(s->line, 0);
   if (s->writes_file) {
+    g_mutex_lock(&s->lock);
     wt_log_record_json_keys(s->line, r, s->keys);
-    write_lines(s, s->line->str, s->line->len, 1);
+    s->n_line_records++;
+    if (s->dir || s->line->len >= LINE_BATCH)
+      write_batch(s);
+    g_mutex_unlock(&s->lock);
   }
   if (s->exporter)
     wt_ch_exporter_push(s->exporter, r);
@@ -113,6 +135,7 @@ WtLogSink *wt_log_sink_open_rotating(const char *dir, const WtLogTable *table,
 static gboolean rotate(WtLogSink *s, GError **error)
 {
   gboolean ok = TRUE;
+  write_batch(s);
   if (s->out) {
     ok = wt_atomic_file_commit(s->out, error);
     s->out = NULL;
@@ -163,8 +186,11 @@ WtLog *wt_log_sink_log(WtLogSink *s)
 
 void wt_log_sink_flush(WtLogSink *s)
 {
+  g_mutex_lock(&s->lock);
+  write_batch(s);
   if (s->file)
     fflush(s->file);
+  g_mutex_unlock(&s->lock);
 }
 
 gboolean wt_log_sink_close(WtLogSink *s, GError **error)
@@ -172,6 +198,7 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
   if (!s)
     return TRUE;
   gboolean ok = TRUE;
+  write_batch(s);
   if (s->dir)
     ok = rotate(s, error);
   else if (s->out)
@@ -238,6 +265,7 @@ void wt_log_buffer_flush(WtLogBuffer *b)
 {
   WtLogSink *s = b->main;
   g_mutex_lock(&s->lock);
+  write_batch(s);
   if (b->lines->len)
     write_lines(s, b->lines->str, b->lines->len, b->n_lines);
   g_mutex_unlock(&s->lock);

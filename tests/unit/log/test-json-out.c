@@ -455,6 +455,56 @@ static void test_sink_and_buffer(void)
   free(buf2);
 }
 
+/* Lines a sink keeps (it hands them to its stream in batches) come out in the order the
+ * records came, before the lines of a worker buffer flushed after them, and all of them
+ * once wt_log_sink_flush returns. */
+static void test_sink_order(void)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  WtLogSink *sink = wt_log_sink_new_stream(&test_table, f, NULL);
+  WtLogBuffer *b = wt_log_buffer_new(sink);
+  g_autoptr(GString) want = g_string_new(NULL), in_buffer = g_string_new(NULL);
+  WtConnInfo info = { .uid = "Co", .orig_p = 1, .resp_p = 2 };
+  info.orig_h.family = info.resp_h.family = 4;
+  GRand *rand = g_rand_new_with_seed(6);
+  for (int n = 0; n < 5000; n++) {
+    WtLogRecord r;
+    wt_log_record_init(&r, &test_table);
+    wt_log_set_conn_id(&r, n, &info);
+    /* long lines now and then, so that the batch fills up at different points */
+    g_autofree char *s = g_strnfill((gsize) g_rand_int_range(rand, 0, n % 50 ? 100 : 20000), 'v');
+    wt_log_set_str(&r, 6, s);
+    if (g_rand_boolean(rand)) {
+      wt_log_write(wt_log_sink_log(sink), &r);
+      ref_record(want, &r);
+    } else {
+      wt_log_write(wt_log_buffer_log(b), &r);
+      ref_record(in_buffer, &r);
+    }
+    if (n % 13 == 0) {
+      wt_log_buffer_flush(b);
+      g_string_append_len(want, in_buffer->str, (gssize) in_buffer->len);
+      g_string_truncate(in_buffer, 0);
+    }
+    if (n % 777 == 0) {
+      wt_log_sink_flush(sink);
+      g_assert_cmpuint(len, ==, want->len);
+      g_assert_true(memcmp(buf, want->str, len) == 0);
+    }
+  }
+  wt_log_buffer_flush(b);
+  g_string_append_len(want, in_buffer->str, (gssize) in_buffer->len);
+  wt_log_buffer_free(b);
+  wt_log_sink_free(sink);
+  fclose(f);
+  g_assert_cmpuint(len, ==, want->len);
+  g_assert_cmpstr(buf, ==, want->str);
+  free(buf);
+  g_rand_free(rand);
+}
+
 /* http.log's version field: "major.minor" of the reply (or the request) as printf's
  * "%u.%u" wrote it, for every pair of byte values; "2" for HTTP/2. */
 static void test_http_version(void)
@@ -513,6 +563,7 @@ int main(int argc, char **argv)
   g_test_add_func("/json-out/escape-random", test_escape_random);
   g_test_add_func("/log-record/records", test_records);
   g_test_add_func("/log-record/sink-and-buffer", test_sink_and_buffer);
+  g_test_add_func("/log-record/sink-order", test_sink_order);
   g_test_add_func("/http-log/version", test_http_version);
   return g_test_run();
 }
