@@ -89,6 +89,26 @@ char *wt_json_put_ts(char *o, gint64 ts_ns)
   return o + 6;
 }
 
+char *wt_json_put_ts_cached(char *o, gint64 ts_ns, WtJsonSecondsCache *cache)
+{
+  if (ts_ns < G_GINT64_CONSTANT(100000000000)) /* negative, or small: nothing to gain */
+    return wt_json_put_ts(o, ts_ns);
+  guint64 secs = (guint64) ts_ns / 1000000000;
+  if (secs != cache->secs) {
+    cache->len = (guint) (wt_json_put_u64(cache->text, secs) - cache->text);
+    cache->secs = secs;
+  }
+  /* a fixed-size copy (WT_JSON_TS_ROOM covers it); the fraction goes after the digits */
+  memcpy(o, cache->text, sizeof cache->text);
+  o += cache->len;
+  guint us = (guint) ((guint64) ts_ns % 1000000000 / 1000);
+  *o++ = '.';
+  memcpy(o, digit_pairs + us / 10000 * 2, 2);
+  memcpy(o + 2, digit_pairs + us / 100 % 100 * 2, 2);
+  memcpy(o + 4, digit_pairs + us % 100 * 2, 2);
+  return o + 6;
+}
+
 void wt_json_grow(GString *s, gsize n)
 {
   gsize len = s->len;

@@ -44,4 +44,14 @@ static inline void wt_json_commit(GString *s, char *end)
 char *wt_json_put_u64(char *o, guint64 v);
 char *wt_json_put_i64(char *o, gint64 v);
 char *wt_json_put_ts(char *o, gint64 ts_ns);
+
+/* The whole seconds of the last capture time written and their digits: the records of a
+ * log mostly fall in the same second as the one before. One per writer. */
+typedef struct {
+  guint64 secs;        /* 0: nothing kept (times under 100 s are written as they are) */
+  guint len;
+  char text[24];
+} WtJsonSecondsCache;
+/* wt_json_put_ts, the seconds' digits taken from the cache when they are the same */
+char *wt_json_put_ts_cached(char *o, gint64 ts_ns, WtJsonSecondsCache *cache);
 char *wt_json_put_escaped(char *o, const char *data, gsize len);

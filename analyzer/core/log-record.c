@@ -173,6 +173,7 @@ struct WtLogJsonKeys {
   const WtLogTable *table;
   char text[WT_LOG_MAX_COLUMNS][KEY_SLOT]; /* ,"name": */
   guint8 len[WT_LOG_MAX_COLUMNS];          /* 0: longer than a slot */
+  WtJsonSecondsCache secs;                 /* of the last WT_LOG_V_TIME */
 };
 
 static void keys_init(WtLogJsonKeys *k, const WtLogTable *table)
@@ -262,7 +263,7 @@ static inline char *put_key(Cursor *c, const WtLogJsonKeys *keys, guint i, gsize
 
 /* One field: its key, then its value. Values without a bound on their length (vectors,
  * doubles) are appended to the GString. */
-static void put_field(Cursor *c, const WtLogJsonKeys *keys, guint i, const WtLogValue *v)
+static void put_field(Cursor *c, WtLogJsonKeys *keys, guint i, const WtLogValue *v)
 {
   switch ((WtLogValueKind) v->kind) {
   case WT_LOG_V_STRING:
@@ -273,7 +274,7 @@ static void put_field(Cursor *c, const WtLogJsonKeys *keys, guint i, const WtLog
     c->o = wt_json_put_u64(put_key(c, keys, i, WT_JSON_U64_ROOM), v->v.u);
     break;
   case WT_LOG_V_TIME:
-    c->o = wt_json_put_ts(put_key(c, keys, i, WT_JSON_TS_ROOM), v->v.i);
+    c->o = wt_json_put_ts_cached(put_key(c, keys, i, WT_JSON_TS_ROOM), v->v.i, &keys->secs);
     break;
   case WT_LOG_V_NULL:
   case WT_LOG_V_INT:
@@ -290,7 +291,7 @@ static void put_field(Cursor *c, const WtLogJsonKeys *keys, guint i, const WtLog
   }
 }
 
-void wt_log_record_json_keys(GString *out, const WtLogRecord *r, const WtLogJsonKeys *keys)
+void wt_log_record_json_keys(GString *out, const WtLogRecord *r, WtLogJsonKeys *keys)
 {
   if (G_UNLIKELY(keys->table != r->table)) {
     wt_log_record_json(out, r);

@@ -17,8 +17,7 @@ struct WtLogSink {
                           * that does not rotate, the lines not yet handed to the stream
                           * (up to LINE_BATCH bytes: one fwrite per many records) */
   guint n_line_records;  /* records in line */
-  WtLogJsonKeys *keys;   /* the table's JSON keys, written out once (shared with the
-                          * worker buffers) */
+  WtLogJsonKeys *keys;   /* the table's JSON keys, written out once */
 
   /* --log-rotate: the file of the interval [start, end) is opened at its first record */
   char *dir;
@@ -227,13 +226,14 @@ struct WtLogBuffer {
   GString *lines;        /* JSON lines not yet in the main sink's file */
   guint n_lines;
   GPtrArray *rows;       /* with --clickhouse, their copies for the export queue */
+  WtLogJsonKeys *keys;   /* the worker's own (it keeps the last time's digits) */
 };
 
 static void buffer_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogBuffer *b = (WtLogBuffer *) log;
   if (b->main->writes_file) {
-    wt_log_record_json_keys(b->lines, r, b->main->keys);
+    wt_log_record_json_keys(b->lines, r, b->keys);
     b->n_lines++;
   }
   if (b->main->exporter)
@@ -248,6 +248,7 @@ WtLogBuffer *wt_log_buffer_new(WtLogSink *main)
   b->main = main;
   b->lines = g_string_sized_new(4096);
   b->rows = g_ptr_array_new_with_free_func(g_free);
+  b->keys = wt_log_json_keys_new(main->log.table);
   return b;
 }
 
@@ -282,5 +283,6 @@ void wt_log_buffer_free(WtLogBuffer *b)
     return;
   g_string_free(b->lines, TRUE);
   g_ptr_array_free(b->rows, TRUE);
+  wt_log_json_keys_free(b->keys);
   g_free(b);
 }

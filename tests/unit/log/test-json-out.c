@@ -359,7 +359,7 @@ static const WtLogTable test_table = {
   .name = "test", .columns = test_columns, .n_columns = G_N_ELEMENTS(test_columns),
 };
 
-static void check_record(const WtLogRecord *r, const WtLogJsonKeys *keys)
+static void check_record(const WtLogRecord *r, WtLogJsonKeys *keys)
 {
   g_autoptr(GString) want = g_string_new("prefix\n"), got = g_string_sized_new(1);
   g_string_append(got, "prefix\n");
@@ -401,7 +401,17 @@ static void test_records(void)
     wt_log_set_int(&r, 8, (gint64) g_rand_int(rand) - G_MAXINT32);
     wt_log_set_double(&r, 9, doubles[n % G_N_ELEMENTS(doubles)]);
     wt_log_set_bool(&r, 10, n & 1);
-    wt_log_set_time(&r, 11, n % 3 ? (gint64) g_rand_int(rand) * 999999937 : -(gint64) n);
+    /* the seconds' digits are kept from one record to the next: times in the same
+     * second, the next, back again; around 100 s (where keeping starts) */
+    static const gint64 near[] = { 99999999999, 100000000000, 100999999999, 0, 999999999 };
+    gint64 half_seconds = g_rand_int_range(rand, -3, 4) * G_GINT64_CONSTANT(500000000);
+    gint64 t = n % 4 == 0   ? (gint64) g_rand_int(rand) * 999999937
+               : n % 4 == 1 ? G_GINT64_CONSTANT(1796289793000000000) + half_seconds
+                                + g_rand_int_range(rand, 0, 1000000)
+               : n % 4 == 2 ? near[g_rand_int_range(rand, 0, G_N_ELEMENTS(near))]
+                            : -(gint64) n;
+    wt_log_set_time(&r, 11, t);
+    wt_log_set_time(&r, 1, t + g_rand_int_range(rand, 0, 3) * G_GINT64_CONSTANT(999999999));
     wt_log_set_interval(&r, 12, n % 5 ? (gint64) g_rand_int(rand) : -(gint64) g_rand_int(rand) * 977);
     wt_log_set_strings(&r, 13, parents, (guint) (n % 5));
     wt_log_set_seconds(&r, 14, secs, (guint) (n % 6));
