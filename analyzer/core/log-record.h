@@ -167,6 +167,15 @@ void wt_log_value_json(GString *out, const WtLogValue *v);
 /* The record as one JSON line (Zeek's field names, unset columns omitted, "}\n"). */
 void wt_log_record_json(GString *out, const WtLogRecord *r);
 
+/* A table's JSON keys (`,"name":`) written out once, for a writer of many records: the
+ * same lines as wt_log_record_json, without measuring every field's name each time. It
+ * also keeps the digits of the last capture time's seconds: one per writer (thread). */
+typedef struct WtLogJsonKeys WtLogJsonKeys;
+WtLogJsonKeys *wt_log_json_keys_new(const WtLogTable *table);
+void wt_log_json_keys_free(WtLogJsonKeys *keys);
+/* r's table must be the keys' table. */
+void wt_log_record_json_keys(GString *out, const WtLogRecord *r, WtLogJsonKeys *keys);
+
 /* The sink of `table` in this analysis, or NULL when the table is not written (check
  * before building a record: a disabled table costs nothing). */
 static inline WtLog *wt_app_log(const WtAppContext *ctx, const WtLogTable *table)

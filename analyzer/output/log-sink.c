@@ -13,7 +13,11 @@ struct WtLogSink {
   FILE *file;            /* its stream */
   gboolean writes_file;  /* records become JSON lines (FALSE: export only) */
   WtChExporter *exporter;
-  GString *line;         /* reused for every record: no allocation per record */
+  GString *line;         /* reused for every record: no allocation per record; for a sink
+                          * that does not rotate, the lines not yet handed to the stream
+                          * (up to LINE_BATCH bytes: one fwrite per many records) */
+  guint n_line_records;  /* records in line */
+  WtLogJsonKeys *keys;   /* the table's JSON keys, written out once */
 
   /* --log-rotate: the file of the interval [start, end) is opened at its first record */
   char *dir;
@@ -56,13 +60,32 @@ static void write_lines(WtLogSink *s, const char *lines, gsize len, guint n_reco
     s->lost += n_records;
 }
 
+/* The batched lines into the stream, in the order they came (caller holds s->lock). */
+static void write_batch(WtLogSink *s)
+{
+  if (!s->line->len)
+    return;
+  write_lines(s, s->line->str, s->line->len, s->n_line_records);
+  g_string_truncate(s->line, 0);
+  s->n_line_records = 0;
+}
+
+/* A sink that does not rotate keeps its lines and hands them to the stream LINE_BATCH
+ * bytes at a time (fwrite costs as much as formatting a line); a rotating one writes
+ * each record at once, into the file of the interval it came in. Worker buffers flush
+ * under the same lock, after the lines kept here. */
+#define LINE_BATCH (64 * 1024)
+
 static void sink_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogSink *s = (WtLogSink *) log;
-  g_string_truncate(s->line, 0);
   if (s->writes_file) {
-    wt_log_record_json(s->line, r);
-    write_lines(s, s->line->str, s->line->len, 1);
+    g_mutex_lock(&s->lock);
+    wt_log_record_json_keys(s->line, r, s->keys);
+    s->n_line_records++;
+    if (s->dir || s->line->len >= LINE_BATCH)
+      write_batch(s);
+    g_mutex_unlock(&s->lock);
   }
   if (s->exporter)
     wt_ch_exporter_push(s->exporter, r);
@@ -86,6 +109,7 @@ WtLogSink *wt_log_sink_open(const char *path, const WtLogTable *table, WtChExpor
   s->writes_file = TRUE;
   s->exporter = exporter;
   s->line = g_string_sized_new(1024);
+  s->keys = wt_log_json_keys_new(table);
   g_mutex_init(&s->lock);
   return s;
 }
@@ -99,6 +123,7 @@ WtLogSink *wt_log_sink_open_rotating(const char *dir, const WtLogTable *table,
   s->writes_file = TRUE;
   s->exporter = exporter;
   s->line = g_string_sized_new(1024);
+  s->keys = wt_log_json_keys_new(table);
   s->dir = g_strdup(dir);
   s->rotation = *rotation;
   g_mutex_init(&s->lock);
@@ -109,6 +134,7 @@ WtLogSink *wt_log_sink_open_rotating(const char *dir, const WtLogTable *table,
 static gboolean rotate(WtLogSink *s, GError **error)
 {
   gboolean ok = TRUE;
+  write_batch(s);
   if (s->out) {
     ok = wt_atomic_file_commit(s->out, error);
     s->out = NULL;
@@ -147,6 +173,7 @@ WtLogSink *wt_log_sink_new_stream(const WtLogTable *table, FILE *stream,
   s->writes_file = stream != NULL;
   s->exporter = exporter;
   s->line = g_string_sized_new(1024);
+  s->keys = wt_log_json_keys_new(table);
   g_mutex_init(&s->lock);
   return s;
 }
@@ -158,8 +185,11 @@ WtLog *wt_log_sink_log(WtLogSink *s)
 
 void wt_log_sink_flush(WtLogSink *s)
 {
+  g_mutex_lock(&s->lock);
+  write_batch(s);
   if (s->file)
     fflush(s->file);
+  g_mutex_unlock(&s->lock);
 }
 
 gboolean wt_log_sink_close(WtLogSink *s, GError **error)
@@ -167,6 +197,7 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
   if (!s)
     return TRUE;
   gboolean ok = TRUE;
+  write_batch(s);
   if (s->dir)
     ok = rotate(s, error);
   else if (s->out)
@@ -174,6 +205,7 @@ gboolean wt_log_sink_close(WtLogSink *s, GError **error)
   else if (s->file)
     fflush(s->file);
   g_string_free(s->line, TRUE);
+  wt_log_json_keys_free(s->keys);
   g_free(s->dir);
   g_clear_error(&s->open_error);
   g_mutex_clear(&s->lock);
@@ -194,13 +226,14 @@ struct WtLogBuffer {
   GString *lines;        /* JSON lines not yet in the main sink's file */
   guint n_lines;
   GPtrArray *rows;       /* with --clickhouse, their copies for the export queue */
+  WtLogJsonKeys *keys;   /* the worker's own (it keeps the last time's digits) */
 };
 
 static void buffer_write(WtLog *log, const WtLogRecord *r)
 {
   WtLogBuffer *b = (WtLogBuffer *) log;
   if (b->main->writes_file) {
-    wt_log_record_json(b->lines, r);
+    wt_log_record_json_keys(b->lines, r, b->keys);
     b->n_lines++;
   }
   if (b->main->exporter)
@@ -215,6 +248,7 @@ WtLogBuffer *wt_log_buffer_new(WtLogSink *main)
   b->main = main;
   b->lines = g_string_sized_new(4096);
   b->rows = g_ptr_array_new_with_free_func(g_free);
+  b->keys = wt_log_json_keys_new(main->log.table);
   return b;
 }
 
@@ -232,6 +266,7 @@ void wt_log_buffer_flush(WtLogBuffer *b)
 {
   WtLogSink *s = b->main;
   g_mutex_lock(&s->lock);
+  write_batch(s);
   if (b->lines->len)
     write_lines(s, b->lines->str, b->lines->len, b->n_lines);
   g_mutex_unlock(&s->lock);
@@ -248,5 +283,6 @@ void wt_log_buffer_free(WtLogBuffer *b)
     return;
   g_string_free(b->lines, TRUE);
   g_ptr_array_free(b->rows, TRUE);
+  wt_log_json_keys_free(b->keys);
   g_free(b);
 }

@@ -51,10 +51,31 @@ const WtLogTable wt_http_log_table = {
   .n_columns = N_COLUMNS,
 };
 
+static char *put_u8(char *o, guint v)
+{
+  if (v >= 100)
+    *o++ = (char) ('0' + v / 100);
+  if (v >= 10)
+    *o++ = (char) ('0' + v / 10 % 10);
+  *o++ = (char) ('0' + v % 10);
+  return o;
+}
+
 static void set_str(WtLogRecord *r, guint col, const char *v)
 {
   if (v) /* Zeek's JSON logs omit unset fields */
     wt_log_set_str(r, col, v);
+}
+
+/* "major.minor" (printf's "%u.%u", without printf: one per transaction); returns the
+ * length. `out` holds at least 8 bytes. */
+static gsize format_version(char out[8], guint8 major, guint8 minor)
+{
+  char *o = out;
+  o = put_u8(o, major);
+  *o++ = '.';
+  o = put_u8(o, minor);
+  return (gsize) (o - out);
 }
 
 void wt_http_log_write(WtLog *log, const WtConnInfo *conn, const WtHttpTxn *t)
@@ -71,14 +92,13 @@ void wt_http_log_write(WtLog *log, const WtConnInfo *conn, const WtHttpTxn *t)
   set_str(&r, COL_URI, t->uri);
   /* Zeek logs the reply's version when there is one */
   if (t->req_major == 2 || (t->orphan && t->resp_major == 2))
-    g_snprintf(version, sizeof version, "2");
+    wt_log_set_strn(&r, COL_VERSION, "2", 1);
   else if (t->has_final || t->info_code)
-    g_snprintf(version, sizeof version, "%u.%u", t->resp_major, t->resp_minor);
+    wt_log_set_strn(&r, COL_VERSION, version,
+                    format_version(version, t->resp_major, t->resp_minor));
   else if (!t->orphan)
-    g_snprintf(version, sizeof version, "%u.%u", t->req_major, t->req_minor);
-  else
-    version[0] = '\0';
-  set_str(&r, COL_VERSION, version[0] ? version : NULL);
+    wt_log_set_strn(&r, COL_VERSION, version,
+                    format_version(version, t->req_major, t->req_minor));
   set_str(&r, COL_USER_AGENT, t->user_agent);
   wt_log_set_count(&r, COL_REQUEST_BODY_LEN, t->req_body_len);
   wt_log_set_count(&r, COL_RESPONSE_BODY_LEN, t->resp_body_len);
