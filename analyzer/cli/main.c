@@ -188,8 +188,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Kernel capture buffer in KiB (like tcpdump -B)"), N_("KIB") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No progress output"), NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
-      N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
-         "does everything); results are the same"), N_("N") },
+      N_("Analyse on N worker threads (default 1: one thread does everything; pcap files: "
+         "each worker reads the file, others: one more thread reads), at most as many as "
+         "free CPUs; results are the same"), N_("N") },
     { "fanout", 0, 0, G_OPTION_ARG_NONE, &o->fanout,
       N_("With -i and --threads N: the kernel spreads the frames over N capture handles "
          "(PACKET_FANOUT, a flow hash), one per worker, with no reader thread; connections "
