@@ -1,4 +1,5 @@
-/* --threads: reader, batches, worker threads, per-worker log buffers. See workers.h. */
+/* --threads: reader, batches, worker threads, per-worker log buffers; replicated reading
+ * (every worker reads the file) and the live fanout. See workers.h. */
 #include "analyzer/pipeline/workers.h"
 
 #include <errno.h>

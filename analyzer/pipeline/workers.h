@@ -14,6 +14,8 @@
  * the number of a flow's first frame); at the end each worker's taps are merged into the
  * main analyzer. Log lines are buffered per worker and written to the main analyzer's
  * log sinks under one lock per buffer flush (after each batch), whole lines only.
+ * Classic pcap files have no reader (wt_workers_new_replicated): every worker reads the
+ * whole file and runs the reader's router itself, keeping the frames routed to it.
  * docs/performance.md has the design and what is not identical (peaks, caps). */
 #pragma once
 #include <glib.h>
