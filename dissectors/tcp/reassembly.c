@@ -28,6 +28,7 @@ void wt_reasm_limits_init(WtReasmLimits *limits)
   limits->overlap_policy = WT_OVERLAP_FIRST;
   limits->leftover_cap = 64u << 10;
   limits->history = 0;
+  limits->general_only = FALSE;
 }
 
 WtReasm *wt_reasm_new(const WtReasmLimits *limits, WtAnomalies *anomalies)
@@ -185,6 +186,8 @@ static void hist_store(WtReasmDir *d, const guint8 *data, gsize len)
   memcpy(d->hist, data + first, len - first);
 }
 
+static void give_up_stalled(WtReasmDir *d);
+
 /* Hands `len` new in-order bytes at the delivery point to the sink: straight from `data`
  * when nothing is left over, else appended to the leftover and offered together. */
 static void emit(WtReasmDir *d, const guint8 *data, gsize len, gint64 ts_ns)
@@ -202,6 +205,27 @@ static void emit(WtReasmDir *d, const guint8 *data, gsize len, gint64 ts_ns)
     left_append(d, data, len);
     left_consume(d, sink_deliver(d, d->left, d->left_len, ts_ns));
   }
+  give_up_stalled(d);
+}
+
+/* emit() of len > 0 bytes when nothing is left over (the fast path's case), inline: the
+ * leftover can only grow when the sink leaves bytes (it never calls back into this
+ * direction). */
+G_ALWAYS_INLINE static inline void emit_fresh(WtReasmDir *d, const guint8 *data, gsize len,
+                                              gint64 ts_ns)
+{
+  hist_store(d, data, len);
+  d->next += len;
+  d->st.delivered += len;
+  gsize c = sink_deliver(d, data, len, ts_ns);
+  if (G_UNLIKELY(c < len)) {
+    left_append(d, data + c, len - c);
+    give_up_stalled(d);
+  }
+}
+
+static void give_up_stalled(WtReasmDir *d)
+{
   if (d->left_len > d->r->limits.leftover_cap) {
     /* The application will not consume: give up on these bytes so analysis goes on. */
     guint64 n = d->left_len;
@@ -407,6 +431,7 @@ void wt_reasm_dir_init(WtReasmDir *d, WtReasm *r, const WtReasmSink *sink)
 {
   memset(d, 0, sizeof *d);
   d->r = r;
+  d->general_only = r && r->limits.general_only;
   if (sink)
     d->sink = *sink;
 }
@@ -519,8 +544,24 @@ G_NO_INLINE static WtReasmResult held_data(WtReasmDir *d, gint64 off, const guin
   return store(d, (guint64) off, data, len, &conflict) ? WT_REASM_NEW_DATA : 0;
 }
 
-WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
-                               gboolean syn, gboolean fin, gint64 ts_ns)
+/* The common segment: no SYN or FIN, on a started direction that is not closed, held or
+ * past a FIN, with nothing stored out of order and nothing left over, exactly at the
+ * delivery point. What segment_data does for it then: its bytes go straight to the sink
+ * (emit), nothing to store, drain or cap, no old byte; a bare ACK only marks the
+ * direction as seen. */
+G_ALWAYS_INLINE static inline gboolean in_order_fits(const WtReasmDir *d, guint32 seq,
+                                                     const guint8 *data, gsize len,
+                                                     gboolean syn, gboolean fin)
+{
+  return !syn && !fin && d->started && !d->closed && !d->held && !d->fin_seen &&
+         !d->general_only && d->buffered == 0 && d->left_len == 0 && (data || !len) &&
+         seq == d->seq0 + (guint32) d->next && d->r;
+}
+
+/* Any segment (wt_reasm_segment without its fast path). */
+G_NO_INLINE static WtReasmResult segment_general(WtReasmDir *d, guint32 seq, const guint8 *data,
+                                                 gsize len, gboolean syn, gboolean fin,
+                                                 gint64 ts_ns)
 {
   WtReasmResult res = 0;
   g_return_val_if_fail(d->r != NULL, 0);
@@ -556,7 +597,20 @@ WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, g
   return res;
 }
 
-void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
+WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
+                               gboolean syn, gboolean fin, gint64 ts_ns)
+{
+  if (G_LIKELY(in_order_fits(d, seq, data, len, syn, fin))) {
+    d->own_segment = 1;
+    if (!len)
+      return 0;
+    emit_fresh(d, data, len, ts_ns);
+    return WT_REASM_NEW_DATA;
+  }
+  return segment_general(d, seq, data, len, syn, fin, ts_ns);
+}
+
+void wt_reasm_ack_general(WtReasmDir *d, guint32 ack, gint64 ts_ns)
 {
   if (!d->r || d->closed || d->held)
     return;

@@ -67,6 +67,7 @@ typedef struct WtReasmLimits {
   gsize leftover_cap;  /* unconsumed bytes kept for the app; default 64 KiB */
   gsize history;       /* last N delivered bytes kept per direction to detect conflicting
                           retransmissions of delivered data; default 0 (off) */
+  gboolean general_only; /* no fast path for in-order segments and ACKs (tests compare) */
 } WtReasmLimits;
 
 /* Fills the defaults above. */
@@ -121,6 +122,7 @@ typedef struct WtReasmDir {
   guint8 own_segment;    /* a segment of this direction was seen (not only peer ACKs) */
   guint8 held;           /* a RST came: bytes are kept, not delivered (wt_reasm_dir_hold) */
   guint8 held_fin;       /* fin_seen when the hold began */
+  guint8 general_only;   /* WtReasmLimits.general_only of its WtReasm */
   guint64 gap_missed;    /* during sink->gap: how many of its bytes were never captured */
   guint64 next;          /* delivery point: every byte below was delivered or a gap */
   guint64 fin_off;       /* offset of the FIN's sequence number (valid if fin_seen) */
@@ -154,11 +156,21 @@ void wt_reasm_dir_start_midstream(WtReasmDir *d, guint32 seq);
  * direction itself if neither function above was called (at seq, or isn = seq on SYN). */
 WtReasmResult wt_reasm_segment(WtReasmDir *d, guint32 seq, const guint8 *data, gsize len,
                                gboolean syn, gboolean fin, gint64 ts_ns);
-/* The PEER acknowledged up to `ack` in this direction: bytes below it never captured are a
- * gap (skipped, sink->gap), buffered bytes behind them are delivered. Call it only for
- * segments with the ACK flag. On a direction not started yet (no SYN, no segment seen),
- * it starts the direction at `ack` (mid-stream pickup). */
-void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns);
+/* wt_reasm_ack: the PEER acknowledged up to `ack` in this direction: bytes below it never
+ * captured are a gap (skipped, sink->gap), buffered bytes behind them are delivered. Call
+ * it only for segments with the ACK flag. On a direction not started yet (no SYN, no
+ * segment seen), it starts the direction at `ack` (mid-stream pickup). */
+void wt_reasm_ack_general(WtReasmDir *d, guint32 ack, gint64 ts_ns);
+/* wt_reasm_ack_general, inline: on almost every segment the ACK moves nothing (it lies at
+ * or before the delivery point: every byte it acknowledges was delivered), and no FIN
+ * waits to be passed. */
+static inline void wt_reasm_ack(WtReasmDir *d, guint32 ack, gint64 ts_ns)
+{
+  if (G_LIKELY(d->started && d->own_segment && !d->fin_seen && !d->general_only) &&
+      (gint32) (ack - (d->seq0 + (guint32) d->next)) <= 0)
+    return;
+  wt_reasm_ack_general(d, ack, ts_ns);
+}
 /* RST, timeout, eviction, end of input (a FIN closes by itself): buffered segments are
  * delivered with gaps for the holes, then eof. Idempotent. On a held direction, the bytes
  * kept since the hold are dropped first (they came after a reset the peer acted on). */

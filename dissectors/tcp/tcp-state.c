@@ -859,6 +859,7 @@ static gboolean initial_flip(const WtTcpSeg *s)
 
 static void seg_from_packet(const WtPacket *p, WtTcpSeg *s)
 {
+  memset(s, 0, sizeof *s); /* padding too: copies kept in the connection compare equal */
   s->ts_ns = p->ts_ns;
   s->seq = p->tcp_seq;
   s->ack = p->tcp_ack;
@@ -1071,7 +1072,7 @@ static void replay_flipped(WtTcpConn *c, WtAnomalies *an)
 
 static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies *an)
 {
-  WtTcpUpdate u = { FALSE, dir };
+  WtTcpUpdate u = { FALSE, dir, FALSE };
 
   if (c->segs == 0) {
     c->first_ts = s->ts_ns;
@@ -1130,18 +1131,152 @@ static WtTcpUpdate update_seg(WtTcpConn *c, WtTcpSeg *s, WtDir dir, WtAnomalies 
   return u;
 }
 
-WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
-                               WtAnomalies *anomalies)
+/* ---------------------------------------------------------------------------------------
+ * The common segment (fast path)
+ *
+ * Almost every segment of a connection is an ACK or a data segment in order between two
+ * established endpoints. For those the general path only counts, moves the sequence
+ * marks and remembers the ACK: fast_update does that and nothing else. Which segments
+ * qualify is split in two: what only a general update can change (the endpoints' states
+ * and the history letters 'A'/'a', 'D'/'d', kept in c->fast_kinds at its end) and what
+ * depends on the segment (fast_segment_fits).
+ * tests/unit/tcp/test-tcp-fast-path.c runs both paths on every segment of every capture
+ * and compares the whole connection afterwards. */
+
+/* The endpoints' part: both ESTABLISHED in both layers, no FIN, no RST (pending, ignored
+ * or not), roles decided, each side's next sequence number known, the handshake settled. A fast
+ * update changes none of these, nor does anything outside wt_tcp_conn_update. */
+static gboolean steady_endpoints(const WtTcpConn *c)
+{
+  for (int d = 0; d < 2; d++) {
+    const WtTcpEndpoint *e = &c->ep[d];
+    if (e->state != WT_TCP_STATE_ESTABLISHED || e->fin_sent || e->rst_sent || !e->nxt_known ||
+        c->zk[d].state != WT_ZEEK_ESTABLISHED)
+      return FALSE;
+  }
+  return c->valid_segs > 0 && !c->any_rst && !c->rst_pending && !c->pending_synack &&
+         !c->flip_pending &&
+         !(c->simultaneous_open && !c->handshake_done);
+}
+
+/* Bit of c->fast_kinds for a segment of `dir` with or without data. */
+static inline guint fast_kind(WtDir dir, guint32 len)
+{
+  return 1u << ((guint) dir * 2 + (len != 0));
+}
+
+/* The kinds of segment (direction, data or bare ACK) that may take the fast path after a
+ * general update: all with their history letter already there ('A'/'a' for a bare ACK,
+ * 'D'/'d' for data: only the first adds it), when the endpoints are steady. Letters are
+ * only ever added, and only by wt_tcp_conn_update, so this holds until the next general
+ * update. */
+static guint fast_kinds(const WtTcpConn *c)
+{
+  if (!steady_endpoints(c))
+    return 0;
+  guint kinds = 0;
+  for (int d = 0; d < 2; d++) {
+    guint shift = d == WT_DIR_RESP ? 16 : 0;
+    if (c->hist_seen & (HIST_ACK_PKT << shift))
+      kinds |= fast_kind((WtDir) d, 0);
+    if (c->hist_seen & (HIST_DATA_PKT << shift))
+      kinds |= fast_kind((WtDir) d, 1);
+  }
+  return kinds;
+}
+
+/* The segment's part: of a kind in c->fast_kinds, ACK without SYN, FIN or RST, valid
+ * checksum, window not zero (a zero window is counted and may add 'W'), in order (no
+ * retransmission, hole or keep-alive to account), not a retransmission to Zeek either
+ * ('T'), and an ACK that moves less than the distance beyond which it is checked for
+ * acknowledging data never sent. */
+G_ALWAYS_INLINE static inline gboolean fast_segment_fits(const WtTcpConn *c, const WtPacket *p,
+                                                         WtDir dir)
+{
+  guint32 len = p->payload_wire_len;
+  return (c->fast_kinds & fast_kind(dir, len)) &&
+         (p->tcp_flags & (WT_TCP_SYN | WT_TCP_FIN | WT_TCP_RST | WT_TCP_ACK)) == WT_TCP_ACK &&
+         !p->l4_bad_checksum && p->tcp_win != 0 && p->tcp_seq == c->ep[dir].snd_nxt &&
+         (len == 0 || seq_delta(p->tcp_seq + len, c->zk[dir].last_seq) > 0) &&
+         seq_delta(p->tcp_ack, c->zk[other(dir)].ack_seq) <= ZEEK_TOO_LARGE_SEQ_DELTA;
+}
+
+/* What update_seg does for a segment that fits (see above), in the same order. */
+G_ALWAYS_INLINE static inline void fast_update(WtTcpConn *c, const WtPacket *p, WtDir dir)
+{
+  WtTcpEndpoint *S = &c->ep[dir], *R = &c->ep[other(dir)];
+  WtZeekEndpoint *zs = &c->zk[dir], *zr = &c->zk[other(dir)];
+  WtTcpDirStats *st = &c->st[dir];
+  guint32 len = p->payload_wire_len, seq = p->tcp_seq, ack = p->tcp_ack;
+
+  c->segs++;
+  c->last_ts = p->ts_ns;
+  c->valid_segs++;
+  st->pkts++;
+  st->ip_bytes += p->ip_total_len;
+  st->payload_bytes += len;
+  st->data_pkts += len != 0;
+  /* Zeek's layer: its last time, the peer's highest ACK, the sender's highest sequence */
+  if (!zs->did_close || !zr->did_close)
+    c->zeek_last_ts = p->ts_ns;
+  if (seq_delta(ack, zr->ack_seq) > 0) {
+    /* zk_relative_seq's underflow test and zk_update_ack_seq for an ACK that moves on:
+     * it wraps when numerically below the last; before any wrap, one below the peer's
+     * start is not taken */
+    gboolean wrap = ack < zr->ack_seq;
+    if (zr->ack_wraps || wrap || seq_delta(ack, zr->start_seq) >= 0) {
+      zr->ack_wraps += wrap;
+      zr->ack_seq = ack;
+    }
+  }
+  if (seq_delta(seq + len, zs->last_seq) > 0) /* (a bare ACK may move it too) */
+    zk_update_last_seq(zs, seq + len);
+  /* RFC 793 layer: a duplicate ACK, the sender's last ACK and next sequence number */
+  if (len == 0 && S->has_last_ack && ack == S->last_ack && p->tcp_win == S->last_win &&
+      WT_SEQ_GT(R->snd_nxt, ack))
+    st->dup_acks++;
+  S->has_last_ack = TRUE;
+  S->last_ack = ack;
+  S->last_win = p->tcp_win;
+  S->snd_nxt = seq + len;
+}
+
+static WtTcpUpdate update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                                  WtAnomalies *anomalies)
 {
   WtTcpSeg s;
   seg_from_packet(pkt, &s);
-  c->note = 0;
   gboolean full = c->history_len >= WT_TCP_HISTORY_MAX;
   WtTcpUpdate u = update_seg(c, &s, dir, anomalies);
   c->last_flipped = u.flipped;
   if (!full && c->history_len >= WT_TCP_HISTORY_MAX)
     anomaly(anomalies, WT_TCP_A_HISTORY_FULL);
+  c->fast_kinds = fast_kinds(c);
   return u;
+}
+
+gboolean wt_tcp_conn_fast_fits(const WtTcpConn *c, const WtPacket *pkt, WtDir dir)
+{
+  return fast_segment_fits(c, pkt, dir);
+}
+
+WtTcpUpdate wt_tcp_conn_update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                                       WtAnomalies *anomalies)
+{
+  c->note = 0;
+  return update_general(c, pkt, dir, anomalies);
+}
+
+WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                               WtAnomalies *anomalies)
+{
+  c->note = 0;
+  if (G_LIKELY(fast_segment_fits(c, pkt, dir))) {
+    fast_update(c, pkt, dir);
+    c->last_flipped = FALSE;
+    return (WtTcpUpdate) { FALSE, dir, TRUE };
+  }
+  return update_general(c, pkt, dir, anomalies);
 }
 
 static gboolean finished_state(WtTcpState s)

@@ -263,11 +263,15 @@ typedef struct {
   WtTcpSeg pending_dup_seg;           /* the latest of them */
   gboolean flip_pending;              /* set by the Zeek layer mid-segment */
   gboolean last_flipped;              /* the latest update flipped the roles (--explain) */
+  guint fast_kinds;                   /* segments that may take the fast path (tcp-state.c) */
 } WtTcpConn;
 
 typedef struct {
   gboolean flipped; /* roles were swapped while processing this segment */
   WtDir dir;        /* direction of this segment under the (possibly new) roles */
+  gboolean steady;  /* it took the fast path: an ACK or data segment in order between
+                     * established endpoints, valid checksum, no SYN, FIN or RST, nothing
+                     * noted; no state, role, connection event or closing changed */
 } WtTcpUpdate;
 
 /* What the caller must do for the segment just given to wt_tcp_conn_update (rare; 0 on
@@ -295,6 +299,14 @@ void wt_tcp_conn_init(WtTcpConn *c, gint64 time_wait_ns);
  * Segments with pkt->l4_bad_checksum only add 'C'/'c' to the history (Zeek drops them). */
 WtTcpUpdate wt_tcp_conn_update(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
                                WtAnomalies *anomalies);
+
+/* The general path alone, never the fast one: what wt_tcp_conn_update does for any
+ * segment. tests/unit/tcp/test-tcp-fast-path.c compares the two. */
+WtTcpUpdate wt_tcp_conn_update_general(WtTcpConn *c, const WtPacket *pkt, WtDir dir,
+                                       WtAnomalies *anomalies);
+/* TRUE when wt_tcp_conn_update would take its fast path for this segment (an ACK or data
+ * segment in order between established endpoints; see tcp-state.c). */
+gboolean wt_tcp_conn_fast_fits(const WtTcpConn *c, const WtPacket *pkt, WtDir dir);
 
 /* TRUE if this SYN must start a new connection (port reuse): the caller then finishes
  * `c` and creates a new one for this packet. A SYN on a connection that is closed

@@ -91,6 +91,9 @@ struct WtTcpDissector {
   WtReasm *reasm;
   WtTcpStats *stats;
   WtTcpLiveCounts live;
+  /* WIRETAB_TCP_GENERAL set: no fast path, neither the tracker's nor the reassembler's
+   * (tests/tools/tcp-fast-path-outputs.sh compares the outputs with and without) */
+  gboolean general_only;
 };
 
 WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
@@ -108,6 +111,8 @@ WtTcpDissector *wt_tcp_new(const WtTcpConfig *cfg, WtAppContext *app,
   if (cfg->global_cap)
     rl.global_cap = cfg->global_cap;
   rl.overlap_policy = cfg->overlap_policy;
+  t->general_only = g_getenv("WIRETAB_TCP_GENERAL") != NULL;
+  rl.general_only = t->general_only;
   t->reasm = wt_reasm_new(&rl, app->anomalies);
   t->stats = wt_tcp_stats_new();
   return t;
@@ -547,13 +552,38 @@ void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out)
   *out = t->live;
 }
 
+/* A segment the tracker took its fast path for (WtTcpUpdate.steady): what the general
+ * path below does for it, without what cannot happen then. No flip, no note (its ACK is
+ * used), no SYN, FIN or RST, no connection event to count (count_live saw the same
+ * endpoints after the segment before), and not closed: no FIN, no RST. */
+G_ALWAYS_INLINE static inline WtTimerClass steady_segment(WtTcpDissector *t, TcpFlow *tf,
+                                                         const WtPacket *pkt, WtDir dir)
+{
+  if (pkt->payload_len && tf->acks)
+    note_acks(tf->acks, dir, pkt);
+  wt_reasm_ack(&tf->rd[1 - dir], pkt->tcp_ack, pkt->ts_ns);
+  WtReasmResult res = wt_reasm_segment(&tf->rd[dir], pkt->tcp_seq, pkt->payload,
+                                       pkt->payload_len, FALSE, FALSE, pkt->ts_ns);
+  if (res & (WT_REASM_RETRANSMIT | WT_REASM_PARTIAL_OVERLAP))
+    wt_tcp_conn_note_retransmit(&tf->conn, dir);
+  if (tf->watch)
+    t->obs->segment(tf->watch, &tf->conn, pkt, dir);
+  const WtTcpConn *c = &tf->conn;
+  return c->handshake_done || c->st[WT_DIR_RESP].pkts > 0 ? WT_TIMER_TCP_ACTIVE
+                                                           : WT_TIMER_TCP_ATTEMPT;
+}
+
 WtTimerClass wt_tcp_packet(WtTcpDissector *t, WtFlow *flow, WtPacket *pkt, WtDir *dir)
 {
   TcpFlow *tf = flow->proto_state;
   gboolean fresh = tf == NULL;
   if (fresh)
     tf = tcp_flow_new(t, flow);
-  WtTcpUpdate up = wt_tcp_conn_update(&tf->conn, pkt, *dir, t->app->anomalies);
+  WtTcpUpdate up = G_UNLIKELY(t->general_only)
+                       ? wt_tcp_conn_update_general(&tf->conn, pkt, *dir, t->app->anomalies)
+                       : wt_tcp_conn_update(&tf->conn, pkt, *dir, t->app->anomalies);
+  if (G_LIKELY(up.steady))
+    return steady_segment(t, tf, pkt, *dir);
   if (up.flipped)
     swap_roles(tf, flow);
   *dir = up.dir;

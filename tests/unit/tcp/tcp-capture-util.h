@@ -21,6 +21,11 @@ typedef struct {
   guint serial;
 } Tracker;
 
+/* How track() gives a segment to its connection: wt_tcp_conn_update unless a test sets
+ * another function (test-tcp-fast-path.c runs both of the module's paths). */
+typedef WtTcpUpdate (*TrackUpdateFn)(WtTcpConn *c, const WtPacket *p, WtDir dir);
+static TrackUpdateFn track_update;
+
 static char *canon_key(const WtPacket *p)
 {
   char a[64], b[64];
@@ -64,7 +69,8 @@ static void track(Tracker *t, WtPacket *p)
     dir = WT_DIR_ORIG;
     g_hash_table_insert(t->live, g_strdup(key), c);
   }
-  WtTcpUpdate u = wt_tcp_conn_update(&c->conn, p, dir, NULL);
+  WtTcpUpdate u = track_update ? track_update(&c->conn, p, dir)
+                                : wt_tcp_conn_update(&c->conn, p, dir, NULL);
   if (u.flipped) {
     WtAddr a = c->h[0];
     c->h[0] = c->h[1];
