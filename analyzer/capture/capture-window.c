@@ -12,8 +12,27 @@
 /* Stream: each read() asks for up to 1 MiB, so a pipe costs a system call per ~700 frames. */
 #define READ_CHUNK_BYTES (1u << 20)
 
+/* A whole-file mapping read by several threads. */
+struct WtWindowShare {
+  const guint8 *base;
+  gint64 size;
+  gsize page;
+  gint readers;                           /* windows made on it */
+  gint64 pos[WT_WINDOW_SHARE_READERS];    /* atomic: each reader's released offset */
+  gint64 dropped;                         /* atomic: pages before it given back */
+};
+
+/* A reader publishes its position every SHARE_STEP bytes; pages are given back in steps of
+ * SHARE_DROP_STEP; a reader waits when SHARE_AHEAD ahead of the slowest. */
+#define SHARE_STEP ((gint64) 1 << 20)
+#define SHARE_DROP_STEP ((gint64) 4 << 20)
+#define SHARE_AHEAD ((gint64) 16 << 20)
+
 struct WtWindow {
   WtWindowSpan span; /* first: read by wt_window_get() inline */
+  WtWindowShare *share; /* shared whole-file mapping, or NULL */
+  guint reader;         /* its index in share->pos */
+  gint64 published;
   int fd;
   gboolean mapped, failed;
   gint64 size; /* mapped: the file's size */
@@ -49,6 +68,76 @@ WtWindow *wt_window_new_mapped(int fd)
   return w;
 }
 
+WtWindowShare *wt_window_share_new(int fd)
+{
+  struct stat st;
+  if (sizeof(void *) < 8 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+    return NULL; /* a 32-bit address space may not hold the file */
+  void *p = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  madvise(p, (size_t) st.st_size, MADV_SEQUENTIAL);
+  WtWindowShare *s = g_new0(WtWindowShare, 1);
+  s->base = p;
+  s->size = st.st_size;
+  s->page = (gsize) sysconf(_SC_PAGESIZE);
+  return s;
+}
+
+void wt_window_share_free(WtWindowShare *s)
+{
+  if (!s)
+    return;
+  munmap((void *) s->base, (size_t) s->size);
+  g_free(s);
+}
+
+WtWindow *wt_window_new_shared(WtWindowShare *s)
+{
+  if (s->readers >= WT_WINDOW_SHARE_READERS)
+    return NULL;
+  WtWindow *w = g_new0(WtWindow, 1);
+  w->fd = -1;
+  w->mapped = TRUE;
+  w->size = s->size;
+  w->page = s->page;
+  w->share = s;
+  w->reader = (guint) s->readers++;
+  w->span = (WtWindowSpan) { s->base, 0, (gsize) s->size };
+  return w;
+}
+
+static gint64 share_slowest(const WtWindowShare *s)
+{
+  gint64 slowest = G_MAXINT64;
+  for (gint i = 0; i < s->readers; i++)
+    slowest = MIN(slowest, __atomic_load_n(&s->pos[i], __ATOMIC_RELAXED));
+  return slowest;
+}
+
+/* This reader is at `off`: publish it, give back the pages every reader has left behind,
+ * and wait while this reader is far ahead of the slowest (which never waits). */
+static void share_moved(WtWindow *w, gint64 off)
+{
+  WtWindowShare *s = w->share;
+  w->published = off;
+  __atomic_store_n(&s->pos[w->reader], off, __ATOMIC_RELAXED);
+  gint64 slowest = share_slowest(s);
+  gint64 dropped = __atomic_load_n(&s->dropped, __ATOMIC_RELAXED);
+  gint64 upto = slowest & ~(gint64) (s->page - 1);
+  if (upto - dropped >= SHARE_DROP_STEP || (slowest >= s->size && upto > dropped)) {
+    if (__atomic_compare_exchange_n(&s->dropped, &dropped, upto, FALSE, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED))
+      /* only the page table entries: the page cache keeps the file, and a page read
+       * again (never, readers only go forward) would be faulted in again */
+      madvise((void *) (s->base + dropped), (size_t) (upto - dropped), MADV_DONTNEED);
+  }
+  while (off < s->size && off - slowest > SHARE_AHEAD) {
+    g_usleep(200);
+    slowest = share_slowest(s);
+  }
+}
+
 WtWindow *wt_window_new_stream(int fd)
 {
   WtWindow *w = g_new0(WtWindow, 1);
@@ -80,13 +169,20 @@ void wt_window_free(WtWindow *w)
 {
   if (!w)
     return;
-  unmap(w);
+  if (w->share)
+    wt_window_done(w);
+  else
+    unmap(w);
   g_free(w->buf);
   g_free(w);
 }
 
 void wt_window_done(WtWindow *w)
 {
+  if (w->share) { /* this reader holds nothing back any more */
+    share_moved(w, w->size);
+    return;
+  }
   unmap(w);
   if (!w->mapped) {
     g_clear_pointer(&w->buf, g_free);
@@ -185,6 +281,11 @@ const guint8 *wt_window_get_slow(WtWindow *w, gint64 off, gsize n, gsize *got)
     *got = 0;
     return nothing;
   }
+  if (w->share) { /* the whole file is at hand: only its end is not */
+    gint64 avail = off < w->size ? w->size - off : 0;
+    *got = (gsize) MIN((guint64) avail, (guint64) n);
+    return NULL;
+  }
   return w->mapped ? get_mapped(w, off, n, got) : get_stream(w, off, n, got);
 }
 
@@ -192,6 +293,8 @@ void wt_window_release(WtWindow *w, gint64 off)
 {
   if (off > w->released)
     w->released = off;
+  if (G_UNLIKELY(w->share && off - w->published >= SHARE_STEP))
+    share_moved(w, off);
 }
 
 /* The fopencookie stream: its own read position over the window. */

@@ -42,6 +42,21 @@ gboolean wt_window_failed(const WtWindow *w);
 void wt_window_release(WtWindow *w, gint64 off);
 /* End of reading: give the pages or the buffer back now. */
 void wt_window_done(WtWindow *w);
+/* Replicated reading (several threads each reading the whole file, capture.h's replicas):
+ * one mapping of the whole file shared by every reader, so a page is faulted in once, not
+ * once per reader. Each reader has its own WtWindow on it (wt_window_new_shared), and
+ * pages every reader has released are given back (MADV_DONTNEED); a reader more than
+ * 16 MiB ahead of the slowest waits for it, so the resident part of the file stays
+ * bounded. NULL when the file cannot be mapped whole (then each reader maps its own
+ * sliding windows). At most WT_WINDOW_SHARE_READERS readers. */
+#define WT_WINDOW_SHARE_READERS 64
+typedef struct WtWindowShare WtWindowShare;
+WtWindowShare *wt_window_share_new(int fd);
+/* After every reader's window is freed. */
+void wt_window_share_free(WtWindowShare *s);
+/* A reader's window on the share: the first, second ... (from 0) reader. */
+WtWindow *wt_window_new_shared(WtWindowShare *s);
+
 /* File size (mapped), or -1. */
 gint64 wt_window_size(const WtWindow *w);
 

@@ -36,6 +36,11 @@ struct WtCaptureSource {
   /* pcapng interfaces of other link types than the first: the filter compiled for each */
   char *filter;
   GHashTable *progs; /* dlt -> struct bpf_program *, NULL when it does not compile */
+  /* replicated reading: the position of the replica that reports progress, + 1 (0: none;
+   * atomic, written by the reading thread) */
+  gint64 replica_pos;
+  WtWindowShare *share; /* the whole file mapped once for every replica, or NULL */
+  gboolean share_tried;
 };
 
 static gboolean block_reader(const WtCaptureSource *src) { return src->mm || src->ng; }
@@ -348,6 +353,7 @@ void wt_capture_close(WtCaptureSource *src)
   if (src->pcap)
     pcap_close(src->pcap); /* also closes the FILE given to pcap_fopen_offline */
   wt_window_free(src->win); /* after the stdio view on it is closed */
+  wt_window_share_free(src->share); /* the replicas' windows are freed already */
   g_free(src->filter);
   g_free(src->name);
   g_free(src);
@@ -477,7 +483,9 @@ gboolean wt_capture_progress(WtCaptureSource *src, gint64 *pos, gint64 *size)
 {
   if (src->live || src->size <= 0 || !src->file)
     return FALSE;
-  long p = src->mm ? (long) wt_pcap_mmap_offset(src->mm)
+  gint64 replica = __atomic_load_n(&src->replica_pos, __ATOMIC_RELAXED);
+  long p = replica ? (long) (replica - 1)
+           : src->mm ? (long) wt_pcap_mmap_offset(src->mm)
            : src->ng ? (long) wt_pcapng_offset(src->ng) : ftell(src->file);
   if (p < 0)
     return FALSE;
@@ -538,6 +546,81 @@ int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFu
     return -1;
   }
   return n == PCAP_ERROR_BREAK ? -2 : n;
+}
+
+/* ---- replicas: one more reader of the same pcap file ---------------------------------- */
+
+struct WtCaptureReplica {
+  WtCaptureSource *src;
+  WtWindow *win;
+  WtPcapMmap *mm;
+  gboolean progress;
+};
+
+gboolean wt_capture_can_replicate(const WtCaptureSource *src)
+{
+  return src->mm != NULL && !src->live && src->file && wt_window_size(src->win) >= 0;
+}
+
+WtCaptureReplica *wt_capture_replica_new(WtCaptureSource *src, gboolean progress)
+{
+  g_return_val_if_fail(wt_capture_can_replicate(src), NULL);
+  if (!src->share_tried) {
+    src->share = wt_window_share_new(fileno(src->file));
+    src->share_tried = TRUE;
+  }
+  WtWindow *win = src->share ? wt_window_new_shared(src->share)
+                             : wt_window_new_mapped(fileno(src->file));
+  WtPcapMmap *mm = win ? wt_pcap_mmap_open(win, pcap_snapshot(src->pcap), src->linktype)
+                       : NULL;
+  if (!mm) {
+    wt_window_free(win);
+    return NULL;
+  }
+  WtCaptureReplica *r = g_new0(WtCaptureReplica, 1);
+  r->src = src;
+  r->win = win;
+  r->mm = mm;
+  r->progress = progress;
+  return r;
+}
+
+void wt_capture_replica_free(WtCaptureReplica *r)
+{
+  if (!r)
+    return;
+  wt_pcap_mmap_free(r->mm);
+  wt_window_free(r->win);
+  g_free(r);
+}
+
+int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gpointer user,
+                                GError **error)
+{
+  WtCaptureSource *src = r->src;
+  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  /* the compiled filter is only read (pcap_offline_filter): shared by every replica */
+  int n = wt_pcap_mmap_dispatch(r->mm, max < 0 ? 4096 : max,
+                                src->have_prog ? &src->prog : NULL, mmap_frame, &ctx, errbuf);
+  if (r->progress)
+    __atomic_store_n(&src->replica_pos, wt_pcap_mmap_offset(r->mm) + 1, __ATOMIC_RELAXED);
+  if (n == PCAP_ERROR) {
+    g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_READ, _("%s: %s"), src->name,
+                errbuf);
+    return -1;
+  }
+  return n == PCAP_ERROR_BREAK ? -2 : n;
+}
+
+void wt_capture_replica_done(WtCaptureReplica *r)
+{
+  wt_window_done(r->win);
+}
+
+void wt_capture_replica_break(WtCaptureReplica *r)
+{
+  wt_pcap_mmap_break(r->mm);
 }
 
 gboolean wt_capture_list_interfaces(FILE *out, GError **error)

@@ -79,5 +79,25 @@ int wt_capture_member_fd(WtCaptureSource *src, guint i);
 int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFunc fn,
                                gpointer user, GError **error);
 
+/* --threads on plain pcap files: every worker reads the whole file itself through a replica
+ * of the source (its own window on the file and its own read position; the source's BPF
+ * filter), so no thread copies frames for another. Only for a file the mmap reader reads
+ * (classic pcap, mapped): not pcapng, standard input, libpcap's reader or live capture. */
+gboolean wt_capture_can_replicate(const WtCaptureSource *src);
+typedef struct WtCaptureReplica WtCaptureReplica;
+/* src outlives the replica. With `progress`, wt_capture_progress(src) reports this
+ * replica's position (read from another thread). NULL when the file cannot be mapped. */
+WtCaptureReplica *wt_capture_replica_new(WtCaptureSource *src, gboolean progress);
+void wt_capture_replica_free(WtCaptureReplica *r);
+/* As wt_capture_dispatch (the same frames, errors and messages), from the replica's own
+ * position; may run on any thread, several replicas of one source at once. */
+int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gpointer user,
+                                GError **error);
+/* This replica reads no more (the end of the file, an error, a stop): other replicas never
+ * wait for it. */
+void wt_capture_replica_done(WtCaptureReplica *r);
+/* Makes the current wt_capture_replica_dispatch return after the frame being delivered. */
+void wt_capture_replica_break(WtCaptureReplica *r);
+
 /* Print the interfaces libpcap can capture on (-D). */
 gboolean wt_capture_list_interfaces(FILE *out, GError **error);

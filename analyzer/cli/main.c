@@ -27,6 +27,7 @@
 #include "analyzer/output/metrics-server.h"
 #include "analyzer/cli/progress.h"
 #include "analyzer/cli/service-notify.h"
+#include "analyzer/pipeline/free-cores.h"
 #include "analyzer/pipeline/workers.h"
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_RUNTIME = 2 };
@@ -187,8 +188,9 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
       N_("Kernel capture buffer in KiB (like tcpdump -B)"), N_("KIB") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("No progress output"), NULL },
     { "threads", 0, 0, G_OPTION_ARG_INT, &o->threads,
-      N_("Analyse on N worker threads, frames read on one more (default 1: one thread "
-         "does everything); results are the same"), N_("N") },
+      N_("Analyse on N worker threads (default 1: one thread does everything; pcap files: "
+         "each worker reads the file, others: one more thread reads), at most as many as "
+         "free CPUs; results are the same"), N_("N") },
     { "fanout", 0, 0, G_OPTION_ARG_NONE, &o->fanout,
       N_("With -i and --threads N: the kernel spreads the frames over N capture handles "
          "(PACKET_FANOUT, a flow hash), one per worker, with no reader thread; connections "
@@ -516,6 +518,35 @@ static gboolean run_fanout(WtCaptureSource *src, Loop *loop, double duration)
     g_printerr(_("wiretab: interface %s: capture stopped: %s; the report covers what was "
                  "captured\n"), wt_capture_name(src), err);
   return err == NULL;
+}
+
+/* --threads N on plain pcap files: the workers read the files themselves (replicated
+ * reading, wt_workers_new_replicated); this thread waits, draws the progress, passes a
+ * stop on and, once they are done, says which files ended in a read error. */
+static gboolean run_replicated(GPtrArray *sources, Loop *loop)
+{
+  gboolean stopping = FALSE;
+  while (!wt_workers_wait(loop->workers, 200 * 1000)) {
+    if (stop_requested && !stopping) {
+      wt_workers_stop(loop->workers);
+      stopping = TRUE;
+    }
+    WtCaptureSource *src = g_ptr_array_index(sources, wt_workers_current_source(loop->workers));
+    loop->seen = (gint64) wt_workers_frames(loop->workers);
+    service_tick(loop, src);
+    wt_progress_tick(loop->progress, src, (guint64) loop->seen);
+  }
+  loop->seen = (gint64) wt_workers_frames(loop->workers);
+  gboolean ok = TRUE;
+  for (guint i = 0; i < sources->len; i++) {
+    const char *err = wt_workers_source_error(loop->workers, i);
+    if (!err)
+      continue;
+    wt_progress_clear(loop->progress);
+    g_printerr(_("wiretab: warning: %s; the report covers the frames read before it\n"), err);
+    ok = FALSE;
+  }
+  return ok;
 }
 
 /* A CSV file of the report: an atomic file (after -Z, created and renamed by the broker). */
@@ -883,6 +914,38 @@ static WtCaptureSource *open_live(const Options *o, const WtCaptureOptions *copt
   return wt_capture_open_live(o->iface, copts, error);
 }
 
+/* --threads N reading files: every worker reads the files itself when they all are plain
+ * pcap files and no frame must pass through one thread in order (-w writes them, rotated
+ * logs follow their times). WIRETAB_THREADS_READER=1 keeps the reader thread (tests). */
+static gboolean use_replicated_reading(const Options *o, const Loop *loop, GPtrArray *sources)
+{
+  if (o->iface || o->write_file || loop->log_clock_by_frame ||
+      g_getenv("WIRETAB_THREADS_READER"))
+    return FALSE;
+  for (guint i = 0; i < sources->len; i++)
+    if (!wt_capture_can_replicate(g_ptr_array_index(sources, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* --threads N reading files: no more threads than free cores, and one thread (no workers)
+ * when fewer than two are free, so a busy machine is not slower than with one thread.
+ * WIRETAB_THREADS_FIXED=1 uses N whatever the load (tests, benchmarks of N). */
+static guint size_threads(const Options *o)
+{
+  if (o->threads <= 1 || o->iface || g_getenv("WIRETAB_THREADS_FIXED"))
+    return (guint) MAX(o->threads, 1);
+  guint free_cores = 0;
+  guint n = wt_free_cores_threads_now((guint) o->threads, &free_cores);
+  if (n == 1 && !o->quiet)
+    g_printerr(_("wiretab: notice: %u CPUs free (other programs are running): analysing on "
+                 "one thread instead of %d\n"), free_cores, o->threads);
+  else if (n < (guint) o->threads && !o->quiet)
+    g_printerr(_("wiretab: notice: %u CPUs free (other programs are running): %u threads "
+                 "instead of %d\n"), free_cores, n, o->threads);
+  return n;
+}
+
 int main(int argc, char **argv)
 {
   /* static: the option strings live as long as the process and stay reachable */
@@ -1085,12 +1148,17 @@ int main(int argc, char **argv)
     g_ptr_array_free(sources, TRUE);
     return EXIT_RUNTIME;
   }
+  guint threads = size_threads(&o);
+  gboolean replicated = threads > 1 && use_replicated_reading(&o, &loop, sources);
   if (fanout)
     loop.workers = wt_workers_new_fanout(analyzer, &cfg, g_ptr_array_index(sources, 0),
                                          (guint64) o.count, &error);
-  else if (o.threads > 1)
-    loop.workers = wt_workers_new(analyzer, &cfg, (guint) o.threads, &error);
-  if (o.threads > 1 && !loop.workers) {
+  else if (replicated)
+    loop.workers = wt_workers_new_replicated(analyzer, &cfg, threads, sources,
+                                             (guint64) o.count, &error);
+  else if (threads > 1)
+    loop.workers = wt_workers_new(analyzer, &cfg, threads, &error);
+  if ((fanout || threads > 1) && !loop.workers) {
     g_printerr("wiretab: %s\n", error->message);
     wt_atomic_file_discard(report_out);
     ux_end(&loop, EXIT_RUNTIME);
@@ -1100,7 +1168,13 @@ int main(int argc, char **argv)
   g_autoptr(WtServiceNotify) notify = wt_service_notify_new();
   loop.notify = notify;
   wt_service_notify_ready(notify, o.iface ? o.iface : o.files[0]);
-  for (guint i = 0; i < sources->len && !limit_reached(&loop); i++) {
+  if (g_getenv("WIRETAB_THREADS_TRACE"))
+    g_printerr("wiretab: threads: %u, %s\n", loop.workers ? threads : 1,
+               !loop.workers ? "one thread" : fanout ? "fanout" : replicated ? "replicated"
+                                                                              : "reader");
+  if (replicated && !run_replicated(sources, &loop))
+    status = EXIT_RUNTIME;
+  for (guint i = 0; i < sources->len && !replicated && !limit_reached(&loop); i++) {
     WtCaptureSource *src = g_ptr_array_index(sources, i);
     wt_analyzer_add_source(analyzer, wt_capture_name(src), wt_capture_is_live(src));
     if (!(fanout ? run_fanout(src, &loop, o.duration) : run_source(src, &loop, o.duration)))

@@ -44,8 +44,6 @@ struct WtAnalyzer {
   gint64 log_now;    /* the last time given to wt_analyzer_log_clock */
 };
 
-#define EXPIRE_EVERY_NS G_GINT64_CONSTANT(1000000000)
-
 void wt_analyzer_config_init(WtAnalyzerConfig *c)
 {
   memset(c, 0, sizeof *c);
@@ -298,10 +296,7 @@ static inline gboolean note_summary(WtAnalyzer *a, gint64 ts_ns)
     a->non_monotonic++;
   if (ts_ns > a->last_ts)
     a->last_ts = ts_ns;
-  if (ts_ns < a->next_expire_ts)
-    return FALSE;
-  a->next_expire_ts = ts_ns + EXPIRE_EVERY_NS;
-  return TRUE;
+  return wt_analyzer_timer_due(&a->next_expire_ts, ts_ns);
 }
 
 static void note_time(WtAnalyzer *a, gint64 ts_ns)

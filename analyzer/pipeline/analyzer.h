@@ -133,6 +133,18 @@ gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, gu
 gboolean wt_analyzer_count_member_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen,
                                         guint32 wirelen, gboolean in_order);
 void wt_analyzer_expire(WtAnalyzer *a, gint64 now_ns);
+/* One thread's timer schedule: timers run at the first frame (any capture time is >= 0)
+ * and then at the first frame a captured second or more after the last run. TRUE when
+ * they run before the frame at ts_ns (*next_ts, 0 at the start, moves on). The capture
+ * summary decides with it, and so does each worker that reads the whole input itself. */
+#define WT_ANALYZER_TIMER_EVERY_NS G_GINT64_CONSTANT(1000000000)
+static inline gboolean wt_analyzer_timer_due(gint64 *next_ts, gint64 ts_ns)
+{
+  if (ts_ns < *next_ts)
+    return FALSE;
+  *next_ts = ts_ns + WT_ANALYZER_TIMER_EVERY_NS;
+  return TRUE;
+}
 /* The first frame's time of the whole input, before a worker's first frame. */
 void wt_analyzer_anchor(WtAnalyzer *a, gint64 first_ts_ns);
 /* After wt_analyzer_finish(from): add its taps into `into` (not the capture summary,

@@ -1,4 +1,5 @@
-/* --threads: reader, batches, worker threads, per-worker log buffers. See workers.h. */
+/* --threads: reader, batches, worker threads, per-worker log buffers; replicated reading
+ * (every worker reads the file) and the live fanout. See workers.h. */
 #include "analyzer/pipeline/workers.h"
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/log-sink.h"
 #include "analyzer/pipeline/decode.h"
+
+#include <glib/gi18n.h>
 
 #define BATCH_BYTES (256 * 1024)
 #define BATCHES_PER_WORKER 8     /* one being filled by the reader, the rest in flight */
@@ -64,6 +67,23 @@ static void batch_free(gpointer p)
   g_free(b);
 }
 
+/* Where each frame goes: the decode tables (headers only) and the fragment table. The
+ * reader has one; with replicated reading (wt_workers_run_files) every worker has its own,
+ * fed the same frames, so they all take the same decisions. */
+typedef void (*DeliverFunc)(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
+                            guint32 caplen, guint32 wirelen, int linktype,
+                            const guint8 *bytes);
+
+typedef struct {
+  guint n;               /* workers */
+  WtDecoders *dec;       /* the pipeline's decode tables, headers only */
+  GHashTable *frags;     /* WtIpFragKey -> FragEntry */
+  gsize parked_bytes;
+  gint64 frag_timeout_ns;
+  DeliverFunc deliver;   /* fragments, now or when released from parking */
+  gpointer deliver_user;
+} Router;
+
 /* ---- workers ------------------------------------------------------------------------ */
 
 typedef struct WtWorkers WtWorkers;
@@ -88,6 +108,14 @@ typedef struct {
   gint64 last_ts;
   guint expire_gen;
   gboolean anchored;
+  /* replicated reading: its own reader of every source, its own router and frame count
+   * (every worker sees every frame), one thread's timer schedule */
+  WtCaptureReplica **readers;
+  WtCaptureReplica *reading;
+  Router router;
+  guint64 frame_no;
+  gint64 next_expire_ts;
+  guint64 published_frames; /* atomic: frame_no after each read of a block of frames */
 } Worker;
 
 /* IP fragments of TCP/UDP datagrams (WT_ROUTE_FRAGMENT), by the defragmenter's key of
@@ -111,11 +139,7 @@ struct WtWorkers {
   guint64 frame_no;
   gboolean anchored;
   gint64 last_send_us;
-  /* the pipeline's decode tables, headers only: which flow a frame belongs to */
-  WtDecoders *route;
-  GHashTable *frags;     /* WtIpFragKey -> FragEntry */
-  gsize parked_bytes;
-  gint64 frag_timeout_ns;
+  Router router;         /* the reader's (batch mode) */
   /* fanout (wt_workers_new_fanout): each worker reads its own handle of `src`; the
    * capture summary, frame numbers, the anchor and the timer rounds are shared under
    * count_lock (frame_no, anchored above too) */
@@ -127,6 +151,15 @@ struct WtWorkers {
   gint64 expire_ts;
   gint stop;           /* atomic: the workers leave their read loops */
   char *read_error;    /* the first handle's read error (under count_lock) */
+  /* replicated reading (wt_workers_new_replicated): the files every worker reads */
+  gboolean replicated;
+  GPtrArray *sources;  /* WtCaptureSource, borrowed */
+  guint64 stop_at;     /* atomic: no worker analyses a frame numbered above it */
+  gint reading;        /* atomic: workers still reading */
+  gint current_source; /* atomic: the source worker 0 reads */
+  char **source_errors; /* worker 0's read error per source, NULL if none */
+  GMutex done_lock;    /* `reading` reaching 0 is signalled on done_cond */
+  GCond done_cond;
 };
 
 static void send_batch(Worker *wk)
@@ -288,18 +321,18 @@ static guint64 endpoint_hash(const WtAddr *a, guint16 port)
 
 /* Direction-independent: the sum does not care which endpoint is which. Inline: the
  * reader runs it on every frame. */
-static inline guint pick(const WtWorkers *w, const WtAddr *a, guint16 pa,
-                         const WtAddr *b, guint16 pb)
+static inline guint pick(const Router *r, const WtAddr *a, guint16 pa, const WtAddr *b,
+                         guint16 pb)
 {
   guint64 h = mix64(endpoint_hash(a, pa) + endpoint_hash(b, pb));
-  return (guint) (((h >> 32) * w->n) >> 32);
+  return (guint) (((h >> 32) * r->n) >> 32);
 }
 
 /* The frame's flow, or its datagram's identity, from the decode tables. */
-static WtRouteKind route(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
+static WtRouteKind route(Router *r, const guint8 *bytes, guint32 caplen, guint32 wirelen,
                          int linktype, WtRouteKey *key)
 {
-  if (G_LIKELY(wt_decode_route_fast(w->route, bytes, caplen, linktype, key)))
+  if (G_LIKELY(wt_decode_route_fast(r->dec, bytes, caplen, linktype, key)))
     return key->kind;
   WtPacket pkt;
   pkt.ts_ns = 0;
@@ -307,30 +340,31 @@ static WtRouteKind route(WtWorkers *w, const guint8 *bytes, guint32 caplen, guin
   pkt.wirelen = wirelen;
   pkt.linktype = linktype;
   pkt.frame = bytes;
-  return wt_decode_route(w->route, &pkt, key);
+  return wt_decode_route(r->dec, &pkt, key);
 }
 
 guint wt_workers_shard(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
                        int linktype)
 {
+  Router *r = &w->router;
   WtRouteKey key;
-  switch (route(w, bytes, caplen, wirelen, linktype, &key)) {
+  switch (route(r, bytes, caplen, wirelen, linktype, &key)) {
   case WT_ROUTE_FRAGMENT: {
-    FragEntry *e = g_hash_table_lookup(w->frags, &key.datagram);
+    FragEntry *e = g_hash_table_lookup(r->frags, &key.datagram);
     if (e && e->worker >= 0)
       return (guint) e->worker;
     if (key.frag_offset != 0)
-      return pick(w, &key.src, 0, &key.dst, 0); /* if its first fragment never comes */
-    return pick(w, &key.src, key.sport, &key.dst, key.dport);
+      return pick(r, &key.src, 0, &key.dst, 0); /* if its first fragment never comes */
+    return pick(r, &key.src, key.sport, &key.dst, key.dport);
   }
   case WT_ROUTE_FLOW:
-    return pick(w, &key.src, key.sport, &key.dst, key.dport);
+    return pick(r, &key.src, key.sport, &key.dst, key.dport);
   default:
     return 0;
   }
 }
 
-/* ---- reader side: fragments ------------------------------------------------------------ */
+/* ---- routing: fragments ------------------------------------------------------------------ */
 
 static guint frag_hash(gconstpointer p)
 {
@@ -352,17 +386,40 @@ static void frag_entry_free(gpointer p)
   g_free(e);
 }
 
+static void router_init(Router *r, guint n, const WtDecodeLimits *limits, DeliverFunc deliver,
+                        gpointer user)
+{
+  WtDecodeLimits dl = *limits;
+  r->n = n;
+  r->frag_timeout_ns = dl.frag_timeout_ns > 0 ? dl.frag_timeout_ns
+                                              : WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;
+  r->dec = wt_decoders_new(&dl); /* the same VLAN depth limit as the workers' */
+  r->frags = g_hash_table_new_full(frag_hash, frag_equal, g_free, frag_entry_free);
+  r->deliver = deliver;
+  r->deliver_user = user;
+}
+
+static void router_clear(Router *r)
+{
+  if (r->frags)
+    g_hash_table_destroy(r->frags);
+  if (r->dec)
+    wt_decoders_free(r->dec);
+  r->frags = NULL;
+  r->dec = NULL;
+}
+
 /* The parked fragments of e, in arrival order, to `worker` (before anything else it gets
  * from now on). */
-static void release(WtWorkers *w, FragEntry *e, guint worker)
+static void release(Router *r, FragEntry *e, guint worker)
 {
   if (!e->parked)
     return;
   for (guint i = 0; i < e->parked->len; i++) {
-    const Rec *r = g_ptr_array_index(e->parked, i);
-    put_frame(&w->workers[worker], r->frame_no, r->ts_ns, r->caplen, r->wirelen,
-              r->linktype, (const guint8 *) (r + 1));
-    w->parked_bytes -= rec_size(r->caplen);
+    const Rec *p = g_ptr_array_index(e->parked, i);
+    r->deliver(r->deliver_user, worker, p->frame_no, p->ts_ns, p->caplen, p->wirelen,
+               p->linktype, (const guint8 *) (p + 1));
+    r->parked_bytes -= rec_size(p->caplen);
   }
   g_ptr_array_free(e->parked, TRUE);
   e->parked = NULL;
@@ -371,38 +428,38 @@ static void release(WtWorkers *w, FragEntry *e, guint worker)
 /* Fragments whose datagram the pipeline would drop now (fragment timeout), or all when
  * `all`: parked ones go where their addresses shard, to be dropped there as one thread
  * drops them; entries are forgotten. */
-static void expire_frags(WtWorkers *w, gint64 now_ns, gboolean all)
+static void expire_frags(Router *r, gint64 now_ns, gboolean all)
 {
-  if (g_hash_table_size(w->frags) == 0)
+  if (g_hash_table_size(r->frags) == 0)
     return;
   GHashTableIter it;
   gpointer v;
-  g_hash_table_iter_init(&it, w->frags);
+  g_hash_table_iter_init(&it, r->frags);
   while (g_hash_table_iter_next(&it, NULL, &v)) {
     FragEntry *e = v;
-    if (!all && now_ns - e->first_ts <= w->frag_timeout_ns)
+    if (!all && now_ns - e->first_ts <= r->frag_timeout_ns)
       continue;
-    release(w, e, e->worker >= 0 ? (guint) e->worker : e->addr_worker);
+    release(r, e, e->worker >= 0 ? (guint) e->worker : e->addr_worker);
     g_hash_table_iter_remove(&it);
   }
 }
 
-static void route_fragment(WtWorkers *w, const WtRouteKey *rt, guint64 frame_no,
-                           gint64 ts_ns, guint32 caplen, guint32 wirelen, int linktype,
+static void route_fragment(Router *r, const WtRouteKey *rt, guint64 frame_no, gint64 ts_ns,
+                           guint32 caplen, guint32 wirelen, int linktype,
                            const guint8 *bytes)
 {
-  FragEntry *e = g_hash_table_lookup(w->frags, &rt->datagram);
+  FragEntry *e = g_hash_table_lookup(r->frags, &rt->datagram);
   if (!e) {
     e = g_new0(FragEntry, 1);
     e->worker = -1;
-    e->addr_worker = pick(w, &rt->src, 0, &rt->dst, 0);
+    e->addr_worker = pick(r, &rt->src, 0, &rt->dst, 0);
     e->first_ts = ts_ns;
-    g_hash_table_insert(w->frags, g_memdup2(&rt->datagram, sizeof rt->datagram), e);
+    g_hash_table_insert(r->frags, g_memdup2(&rt->datagram, sizeof rt->datagram), e);
   }
   if (rt->frag_offset == 0 && e->worker < 0) {
     /* the ports are 0 when the first fragment did not hold them: by addresses */
-    e->worker = (int) pick(w, &rt->src, rt->sport, &rt->dst, rt->dport);
-    release(w, e, (guint) e->worker);
+    e->worker = (int) pick(r, &rt->src, rt->sport, &rt->dst, rt->dport);
+    release(r, e, (guint) e->worker);
   }
   /* Complete (by byte count): forget it, so that a later datagram reusing the IP id
    * (another flow, perhaps) is routed by its own first fragment. */
@@ -410,40 +467,68 @@ static void route_fragment(WtWorkers *w, const WtRouteKey *rt, guint64 frame_no,
   if (!rt->frag_more)
     e->total = (guint64) rt->frag_offset + rt->frag_len;
   if (e->worker >= 0) {
-    put_frame(&w->workers[e->worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+    r->deliver(r->deliver_user, (guint) e->worker, frame_no, ts_ns, caplen, wirelen,
+               linktype, bytes);
     if (e->total && e->have >= e->total)
-      g_hash_table_remove(w->frags, &rt->datagram);
+      g_hash_table_remove(r->frags, &rt->datagram);
     return;
   }
   /* before its first fragment: wait for it (bounded) */
-  Rec *r = g_malloc(rec_size(caplen));
-  r->frame_no = frame_no;
-  r->ts_ns = ts_ns;
-  r->caplen = caplen;
-  r->wirelen = wirelen;
-  r->linktype = linktype;
-  r->kind = REC_FRAME;
-  memcpy(r + 1, bytes, caplen);
+  Rec *p = g_malloc(rec_size(caplen));
+  p->frame_no = frame_no;
+  p->ts_ns = ts_ns;
+  p->caplen = caplen;
+  p->wirelen = wirelen;
+  p->linktype = linktype;
+  p->kind = REC_FRAME;
+  memcpy(p + 1, bytes, caplen);
   if (!e->parked)
     e->parked = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(e->parked, r);
-  w->parked_bytes += rec_size(caplen);
-  if (w->parked_bytes > PARKED_BYTES_MAX) {
+  g_ptr_array_add(e->parked, p);
+  r->parked_bytes += rec_size(caplen);
+  if (r->parked_bytes > PARKED_BYTES_MAX) {
     /* a flood of orphan fragments: give up waiting, by addresses */
     GHashTableIter it;
     gpointer v;
-    g_hash_table_iter_init(&it, w->frags);
+    g_hash_table_iter_init(&it, r->frags);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
       FragEntry *o = v;
       if (o->worker < 0 && o->parked) {
         o->worker = (int) o->addr_worker;
-        release(w, o, o->addr_worker);
+        release(r, o, o->addr_worker);
       }
     }
   }
 }
 
+#define ROUTE_DELIVERED G_MAXUINT
+
+/* The worker of a frame; ROUTE_DELIVERED for an IP fragment, which went to r->deliver (or
+ * was parked until its datagram's first fragment comes). */
+static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                                 guint32 wirelen, int linktype, const guint8 *bytes)
+{
+  WtRouteKey key;
+  switch (route(r, bytes, caplen, wirelen, linktype, &key)) {
+  case WT_ROUTE_FRAGMENT:
+    route_fragment(r, &key, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+    return ROUTE_DELIVERED;
+  case WT_ROUTE_FLOW:
+    return pick(r, &key.src, key.sport, &key.dst, key.dport);
+  default:
+    return 0;
+  }
+}
+
 /* ---- reader side: the frame loop ---------------------------------------------------- */
+
+static void deliver_to_batch(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
+                             guint32 caplen, guint32 wirelen, int linktype,
+                             const guint8 *bytes)
+{
+  WtWorkers *w = user;
+  put_frame(&w->workers[worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+}
 
 void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wirelen,
                       const guint8 *bytes, int linktype)
@@ -456,24 +541,13 @@ void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wi
     w->anchored = TRUE;
   }
   if (wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen)) {
-    expire_frags(w, ts_ns, FALSE);
+    expire_frags(&w->router, ts_ns, FALSE);
     for (guint i = 0; i < w->n; i++)
       put_mark(&w->workers[i], REC_EXPIRE, ts_ns);
   }
-  WtRouteKey key;
-  guint worker;
-  switch (route(w, bytes, caplen, wirelen, linktype, &key)) {
-  case WT_ROUTE_FRAGMENT:
-    route_fragment(w, &key, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
-    return;
-  case WT_ROUTE_FLOW:
-    worker = pick(w, &key.src, key.sport, &key.dst, key.dport);
-    break;
-  default:
-    worker = 0;
-    break;
-  }
-  put_frame(&w->workers[worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  guint worker = router_frame(&w->router, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  if (worker != ROUTE_DELIVERED)
+    put_frame(&w->workers[worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
 }
 
 void wt_workers_idle(WtWorkers *w)
@@ -597,6 +671,8 @@ static gpointer fanout_main(gpointer data)
 
 guint64 wt_workers_frames(WtWorkers *w)
 {
+  if (w->replicated)
+    return __atomic_load_n(&w->workers[0].published_frames, __ATOMIC_RELAXED);
   g_mutex_lock(&w->count_lock);
   guint64 n = w->frame_no;
   g_mutex_unlock(&w->count_lock);
@@ -605,6 +681,8 @@ guint64 wt_workers_frames(WtWorkers *w)
 
 gboolean wt_workers_running(WtWorkers *w)
 {
+  if (w->replicated)
+    return g_atomic_int_get(&w->reading) > 0;
   return !g_atomic_int_get(&w->stop);
 }
 
@@ -618,6 +696,138 @@ void wt_workers_metrics_capture(WtWorkers *w, WtMetrics *m)
   g_mutex_lock(&w->count_lock);
   wt_analyzer_metrics_capture(w->main, m);
   g_mutex_unlock(&w->count_lock);
+}
+
+/* ---- replicated reading: every worker reads the files -------------------------------- */
+
+/* Frames per read of a replica: the stop flag, the logs and the published count are looked
+ * at between reads. */
+#define REPLICA_READ_FRAMES 4096
+
+/* A frame routed (now, or released from parking) to `worker`: analysed if it is this one. */
+static void deliver_here(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
+                         guint32 caplen, guint32 wirelen, int linktype, const guint8 *bytes)
+{
+  Worker *wk = user;
+  if (worker == wk->member)
+    wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
+/* Every worker runs this on every frame of the input, in the same order, so the frame
+ * numbers, the timer instants and the router's decisions (its fragment table, parking) are
+ * the same in all of them: each analyses the frames routed to it, as the reader's batches
+ * would have given them. Worker 0 also counts the capture summary. */
+static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                          const guint8 *bytes, int linktype)
+{
+  Worker *wk = user;
+  WtWorkers *w = wk->w;
+  if (G_UNLIKELY(wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED))) {
+    wt_capture_replica_break(wk->reading); /* -c, or a stop: at the same frame in all */
+    return;
+  }
+  guint64 frame_no = ++wk->frame_no;
+  if (G_UNLIKELY(frame_no == 1))
+    wt_analyzer_anchor(wk->an, ts_ns);
+  if (wk->member == 0)
+    wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen);
+  if (G_UNLIKELY(wt_analyzer_timer_due(&wk->next_expire_ts, ts_ns))) {
+    expire_frags(&wk->router, ts_ns, FALSE);
+    wt_analyzer_expire(wk->an, ts_ns);
+  }
+  guint to = router_frame(&wk->router, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  if (to == wk->member)
+    wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
+/* One source to its end, a read error or the stop frame. Worker 0 names the source in the
+ * main analyzer (as the one-thread loop does before reading it) and keeps its error. */
+static void replica_read_source(Worker *wk, guint i)
+{
+  WtWorkers *w = wk->w;
+  WtCaptureSource *src = g_ptr_array_index(w->sources, i);
+  if (wk->member == 0) {
+    g_atomic_int_set(&w->current_source, (gint) i);
+    wt_analyzer_add_source(w->main, wt_capture_name(src), FALSE);
+  }
+  wk->reading = wk->readers[i];
+  for (;;) {
+    g_autoptr(GError) err = NULL;
+    int n = wt_capture_replica_dispatch(wk->reading, REPLICA_READ_FRAMES, replica_frame, wk,
+                                        &err);
+    __atomic_store_n(&wk->published_frames, wk->frame_no, __ATOMIC_RELAXED);
+    flush_logs(wk);
+    if (n == -1 && wk->member == 0)
+      w->source_errors[i] = g_strdup(err->message);
+    if (n <= 0 || wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED)) {
+      wt_capture_replica_done(wk->reading); /* the others do not wait for it */
+      return;
+    }
+  }
+}
+
+static gpointer replica_main(gpointer data)
+{
+  Worker *wk = data;
+  WtWorkers *w = wk->w;
+  for (guint i = 0; i < w->sources->len; i++) {
+    /* as the one-thread loop: no further source once the stop frame is reached */
+    if (wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED))
+      break;
+    replica_read_source(wk, i);
+  }
+  for (guint i = 0; i < w->sources->len; i++) /* files it stopped before: nobody waits */
+    wt_capture_replica_done(wk->readers[i]);
+  expire_frags(&wk->router, 0, TRUE); /* parked fragments whose first one never came */
+  wt_analyzer_finish(wk->an);         /* every flow ends: the last log lines */
+  flush_logs(wk);
+  g_mutex_lock(&w->done_lock);
+  if (g_atomic_int_dec_and_test(&w->reading))
+    g_cond_broadcast(&w->done_cond);
+  g_mutex_unlock(&w->done_lock);
+  return NULL;
+}
+
+gboolean wt_workers_wait(WtWorkers *w, gint64 timeout_us)
+{
+  gint64 until = g_get_monotonic_time() + timeout_us;
+  g_mutex_lock(&w->done_lock);
+  while (g_atomic_int_get(&w->reading) > 0)
+    if (!g_cond_wait_until(&w->done_cond, &w->done_lock, until))
+      break;
+  gboolean done = g_atomic_int_get(&w->reading) == 0;
+  g_mutex_unlock(&w->done_lock);
+  return done;
+}
+
+void wt_workers_stop(WtWorkers *w)
+{
+  if (!w->replicated) {
+    g_atomic_int_set(&w->stop, 1);
+    return;
+  }
+  /* A worker is at most one read ahead of the count it published: stopping every one at
+   * a frame past the furthest keeps them equal (the frames up to it are analysed). */
+  guint64 furthest = 0;
+  for (guint i = 0; i < w->n; i++)
+    furthest = MAX(furthest, __atomic_load_n(&w->workers[i].published_frames,
+                                             __ATOMIC_RELAXED));
+  guint64 at = furthest + 2 * REPLICA_READ_FRAMES;
+  guint64 cur = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
+  while (at < cur &&
+         !__atomic_compare_exchange_n(&w->stop_at, &cur, at, FALSE, __ATOMIC_RELAXED,
+                                      __ATOMIC_RELAXED)) {
+  }
+}
+
+guint wt_workers_current_source(WtWorkers *w)
+{
+  return (guint) g_atomic_int_get(&w->current_source);
+}
+
+const char *wt_workers_source_error(WtWorkers *w, guint i)
+{
+  return w->replicated && i < w->sources->len ? w->source_errors[i] : NULL;
 }
 
 /* ---- set-up and the end ------------------------------------------------------------- */
@@ -639,6 +849,10 @@ static void worker_clear(Worker *wk)
     wt_log_buffer_free(wk->logs[t]);
   if (wk->cur)
     batch_free(wk->cur);
+  for (guint i = 0; wk->readers && i < wk->w->sources->len; i++)
+    wt_capture_replica_free(wk->readers[i]);
+  g_free(wk->readers);
+  router_clear(&wk->router);
   if (wk->empty)
     g_async_queue_unref(wk->empty);
   if (wk->full)
@@ -650,13 +864,38 @@ static void workers_free(WtWorkers *w)
   for (guint i = 0; i < w->n; i++)
     worker_clear(&w->workers[i]);
   g_free(w->workers);
-  g_hash_table_destroy(w->frags);
-  wt_decoders_free(w->route);
+  router_clear(&w->router);
   g_mutex_clear(&w->log_lock);
   g_mutex_clear(&w->metrics_lock);
   g_mutex_clear(&w->count_lock);
+  g_mutex_clear(&w->done_lock);
+  g_cond_clear(&w->done_cond);
   g_free(w->read_error);
+  if (w->source_errors)
+    for (guint i = 0; i < w->sources->len; i++)
+      g_free(w->source_errors[i]);
+  g_free(w->source_errors);
   g_free(w);
+}
+
+/* Replicated reading: a reader of every source (worker 0's reports the progress) and a
+ * router of its own. */
+static gboolean replica_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cfg,
+                             GError **error)
+{
+  router_init(&wk->router, w->n, &cfg->decode, deliver_here, wk);
+  wk->readers = g_new0(WtCaptureReplica *, w->sources->len);
+  for (guint i = 0; i < w->sources->len; i++) {
+    WtCaptureSource *src = g_ptr_array_index(w->sources, i);
+    wk->readers[i] = wt_capture_replica_new(src, wk->member == 0);
+    if (!wk->readers[i]) {
+      g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
+                  _("%s: cannot map the file once more for --threads; give --threads 1"),
+                  wt_capture_name(src));
+      return FALSE;
+    }
+  }
+  return TRUE;
 }
 
 static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cfg,
@@ -672,6 +911,8 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
   }
   if (w->src)
     return TRUE; /* fanout: the worker reads its own handle, no batches */
+  if (w->replicated)
+    return replica_init(w, wk, cfg, error);
   wk->full = g_async_queue_new();
   wk->empty = g_async_queue_new_full(batch_free);
   for (int i = 1; i < BATCHES_PER_WORKER; i++)
@@ -681,7 +922,8 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
 }
 
 static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
-                              WtCaptureSource *src, guint64 limit, GError **error)
+                              WtCaptureSource *src, GPtrArray *sources, guint64 limit,
+                              GError **error)
 {
   g_return_val_if_fail(n >= 1, NULL);
   WtWorkers *w = g_new0(WtWorkers, 1);
@@ -689,15 +931,19 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   w->n = n;
   w->src = src;
   w->limit = limit;
+  w->replicated = sources != NULL;
+  w->sources = sources;
+  w->stop_at = limit ? limit : G_MAXUINT64;
+  w->reading = (gint) n;
+  if (sources)
+    w->source_errors = g_new0(char *, sources->len);
   g_mutex_init(&w->log_lock);
   g_mutex_init(&w->metrics_lock);
   g_mutex_init(&w->count_lock);
+  g_mutex_init(&w->done_lock);
+  g_cond_init(&w->done_cond);
   w->live_metrics = cfg->live_metrics;
-  WtDecodeLimits dl = cfg->decode;
-  w->frag_timeout_ns = dl.frag_timeout_ns > 0 ? dl.frag_timeout_ns
-                                              : WT_DECODE_DEFAULT_FRAG_TIMEOUT_NS;
-  w->route = wt_decoders_new(&dl); /* the same VLAN depth limit as the workers' */
-  w->frags = g_hash_table_new_full(frag_hash, frag_equal, g_free, frag_entry_free);
+  router_init(&w->router, n, &cfg->decode, deliver_to_batch, w);
   w->workers = g_new0(Worker, n);
   for (guint i = 0; i < n; i++) {
     w->workers[i].member = i;
@@ -716,8 +962,8 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   pthread_sigmask(SIG_BLOCK, &stop, &old);
   for (guint i = 0; i < n; i++) {
     g_autofree char *name = g_strdup_printf("wiretab-w%u", i);
-    w->workers[i].thread = g_thread_new(name, src ? fanout_main : worker_main,
-                                        &w->workers[i]);
+    GThreadFunc run = src ? fanout_main : sources ? replica_main : worker_main;
+    w->workers[i].thread = g_thread_new(name, run, &w->workers[i]);
   }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   w->last_send_us = g_get_monotonic_time();
@@ -727,21 +973,27 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
 WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
                           GError **error)
 {
-  return workers_new(main, cfg, n, NULL, 0, error);
+  return workers_new(main, cfg, n, NULL, NULL, 0, error);
+}
+
+WtWorkers *wt_workers_new_replicated(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
+                                     GPtrArray *sources, guint64 limit, GError **error)
+{
+  return workers_new(main, cfg, n, NULL, sources, limit, error);
 }
 
 WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
                                  WtCaptureSource *src, guint64 limit, GError **error)
 {
   wt_capture_set_nonblocking(src, TRUE);
-  return workers_new(main, cfg, wt_capture_members(src), src, limit, error);
+  return workers_new(main, cfg, wt_capture_members(src), src, NULL, limit, error);
 }
 
 void wt_workers_finish(WtWorkers *w)
 {
-  expire_frags(w, 0, TRUE);
+  expire_frags(&w->router, 0, TRUE);
   g_atomic_int_set(&w->stop, 1); /* fanout: the read loops end */
-  for (guint i = 0; i < w->n && !w->src; i++) {
+  for (guint i = 0; i < w->n && !w->src && !w->replicated; i++) {
     Worker *wk = &w->workers[i];
     wk->cur->end = TRUE;
     g_async_queue_push(wk->full, wk->cur);

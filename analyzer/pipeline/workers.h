@@ -14,6 +14,8 @@
  * the number of a flow's first frame); at the end each worker's taps are merged into the
  * main analyzer. Log lines are buffered per worker and written to the main analyzer's
  * log sinks under one lock per buffer flush (after each batch), whole lines only.
+ * Classic pcap files have no reader (wt_workers_new_replicated): every worker reads the
+ * whole file and runs the reader's router itself, keeping the frames routed to it.
  * docs/performance.md has the design and what is not identical (peaks, caps). */
 #pragma once
 #include <glib.h>
@@ -36,7 +38,26 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
  * wt_workers_finish. src must outlive the workers. */
 WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
                                  WtCaptureSource *src, guint64 limit, GError **error);
-/* Fanout: frames counted so far; FALSE once the workers stopped by themselves (the -c
+/* Plain pcap files (wt_capture_can_replicate on every one of `sources`, read in order):
+ * no reader thread. Each of the n workers reads every frame of the files itself, numbers
+ * it, runs one thread's timer schedule and the same router (decode tables, fragment table
+ * and parking) as the reader, and analyses only the frames routed to it: no copy, no
+ * queue. Worker 0 counts the capture summary into `main` and names the sources there.
+ * `limit` (-c): frames in all, 0 none. The calling thread waits (wt_workers_running,
+ * wt_workers_frames, wt_workers_stop), prints wt_workers_source_error for each source,
+ * then calls wt_workers_finish. `sources` outlives the workers. */
+WtWorkers *wt_workers_new_replicated(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n,
+                                     GPtrArray *sources, guint64 limit, GError **error);
+/* Replicated: TRUE once every worker has read all it will read (then wt_workers_finish),
+ * FALSE after timeout_us. */
+gboolean wt_workers_wait(WtWorkers *w, gint64 timeout_us);
+/* Stop reading (a signal): replicated workers all stop after the same frame. */
+void wt_workers_stop(WtWorkers *w);
+/* Replicated: the source being read (index in `sources`), and the read error that ended
+ * source i (NULL: none). */
+guint wt_workers_current_source(WtWorkers *w);
+const char *wt_workers_source_error(WtWorkers *w, guint i);
+/* Fanout, replicated: frames counted so far; FALSE once the workers stopped by themselves (the -c
  * limit, or a read error: wt_workers_read_error, NULL otherwise). */
 guint64 wt_workers_frames(WtWorkers *w);
 gboolean wt_workers_running(WtWorkers *w);

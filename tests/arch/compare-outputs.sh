@@ -21,6 +21,9 @@ mapfile -t files < <( { find "$repo/captures" -maxdepth 1 -type f \( -name '*.pc
 # Every run is deterministic given the input: timestamps come from the capture, never the
 # clock; the HTML page has no generation time. LC_ALL=C keeps messages untranslated.
 export LC_ALL=C TZ=UTC
+# --threads 2 runs two threads whatever the load (not sized to the free CPUs: the peaks
+# summed over workers, capture.flows_peak and peak_buffered_bytes, would follow the load)
+export WIRETAB_THREADS_FIXED=1
 run_one() { # BINARY DEST FILE
   local bin=$1 dest=$2 f=$3
   mkdir -p "$dest/csv" "$dest/logs" "$dest/logs-t2" "$dest/follow"

@@ -9,7 +9,9 @@ Each area is the inclusive count of the functions that make it up, (big - small)
 frames, as callgrind_annotate --inclusive=yes reports it (a function inlined under
 several source files counts once: the largest entry). "other" is what no area holds.
 With --threads first (outputs of a `--threads N` run): the reader thread's functions per
-frame, and the workers' analysis (wt_analyzer_worker_frame, all workers) instead."""
+frame, and the workers' analysis (wt_analyzer_worker_frame, all workers) instead; with
+replicated reading the workers' read loops and frame callbacks (all workers: divide by N
+for one worker's share)."""
 import re, subprocess, sys
 def load(f):
     out = subprocess.run(['callgrind_annotate', '--threshold=100', '--inclusive=yes', f],
@@ -49,8 +51,11 @@ def areas(d):
     return a
 def reader(d):
     b = load(d + '/callgrind.out.big'); s = load(d + '/callgrind.out.sml')
+    # replicated reading: every worker's read loop (wt_capture_replica_dispatch), its frame
+    # callback (replica_frame: numbering, timers, routing) and the worker_frame inside
     fns = ['wt_capture_dispatch', 'wt_workers_frame', 'wt_decode_route', 'wt_decode_route_fast',
-           'wt_analyzer_count_frame', 'wt_analyzer_worker_frame', 'main']
+           'wt_analyzer_count_frame', 'wt_capture_replica_dispatch', 'replica_frame',
+           'wt_analyzer_worker_frame', 'main']
     return {f: (b.get(f, 0) - s.get(f, 0)) / 49000 for f in fns}
 dirs = [a for a in sys.argv[1:] if a != '--threads']
 cols = [reader(d) if '--threads' in sys.argv else areas(d) for d in dirs]

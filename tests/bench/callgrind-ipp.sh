@@ -33,7 +33,10 @@
 # in the caller's environment and directory (how docs/performance.md's older rows were taken).
 #
 # CG_STDIN=1 gives the cut on standard input (WIRETAB -q -r - < CUT) instead of naming it;
-# CG_NO_MMAP=1 sets WIRETAB_NO_MMAP=1 (libpcap's readers) in the fixed environment.
+# CG_NO_MMAP=1 sets WIRETAB_NO_MMAP=1 (libpcap's readers) in the fixed environment;
+# WIRETAB_THREADS_READER=1 in the caller's is passed on (--threads with the reader thread
+# instead of replicated reading), and WIRETAB_THREADS_FIXED=1 is always set (N threads,
+# not sized to the free cores).
 #
 # Environment: CG_KEEP=DIR keeps the callgrind.out files there (for callgrind_annotate);
 # VALGRIND (default valgrind); CG_OPTS, extra valgrind options. Exit status 1 on bad usage,
@@ -74,6 +77,10 @@ else
   run_env=(env -i PATH=/usr/local/bin:/usr/bin:/bin "LANG=${CG_LANG:-C.UTF-8}"
     WIRETAB_LOCALEDIR=/nonexistent)
   if [[ ${CG_NO_MMAP:-0} == 1 ]]; then run_env+=(WIRETAB_NO_MMAP=1); fi
+  # --threads N counts N threads' instructions, whatever the load when it runs (wiretab
+  # would size the workers to the free cores); WIRETAB_THREADS_READER=1 is passed on
+  run_env+=(WIRETAB_THREADS_FIXED=1)
+  if [[ -n ${WIRETAB_THREADS_READER:-} ]]; then run_env+=(WIRETAB_THREADS_READER=1); fi
 fi
 
 frames() {
@@ -133,6 +140,7 @@ else
   cmd="$prog -q -r CUT${extra[*]:+ ${extra[*]}}"
   if [[ ${CG_STDIN:-0} == 1 ]]; then cmd="$prog -q -r -${extra[*]:+ ${extra[*]}} < CUT"; fi
   if [[ ${CG_NO_MMAP:-0} == 1 ]]; then cmd="WIRETAB_NO_MMAP=1 $cmd"; fi
+  if [[ -n ${WIRETAB_THREADS_READER:-} ]]; then cmd="WIRETAB_THREADS_READER=1 $cmd"; fi
 fi
 awk -v irb="$irb" -v irs="$irs" -v fb="$fb" -v fs="$fs" -v cmd="$cmd" 'BEGIN {
   printf "command           %s\n", cmd

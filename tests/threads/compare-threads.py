@@ -39,10 +39,26 @@ def strip(report):
     return report
 
 
-def run(args, threads, tmp):
-    logdir = os.path.join(tmp, "logs-%d" % threads)
+# N threads whatever the load (no sizing to the free cores), and the mode used on stderr
+ENV = dict(os.environ, WIRETAB_THREADS_FIXED="1", WIRETAB_THREADS_TRACE="1")
+ENV.pop("WIRETAB_THREADS_READER", None)
+READER_ENV = dict(ENV, WIRETAB_THREADS_READER="1")
+TRACE = "wiretab: threads: "
+
+
+def run(args, threads, tmp, reader=False):
+    """(exit status, stderr without the trace line, report, logs, mode)"""
+    logdir = os.path.join(tmp, "logs-%d%s" % (threads, "r" if reader else ""))
     p = subprocess.run([wiretab_path(), "-q", "--format", "json", "--log-dir", logdir,
-                        "--threads", str(threads)] + args, capture_output=True, text=True)
+                        "--threads", str(threads)] + args, capture_output=True, text=True,
+                       env=READER_ENV if reader else ENV)
+    mode = None
+    stderr = []
+    for line in p.stderr.splitlines(True):
+        if line.startswith(TRACE):
+            mode = line[len(TRACE):].strip().split(", ")[-1]
+        else:
+            stderr.append(line)
     logs = {}
     for name in LOGS:
         path = os.path.join(logdir, name)
@@ -53,7 +69,7 @@ def run(args, threads, tmp):
             report = strip(json.loads(p.stdout))
         except ValueError as e:
             report = "unparsable: %s" % e
-    return p.returncode, p.stderr, report, logs
+    return p.returncode, "".join(stderr), report, logs, mode
 
 
 def first_difference(a, b, where=""):
@@ -78,16 +94,30 @@ def first_difference(a, b, where=""):
     return None if a == b else "%s: %r vs %r" % (where, a, b)
 
 
-def compare(name, args, tmp, expect_lines=True):
+# Plain pcap files are read by every worker itself ("replicated"); the reader thread that
+# copies frames into batches ("reader") stays for the rest, and is compared here on every
+# capture too (WIRETAB_THREADS_READER=1).
+RUNS = ((2, False), (3, False), (2, True))
+MODES = {}  # runs per mode, printed at the end
+
+
+def compare(name, args, tmp, expect_lines=True, replicated=None):
+    """replicated: True/False, the mode --threads 2 and 3 must take (None: either)."""
     base = run(args, 1, tmp)
     if expect_lines:
         t.ok(base[2] is not None and not isinstance(base[2], str), "%s: report" % name,
              base[1])
-    for n in (2, 3):
-        got = run(args, n, tmp)
-        t.eq(got[0], base[0], "%s --threads %d: exit status" % (name, n))
-        t.eq(got[1], base[1], "%s --threads %d: stderr" % (name, n))
-        t.ok(got[2] == base[2], "%s --threads %d: JSON report" % (name, n),
+    for n, reader in RUNS:
+        got = run(args, n, tmp, reader)
+        mode = "reader" if reader or replicated is False else "replicated"
+        # (a file that does not open runs no mode: nothing to check)
+        if replicated is not None or (reader and got[4] is not None):
+            t.eq(got[4], mode, "%s --threads %d: %s mode" % (name, n, mode))
+        MODES[got[4]] = MODES.get(got[4], 0) + 1
+        n = "%d (%s)" % (n, got[4])
+        t.eq(got[0], base[0], "%s --threads %s: exit status" % (name, n))
+        t.eq(got[1], base[1], "%s --threads %s: stderr" % (name, n))
+        t.ok(got[2] == base[2], "%s --threads %s: JSON report" % (name, n),
              first_difference(base[2], got[2]) if isinstance(base[2], dict) and
              isinstance(got[2], dict) else "%r vs %r" % (base[2], got[2]))
         for log in LOGS:
@@ -96,9 +126,9 @@ def compare(name, args, tmp, expect_lines=True):
             if a != b and a is not None and b is not None:
                 only1 = sorted(set(a) - set(b))[:2]
                 only2 = sorted(set(b) - set(a))[:2]
-                diag = "%d vs %d lines\nonly with 1: %s\nonly with %d: %s" % (
+                diag = "%d vs %d lines\nonly with 1: %s\nonly with %s: %s" % (
                     len(a), len(b), "".join(only1), n, "".join(only2))
-            t.ok(a == b, "%s --threads %d: %s (sorted lines)" % (name, n, log), diag)
+            t.ok(a == b, "%s --threads %s: %s (sorted lines)" % (name, n, log), diag)
     return base
 
 
@@ -200,7 +230,7 @@ def main():
         made = scapy_captures(tmp)
         if made:
             path, n_frag_udp = made
-            base = compare("handmade", ["-r", path], tmp)
+            base = compare("handmade", ["-r", path], tmp, replicated=True)
             rep = base[2]
             # independent numbers: what the capture was built with
             t.eq(rep["protocols"]["fragments"]["reassembled"], n_frag_udp + 10 + 1,
@@ -218,12 +248,20 @@ def main():
         mix = os.path.join(ROOT, "captures", "http-mix-small.pcap")
         lo6 = os.path.join(ROOT, "captures", "http-lo-ipv6.pcap")
         if os.path.exists(mix) and os.path.exists(lo6):
-            compare("two files", ["-r", mix, "-r", lo6], tmp)
-            compare("-c 500", ["-r", mix, "-c", "500"], tmp)
-            compare("--interval 0.7", ["-r", mix, "--interval", "0.7"], tmp)
-            compare("-f 'tcp port 80 or udp'", ["-r", mix, "-f", "tcp port 80 or udp"], tmp)
+            compare("two files", ["-r", mix, "-r", lo6], tmp, replicated=True)
+            compare("-c 500", ["-r", mix, "-c", "500"], tmp, replicated=True)
+            compare("two files -c 700", ["-r", lo6, "-r", mix, "-c", "700"], tmp,
+                    replicated=True)
+            compare("--interval 0.7", ["-r", mix, "--interval", "0.7"], tmp, replicated=True)
+            compare("-f 'tcp port 80 or udp'", ["-r", mix, "-f", "tcp port 80 or udp"], tmp,
+                    replicated=True)
             compare("--verify-checksums --top 3", ["-r", mix, "--verify-checksums",
-                                                   "--top", "3"], tmp)
+                                                   "--top", "3"], tmp, replicated=True)
+            # what replicated reading leaves to the reader thread: pcapng files
+            ng = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcapng")))
+            if ng:
+                compare("pcapng " + os.path.basename(ng[0]), ["-r", ng[0]], tmp,
+                        replicated=False)
     # the options that stay on one thread are refused with a usage error
     for extra in (["--explain", "80"], ["--follow", "80"]):
         p = subprocess.run([wiretab_path(), "-q", "--threads", "2", "-r",
@@ -234,6 +272,8 @@ def main():
                         os.path.join(ROOT, "captures", "http-mix-small.pcap")],
                        capture_output=True, text=True)
     t.eq(p.returncode, 0, "--threads 0 is one thread")
+    print("# runs per mode: %s" % ", ".join("%s %d" % (k, v) for k, v in
+                                           sorted(MODES.items(), key=lambda kv: str(kv[0]))))
     t.done()
 
 
