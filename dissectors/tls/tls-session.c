@@ -712,6 +712,34 @@ void wt_tls_session_gap(gpointer p, WtDir dir, guint64 len)
   dir_dark(s, dir);
 }
 
+/* A direction that has ended reads nothing more: its buffers and its keys go now rather
+ * than when the flow leaves the table (a closed connection lingers there for TIME-WAIT, a
+ * minute of capture time, and many short connections would otherwise keep each its record
+ * buffer, ~18 KiB, and cipher contexts for that minute). Bytes still held for a key that
+ * has not come yet stay: a later look-up may open them. */
+static void release_ended(TlsSession *s, WtDir dir)
+{
+  Dir *d = &s->d[dir];
+  if (holding(d))
+    return;
+  if (d->hs) {
+    g_byte_array_free(d->hs, TRUE);
+    d->hs = NULL;
+  }
+  if (d->plain) {
+    g_byte_array_free(d->plain, TRUE);
+    d->plain = NULL;
+  }
+  wt_tls_cipher_clear(&d->rx);
+  wt_tls_cipher_clear(&d->next12);
+  d->rx_on = d->next12_ready = FALSE;
+  Dir *other = &s->d[!dir];
+  if (other->done && !holding(other)) {
+    g_free(s->buf); /* open_record() allocates it again if ever needed */
+    s->buf = NULL;
+  }
+}
+
 void wt_tls_session_eof(gpointer p, WtDir dir, gint64 ts)
 {
   TlsSession *s = p;
@@ -720,6 +748,7 @@ void wt_tls_session_eof(gpointer p, WtDir dir, gint64 ts)
   s->d[dir].done = TRUE;
   if (s->inner_session && s->inner.d->eof)
     s->inner.d->eof(s->inner_session, dir, ts);
+  release_ended(s, dir);
 }
 
 gpointer wt_tls_session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn)
