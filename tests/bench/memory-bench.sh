@@ -14,12 +14,16 @@
 #   HTTPS       https.pcap with its key log https.keylog, curl against nginx over TLS 1.3
 #               and 1.2, AES-128-GCM (tls-bench.sh's recording, BENCH_TLS_MB=400)
 #   short conns short/http-mix.pcap, wrk against nginx closing every connection after one
-#               answer (record-http-capture.sh with KEEPALIVE_REQUESTS=1, 4 s): many
-#               short connections, the flow table's peak
+#               answer (record-http-capture.sh with KEEPALIVE_REQUESTS=1, BENCH_SHORT_SECONDS=4):
+#               many short connections, the flow table's peak (~2,300 a second here; a
+#               closed connection stays for TIME-WAIT, so 64 MiB holds ~16,000 of them)
+#   short HTTPS https-short.pcap with https-short.keylog, 3,000 TLS 1.3 connections of one
+#               request each (record-tls-short.sh): sessions kept through TIME-WAIT
 # A capture that is missing and cannot be recorded (not root, a tool missing) is left out
 # with a note; when none is left the benchmark is skipped (77). MEM_PASSES (default 10).
-# The captures can also be named: MEM_HTTP1, MEM_H2, MEM_TLS with MEM_TLS_KEYLOG, MEM_SHORT
-# (each with its access log next to it: NAME.access.log, or https.access.log).
+# The captures can also be named: MEM_HTTP1, MEM_H2, MEM_TLS with MEM_TLS_KEYLOG, MEM_SHORT,
+# MEM_TLS_SHORT (keylog and access log next to it: NAME.keylog, NAME.access.log; HTTPS:
+# https.access.log).
 #
 # Exit status: 0 when every run stays <= 64 MiB, ten passes <= 1.2x one, and every count
 # equals the access logs; 1 otherwise; 77 when skipped.
@@ -81,8 +85,15 @@ what="short connections"
 short=${MEM_SHORT:-$dir/short/http-mix.pcap}
 if [[ -n ${MEM_SHORT:-} ]] || fresh "$short" "${short%.pcap}.access.log" ||
    { can_record nginx wrk tcpdump ethtool ip &&
-     KEEPALIVE_REQUESTS=1 "$here/record-http-capture.sh" "$(dirname "$short")" 4 32 >&2; }; then
+     KEEPALIVE_REQUESTS=1 "$here/record-http-capture.sh" "$(dirname "$short")" "${BENCH_SHORT_SECONDS:-4}" 32 >&2; }; then
   cases+=(--case "short connections" "$short" "${short%.pcap}.access.log")
+fi
+what="short HTTPS"
+tls_short=${MEM_TLS_SHORT:-$dir/https-short.pcap}
+if [[ -n ${MEM_TLS_SHORT:-} ]] || fresh "$tls_short" "${tls_short%.pcap}.keylog" "${tls_short%.pcap}.access.log" ||
+   { can_record nginx curl openssl tcpdump ip &&
+     "$here/record-tls-short.sh" "$(dirname "$tls_short")" 3000 >&2; }; then
+  cases+=(--case "short HTTPS" "$tls_short" "${tls_short%.pcap}.access.log" "${tls_short%.pcap}.keylog")
 fi
 if ((${#cases[@]} == 0)); then
   echo "memory-bench: SKIP: no capture (recording needs root, nginx, wrk, h2load, curl, tcpdump)" >&2
