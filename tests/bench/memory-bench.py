@@ -84,6 +84,11 @@ def count_lines(path):
 
 
 def measure_case(args, name, capture, access_log, keylog):
+    for path, what in ((capture, 'the capture'), (access_log, 'the access log, the truth'),
+                       (keylog, 'the key log')):
+        if path and not os.path.isfile(path):
+            sys.exit(f'memory-bench: {name}: {path}: no such file ({what}); record it or '
+                     f'name another')
     truth = access_log_counts(access_log)
     base = [args.wiretab, '-q', '--format', 'json']
     if keylog:
