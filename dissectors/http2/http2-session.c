@@ -17,6 +17,12 @@
 #define H2_MAX_FIELDS 256          /* fields of one block looked at: too_many_headers */
 #define H2_MAX_PATH 8192           /* bytes of :path kept */
 #define H2_MAX_VALUE 1024          /* bytes of other values kept */
+/* HPACK dynamic table of one direction: a peer may announce up to 4 GiB in
+ * SETTINGS_HEADER_TABLE_SIZE and its encoder could then fill it; 64 KiB covers the real
+ * ones (4,096 by default, 65,536 for some browsers). Above, the table is kept at this size
+ * and a block that needs more fails to decode (hpack_error, then hpack_desync):
+ * header_table_capped */
+#define H2_MAX_HEADER_TABLE 65536
 
 typedef struct {
   guint32 id, depth;
@@ -430,6 +436,15 @@ static void block_abandon(H2Session *s, H2Dir *d)
 
 /* --- frames --------------------------------------------------------------------------- */
 
+static void change_table_size(H2Session *s, H2Dir *d, guint32 size)
+{
+  if (size > H2_MAX_HEADER_TABLE) {
+    anomaly(s, "http2.header_table_capped");
+    size = H2_MAX_HEADER_TABLE;
+  }
+  nghttp2_hd_inflate_change_table_size(d->hd, size);
+}
+
 static void on_settings(H2Session *s, WtDir dir, const guint8 *p, gsize len)
 {
   WtH2SettingsIter it = { p, len, 0 };
@@ -449,8 +464,8 @@ static void on_settings(H2Session *s, WtDir dir, const guint8 *p, gsize len)
       continue;
     }
     H2Dir *peer = &s->d[!dir];
-    if (id == WT_H2_SETTINGS_HEADER_TABLE_SIZE && !peer->in_block)
-      nghttp2_hd_inflate_change_table_size(peer->hd, v); /* the peer's encoder's limit */
+    if (id == WT_H2_SETTINGS_HEADER_TABLE_SIZE && !peer->in_block && peer->hd)
+      change_table_size(s, peer, v); /* the peer's encoder's limit */
     else if (id == WT_H2_SETTINGS_MAX_FRAME_SIZE)
       peer->fr.max_frame_size = v; /* frames the peer sends to `dir` */
   }
@@ -665,11 +680,20 @@ static void gap(gpointer p, WtDir dir, guint64 len)
   }
 }
 
+/* The direction has ended: its HPACK table (up to 4 KiB by default, 64 KiB at most, and
+ * the inflater's own buffers) goes now rather than when the flow leaves the table after
+ * TIME-WAIT. The streams stay: they are finished, in stream order, when the session is
+ * freed. */
 static void eof(gpointer p, WtDir dir, gint64 ts_ns)
 {
-  (void) p;
-  (void) dir;
+  H2Session *s = p;
+  H2Dir *d = &s->d[dir];
   (void) ts_ns;
+  if (d->hd && !d->in_block) {
+    nghttp2_hd_inflate_del(d->hd);
+    d->hd = NULL;
+    d->desync = TRUE; /* nothing comes after the end; if it did, it could not be decoded */
+  }
 }
 
 static gint cmp_id(gconstpointer a, gconstpointer b)

@@ -10,6 +10,7 @@
 
 #define RANDOM_LEN 32
 #define MAX_LINE 512   /* the longest real line is ~ 30 + 64 + 96 characters */
+#define READ_BLOCK 65536  /* bytes of the file read at a time */
 
 typedef struct {
   guint8 len[WT_TLS_N_KEYS];  /* 0: not known */
@@ -222,27 +223,62 @@ void wt_tls_keylog_add_text(WtTlsKeylog *k, const char *text, gsize len)
   g_mutex_unlock(&k->lock);
 }
 
-/* Reads what a followed file gained since the last complete line. */
-static gboolean read_more(WtTlsKeylog *k, Followed *f)
+/* Up to `want` bytes of the file at `at`; how many were read. */
+static gsize read_at(int fd, char *buf, gsize want, off_t at)
 {
-  struct stat st;
-  if (fstat(f->fd, &st) != 0 || st.st_size <= f->done)
-    return FALSE;
-  gsize want = (gsize) (st.st_size - f->done);
-  g_autofree char *buf = g_malloc(want);
   gsize got = 0;
   while (got < want) {
-    ssize_t n = pread(f->fd, buf + got, want - got, f->done + (off_t) got);
+    ssize_t n = pread(fd, buf + got, want - got, at + (off_t) got);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
       break;
     got += (gsize) n;
   }
-  gsize used = add_lines(k, buf, got, FALSE);
-  f->done += (off_t) used;
-  OPENSSL_cleanse(buf, want);
-  return used > 0;
+  return got;
+}
+
+/* A line with no end in a whole block is far over MAX_LINE: counted bad and skipped up to
+ * its end. FALSE (nothing skipped) when the file ends before the line does: it may still be
+ * growing. */
+static gboolean skip_long_line(WtTlsKeylog *k, Followed *f, char *buf, off_t size)
+{
+  for (off_t at = f->done; at < size;) {
+    gsize got = read_at(f->fd, buf, MIN((gsize) (size - at), (gsize) READ_BLOCK), at);
+    if (got == 0)
+      return FALSE;
+    const char *nl = memchr(buf, '\n', got);
+    if (nl) {
+      k->bad_lines++;
+      f->done = at + (off_t) (nl - buf) + 1;
+      return TRUE;
+    }
+    at += (off_t) got;
+  }
+  return FALSE;
+}
+
+/* Reads what a followed file gained since the last complete line, a block at a time: a
+ * key log of millions of lines costs its table, not also a copy of the file. */
+static gboolean read_more(WtTlsKeylog *k, Followed *f)
+{
+  struct stat st;
+  if (fstat(f->fd, &st) != 0 || st.st_size <= f->done)
+    return FALSE;
+  g_autofree char *buf = g_malloc(READ_BLOCK);
+  gboolean grew = FALSE;
+  while (f->done < st.st_size) {
+    gsize want = MIN((gsize) (st.st_size - f->done), (gsize) READ_BLOCK);
+    gsize got = read_at(f->fd, buf, want, f->done);
+    gsize used = add_lines(k, buf, got, FALSE);
+    OPENSSL_cleanse(buf, got);
+    f->done += (off_t) used;
+    grew |= used > 0;
+    if (used == 0 && (got < READ_BLOCK || !skip_long_line(k, f, buf, st.st_size)))
+      break; /* a partial last line (the writer is not done with it), or a read error */
+  }
+  OPENSSL_cleanse(buf, READ_BLOCK);
+  return grew;
 }
 
 gboolean wt_tls_keylog_add_file(WtTlsKeylog *k, const char *path, gboolean *world_readable,

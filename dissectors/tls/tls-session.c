@@ -77,7 +77,6 @@ typedef struct {
   WtAppChoice inner;
   gpointer inner_session;
   gboolean inner_chosen;
-  guint8 *buf;          /* one record's plaintext */
 } TlsSession;
 
 static void anomaly(TlsSession *s, const char *name)
@@ -463,25 +462,29 @@ static void record_failed(TlsSession *s, WtDir dir)
     dir_dark(s, dir);
 }
 
+/* The plaintext goes into a buffer on the stack, not one kept per session: what the
+ * inner dissector does not consume is copied (app_data), nothing keeps a pointer into it,
+ * and a closed connection's session stays in the flow table for TIME-WAIT (a RST holds
+ * the stream open until the flow goes): 18 KiB each adds up with thousands of short
+ * connections. A session inside a session (a TLS tunnel in TLS) takes one more frame. */
 static void open_record(TlsSession *s, WtDir dir, guint8 type, guint16 version,
                         const guint8 *frag, gsize n, gint64 ts)
 {
   Dir *d = &s->d[dir];
+  guint8 plain[MAX_RECORD + 256];
   gsize len = 0;
-  if (!s->buf)
-    s->buf = g_malloc(MAX_RECORD + 256);
-  if (wt_tls_cipher_open(&d->rx, type, version, frag, n, s->buf, &len) != WT_TLS_OPEN_OK) {
+  if (wt_tls_cipher_open(&d->rx, type, version, frag, n, plain, &len) != WT_TLS_OPEN_OK) {
     record_failed(s, dir);
     return;
   }
   d->fail_run = 0;
   s->stats->records_decrypted++;
   guint8 inner = type;
-  if (d->rx.tls13 && (inner = wt_tls13_inner_type(s->buf, &len)) == 0) {
+  if (d->rx.tls13 && (inner = wt_tls13_inner_type(plain, &len)) == 0) {
     malformed(s, "tls.bad_inner_plaintext");
     return;
   }
-  content(s, dir, inner, s->buf, len, TRUE, ts);
+  content(s, dir, inner, plain, len, TRUE, ts);
 }
 
 static void record(TlsSession *s, WtDir dir, guint8 type, guint16 version, const guint8 *frag,
@@ -712,6 +715,29 @@ void wt_tls_session_gap(gpointer p, WtDir dir, guint64 len)
   dir_dark(s, dir);
 }
 
+/* A direction that has ended reads nothing more: its buffers and its keys go now rather
+ * than when the flow leaves the table (a closed connection lingers there for TIME-WAIT, a
+ * minute of capture time, and many short connections would otherwise keep their cipher
+ * contexts and leftovers for that minute). Bytes still held for a key that has not come
+ * yet stay: a later look-up may open them. */
+static void release_ended(TlsSession *s, WtDir dir)
+{
+  Dir *d = &s->d[dir];
+  if (holding(d))
+    return;
+  if (d->hs) {
+    g_byte_array_free(d->hs, TRUE);
+    d->hs = NULL;
+  }
+  if (d->plain) {
+    g_byte_array_free(d->plain, TRUE);
+    d->plain = NULL;
+  }
+  wt_tls_cipher_clear(&d->rx);
+  wt_tls_cipher_clear(&d->next12);
+  d->rx_on = d->next12_ready = FALSE;
+}
+
 void wt_tls_session_eof(gpointer p, WtDir dir, gint64 ts)
 {
   TlsSession *s = p;
@@ -720,6 +746,7 @@ void wt_tls_session_eof(gpointer p, WtDir dir, gint64 ts)
   s->d[dir].done = TRUE;
   if (s->inner_session && s->inner.d->eof)
     s->inner.d->eof(s->inner_session, dir, ts);
+  release_ended(s, dir);
 }
 
 gpointer wt_tls_session_new(gpointer stats, WtAppContext *ctx, const WtConnInfo *conn)
@@ -791,7 +818,6 @@ void wt_tls_session_free(gpointer p)
   }
   wt_tls_hello_clear(&s->ch);
   wt_tls_hello_clear(&s->sh);
-  g_free(s->buf);
   memset(s->master, 0, sizeof s->master);
   g_free(s);
 }

@@ -10,6 +10,7 @@
 # Writes OUTDIR/http2-mix.pcap, OUTDIR/http2-mix.access.log (method status uri body_bytes
 # connection_serial request_no) and OUTDIR/http2-mix.truth.txt (requests, method and
 # status counts, connections), the files tests/bench/bench.py reads.
+# BENCH_NETNS names the namespace (default wtbench-h2; the pid is appended).
 # Needs root and nginx-light nghttp2-client (h2load) tcpdump ethtool iproute2 python3.
 set -euo pipefail
 out=$(realpath -m "${1:?usage: record-h2load-capture.sh OUTDIR [REQUESTS] [CONNECTIONS] [STREAMS]}")
@@ -24,7 +25,7 @@ for t in nginx h2load tcpdump ethtool ip python3; do
   }
 done
 work=$(mktemp -d); chmod 755 "$work"
-ns=wtbench-h2-$$
+ns=${BENCH_NETNS:-wtbench-h2}-$$
 netns_cleanup_on_exit "$ns" "$work/nginx.pid"
 netns_plain_lo "$ns"
 

@@ -10,6 +10,11 @@
 # connection_serial request_no) and OUTDIR/http-mix.truth.txt (requests, method and status
 # counts, connections).
 #
+# KEEPALIVE_REQUESTS (default 100) is nginx's requests per connection: 1 closes every
+# connection after its first answer, so wrk opens a new one per request (many short
+# connections: the flow table's and reassembly's churn). BENCH_NETNS names the namespace
+# (default wtbench; the pid is appended).
+#
 # Based on ../shared/bench/make-http-capture.sh, with one fix: that script starts wrk a
 # fixed second after tcpdump, and with a 512 MiB kernel buffer tcpdump can still be
 # setting up, so the first ~100 ms of traffic (the SYNs and first requests of every
@@ -30,7 +35,7 @@ for t in nginx wrk tcpdump ethtool ip python3; do
   }
 done
 work=$(mktemp -d); chmod 755 "$work"
-ns=wtbench$$
+ns=${BENCH_NETNS:-wtbench}$$
 netns_cleanup_on_exit "$ns" "$work/nginx.pid"
 netns_plain_lo "$ns"
 
@@ -44,7 +49,8 @@ for i in range(200):
     open(f'{root}/static/f{i}.bin', 'wb').write(random.randbytes(n))
 open(root + '/index.html', 'w').write('<html><body>hello</body></html>\n' * 40)
 PY
-sed -e "s#@WORK@#$work#g" "$here/../../scripts/record/bench-nginx.conf.in" > "$work/nginx.conf"
+sed -e "s#@WORK@#$work#g" \
+  -e "s#keepalive_requests 100;#keepalive_requests ${KEEPALIVE_REQUESTS:-100};#" "$here/../../scripts/record/bench-nginx.conf.in" > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 netns_wait_pidfile "$work/nginx.pid"
 rm -f "$out/http-mix.pcap"

@@ -9,7 +9,7 @@
 # of HTTPS: nginx with a self-signed certificate in a private network namespace, curl
 # with SSLKEYLOGFILE downloading a 10 MB file over TLS 1.3 (AES-128-GCM) and TLS 1.2
 # (ECDHE-RSA-AES128-GCM), http/1.1 and h2, rate-limited so tcpdump keeps every frame.
-# nginx's access log is the truth.
+# nginx's access log is the truth. BENCH_NETNS names the namespace (default tlsdec-bench).
 #
 # Then BENCH_ROUNDS (default 3) alternating rounds of: the floor (bare libpcap loop),
 # wiretab without the key log (handshakes only), wiretab --tls-keylog (every record
@@ -28,7 +28,7 @@ for b in "$wiretab" "$floor"; do
 done
 
 record() {  # record DIR MB
-  local dir=$1 mb=$2 ns=tlsdec-bench-$$
+  local dir=$1 mb=$2 ns=${BENCH_NETNS:-tlsdec-bench}-$$
   work=$(mktemp -d)
   chmod 755 "$work"
   # the EXIT trap cleans up after a failure; the end of this function does it otherwise

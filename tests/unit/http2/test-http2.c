@@ -466,6 +466,34 @@ static void test_header_table_size(void)
   conv_clear(&c);
 }
 
+/* A client allowing a table over 64 KiB (1,000,000 bytes): the server's table is kept at
+ * 64 KiB (header_table_capped). An encoder using 16 KiB of it decodes; one using 128 KiB
+ * sends a table size update above the cap, a decoding error, counted. */
+static void test_header_table_capped(void)
+{
+  const gsize encoder_max[2] = { 16384, 131072 };
+  for (int i = 0; i < 2; i++) {
+    Conv c;
+    Taps t;
+    conv_init(&c);
+    taps_init(&t);
+    nghttp2_hd_deflate_del(c.def[1]);
+    g_assert_cmpint(nghttp2_hd_deflate_new(&c.def[1], encoder_max[i]), ==, 0);
+    guint8 st[6] = { 0, 1, 0x00, 0x0f, 0x42, 0x40 }; /* HEADER_TABLE_SIZE 1,000,000 */
+    put_frame(c.out[0], WT_H2_SETTINGS, 0, 0, st, 6);
+    g_assert_cmpint(nghttp2_hd_deflate_change_table_size(c.def[1], 1000000), ==, 0);
+    headers(&c, 0, 1, TRUE, 0, ":method", "GET", ":scheme", "http", ":path", "/", NULL);
+    headers(&c, 1, 1, TRUE, 0, ":status", "200", NULL);
+    run(&t, &c, 7, 0, 0);
+    g_assert_cmpuint(wt_anomaly_get(t.anomalies, "http2.header_table_capped"), ==, 1);
+    g_assert_cmpuint(wt_anomaly_get(t.anomalies, "http2.hpack_error"), ==, (guint64) i);
+    g_assert_cmpuint(wt_http_stats_status_count(t.http, 200), ==, i == 0 ? 1 : 0);
+    g_assert_cmpuint(wt_http_stats_get(t.http, "requests"), ==, 1);
+    taps_clear(&t);
+    conv_clear(&c);
+  }
+}
+
 /* A gap inside the server's header block: its HPACK state is unknown from then on, later
  * blocks are counted (hpack_desync) and no status is invented; a gap inside DATA only
  * loses bytes. */
@@ -589,6 +617,7 @@ int main(int argc, char **argv)
   g_test_add_func("/http2/frame/resync", test_framer_resync);
   g_test_add_func("/http2/session/transactions", test_session_transactions);
   g_test_add_func("/http2/session/header-table-size", test_header_table_size);
+  g_test_add_func("/http2/session/header-table-capped", test_header_table_capped);
   g_test_add_func("/http2/session/gap-desync", test_gap_desync);
   g_test_add_func("/http2/session/continuation-flood", test_continuation_flood);
   return g_test_run();

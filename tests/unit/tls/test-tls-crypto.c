@@ -287,6 +287,44 @@ static void test_keylog_follow(void)
   g_assert_nonnull(strstr(error->message, "/nonexistent/keylog"));
 }
 
+/* A key log file larger than one read of it (64 KiB), with a line of 100,000 characters
+ * across two reads: every client random written is found, the long line is one bad line,
+ * and the lines after it are read. */
+static void test_keylog_blocks(void)
+{
+  g_autofree char *path = NULL;
+  int fd = g_file_open_tmp("wt-keylog-XXXXXX", &path, NULL);
+  g_assert_cmpint(fd, >=, 0);
+  g_autoptr(GString) text = g_string_new(NULL);
+  const guint n = 3000; /* ~ 180 bytes each: 540 KB */
+  for (guint i = 0; i < n; i++) {
+    if (i == n / 2) {
+      g_string_append(text, "CLIENT_RANDOM ");
+      for (guint j = 0; j < 100000; j++)
+        g_string_append_c(text, 'a');
+      g_string_append_c(text, '\n');
+    }
+    g_string_append_printf(text, "CLIENT_RANDOM %08x%056x %096x\n", i, 0, i + 1);
+  }
+  g_assert_cmpint(write(fd, text->str, text->len), ==, (gssize) text->len);
+  close(fd);
+  g_autoptr(WtTlsKeylog) k = wt_tls_keylog_new();
+  g_autoptr(GError) error = NULL;
+  g_assert_true(wt_tls_keylog_add_file(k, path, NULL, &error));
+  g_assert_cmpuint(wt_tls_keylog_size(k), ==, n);
+  g_assert_cmpuint(wt_tls_keylog_bad_lines(k), ==, 1);
+  guint8 random[32] = { 0 }, out[48];
+  gsize len = 0;
+  guint last = n - 1;
+  random[0] = (guint8) (last >> 24), random[1] = (guint8) (last >> 16);
+  random[2] = (guint8) (last >> 8), random[3] = (guint8) last;
+  g_assert_true(wt_tls_keylog_lookup(k, random, WT_TLS_KEY_MASTER, out, &len));
+  g_assert_cmpuint(len, ==, 48);
+  g_assert_cmpuint(out[46], ==, (guint8) (n >> 8));
+  g_assert_cmpuint(out[47], ==, (guint8) n);
+  g_unlink(path);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -298,6 +336,7 @@ int main(int argc, char **argv)
   g_test_add_func("/tls-crypto/tls12-prf", test_tls12_prf);
   g_test_add_func("/tls-crypto/tls12-key-block", test_tls12_key_block);
   g_test_add_func("/tls-crypto/keylog-text", test_keylog_text);
+  g_test_add_func("/tls-crypto/keylog-blocks", test_keylog_blocks);
   g_test_add_func("/tls-crypto/keylog-follow", test_keylog_follow);
   return g_test_run();
 }
