@@ -102,20 +102,30 @@ static void agg_merge(WtHttpAgg *into, const WtHttpAgg *from)
 
 /* --- bounded top-N table ------------------------------------------------------------ */
 
-typedef struct WtHttpTop {
-  GHashTable *h;   /* owned key -> WtHttpAgg */
-  guint cap;
-  WtHttpAgg other; /* keys beyond the cap */
-} WtHttpTop;
+/* A lookup index over a table's keys: open addressing on a hash the caller computes once
+ * from bytes whose length it knows, so a lookup costs no strlen and no call per probe
+ * (GHashTable's g_str_equal). The GHashTable stays the owner of keys and values, for
+ * iteration, merging and the getters; the index only points into it, and every key of
+ * the GHashTable is in the index (keys are never removed). */
+typedef struct {
+  guint32 hash;
+  guint32 len;
+  const char *key;  /* NULL: empty slot */
+  WtHttpAgg *agg;
+} KeySlot;
+
+typedef struct WtHttpKeyIndex {
+  KeySlot *slots;
+  guint mask;  /* number of slots - 1; no slots before the first key */
+  guint used;
+} KeyIndex;
 
 /* The top-N tables' key hash: eight bytes per step (g_str_hash takes one), the last step
- * on the string's last eight bytes. Every request looks up its host, URI and endpoint,
+ * on the key's last eight bytes. Every request looks up its host, URI and endpoint,
  * URIs of 30-60 bytes. The tables are only ever read sorted (top_sorted), so the hash
  * decides no output. */
-static guint top_key_hash(gconstpointer p)
+static guint key_hash(const char *s, gsize n)
 {
-  const char *s = p;
-  gsize n = strlen(s);
   guint64 h = (guint64) n * 0x9E3779B97F4A7C15u;
   if (n < 8) {
     for (gsize i = 0; i < n; i++)
@@ -134,6 +144,58 @@ static guint top_key_hash(gconstpointer p)
   return (guint) h;
 }
 
+static guint top_key_hash(gconstpointer p)
+{
+  return key_hash(p, strlen(p));
+}
+
+static WtHttpAgg *index_find(const KeyIndex *ix, const char *key, gsize n, guint hash)
+{
+  if (!ix->slots)
+    return NULL;
+  for (guint i = hash & ix->mask;; i = (i + 1) & ix->mask) {
+    const KeySlot *sl = &ix->slots[i];
+    if (!sl->key)
+      return NULL;
+    if (sl->hash == hash && sl->len == n && memcmp(sl->key, key, n) == 0)
+      return sl->agg;
+  }
+}
+
+static void index_put(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttpAgg *agg)
+{
+  guint i = hash & ix->mask;
+  while (ix->slots[i].key)
+    i = (i + 1) & ix->mask;
+  ix->slots[i] = (KeySlot) { hash, (guint32) n, key, agg };
+}
+
+/* `key` (n bytes, the GHashTable's copy, which lives as long as the table) -> agg; kept at
+ * most half full. */
+static void index_add(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttpAgg *agg)
+{
+  if (!ix->slots || (ix->used + 1) * 2 > ix->mask + 1) {
+    KeySlot *old = ix->slots;
+    guint old_n = old ? ix->mask + 1 : 0;
+    guint size = old ? old_n * 2 : 64;
+    ix->slots = g_new0(KeySlot, size);
+    ix->mask = size - 1;
+    for (guint i = 0; i < old_n; i++)
+      if (old[i].key)
+        index_put(ix, old[i].key, old[i].len, old[i].hash, old[i].agg);
+    g_free(old);
+  }
+  index_put(ix, key, n, hash, agg);
+  ix->used++;
+}
+
+typedef struct WtHttpTop {
+  GHashTable *h;   /* owned key -> WtHttpAgg */
+  guint cap;
+  WtHttpAgg other; /* keys beyond the cap */
+  KeyIndex index;  /* lookups (top_slot_n) */
+} WtHttpTop;
+
 static WtHttpTop *top_new(guint cap)
 {
   WtHttpTop *t = g_new0(WtHttpTop, 1);
@@ -147,20 +209,30 @@ static void top_free(WtHttpTop *t)
   if (!t)
     return;
   g_hash_table_destroy(t->h);
+  g_free(t->index.slots);
   g_free(t->other.lat_hist);
   g_free(t);
 }
 
-static WtHttpAgg *top_slot(WtHttpTop *t, const char *key)
+/* The aggregate of the key key[0..n) (no NUL inside), whose key_hash is `hash`. */
+static WtHttpAgg *top_slot_n(WtHttpTop *t, const char *key, gsize n, guint hash)
 {
-  WtHttpAgg *v = g_hash_table_lookup(t->h, key);
+  WtHttpAgg *v = index_find(&t->index, key, n, hash);
   if (v)
     return v;
   if (g_hash_table_size(t->h) >= t->cap)
     return &t->other;
   v = g_new0(WtHttpAgg, 1);
-  g_hash_table_insert(t->h, g_strdup(key), v);
+  char *copy = g_strndup(key, n);
+  g_hash_table_insert(t->h, copy, v);
+  index_add(&t->index, copy, n, hash, v);
   return v;
+}
+
+static WtHttpAgg *top_slot(WtHttpTop *t, const char *key)
+{
+  gsize n = strlen(key);
+  return top_slot_n(t, key, n, key_hash(key, n));
 }
 
 static void top_merge(WtHttpTop *into, const WtHttpTop *from)
@@ -235,6 +307,7 @@ gpointer wt_http_stats_new(void)
 {
   WtHttpStats *s = g_new0(WtHttpStats, 1);
   s->methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  s->method_index = g_new0(KeyIndex, 1);
   s->hosts = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->uris = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->endpoints = top_new(WT_HTTP_MAX_TOP_KEYS);
@@ -255,6 +328,8 @@ void wt_http_stats_free(gpointer p)
   if (!s)
     return;
   g_hash_table_destroy(s->methods);
+  g_free(s->method_index->slots);
+  g_free(s->method_index);
   top_free(s->hosts);
   top_free(s->uris);
   top_free(s->endpoints);
@@ -271,7 +346,7 @@ void wt_http_stats_free(gpointer p)
 
 /* A method's table key: registered names as they are, other names by name until
  * WT_HTTP_MAX_EXTRA_METHODS of them were seen, then "OTHER". */
-static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+static WtHttpAgg *method_slot_slow(WtHttpStats *s, const char *name)
 {
   WtHttpAgg *v = g_hash_table_lookup(s->methods, name);
   if (v)
@@ -279,11 +354,27 @@ static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
   gboolean other = strcmp(name, "OTHER") == 0;
   if (!other && !wt_http_method_known((const guint8 *) name, strlen(name))) {
     if (s->extra_methods >= WT_HTTP_MAX_EXTRA_METHODS)
-      return method_slot(s, "OTHER");  /* one level: "OTHER" is always admitted */
+      return method_slot_slow(s, "OTHER");  /* one level: "OTHER" is always admitted */
     s->extra_methods++;
   }
   v = g_new0(WtHttpAgg, 1);
   g_hash_table_insert(s->methods, g_strdup(name), v);
+  return v;
+}
+
+/* method_slot_slow through the index: a name that is a key of the table is found there
+ * (names counted as "OTHER" are not keys, and take the slow way every time). */
+static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+{
+  gsize n = strlen(name);
+  guint hash = key_hash(name, n);
+  WtHttpAgg *v = index_find(s->method_index, name, n, hash);
+  if (v)
+    return v;
+  v = method_slot_slow(s, name);
+  gpointer key, value;
+  if (g_hash_table_lookup_extended(s->methods, name, &key, &value) && value == v)
+    index_add(s->method_index, key, n, hash, v);
   return v;
 }
 
@@ -348,11 +439,21 @@ static guint class_index(const WtHttpTxn *t)
   return t->status_code / 100u;
 }
 
-static void count_key(WtHttpTop *top, const char *key, guint cls)
+static void count_agg(WtHttpAgg *a, guint cls)
 {
-  WtHttpAgg *a = top_slot(top, key);
   a->count++;
   a->by_class[cls]++;
+}
+
+static void count_key(WtHttpTop *top, const char *key, guint cls)
+{
+  count_agg(top_slot(top, key), cls);
+}
+
+/* Counts key[0..n) (no NUL inside): the key is not copied unless it is new. */
+static void count_key_n(WtHttpTop *top, const char *key, gsize n, guint cls)
+{
+  count_agg(top_slot_n(top, key, n, key_hash(key, n)), cls);
 }
 
 /* g_ascii_tolower without a call per character */
@@ -361,20 +462,62 @@ static inline char ascii_lower(char c)
   return c >= 'A' && c <= 'Z' ? (char) (c | 0x20) : c;
 }
 
-static void append_endpoint(GString *out, const char *uri);
+static gsize write_endpoint(char *out, const char *uri);
+
+/* Room write_endpoint may need for a URI of n bytes: a one-byte segment becomes the four
+ * of "{id}", and an empty path one byte. */
+static gsize endpoint_room(gsize n)
+{
+  return 4 * n + 1;
+}
+
+/* Does the URI start with "http://" or "https://" (any case)? Most URIs start with '/',
+ * which the first test answers without a call. */
+static gboolean has_http_scheme(const char *uri, gsize *skip)
+{
+  if ((uri[0] | 0x20) != 'h')
+    return FALSE;
+  if (g_ascii_strncasecmp(uri, "http://", 7) == 0)
+    *skip = 7;
+  else if (g_ascii_strncasecmp(uri, "https://", 8) == 0)
+    *skip = 8;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Any ASCII upper-case letter in s[0..n)? */
+static gboolean has_upper(const char *s, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (s[i] >= 'A' && s[i] <= 'Z')
+      return TRUE;
+  return FALSE;
+}
+
+/* Counts a host name: names are case-insensitive, so the key is lower case (a lower-case
+ * copy only when the name has an upper-case letter; on the stack for the usual short one). */
+static void count_host(WtHttpTop *top, const char *host, guint cls)
+{
+  gsize n = strlen(host);
+  if (!has_upper(host, n)) {
+    count_key_n(top, host, n, cls);
+    return;
+  }
+  char small[256];
+  g_autofree char *big = n < sizeof small ? NULL : g_malloc(n + 1);
+  char *lower = big ? big : small;
+  for (gsize i = 0; i < n; i++)
+    lower[i] = ascii_lower(host[i]);
+  count_key_n(top, lower, n, cls);
+}
 
 /* "http://host:port/path?q": returns the authority ("host:port", user info dropped) and
  * sets *path to the path ("/" when the URI has none); NULL when uri is not absolute. */
 static char *absolute_form(const char *uri, const char **path)
 {
   gsize skip;
-  if (!uri)
-    return NULL;
-  if (g_ascii_strncasecmp(uri, "http://", 7) == 0)
-    skip = 7;
-  else if (g_ascii_strncasecmp(uri, "https://", 8) == 0)
-    skip = 8;
-  else
+  if (!uri || !has_http_scheme(uri, &skip))
     return NULL;
   const char *a = uri + skip;
   gsize n = strcspn(a, "/?#");
@@ -468,36 +611,24 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
         g_strlcpy(code, "-", sizeof code);
       count_key(s->connect_answers, code, cls);
     }
-    if (host) {
-      char small[256];
-      gsize n = strlen(host);
-      /* names are case-insensitive; lower-case on the stack for the usual short name */
-      g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(host, -1);
-      if (!big) {
-        for (gsize i = 0; i <= n; i++)
-          small[i] = ascii_lower(host[i]);
-      }
-      count_key(s->hosts, big ? big : small, cls);
-    }
+    if (host)
+      count_host(s->hosts, host, cls);
     if (t->user_agent)
       count_key(s->user_agents, t->user_agent, cls);
     if (t->uri) {
+      /* the path without its query, counted in place */
       const char *u = path ? path : t->uri;
-      gsize q = strcspn(u, "?");
-      char small[512];
-      g_autofree char *big = q < sizeof small ? NULL : g_strndup(u, q);
-      if (!big) {
-        memcpy(small, u, q);
-        small[q] = '\0';
-      }
-      count_key(s->uris, big ? big : small, cls);
+      const char *q = strchr(u, '?');
+      count_key_n(s->uris, u, q ? (gsize) (q - u) : strlen(u), cls);
       /* "METHOD endpoint", built in the tap's own buffer */
-      g_string_assign(s->scratch, method);
-      g_string_append_c(s->scratch, ' ');
-      append_endpoint(s->scratch, t->uri);
-      WtHttpAgg *e = top_slot(s->endpoints, s->scratch->str);
-      e->count++;
-      e->by_class[cls]++;
+      gsize mlen = strlen(method);
+      g_string_set_size(s->scratch, mlen + 1 + endpoint_room(strlen(t->uri)));
+      char *key = s->scratch->str;
+      memcpy(key, method, mlen);
+      key[mlen] = ' ';
+      gsize n = mlen + 1 + write_endpoint(key + mlen + 1, t->uri);
+      WtHttpAgg *e = top_slot_n(s->endpoints, key, n, key_hash(key, n));
+      count_agg(e, cls);
       if (have_ttfb)
         agg_time(e, ttfb_us);
     }
@@ -557,42 +688,48 @@ static gboolean is_id_segment(const char *p, gsize n)
   return n >= 16 && all_hex(p, n, &has_digit) && has_digit;
 }
 
-/* Appends the endpoint of uri to out (wt_http_endpoint_of). */
-static void append_endpoint(GString *out, const char *uri)
+/* Writes the endpoint of uri (wt_http_endpoint_of) at out, which has endpoint_room(strlen(uri))
+ * bytes; returns its length (not NUL-terminated). */
+static gsize write_endpoint(char *out, const char *uri)
 {
-  gsize start = out->len;
   const char *p = uri;
+  gsize skip;
   /* absolute-form (proxy requests): drop scheme and authority */
-  if (g_ascii_strncasecmp(p, "http://", 7) == 0 || g_ascii_strncasecmp(p, "https://", 8) == 0) {
-    p = strstr(p, "//") + 2;
+  if (has_http_scheme(p, &skip)) {
+    p += skip;
     p += strcspn(p, "/?#");
   }
   gsize end = strcspn(p, "?#");
+  char *o = out;
   gsize i = 0;
   while (i < end) {
     if (p[i] == '/') {
-      g_string_append_c(out, '/');
+      *o++ = '/';
       i++;
       continue;
     }
     gsize j = i;
     while (j < end && p[j] != '/')
       j++;
-    if (is_id_segment(p + i, j - i))
-      g_string_append(out, "{id}");
-    else
-      g_string_append_len(out, p + i, (gssize) (j - i));
+    if (is_id_segment(p + i, j - i)) {
+      memcpy(o, "{id}", 4);
+      o += 4;
+    } else {
+      memcpy(o, p + i, j - i);
+      o += j - i;
+    }
     i = j;
   }
-  if (out->len == start)
-    g_string_append_c(out, p[0] == '*' ? '*' : '/');
+  if (o == out)
+    *o++ = p[0] == '*' ? '*' : '/';
+  return (gsize) (o - out);
 }
 
 char *wt_http_endpoint_of(const char *uri)
 {
-  GString *out = g_string_sized_new(strlen(uri) + 8);
-  append_endpoint(out, uri);
-  return g_string_free(out, FALSE);
+  char *out = g_malloc(endpoint_room(strlen(uri)) + 1);
+  out[write_endpoint(out, uri)] = '\0';
+  return out;
 }
 
 /* --- safe strings ------------------------------------------------------------------- */
@@ -788,7 +925,7 @@ char *wt_http_stats_dump(const WtHttpStats *s)
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
     if (s->status[c])
       g_string_append_printf(out, "status %03u=%" G_GUINT64_FORMAT "\n", c, s->status[c]);
-  WtHttpTop methods = { s->methods, 0, { 0 } };
+  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 } };
   dump_top(out, "methods", &methods);
   dump_top(out, "hosts", s->hosts);
   dump_top(out, "uris", s->uris);
@@ -925,7 +1062,7 @@ static void report_errors(WtHttpStats *s, WtSection *sec)
 
 static void report_methods(WtHttpStats *s, WtSection *sec)
 {
-  WtHttpTop methods = { s->methods, 0, { 0 } };
+  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 } };
   g_autoptr(GArray) rows = top_sorted(&methods);
   wt_section_map_u64(sec, "methods", _("Methods"), NULL, 0);
   for (guint i = 0; i < rows->len; i++) {

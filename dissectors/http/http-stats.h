@@ -19,6 +19,7 @@ struct WtHttpStats {
   guint64 status[1000];          /* response messages by code, 1xx included */
   GHashTable *methods;           /* name -> WtHttpMethodCount; bounded, see limits */
   guint extra_methods;           /* non-standard names counted by name so far */
+  struct WtHttpKeyIndex *method_index; /* lookups into methods */
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   WtHistogram *ttfb, *ttlb;
   /* the "proxies" section's HTTP part: requests in absolute form (to a forward proxy),
