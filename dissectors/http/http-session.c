@@ -105,10 +105,7 @@ static char *txn_text(WtHttpTxn *t, const guint8 *p, gsize len, gsize max)
   gsize room = sizeof t->text - t->text_used;
   /* no bytes at all (a status line without a reason): NULL, as wt_http_safe_strdup gives */
   if (p && len < room) {
-    gsize plain = 0;
-    while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
-      plain++;
-    if (plain == len) {
+    if (wt_http_plain_prefix(p, len) == len) {
       char *s = t->text + t->text_used;
       memcpy(s, p, len);
       s[len] = '\0';
@@ -382,7 +379,7 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 /* --- headers ------------------------------------------------------------------------ */
 
-/* A header name (token characters only: wt_http_parse_header checked them) equals
+/* A header name (token characters only: wt_http_parse_field_line checked them) equals
  * `lower`, a lower-case literal of letters, digits and '-' of the name's length. Setting
  * bit 0x20 folds exactly here: among token characters only 'A'-'Z' and 'a'-'z' map onto a
  * letter, and only a digit or '-' onto itself (the others are control bytes). Names of 8
@@ -480,7 +477,8 @@ static char *media_type(WtHttpTxn *t, const guint8 *v, gsize len)
     n--;
   char *s = txn_text(t, v, n, 128);
   for (char *c = s; *c; c++)
-    *c = g_ascii_tolower(*c);
+    if (*c >= 'A' && *c <= 'Z')
+      *c = (char) (*c | 0x20);
   return s;
 }
 
@@ -572,7 +570,7 @@ static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *lin
   if (++h->hdr_count == WT_HTTP_MAX_HEADERS + 1)
     anomaly(s, "http.too_many_headers");  /* once per message; framing is still read */
   WtHttpHeader hdr;
-  if (!wt_http_parse_header(line, len, &hdr)) {
+  if (!wt_http_parse_field_line(line, len, &hdr)) {
     anomaly(s, "http.bad_header");
     h->last_hdr = HDR_NONE;
     return;
@@ -586,7 +584,8 @@ static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *lin
       anomaly(s, "http.bad_trailer");
     return;
   }
-  handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
+  if (h->last_hdr != HDR_OTHER)  /* (the other fields are not read) */
+    handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
   if (h->last_hdr == HDR_OTHER && dir == WT_DIR_ORIG && h->txn &&
       hdr.name.len == 6 && name_is(hdr.name, "expect") &&
       wt_http_span_ieq(hdr.value, "100-continue"))
@@ -1062,36 +1061,39 @@ static void message_done(Session *s, WtDir dir, Half *h, gint64 ts)
 static gboolean looks_like_header(const guint8 *line, gsize n)
 {
   WtHttpHeader hdr;
-  return wt_http_parse_header(line, n, &hdr);
+  return wt_http_parse_field_line(line, n, &hdr);
 }
 
-/* Header or trailer lines until the empty line. */
+/* Header or trailer lines until the empty line. Every whole field line offered is read in
+ * this one call (a field line changes no state but the header block's), so a header block
+ * costs one pass through step() rather than one per line. */
 static gboolean header_lines(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
                              gsize *pos, gint64 ts, gboolean trailer)
 {
-  gsize lf;
-  switch (next_line(h, data, len, *pos, header_budget(h), &lf)) {
-  case LINE_MORE:
-    return FALSE;
-  case LINE_TOO_LONG:
-    skip_long_line(s, dir, h, "http.header_too_long", len, pos, lf, ts);
-    return TRUE;
-  case LINE_OK:
-    break;
-  }
-  const guint8 *line = data + *pos;
-  gsize n = line_len(data, *pos, lf);
-  if (h->maybe09 && n > 0 && !looks_like_header(line, n)) {
-    /* nothing after the HTTP/0.9 request line: this line is the next request's */
-    request_done(s, h, ts);
-    return TRUE;
-  }
-  h->maybe09 = FALSE;
-  h->hdr_bytes += lf - *pos + 1;
-  *pos = lf + 1;
-  if (n > 0) {
+  for (;;) {
+    gsize lf;
+    switch (next_line(h, data, len, *pos, header_budget(h), &lf)) {
+    case LINE_MORE:
+      return FALSE;
+    case LINE_TOO_LONG:
+      skip_long_line(s, dir, h, "http.header_too_long", len, pos, lf, ts);
+      return TRUE;
+    case LINE_OK:
+      break;
+    }
+    const guint8 *line = data + *pos;
+    gsize n = line_len(data, *pos, lf);
+    if (h->maybe09 && n > 0 && !looks_like_header(line, n)) {
+      /* nothing after the HTTP/0.9 request line: this line is the next request's */
+      request_done(s, h, ts);
+      return TRUE;
+    }
+    h->maybe09 = FALSE;
+    h->hdr_bytes += lf - *pos + 1;
+    *pos = lf + 1;
+    if (n == 0)
+      break;
     handle_header_line(s, dir, h, line, n, trailer);
-    return TRUE;
   }
   if (trailer)
     message_done(s, dir, h, ts);

@@ -737,10 +737,7 @@ char *wt_http_endpoint_of(const char *uri)
 char *wt_http_safe_strdup(const guint8 *p, gsize len, gsize max)
 {
   len = MIN(len, max);
-  gsize plain = 0;
-  while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
-    plain++;
-  if (plain == len) /* the usual case: printable ASCII, one copy */
+  if (wt_http_plain_prefix(p, len) == len) /* the usual case: printable ASCII, one copy */
     return g_strndup((const char *) p, len);
   GString *out = g_string_sized_new(len + 1);
   gsize i = 0;

@@ -380,6 +380,159 @@ static void test_parse_lines(void)
   g_assert_false(st_line("ICY 200 OK", &sl));
 }
 
+/* The word-at-a-time scanners against the byte loops they replace. */
+static gsize plain_prefix_ref(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+    i++;
+  return i;
+}
+
+static gsize target_prefix_ref(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  while (i < n && p[i] > 0x20 && p[i] != 0x7f)
+    i++;
+  return i;
+}
+
+static void check_scanners(const guint8 *buf, gsize n)
+{
+  /* an allocation of exactly n bytes: a read past the end shows under ASan */
+  g_autofree guint8 *p = g_memdup2(buf, n ? n : 1);
+  g_assert_cmpuint(wt_http_plain_prefix(p, n), ==, plain_prefix_ref(p, n));
+  g_assert_cmpuint(wt_http_target_prefix(p, n), ==, target_prefix_ref(p, n));
+}
+
+static void test_parse_scanners(void)
+{
+  guint8 buf[48];
+  /* every byte value at every position of lines of 0..40 bytes (the 8-byte word edges, the
+   * tail after the last whole word, the first and last byte) */
+  for (gsize n = 0; n <= 40; n++) {
+    for (gsize at = 0; at < n; at++) {
+      for (guint c = 0; c < 256; c++) {
+        memset(buf, 'a', n);
+        buf[at] = (guint8) c;
+        check_scanners(buf, n);
+      }
+    }
+    memset(buf, 'a', n);
+    check_scanners(buf, n);
+  }
+  /* two bytes of the edge values, the second after the first: a borrow or a carry from a
+   * lower byte must not mark a byte above it as the first (0xff then 0x7e, 0x00 then 0x20) */
+  static const guint8 edges[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x7e, 0x7f,
+                                  0x80, 0xfe, 0xff };
+  for (gsize i = 0; i < 17; i++)
+    for (gsize j = i + 1; j < 17; j++)
+      for (gsize a = 0; a < G_N_ELEMENTS(edges); a++)
+        for (gsize b = 0; b < G_N_ELEMENTS(edges); b++) {
+          memset(buf, 'x', 17);
+          buf[i] = edges[a];
+          buf[j] = edges[b];
+          check_scanners(buf, 17);
+          check_scanners(buf + 1, 16);
+        }
+  /* random lines of printable bytes with a few others */
+  GRand *r = g_rand_new_with_seed(18);
+  for (int k = 0; k < 20000; k++) {
+    gsize n = (gsize) g_rand_int_range(r, 0, 48);
+    for (gsize i = 0; i < n; i++)
+      buf[i] = g_rand_int_range(r, 0, 10) ? (guint8) g_rand_int_range(r, 0x20, 0x7f)
+                                           : (guint8) g_rand_int_range(r, 0, 256);
+    check_scanners(buf, n);
+  }
+  g_rand_free(r);
+}
+
+/* wt_http_parse_field_line (the session's, for a line followed by CR or LF) against
+ * wt_http_parse_header, on lines with every byte value at every position of the name. */
+static void check_field_line(const guint8 *line, gsize n, guint8 end)
+{
+  g_autofree guint8 *p = g_malloc(n + 1);
+  memcpy(p, line, n);
+  p[n] = end;
+  WtHttpHeader a, b = { 0 };
+  gboolean ok_a = wt_http_parse_header(p, n, &a);
+  gboolean ok_b = wt_http_parse_field_line(p, n, &b);
+  g_assert_cmpint(ok_a, ==, ok_b);
+  if (!ok_a)
+    return;
+  g_assert_true(a.name.p == b.name.p && a.name.len == b.name.len);
+  g_assert_true(a.value.p == b.value.p && a.value.len == b.value.len);
+  g_assert_cmpint(a.bad_value, ==, b.bad_value);
+}
+
+static void test_parse_field_line(void)
+{
+  static const char *const lines[] = { "Host: a", "Host:a", "Host:", ":", "", "H", "Host",
+                                       "Content-Length: 12 ", "X-A:\t b \t", "Host : a",
+                                       "Date: Thu, 03 Dec 2026 09:23:13 GMT" };
+  guint8 buf[64];
+  for (gsize k = 0; k < G_N_ELEMENTS(lines); k++) {
+    gsize n = strlen(lines[k]);
+    for (int end = 0; end < 2; end++) {
+      check_field_line((const guint8 *) lines[k], n, end ? '\r' : '\n');
+      for (gsize at = 0; at < n; at++)
+        for (guint c = 0; c < 256; c++) {
+          memcpy(buf, lines[k], n);
+          buf[at] = (guint8) c;
+          check_field_line(buf, n, end ? '\r' : '\n');
+        }
+    }
+  }
+}
+
+/* The token list test before it compared from the first byte: element trimmed, then
+ * compared whole (the reference). */
+static gboolean list_has_token_ref(const guint8 *v, gsize len, const char *token)
+{
+  gsize b = 0;
+  while (b <= len) {
+    gsize e = b;
+    while (e < len && v[e] != ',')
+      e++;
+    gsize x = b, y = e;
+    for (gsize k = b; k < e; k++)
+      if (v[k] == ';') {
+        y = k;
+        break;
+      }
+    while (x < y && (v[x] == ' ' || v[x] == '\t'))
+      x++;
+    while (y > x && (v[y - 1] == ' ' || v[y - 1] == '\t'))
+      y--;
+    WtHttpSpan s = { v + x, y - x };
+    if (s.len == strlen(token) && g_ascii_strncasecmp((const char *) s.p, token, s.len) == 0)
+      return TRUE;
+    b = e + 1;
+  }
+  return FALSE;
+}
+
+static void test_parse_list_tokens(void)
+{
+  static const char *const pieces[] = { "upgrade", "UpGrade", "upgrad", "upgradee", "h2c",
+                                        "H2C", "websocket", "keep-alive", " ", "\t", ",", ";",
+                                        "q=1", "=", "x", "close" };
+  static const char *const tokens[] = { "upgrade", "h2c", "websocket", "chunked" };
+  GRand *r = g_rand_new_with_seed(9110);
+  for (int k = 0; k < 50000; k++) {
+    char v[128] = "";
+    int parts = g_rand_int_range(r, 0, 7);
+    for (int i = 0; i < parts; i++)
+      g_strlcat(v, pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))], sizeof v);
+    gsize n = strlen(v);
+    g_autofree guint8 *p = g_memdup2(v, n ? n : 1);
+    for (gsize t = 0; t < G_N_ELEMENTS(tokens); t++)
+      g_assert_cmpint(wt_http_list_has_token(p, n, tokens[t]), ==,
+                      list_has_token_ref(p, n, tokens[t]));
+  }
+  g_rand_free(r);
+}
+
 static void test_parse_numbers(void)
 {
   guint64 v;
@@ -1467,6 +1620,9 @@ int main(int argc, char **argv)
   arena_init();
   g_test_add_func("/http/parse/lines", test_parse_lines);
   g_test_add_func("/http/parse/numbers", test_parse_numbers);
+  g_test_add_func("/http/parse/scanners", test_parse_scanners);
+  g_test_add_func("/http/parse/field-line", test_parse_field_line);
+  g_test_add_func("/http/parse/list-tokens", test_parse_list_tokens);
   g_test_add_func("/http/parse/lists", test_parse_lists);
   g_test_add_func("/http/probe", test_probe);
   g_test_add_func("/http/status-table", test_status_table);
