@@ -220,7 +220,8 @@ static gboolean word_may_have_control(guint64 w)
 {
   const guint64 ones = 0x0101010101010101u, highs = 0x8080808080808080u;
   guint64 del = w ^ (0x7f * ones);
-  return (((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs;
+  /* (!= 0: as a gboolean, an int, the marks of bytes 4-7 would be cut off) */
+  return ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs) != 0;
 }
 
 /* A control byte other than HTAB in a field value (every header line's whole value

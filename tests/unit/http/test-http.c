@@ -403,6 +403,10 @@ static void check_scanners(const guint8 *buf, gsize n)
   g_autofree guint8 *p = g_memdup2(buf, n ? n : 1);
   g_assert_cmpuint(wt_http_plain_prefix(p, n), ==, plain_prefix_ref(p, n));
   g_assert_cmpuint(wt_http_target_prefix(p, n), ==, target_prefix_ref(p, n));
+  gboolean control = FALSE;
+  for (gsize i = 0; i < n; i++)
+    control = control || (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f;
+  g_assert_cmpint(wt_http_has_control_byte(p, n), ==, control);
 }
 
 static void test_parse_scanners(void)
