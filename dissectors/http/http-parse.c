@@ -81,6 +81,26 @@ gsize wt_http_plain_prefix(const guint8 *p, gsize n)
   return i;
 }
 
+static inline guint64 bytes_upper(guint64 w)
+{
+  return wt_http_bytes_in(w, 'A', 'Z');
+}
+
+gboolean wt_http_has_upper(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8) {
+    guint64 w;
+    memcpy(&w, p + i, 8);
+    if (bytes_upper(w))
+      return TRUE;
+  }
+  for (; i < n; i++)
+    if (p[i] >= 'A' && p[i] <= 'Z')
+      return TRUE;
+  return FALSE;
+}
+
 /* request-target bytes: anything visible; obs-text (>= 0x80) is tolerated because real
  * clients send raw UTF-8. */
 static gboolean is_target_byte(guint8 c)
@@ -307,6 +327,21 @@ gboolean wt_http_parse_chunk_size(const guint8 *line, gsize len, guint64 *size)
 
 gboolean wt_http_parse_content_length(const guint8 *v, gsize len, guint64 *out)
 {
+  /* the usual value: 1 to 18 digits and nothing else (below 10^18: no overflow) */
+  if (len >= 1 && len <= 18) {
+    guint64 n = 0;
+    gsize i = 0;
+    for (; i < len; i++) {
+      guint d = (guint) v[i] - '0';
+      if (d > 9)
+        break;
+      n = n * 10 + d;
+    }
+    if (i == len) {
+      *out = n;
+      return TRUE;
+    }
+  }
   gboolean have = FALSE;
   guint64 first = 0;
   gsize i = 0;

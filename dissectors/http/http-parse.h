@@ -5,6 +5,7 @@
  * http-session.c. */
 #pragma once
 #include <glib.h>
+#include <string.h>
 
 typedef struct {
   const guint8 *p;
@@ -38,6 +39,18 @@ typedef struct {
 gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequestLine *out);
 gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLine *out);
 gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out);
+
+/* The bytes of w (eight bytes, memory order) from `lo` to `hi` (1 <= lo <= hi <= 0x7e),
+ * each marked by its high bit: computed on the low seven bits of each byte (adding to them
+ * never carries into the next byte), bytes from 0x80 up excluded. Exact for every byte. */
+static inline guint64 wt_http_bytes_in(guint64 w, guint8 lo, guint8 hi)
+{
+  const guint64 ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  guint64 low7 = w & ~highs;
+  guint64 from_lo = low7 + (guint64) (0x80 - lo) * ones;
+  guint64 above_hi = low7 + (guint64) (0x7f - hi) * ones;
+  return from_lo & ~above_hi & ~w & highs;
+}
 
 /* RFC 9110 token characters (tchar): 1, others 0. */
 extern const guint8 wt_http_tchar_table[256];
@@ -106,6 +119,8 @@ gboolean wt_http_is_tchar(guint8 c);
 gsize wt_http_plain_prefix(const guint8 *p, gsize n);
 /* the length of the leading run of request-target bytes (above 0x20, not 0x7f). */
 gsize wt_http_target_prefix(const guint8 *p, gsize n);
+/* Is there an ASCII upper-case letter ('A'-'Z') in p[0..n)? */
+gboolean wt_http_has_upper(const guint8 *p, gsize n);
 
 /* The canonical name of a registered method (RFC 9110, WebDAV, ...), or NULL. Methods are
  * case-sensitive. */

@@ -175,7 +175,7 @@ static WtHttpTxn *txn_new(Session *s)
 {
   WtHttpTxn *t = g_steal_pointer(&s->spare);
   if (t)
-    memset(t, 0, sizeof *t);
+    memset(t, 0, G_STRUCT_OFFSET(WtHttpTxn, text));  /* the room for strings is free */
   else
     t = g_new0(WtHttpTxn, 1);
   t->link.data = t;

@@ -486,21 +486,12 @@ static gboolean has_http_scheme(const char *uri, gsize *skip)
   return TRUE;
 }
 
-/* Any ASCII upper-case letter in s[0..n)? */
-static gboolean has_upper(const char *s, gsize n)
-{
-  for (gsize i = 0; i < n; i++)
-    if (s[i] >= 'A' && s[i] <= 'Z')
-      return TRUE;
-  return FALSE;
-}
-
 /* Counts a host name: names are case-insensitive, so the key is lower case (a lower-case
  * copy only when the name has an upper-case letter; on the stack for the usual short one). */
 static void count_host(WtHttpTop *top, const char *host, guint cls)
 {
   gsize n = strlen(host);
-  if (!has_upper(host, n)) {
+  if (!wt_http_has_upper((const guint8 *) host, n)) {
     count_key_n(top, host, n, cls);
     return;
   }
@@ -699,17 +690,20 @@ static gsize write_endpoint(char *out, const char *uri)
     p += skip;
     p += strcspn(p, "/?#");
   }
-  gsize end = strcspn(p, "?#");
+  /* segments up to the query, the fragment or the end */
+  static const guint8 stop[256] = { ['\0'] = 1, ['/'] = 1, ['?'] = 1, ['#'] = 1 };
   char *o = out;
   gsize i = 0;
-  while (i < end) {
+  for (;;) {
     if (p[i] == '/') {
       *o++ = '/';
       i++;
       continue;
     }
+    if (p[i] == '\0' || p[i] == '?' || p[i] == '#')
+      break;
     gsize j = i;
-    while (j < end && p[j] != '/')
+    while (!stop[(guint8) p[j]])
       j++;
     if (is_id_segment(p + i, j - i)) {
       memcpy(o, "{id}", 4);

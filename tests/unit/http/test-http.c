@@ -403,6 +403,10 @@ static void check_scanners(const guint8 *buf, gsize n)
   g_autofree guint8 *p = g_memdup2(buf, n ? n : 1);
   g_assert_cmpuint(wt_http_plain_prefix(p, n), ==, plain_prefix_ref(p, n));
   g_assert_cmpuint(wt_http_target_prefix(p, n), ==, target_prefix_ref(p, n));
+  gboolean upper = FALSE;
+  for (gsize i = 0; i < n; i++)
+    upper = upper || (p[i] >= 'A' && p[i] <= 'Z');
+  g_assert_cmpint(wt_http_has_upper(p, n), ==, upper);
   gboolean control = FALSE;
   for (gsize i = 0; i < n; i++)
     control = control || (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f;
@@ -411,10 +415,11 @@ static void check_scanners(const guint8 *buf, gsize n)
 
 static void test_parse_scanners(void)
 {
-  guint8 buf[48];
-  /* every byte value at every position of lines of 0..40 bytes (the 8-byte word edges, the
-   * tail after the last whole word, the first and last byte) */
-  for (gsize n = 0; n <= 40; n++) {
+  guint8 buf[64];
+  /* every byte value at every position of lines of 0..48 bytes (the 8-byte word and
+   * 16-byte block edges, the tail after the last whole one, the first and last byte: an
+   * LF or a CR ending a line exactly at a block edge or at the end of a segment) */
+  for (gsize n = 0; n <= 48; n++) {
     for (gsize at = 0; at < n; at++) {
       for (guint c = 0; c < 256; c++) {
         memset(buf, 'a', n);
@@ -427,8 +432,8 @@ static void test_parse_scanners(void)
   }
   /* two bytes of the edge values, the second after the first: a borrow or a carry from a
    * lower byte must not mark a byte above it as the first (0xff then 0x7e, 0x00 then 0x20) */
-  static const guint8 edges[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x7e, 0x7f,
-                                  0x80, 0xfe, 0xff };
+  static const guint8 edges[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x40, 0x41,
+                                  0x5a, 0x5b, 0x7e, 0x7f, 0x80, 0xc1, 0xda, 0xfe, 0xff };
   for (gsize i = 0; i < 17; i++)
     for (gsize j = i + 1; j < 17; j++)
       for (gsize a = 0; a < G_N_ELEMENTS(edges); a++)
@@ -439,10 +444,22 @@ static void test_parse_scanners(void)
           check_scanners(buf, 17);
           check_scanners(buf + 1, 16);
         }
+  /* two of LF, CR, HTAB, NUL, DEL, 'A' in 33 bytes: two whole blocks and an overlapping
+   * last one, the second byte in the overlap */
+  static const guint8 few[] = { '\n', '\r', '\t', 0x00, 0x7f, 'A' };
+  for (gsize i = 0; i < 33; i++)
+    for (gsize j = i + 1; j < 33; j++)
+      for (gsize a = 0; a < G_N_ELEMENTS(few); a++)
+        for (gsize b = 0; b < G_N_ELEMENTS(few); b++) {
+          memset(buf, 'x', 33);
+          buf[i] = few[a];
+          buf[j] = few[b];
+          check_scanners(buf, 33);
+        }
   /* random lines of printable bytes with a few others */
   GRand *r = g_rand_new_with_seed(18);
   for (int k = 0; k < 20000; k++) {
-    gsize n = (gsize) g_rand_int_range(r, 0, 48);
+    gsize n = (gsize) g_rand_int_range(r, 0, 64);
     for (gsize i = 0; i < n; i++)
       buf[i] = g_rand_int_range(r, 0, 10) ? (guint8) g_rand_int_range(r, 0x20, 0x7f)
                                            : (guint8) g_rand_int_range(r, 0, 256);
