@@ -112,6 +112,10 @@ typedef struct {
   guint32 len;
   const char *key;  /* NULL: empty slot */
   WtHttpAgg *agg;
+  /* The URI table's: the endpoint aggregate of this path with the method whose key in the
+   * methods table is ep_method (the last method seen with it). */
+  const char *ep_method;
+  WtHttpAgg *ep_agg;
 } KeySlot;
 
 typedef struct WtHttpKeyIndex {
@@ -149,30 +153,32 @@ static guint top_key_hash(gconstpointer p)
   return key_hash(p, strlen(p));
 }
 
-static WtHttpAgg *index_find(const KeyIndex *ix, const char *key, gsize n, guint hash)
+/* The slot of the key, NULL when it is not in the index. Valid until the next index_add. */
+static KeySlot *index_slot(const KeyIndex *ix, const char *key, gsize n, guint hash)
 {
   if (!ix->slots)
     return NULL;
   for (guint i = hash & ix->mask;; i = (i + 1) & ix->mask) {
-    const KeySlot *sl = &ix->slots[i];
+    KeySlot *sl = &ix->slots[i];
     if (!sl->key)
       return NULL;
     if (sl->hash == hash && sl->len == n && memcmp(sl->key, key, n) == 0)
-      return sl->agg;
+      return sl;
   }
 }
 
-static void index_put(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttpAgg *agg)
+static KeySlot *index_put(KeyIndex *ix, const KeySlot *slot)
 {
-  guint i = hash & ix->mask;
+  guint i = slot->hash & ix->mask;
   while (ix->slots[i].key)
     i = (i + 1) & ix->mask;
-  ix->slots[i] = (KeySlot) { hash, (guint32) n, key, agg };
+  ix->slots[i] = *slot;
+  return &ix->slots[i];
 }
 
 /* `key` (n bytes, the GHashTable's copy, which lives as long as the table) -> agg; kept at
- * most half full. */
-static void index_add(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttpAgg *agg)
+ * most half full. Returns the new slot. */
+static KeySlot *index_add(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttpAgg *agg)
 {
   if (!ix->slots || (ix->used + 1) * 2 > ix->mask + 1) {
     KeySlot *old = ix->slots;
@@ -182,11 +188,11 @@ static void index_add(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttp
     ix->mask = size - 1;
     for (guint i = 0; i < old_n; i++)
       if (old[i].key)
-        index_put(ix, old[i].key, old[i].len, old[i].hash, old[i].agg);
+        index_put(ix, &old[i]);
     g_free(old);
   }
-  index_put(ix, key, n, hash, agg);
   ix->used++;
+  return index_put(ix, &(KeySlot) { .hash = hash, .len = (guint32) n, .key = key, .agg = agg });
 }
 
 typedef struct WtHttpTop {
@@ -214,19 +220,26 @@ static void top_free(WtHttpTop *t)
   g_free(t);
 }
 
-/* The aggregate of the key key[0..n) (no NUL inside), whose key_hash is `hash`. */
-static WtHttpAgg *top_slot_n(WtHttpTop *t, const char *key, gsize n, guint hash)
+/* The index slot of the key key[0..n) (no NUL inside), whose key_hash is `hash`, made if
+ * the key is new; NULL when it is not in the table and the table is full (the key is
+ * counted in `other`, now and every time after: the table never shrinks). */
+static KeySlot *top_key_slot(WtHttpTop *t, const char *key, gsize n, guint hash)
 {
-  WtHttpAgg *v = index_find(&t->index, key, n, hash);
-  if (v)
-    return v;
+  KeySlot *sl = index_slot(&t->index, key, n, hash);
+  if (sl)
+    return sl;
   if (g_hash_table_size(t->h) >= t->cap)
-    return &t->other;
-  v = g_new0(WtHttpAgg, 1);
+    return NULL;
+  WtHttpAgg *v = g_new0(WtHttpAgg, 1);
   char *copy = g_strndup(key, n);
   g_hash_table_insert(t->h, copy, v);
-  index_add(&t->index, copy, n, hash, v);
-  return v;
+  return index_add(&t->index, copy, n, hash, v);
+}
+
+static WtHttpAgg *top_slot_n(WtHttpTop *t, const char *key, gsize n, guint hash)
+{
+  KeySlot *sl = top_key_slot(t, key, n, hash);
+  return sl ? sl->agg : &t->other;
 }
 
 static WtHttpAgg *top_slot(WtHttpTop *t, const char *key)
@@ -363,19 +376,29 @@ static WtHttpAgg *method_slot_slow(WtHttpStats *s, const char *name)
 }
 
 /* method_slot_slow through the index: a name that is a key of the table is found there
- * (names counted as "OTHER" are not keys, and take the slow way every time). */
-static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+ * (names counted as "OTHER" are not keys, and take the slow way every time). *stable is
+ * set to the table's own copy of the name, one pointer per name (NULL for the others). */
+static WtHttpAgg *method_slot_key(WtHttpStats *s, const char *name, const char **stable)
 {
   gsize n = strlen(name);
   guint hash = key_hash(name, n);
-  WtHttpAgg *v = index_find(s->method_index, name, n, hash);
-  if (v)
-    return v;
-  v = method_slot_slow(s, name);
+  KeySlot *sl = index_slot(s->method_index, name, n, hash);
+  if (sl) {
+    *stable = sl->key;
+    return sl->agg;
+  }
+  WtHttpAgg *v = method_slot_slow(s, name);
   gpointer key, value;
+  *stable = NULL;
   if (g_hash_table_lookup_extended(s->methods, name, &key, &value) && value == v)
-    index_add(s->method_index, key, n, hash, v);
+    *stable = index_add(s->method_index, key, n, hash, v)->key;
   return v;
+}
+
+static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+{
+  const char *stable;
+  return method_slot_key(s, name, &stable);
 }
 
 void wt_http_stats_merge(gpointer into_p, gpointer from_p)
@@ -464,11 +487,37 @@ static inline char ascii_lower(char c)
 
 static gsize write_endpoint(char *out, const char *uri);
 
+
 /* Room write_endpoint may need for a URI of n bytes: a one-byte segment becomes the four
  * of "{id}", and an empty path one byte. */
 static gsize endpoint_room(gsize n)
 {
   return 4 * n + 1;
+}
+
+/* The endpoints table's aggregate of "METHOD endpoint", the key built in the tap's own
+ * buffer. The endpoint of a URI depends only on its bytes before the first '?' (it stops
+ * at '?' or '#', and the "http://" test fails at a '?'), which are the URI table's key of
+ * a URI in origin form: that key's slot `us` (NULL: none, or absolute form) keeps the
+ * aggregate found for it with the last method (`method_key`, the methods table's copy of
+ * the name; NULL for a name counted as "OTHER": never kept). */
+static WtHttpAgg *endpoint_slot(WtHttpStats *s, const char *uri, const char *method,
+                                const char *method_key, KeySlot *us)
+{
+  if (us && method_key && us->ep_method == method_key)
+    return us->ep_agg;
+  gsize mlen = strlen(method);
+  g_string_set_size(s->scratch, mlen + 1 + endpoint_room(strlen(uri)));
+  char *key = s->scratch->str;
+  memcpy(key, method, mlen);
+  key[mlen] = ' ';
+  gsize n = mlen + 1 + write_endpoint(key + mlen + 1, uri);
+  WtHttpAgg *e = top_slot_n(s->endpoints, key, n, key_hash(key, n));
+  if (us && method_key) {
+    us->ep_method = method_key;
+    us->ep_agg = e;
+  }
+  return e;
 }
 
 /* Does the URI start with "http://" or "https://" (any case)? Most URIs start with '/',
@@ -578,7 +627,8 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
         s->unanswered++;
     }
     const char *method = t->method ? t->method : "-";
-    WtHttpAgg *m = method_slot(s, method);
+    const char *method_key;
+    WtHttpAgg *m = method_slot_key(s, method, &method_key);
     m->count++;
     m->by_class[cls]++;
     /* absolute form (to a forward proxy): the URI's authority is the host (RFC 9112 3.2.2,
@@ -610,15 +660,10 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
       /* the path without its query, counted in place */
       const char *u = path ? path : t->uri;
       const char *q = strchr(u, '?');
-      count_key_n(s->uris, u, q ? (gsize) (q - u) : strlen(u), cls);
-      /* "METHOD endpoint", built in the tap's own buffer */
-      gsize mlen = strlen(method);
-      g_string_set_size(s->scratch, mlen + 1 + endpoint_room(strlen(t->uri)));
-      char *key = s->scratch->str;
-      memcpy(key, method, mlen);
-      key[mlen] = ' ';
-      gsize n = mlen + 1 + write_endpoint(key + mlen + 1, t->uri);
-      WtHttpAgg *e = top_slot_n(s->endpoints, key, n, key_hash(key, n));
+      gsize un = q ? (gsize) (q - u) : strlen(u);
+      KeySlot *us = top_key_slot(s->uris, u, un, key_hash(u, un));
+      count_agg(us ? us->agg : &s->uris->other, cls);
+      WtHttpAgg *e = endpoint_slot(s, t->uri, method, method_key, path ? NULL : us);
       count_agg(e, cls);
       if (have_ttfb)
         agg_time(e, ttfb_us);

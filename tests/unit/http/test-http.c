@@ -554,6 +554,50 @@ static void test_parse_list_tokens(void)
   g_rand_free(r);
 }
 
+/* The endpoints table keeps, with each URI path, the endpoint found for it with the last
+ * method: every count must equal the one of "METHOD endpoint" built for each transaction
+ * (wt_http_endpoint_of), whatever the order of methods and paths, with query strings and
+ * fragments, absolute-form URIs, and method names beyond the ones counted by name (the
+ * endpoint key keeps the name). */
+static void test_stats_endpoint_keys(void)
+{
+  WtHttpStats *st = wt_http_stats_new();
+  g_autoptr(GHashTable) want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  static const char *const uris[] = { "/a/1", "/a/1?x=2", "/a/1#f?y", "/a/12/b", "/a/1/",
+                                      "*", "/", "", "http://h.example/a/1", "HTTP://h/a/7?q",
+                                      "/a/deadbeef00112233", "/a/x?/b", "htt?p://h/x" };
+  GRand *r = g_rand_new_with_seed(2026);
+  for (int k = 0; k < 4000; k++) {
+    char method[16];
+    int m = g_rand_int_range(r, 0, 90);
+    if (m < 3)
+      g_strlcpy(method, (const char *[]) { "GET", "POST", "DELETE" }[m], sizeof method);
+    else
+      g_snprintf(method, sizeof method, "M%d", m);  /* past 64 of them: counted as OTHER */
+    const char *uri = uris[g_rand_int_range(r, 0, G_N_ELEMENTS(uris))];
+    WtHttpExchange x = { .major = 1, .minor = 1, .depth = 1, .method = method, .path = uri,
+                         .authority = "h", .status = 200 };
+    wt_http_add_exchange(st, NULL, NULL, &x);
+    g_autofree char *ep = wt_http_endpoint_of(uri);
+    char *key = g_strdup_printf("%s %s", method, ep);
+    guint64 *n = g_hash_table_lookup(want, key);
+    if (!n) {
+      n = g_new0(guint64, 1);
+      g_hash_table_insert(want, key, n);
+    } else {
+      g_free(key);
+    }
+    (*n)++;
+  }
+  g_rand_free(r);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, want);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_top_count(st, "endpoints", k), ==, *(guint64 *) v);
+  wt_http_stats_free(st);
+}
+
 static void test_parse_numbers(void)
 {
   guint64 v;
@@ -1644,6 +1688,7 @@ int main(int argc, char **argv)
   g_test_add_func("/http/parse/scanners", test_parse_scanners);
   g_test_add_func("/http/parse/field-line", test_parse_field_line);
   g_test_add_func("/http/parse/list-tokens", test_parse_list_tokens);
+  g_test_add_func("/http/stats/endpoint-keys", test_stats_endpoint_keys);
   g_test_add_func("/http/parse/lists", test_parse_lists);
   g_test_add_func("/http/probe", test_probe);
   g_test_add_func("/http/status-table", test_status_table);
