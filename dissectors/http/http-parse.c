@@ -247,26 +247,29 @@ static gboolean word_may_have_control(guint64 w)
 /* A control byte other than HTAB in a field value (every header line's whole value
  * passes here): eight bytes per step, and the bytes of a word that may hold one are
  * looked at one by one (a tab alone sends a word there). */
+static gboolean has_control_bytewise(const guint8 *p, gsize n)
+{
+  for (gsize k = 0; k < n; k++)
+    if (is_control_byte(p[k]))
+      return TRUE;
+  return FALSE;
+}
+
 gboolean wt_http_has_control_byte(const guint8 *p, gsize n)
 {
-  if (n < 8) {
-    for (gsize k = 0; k < n; k++)
-      if (is_control_byte(p[k]))
-        return TRUE;
-    return FALSE;
-  }
-  /* whole words, the last one ending at the last byte (it may overlap the one before) */
-  for (gsize k = 0;; k += 8) {
-    gsize at = MIN(k, n - 8);
-    guint64 w;
-    memcpy(&w, p + at, 8);
+  if (n < 8)
+    return has_control_bytewise(p, n);
+  /* whole words, the last one ending at the last byte (it may overlap the one before); a
+   * word that may hold one (a tab alone sends a word there) sends the value to the byte
+   * loop */
+  guint64 w;
+  for (gsize k = 0; k + 8 < n; k += 8) {
+    memcpy(&w, p + k, 8);
     if (G_UNLIKELY(word_may_have_control(w)))
-      for (gsize j = at; j < at + 8; j++)
-        if (is_control_byte(p[j]))
-          return TRUE;
-    if (at == n - 8)
-      return FALSE;
+      return has_control_bytewise(p, n);
   }
+  memcpy(&w, p + n - 8, 8);
+  return word_may_have_control(w) && has_control_bytewise(p, n);
 }
 
 gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
