@@ -14,7 +14,7 @@ enum { CLASS_NONE = 0, CLASS_OTHER = 6, N_CLASSES = 7 };
 static const char *const class_keys[N_CLASSES] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx",
                                                    "other" };
 
-typedef struct {
+typedef struct WtHttpAgg {
   guint64 count;
   guint64 by_class[N_CLASSES];  /* class of the final response; "none" = unanswered */
   guint64 lat_n, lat_sum_us, lat_max_us;  /* request end -> first response byte */
@@ -200,6 +200,10 @@ typedef struct WtHttpTop {
   guint cap;
   WtHttpAgg other; /* keys beyond the cap */
   KeyIndex index;  /* lookups (top_slot_n) */
+  /* the key last found by top_slot_recent (the table's copy) and its aggregate */
+  const char *last_key;
+  gsize last_len;
+  WtHttpAgg *last_agg;
 } WtHttpTop;
 
 static WtHttpTop *top_new(guint cap)
@@ -240,6 +244,21 @@ static WtHttpAgg *top_slot_n(WtHttpTop *t, const char *key, gsize n, guint hash)
 {
   KeySlot *sl = top_key_slot(t, key, n, hash);
   return sl ? sl->agg : &t->other;
+}
+
+/* top_slot_n for a table whose consecutive keys are mostly the same (hosts, content
+ * types: one site, one server): the key last found is compared first, without hashing. */
+static WtHttpAgg *top_slot_recent(WtHttpTop *t, const char *key, gsize n)
+{
+  if (t->last_key && n == t->last_len && memcmp(key, t->last_key, n) == 0)
+    return t->last_agg;
+  KeySlot *sl = top_key_slot(t, key, n, key_hash(key, n));
+  if (!sl)
+    return &t->other;
+  t->last_key = sl->key;
+  t->last_len = n;
+  t->last_agg = sl->agg;
+  return sl->agg;
 }
 
 static WtHttpAgg *top_slot(WtHttpTop *t, const char *key)
@@ -380,18 +399,29 @@ static WtHttpAgg *method_slot_slow(WtHttpStats *s, const char *name)
  * set to the table's own copy of the name, one pointer per name (NULL for the others). */
 static WtHttpAgg *method_slot_key(WtHttpStats *s, const char *name, const char **stable)
 {
+  /* the method of the request before, most often */
+  if (s->last_method && strcmp(name, s->last_method) == 0) {
+    *stable = s->last_method;
+    return s->last_method_agg;
+  }
   gsize n = strlen(name);
   guint hash = key_hash(name, n);
   KeySlot *sl = index_slot(s->method_index, name, n, hash);
+  WtHttpAgg *v;
   if (sl) {
+    v = sl->agg;
     *stable = sl->key;
-    return sl->agg;
+  } else {
+    v = method_slot_slow(s, name);
+    gpointer key, value;
+    *stable = NULL;
+    if (g_hash_table_lookup_extended(s->methods, name, &key, &value) && value == v)
+      *stable = index_add(s->method_index, key, n, hash, v)->key;
   }
-  WtHttpAgg *v = method_slot_slow(s, name);
-  gpointer key, value;
-  *stable = NULL;
-  if (g_hash_table_lookup_extended(s->methods, name, &key, &value) && value == v)
-    *stable = index_add(s->method_index, key, n, hash, v)->key;
+  if (*stable) {
+    s->last_method = *stable;
+    s->last_method_agg = v;
+  }
   return v;
 }
 
@@ -450,7 +480,7 @@ void wt_http_stats_on_status(WtHttpStats *s, guint code)
 
 void wt_http_stats_on_content_type(WtHttpStats *s, const char *media_type)
 {
-  top_slot(s->content_types, media_type)->count++;
+  top_slot_recent(s->content_types, media_type, strlen(media_type))->count++;
 }
 
 static guint class_index(const WtHttpTxn *t)
@@ -473,11 +503,6 @@ static void count_key(WtHttpTop *top, const char *key, guint cls)
   count_agg(top_slot(top, key), cls);
 }
 
-/* Counts key[0..n) (no NUL inside): the key is not copied unless it is new. */
-static void count_key_n(WtHttpTop *top, const char *key, gsize n, guint cls)
-{
-  count_agg(top_slot_n(top, key, n, key_hash(key, n)), cls);
-}
 
 /* g_ascii_tolower without a call per character */
 static inline char ascii_lower(char c)
@@ -541,7 +566,7 @@ static void count_host(WtHttpTop *top, const char *host, guint cls)
 {
   gsize n = strlen(host);
   if (!wt_http_has_upper((const guint8 *) host, n)) {
-    count_key_n(top, host, n, cls);
+    count_agg(top_slot_recent(top, host, n), cls);
     return;
   }
   char small[256];
@@ -549,7 +574,7 @@ static void count_host(WtHttpTop *top, const char *host, guint cls)
   char *lower = big ? big : small;
   for (gsize i = 0; i < n; i++)
     lower[i] = ascii_lower(host[i]);
-  count_key_n(top, lower, n, cls);
+  count_agg(top_slot_recent(top, lower, n), cls);
 }
 
 /* "http://host:port/path?q": returns the authority ("host:port", user info dropped) and
@@ -961,7 +986,7 @@ char *wt_http_stats_dump(const WtHttpStats *s)
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
     if (s->status[c])
       g_string_append_printf(out, "status %03u=%" G_GUINT64_FORMAT "\n", c, s->status[c]);
-  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 } };
+  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 }, NULL, 0, NULL };
   dump_top(out, "methods", &methods);
   dump_top(out, "hosts", s->hosts);
   dump_top(out, "uris", s->uris);
@@ -1098,7 +1123,7 @@ static void report_errors(WtHttpStats *s, WtSection *sec)
 
 static void report_methods(WtHttpStats *s, WtSection *sec)
 {
-  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 } };
+  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 }, NULL, 0, NULL };
   g_autoptr(GArray) rows = top_sorted(&methods);
   wt_section_map_u64(sec, "methods", _("Methods"), NULL, 0);
   for (guint i = 0; i < rows->len; i++) {

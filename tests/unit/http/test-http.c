@@ -554,6 +554,19 @@ static void test_parse_list_tokens(void)
   g_rand_free(r);
 }
 
+/* Adds one to the count of `key` (taken) in `counts`. */
+static void count_up(GHashTable *counts, char *key)
+{
+  guint64 *n = g_hash_table_lookup(counts, key);
+  if (n) {
+    g_free(key);
+  } else {
+    n = g_new0(guint64, 1);
+    g_hash_table_insert(counts, key, n);
+  }
+  (*n)++;
+}
+
 /* The endpoints table keeps, with each URI path, the endpoint found for it with the last
  * method: every count must equal the one of "METHOD endpoint" built for each transaction
  * (wt_http_endpoint_of), whatever the order of methods and paths, with query strings and
@@ -566,6 +579,14 @@ static void test_stats_endpoint_keys(void)
   static const char *const uris[] = { "/a/1", "/a/1?x=2", "/a/1#f?y", "/a/12/b", "/a/1/",
                                       "*", "/", "", "http://h.example/a/1", "HTTP://h/a/7?q",
                                       "/a/deadbeef00112233", "/a/x?/b", "htt?p://h/x" };
+  /* hosts (case-insensitive), methods (by name until 64 beyond the registered ones, then
+   * OTHER) and content types, in random order: the tap remembers the last of each */
+  static const char *const hosts[] = { "h", "H", "a.example", "A.Example", "b:8080" };
+  static const char *const types[] = { "text/html", "application/json", "text/plain" };
+  g_autoptr(GHashTable) want_hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) want_methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) want_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  guint extra = 0;
   GRand *r = g_rand_new_with_seed(2026);
   for (int k = 0; k < 4000; k++) {
     char method[16];
@@ -575,9 +596,20 @@ static void test_stats_endpoint_keys(void)
     else
       g_snprintf(method, sizeof method, "M%d", m);  /* past 64 of them: counted as OTHER */
     const char *uri = uris[g_rand_int_range(r, 0, G_N_ELEMENTS(uris))];
+    const char *host = hosts[g_rand_int_range(r, 0, G_N_ELEMENTS(hosts))];
+    const char *type = types[g_rand_int_range(r, 0, G_N_ELEMENTS(types))];
     WtHttpExchange x = { .major = 1, .minor = 1, .depth = 1, .method = method, .path = uri,
-                         .authority = "h", .status = 200 };
+                         .authority = host, .status = 200, .content_type = type };
     wt_http_add_exchange(st, NULL, NULL, &x);
+    /* absolute-form URIs name their own host */
+    const char *h = g_str_has_prefix(uri, "http://h.example") ? "h.example"
+                  : g_str_has_prefix(uri, "HTTP://h") ? "h" : host;
+    count_up(want_hosts, g_ascii_strdown(h, -1));
+    count_up(want_types, g_strdup(type));
+    gboolean named = m < 3 || g_hash_table_contains(want_methods, method) || extra < 64;
+    if (named && m >= 3 && !g_hash_table_contains(want_methods, method))
+      extra++;
+    count_up(want_methods, g_strdup(named ? method : "OTHER"));
     g_autofree char *ep = wt_http_endpoint_of(uri);
     char *key = g_strdup_printf("%s %s", method, ep);
     guint64 *n = g_hash_table_lookup(want, key);
@@ -595,6 +627,15 @@ static void test_stats_endpoint_keys(void)
   g_hash_table_iter_init(&it, want);
   while (g_hash_table_iter_next(&it, &k, &v))
     g_assert_cmpuint(wt_http_stats_top_count(st, "endpoints", k), ==, *(guint64 *) v);
+  g_hash_table_iter_init(&it, want_hosts);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_top_count(st, "hosts", k), ==, *(guint64 *) v);
+  g_hash_table_iter_init(&it, want_types);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_top_count(st, "content_types", k), ==, *(guint64 *) v);
+  g_hash_table_iter_init(&it, want_methods);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_method_count(st, k), ==, *(guint64 *) v);
   wt_http_stats_free(st);
 }
 
