@@ -1376,10 +1376,28 @@ static void acks(gpointer p, WtDir dir, const WtStreamAcks *a)
   h->acks = a;
 }
 
+/* The usual segment of a large body: all of it lies inside a body (or chunk) of known
+ * length, which goes on after it. It is counted and consumed as step() would (ST_BODY /
+ * ST_CHUNK_DATA, then nothing left), without the pass through step(). */
+static gboolean inside_body(const Half *h, gsize len)
+{
+  return (h->state == ST_BODY || h->state == ST_CHUNK_DATA) && len > 0 && len < h->remaining;
+}
+
 static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
 {
   Session *s = p;
   Half *h = &s->half[dir];
+  if (inside_body(h, len)) {
+    h->last_ts = ts_ns;
+    h->remaining -= len;
+    add_body(s, dir, h, len);
+    if (h->base != WT_STREAM_UNKNOWN) {
+      h->seen_end = h->base + len;
+      h->base += len;
+    }
+    return len;
+  }
   gsize pos = 0;
   if (len > 0)
     h->last_ts = ts_ns;
