@@ -66,19 +66,29 @@ static inline gboolean is_plain_byte(guint8 c)
   return c >= 0x20 && c < 0x7f;
 }
 
+static inline guint64 not_plain(guint64 w)
+{
+  return bytes_below(w, 0x20) | bytes_from_7f(w);
+}
+
+/* The rest after the whole words is the last word of the span, overlapping the one before:
+ * its bytes before p + i passed, so its first mark is at or after p + i, and exact. */
 gsize wt_http_plain_prefix(const guint8 *p, gsize n)
 {
   gsize i = 0;
+  guint64 w, m;
   for (; i + 8 <= n; i += 8) {
-    guint64 w;
     memcpy(&w, p + i, 8);
-    guint64 m = bytes_below(w, 0x20) | bytes_from_7f(w);
-    if (m)
+    if ((m = not_plain(w)))
       return i + first_marked(m);
   }
-  while (i < n && is_plain_byte(p[i]))
-    i++;
-  return i;
+  if (i == n || n < 8) {
+    while (i < n && is_plain_byte(p[i]))
+      i++;
+    return i;
+  }
+  memcpy(&w, p + n - 8, 8);
+  return (m = not_plain(w)) ? n - 8 + first_marked(m) : n;
 }
 
 static inline guint64 bytes_upper(guint64 w)
@@ -108,19 +118,28 @@ static gboolean is_target_byte(guint8 c)
   return c > 0x20 && c != 0x7f;
 }
 
+static inline guint64 not_target(guint64 w)
+{
+  return bytes_below(w, 0x21) | bytes_equal(w, 0x7f);
+}
+
+/* (the rest as in wt_http_plain_prefix) */
 gsize wt_http_target_prefix(const guint8 *p, gsize n)
 {
   gsize i = 0;
+  guint64 w, m;
   for (; i + 8 <= n; i += 8) {
-    guint64 w;
     memcpy(&w, p + i, 8);
-    guint64 m = bytes_below(w, 0x21) | bytes_equal(w, 0x7f);
-    if (m)
+    if ((m = not_target(w)))
       return i + first_marked(m);
   }
-  while (i < n && is_target_byte(p[i]))
-    i++;
-  return i;
+  if (i == n || n < 8) {
+    while (i < n && is_target_byte(p[i]))
+      i++;
+    return i;
+  }
+  memcpy(&w, p + n - 8, 8);
+  return (m = not_target(w)) ? n - 8 + first_marked(m) : n;
 }
 
 static gboolean is_ows(guint8 c)
