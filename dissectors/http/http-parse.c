@@ -6,7 +6,7 @@
  * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
 /* RFC 9110 token characters: ALPHA DIGIT and !#$%&'*+-.^_`|~ (a table: this is asked for
  * every byte of every method and header name). */
-static const guint8 tchar_table[256] = {
+const guint8 wt_http_tchar_table[256] = {
   ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
   ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
   ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
@@ -24,12 +24,122 @@ static const guint8 tchar_table[256] = {
 /* Inline within this file: the parsers ask it for every byte of every name. */
 static inline gboolean is_tchar(guint8 c)
 {
-  return tchar_table[c];
+  return wt_http_tchar_table[c];
 }
 
 gboolean wt_http_is_tchar(guint8 c)
 {
   return is_tchar(c);
+}
+
+#define ONES 0x0101010101010101u
+#define HIGHS 0x8080808080808080u
+
+/* Word-at-a-time byte tests (the "has a byte less than n" and "has a zero byte" tests):
+ * each sets the high bit of every byte that passes; a byte can be marked wrongly only
+ * above (after, in memory order) one that passes, through a borrow or carry it started,
+ * so the lowest mark is exact. */
+static inline guint64 bytes_below(guint64 w, guint8 n)  /* n <= 128 */
+{
+  return (w - n * ONES) & ~w & HIGHS;
+}
+
+static inline guint64 bytes_equal(guint64 w, guint8 c)
+{
+  guint64 d = w ^ (c * ONES);
+  return (d - ONES) & ~d & HIGHS;
+}
+
+static inline guint64 bytes_from_7f(guint64 w)  /* 0x7f and above */
+{
+  return ((w + ONES) | w) & HIGHS;
+}
+
+/* Index of the first marked byte of w (memory order: x86-64 is little-endian). */
+static inline gsize first_marked(guint64 mask)
+{
+  return (gsize) __builtin_ctzll(mask) / 8;
+}
+
+static inline gboolean is_plain_byte(guint8 c)
+{
+  return c >= 0x20 && c < 0x7f;
+}
+
+static inline guint64 not_plain(guint64 w)
+{
+  return bytes_below(w, 0x20) | bytes_from_7f(w);
+}
+
+/* The rest after the whole words is the last word of the span, overlapping the one before:
+ * its bytes before p + i passed, so its first mark is at or after p + i, and exact. */
+gsize wt_http_plain_prefix(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  guint64 w, m;
+  for (; i + 8 <= n; i += 8) {
+    memcpy(&w, p + i, 8);
+    if ((m = not_plain(w)))
+      return i + first_marked(m);
+  }
+  if (i == n || n < 8) {
+    while (i < n && is_plain_byte(p[i]))
+      i++;
+    return i;
+  }
+  memcpy(&w, p + n - 8, 8);
+  return (m = not_plain(w)) ? n - 8 + first_marked(m) : n;
+}
+
+static inline guint64 bytes_upper(guint64 w)
+{
+  return wt_http_bytes_in(w, 'A', 'Z');
+}
+
+gboolean wt_http_has_upper(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8) {
+    guint64 w;
+    memcpy(&w, p + i, 8);
+    if (bytes_upper(w))
+      return TRUE;
+  }
+  for (; i < n; i++)
+    if (p[i] >= 'A' && p[i] <= 'Z')
+      return TRUE;
+  return FALSE;
+}
+
+/* request-target bytes: anything visible; obs-text (>= 0x80) is tolerated because real
+ * clients send raw UTF-8. */
+static gboolean is_target_byte(guint8 c)
+{
+  return c > 0x20 && c != 0x7f;
+}
+
+static inline guint64 not_target(guint64 w)
+{
+  return bytes_below(w, 0x21) | bytes_equal(w, 0x7f);
+}
+
+/* (the rest as in wt_http_plain_prefix) */
+gsize wt_http_target_prefix(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  guint64 w, m;
+  for (; i + 8 <= n; i += 8) {
+    memcpy(&w, p + i, 8);
+    if ((m = not_target(w)))
+      return i + first_marked(m);
+  }
+  if (i == n || n < 8) {
+    while (i < n && is_target_byte(p[i]))
+      i++;
+    return i;
+  }
+  memcpy(&w, p + n - 8, 8);
+  return (m = not_target(w)) ? n - 8 + first_marked(m) : n;
 }
 
 static gboolean is_ows(guint8 c)
@@ -70,13 +180,6 @@ static gboolean parse_version(const guint8 *p, gsize len, guint8 *major, guint8 
   return TRUE;
 }
 
-/* request-target bytes: anything visible; obs-text (>= 0x80) is tolerated because real
- * clients send raw UTF-8. */
-static gboolean is_target_byte(guint8 c)
-{
-  return c > 0x20 && c != 0x7f;
-}
-
 gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequestLine *out)
 {
   gsize i = 0;
@@ -89,8 +192,7 @@ gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequest
   out->method.len = i;
   i++;  /* SP */
   gsize t0 = i;
-  while (i < len && is_target_byte(line[i]))
-    i++;
+  i += wt_http_target_prefix(line + t0, len - t0);
   if (i == t0)
     return FALSE;
   out->target.p = line + t0;
@@ -139,13 +241,8 @@ gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLi
     return TRUE;
   if (line[12] != ' ')  /* a fourth digit, or garbage: not a three-digit code */
     return FALSE;
-  for (gsize i = 13; i < len; i++) {
-    guint8 c = line[i];
-    if (c < 0x20 && c != '\t')
-      return FALSE;
-    if (c == 0x7f)
-      return FALSE;
-  }
+  if (wt_http_has_control_byte(line + 13, len - 13))
+    return FALSE;
   out->reason.p = line + 13;
   out->reason.len = len - 13;
   return TRUE;
@@ -162,32 +259,36 @@ static gboolean word_may_have_control(guint64 w)
 {
   const guint64 ones = 0x0101010101010101u, highs = 0x8080808080808080u;
   guint64 del = w ^ (0x7f * ones);
-  return (((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs;
+  /* (!= 0: as a gboolean, an int, the marks of bytes 4-7 would be cut off) */
+  return ((((w - 0x20 * ones) & ~w) | ((del - ones) & ~del)) & highs) != 0;
 }
 
 /* A control byte other than HTAB in a field value (every header line's whole value
  * passes here): eight bytes per step, and the bytes of a word that may hold one are
  * looked at one by one (a tab alone sends a word there). */
-static gboolean has_control_byte(const guint8 *p, gsize n)
+static gboolean has_control_bytewise(const guint8 *p, gsize n)
 {
-  if (n < 8) {
-    for (gsize k = 0; k < n; k++)
-      if (is_control_byte(p[k]))
-        return TRUE;
-    return FALSE;
-  }
-  /* whole words, the last one ending at the last byte (it may overlap the one before) */
-  for (gsize k = 0;; k += 8) {
-    gsize at = MIN(k, n - 8);
-    guint64 w;
-    memcpy(&w, p + at, 8);
+  for (gsize k = 0; k < n; k++)
+    if (is_control_byte(p[k]))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean wt_http_has_control_byte(const guint8 *p, gsize n)
+{
+  if (n < 8)
+    return has_control_bytewise(p, n);
+  /* whole words, the last one ending at the last byte (it may overlap the one before); a
+   * word that may hold one (a tab alone sends a word there) sends the value to the byte
+   * loop */
+  guint64 w;
+  for (gsize k = 0; k + 8 < n; k += 8) {
+    memcpy(&w, p + k, 8);
     if (G_UNLIKELY(word_may_have_control(w)))
-      for (gsize j = at; j < at + 8; j++)
-        if (is_control_byte(p[j]))
-          return TRUE;
-    if (at == n - 8)
-      return FALSE;
+      return has_control_bytewise(p, n);
   }
+  memcpy(&w, p + n - 8, 8);
+  return word_may_have_control(w) && has_control_bytewise(p, n);
 }
 
 gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
@@ -207,7 +308,7 @@ gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out)
   gsize end = len;
   while (end > i && is_ows(line[end - 1]))
     end--;
-  out->bad_value = has_control_byte(line + i, end - i);
+  out->bad_value = wt_http_has_control_byte(line + i, end - i);
   out->value.p = line + i;
   out->value.len = end - i;
   return TRUE;
@@ -248,6 +349,21 @@ gboolean wt_http_parse_chunk_size(const guint8 *line, gsize len, guint64 *size)
 
 gboolean wt_http_parse_content_length(const guint8 *v, gsize len, guint64 *out)
 {
+  /* the usual value: 1 to 18 digits and nothing else (below 10^18: no overflow) */
+  if (len >= 1 && len <= 18) {
+    guint64 n = 0;
+    gsize i = 0;
+    for (; i < len; i++) {
+      guint d = (guint) v[i] - '0';
+      if (d > 9)
+        break;
+      n = n * 10 + d;
+    }
+    if (i == len) {
+      *out = n;
+      return TRUE;
+    }
+  }
   gboolean have = FALSE;
   guint64 first = 0;
   gsize i = 0;
@@ -258,7 +374,8 @@ gboolean wt_http_parse_content_length(const guint8 *v, gsize len, guint64 *out)
     gsize d0 = i;
     while (i < len && g_ascii_isdigit(v[i])) {
       guint digit = (guint) (v[i] - '0');
-      if (n > ((guint64) G_MAXINT64 - digit) / 10)
+      /* (the first test, a constant, spares the division for all but 19-digit values) */
+      if (n > ((guint64) G_MAXINT64 - 9) / 10 && n > ((guint64) G_MAXINT64 - digit) / 10)
         return FALSE;  /* overflow */
       n = n * 10 + digit;
       i++;
@@ -296,13 +413,36 @@ static WtHttpSpan list_element(const guint8 *v, gsize b, gsize e)
   return s;
 }
 
+/* Is v[b..e), OWS and ;parameters trimmed, the token (n bytes, none of them OWS or ';')?
+ * That is: OWS, the token, then only OWS up to the end or a ';'. Compares from the first
+ * byte, so "keep-alive" is not "upgrade" at the first letter. */
+static gboolean element_is(const guint8 *v, gsize b, gsize e, const char *token, gsize n)
+{
+  while (b < e && is_ows(v[b]))
+    b++;
+  if (e - b < n)
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    guint8 c = v[b + i], t = (guint8) token[i];
+    c = c >= 'A' && c <= 'Z' ? (guint8) (c | 0x20) : c;
+    t = t >= 'A' && t <= 'Z' ? (guint8) (t | 0x20) : t;
+    if (c != t)
+      return FALSE;
+  }
+  for (gsize k = b + n; k < e && v[k] != ';'; k++)
+    if (!is_ows(v[k]))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean wt_http_list_has_token(const guint8 *v, gsize len, const char *token)
 {
+  gsize n = strlen(token);
   gsize b = 0;
   while (b <= len) {
     const guint8 *comma = len > b ? memchr(v + b, ',', len - b) : NULL;
     gsize e = comma ? (gsize) (comma - v) : len;
-    if (wt_http_span_ieq(list_element(v, b, e), token))
+    if (element_is(v, b, e, token, n))
       return TRUE;
     b = e + 1;
   }
@@ -367,7 +507,7 @@ static WtHttpLook look_next_line(const guint8 *q, gsize n)
   for (gsize k = 0; k < n; k++) {
     if (q[k] == ':')
       return k > 0 ? WT_HTTP_LOOK_YES : WT_HTTP_LOOK_NO;
-    if (!tchar_table[q[k]] || k >= 64)
+    if (!wt_http_tchar_table[q[k]] || k >= 64)
       return WT_HTTP_LOOK_NO;
   }
   return WT_HTTP_LOOK_MORE;

@@ -5,6 +5,7 @@
  * http-session.c. */
 #pragma once
 #include <glib.h>
+#include <string.h>
 
 typedef struct {
   const guint8 *p;
@@ -38,6 +39,49 @@ typedef struct {
 gboolean wt_http_parse_request_line(const guint8 *line, gsize len, WtHttpRequestLine *out);
 gboolean wt_http_parse_status_line(const guint8 *line, gsize len, WtHttpStatusLine *out);
 gboolean wt_http_parse_header(const guint8 *line, gsize len, WtHttpHeader *out);
+
+/* The bytes of w (eight bytes, memory order) from `lo` to `hi` (1 <= lo <= hi <= 0x7e),
+ * each marked by its high bit: computed on the low seven bits of each byte (adding to them
+ * never carries into the next byte), bytes from 0x80 up excluded. Exact for every byte. */
+static inline guint64 wt_http_bytes_in(guint64 w, guint8 lo, guint8 hi)
+{
+  const guint64 ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+  guint64 low7 = w & ~highs;
+  guint64 from_lo = low7 + (guint64) (0x80 - lo) * ones;
+  guint64 above_hi = low7 + (guint64) (0x7f - hi) * ones;
+  return from_lo & ~above_hi & ~w & highs;
+}
+
+/* RFC 9110 token characters (tchar): 1, others 0. */
+extern const guint8 wt_http_tchar_table[256];
+/* A control byte other than HTAB (below 0x20, or 0x7f) in p[0..n): eight bytes per step. */
+gboolean wt_http_has_control_byte(const guint8 *p, gsize n);
+
+/* wt_http_parse_header for a field line lying in a buffer in which its end was found, as
+ * the session reads them: line[len] is readable and is CR or LF, bytes no field name
+ * holds, so the name scan needs no length test per byte. Inline: it runs for every field
+ * line. Same answer and, when TRUE, the same *out (on FALSE *out is not set). */
+static inline gboolean wt_http_parse_field_line(const guint8 *line, gsize len, WtHttpHeader *out)
+{
+  gsize i = 0;
+  while (wt_http_tchar_table[line[i]])  /* stops at line[len] at the latest */
+    i++;
+  /* RFC 9112 5.1: no whitespace between name and colon */
+  if (i == 0 || i >= len || line[i] != ':')
+    return FALSE;
+  out->name.p = line;
+  out->name.len = i;
+  i++;
+  while (i < len && (line[i] == ' ' || line[i] == '\t'))
+    i++;
+  gsize end = len;
+  while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\t'))
+    end--;
+  out->bad_value = wt_http_has_control_byte(line + i, end - i);
+  out->value.p = line + i;
+  out->value.len = end - i;
+  return TRUE;
+}
 /* chunk-size [ BWS ; chunk-ext ] ; sizes above G_MAXINT64 are rejected (overflow). */
 gboolean wt_http_parse_chunk_size(const guint8 *line, gsize len, guint64 *size);
 /* Content-Length: 1*DIGIT, or a list of identical values ("5, 5", RFC 9110 8.6).
@@ -68,6 +112,15 @@ static inline gboolean wt_http_span_ieq(WtHttpSpan s, const char *lit)
   return TRUE;
 }
 gboolean wt_http_is_tchar(guint8 c);
+
+/* Scanning helpers, eight bytes per step (word-at-a-time byte tests whose lowest hit is
+ * exact), equal to the byte loops they replace on every input:
+ * the length of the leading run of printable ASCII (0x20-0x7e) of p[0..n); */
+gsize wt_http_plain_prefix(const guint8 *p, gsize n);
+/* the length of the leading run of request-target bytes (above 0x20, not 0x7f). */
+gsize wt_http_target_prefix(const guint8 *p, gsize n);
+/* Is there an ASCII upper-case letter ('A'-'Z') in p[0..n)? */
+gboolean wt_http_has_upper(const guint8 *p, gsize n);
 
 /* The canonical name of a registered method (RFC 9110, WebDAV, ...), or NULL. Methods are
  * case-sensitive. */

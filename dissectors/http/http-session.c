@@ -70,7 +70,8 @@ typedef struct {
   WtAppContext *ctx;
   WtLog *log;             /* http.log, or NULL when it is not written */
   WtConnInfo conn;
-  GQueue txns;            /* WtHttpTxn*, oldest first */
+  GQueue txns;            /* WtHttpTxn*, oldest first (linked by their own `link`) */
+  WtHttpTxn *spare;       /* a finished transaction's memory, for the next one */
   guint32 depth;          /* transactions created so far */
   guint32 wait_depth;     /* client side in ST_WAIT for this transaction */
   gboolean tunnel;        /* CONNECT 2xx or 101: no more HTTP on this connection */
@@ -104,10 +105,7 @@ static char *txn_text(WtHttpTxn *t, const guint8 *p, gsize len, gsize max)
   gsize room = sizeof t->text - t->text_used;
   /* no bytes at all (a status line without a reason): NULL, as wt_http_safe_strdup gives */
   if (p && len < room) {
-    gsize plain = 0;
-    while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
-      plain++;
-    if (plain == len) {
+    if (wt_http_plain_prefix(p, len) == len) {
       char *s = t->text + t->text_used;
       memcpy(s, p, len);
       s[len] = '\0';
@@ -135,7 +133,9 @@ static char *txn_text_take(WtHttpTxn *t, char **field)
   return v;
 }
 
-static void txn_free(WtHttpTxn *t)
+/* Frees what the transaction points to, and keeps its memory as the session's spare (one
+ * allocation less per request on a keep-alive connection). */
+static void txn_free(Session *s, WtHttpTxn *t)
 {
   txn_text_free(t, t->method);
   txn_text_free(t, t->uri);
@@ -145,7 +145,10 @@ static void txn_free(WtHttpTxn *t)
   txn_text_free(t, t->status_msg);
   txn_text_free(t, t->info_msg);
   g_free(t->h2_settings);
-  g_free(t);
+  if (s->spare)
+    g_free(t);
+  else
+    s->spare = t;
 }
 
 static void txn_finalize(Session *s, WtHttpTxn *t)
@@ -154,7 +157,7 @@ static void txn_finalize(Session *s, WtHttpTxn *t)
   wt_http_stats_on_txn(s->stats, t);
   if (s->log)
     wt_http_log_write(s->log, &s->conn, t);
-  txn_free(t);
+  txn_free(s, t);
 }
 
 /* Requests and responses each complete in order, so finished transactions form a
@@ -163,23 +166,28 @@ static void flush_finished(Session *s)
 {
   WtHttpTxn *t;
   while ((t = g_queue_peek_head(&s->txns)) && t->req_done && t->resp_done) {
-    g_queue_pop_head(&s->txns);
+    g_queue_pop_head_link(&s->txns);
     txn_finalize(s, t);
   }
 }
 
 static WtHttpTxn *txn_new(Session *s)
 {
-  WtHttpTxn *t = g_new0(WtHttpTxn, 1);
+  WtHttpTxn *t = g_steal_pointer(&s->spare);
+  if (t)
+    memset(t, 0, G_STRUCT_OFFSET(WtHttpTxn, text));  /* the room for strings is free */
+  else
+    t = g_new0(WtHttpTxn, 1);
+  t->link.data = t;
   t->depth = ++s->depth;
   t->req_off = t->req_acked = t->unseen_after = WT_STREAM_UNKNOWN;
-  g_queue_push_tail(&s->txns, t);
+  g_queue_push_tail_link(&s->txns, &t->link);
   /* A client pipelining without answers: give up on the oldest (counted unanswered). */
   WtHttpTxn *head = g_queue_peek_head(&s->txns);
   if (g_queue_get_length(&s->txns) > WT_HTTP_MAX_PENDING && head != s->half[0].txn &&
       head != s->half[1].txn) {
     anomaly(s, "http.too_many_pending");
-    g_queue_pop_head(&s->txns);
+    g_queue_pop_head_link(&s->txns);
     txn_finalize(s, head);
   }
   return t;
@@ -371,7 +379,7 @@ static void skip_long_line(Session *s, WtDir dir, Half *h, const char *reason, g
 
 /* --- headers ------------------------------------------------------------------------ */
 
-/* A header name (token characters only: wt_http_parse_header checked them) equals
+/* A header name (token characters only: wt_http_parse_field_line checked them) equals
  * `lower`, a lower-case literal of letters, digits and '-' of the name's length. Setting
  * bit 0x20 folds exactly here: among token characters only 'A'-'Z' and 'a'-'z' map onto a
  * letter, and only a digit or '-' onto itself (the others are control bytes). Names of 8
@@ -469,7 +477,8 @@ static char *media_type(WtHttpTxn *t, const guint8 *v, gsize len)
     n--;
   char *s = txn_text(t, v, n, 128);
   for (char *c = s; *c; c++)
-    *c = g_ascii_tolower(*c);
+    if (*c >= 'A' && *c <= 'Z')
+      *c = (char) (*c | 0x20);
   return s;
 }
 
@@ -561,7 +570,7 @@ static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *lin
   if (++h->hdr_count == WT_HTTP_MAX_HEADERS + 1)
     anomaly(s, "http.too_many_headers");  /* once per message; framing is still read */
   WtHttpHeader hdr;
-  if (!wt_http_parse_header(line, len, &hdr)) {
+  if (!wt_http_parse_field_line(line, len, &hdr)) {
     anomaly(s, "http.bad_header");
     h->last_hdr = HDR_NONE;
     return;
@@ -575,7 +584,8 @@ static void handle_header_line(Session *s, WtDir dir, Half *h, const guint8 *lin
       anomaly(s, "http.bad_trailer");
     return;
   }
-  handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
+  if (h->last_hdr != HDR_OTHER)  /* (the other fields are not read) */
+    handle_field(s, dir, h, h->last_hdr, hdr.value.p, hdr.value.len, FALSE);
   if (h->last_hdr == HDR_OTHER && dir == WT_DIR_ORIG && h->txn &&
       hdr.name.len == 6 && name_is(hdr.name, "expect") &&
       wt_http_span_ieq(hdr.value, "100-continue"))
@@ -701,11 +711,11 @@ static void switch_to_h2c(Session *s, Half *h, WtHttpTxn *t, gint64 ts)
   s->upgrade = u;
   s->handing_off = TRUE;
   s->connect_port = 0;
-  g_queue_remove(&s->txns, t);
+  g_queue_unlink(&s->txns, &t->link);
   for (int d = 0; d < 2; d++)
     if (s->half[d].txn == t)
       s->half[d].txn = NULL;
-  txn_free(t);
+  txn_free(s, t);
   h->msg_ts = 0;
   enter_tunnel(s);
   h->state = ST_TUNNEL;
@@ -1051,36 +1061,39 @@ static void message_done(Session *s, WtDir dir, Half *h, gint64 ts)
 static gboolean looks_like_header(const guint8 *line, gsize n)
 {
   WtHttpHeader hdr;
-  return wt_http_parse_header(line, n, &hdr);
+  return wt_http_parse_field_line(line, n, &hdr);
 }
 
-/* Header or trailer lines until the empty line. */
+/* Header or trailer lines until the empty line. Every whole field line offered is read in
+ * this one call (a field line changes no state but the header block's), so a header block
+ * costs one pass through step() rather than one per line. */
 static gboolean header_lines(Session *s, WtDir dir, Half *h, const guint8 *data, gsize len,
                              gsize *pos, gint64 ts, gboolean trailer)
 {
-  gsize lf;
-  switch (next_line(h, data, len, *pos, header_budget(h), &lf)) {
-  case LINE_MORE:
-    return FALSE;
-  case LINE_TOO_LONG:
-    skip_long_line(s, dir, h, "http.header_too_long", len, pos, lf, ts);
-    return TRUE;
-  case LINE_OK:
-    break;
-  }
-  const guint8 *line = data + *pos;
-  gsize n = line_len(data, *pos, lf);
-  if (h->maybe09 && n > 0 && !looks_like_header(line, n)) {
-    /* nothing after the HTTP/0.9 request line: this line is the next request's */
-    request_done(s, h, ts);
-    return TRUE;
-  }
-  h->maybe09 = FALSE;
-  h->hdr_bytes += lf - *pos + 1;
-  *pos = lf + 1;
-  if (n > 0) {
+  for (;;) {
+    gsize lf;
+    switch (next_line(h, data, len, *pos, header_budget(h), &lf)) {
+    case LINE_MORE:
+      return FALSE;
+    case LINE_TOO_LONG:
+      skip_long_line(s, dir, h, "http.header_too_long", len, pos, lf, ts);
+      return TRUE;
+    case LINE_OK:
+      break;
+    }
+    const guint8 *line = data + *pos;
+    gsize n = line_len(data, *pos, lf);
+    if (h->maybe09 && n > 0 && !looks_like_header(line, n)) {
+      /* nothing after the HTTP/0.9 request line: this line is the next request's */
+      request_done(s, h, ts);
+      return TRUE;
+    }
+    h->maybe09 = FALSE;
+    h->hdr_bytes += lf - *pos + 1;
+    *pos = lf + 1;
+    if (n == 0)
+      break;
     handle_header_line(s, dir, h, line, n, trailer);
-    return TRUE;
   }
   if (trailer)
     message_done(s, dir, h, ts);
@@ -1363,10 +1376,28 @@ static void acks(gpointer p, WtDir dir, const WtStreamAcks *a)
   h->acks = a;
 }
 
+/* The usual segment of a large body: all of it lies inside a body (or chunk) of known
+ * length, which goes on after it. It is counted and consumed as step() would (ST_BODY /
+ * ST_CHUNK_DATA, then nothing left), without the pass through step(). */
+static gboolean inside_body(const Half *h, gsize len)
+{
+  return (h->state == ST_BODY || h->state == ST_CHUNK_DATA) && len > 0 && len < h->remaining;
+}
+
 static gsize deliver(gpointer p, WtDir dir, const guint8 *data, gsize len, gint64 ts_ns)
 {
   Session *s = p;
   Half *h = &s->half[dir];
+  if (inside_body(h, len)) {
+    h->last_ts = ts_ns;
+    h->remaining -= len;
+    add_body(s, dir, h, len);
+    if (h->base != WT_STREAM_UNKNOWN) {
+      h->seen_end = h->base + len;
+      h->base += len;
+    }
+    return len;
+  }
   gsize pos = 0;
   if (len > 0)
     h->last_ts = ts_ns;
@@ -1492,7 +1523,9 @@ static void session_free(gpointer p)
   const Half *server = &s->half[WT_DIR_RESP];
   if (s->upgrade)
     upgrade_free(s->upgrade);
-  while ((t = g_queue_pop_head(&s->txns))) {
+  GList *l;
+  while ((l = g_queue_pop_head_link(&s->txns))) {
+    t = l->data;
     /* a message still in progress without an eof was cut short */
     if (t == s->half[0].txn || t == s->half[1].txn)
       t->incomplete = TRUE;
@@ -1503,6 +1536,7 @@ static void session_free(gpointer p)
       t->answer_lost = TRUE;
     txn_finalize(s, t);
   }
+  g_free(s->spare);
   g_free(s);
 }
 

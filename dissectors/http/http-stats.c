@@ -14,7 +14,7 @@ enum { CLASS_NONE = 0, CLASS_OTHER = 6, N_CLASSES = 7 };
 static const char *const class_keys[N_CLASSES] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx",
                                                    "other" };
 
-typedef struct {
+typedef struct WtHttpAgg {
   guint64 count;
   guint64 by_class[N_CLASSES];  /* class of the final response; "none" = unanswered */
   guint64 lat_n, lat_sum_us, lat_max_us;  /* request end -> first response byte */
@@ -102,20 +102,34 @@ static void agg_merge(WtHttpAgg *into, const WtHttpAgg *from)
 
 /* --- bounded top-N table ------------------------------------------------------------ */
 
-typedef struct WtHttpTop {
-  GHashTable *h;   /* owned key -> WtHttpAgg */
-  guint cap;
-  WtHttpAgg other; /* keys beyond the cap */
-} WtHttpTop;
+/* A lookup index over a table's keys: open addressing on a hash the caller computes once
+ * from bytes whose length it knows, so a lookup costs no strlen and no call per probe
+ * (GHashTable's g_str_equal). The GHashTable stays the owner of keys and values, for
+ * iteration, merging and the getters; the index only points into it, and every key of
+ * the GHashTable is in the index (keys are never removed). */
+typedef struct {
+  guint32 hash;
+  guint32 len;
+  const char *key;  /* NULL: empty slot */
+  WtHttpAgg *agg;
+  /* The URI table's: the endpoint aggregate of this path with the method whose key in the
+   * methods table is ep_method (the last method seen with it). */
+  const char *ep_method;
+  WtHttpAgg *ep_agg;
+} KeySlot;
+
+typedef struct WtHttpKeyIndex {
+  KeySlot *slots;
+  guint mask;  /* number of slots - 1; no slots before the first key */
+  guint used;
+} KeyIndex;
 
 /* The top-N tables' key hash: eight bytes per step (g_str_hash takes one), the last step
- * on the string's last eight bytes. Every request looks up its host, URI and endpoint,
+ * on the key's last eight bytes. Every request looks up its host, URI and endpoint,
  * URIs of 30-60 bytes. The tables are only ever read sorted (top_sorted), so the hash
  * decides no output. */
-static guint top_key_hash(gconstpointer p)
+static guint key_hash(const char *s, gsize n)
 {
-  const char *s = p;
-  gsize n = strlen(s);
   guint64 h = (guint64) n * 0x9E3779B97F4A7C15u;
   if (n < 8) {
     for (gsize i = 0; i < n; i++)
@@ -134,6 +148,64 @@ static guint top_key_hash(gconstpointer p)
   return (guint) h;
 }
 
+static guint top_key_hash(gconstpointer p)
+{
+  return key_hash(p, strlen(p));
+}
+
+/* The slot of the key, NULL when it is not in the index. Valid until the next index_add. */
+static KeySlot *index_slot(const KeyIndex *ix, const char *key, gsize n, guint hash)
+{
+  if (!ix->slots)
+    return NULL;
+  for (guint i = hash & ix->mask;; i = (i + 1) & ix->mask) {
+    KeySlot *sl = &ix->slots[i];
+    if (!sl->key)
+      return NULL;
+    if (sl->hash == hash && sl->len == n && memcmp(sl->key, key, n) == 0)
+      return sl;
+  }
+}
+
+static KeySlot *index_put(KeyIndex *ix, const KeySlot *slot)
+{
+  guint i = slot->hash & ix->mask;
+  while (ix->slots[i].key)
+    i = (i + 1) & ix->mask;
+  ix->slots[i] = *slot;
+  return &ix->slots[i];
+}
+
+/* `key` (n bytes, the GHashTable's copy, which lives as long as the table) -> agg; kept at
+ * most half full. Returns the new slot. */
+static KeySlot *index_add(KeyIndex *ix, const char *key, gsize n, guint hash, WtHttpAgg *agg)
+{
+  if (!ix->slots || (ix->used + 1) * 2 > ix->mask + 1) {
+    KeySlot *old = ix->slots;
+    guint old_n = old ? ix->mask + 1 : 0;
+    guint size = old ? old_n * 2 : 64;
+    ix->slots = g_new0(KeySlot, size);
+    ix->mask = size - 1;
+    for (guint i = 0; i < old_n; i++)
+      if (old[i].key)
+        index_put(ix, &old[i]);
+    g_free(old);
+  }
+  ix->used++;
+  return index_put(ix, &(KeySlot) { .hash = hash, .len = (guint32) n, .key = key, .agg = agg });
+}
+
+typedef struct WtHttpTop {
+  GHashTable *h;   /* owned key -> WtHttpAgg */
+  guint cap;
+  WtHttpAgg other; /* keys beyond the cap */
+  KeyIndex index;  /* lookups (top_slot_n) */
+  /* the key last found by top_slot_recent (the table's copy) and its aggregate */
+  const char *last_key;
+  gsize last_len;
+  WtHttpAgg *last_agg;
+} WtHttpTop;
+
 static WtHttpTop *top_new(guint cap)
 {
   WtHttpTop *t = g_new0(WtHttpTop, 1);
@@ -147,20 +219,52 @@ static void top_free(WtHttpTop *t)
   if (!t)
     return;
   g_hash_table_destroy(t->h);
+  g_free(t->index.slots);
   g_free(t->other.lat_hist);
   g_free(t);
 }
 
+/* The index slot of the key key[0..n) (no NUL inside), whose key_hash is `hash`, made if
+ * the key is new; NULL when it is not in the table and the table is full (the key is
+ * counted in `other`, now and every time after: the table never shrinks). */
+static KeySlot *top_key_slot(WtHttpTop *t, const char *key, gsize n, guint hash)
+{
+  KeySlot *sl = index_slot(&t->index, key, n, hash);
+  if (sl)
+    return sl;
+  if (g_hash_table_size(t->h) >= t->cap)
+    return NULL;
+  WtHttpAgg *v = g_new0(WtHttpAgg, 1);
+  char *copy = g_strndup(key, n);
+  g_hash_table_insert(t->h, copy, v);
+  return index_add(&t->index, copy, n, hash, v);
+}
+
+static WtHttpAgg *top_slot_n(WtHttpTop *t, const char *key, gsize n, guint hash)
+{
+  KeySlot *sl = top_key_slot(t, key, n, hash);
+  return sl ? sl->agg : &t->other;
+}
+
+/* top_slot_n for a table whose consecutive keys are mostly the same (hosts, content
+ * types: one site, one server): the key last found is compared first, without hashing. */
+static WtHttpAgg *top_slot_recent(WtHttpTop *t, const char *key, gsize n)
+{
+  if (t->last_key && n == t->last_len && memcmp(key, t->last_key, n) == 0)
+    return t->last_agg;
+  KeySlot *sl = top_key_slot(t, key, n, key_hash(key, n));
+  if (!sl)
+    return &t->other;
+  t->last_key = sl->key;
+  t->last_len = n;
+  t->last_agg = sl->agg;
+  return sl->agg;
+}
+
 static WtHttpAgg *top_slot(WtHttpTop *t, const char *key)
 {
-  WtHttpAgg *v = g_hash_table_lookup(t->h, key);
-  if (v)
-    return v;
-  if (g_hash_table_size(t->h) >= t->cap)
-    return &t->other;
-  v = g_new0(WtHttpAgg, 1);
-  g_hash_table_insert(t->h, g_strdup(key), v);
-  return v;
+  gsize n = strlen(key);
+  return top_slot_n(t, key, n, key_hash(key, n));
 }
 
 static void top_merge(WtHttpTop *into, const WtHttpTop *from)
@@ -235,6 +339,7 @@ gpointer wt_http_stats_new(void)
 {
   WtHttpStats *s = g_new0(WtHttpStats, 1);
   s->methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  s->method_index = g_new0(KeyIndex, 1);
   s->hosts = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->uris = top_new(WT_HTTP_MAX_TOP_KEYS);
   s->endpoints = top_new(WT_HTTP_MAX_TOP_KEYS);
@@ -255,6 +360,8 @@ void wt_http_stats_free(gpointer p)
   if (!s)
     return;
   g_hash_table_destroy(s->methods);
+  g_free(s->method_index->slots);
+  g_free(s->method_index);
   top_free(s->hosts);
   top_free(s->uris);
   top_free(s->endpoints);
@@ -271,7 +378,7 @@ void wt_http_stats_free(gpointer p)
 
 /* A method's table key: registered names as they are, other names by name until
  * WT_HTTP_MAX_EXTRA_METHODS of them were seen, then "OTHER". */
-static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+static WtHttpAgg *method_slot_slow(WtHttpStats *s, const char *name)
 {
   WtHttpAgg *v = g_hash_table_lookup(s->methods, name);
   if (v)
@@ -279,12 +386,49 @@ static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
   gboolean other = strcmp(name, "OTHER") == 0;
   if (!other && !wt_http_method_known((const guint8 *) name, strlen(name))) {
     if (s->extra_methods >= WT_HTTP_MAX_EXTRA_METHODS)
-      return method_slot(s, "OTHER");  /* one level: "OTHER" is always admitted */
+      return method_slot_slow(s, "OTHER");  /* one level: "OTHER" is always admitted */
     s->extra_methods++;
   }
   v = g_new0(WtHttpAgg, 1);
   g_hash_table_insert(s->methods, g_strdup(name), v);
   return v;
+}
+
+/* method_slot_slow through the index: a name that is a key of the table is found there
+ * (names counted as "OTHER" are not keys, and take the slow way every time). *stable is
+ * set to the table's own copy of the name, one pointer per name (NULL for the others). */
+static WtHttpAgg *method_slot_key(WtHttpStats *s, const char *name, const char **stable)
+{
+  /* the method of the request before, most often */
+  if (s->last_method && strcmp(name, s->last_method) == 0) {
+    *stable = s->last_method;
+    return s->last_method_agg;
+  }
+  gsize n = strlen(name);
+  guint hash = key_hash(name, n);
+  KeySlot *sl = index_slot(s->method_index, name, n, hash);
+  WtHttpAgg *v;
+  if (sl) {
+    v = sl->agg;
+    *stable = sl->key;
+  } else {
+    v = method_slot_slow(s, name);
+    gpointer key, value;
+    *stable = NULL;
+    if (g_hash_table_lookup_extended(s->methods, name, &key, &value) && value == v)
+      *stable = index_add(s->method_index, key, n, hash, v)->key;
+  }
+  if (*stable) {
+    s->last_method = *stable;
+    s->last_method_agg = v;
+  }
+  return v;
+}
+
+static WtHttpAgg *method_slot(WtHttpStats *s, const char *name)
+{
+  const char *stable;
+  return method_slot_key(s, name, &stable);
 }
 
 void wt_http_stats_merge(gpointer into_p, gpointer from_p)
@@ -336,7 +480,7 @@ void wt_http_stats_on_status(WtHttpStats *s, guint code)
 
 void wt_http_stats_on_content_type(WtHttpStats *s, const char *media_type)
 {
-  top_slot(s->content_types, media_type)->count++;
+  top_slot_recent(s->content_types, media_type, strlen(media_type))->count++;
 }
 
 static guint class_index(const WtHttpTxn *t)
@@ -348,12 +492,17 @@ static guint class_index(const WtHttpTxn *t)
   return t->status_code / 100u;
 }
 
-static void count_key(WtHttpTop *top, const char *key, guint cls)
+static void count_agg(WtHttpAgg *a, guint cls)
 {
-  WtHttpAgg *a = top_slot(top, key);
   a->count++;
   a->by_class[cls]++;
 }
+
+static void count_key(WtHttpTop *top, const char *key, guint cls)
+{
+  count_agg(top_slot(top, key), cls);
+}
+
 
 /* g_ascii_tolower without a call per character */
 static inline char ascii_lower(char c)
@@ -361,20 +510,79 @@ static inline char ascii_lower(char c)
   return c >= 'A' && c <= 'Z' ? (char) (c | 0x20) : c;
 }
 
-static void append_endpoint(GString *out, const char *uri);
+static gsize write_endpoint(char *out, const char *uri);
+
+
+/* Room write_endpoint may need for a URI of n bytes: a one-byte segment becomes the four
+ * of "{id}", and an empty path one byte. */
+static gsize endpoint_room(gsize n)
+{
+  return 4 * n + 1;
+}
+
+/* The endpoints table's aggregate of "METHOD endpoint", the key built in the tap's own
+ * buffer. The endpoint of a URI depends only on its bytes before the first '?' (it stops
+ * at '?' or '#', and the "http://" test fails at a '?'), which are the URI table's key of
+ * a URI in origin form: that key's slot `us` (NULL: none, or absolute form) keeps the
+ * aggregate found for it with the last method (`method_key`, the methods table's copy of
+ * the name; NULL for a name counted as "OTHER": never kept). */
+static WtHttpAgg *endpoint_slot(WtHttpStats *s, const char *uri, const char *method,
+                                const char *method_key, KeySlot *us)
+{
+  if (us && method_key && us->ep_method == method_key)
+    return us->ep_agg;
+  gsize mlen = strlen(method);
+  g_string_set_size(s->scratch, mlen + 1 + endpoint_room(strlen(uri)));
+  char *key = s->scratch->str;
+  memcpy(key, method, mlen);
+  key[mlen] = ' ';
+  gsize n = mlen + 1 + write_endpoint(key + mlen + 1, uri);
+  WtHttpAgg *e = top_slot_n(s->endpoints, key, n, key_hash(key, n));
+  if (us && method_key) {
+    us->ep_method = method_key;
+    us->ep_agg = e;
+  }
+  return e;
+}
+
+/* Does the URI start with "http://" or "https://" (any case)? Most URIs start with '/',
+ * which the first test answers without a call. */
+static gboolean has_http_scheme(const char *uri, gsize *skip)
+{
+  if ((uri[0] | 0x20) != 'h')
+    return FALSE;
+  if (g_ascii_strncasecmp(uri, "http://", 7) == 0)
+    *skip = 7;
+  else if (g_ascii_strncasecmp(uri, "https://", 8) == 0)
+    *skip = 8;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* Counts a host name: names are case-insensitive, so the key is lower case (a lower-case
+ * copy only when the name has an upper-case letter; on the stack for the usual short one). */
+static void count_host(WtHttpTop *top, const char *host, guint cls)
+{
+  gsize n = strlen(host);
+  if (!wt_http_has_upper((const guint8 *) host, n)) {
+    count_agg(top_slot_recent(top, host, n), cls);
+    return;
+  }
+  char small[256];
+  g_autofree char *big = n < sizeof small ? NULL : g_malloc(n + 1);
+  char *lower = big ? big : small;
+  for (gsize i = 0; i < n; i++)
+    lower[i] = ascii_lower(host[i]);
+  count_agg(top_slot_recent(top, lower, n), cls);
+}
 
 /* "http://host:port/path?q": returns the authority ("host:port", user info dropped) and
  * sets *path to the path ("/" when the URI has none); NULL when uri is not absolute. */
 static char *absolute_form(const char *uri, const char **path)
 {
   gsize skip;
-  if (!uri)
-    return NULL;
-  if (g_ascii_strncasecmp(uri, "http://", 7) == 0)
-    skip = 7;
-  else if (g_ascii_strncasecmp(uri, "https://", 8) == 0)
-    skip = 8;
-  else
+  if (!uri || !has_http_scheme(uri, &skip))
     return NULL;
   const char *a = uri + skip;
   gsize n = strcspn(a, "/?#");
@@ -444,7 +652,8 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
         s->unanswered++;
     }
     const char *method = t->method ? t->method : "-";
-    WtHttpAgg *m = method_slot(s, method);
+    const char *method_key;
+    WtHttpAgg *m = method_slot_key(s, method, &method_key);
     m->count++;
     m->by_class[cls]++;
     /* absolute form (to a forward proxy): the URI's authority is the host (RFC 9112 3.2.2,
@@ -468,36 +677,19 @@ void wt_http_stats_on_txn(WtHttpStats *s, const WtHttpTxn *t)
         g_strlcpy(code, "-", sizeof code);
       count_key(s->connect_answers, code, cls);
     }
-    if (host) {
-      char small[256];
-      gsize n = strlen(host);
-      /* names are case-insensitive; lower-case on the stack for the usual short name */
-      g_autofree char *big = n < sizeof small ? NULL : g_ascii_strdown(host, -1);
-      if (!big) {
-        for (gsize i = 0; i <= n; i++)
-          small[i] = ascii_lower(host[i]);
-      }
-      count_key(s->hosts, big ? big : small, cls);
-    }
+    if (host)
+      count_host(s->hosts, host, cls);
     if (t->user_agent)
       count_key(s->user_agents, t->user_agent, cls);
     if (t->uri) {
+      /* the path without its query, counted in place */
       const char *u = path ? path : t->uri;
-      gsize q = strcspn(u, "?");
-      char small[512];
-      g_autofree char *big = q < sizeof small ? NULL : g_strndup(u, q);
-      if (!big) {
-        memcpy(small, u, q);
-        small[q] = '\0';
-      }
-      count_key(s->uris, big ? big : small, cls);
-      /* "METHOD endpoint", built in the tap's own buffer */
-      g_string_assign(s->scratch, method);
-      g_string_append_c(s->scratch, ' ');
-      append_endpoint(s->scratch, t->uri);
-      WtHttpAgg *e = top_slot(s->endpoints, s->scratch->str);
-      e->count++;
-      e->by_class[cls]++;
+      const char *q = strchr(u, '?');
+      gsize un = q ? (gsize) (q - u) : strlen(u);
+      KeySlot *us = top_key_slot(s->uris, u, un, key_hash(u, un));
+      count_agg(us ? us->agg : &s->uris->other, cls);
+      WtHttpAgg *e = endpoint_slot(s, t->uri, method, method_key, path ? NULL : us);
+      count_agg(e, cls);
       if (have_ttfb)
         agg_time(e, ttfb_us);
     }
@@ -557,42 +749,51 @@ static gboolean is_id_segment(const char *p, gsize n)
   return n >= 16 && all_hex(p, n, &has_digit) && has_digit;
 }
 
-/* Appends the endpoint of uri to out (wt_http_endpoint_of). */
-static void append_endpoint(GString *out, const char *uri)
+/* Writes the endpoint of uri (wt_http_endpoint_of) at out, which has endpoint_room(strlen(uri))
+ * bytes; returns its length (not NUL-terminated). */
+static gsize write_endpoint(char *out, const char *uri)
 {
-  gsize start = out->len;
   const char *p = uri;
+  gsize skip;
   /* absolute-form (proxy requests): drop scheme and authority */
-  if (g_ascii_strncasecmp(p, "http://", 7) == 0 || g_ascii_strncasecmp(p, "https://", 8) == 0) {
-    p = strstr(p, "//") + 2;
+  if (has_http_scheme(p, &skip)) {
+    p += skip;
     p += strcspn(p, "/?#");
   }
-  gsize end = strcspn(p, "?#");
+  /* segments up to the query, the fragment or the end */
+  static const guint8 stop[256] = { ['\0'] = 1, ['/'] = 1, ['?'] = 1, ['#'] = 1 };
+  char *o = out;
   gsize i = 0;
-  while (i < end) {
+  for (;;) {
     if (p[i] == '/') {
-      g_string_append_c(out, '/');
+      *o++ = '/';
       i++;
       continue;
     }
+    if (p[i] == '\0' || p[i] == '?' || p[i] == '#')
+      break;
     gsize j = i;
-    while (j < end && p[j] != '/')
+    while (!stop[(guint8) p[j]])
       j++;
-    if (is_id_segment(p + i, j - i))
-      g_string_append(out, "{id}");
-    else
-      g_string_append_len(out, p + i, (gssize) (j - i));
+    if (is_id_segment(p + i, j - i)) {
+      memcpy(o, "{id}", 4);
+      o += 4;
+    } else {
+      memcpy(o, p + i, j - i);
+      o += j - i;
+    }
     i = j;
   }
-  if (out->len == start)
-    g_string_append_c(out, p[0] == '*' ? '*' : '/');
+  if (o == out)
+    *o++ = p[0] == '*' ? '*' : '/';
+  return (gsize) (o - out);
 }
 
 char *wt_http_endpoint_of(const char *uri)
 {
-  GString *out = g_string_sized_new(strlen(uri) + 8);
-  append_endpoint(out, uri);
-  return g_string_free(out, FALSE);
+  char *out = g_malloc(endpoint_room(strlen(uri)) + 1);
+  out[write_endpoint(out, uri)] = '\0';
+  return out;
 }
 
 /* --- safe strings ------------------------------------------------------------------- */
@@ -600,10 +801,7 @@ char *wt_http_endpoint_of(const char *uri)
 char *wt_http_safe_strdup(const guint8 *p, gsize len, gsize max)
 {
   len = MIN(len, max);
-  gsize plain = 0;
-  while (plain < len && p[plain] >= 0x20 && p[plain] < 0x7f)
-    plain++;
-  if (plain == len) /* the usual case: printable ASCII, one copy */
+  if (wt_http_plain_prefix(p, len) == len) /* the usual case: printable ASCII, one copy */
     return g_strndup((const char *) p, len);
   GString *out = g_string_sized_new(len + 1);
   gsize i = 0;
@@ -788,7 +986,7 @@ char *wt_http_stats_dump(const WtHttpStats *s)
   for (guint c = 0; c < G_N_ELEMENTS(s->status); c++)
     if (s->status[c])
       g_string_append_printf(out, "status %03u=%" G_GUINT64_FORMAT "\n", c, s->status[c]);
-  WtHttpTop methods = { s->methods, 0, { 0 } };
+  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 }, NULL, 0, NULL };
   dump_top(out, "methods", &methods);
   dump_top(out, "hosts", s->hosts);
   dump_top(out, "uris", s->uris);
@@ -925,7 +1123,7 @@ static void report_errors(WtHttpStats *s, WtSection *sec)
 
 static void report_methods(WtHttpStats *s, WtSection *sec)
 {
-  WtHttpTop methods = { s->methods, 0, { 0 } };
+  WtHttpTop methods = { s->methods, 0, { 0 }, { 0 }, NULL, 0, NULL };
   g_autoptr(GArray) rows = top_sorted(&methods);
   wt_section_map_u64(sec, "methods", _("Methods"), NULL, 0);
   for (guint i = 0; i < rows->len; i++) {

@@ -19,6 +19,9 @@ struct WtHttpStats {
   guint64 status[1000];          /* response messages by code, 1xx included */
   GHashTable *methods;           /* name -> WtHttpMethodCount; bounded, see limits */
   guint extra_methods;           /* non-standard names counted by name so far */
+  struct WtHttpKeyIndex *method_index; /* lookups into methods */
+  const char *last_method;       /* the methods table's key last found, and its value */
+  struct WtHttpAgg *last_method_agg;
   struct WtHttpTop *hosts, *uris, *endpoints, *user_agents, *content_types;
   WtHistogram *ttfb, *ttlb;
   /* the "proxies" section's HTTP part: requests in absolute form (to a forward proxy),

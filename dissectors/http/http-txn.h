@@ -4,6 +4,7 @@
 #include <glib.h>
 
 typedef struct {
+  GList link;               /* in the session's queue (data = the transaction) */
   guint32 depth;            /* 1-based position on the connection (Zeek's trans_depth) */
   gint64 ts_req_start;      /* first byte of the request line; 0 = unset */
   gint64 ts_req_end;        /* last byte of the request */

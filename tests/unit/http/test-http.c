@@ -380,6 +380,265 @@ static void test_parse_lines(void)
   g_assert_false(st_line("ICY 200 OK", &sl));
 }
 
+/* The word-at-a-time scanners against the byte loops they replace. */
+static gsize plain_prefix_ref(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+    i++;
+  return i;
+}
+
+static gsize target_prefix_ref(const guint8 *p, gsize n)
+{
+  gsize i = 0;
+  while (i < n && p[i] > 0x20 && p[i] != 0x7f)
+    i++;
+  return i;
+}
+
+static void check_scanners(const guint8 *buf, gsize n)
+{
+  /* an allocation of exactly n bytes: a read past the end shows under ASan */
+  g_autofree guint8 *p = g_memdup2(buf, n ? n : 1);
+  g_assert_cmpuint(wt_http_plain_prefix(p, n), ==, plain_prefix_ref(p, n));
+  g_assert_cmpuint(wt_http_target_prefix(p, n), ==, target_prefix_ref(p, n));
+  gboolean upper = FALSE;
+  for (gsize i = 0; i < n; i++)
+    upper = upper || (p[i] >= 'A' && p[i] <= 'Z');
+  g_assert_cmpint(wt_http_has_upper(p, n), ==, upper);
+  gboolean control = FALSE;
+  for (gsize i = 0; i < n; i++)
+    control = control || (p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f;
+  g_assert_cmpint(wt_http_has_control_byte(p, n), ==, control);
+}
+
+static void test_parse_scanners(void)
+{
+  guint8 buf[64];
+  /* every byte value at every position of lines of 0..48 bytes (the 8-byte word and
+   * 16-byte block edges, the tail after the last whole one, the first and last byte: an
+   * LF or a CR ending a line exactly at a block edge or at the end of a segment) */
+  for (gsize n = 0; n <= 48; n++) {
+    for (gsize at = 0; at < n; at++) {
+      for (guint c = 0; c < 256; c++) {
+        memset(buf, 'a', n);
+        buf[at] = (guint8) c;
+        check_scanners(buf, n);
+      }
+    }
+    memset(buf, 'a', n);
+    check_scanners(buf, n);
+  }
+  /* two bytes of the edge values, the second after the first: a borrow or a carry from a
+   * lower byte must not mark a byte above it as the first (0xff then 0x7e, 0x00 then 0x20) */
+  static const guint8 edges[] = { 0x00, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x21, 0x40, 0x41,
+                                  0x5a, 0x5b, 0x7e, 0x7f, 0x80, 0xc1, 0xda, 0xfe, 0xff };
+  for (gsize i = 0; i < 17; i++)
+    for (gsize j = i + 1; j < 17; j++)
+      for (gsize a = 0; a < G_N_ELEMENTS(edges); a++)
+        for (gsize b = 0; b < G_N_ELEMENTS(edges); b++) {
+          memset(buf, 'x', 17);
+          buf[i] = edges[a];
+          buf[j] = edges[b];
+          check_scanners(buf, 17);
+          check_scanners(buf + 1, 16);
+        }
+  /* two of LF, CR, HTAB, NUL, DEL, 'A' in 33 bytes: two whole blocks and an overlapping
+   * last one, the second byte in the overlap */
+  static const guint8 few[] = { '\n', '\r', '\t', 0x00, 0x7f, 'A' };
+  for (gsize i = 0; i < 33; i++)
+    for (gsize j = i + 1; j < 33; j++)
+      for (gsize a = 0; a < G_N_ELEMENTS(few); a++)
+        for (gsize b = 0; b < G_N_ELEMENTS(few); b++) {
+          memset(buf, 'x', 33);
+          buf[i] = few[a];
+          buf[j] = few[b];
+          check_scanners(buf, 33);
+        }
+  /* random lines of printable bytes with a few others */
+  GRand *r = g_rand_new_with_seed(18);
+  for (int k = 0; k < 20000; k++) {
+    gsize n = (gsize) g_rand_int_range(r, 0, 64);
+    for (gsize i = 0; i < n; i++)
+      buf[i] = g_rand_int_range(r, 0, 10) ? (guint8) g_rand_int_range(r, 0x20, 0x7f)
+                                           : (guint8) g_rand_int_range(r, 0, 256);
+    check_scanners(buf, n);
+  }
+  g_rand_free(r);
+}
+
+/* wt_http_parse_field_line (the session's, for a line followed by CR or LF) against
+ * wt_http_parse_header, on lines with every byte value at every position of the name. */
+static void check_field_line(const guint8 *line, gsize n, guint8 end)
+{
+  g_autofree guint8 *p = g_malloc(n + 1);
+  memcpy(p, line, n);
+  p[n] = end;
+  WtHttpHeader a, b = { 0 };
+  gboolean ok_a = wt_http_parse_header(p, n, &a);
+  gboolean ok_b = wt_http_parse_field_line(p, n, &b);
+  g_assert_cmpint(ok_a, ==, ok_b);
+  if (!ok_a)
+    return;
+  g_assert_true(a.name.p == b.name.p && a.name.len == b.name.len);
+  g_assert_true(a.value.p == b.value.p && a.value.len == b.value.len);
+  g_assert_cmpint(a.bad_value, ==, b.bad_value);
+}
+
+static void test_parse_field_line(void)
+{
+  static const char *const lines[] = { "Host: a", "Host:a", "Host:", ":", "", "H", "Host",
+                                       "Content-Length: 12 ", "X-A:\t b \t", "Host : a",
+                                       "Date: Thu, 03 Dec 2026 09:23:13 GMT" };
+  guint8 buf[64];
+  for (gsize k = 0; k < G_N_ELEMENTS(lines); k++) {
+    gsize n = strlen(lines[k]);
+    for (int end = 0; end < 2; end++) {
+      check_field_line((const guint8 *) lines[k], n, end ? '\r' : '\n');
+      for (gsize at = 0; at < n; at++)
+        for (guint c = 0; c < 256; c++) {
+          memcpy(buf, lines[k], n);
+          buf[at] = (guint8) c;
+          check_field_line(buf, n, end ? '\r' : '\n');
+        }
+    }
+  }
+}
+
+/* The token list test before it compared from the first byte: element trimmed, then
+ * compared whole (the reference). */
+static gboolean list_has_token_ref(const guint8 *v, gsize len, const char *token)
+{
+  gsize b = 0;
+  while (b <= len) {
+    gsize e = b;
+    while (e < len && v[e] != ',')
+      e++;
+    gsize x = b, y = e;
+    for (gsize k = b; k < e; k++)
+      if (v[k] == ';') {
+        y = k;
+        break;
+      }
+    while (x < y && (v[x] == ' ' || v[x] == '\t'))
+      x++;
+    while (y > x && (v[y - 1] == ' ' || v[y - 1] == '\t'))
+      y--;
+    WtHttpSpan s = { v + x, y - x };
+    if (s.len == strlen(token) && g_ascii_strncasecmp((const char *) s.p, token, s.len) == 0)
+      return TRUE;
+    b = e + 1;
+  }
+  return FALSE;
+}
+
+static void test_parse_list_tokens(void)
+{
+  static const char *const pieces[] = { "upgrade", "UpGrade", "upgrad", "upgradee", "h2c",
+                                        "H2C", "websocket", "keep-alive", " ", "\t", ",", ";",
+                                        "q=1", "=", "x", "close" };
+  static const char *const tokens[] = { "upgrade", "h2c", "websocket", "chunked" };
+  GRand *r = g_rand_new_with_seed(9110);
+  for (int k = 0; k < 50000; k++) {
+    char v[128] = "";
+    int parts = g_rand_int_range(r, 0, 7);
+    for (int i = 0; i < parts; i++)
+      g_strlcat(v, pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))], sizeof v);
+    gsize n = strlen(v);
+    g_autofree guint8 *p = g_memdup2(v, n ? n : 1);
+    for (gsize t = 0; t < G_N_ELEMENTS(tokens); t++)
+      g_assert_cmpint(wt_http_list_has_token(p, n, tokens[t]), ==,
+                      list_has_token_ref(p, n, tokens[t]));
+  }
+  g_rand_free(r);
+}
+
+/* Adds one to the count of `key` (taken) in `counts`. */
+static void count_up(GHashTable *counts, char *key)
+{
+  guint64 *n = g_hash_table_lookup(counts, key);
+  if (n) {
+    g_free(key);
+  } else {
+    n = g_new0(guint64, 1);
+    g_hash_table_insert(counts, key, n);
+  }
+  (*n)++;
+}
+
+/* The endpoints table keeps, with each URI path, the endpoint found for it with the last
+ * method: every count must equal the one of "METHOD endpoint" built for each transaction
+ * (wt_http_endpoint_of), whatever the order of methods and paths, with query strings and
+ * fragments, absolute-form URIs, and method names beyond the ones counted by name (the
+ * endpoint key keeps the name). */
+static void test_stats_endpoint_keys(void)
+{
+  WtHttpStats *st = wt_http_stats_new();
+  g_autoptr(GHashTable) want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  static const char *const uris[] = { "/a/1", "/a/1?x=2", "/a/1#f?y", "/a/12/b", "/a/1/",
+                                      "*", "/", "", "http://h.example/a/1", "HTTP://h/a/7?q",
+                                      "/a/deadbeef00112233", "/a/x?/b", "htt?p://h/x" };
+  /* hosts (case-insensitive), methods (by name until 64 beyond the registered ones, then
+   * OTHER) and content types, in random order: the tap remembers the last of each */
+  static const char *const hosts[] = { "h", "H", "a.example", "A.Example", "b:8080" };
+  static const char *const types[] = { "text/html", "application/json", "text/plain" };
+  g_autoptr(GHashTable) want_hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) want_methods = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) want_types = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  guint extra = 0;
+  GRand *r = g_rand_new_with_seed(2026);
+  for (int k = 0; k < 4000; k++) {
+    char method[16];
+    int m = g_rand_int_range(r, 0, 90);
+    if (m < 3)
+      g_strlcpy(method, (const char *[]) { "GET", "POST", "DELETE" }[m], sizeof method);
+    else
+      g_snprintf(method, sizeof method, "M%d", m);  /* past 64 of them: counted as OTHER */
+    const char *uri = uris[g_rand_int_range(r, 0, G_N_ELEMENTS(uris))];
+    const char *host = hosts[g_rand_int_range(r, 0, G_N_ELEMENTS(hosts))];
+    const char *type = types[g_rand_int_range(r, 0, G_N_ELEMENTS(types))];
+    WtHttpExchange x = { .major = 1, .minor = 1, .depth = 1, .method = method, .path = uri,
+                         .authority = host, .status = 200, .content_type = type };
+    wt_http_add_exchange(st, NULL, NULL, &x);
+    /* absolute-form URIs name their own host */
+    const char *h = g_str_has_prefix(uri, "http://h.example") ? "h.example"
+                  : g_str_has_prefix(uri, "HTTP://h") ? "h" : host;
+    count_up(want_hosts, g_ascii_strdown(h, -1));
+    count_up(want_types, g_strdup(type));
+    gboolean named = m < 3 || g_hash_table_contains(want_methods, method) || extra < 64;
+    if (named && m >= 3 && !g_hash_table_contains(want_methods, method))
+      extra++;
+    count_up(want_methods, g_strdup(named ? method : "OTHER"));
+    g_autofree char *ep = wt_http_endpoint_of(uri);
+    char *key = g_strdup_printf("%s %s", method, ep);
+    guint64 *n = g_hash_table_lookup(want, key);
+    if (!n) {
+      n = g_new0(guint64, 1);
+      g_hash_table_insert(want, key, n);
+    } else {
+      g_free(key);
+    }
+    (*n)++;
+  }
+  g_rand_free(r);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, want);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_top_count(st, "endpoints", k), ==, *(guint64 *) v);
+  g_hash_table_iter_init(&it, want_hosts);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_top_count(st, "hosts", k), ==, *(guint64 *) v);
+  g_hash_table_iter_init(&it, want_types);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_top_count(st, "content_types", k), ==, *(guint64 *) v);
+  g_hash_table_iter_init(&it, want_methods);
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_assert_cmpuint(wt_http_stats_method_count(st, k), ==, *(guint64 *) v);
+  wt_http_stats_free(st);
+}
+
 static void test_parse_numbers(void)
 {
   guint64 v;
@@ -1467,6 +1726,10 @@ int main(int argc, char **argv)
   arena_init();
   g_test_add_func("/http/parse/lines", test_parse_lines);
   g_test_add_func("/http/parse/numbers", test_parse_numbers);
+  g_test_add_func("/http/parse/scanners", test_parse_scanners);
+  g_test_add_func("/http/parse/field-line", test_parse_field_line);
+  g_test_add_func("/http/parse/list-tokens", test_parse_list_tokens);
+  g_test_add_func("/http/stats/endpoint-keys", test_stats_endpoint_keys);
   g_test_add_func("/http/parse/lists", test_parse_lists);
   g_test_add_func("/http/probe", test_probe);
   g_test_add_func("/http/status-table", test_status_table);
