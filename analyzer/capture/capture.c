@@ -187,8 +187,11 @@ static pcap_t *open_live_handle(const char *iface, const WtCaptureOptions *opts,
   }
   pcap_set_snaplen(p, opts && opts->snaplen > 0 ? opts->snaplen : 262144);
   pcap_set_promisc(p, opts ? opts->promisc : TRUE);
-  pcap_set_immediate_mode(p, 1);
-  pcap_set_timeout(p, 200);
+  /* Not immediate mode: libpcap then uses TPACKET_V3, whose ring hands over whole blocks
+   * of frames, so a burst costs one wake-up per block instead of one per few frames (as
+   * tcpdump -w). A frame waits at most the block timeout before it can be read. */
+  pcap_set_immediate_mode(p, 0);
+  pcap_set_timeout(p, WT_CAPTURE_BLOCK_TIMEOUT_MS);
   if (opts && opts->buffer_size > 0)
     pcap_set_buffer_size(p, opts->buffer_size);
   pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO); /* falls back to micro */
@@ -538,6 +541,25 @@ int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFu
     return -1;
   }
   return n == PCAP_ERROR_BREAK ? -2 : n;
+}
+
+int wt_capture_drain_member(WtCaptureSource *src, guint i, WtFrameFunc fn, gpointer user)
+{
+  if (!src->live)
+    return 0;
+  pcap_t *p = src->members ? src->members[i] : src->pcap;
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
+  g_usleep((WT_CAPTURE_BLOCK_TIMEOUT_MS + 20) * 1000); /* the kernel's block timer closes it */
+  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
+  int total = 0, n = pcap_dispatch(p, 4096, on_frame, (u_char *) &ctx);
+  if (n == PCAP_ERROR_BREAK) /* a stop asked before this read: it is this read's to end */
+    n = pcap_dispatch(p, 4096, on_frame, (u_char *) &ctx);
+  while (n > 0) {
+    total += n;
+    n = pcap_dispatch(p, 4096, on_frame, (u_char *) &ctx);
+  }
+  return total;
 }
 
 gboolean wt_capture_list_interfaces(FILE *out, GError **error)

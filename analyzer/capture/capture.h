@@ -21,6 +21,11 @@ typedef struct {
 
 typedef struct WtCaptureSource WtCaptureSource;
 
+/* Live: the kernel hands a block of frames over when it is full or this old (libpcap's
+ * buffer timeout); a reader that stops waits this long once more and drains the ring
+ * (wt_capture_drain) so the last frames are not lost. */
+#define WT_CAPTURE_BLOCK_TIMEOUT_MS 50
+
 typedef enum {
   WT_CAPTURE_ERROR_OPEN,       /* missing, unreadable, not a capture, no such interface */
   WT_CAPTURE_ERROR_PERMISSION, /* live capture without the rights */
@@ -78,6 +83,12 @@ guint wt_capture_members(const WtCaptureSource *src);
 int wt_capture_member_fd(WtCaptureSource *src, guint i);
 int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFunc fn,
                                gpointer user, GError **error);
+
+/* Live: the frames the kernel still holds once the reader stopped (a block not yet handed
+ * over): waits for the block timeout once, then reads, without waiting, what is ready on
+ * handle i (0 for a source of one handle). wt_capture_break during it ends it. Returns
+ * the frames read; 0 for files. */
+int wt_capture_drain_member(WtCaptureSource *src, guint i, WtFrameFunc fn, gpointer user);
 
 /* Print the interfaces libpcap can capture on (-D). */
 gboolean wt_capture_list_interfaces(FILE *out, GError **error);

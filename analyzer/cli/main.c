@@ -483,6 +483,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     if (deadline && g_get_monotonic_time() >= deadline)
       break;
   }
+  if (live && ok && !(loop->limit && loop->seen >= loop->limit))
+    wt_capture_drain_member(src, 0, on_frame, loop); /* what the kernel still held */
   current_source = NULL;
   return ok;
 }
