@@ -1,9 +1,11 @@
 #include "analyzer/capture/capture.h"
+#include "analyzer/capture/fanout-bpf.h"
 #include "analyzer/capture/pcap-mmap.h"
 #include "analyzer/capture/pcapng-read.h"
 
 #include <glib/gi18n.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -246,12 +248,13 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
   return src;
 }
 
-/* The kernel spreads the interface's frames over the group by a hash of the flow that
- * does not depend on the direction (the flow dissector's symmetric hash of addresses and
- * TCP/UDP ports), after reassembling IP fragments (FLAG_DEFRAG), so every frame of a
- * connection reaches the same handle. Group ids are per network namespace: a taken one
- * (another process's group of another type) answers EEXIST/EINVAL, so try a few. */
-#define FANOUT_TYPE (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG)
+/* The kernel spreads the interface's frames over the group with our classic BPF program
+ * (fanout-bpf.h: a hash of the flow as the --threads router keys it, the same in both
+ * directions, a UDP tunnel by its endpoints' addresses), after reassembling IPv4 fragments
+ * (FLAG_DEFRAG), so every frame of a connection reaches the same handle. Group ids are per
+ * network namespace: a taken one (another process's group of another type) answers
+ * EEXIST/EINVAL, so try a few. */
+#define FANOUT_TYPE (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG)
 
 static int join_fanout(pcap_t *p, guint16 group)
 {
@@ -259,6 +262,19 @@ static int join_fanout(pcap_t *p, guint16 group)
   guint32 arg = (guint32) group | ((guint32) FANOUT_TYPE << 16);
   return setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0 ? 0
                                                                                       : errno;
+}
+
+/* The group's program (any member sets it for all). */
+static int set_fanout_program(pcap_t *p, guint n, const WtCaptureOptions *opts)
+{
+  struct bpf_program prog;
+  wt_fanout_bpf_build(n, opts ? opts->tunnel_ports : NULL, opts ? opts->n_tunnel_ports : 0,
+                      &prog);
+  struct sock_fprog fp = { (unsigned short) prog.bf_len, (struct sock_filter *) prog.bf_insns };
+  int rc = setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT_DATA, &fp, sizeof fp) == 0
+               ? 0 : errno;
+  wt_fanout_bpf_free(&prog);
+  return rc;
 }
 
 /* A BPF program that accepts nothing (also the pcapng reader's "cannot match"). */
@@ -309,10 +325,12 @@ WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureO
     int err = join_fanout(members[i], group);
     for (int tries = 0; i == 0 && err && err != ENOPROTOOPT && tries < 16; tries++)
       err = join_fanout(members[0], ++group);
+    if (!err && i == n - 1)
+      err = set_fanout_program(members[0], n, opts);
     if (err) {
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_UNSUPPORTED,
-                  _("interface %s: PACKET_FANOUT (hash, defrag) not available: %s"), iface,
-                  g_strerror(err));
+                  _("interface %s: PACKET_FANOUT (classic BPF, defrag) not available: %s"),
+                  iface, g_strerror(err));
       goto fail;
     }
   }
