@@ -13,6 +13,8 @@
 #   wiretab-2  wiretab -i PEER -q -Z root --format json --threads 2  (kernel fanout, 2 handles)
 #   tshark     tshark -i PEER -q -c FRAMES -z http,tree  (dumpcap captures, tshark analyses)
 #
+# LIVE_RT=1 runs tcpreplay and the capturers under SCHED_FIFO (chrt -f 10): on a machine
+# busy with other work they then run as on a quiet one.
 # All with libpcap's default kernel buffer (2 MiB; LIVE_BUFFER_KIB sets -B for all). Per
 # run it prints the rate tcpreplay reached, the frames sent, the frames the capturer got
 # and the kernel's drops as the capturer reports them (tcpdump's "dropped by kernel",
@@ -48,6 +50,10 @@ rates=${LIVE_PPS:-"25000 50000 100000 200000 400000"}
 tools=${LIVE_TOOLS:-"tcpdump wiretab-1 wiretab-2 tshark"}
 bufopt=()
 [[ -n ${LIVE_BUFFER_KIB:-} ]] && bufopt=(-B "$LIVE_BUFFER_KIB")
+# LIVE_RT=1: tcpreplay and the capturer run under SCHED_FIFO (chrt -f 10), ahead of the
+# machine's other work, so a loaded machine measures them as a quiet one would
+rt=()
+[[ ${LIVE_RT:-0} == 1 ]] && rt=(chrt -f 10)
 
 ns=live-cap$$ tx=live-t$$ rx=live-r$$
 work=$(mktemp -d /tmp/live-capacity.XXXXXX)
@@ -73,12 +79,12 @@ start_capture() {
   local tool=$1
   : >"$work/err"
   case $tool in
-    tcpdump) ip netns exec "$ns" tcpdump -i "$rx" -n "${bufopt[@]}" -w /dev/null 2>"$work/err" & ;;
-    wiretab-1) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json >"$work/out" 2>"$work/err" & ;;
-    wiretab-2) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json --threads 2 >"$work/out" 2>"$work/err" & ;;
+    tcpdump) ip netns exec "$ns" "${rt[@]}" tcpdump -i "$rx" -n "${bufopt[@]}" -w /dev/null 2>"$work/err" & ;;
+    wiretab-1) ip netns exec "$ns" "${rt[@]}" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json >"$work/out" 2>"$work/err" & ;;
+    wiretab-2) ip netns exec "$ns" "${rt[@]}" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json --threads 2 >"$work/out" 2>"$work/err" & ;;
     # -c: it stops by itself once it has analysed every frame (SIGINT after a timeout
     # when some were dropped)
-    tshark) ip netns exec "$ns" tshark -i "$rx" -q "${bufopt[@]}" -c "$frames" -z http,tree >"$work/out" 2>"$work/err" & ;;
+    tshark) ip netns exec "$ns" "${rt[@]}" tshark -i "$rx" -q "${bufopt[@]}" -c "$frames" -z http,tree >"$work/out" 2>"$work/err" & ;;
   esac
   cap_pid=$!
   for _ in $(seq 50); do
@@ -127,14 +133,15 @@ for tool in $tools; do
     start_capture "$tool"
     cpu0=$(cpu_ns "$cap_pid")
     if [[ $rate == topspeed ]]; then speed=(--topspeed); else speed=(--pps="$rate"); fi
-    rep=$(ip netns exec "$ns" tcpreplay -i "$tx" "${speed[@]}" "$capture" 2>&1)
+    rep=$(ip netns exec "$ns" "${rt[@]}" tcpreplay -i "$tx" "${speed[@]}" "$capture" 2>&1)
     reached=$(grep -oE 'Rated: [0-9.]+ Bps, [0-9.]+ Mbps, [0-9.]+ pps' <<<"$rep" | awk '{print $6}')
     reached=${reached%.*}
     sent=$(grep -oE 'Successful packets: +[0-9]+' <<<"$rep" | awk '{print $3}')
     stop_capture "$tool" >"$work/result" # not in a subshell: it waits for the capturer
     read -r got dropped cpu <"$work/result"
     dropped=${dropped:-0}
-    per_frame=$(awk -v c="${cpu:-0}" -v g="$got" 'BEGIN { printf "%.2f", g ? c / 1000 / g : 0 }')
+    # n/a: the capturer (tshark's dumpcap) ended before it was measured
+    per_frame=$(awk -v c="${cpu:-0}" -v g="$got" 'BEGIN { if (c <= 0 || !g) print "n/a"; else printf "%.2f", c / 1000 / g }')
     frac=$(awk -v d="$dropped" -v s="$sent" 'BEGIN { printf "%.2f", s ? 100 * d / s : 0 }')
     printf '%-10s %-9s %10s %9s %9s %9s %8s %10s\n' "$tool" "$rate" "$reached" "$sent" "$got" "$dropped" "$frac" "$per_frame"
     # the rate tcpreplay reached, not the one asked: on a busy machine the capturer's own
