@@ -11,7 +11,8 @@
  * failed load ending the program with 0. IPv4 fragments but the first are left out: with
  * PACKET_FANOUT_FLAG_DEFRAG the kernel reassembles them before the program sees the
  * datagram, whose headers are the first fragment's. The kernel's own checker must accept
- * the program (attached to a socket as a filter, which needs no privilege). */
+ * the program (attached to a socket as a filter, which needs no privilege), also with the
+ * most tunnel ports there can be; a --tunnel-port value is checked on built frames. */
 #include "analyzer/capture/fanout-bpf.h"
 #include "analyzer/pipeline/decode.h"
 #include "dissectors/link/link.h"
@@ -336,7 +337,8 @@ static void assert_kernel_accepts(const struct bpf_program *prog)
 {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   g_assert_cmpint(fd, >=, 0);
-  struct sock_fprog fp = { (unsigned short) prog->bf_len, (struct sock_filter *) prog->bf_insns };
+  struct sock_fprog fp = { (unsigned short) prog->bf_len,
+                           (struct sock_filter *) prog->bf_insns };
   int rc = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp);
   if (rc != 0)
     g_error("the kernel refuses the fanout program: %s", g_strerror(errno));
@@ -393,6 +395,74 @@ static void test_most_tunnel_ports(void)
   wt_fanout_bpf_free(&prog);
 }
 
+/* Ethernet, IPv4 from `src` to `dst`, then an 8-byte UDP header (proto 17) or 8 bytes of
+ * ICMP (proto 1), and 8 bytes of payload. */
+static GByteArray *ip4_frame(const guint8 src[4], const guint8 dst[4], guint8 proto,
+                             guint16 sport, guint16 dport)
+{
+  static const guint8 eth[14] = { 0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
+                                  0xaa, 0xbb, 0x08, 0x00 };
+  guint8 ip[20] = { 0x45, 0, 0, 36, 0x12, 0x34, 0x40, 0, 64, proto };
+  memcpy(ip + 12, src, 4);
+  memcpy(ip + 16, dst, 4);
+  guint8 l4[16] = { (guint8) (sport >> 8), (guint8) sport, (guint8) (dport >> 8),
+                    (guint8) dport, 0, 16 };
+  GByteArray *b = g_byte_array_new();
+  g_byte_array_append(b, eth, sizeof eth);
+  g_byte_array_append(b, ip, sizeof ip);
+  g_byte_array_append(b, l4, sizeof l4);
+  return b;
+}
+
+static guint32 handle_of(const struct bpf_program *prog, const GByteArray *f)
+{
+  KernelView v;
+  g_assert_true(kernel_view(f->data, f->len, WT_DLT_EN10MB, &v));
+  return run(prog, &v);
+}
+
+/* A --tunnel-port value reaches the program: VXLAN on UDP 4790 between two hosts, both
+ * directions and many outer source ports, goes to one handle, the one of the router's key
+ * (the addresses only, as for ICMP between them); without the option the same datagrams
+ * are spread by their ports. */
+static void test_configured_tunnel_port(void)
+{
+  WtDecodeLimits l = { 0 };
+  wt_decode_limits_init(&l);
+  g_assert_true(wt_decode_add_tunnel_ports(&l, "vxlan=4790", NULL));
+  guint16 ports[64];
+  struct bpf_program with, without;
+  wt_fanout_bpf_build(4, ports, wt_decode_udp_tunnel_ports(&l, ports, 64), &with);
+  wt_fanout_bpf_build(4, ports, wt_decode_udp_tunnel_ports(NULL, ports, 64), &without);
+  g_autoptr(WtDecoders) d = wt_decoders_new(&l);
+  static const guint8 a[4] = { 192, 0, 2, 1 }, b[4] = { 198, 51, 100, 2 };
+  GByteArray *icmp = ip4_frame(a, b, 1, 0, 0);
+  guint32 want = handle_of(&with, icmp);
+  g_byte_array_unref(icmp);
+  guint spread = 0;
+  for (guint16 sport = 40000; sport < 40064; sport++) {
+    for (int dir = 0; dir < 2; dir++) {
+      GByteArray *f = dir ? ip4_frame(b, a, 17, sport + 7, 4790)
+                          : ip4_frame(a, b, 17, sport, 4790);
+      g_assert_cmpuint(handle_of(&with, f), ==, want);
+      spread |= 1u << handle_of(&without, f);
+      WtPacket pkt;
+      memset(&pkt, 0, sizeof pkt);
+      pkt.caplen = pkt.wirelen = f->len;
+      pkt.linktype = WT_DLT_EN10MB;
+      pkt.frame = f->data;
+      WtRouteKey k;
+      g_assert_cmpint(wt_decode_route(d, &pkt, &k), ==, WT_ROUTE_FLOW);
+      g_assert_cmpuint(k.sport, ==, 0); /* the router: a tunnel, by its addresses */
+      g_assert_cmpuint(k.dport, ==, 0);
+      g_byte_array_unref(f);
+    }
+  }
+  g_assert_cmpuint(spread, ==, 0xf); /* without the option: all 4 handles */
+  wt_fanout_bpf_free(&with);
+  wt_fanout_bpf_free(&without);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -400,5 +470,6 @@ int main(int argc, char **argv)
   g_test_add_data_func("/fanout-bpf/every-capture/3", GUINT_TO_POINTER(3), test_every_capture);
   g_test_add_data_func("/fanout-bpf/every-capture/4", GUINT_TO_POINTER(4), test_every_capture);
   g_test_add_func("/fanout-bpf/most-tunnel-ports", test_most_tunnel_ports);
+  g_test_add_func("/fanout-bpf/configured-tunnel-port", test_configured_tunnel_port);
   return g_test_run();
 }
