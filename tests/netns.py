@@ -208,3 +208,19 @@ def finish_json(p, timeout):
         return json.loads(out), err
     except ValueError:
         return None, "not JSON: %r / %s" % (out[:300], err)
+
+
+def packet_sockets(pid):
+    """Packet sockets the process holds: its socket inodes listed in /proc/net/packet."""
+    inodes = set()
+    for line in open("/proc/%d/net/packet" % pid).read().splitlines()[1:]:
+        inodes.add(line.split()[-1])
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if link.startswith("socket:[") and link[8:-1] in inodes:
+            n += 1
+    return n

@@ -1,9 +1,11 @@
 #include "analyzer/capture/capture.h"
+#include "analyzer/capture/fanout-bpf.h"
 #include "analyzer/capture/pcap-mmap.h"
 #include "analyzer/capture/pcapng-read.h"
 
 #include <glib/gi18n.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 #include <stdio.h>
@@ -192,8 +194,11 @@ static pcap_t *open_live_handle(const char *iface, const WtCaptureOptions *opts,
   }
   pcap_set_snaplen(p, opts && opts->snaplen > 0 ? opts->snaplen : 262144);
   pcap_set_promisc(p, opts ? opts->promisc : TRUE);
-  pcap_set_immediate_mode(p, 1);
-  pcap_set_timeout(p, 200);
+  /* Not immediate mode: libpcap then uses TPACKET_V3, whose ring hands over whole blocks
+   * of frames, so a burst costs one wake-up per block instead of one per few frames (as
+   * tcpdump -w). A frame waits at most the block timeout before it can be read. */
+  pcap_set_immediate_mode(p, 0);
+  pcap_set_timeout(p, WT_CAPTURE_BLOCK_TIMEOUT_MS);
   if (opts && opts->buffer_size > 0)
     pcap_set_buffer_size(p, opts->buffer_size);
   pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO); /* falls back to micro */
@@ -248,12 +253,13 @@ WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions 
   return src;
 }
 
-/* The kernel spreads the interface's frames over the group by a hash of the flow that
- * does not depend on the direction (the flow dissector's symmetric hash of addresses and
- * TCP/UDP ports), after reassembling IP fragments (FLAG_DEFRAG), so every frame of a
- * connection reaches the same handle. Group ids are per network namespace: a taken one
- * (another process's group of another type) answers EEXIST/EINVAL, so try a few. */
-#define FANOUT_TYPE (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG)
+/* The kernel spreads the interface's frames over the group with our classic BPF program
+ * (fanout-bpf.h: a hash of the flow as the --threads router keys it, the same in both
+ * directions, a UDP tunnel by its endpoints' addresses), after reassembling IPv4 fragments
+ * (FLAG_DEFRAG), so every frame of a connection reaches the same handle. Group ids are per
+ * network namespace: a taken one (another process's group of another type) answers
+ * EEXIST/EINVAL, so try a few. */
+#define FANOUT_TYPE (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG)
 
 static int join_fanout(pcap_t *p, guint16 group)
 {
@@ -261,6 +267,19 @@ static int join_fanout(pcap_t *p, guint16 group)
   guint32 arg = (guint32) group | ((guint32) FANOUT_TYPE << 16);
   return setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0 ? 0
                                                                                       : errno;
+}
+
+/* The group's program (any member sets it for all). */
+static int set_fanout_program(pcap_t *p, guint n, const WtCaptureOptions *opts)
+{
+  struct bpf_program prog;
+  wt_fanout_bpf_build(n, opts ? opts->tunnel_ports : NULL, opts ? opts->n_tunnel_ports : 0,
+                      &prog);
+  struct sock_fprog fp = { (unsigned short) prog.bf_len, (struct sock_filter *) prog.bf_insns };
+  int rc = setsockopt(pcap_fileno(p), SOL_PACKET, PACKET_FANOUT_DATA, &fp, sizeof fp) == 0
+               ? 0 : errno;
+  wt_fanout_bpf_free(&prog);
+  return rc;
 }
 
 /* A BPF program that accepts nothing (also the pcapng reader's "cannot match"). */
@@ -311,10 +330,12 @@ WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureO
     int err = join_fanout(members[i], group);
     for (int tries = 0; i == 0 && err && err != ENOPROTOOPT && tries < 16; tries++)
       err = join_fanout(members[0], ++group);
+    if (!err && i == n - 1)
+      err = set_fanout_program(members[0], n, opts);
     if (err) {
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_UNSUPPORTED,
-                  _("interface %s: PACKET_FANOUT (hash, defrag) not available: %s"), iface,
-                  g_strerror(err));
+                  _("interface %s: PACKET_FANOUT (classic BPF, defrag) not available: %s"),
+                  iface, g_strerror(err));
       goto fail;
     }
   }
@@ -621,6 +642,25 @@ void wt_capture_replica_done(WtCaptureReplica *r)
 void wt_capture_replica_break(WtCaptureReplica *r)
 {
   wt_pcap_mmap_break(r->mm);
+}
+
+int wt_capture_drain_member(WtCaptureSource *src, guint i, WtFrameFunc fn, gpointer user)
+{
+  if (!src->live)
+    return 0;
+  pcap_t *p = src->members ? src->members[i] : src->pcap;
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_setnonblock(p, 1, errbuf);
+  g_usleep((WT_CAPTURE_BLOCK_TIMEOUT_MS + 20) * 1000); /* the kernel's block timer closes it */
+  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
+  int total = 0, n = pcap_dispatch(p, 4096, on_frame, (u_char *) &ctx);
+  if (n == PCAP_ERROR_BREAK) /* a stop asked before this read: it is this read's to end */
+    n = pcap_dispatch(p, 4096, on_frame, (u_char *) &ctx);
+  while (n > 0) {
+    total += n;
+    n = pcap_dispatch(p, 4096, on_frame, (u_char *) &ctx);
+  }
+  return total;
 }
 
 gboolean wt_capture_list_interfaces(FILE *out, GError **error)

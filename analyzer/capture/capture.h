@@ -17,16 +17,24 @@ typedef struct {
   int snaplen;             /* live: default 262144 */
   gboolean promisc;        /* live: default TRUE */
   int buffer_size;         /* live: kernel buffer bytes, 0 = libpcap default */
+  /* live fanout: the UDP ports whose datagrams go by their addresses only (tunnels) */
+  const guint16 *tunnel_ports;
+  guint n_tunnel_ports;
 } WtCaptureOptions;
 
 typedef struct WtCaptureSource WtCaptureSource;
+
+/* Live: the kernel hands a block of frames over when it is full or this old (libpcap's
+ * buffer timeout); a reader that stops waits this long once more and drains the ring
+ * (wt_capture_drain) so the last frames are not lost. */
+#define WT_CAPTURE_BLOCK_TIMEOUT_MS 50
 
 typedef enum {
   WT_CAPTURE_ERROR_OPEN,       /* missing, unreadable, not a capture, no such interface */
   WT_CAPTURE_ERROR_PERMISSION, /* live capture without the rights */
   WT_CAPTURE_ERROR_FILTER,     /* bad BPF expression */
   WT_CAPTURE_ERROR_READ,       /* damaged file mid-way, interface went away */
-  WT_CAPTURE_ERROR_UNSUPPORTED, /* the kernel has no PACKET_FANOUT (hash, defrag) */
+  WT_CAPTURE_ERROR_UNSUPPORTED, /* the kernel has no PACKET_FANOUT (classic BPF, defrag) */
 } WtCaptureError;
 #define WT_CAPTURE_ERROR wt_capture_error_quark()
 GQuark wt_capture_error_quark(void);
@@ -36,11 +44,12 @@ WtCaptureSource *wt_capture_open_file(const char *path, const WtCaptureOptions *
                                       GError **error);
 WtCaptureSource *wt_capture_open_live(const char *iface, const WtCaptureOptions *opts,
                                       GError **error);
-/* n handles on the interface in one PACKET_FANOUT group (hash of the flow, symmetric in
- * the direction, IP fragments reassembled first): each frame reaches exactly one handle,
- * every frame of a TCP/UDP connection the same one. The filter is set on every handle;
- * stats add every handle's. Error WT_CAPTURE_ERROR_UNSUPPORTED: no fanout here (open one
- * handle instead). */
+/* n handles on the interface in one PACKET_FANOUT group spread by a classic BPF program
+ * (fanout-bpf.h: every frame of a flow, both directions, to one handle, a UDP tunnel on
+ * opts->tunnel_ports with the flows inside it; IPv4 fragments reassembled first): each
+ * frame reaches exactly one handle. The filter is set on every handle; stats add every
+ * handle's. Error WT_CAPTURE_ERROR_UNSUPPORTED: no such fanout here (open one handle
+ * instead). */
 WtCaptureSource *wt_capture_open_live_fanout(const char *iface, const WtCaptureOptions *opts,
                                              guint n, GError **error);
 void wt_capture_close(WtCaptureSource *src);
@@ -98,6 +107,12 @@ int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gp
 void wt_capture_replica_done(WtCaptureReplica *r);
 /* Makes the current wt_capture_replica_dispatch return after the frame being delivered. */
 void wt_capture_replica_break(WtCaptureReplica *r);
+
+/* Live: the frames the kernel still holds once the reader stopped (a block not yet handed
+ * over): waits for the block timeout once, then reads, without waiting, what is ready on
+ * handle i (0 for a source of one handle). wt_capture_break during it ends it. Returns
+ * the frames read; 0 for files. */
+int wt_capture_drain_member(WtCaptureSource *src, guint i, WtFrameFunc fn, gpointer user);
 
 /* Print the interfaces libpcap can capture on (-D). */
 gboolean wt_capture_list_interfaces(FILE *out, GError **error);

@@ -74,6 +74,7 @@ typedef struct {
   char *drop_user;
   int threads;
   gboolean fanout;
+  gboolean no_fanout;
   char **tunnel_ports;
   char *metrics;
 } Options;
@@ -192,9 +193,12 @@ static gboolean parse_args(int argc, char **argv, Options *o, GError **error)
          "each worker reads the file, others: one more thread reads), at most as many as "
          "free CPUs; results are the same"), N_("N") },
     { "fanout", 0, 0, G_OPTION_ARG_NONE, &o->fanout,
-      N_("With -i and --threads N: the kernel spreads the frames over N capture handles "
-         "(PACKET_FANOUT, a flow hash), one per worker, with no reader thread; connections "
-         "inside UDP tunnels (VXLAN, Geneve ...) may be split between workers"), NULL },
+      N_("With -i and --threads N (the default there): the kernel spreads the frames over N "
+         "capture handles (PACKET_FANOUT with a flow hash of ours), one per worker, with no "
+         "reader thread"), NULL },
+    { "no-fanout", 0, 0, G_OPTION_ARG_NONE, &o->no_fanout,
+      N_("With -i and --threads N: one thread reads the interface and hands the frames to "
+         "the workers, instead of the kernel's fanout"), NULL },
     { "tls-keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o->tls_keylogs,
       N_("Decrypt TLS with the session secrets of an NSS key log (SSLKEYLOGFILE; repeatable; "
          "default $SSLKEYLOGFILE when set)"), N_("FILE") },
@@ -485,6 +489,8 @@ static gboolean run_source(WtCaptureSource *src, Loop *loop, double duration)
     if (deadline && g_get_monotonic_time() >= deadline)
       break;
   }
+  if (live && ok && !(loop->limit && loop->seen >= loop->limit))
+    wt_capture_drain_member(src, 0, on_frame, loop); /* what the kernel still held */
   current_source = NULL;
   return ok;
 }
@@ -891,12 +897,13 @@ static const char *parse_rotation(const Options *o, WtLogRotation *r)
   return NULL;
 }
 
-/* -i --fanout: with --threads N, N handles in a kernel fanout group (FALSE in *fanout, one handle,
- * when the kernel has none, or with -w, whose file is written in one reader's order). */
+/* -i with --threads N: N handles in a kernel fanout group (FALSE in *fanout, one handle,
+ * with --no-fanout, when the kernel has none, or with -w, whose file is written in one
+ * reader's order). */
 static WtCaptureSource *open_live(const Options *o, const WtCaptureOptions *copts,
                                   gboolean *fanout, GError **error)
 {
-  if (o->fanout && o->threads > 1 && !o->write_file) {
+  if (!o->no_fanout && o->threads > 1 && !o->write_file) {
     g_autoptr(GError) err = NULL;
     WtCaptureSource *src = wt_capture_open_live_fanout(o->iface, copts, (guint) o->threads,
                                                        &err);
@@ -992,6 +999,8 @@ int main(int argc, char **argv)
     return usage_error(_("--threads takes a number of threads from 1 to 64"));
   if (o.threads > 1 && (o.explain || o.follow))
     return usage_error(_("--explain and --follow run on one thread: drop --threads"));
+  if (o.fanout && o.no_fanout)
+    return usage_error(_("--fanout and --no-fanout contradict each other: give one"));
   if (o.fanout && (!o.iface || o.threads < 2))
     return usage_error(_("--fanout spreads a live capture over --threads N handles: give -i "
                          "IFACE and --threads 2 or more"));
@@ -1052,6 +1061,11 @@ int main(int argc, char **argv)
     .promisc = !o.no_promisc,
     .buffer_size = o.buffer_kib > 0 ? o.buffer_kib * 1024 : 0,
   };
+  /* the fanout program sends a tunnel's datagrams by their addresses, as the router */
+  static guint16 tunnel_ports[WT_DECODE_MAX_TUNNEL_PORTS + 16];
+  copts.tunnel_ports = tunnel_ports;
+  copts.n_tunnel_ports = wt_decode_udp_tunnel_ports(&cfg.decode, tunnel_ports,
+                                                    G_N_ELEMENTS(tunnel_ports));
 
   /* the key logs: read now, before -Z gives up root (they are often private files), and
    * kept open to follow them as they grow */

@@ -235,6 +235,29 @@ static inline WtDecodeFunc udp_tunnel(const WtDecoders *d, guint32 port)
   }
 }
 
+static guint add_port_once(guint16 *ports, guint n, guint max, guint16 port)
+{
+  for (guint i = 0; i < n; i++)
+    if (ports[i] == port)
+      return n;
+  if (n < max)
+    ports[n++] = port;
+  return n;
+}
+
+guint wt_decode_udp_tunnel_ports(const WtDecodeLimits *l, guint16 *ports, guint max)
+{
+  static const guint16 defaults[] = { WT_PORT_VXLAN, WT_PORT_VXLAN_LINUX, WT_PORT_GENEVE,
+                                      WT_PORT_GTPU, WT_PORT_TEREDO, WT_PORT_AYIYA,
+                                      WT_PORT_GRE_UDP };
+  guint n = 0;
+  for (guint i = 0; i < G_N_ELEMENTS(defaults); i++)
+    n = add_port_once(ports, n, max, defaults[i]);
+  for (guint i = 0; l && i < l->n_tunnel_ports; i++)
+    n = add_port_once(ports, n, max, l->tunnel_ports[i].port);
+  return n;
+}
+
 static gboolean tunnel_type_by_name(const char *name, WtTunnelType *out)
 {
   if (g_ascii_strcasecmp(name, "gtpu") == 0)

@@ -37,6 +37,9 @@ void wt_decode_limits_init(WtDecodeLimits *l);
 /* "vxlan=4790" or "geneve=6082,6083": the ports added to `l`. Types: vxlan, geneve,
  * gtpv1 (or gtpu), teredo, ayiya, gre-udp. FALSE with a message naming what is wrong. */
 gboolean wt_decode_add_tunnel_ports(WtDecodeLimits *l, const char *spec, GError **error);
+/* Every UDP port a tunnel is decoded on with `l` (NULL: the defaults): the defaults and
+ * the --tunnel-port ones, each once; returns how many were written (at most max). */
+guint wt_decode_udp_tunnel_ports(const WtDecodeLimits *l, guint16 *ports, guint max);
 
 typedef struct {
   guint64 packets;

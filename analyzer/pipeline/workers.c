@@ -642,6 +642,15 @@ static void fanout_error(WtWorkers *w, const char *message)
   g_atomic_int_set(&w->stop, 1);
 }
 
+/* The workers stopped for the -c limit or a read error rather than a stop from outside. */
+static gboolean fanout_stopped_itself(WtWorkers *w)
+{
+  g_mutex_lock(&w->count_lock);
+  gboolean itself = w->read_error || (w->limit && w->frame_no >= w->limit);
+  g_mutex_unlock(&w->count_lock);
+  return itself;
+}
+
 static gpointer fanout_main(gpointer data)
 {
   Worker *wk = data;
@@ -664,6 +673,8 @@ static gpointer fanout_main(gpointer data)
         g_get_monotonic_time() - wk->published_us >= METRICS_PUBLISH_US)
       publish_metrics(wk);
   }
+  if (!fanout_stopped_itself(w)) /* a stop from outside: what the kernel still held */
+    wt_capture_drain_member(w->src, wk->member, fanout_frame, wk);
   wt_analyzer_finish(wk->an); /* every flow ends: the last log lines */
   flush_logs(wk);
   return NULL;

@@ -10,15 +10,20 @@
 #
 #   tcpdump    tcpdump -i PEER -n -w /dev/null
 #   wiretab-1  wiretab -i PEER -q -Z root --format json          (one thread, full analysis)
-#   wiretab-2  wiretab -i PEER -q -Z root --format json --threads 2 --fanout  (kernel fanout, 2 handles)
+#   wiretab-2  wiretab -i PEER -q -Z root --format json --threads 2  (kernel fanout, 2 handles)
 #   tshark     tshark -i PEER -q -c FRAMES -z http,tree  (dumpcap captures, tshark analyses)
 #
+# LIVE_RT=1 runs tcpreplay and the capturers under SCHED_FIFO (chrt -f 10): on a machine
+# busy with other work they then run as on a quiet one.
 # All with libpcap's default kernel buffer (2 MiB; LIVE_BUFFER_KIB sets -B for all). Per
 # run it prints the rate tcpreplay reached, the frames sent, the frames the capturer got
 # and the kernel's drops as the capturer reports them (tcpdump's "dropped by kernel",
 # wiretab's report capture.dropped = the sum of every handle's pcap_stats ps_drop, tshark's
 # "dropped"), then per capturer the highest rate without drops and the drop fraction at
-# top speed. LIVE_TOOLS chooses capturers (default "tcpdump wiretab-1 wiretab-2 tshark").
+# top speed, and the capturer's CPU time per frame captured (all its threads and child
+# processes, from /proc/PID/task/*/schedstat: less sensitive to the machine's load than
+# the rates, and what sets the rate a free core would hold). LIVE_TOOLS chooses capturers
+# (default "tcpdump wiretab-1 wiretab-2 tshark").
 #
 # Without CAPTURE: BENCH_DIR/http-mix.pcap (default BUILD/bench), recorded with
 # record-http-capture.sh (BENCH_SECONDS, default 2) when absent. Needs root, tcpreplay,
@@ -45,8 +50,12 @@ rates=${LIVE_PPS:-"25000 50000 100000 200000 400000"}
 tools=${LIVE_TOOLS:-"tcpdump wiretab-1 wiretab-2 tshark"}
 bufopt=()
 [[ -n ${LIVE_BUFFER_KIB:-} ]] && bufopt=(-B "$LIVE_BUFFER_KIB")
+# LIVE_RT=1: tcpreplay and the capturer run under SCHED_FIFO (chrt -f 10), ahead of the
+# machine's other work, so a loaded machine measures them as a quiet one would
+rt=()
+[[ ${LIVE_RT:-0} == 1 ]] && rt=(chrt -f 10)
 
-ns=wtcap$$ tx=wtcapt$$ rx=wtcapr$$
+ns=live-cap$$ tx=live-t$$ rx=live-r$$
 work=$(mktemp -d /tmp/live-capacity.XXXXXX)
 cleanup() {
   [[ -n ${cap_pid:-} ]] && kill "$cap_pid" 2>/dev/null || true
@@ -70,12 +79,12 @@ start_capture() {
   local tool=$1
   : >"$work/err"
   case $tool in
-    tcpdump) ip netns exec "$ns" tcpdump -i "$rx" -n "${bufopt[@]}" -w /dev/null 2>"$work/err" & ;;
-    wiretab-1) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json >"$work/out" 2>"$work/err" & ;;
-    wiretab-2) ip netns exec "$ns" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json --threads 2 --fanout >"$work/out" 2>"$work/err" & ;;
+    tcpdump) ip netns exec "$ns" "${rt[@]}" tcpdump -i "$rx" -n "${bufopt[@]}" -w /dev/null 2>"$work/err" & ;;
+    wiretab-1) ip netns exec "$ns" "${rt[@]}" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json >"$work/out" 2>"$work/err" & ;;
+    wiretab-2) ip netns exec "$ns" "${rt[@]}" "$wiretab" -i "$rx" -q -Z root "${bufopt[@]}" --format json --threads 2 >"$work/out" 2>"$work/err" & ;;
     # -c: it stops by itself once it has analysed every frame (SIGINT after a timeout
     # when some were dropped)
-    tshark) ip netns exec "$ns" tshark -i "$rx" -q "${bufopt[@]}" -c "$frames" -z http,tree >"$work/out" 2>"$work/err" & ;;
+    tshark) ip netns exec "$ns" "${rt[@]}" tshark -i "$rx" -q "${bufopt[@]}" -c "$frames" -z http,tree >"$work/out" 2>"$work/err" & ;;
   esac
   cap_pid=$!
   for _ in $(seq 50); do
@@ -86,40 +95,55 @@ start_capture() {
   sleep 0.3
 }
 
-# Stop it; prints "got dropped".
+# CPU time (ns) of a process, every thread, and of its children (tshark's dumpcap) so far.
+cpu_ns() {
+  local total=0 p t
+  for p in $1 $(pgrep -P "$1" || true); do
+    for t in /proc/$p/task/*/schedstat; do
+      [[ -r $t ]] && total=$((total + $(cut -d' ' -f1 "$t" 2>/dev/null || echo 0)))
+    done
+  done
+  echo $total
+}
+
+# Stop it; prints "got dropped cpu_ns" (cpu_ns: the capturer's CPU time for the replay).
 stop_capture() {
-  local tool=$1
+  local tool=$1 cpu
   sleep 1
   if [[ $tool == tshark ]]; then
     for _ in $(seq 120); do kill -0 "$cap_pid" 2>/dev/null || break; sleep 0.5; done
   fi
+  cpu=$(($(cpu_ns "$cap_pid") - cpu0))
   kill -INT "$cap_pid" 2>/dev/null || true
   wait "$cap_pid" || true
   cap_pid=
   case $tool in
-    tcpdump) echo "$(grep -oE '^[0-9]+ packets? captured' "$work/err" | cut -d' ' -f1) $(grep -oE '^[0-9]+ packets? dropped by kernel' "$work/err" | cut -d' ' -f1)" ;;
-    wiretab*) python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; print(c["packets"], c["dropped"])' "$work/out" ;;
-    tshark) echo "$(grep -oE '[0-9]+ packets? captured' "$work/err" | cut -d' ' -f1) $(grep -oE '[0-9]+ packets? dropped' "$work/err" | head -1 | cut -d' ' -f1 || true)" ;;
+    tcpdump) echo "$(grep -oE '^[0-9]+ packets? captured' "$work/err" | cut -d' ' -f1) $(grep -oE '^[0-9]+ packets? dropped by kernel' "$work/err" | cut -d' ' -f1) $cpu" ;;
+    wiretab*) python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["capture"]; print(c["packets"], c["dropped"], sys.argv[2])' "$work/out" "$cpu" ;;
+    tshark) echo "$(grep -oE '[0-9]+ packets? captured' "$work/err" | cut -d' ' -f1) $(grep -oE '[0-9]+ packets? dropped' "$work/err" | head -1 | cut -d' ' -f1 || echo 0) $cpu" ;;
   esac
 }
 
 declare -A best top
-printf '%-10s %-9s %10s %9s %9s %9s %8s\n' tool asked reached_pps sent got dropped drop%
+printf '%-10s %-9s %10s %9s %9s %9s %8s %10s\n' tool asked reached_pps sent got dropped drop% cpu_us/frame
 for tool in $tools; do
   if [[ $tool == tshark ]] && ! command -v tshark >/dev/null; then continue; fi
   best[$tool]=0
   for rate in $rates topspeed; do
     start_capture "$tool"
+    cpu0=$(cpu_ns "$cap_pid")
     if [[ $rate == topspeed ]]; then speed=(--topspeed); else speed=(--pps="$rate"); fi
-    rep=$(ip netns exec "$ns" tcpreplay -i "$tx" "${speed[@]}" "$capture" 2>&1)
+    rep=$(ip netns exec "$ns" "${rt[@]}" tcpreplay -i "$tx" "${speed[@]}" "$capture" 2>&1)
     reached=$(grep -oE 'Rated: [0-9.]+ Bps, [0-9.]+ Mbps, [0-9.]+ pps' <<<"$rep" | awk '{print $6}')
     reached=${reached%.*}
     sent=$(grep -oE 'Successful packets: +[0-9]+' <<<"$rep" | awk '{print $3}')
     stop_capture "$tool" >"$work/result" # not in a subshell: it waits for the capturer
-    read -r got dropped <"$work/result"
+    read -r got dropped cpu <"$work/result"
     dropped=${dropped:-0}
+    # n/a: the capturer (tshark's dumpcap) ended before it was measured
+    per_frame=$(awk -v c="${cpu:-0}" -v g="$got" 'BEGIN { if (c <= 0 || !g) print "n/a"; else printf "%.2f", c / 1000 / g }')
     frac=$(awk -v d="$dropped" -v s="$sent" 'BEGIN { printf "%.2f", s ? 100 * d / s : 0 }')
-    printf '%-10s %-9s %10s %9s %9s %9s %8s\n' "$tool" "$rate" "$reached" "$sent" "$got" "$dropped" "$frac"
+    printf '%-10s %-9s %10s %9s %9s %9s %8s %10s\n' "$tool" "$rate" "$reached" "$sent" "$got" "$dropped" "$frac" "$per_frame"
     # the rate tcpreplay reached, not the one asked: on a busy machine the capturer's own
     # CPU use slows the replay
     if [[ $dropped == 0 && $got == "$sent" && $reached -gt ${best[$tool]} ]]; then

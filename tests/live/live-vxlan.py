@@ -4,7 +4,7 @@ nginx over the kernel's VXLAN between two namespaces (the set-up of
 scripts/record/vxlan-overlay.sh, the one captures/http-vxlan.pcap was recorded with; the
 namespaces here are named after this package and this process). Every frame wiretab sees
 is Ethernet/IPv4/UDP/VXLAN/Ethernet/IPv4, so everything HTTP it counts came out of the
-tunnel. Checked, one thread and --threads 2:
+tunnel. Checked, one thread and --threads 2 (the kernel's fanout, the default: two packet sockets):
 
 - the HTTP methods and final status codes equal nginx's access log's counts, the requests
   its lines, http.log one line per access-log line;
@@ -27,6 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 from tap import Tap, wiretab_path, project_root  # noqa: E402
+from netns import packet_sockets  # noqa: E402
 
 LIB = os.path.join(project_root(), "scripts", "record", "vxlan-overlay.sh")
 t = Tap()
@@ -61,6 +62,9 @@ def one_run(threads, work):
                            "--threads", str(threads)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)  # wiretab says nothing when it is ready: give it the time to open
+    # --threads 2: the kernel's fanout by default, one packet socket per worker, spread
+    # by wiretab's program, which keeps the tunnel and the flows inside it together
+    t.eq(packet_sockets(wt.pid), threads, "threads %d: packet sockets of wiretab" % threads)
     alog = os.path.join(work, "access.log")
     if os.path.exists(alog):
         os.truncate(alog, 0)

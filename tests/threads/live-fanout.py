@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Live capture with --threads 2 on the kernel's fanout (PACKET_FANOUT, flow hash, defrag).
+"""Live capture with --threads 2 on the kernel's fanout (PACKET_FANOUT with wiretab's classic
+BPF flow hash, IPv4 defragmented first): the default for -i with --threads.
 
 Two private network namespaces joined by a veth pair, nginx in one (a private configuration
 whose access log is the truth: method, status, connection serial, request number), curl in
 the other making a known mix of requests (several methods, keep-alive and new connections)
 ROUNDS times. On the client's veth, at the same time:
 
-- wiretab -i --threads 2 -Z nobody --metrics (the fanout path: checked by counting its
-  packet sockets in /proc, two, and by the absence of the fallback notice),
-- wiretab -i --threads 2 -f 'tcp[tcpflags] & tcp-syn != 0' (the filter on every handle),
+- wiretab -i --threads 2 -Z nobody --metrics (the fanout path, by default: checked by
+  counting its packet sockets in /proc, two, and by the absence of the fallback notice),
+- wiretab -i --threads 2 --fanout -f 'tcp[tcpflags] & tcp-syn != 0' (the filter on every
+  handle; --fanout named),
+- wiretab -i --threads 2 --no-fanout (one packet socket: a reader thread),
 - wiretab -i --threads 2 -c 50 (the count over both handles),
 - wiretab -i (one thread, one handle), tcpdump -w (the packet count).
 
@@ -37,8 +40,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, wiretab_path  # noqa: E402
 import netns  # noqa: E402
-from netns import (curl_in, finish_json, in_ns, log_rows, nginx_link, remove,  # noqa: E402
-                   stop_pidfile, stop_procs, wait_log_rows)
+from netns import (curl_in, finish_json, in_ns, log_rows, nginx_link, packet_sockets,  # noqa: E402
+                   remove, stop_pidfile, stop_procs, wait_log_rows)
 
 t = Tap()
 if os.geteuid() != 0:
@@ -106,22 +109,6 @@ def counts(rows, field):
     return dict(collections.Counter(r[field] for r in rows))
 
 
-def packet_sockets(pid):
-    """Packet sockets the process holds: its socket inodes listed in /proc/net/packet."""
-    inodes = set()
-    for line in open("/proc/%d/net/packet" % pid).read().splitlines()[1:]:
-        inodes.add(line.split()[-1])
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if link.startswith("socket:[") and link[8:-1] in inodes:
-            n += 1
-    return n
-
-
 def uid_of(pid):
     for line in open("/proc/%d/status" % pid):
         if line.startswith("Uid:"):
@@ -155,13 +142,15 @@ def main():
     td_log = os.path.join(work, "tcpdump.log")
     have_nobody = subprocess.run(["id", "-u", "nobody"], capture_output=True).returncode == 0
     zuser = "nobody" if have_nobody else "root"
-    fan = start_wiretab("--threads", "2", "--fanout", "-Z", zuser, "--duration", str(duration),
+    fan = start_wiretab("--threads", "2", "-Z", zuser, "--duration", str(duration),
                         "--metrics", "127.0.0.1:%d" % METRICS_PORT)
     fan_syn = start_wiretab("--threads", "2", "--fanout", "-Z", "root", "-f", SYN, "--duration",
                             str(duration))
-    fan_count = start_wiretab("--threads", "2", "--fanout", "-Z", "root", "-c", "50",
+    fan_count = start_wiretab("--threads", "2", "-Z", "root", "-c", "50",
                               "--duration", str(duration))
     one = start_wiretab("-Z", "root", "--duration", str(duration))
+    nofan = start_wiretab("--threads", "2", "--no-fanout", "-Z", "root", "--duration",
+                          str(duration))
     started = time.time()
     with open(td_log, "w") as errf:
         td = subprocess.Popen(in_ns(NS_CLI, "tcpdump", "-i", IF_CLI, "-n", "-U", "-w",
@@ -172,6 +161,7 @@ def main():
     time.sleep(0.5)
     t.eq(packet_sockets(fan.pid), 2, "--threads 2 -i reads two packet sockets (fanout)")
     t.eq(packet_sockets(one.pid), 1, "one thread reads one packet socket")
+    t.eq(packet_sockets(nofan.pid), 1, "--threads 2 --no-fanout reads one packet socket")
     if have_nobody:
         t.eq(uid_of(fan.pid), int(subprocess.run(["id", "-u", "nobody"], capture_output=True,
                                                  text=True).stdout),
@@ -189,7 +179,7 @@ def main():
          % (traffic_done, duration))
     reps = {}
     for name, p in (("fanout", fan), ("fanout-syn", fan_syn), ("one", one),
-                    ("fanout-c", fan_count)):
+                    ("fanout-c", fan_count), ("no-fanout", nofan)):
         rep, err = finish(p, duration + 10)
         t.ok(rep is not None, "wiretab %s: JSON report, exit 0" % name, err)
         t.ok("PACKET_FANOUT" not in (err or ""), "wiretab %s: no fallback notice" % name, err)
@@ -229,6 +219,9 @@ def main():
         t.eq(h.get(key), one_rep["http"].get(key), "fanout vs one thread: http.%s" % key)
     for key in ("connections", "conn_states"):
         t.eq(rep["tcp"][key], one_rep["tcp"][key], "fanout vs one thread: tcp.%s" % key)
+    nofan_rep = reps["no-fanout"]
+    t.eq(nofan_rep["capture"]["packets"], td_count, "no-fanout: packets equal tcpdump's")
+    t.eq(nofan_rep["http"].get("requests"), len(rows), "no-fanout: requests equal nginx's lines")
     t.eq(metrics.get("wiretab_packets_total"), float(cap["packets"]),
          "live metrics: packets of both workers (the report's)")
     t.eq(metrics.get("wiretab_http_requests_total"), float(h.get("requests", -1)),
