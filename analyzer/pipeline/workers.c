@@ -618,6 +618,7 @@ static void fanout_timers(Worker *wk)
     return;
   wk->expire_gen = gen;
   wt_analyzer_expire(wk->an, at);
+  wk->unpublished = TRUE; /* flows may have ended: their counts go to the metrics too */
 }
 
 static void fanout_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
