@@ -51,6 +51,7 @@ struct TcpFlow {
   guint16 handoff_port;
   WtHandoffNote *note;   /* what the last session left for the next (WtHandoffNote) */
   const char *inner;     /* inner_service of a session freed at close (settle_app) */
+  gboolean ending;       /* in wt_tcp_flow_end, which frees the session itself */
   gboolean final_choice; /* the direction ended: choose_app may not wait for more */
   gboolean in_deliver[2];
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
@@ -397,7 +398,7 @@ static void sink_gap(gpointer ctx, guint64 len)
 static void settle_app(TcpFlow *tf)
 {
   const WtStreamDissector *d = tf->app.d;
-  if (!d->settled || !d->settled(tf->session))
+  if (tf->ending || !d->settled || !d->settled(tf->session))
     return;
   if (d->inner_service)
     tf->inner = d->inner_service(tf->session);
@@ -635,6 +636,7 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   else
     wt_tcp_conn_finish(&tf->conn, flow->last_ts);
   /* flush: holes become gaps, then end-of-stream, before the session goes */
+  tf->ending = TRUE;
   wt_reasm_dir_close(&tf->rd[WT_DIR_ORIG], flow->last_ts);
   wt_reasm_dir_close(&tf->rd[WT_DIR_RESP], flow->last_ts);
   if (tf->app_state == APP_UNDECIDED)
