@@ -169,6 +169,12 @@ typedef struct WtStreamDissector {
    * before it left for this dissector (note->to == name). Borrowed for the call: the
    * session takes what it needs out of it; the note is freed after. */
   void (*adopt)(gpointer session, gpointer data);
+  /* Optional (TCP only; NULL: never): asked once both directions have ended (eof given
+   * for each). TRUE when session_free, called now, would write no log record and do
+   * nothing that depends on when it runs (nothing pending, nothing held for keys still to
+   * come): TCP then frees the session right away, asking inner_service first, instead of
+   * at the flow's end, which for a closed connection is TIME-WAIT (60 s) later. */
+  gboolean (*settled)(gpointer session);
   /* Optional (NULL: none): the tap's counters as live metrics (--metrics): declares its
    * families (wiretab_<name>_..., counters ending in _total) and adds its samples
    * (analyzer/core/metrics.h). Called on the thread that fills the tap, between frames;

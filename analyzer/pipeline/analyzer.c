@@ -534,6 +534,8 @@ void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap)
   snap->tcp_established = tcp.established;
   snap->tcp_refused = tcp.refused;
   snap->tcp_reset = tcp.reset;
+  snap->tcp_sessions_live = tcp.sessions_live;
+  snap->tcp_sessions_freed_at_close = tcp.sessions_freed_at_close;
   snap->flows = a->flows;
 }
 

@@ -86,6 +86,9 @@ typedef struct {
   /* TCP connections, counted when the event is seen: started by a SYN, handshake
    * completed, refused (RST to the SYN), reset after the handshake */
   guint64 tcp_opened, tcp_established, tcp_refused, tcp_reset;
+  /* application sessions alive now; those freed when their connection closed, before its
+   * TIME-WAIT ended (WtTcpLiveCounts) */
+  guint64 tcp_sessions_live, tcp_sessions_freed_at_close;
   WtFlowTable *flows;        /* borrowed, for views over the live flows (top talkers) */
 } WtAnalyzerSnapshot;
 void wt_analyzer_snapshot(WtAnalyzer *a, WtAnalyzerSnapshot *snap);

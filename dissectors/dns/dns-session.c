@@ -268,6 +268,13 @@ static void dns_eof(gpointer p, WtDir dir, gint64 ts_ns)
   (void) ts_ns;
 }
 
+/* Both directions ended: no query waits for its answer (those are logged when freed). */
+static gboolean dns_settled(gpointer p)
+{
+  Session *s = p;
+  return g_queue_is_empty(&s->pending);
+}
+
 static void dns_session_free(gpointer p)
 {
   Session *s = p;
@@ -324,4 +331,5 @@ const WtStreamDissector wt_dns_dissector = {
   .eof = dns_eof,
   .datagram = dns_datagram,
   .session_free = dns_session_free,
+  .settled = dns_settled,
 };

@@ -1540,6 +1540,13 @@ static void session_free(gpointer p)
   g_free(s);
 }
 
+/* Both directions ended: with every transaction logged, freeing now writes nothing. */
+static gboolean settled(gpointer p)
+{
+  Session *s = p;
+  return g_queue_is_empty(&s->txns);
+}
+
 /* CONNECT answered 2xx: the rest of the connection is the tunnel's (TLS, HTTP ...); 101
  * to `Upgrade: h2c`: HTTP/2's. */
 static gboolean handoff(gpointer p, guint16 *port)
@@ -1612,6 +1619,7 @@ const WtStreamDissector wt_http_dissector = {
   .gap = gap,
   .eof = eof,
   .session_free = session_free,
+  .settled = settled,
   .acks = acks,
   .handoff = handoff,
   .alpn = http_alpn,

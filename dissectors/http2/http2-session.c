@@ -728,6 +728,13 @@ static void session_free(gpointer p)
   g_free(s);
 }
 
+/* Both directions ended: no stream left open, so freeing now logs nothing. */
+static gboolean settled(gpointer p)
+{
+  const H2Session *s = p;
+  return g_hash_table_size(s->streams) == 0;
+}
+
 /* The client's connection preface (prior knowledge), as far as it has arrived: "PRI" is
  * enough (RFC 9113 3.4: the method PRI is reserved for it), so a preface cut early is not
  * taken by the responder port's dissector. A server may send its preface (a
@@ -781,6 +788,7 @@ const WtStreamDissector wt_http2_dissector = {
   .gap = gap,
   .eof = eof,
   .session_free = session_free,
+  .settled = settled,
   .alpn = http2_alpn,
   .adopt = adopt,
 };

@@ -268,6 +268,20 @@ static void drain(WtReasmDir *d, gint64 ts_ns)
   }
 }
 
+/* A closed direction delivers nothing more and stores nothing (a late segment is only
+ * counted: a retransmission, data after the FIN): its emptied buffers go now rather than
+ * with the connection, which a closed one keeps for TIME-WAIT. The history stays: late
+ * retransmissions are still checked against it. */
+static void release_stream_buffers(WtReasmDir *d)
+{
+  if (d->segs && g_tree_nnodes(d->segs) == 0)
+    g_clear_pointer(&d->segs, g_tree_destroy);
+  if (!d->left_len) {
+    g_clear_pointer(&d->left, g_free);
+    d->left_cap = 0;
+  }
+}
+
 static void finish(WtReasmDir *d, gint64 ts_ns)
 {
   if (d->closed)
@@ -283,6 +297,7 @@ static void finish(WtReasmDir *d, gint64 ts_ns)
     skip_hole(d, d->fin_off);
   d->closed = 1;
   left_drop(d);
+  release_stream_buffers(d);
   if (!d->eof_sent) {
     d->eof_sent = 1;
     if (d->sink.eof)

@@ -50,6 +50,8 @@ struct TcpFlow {
   guint64 base[2];
   guint16 handoff_port;
   WtHandoffNote *note;   /* what the last session left for the next (WtHandoffNote) */
+  const char *inner;     /* inner_service of a session freed at close (settle_app) */
+  gboolean ending;       /* in wt_tcp_flow_end, which frees the session itself */
   gboolean final_choice; /* the direction ended: choose_app may not wait for more */
   gboolean in_deliver[2];
   guint64 stream_pos[2];  /* offset of the next byte offered to the app (consumed + gaps) */
@@ -154,6 +156,7 @@ static void choose_app(TcpFlow *tf, const guint8 *data, gsize len, WtDir dir, gb
   tf->app_state = APP_CHOSEN;
   tf->app = app;
   tf->session = app.d->session_new(app.stats, tf->t->app, ci);
+  tf->t->live.sessions_live++;
   if (tf->note && app.d->adopt && strcmp(tf->note->to, app.d->name) == 0)
     app.d->adopt(tf->session, tf->note->data);
   g_clear_pointer(&tf->note, wt_handoff_note_free);
@@ -290,6 +293,7 @@ static void hand_off(TcpFlow *tf, guint16 port)
     tf->note = tf->app.d->handoff_note(tf->session);
   tf->app.d->session_free(tf->session);
   tf->session = NULL;
+  tf->t->live.sessions_live--;
   tf->handoff_port = port;
   tf->base[0] = tf->stream_pos[0];
   tf->base[1] = tf->stream_pos[1];
@@ -386,6 +390,28 @@ static void sink_gap(gpointer ctx, guint64 len)
     tf->app.d->gap(tf->session, sc->dir, len);
 }
 
+/* Both directions ended and the application was told: a closed connection stays in the
+ * flow table for TIME-WAIT (late segments are counted as such), but no byte can reach its
+ * session any more. A session that has nothing left to log (settled) is freed now, as the
+ * flow's end would free it, keeping only its names for conn.log's service; the ACK spans
+ * go with it (only a deliver() reads them). */
+static void settle_app(TcpFlow *tf)
+{
+  const WtStreamDissector *d = tf->app.d;
+  if (tf->ending || !d->settled || !d->settled(tf->session))
+    return;
+  if (d->inner_service)
+    tf->inner = d->inner_service(tf->session);
+  d->session_free(tf->session);
+  tf->session = NULL;
+  tf->services[tf->n_services++] = d->name;  /* room: a chosen one has a slot (hand_off) */
+  tf->app_state = APP_NONE;
+  tf->fast_sink = 0;
+  g_clear_pointer(&tf->acks, g_free);
+  tf->t->live.sessions_live--;
+  tf->t->live.sessions_freed_at_close++;
+}
+
 static void sink_eof(gpointer ctx, gint64 ts_ns)
 {
   SinkCtx *sc = ctx;
@@ -396,8 +422,11 @@ static void sink_eof(gpointer ctx, gint64 ts_ns)
     wt_reasm_dir_reoffer(&tf->rd[sc->dir], ts_ns);
     tf->final_choice = FALSE;
   }
-  if (tf->app_state == APP_CHOSEN)
-    tf->app.d->eof(tf->session, sc->dir, ts_ns);
+  if (tf->app_state != APP_CHOSEN)
+    return;
+  tf->app.d->eof(tf->session, sc->dir, ts_ns);
+  if (tf->rd[0].eof_sent && tf->rd[1].eof_sent)
+    settle_app(tf);
 }
 
 /* ---------- per-flow set-up and tear-down ---------- */
@@ -607,6 +636,7 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   else
     wt_tcp_conn_finish(&tf->conn, flow->last_ts);
   /* flush: holes become gaps, then end-of-stream, before the session goes */
+  tf->ending = TRUE;
   wt_reasm_dir_close(&tf->rd[WT_DIR_ORIG], flow->last_ts);
   wt_reasm_dir_close(&tf->rd[WT_DIR_RESP], flow->last_ts);
   if (tf->app_state == APP_UNDECIDED)
@@ -617,11 +647,12 @@ void wt_tcp_flow_end(WtTcpDissector *t, WtFlow *flow, WtFlowEndReason why)
   guint n = 0;
   for (guint i = 0; i < tf->n_services; i++)
     names[n++] = tf->services[i];
-  const char *inner = NULL;
+  const char *inner = tf->inner;  /* (a session freed at close: settle_app) */
   if (tf->app_state == APP_CHOSEN) {
     if (tf->app.d->inner_service)
       inner = tf->app.d->inner_service(tf->session);
     tf->app.d->session_free(tf->session);
+    t->live.sessions_live--;
     names[n++] = tf->app.d->name;
   }
   g_clear_pointer(&tf->note, wt_handoff_note_free);  /* left for a session that never came */

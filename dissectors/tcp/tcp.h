@@ -54,6 +54,11 @@ typedef struct {
   guint64 established;  /* handshakes completed */
   guint64 refused;      /* a SYN answered by RST, no SYN+ACK */
   guint64 reset;        /* a RST after the handshake */
+  /* Application sessions alive now, and those freed when their connection closed (both
+   * directions ended, WtStreamDissector.settled) rather than at the flow's end: a closed
+   * connection waits out TIME-WAIT in the flow table without its session. */
+  guint64 sessions_live;
+  guint64 sessions_freed_at_close;
 } WtTcpLiveCounts;
 void wt_tcp_live_counts(const WtTcpDissector *t, WtTcpLiveCounts *out);
 /* Live metrics (--metrics): connections ended so far by Zeek conn_state, and the

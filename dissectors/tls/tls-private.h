@@ -42,3 +42,6 @@ void wt_tls_session_gap(gpointer session, WtDir dir, guint64 len);
 void wt_tls_session_eof(gpointer session, WtDir dir, gint64 ts_ns);
 void wt_tls_session_free(gpointer session);
 const char *wt_tls_session_inner_service(gpointer session);
+/* Both directions ended: nothing held for a key still to come, and the decrypted content's
+ * session (if any) settled too (WtStreamDissector.settled). */
+gboolean wt_tls_session_settled(gpointer session);

@@ -796,6 +796,17 @@ const char *wt_tls_session_inner_service(gpointer p)
   return s->decrypted && s->inner_session ? s->inner.d->name : NULL;
 }
 
+gboolean wt_tls_session_settled(gpointer p)
+{
+  TlsSession *s = p;
+  for (int i = 0; i < 2; i++)  /* (held bytes are read when freed: not now, at flow end) */
+    if (holding(&s->d[i]) || s->d[i].key_wait)
+      return FALSE;
+  if (!s->inner_session)
+    return TRUE;
+  return s->inner.d->settled && s->inner.d->settled(s->inner_session);
+}
+
 void wt_tls_session_free(gpointer p)
 {
   TlsSession *s = p;

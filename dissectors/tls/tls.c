@@ -369,4 +369,5 @@ const WtStreamDissector wt_tls_dissector = {
   .eof = wt_tls_session_eof,
   .session_free = wt_tls_session_free,
   .inner_service = wt_tls_session_inner_service,
+  .settled = wt_tls_session_settled,
 };
