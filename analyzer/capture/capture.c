@@ -1,4 +1,5 @@
 #include "analyzer/capture/capture.h"
+#include "analyzer/capture/capture-ts.h"
 #include "analyzer/capture/fanout-bpf.h"
 #include "analyzer/capture/pcap-mmap.h"
 #include "analyzer/capture/pcapng-read.h"
@@ -387,31 +388,11 @@ typedef struct {
   gint64 scale;
 } DispatchCtx;
 
-/* Latest capture time we pass on (2^62 ns, year 2116): pcapng timestamps are 64-bit, so a
- * damaged or hostile file can name seconds whose nanoseconds overflow a gint64; clamped
- * (and negative times raised to 0) so every later "ts + timeout" and "last - first" stays
- * in range. Found by tests/fuzz/fuzz-capture.c. */
-#define WT_CAPTURE_MAX_TS_NS (G_GINT64_CONSTANT(1) << 62)
-
-static gint64 capture_ts_ns(gint64 sec, gint64 frac_ns)
-{
-  if (sec < 0 || frac_ns < 0)
-    return 0;
-  if (sec >= WT_CAPTURE_MAX_TS_NS / 1000000000)
-    return WT_CAPTURE_MAX_TS_NS;
-  return MIN(sec * 1000000000 + frac_ns, WT_CAPTURE_MAX_TS_NS);
-}
-
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
   DispatchCtx *ctx = (DispatchCtx *) user;
-  gint64 ts_ns = capture_ts_ns((gint64) h->ts.tv_sec, (gint64) h->ts.tv_usec * ctx->scale);
+  gint64 ts_ns = wt_capture_ts_ns((gint64) h->ts.tv_sec, (gint64) h->ts.tv_usec * ctx->scale);
   ctx->fn(ctx->user, ts_ns, h->caplen, h->len, bytes, ctx->linktype);
-}
-
-static void mmap_frame(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes)
-{
-  on_frame(user, h, bytes);
 }
 
 typedef struct {
@@ -468,7 +449,7 @@ int wt_capture_dispatch(WtCaptureSource *src, int max, WtFrameFunc fn, gpointer 
   NgCtx ng = { ctx, src };
   if (src->mm)
     n = wt_pcap_mmap_dispatch(src->mm, max < 0 ? 4096 : max, src->have_prog ? &src->prog : NULL,
-                              mmap_frame, &ctx, errbuf);
+                              fn, user, errbuf);
   else if (src->ng)
     n = wt_pcapng_dispatch(src->ng, max < 0 ? 4096 : max, src->have_prog ? ng_filter : NULL,
                            ng_frame, &ng, errbuf);
@@ -619,11 +600,10 @@ int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gp
                                 GError **error)
 {
   WtCaptureSource *src = r->src;
-  DispatchCtx ctx = { fn, user, src->linktype, src->ts_frac_scale };
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   /* the compiled filter is only read (pcap_offline_filter): shared by every replica */
   int n = wt_pcap_mmap_dispatch(r->mm, max < 0 ? 4096 : max,
-                                src->have_prog ? &src->prog : NULL, mmap_frame, &ctx, errbuf);
+                                src->have_prog ? &src->prog : NULL, fn, user, errbuf);
   if (r->progress)
     __atomic_store_n(&src->replica_pos, wt_pcap_mmap_offset(r->mm) + 1, __ATOMIC_RELAXED);
   if (n == PCAP_ERROR) {

@@ -1,4 +1,5 @@
 #include "analyzer/capture/pcap-mmap.h"
+#include "analyzer/capture/capture-ts.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -17,6 +18,7 @@ struct WtPcapMmap {
   WtWindow *w;          /* the file's bytes (not owned) */
   gboolean swapped, nano;
   guint32 snapshot;
+  int linktype;         /* the file's, for every frame */
   gint64 pos;           /* offset of the next record header */
   volatile sig_atomic_t break_loop;
 };
@@ -86,6 +88,7 @@ WtPcapMmap *wt_pcap_mmap_open(WtWindow *w, int snapshot, int dlt)
   m->swapped = swapped;
   m->nano = (swapped ? GUINT32_SWAP_LE_BE(magic) : magic) == MAGIC_NANO;
   m->snapshot = (guint32) snapshot;
+  m->linktype = dlt;
   m->pos = FILE_HDR_LEN;
   return m;
 }
@@ -184,7 +187,8 @@ int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filt
     }
     wt_window_release(m->w, m->pos);
     if (!filter || !filter->bf_insns || pcap_offline_filter(filter, &h, data)) {
-      fn(user, &h, data);
+      fn(user, wt_capture_ts_ns((gint64) h.ts.tv_sec, (gint64) h.ts.tv_usec), h.caplen, h.len,
+         data, m->linktype);
       n++;
       if (cnt > 0 && n >= cnt)
         return n;

@@ -35,10 +35,14 @@ gboolean wt_pcap_dlt_supported(int dlt, gboolean swapped);
 WtPcapMmap *wt_pcap_mmap_open(WtWindow *w, int snapshot, int dlt);
 void wt_pcap_mmap_free(WtPcapMmap *m);
 
-typedef void (*WtPcapMmapFunc)(gpointer user, const struct pcap_pkthdr *h, const guint8 *bytes);
+/* One frame, as capture.h's WtFrameFunc: capture time in nanoseconds (capture-ts.h),
+ * captured and wire lengths, the bytes, the file's link type. */
+typedef void (*WtPcapMmapFunc)(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                               const guint8 *bytes, int linktype);
 
 /* pcap_dispatch() for offline files: up to `cnt` frames that pass `filter` (NULL: all;
- * cnt <= 0: no limit). Returns the number delivered, 0 at end of file, PCAP_ERROR (message
+ * cnt <= 0: no limit), handed to `fn` directly (no pcap_pkthdr callback in between: one
+ * call per frame instead of three). Returns the number delivered, 0 at end of file, PCAP_ERROR (message
  * in errbuf, PCAP_ERRBUF_SIZE bytes) or PCAP_ERROR_BREAK. Frame bytes are valid until the
  * next call or the next frame. */
 int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filter,
