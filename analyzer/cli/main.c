@@ -386,17 +386,12 @@ static void log_clock(Loop *l, gint64 now_ns)
   }
 }
 
-static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
-                     const guint8 *bytes, int linktype)
+/* Everything a frame may need besides the analysis: the -c limit, the packet-time log
+ * clock, -w, --threads. */
+static G_GNUC_NO_INLINE void on_frame_general(Loop *l, gint64 ts_ns, guint32 caplen,
+                                              guint32 wirelen, const guint8 *bytes,
+                                              int linktype)
 {
-  Loop *l = user;
-  /* The common case, every frame to the analyzer on this thread and nothing else to do
-   * for it: a tail call, so no registers are saved and restored around it. */
-  if (G_LIKELY(!l->limit && !l->log_clock_by_frame && !l->save && !l->workers)) {
-    l->seen++;
-    wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
-    return;
-  }
   if (l->limit && l->seen >= l->limit)
     return;
   l->seen++;
@@ -409,6 +404,21 @@ static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirele
     wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
   if (l->limit && l->seen >= l->limit && current_source)
     wt_capture_break(current_source);
+}
+
+static void on_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                     const guint8 *bytes, int linktype)
+{
+  Loop *l = user;
+  /* The common case, every frame to the analyzer on this thread and nothing else to do
+   * for it: tail calls either way, so no registers are saved and restored around them
+   * (the general case out of line, or the compiler saves them for it on every frame). */
+  if (G_LIKELY(!l->limit && !l->log_clock_by_frame && !l->save && !l->workers)) {
+    l->seen++;
+    wt_analyzer_frame(l->analyzer, ts_ns, caplen, wirelen, bytes, linktype);
+    return;
+  }
+  on_frame_general(l, ts_ns, caplen, wirelen, bytes, linktype);
 }
 
 static gboolean limit_reached(const Loop *l)
