@@ -19,6 +19,7 @@ static const Column own_columns[WT_TL_N_OWN] = {
 };
 
 struct WtTimeline {
+  WtTimelineCursor at; /* first: wt_timeline_count_frame reads it inline (timeline.h) */
   guint n;         /* series per bucket */
   Column *cols;    /* n of them: own_columns, then the declared ones */
   GPtrArray *groups; /* const WtSeriesGroup*: the declared ones, for their charts */
@@ -31,10 +32,6 @@ struct WtTimeline {
   gint64 first;    /* bucket number of buckets[0] */
   guint len, cap;  /* buckets in use / allocated */
   guint64 *buckets; /* len * n counters */
-  gint64 min_ts, max_ts;
-  /* the bucket last counted into, so most counts need no division */
-  gint64 cur_lo, cur_hi;
-  guint64 *cur;    /* its counters (valid while cur_lo < cur_hi) */
 };
 
 /* Round widths, each a multiple of the one before, so merging keeps clock-aligned
@@ -164,7 +161,7 @@ static void merge(WtTimeline *tl)
   tl->width = nw;
   tl->first = nfirst;
   tl->len = nlen;
-  tl->cur_lo = tl->cur_hi = 0; /* cached bucket is stale */
+  tl->at.cur_lo = tl->at.cur_hi = 0; /* cached bucket is stale */
 }
 
 /* Index of the bucket for ts, growing the range (and merging) as needed. Out of line:
@@ -200,10 +197,10 @@ G_GNUC_NO_INLINE static guint locate(WtTimeline *tl, gint64 ts)
       reserve(tl, nlen);
       tl->len = nlen;
     }
-    tl->cur_lo = tl->anchor + b * tl->width;
-    tl->cur_hi = tl->cur_lo + tl->width;
+    tl->at.cur_lo = tl->anchor + b * tl->width;
+    tl->at.cur_hi = tl->at.cur_lo + tl->width;
     guint idx = (guint) (b - tl->first);
-    tl->cur = bucket(tl, idx);
+    tl->at.cur = bucket(tl, idx);
     return idx;
   }
 }
@@ -214,26 +211,17 @@ void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, guint series, guint64 n)
     return;
   if (ts_ns < 0)
     ts_ns = 0; /* pcap time starts at the epoch; keep the arithmetic far from overflow */
-  if (tl->len == 0 || ts_ns < tl->min_ts)
-    tl->min_ts = ts_ns;
-  if (tl->len == 0 || ts_ns > tl->max_ts)
-    tl->max_ts = ts_ns;
-  guint64 *b = (tl->len && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi)
-                  ? tl->cur : bucket(tl, locate(tl, ts_ns));
+  if (tl->len == 0 || ts_ns < tl->at.min_ts)
+    tl->at.min_ts = ts_ns;
+  if (tl->len == 0 || ts_ns > tl->at.max_ts)
+    tl->at.max_ts = ts_ns;
+  guint64 *b = (tl->len && ts_ns >= tl->at.cur_lo && ts_ns < tl->at.cur_hi)
+                  ? tl->at.cur : bucket(tl, locate(tl, ts_ns));
   b[series] += n;
 }
 
-void wt_timeline_count_frame(WtTimeline *tl, gint64 ts_ns, guint64 wirelen)
+void wt_timeline_count_frame_slow(WtTimeline *tl, gint64 ts_ns, guint64 wirelen)
 {
-  if (G_LIKELY(tl && tl->len && ts_ns >= 0 && ts_ns >= tl->cur_lo && ts_ns < tl->cur_hi)) {
-    if (ts_ns < tl->min_ts)
-      tl->min_ts = ts_ns;
-    if (ts_ns > tl->max_ts)
-      tl->max_ts = ts_ns;
-    tl->cur[WT_TL_PACKETS] += 1;
-    tl->cur[WT_TL_BYTES] += wirelen;
-    return;
-  }
   wt_timeline_count(tl, ts_ns, WT_TL_PACKETS, 1);
   wt_timeline_count(tl, ts_ns, WT_TL_BYTES, wirelen);
 }
@@ -255,7 +243,7 @@ gint64 wt_timeline_interval(const WtTimeline *tl)
     return 0;
   if (tl->fixed)
     return tl->width;
-  gint64 span = tl->max_ts - tl->min_ts;
+  gint64 span = tl->at.max_ts - tl->at.min_ts;
   gint64 want = span / ROWS_MAX + (span % ROWS_MAX != 0);
   return wt_timeline_ladder_at_least(MAX(want, tl->width));
 }
@@ -399,11 +387,11 @@ void wt_timeline_merge(WtTimeline *into, WtTimeline *from)
     merge(from);
   }
   if (into->len == 0) {
-    into->min_ts = from->min_ts;
-    into->max_ts = from->max_ts;
+    into->at.min_ts = from->at.min_ts;
+    into->at.max_ts = from->at.max_ts;
   } else {
-    into->min_ts = MIN(into->min_ts, from->min_ts);
-    into->max_ts = MAX(into->max_ts, from->max_ts);
+    into->at.min_ts = MIN(into->at.min_ts, from->at.min_ts);
+    into->at.max_ts = MAX(into->at.max_ts, from->at.max_ts);
   }
   for (guint i = 0; i < from->len; i++) {
     const guint64 *src = bucket(from, i);

@@ -47,10 +47,35 @@ WtSeriesSink *wt_timeline_sink(WtTimeline *tl);
 /* Add n to `series` in the bucket of capture time ts_ns. Timestamps may go backwards (the
  * bucket range grows to the left). NULL timeline or an unknown series: nothing. */
 void wt_timeline_count(WtTimeline *tl, gint64 ts_ns, guint series, guint64 n);
+/* The bucket last counted into and the capture times seen: the first member of every
+ * timeline, so the usual frame, in the bucket of the one before, is counted inline
+ * (wt_timeline_count_frame) without a call. `cur` is valid while cur_lo < cur_hi, which
+ * holds only once a bucket exists. */
+typedef struct {
+  gint64 cur_lo, cur_hi; /* the bucket's times: [cur_lo, cur_hi) */
+  guint64 *cur;          /* its counters */
+  gint64 min_ts, max_ts;
+} WtTimelineCursor;
+
+/* wt_timeline_count_frame when the frame is not in the last bucket. */
+void wt_timeline_count_frame_slow(WtTimeline *tl, gint64 ts_ns, guint64 wirelen);
 /* One frame: 1 packet and `wirelen` bytes, as the two wt_timeline_count calls would add
  * them (every frame comes here, so the bucket is found once and the usual case, the
  * bucket of the previous frame, is one range test). */
-void wt_timeline_count_frame(WtTimeline *tl, gint64 ts_ns, guint64 wirelen);
+static inline void wt_timeline_count_frame(WtTimeline *tl, gint64 ts_ns, guint64 wirelen)
+{
+  WtTimelineCursor *at = (WtTimelineCursor *) (void *) tl;
+  if (G_LIKELY(tl && ts_ns >= 0 && ts_ns >= at->cur_lo && ts_ns < at->cur_hi)) {
+    if (ts_ns < at->min_ts)
+      at->min_ts = ts_ns;
+    if (ts_ns > at->max_ts)
+      at->max_ts = ts_ns;
+    at->cur[WT_TL_PACKETS] += 1;
+    at->cur[WT_TL_BYTES] += wirelen;
+    return;
+  }
+  wt_timeline_count_frame_slow(tl, ts_ns, wirelen);
+}
 /* Everything counted in `series` so far (sums the buckets: a few thousand at most). */
 guint64 wt_timeline_total(const WtTimeline *tl, guint series);
 
