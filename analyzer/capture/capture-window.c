@@ -48,12 +48,21 @@ struct WtWindow {
   gboolean stdio_releases; /* libpcap reads everything through wt_window_fopen's stream */
 };
 
+/* The bytes wt_window_get() hands out inline; release_due is left as it is. */
+static void set_span(WtWindow *w, const guint8 *base, gint64 off, gsize len)
+{
+  w->span.base = base;
+  w->span.off = off;
+  w->span.len = len;
+}
+
 WtWindow *wt_window_new_mapped(int fd)
 {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
     return NULL;
   WtWindow *w = g_new0(WtWindow, 1);
+  w->span.release_due = G_MAXINT64; /* a mapping of its own never looks at the released offset */
   w->fd = fd;
   w->mapped = TRUE;
   w->size = st.st_size;
@@ -103,7 +112,8 @@ WtWindow *wt_window_new_shared(WtWindowShare *s)
   w->page = s->page;
   w->share = s;
   w->reader = (guint) s->readers++;
-  w->span = (WtWindowSpan) { s->base, 0, (gsize) s->size };
+  set_span(w, s->base, 0, (gsize) s->size);
+  w->span.release_due = SHARE_STEP; /* published is 0 */
   return w;
 }
 
@@ -121,6 +131,7 @@ static void share_moved(WtWindow *w, gint64 off)
 {
   WtWindowShare *s = w->share;
   w->published = off;
+  w->span.release_due = off + SHARE_STEP;
   __atomic_store_n(&s->pos[w->reader], off, __ATOMIC_RELAXED);
   gint64 slowest = share_slowest(s);
   gint64 dropped = __atomic_load_n(&s->dropped, __ATOMIC_RELAXED);
@@ -141,6 +152,7 @@ static void share_moved(WtWindow *w, gint64 off)
 WtWindow *wt_window_new_stream(int fd)
 {
   WtWindow *w = g_new0(WtWindow, 1);
+  w->span.release_due = G_MAXINT64; /* the reader releases before asking for more */
   w->fd = fd;
   w->size = -1;
   return w;
@@ -152,7 +164,7 @@ static void unmap(WtWindow *w)
     munmap((void *) w->win, w->win_len);
   w->win = NULL;
   w->win_len = 0;
-  w->span = (WtWindowSpan) { 0 };
+  set_span(w, NULL, 0, 0);
 }
 
 /* What wt_window_get() may hand out without a call: the mapping (within the file), or the
@@ -160,9 +172,9 @@ static void unmap(WtWindow *w)
 static void sync_span(WtWindow *w)
 {
   if (w->mapped)
-    w->span = (WtWindowSpan) { w->win, w->win_off, w->win ? w->win_len : 0 };
+    set_span(w, w->win, w->win_off, w->win ? w->win_len : 0);
   else
-    w->span = (WtWindowSpan) { w->buf, w->buf_off, w->buf ? w->buf_len : 0 };
+    set_span(w, w->buf, w->buf_off, w->buf ? w->buf_len : 0);
 }
 
 void wt_window_free(WtWindow *w)
@@ -293,7 +305,7 @@ void wt_window_release(WtWindow *w, gint64 off)
 {
   if (off > w->released)
     w->released = off;
-  if (G_UNLIKELY(w->share && off - w->published >= SHARE_STEP))
+  if (G_UNLIKELY(w->share && off >= w->span.release_due)) /* published + SHARE_STEP */
     share_moved(w, off);
 }
 

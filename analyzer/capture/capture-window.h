@@ -15,6 +15,10 @@ typedef struct {
   const guint8 *base;
   gint64 off;
   gsize len;
+  /* The offset from which wt_window_release() must be called at once (a shared window's
+   * next publication, see WT_WINDOW_SHARE_READERS); G_MAXINT64 when the released offset
+   * only matters when the window is asked for bytes beyond the span. */
+  gint64 release_due;
 } WtWindowSpan;
 
 /* A regular file (fd not consumed): NULL if it cannot be mapped (the caller keeps libpcap). */
@@ -40,6 +44,14 @@ gboolean wt_window_failed(const WtWindow *w);
 /* The reader is done with everything before `off` (a stream may drop it; a mapping unmaps
  * when it is done with the file, see wt_window_done). */
 void wt_window_release(WtWindow *w, gint64 off);
+/* The reader has moved to `off` and calls wt_window_release() itself before it next asks
+ * for bytes beyond the span (wt_window_get() not answered inline): a call only when the
+ * window needs to know now. */
+static inline void wt_window_release_lazy(WtWindow *w, gint64 off)
+{
+  if (G_UNLIKELY(off >= ((const WtWindowSpan *) w)->release_due))
+    wt_window_release(w, off);
+}
 /* End of reading: give the pages or the buffer back now. */
 void wt_window_done(WtWindow *w);
 /* Replicated reading (several threads each reading the whole file, capture.h's replicas):

@@ -161,6 +161,35 @@ static int next_packet(WtPcapMmap *m, struct pcap_pkthdr *h, const guint8 **data
   return 0;
 }
 
+/* The usual record: a non-zero length no longer than the file's snapshot, the header and
+ * the frame wholly in the window's span. What next_packet() gives for it, with one bounds
+ * test for both and no release (next_packet() releases before it asks the window for
+ * more, and the stream windows use the released offset only then). FALSE, nothing done:
+ * next_packet() decides (end of file, errors, truncation, a frame longer than the
+ * snapshot, a window to move on). */
+static inline gboolean next_packet_fast(WtPcapMmap *m, struct pcap_pkthdr *h,
+                                        const guint8 **data)
+{
+  const WtWindowSpan *s = (const WtWindowSpan *) m->w;
+  if (G_UNLIKELY(m->pos < s->off || (guint64) (m->pos - s->off) + REC_HDR_LEN > s->len))
+    return FALSE;
+  guint64 at = (guint64) (m->pos - s->off);
+  const guint8 *rec = s->base + at;
+  guint32 caplen = u32_at(rec + 8, m->swapped);
+  /* the snapshot is at most MAX_SNAPLEN (wt_pcap_mmap_open) */
+  if (G_UNLIKELY(caplen == 0 || caplen > m->snapshot || at + REC_HDR_LEN + caplen > s->len))
+    return FALSE;
+  gint32 sec = (gint32) u32_at(rec, m->swapped);
+  gint32 frac = (gint32) u32_at(rec + 4, m->swapped);
+  h->ts.tv_sec = sec;
+  h->ts.tv_usec = m->nano ? (suseconds_t) frac : (suseconds_t) frac * 1000;
+  h->len = u32_at(rec + 12, m->swapped);
+  h->caplen = caplen;
+  *data = rec + REC_HDR_LEN;
+  m->pos += REC_HDR_LEN + caplen;
+  return TRUE;
+}
+
 /* savefile.c pcap_offline_read(), including its quirks: end of file returns 0 even after
  * frames were delivered in this call, and a break returns the frames delivered so far,
  * PCAP_ERROR_BREAK only when there were none. */
@@ -178,14 +207,17 @@ int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filt
     }
     struct pcap_pkthdr h;
     const guint8 *data = NULL;
-    int status = next_packet(m, &h, &data, errbuf);
-    if (status != 0) {
-      /* Done with this file: give its pages back now, not when the source is closed
-       * (all sources stay open until the last one is read). */
-      wt_window_done(m->w);
-      return status == 1 ? 0 : PCAP_ERROR;
+    if (G_UNLIKELY(!next_packet_fast(m, &h, &data))) {
+      wt_window_release(m->w, m->pos);
+      int status = next_packet(m, &h, &data, errbuf);
+      if (status != 0) {
+        /* Done with this file: give its pages back now, not when the source is closed
+         * (all sources stay open until the last one is read). */
+        wt_window_done(m->w);
+        return status == 1 ? 0 : PCAP_ERROR;
+      }
     }
-    wt_window_release(m->w, m->pos);
+    wt_window_release_lazy(m->w, m->pos);
     if (!filter || !filter->bf_insns || pcap_offline_filter(filter, &h, data)) {
       fn(user, wt_capture_ts_ns((gint64) h.ts.tv_sec, (gint64) h.ts.tv_usec), h.caplen, h.len,
          data, m->linktype);
