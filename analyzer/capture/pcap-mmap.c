@@ -168,23 +168,31 @@ static int next_packet(WtPcapMmap *m, struct pcap_pkthdr *h, const guint8 **data
  * next_packet() decides (end of file, errors, truncation, a frame longer than the
  * snapshot, a window to move on). */
 static inline gboolean next_packet_fast(WtPcapMmap *m, struct pcap_pkthdr *h,
-                                        const guint8 **data)
+                                        const guint8 **data, gint64 *ts_ns)
 {
   const WtWindowSpan *s = (const WtWindowSpan *) m->w;
   if (G_UNLIKELY(m->pos < s->off || (guint64) (m->pos - s->off) + REC_HDR_LEN > s->len))
     return FALSE;
   guint64 at = (guint64) (m->pos - s->off);
   const guint8 *rec = s->base + at;
-  guint32 caplen = u32_at(rec + 8, m->swapped);
+  guint32 f[4]; /* seconds, fraction, caplen, len: byte order tested once */
+  memcpy(f, rec, sizeof f);
+  if (G_UNLIKELY(m->swapped))
+    for (guint i = 0; i < G_N_ELEMENTS(f); i++)
+      f[i] = GUINT32_SWAP_LE_BE(f[i]);
+  guint32 caplen = f[2];
   /* the snapshot is at most MAX_SNAPLEN (wt_pcap_mmap_open) */
   if (G_UNLIKELY(caplen == 0 || caplen > m->snapshot || at + REC_HDR_LEN + caplen > s->len))
     return FALSE;
-  gint32 sec = (gint32) u32_at(rec, m->swapped);
-  gint32 frac = (gint32) u32_at(rec + 4, m->swapped);
+  gint32 sec = (gint32) f[0];
+  gint32 frac = (gint32) f[1];
+  suseconds_t frac_ns = m->nano ? (suseconds_t) frac : (suseconds_t) frac * 1000;
   h->ts.tv_sec = sec;
-  h->ts.tv_usec = m->nano ? (suseconds_t) frac : (suseconds_t) frac * 1000;
-  h->len = u32_at(rec + 12, m->swapped);
+  h->ts.tv_usec = frac_ns;
+  h->len = f[3];
   h->caplen = caplen;
+  /* from the 32-bit seconds, so the compiler drops the clamp they never reach */
+  *ts_ns = wt_capture_ts_ns(sec, frac_ns);
   *data = rec + REC_HDR_LEN;
   m->pos += REC_HDR_LEN + caplen;
   return TRUE;
@@ -207,7 +215,8 @@ int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filt
     }
     struct pcap_pkthdr h;
     const guint8 *data = NULL;
-    if (G_UNLIKELY(!next_packet_fast(m, &h, &data))) {
+    gint64 ts_ns;
+    if (G_UNLIKELY(!next_packet_fast(m, &h, &data, &ts_ns))) {
       wt_window_release(m->w, m->pos);
       int status = next_packet(m, &h, &data, errbuf);
       if (status != 0) {
@@ -216,11 +225,11 @@ int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filt
         wt_window_done(m->w);
         return status == 1 ? 0 : PCAP_ERROR;
       }
+      ts_ns = wt_capture_ts_ns((gint64) h.ts.tv_sec, (gint64) h.ts.tv_usec);
     }
     wt_window_release_lazy(m->w, m->pos);
     if (!filter || !filter->bf_insns || pcap_offline_filter(filter, &h, data)) {
-      fn(user, wt_capture_ts_ns((gint64) h.ts.tv_sec, (gint64) h.ts.tv_usec), h.caplen, h.len,
-         data, m->linktype);
+      fn(user, ts_ns, h.caplen, h.len, data, m->linktype);
       n++;
       if (cnt > 0 && n >= cnt)
         return n;
