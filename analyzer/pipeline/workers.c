@@ -13,6 +13,7 @@
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/log-sink.h"
 #include "analyzer/pipeline/decode.h"
+#include "analyzer/pipeline/route-fast.h"
 
 #include <glib/gi18n.h>
 
@@ -309,14 +310,39 @@ static guint64 mix64(guint64 x)
 }
 
 /* Cheap per endpoint (multiplies, no mixing rounds): the sum of both endpoints goes
- * through one finalizer. */
+ * through one finalizer. w0, w1: the address's 16 bytes as WtAddr holds them. */
+static inline guint64 endpoint_words_hash(guint64 w0, guint64 w1, guint16 port, guint8 family)
+{
+  return w0 * 0x9E3779B97F4A7C15ull ^ w1 * 0xC2B2AE3D27D4EB4Full ^
+         ((guint64) port << 8 | family) * 0x165667B19E3779F9ull;
+}
+
 static guint64 endpoint_hash(const WtAddr *a, guint16 port)
 {
   guint64 w0, w1;
   memcpy(&w0, a->bytes, 8);
   memcpy(&w1, a->bytes + 8, 8);
-  return w0 * 0x9E3779B97F4A7C15ull ^ w1 * 0xC2B2AE3D27D4EB4Full ^
-         ((guint64) port << 8 | a->family) * 0x165667B19E3779F9ull;
+  return endpoint_words_hash(w0, w1, port, a->family);
+}
+
+/* The same from the address in the frame: an IPv4 address fills the first 4 bytes of
+ * WtAddr's 16, the rest are zero. */
+static inline guint64 frame_endpoint_hash(const guint8 *addr, guint8 family, guint16 port)
+{
+  guint64 w0 = 0, w1 = 0;
+  if (family == 4) {
+    memcpy(&w0, addr, 4);
+  } else {
+    memcpy(&w0, addr, 8);
+    memcpy(&w1, addr + 8, 8);
+  }
+  return endpoint_words_hash(w0, w1, port, family);
+}
+
+static inline guint shard_of(const Router *r, guint64 endpoints_sum)
+{
+  guint64 h = mix64(endpoints_sum);
+  return (guint) (((h >> 32) * r->n) >> 32);
 }
 
 /* Direction-independent: the sum does not care which endpoint is which. Inline: the
@@ -324,8 +350,31 @@ static guint64 endpoint_hash(const WtAddr *a, guint16 port)
 static inline guint pick(const Router *r, const WtAddr *a, guint16 pa, const WtAddr *b,
                          guint16 pb)
 {
-  guint64 h = mix64(endpoint_hash(a, pa) + endpoint_hash(b, pb));
-  return (guint) (((h >> 32) * r->n) >> 32);
+  return shard_of(r, endpoint_hash(a, pa) + endpoint_hash(b, pb));
+}
+
+/* pick for a frame of the fast path, with the family known once for both endpoints. */
+static inline guint pick_flow(const Router *r, const WtRouteFlow *f)
+{
+  if (f->family == 4)
+    return shard_of(r, frame_endpoint_hash(f->src, 4, f->sport) +
+                           frame_endpoint_hash(f->dst, 4, f->dport));
+  return shard_of(r, frame_endpoint_hash(f->src, 6, f->sport) +
+                         frame_endpoint_hash(f->dst, 6, f->dport));
+}
+
+/* The frame's flow or its datagram's identity from the decode tables (the fast path
+ * failed or was not asked). */
+static WtRouteKind route_tables(Router *r, const guint8 *bytes, guint32 caplen,
+                                guint32 wirelen, int linktype, WtRouteKey *key)
+{
+  WtPacket pkt;
+  pkt.ts_ns = 0;
+  pkt.caplen = caplen;
+  pkt.wirelen = wirelen;
+  pkt.linktype = linktype;
+  pkt.frame = bytes;
+  return wt_decode_route(r->dec, &pkt, key);
 }
 
 /* The frame's flow, or its datagram's identity, from the decode tables. */
@@ -334,13 +383,7 @@ static WtRouteKind route(Router *r, const guint8 *bytes, guint32 caplen, guint32
 {
   if (G_LIKELY(wt_decode_route_fast(r->dec, bytes, caplen, linktype, key)))
     return key->kind;
-  WtPacket pkt;
-  pkt.ts_ns = 0;
-  pkt.caplen = caplen;
-  pkt.wirelen = wirelen;
-  pkt.linktype = linktype;
-  pkt.frame = bytes;
-  return wt_decode_route(r->dec, &pkt, key);
+  return route_tables(r, bytes, caplen, wirelen, linktype, key);
 }
 
 guint wt_workers_shard(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
@@ -505,11 +548,12 @@ static void route_fragment(Router *r, const WtRouteKey *rt, guint64 frame_no, gi
 
 /* The worker of a frame; ROUTE_DELIVERED for an IP fragment, which went to r->deliver (or
  * was parked until its datagram's first fragment comes). */
-static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guint32 caplen,
-                                 guint32 wirelen, int linktype, const guint8 *bytes)
+static G_GNUC_NO_INLINE guint router_frame_tables(Router *r, guint64 frame_no, gint64 ts_ns,
+                                                   guint32 caplen, guint32 wirelen,
+                                                   int linktype, const guint8 *bytes)
 {
   WtRouteKey key;
-  switch (route(r, bytes, caplen, wirelen, linktype, &key)) {
+  switch (route_tables(r, bytes, caplen, wirelen, linktype, &key)) {
   case WT_ROUTE_FRAGMENT:
     route_fragment(r, &key, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
     return ROUTE_DELIVERED;
@@ -518,6 +562,17 @@ static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guin
   default:
     return 0;
   }
+}
+
+/* The fast path inline, everything else (and its large WtRouteKey) out of line: with
+ * replicated reading every worker runs this on every frame. */
+static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                                 guint32 wirelen, int linktype, const guint8 *bytes)
+{
+  WtRouteFlow flow;
+  if (G_LIKELY(wt_route_flow_fast(r->dec, bytes, caplen, linktype, &flow)))
+    return pick_flow(r, &flow);
+  return router_frame_tables(r, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
 }
 
 /* ---- reader side: the frame loop ---------------------------------------------------- */
