@@ -783,21 +783,14 @@ static void deliver_here(gpointer user, guint worker, guint64 frame_no, gint64 t
 /* Every worker runs this on every frame of the input, in the same order, so the frame
  * numbers, the timer instants and the router's decisions (its fragment table, parking) are
  * the same in all of them: each analyses the frames routed to it, as the reader's batches
- * would have given them. Worker 0 also counts the capture summary. */
-static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
-                          const guint8 *bytes, int linktype)
+ * would have given them. No stop test here: the reads end at the stop frame
+ * (replica_read_source). */
+static inline void replica_frame_common(Worker *wk, gint64 ts_ns, guint32 caplen,
+                                        guint32 wirelen, const guint8 *bytes, int linktype)
 {
-  Worker *wk = user;
-  WtWorkers *w = wk->w;
-  if (G_UNLIKELY(wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED))) {
-    wt_capture_replica_break(wk->reading); /* -c, or a stop: at the same frame in all */
-    return;
-  }
   guint64 frame_no = ++wk->frame_no;
   if (G_UNLIKELY(frame_no == 1))
     wt_analyzer_anchor(wk->an, ts_ns);
-  if (wk->member == 0)
-    wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen);
   if (G_UNLIKELY(wt_analyzer_timer_due(&wk->next_expire_ts, ts_ns))) {
     expire_frags(&wk->router, ts_ns, FALSE);
     wt_analyzer_expire(wk->an, ts_ns);
@@ -807,8 +800,26 @@ static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 w
     wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
 }
 
+static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                          const guint8 *bytes, int linktype)
+{
+  replica_frame_common(user, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
+/* Worker 0's: it also counts the capture summary (a callback of its own, so that the
+ * others test nothing for it). */
+static void replica_frame_counting(gpointer user, gint64 ts_ns, guint32 caplen,
+                                   guint32 wirelen, const guint8 *bytes, int linktype)
+{
+  Worker *wk = user;
+  wt_analyzer_count_frame(wk->w->main, ts_ns, caplen, wirelen);
+  replica_frame_common(wk, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
 /* One source to its end, a read error or the stop frame. Worker 0 names the source in the
- * main analyzer (as the one-thread loop does before reading it) and keeps its error. */
+ * main analyzer (as the one-thread loop does before reading it) and keeps its error. Each
+ * read is cut at the stop frame (-c, or a stop) as it was when the read began, so every
+ * worker ends at the same frame (wt_workers_stop leaves room for the reads under way). */
 static void replica_read_source(Worker *wk, guint i)
 {
   WtWorkers *w = wk->w;
@@ -817,17 +828,24 @@ static void replica_read_source(Worker *wk, guint i)
     g_atomic_int_set(&w->current_source, (gint) i);
     wt_analyzer_add_source(w->main, wt_capture_name(src), FALSE);
   }
+  WtFrameFunc frame = wk->member == 0 ? replica_frame_counting : replica_frame;
   wk->reading = wk->readers[i];
   for (;;) {
+    guint64 stop_at = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
+    if (wk->frame_no >= stop_at) {
+      wt_capture_replica_done(wk->reading); /* the others do not wait for it */
+      return;
+    }
+    guint64 left = stop_at - wk->frame_no;
+    int max = left < REPLICA_READ_FRAMES ? (int) left : REPLICA_READ_FRAMES;
     g_autoptr(GError) err = NULL;
-    int n = wt_capture_replica_dispatch(wk->reading, REPLICA_READ_FRAMES, replica_frame, wk,
-                                        &err);
+    int n = wt_capture_replica_dispatch(wk->reading, max, frame, wk, &err);
     __atomic_store_n(&wk->published_frames, wk->frame_no, __ATOMIC_RELAXED);
     flush_logs(wk);
     if (n == -1 && wk->member == 0)
       w->source_errors[i] = g_strdup(err->message);
-    if (n <= 0 || wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED)) {
-      wt_capture_replica_done(wk->reading); /* the others do not wait for it */
+    if (n <= 0) {
+      wt_capture_replica_done(wk->reading);
       return;
     }
   }
@@ -873,13 +891,14 @@ void wt_workers_stop(WtWorkers *w)
     g_atomic_int_set(&w->stop, 1);
     return;
   }
-  /* A worker is at most one read ahead of the count it published: stopping every one at
-   * a frame past the furthest keeps them equal (the frames up to it are analysed). */
+  /* A worker is at most one read ahead of the count it published, and a read that began
+   * before the new stop frame is seen runs to its end: stopping every one at a frame
+   * three reads past the furthest keeps them equal (the frames up to it are analysed). */
   guint64 furthest = 0;
   for (guint i = 0; i < w->n; i++)
     furthest = MAX(furthest, __atomic_load_n(&w->workers[i].published_frames,
                                              __ATOMIC_RELAXED));
-  guint64 at = furthest + 2 * REPLICA_READ_FRAMES;
+  guint64 at = furthest + 3 * REPLICA_READ_FRAMES;
   guint64 cur = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
   while (at < cur &&
          !__atomic_compare_exchange_n(&w->stop_at, &cur, at, FALSE, __ATOMIC_RELAXED,
