@@ -42,8 +42,14 @@ static inline gboolean wt_route_flow_fast(const WtDecoders *d, const guint8 *f, 
     guint ihl = (ip[0] & 0x0fu) * 4u;
     guint total = (guint) (ip[2] << 8 | ip[3]);
     guint frag = (guint) (ip[6] << 8 | ip[7]) & 0x3fffu; /* MF and offset */
-    if (ip[0] >> 4 != 4 || ihl < 20 || caplen < ETH + ihl + 4 || total < ihl + 4 || frag)
+    if (G_LIKELY(ip[0] == 0x45)) {
+      /* no options: version and header length hold, caplen was checked above */
+      if (total < 20 + 4 || frag)
+        return FALSE;
+    } else if (ip[0] >> 4 != 4 || ihl < 20 || caplen < ETH + ihl + 4 || total < ihl + 4 ||
+               frag) {
       return FALSE;
+    }
     proto = ip[9];
     out->family = 4;
     out->src = ip + 12;
