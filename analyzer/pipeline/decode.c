@@ -1,5 +1,6 @@
 /* The decoder pipeline (registry tables + table loop) and the protocol breakdown tap. */
 #include "analyzer/pipeline/decode.h"
+#include "analyzer/pipeline/route-fast.h"
 #include "dissectors/link/link.h"
 #include "dissectors/ip/ip.h"
 #include "dissectors/ip/ip-defrag.h"
@@ -842,53 +843,24 @@ static WtDecodeStatus walk_headers(WtDecoders *d, WtPacket *pkt)
   return WT_DECODE_MALFORMED;
 }
 
-/* The fast path of wt_decode_route for the frames nearly every capture is made of:
- * Ethernet II, then IPv4 or IPv6 without extension headers, then TCP or UDP (not a tunnel
- * port), not a fragment, with the ports captured inside the IP length. Read from fixed
- * offsets, with exactly the answer the tables give for such a frame (the Ethernet, IPv4,
- * IPv6, TCP and UDP decoders in headers-only mode read nothing else that matters: see
- * tests/unit/pipeline/test-route-fast.c, which compares both on every capture). FALSE
- * for anything else (VLAN, options too short, zero or short lengths, other link types):
- * the caller then walks the tables. */
+gboolean wt_decode_is_udp_tunnel(const WtDecoders *d, guint16 sport, guint16 dport)
+{
+  return udp_tunnel(d, sport) || udp_tunnel(d, dport);
+}
+
+/* wt_route_flow_fast's answer as a WtRouteKey, addresses zero-padded as the decoder's. */
 gboolean wt_decode_route_fast(const WtDecoders *d, const guint8 *f, guint32 caplen, int linktype,
                               WtRouteKey *out)
 {
-  enum { ETH = 14, IP6_HDR_LEN = 40 };
-  if (linktype != WT_DLT_EN10MB || caplen < ETH + 20 + 4)
+  WtRouteFlow fl;
+  if (!wt_route_flow_fast(d, f, caplen, linktype, &fl))
     return FALSE;
-  guint16 type = (guint16) (f[12] << 8 | f[13]);
-  const guint8 *ip = f + ETH;
-  const guint8 *l4;
-  guint8 proto;
-  if (type == WT_ETHERTYPE_IPV4) {
-    guint ihl = (ip[0] & 0x0fu) * 4u;
-    guint total = (guint) (ip[2] << 8 | ip[3]);
-    guint frag = (guint) (ip[6] << 8 | ip[7]) & 0x3fffu;  /* MF and offset */
-    if (ip[0] >> 4 != 4 || ihl < 20 || caplen < ETH + ihl + 4 || total < ihl + 4 || frag)
-      return FALSE;
-    proto = ip[9];
-    out->src = out->dst = (WtAddr) { .family = 4 };  /* as the decoder's zeroed packet */
-    memcpy(out->src.bytes, ip + 12, 4);
-    memcpy(out->dst.bytes, ip + 16, 4);
-    l4 = ip + ihl;
-  } else if (type == WT_ETHERTYPE_IPV6) {
-    guint plen = (guint) (ip[4] << 8 | ip[5]);
-    if (ip[0] >> 4 != 6 || caplen < ETH + IP6_HDR_LEN + 4 || plen < 4)
-      return FALSE;
-    proto = ip[6];
-    out->src = out->dst = (WtAddr) { .family = 6 };
-    memcpy(out->src.bytes, ip + 8, 16);
-    memcpy(out->dst.bytes, ip + 24, 16);
-    l4 = ip + IP6_HDR_LEN;
-  } else {
-    return FALSE;
-  }
-  if (proto != WT_IPPROTO_TCP && proto != WT_IPPROTO_UDP)
-    return FALSE;
-  out->sport = (guint16) (l4[0] << 8 | l4[1]);
-  out->dport = (guint16) (l4[2] << 8 | l4[3]);
-  if (proto == WT_IPPROTO_UDP && (udp_tunnel(d, out->sport) || udp_tunnel(d, out->dport)))
-    return FALSE;
+  gsize len = fl.family == 4 ? 4 : 16;
+  out->src = out->dst = (WtAddr) { .family = fl.family }; /* as the decoder's zeroed packet */
+  memcpy(out->src.bytes, fl.src, len);
+  memcpy(out->dst.bytes, fl.dst, len);
+  out->sport = fl.sport;
+  out->dport = fl.dport;
   out->kind = WT_ROUTE_FLOW;
   return TRUE;
 }

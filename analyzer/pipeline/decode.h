@@ -129,7 +129,8 @@ typedef struct {
 WtRouteKind wt_decode_route(WtDecoders *d, WtPacket *pkt, WtRouteKey *out);
 /* The same answer for the common case (Ethernet II, IPv4 or IPv6 without extension
  * headers, TCP or UDP, not a fragment) from fixed offsets, without the tables: TRUE and
- * out filled (kind WT_ROUTE_FLOW), or FALSE, then ask wt_decode_route. */
+ * out filled (kind WT_ROUTE_FLOW), or FALSE, then ask wt_decode_route. The router's frame
+ * path uses its inline form, wt_route_flow_fast (route-fast.h). */
 gboolean wt_decode_route_fast(const WtDecoders *d, const guint8 *frame, guint32 caplen,
                               int linktype,
                               WtRouteKey *out);

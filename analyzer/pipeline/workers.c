@@ -13,6 +13,7 @@
 #include "analyzer/output/clickhouse.h"
 #include "analyzer/output/log-sink.h"
 #include "analyzer/pipeline/decode.h"
+#include "analyzer/pipeline/route-fast.h"
 
 #include <glib/gi18n.h>
 
@@ -309,14 +310,39 @@ static guint64 mix64(guint64 x)
 }
 
 /* Cheap per endpoint (multiplies, no mixing rounds): the sum of both endpoints goes
- * through one finalizer. */
+ * through one finalizer. w0, w1: the address's 16 bytes as WtAddr holds them. */
+static inline guint64 endpoint_words_hash(guint64 w0, guint64 w1, guint16 port, guint8 family)
+{
+  return w0 * 0x9E3779B97F4A7C15ull ^ w1 * 0xC2B2AE3D27D4EB4Full ^
+         ((guint64) port << 8 | family) * 0x165667B19E3779F9ull;
+}
+
 static guint64 endpoint_hash(const WtAddr *a, guint16 port)
 {
   guint64 w0, w1;
   memcpy(&w0, a->bytes, 8);
   memcpy(&w1, a->bytes + 8, 8);
-  return w0 * 0x9E3779B97F4A7C15ull ^ w1 * 0xC2B2AE3D27D4EB4Full ^
-         ((guint64) port << 8 | a->family) * 0x165667B19E3779F9ull;
+  return endpoint_words_hash(w0, w1, port, a->family);
+}
+
+/* The same from the address in the frame: an IPv4 address fills the first 4 bytes of
+ * WtAddr's 16, the rest are zero. */
+static inline guint64 frame_endpoint_hash(const guint8 *addr, guint8 family, guint16 port)
+{
+  guint64 w0 = 0, w1 = 0;
+  if (family == 4) {
+    memcpy(&w0, addr, 4);
+  } else {
+    memcpy(&w0, addr, 8);
+    memcpy(&w1, addr + 8, 8);
+  }
+  return endpoint_words_hash(w0, w1, port, family);
+}
+
+static inline guint shard_of(const Router *r, guint64 endpoints_sum)
+{
+  guint64 h = mix64(endpoints_sum);
+  return (guint) (((h >> 32) * r->n) >> 32);
 }
 
 /* Direction-independent: the sum does not care which endpoint is which. Inline: the
@@ -324,8 +350,31 @@ static guint64 endpoint_hash(const WtAddr *a, guint16 port)
 static inline guint pick(const Router *r, const WtAddr *a, guint16 pa, const WtAddr *b,
                          guint16 pb)
 {
-  guint64 h = mix64(endpoint_hash(a, pa) + endpoint_hash(b, pb));
-  return (guint) (((h >> 32) * r->n) >> 32);
+  return shard_of(r, endpoint_hash(a, pa) + endpoint_hash(b, pb));
+}
+
+/* pick for a frame of the fast path, with the family known once for both endpoints. */
+static inline guint pick_flow(const Router *r, const WtRouteFlow *f)
+{
+  if (f->family == 4)
+    return shard_of(r, frame_endpoint_hash(f->src, 4, f->sport) +
+                           frame_endpoint_hash(f->dst, 4, f->dport));
+  return shard_of(r, frame_endpoint_hash(f->src, 6, f->sport) +
+                         frame_endpoint_hash(f->dst, 6, f->dport));
+}
+
+/* The frame's flow or its datagram's identity from the decode tables (the fast path
+ * failed or was not asked). */
+static WtRouteKind route_tables(Router *r, const guint8 *bytes, guint32 caplen,
+                                guint32 wirelen, int linktype, WtRouteKey *key)
+{
+  WtPacket pkt;
+  pkt.ts_ns = 0;
+  pkt.caplen = caplen;
+  pkt.wirelen = wirelen;
+  pkt.linktype = linktype;
+  pkt.frame = bytes;
+  return wt_decode_route(r->dec, &pkt, key);
 }
 
 /* The frame's flow, or its datagram's identity, from the decode tables. */
@@ -334,13 +383,7 @@ static WtRouteKind route(Router *r, const guint8 *bytes, guint32 caplen, guint32
 {
   if (G_LIKELY(wt_decode_route_fast(r->dec, bytes, caplen, linktype, key)))
     return key->kind;
-  WtPacket pkt;
-  pkt.ts_ns = 0;
-  pkt.caplen = caplen;
-  pkt.wirelen = wirelen;
-  pkt.linktype = linktype;
-  pkt.frame = bytes;
-  return wt_decode_route(r->dec, &pkt, key);
+  return route_tables(r, bytes, caplen, wirelen, linktype, key);
 }
 
 guint wt_workers_shard(WtWorkers *w, const guint8 *bytes, guint32 caplen, guint32 wirelen,
@@ -505,11 +548,12 @@ static void route_fragment(Router *r, const WtRouteKey *rt, guint64 frame_no, gi
 
 /* The worker of a frame; ROUTE_DELIVERED for an IP fragment, which went to r->deliver (or
  * was parked until its datagram's first fragment comes). */
-static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guint32 caplen,
-                                 guint32 wirelen, int linktype, const guint8 *bytes)
+static G_GNUC_NO_INLINE guint router_frame_tables(Router *r, guint64 frame_no, gint64 ts_ns,
+                                                   guint32 caplen, guint32 wirelen,
+                                                   int linktype, const guint8 *bytes)
 {
   WtRouteKey key;
-  switch (route(r, bytes, caplen, wirelen, linktype, &key)) {
+  switch (route_tables(r, bytes, caplen, wirelen, linktype, &key)) {
   case WT_ROUTE_FRAGMENT:
     route_fragment(r, &key, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
     return ROUTE_DELIVERED;
@@ -518,6 +562,17 @@ static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guin
   default:
     return 0;
   }
+}
+
+/* The fast path inline, everything else (and its large WtRouteKey) out of line: with
+ * replicated reading every worker runs this on every frame. */
+static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                                 guint32 wirelen, int linktype, const guint8 *bytes)
+{
+  WtRouteFlow flow;
+  if (G_LIKELY(wt_route_flow_fast(r->dec, bytes, caplen, linktype, &flow)))
+    return pick_flow(r, &flow);
+  return router_frame_tables(r, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
 }
 
 /* ---- reader side: the frame loop ---------------------------------------------------- */
@@ -728,21 +783,14 @@ static void deliver_here(gpointer user, guint worker, guint64 frame_no, gint64 t
 /* Every worker runs this on every frame of the input, in the same order, so the frame
  * numbers, the timer instants and the router's decisions (its fragment table, parking) are
  * the same in all of them: each analyses the frames routed to it, as the reader's batches
- * would have given them. Worker 0 also counts the capture summary. */
-static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
-                          const guint8 *bytes, int linktype)
+ * would have given them. No stop test here: the reads end at the stop frame
+ * (replica_read_source). */
+static inline void replica_frame_common(Worker *wk, gint64 ts_ns, guint32 caplen,
+                                        guint32 wirelen, const guint8 *bytes, int linktype)
 {
-  Worker *wk = user;
-  WtWorkers *w = wk->w;
-  if (G_UNLIKELY(wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED))) {
-    wt_capture_replica_break(wk->reading); /* -c, or a stop: at the same frame in all */
-    return;
-  }
   guint64 frame_no = ++wk->frame_no;
   if (G_UNLIKELY(frame_no == 1))
     wt_analyzer_anchor(wk->an, ts_ns);
-  if (wk->member == 0)
-    wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen);
   if (G_UNLIKELY(wt_analyzer_timer_due(&wk->next_expire_ts, ts_ns))) {
     expire_frags(&wk->router, ts_ns, FALSE);
     wt_analyzer_expire(wk->an, ts_ns);
@@ -752,8 +800,26 @@ static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 w
     wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
 }
 
+static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                          const guint8 *bytes, int linktype)
+{
+  replica_frame_common(user, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
+/* Worker 0's: it also counts the capture summary (a callback of its own, so that the
+ * others test nothing for it). */
+static void replica_frame_counting(gpointer user, gint64 ts_ns, guint32 caplen,
+                                   guint32 wirelen, const guint8 *bytes, int linktype)
+{
+  Worker *wk = user;
+  wt_analyzer_count_frame(wk->w->main, ts_ns, caplen, wirelen);
+  replica_frame_common(wk, ts_ns, caplen, wirelen, bytes, linktype);
+}
+
 /* One source to its end, a read error or the stop frame. Worker 0 names the source in the
- * main analyzer (as the one-thread loop does before reading it) and keeps its error. */
+ * main analyzer (as the one-thread loop does before reading it) and keeps its error. Each
+ * read is cut at the stop frame (-c, or a stop) as it was when the read began, so every
+ * worker ends at the same frame (wt_workers_stop leaves room for the reads under way). */
 static void replica_read_source(Worker *wk, guint i)
 {
   WtWorkers *w = wk->w;
@@ -762,17 +828,24 @@ static void replica_read_source(Worker *wk, guint i)
     g_atomic_int_set(&w->current_source, (gint) i);
     wt_analyzer_add_source(w->main, wt_capture_name(src), FALSE);
   }
+  WtFrameFunc frame = wk->member == 0 ? replica_frame_counting : replica_frame;
   wk->reading = wk->readers[i];
   for (;;) {
+    guint64 stop_at = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
+    if (wk->frame_no >= stop_at) {
+      wt_capture_replica_done(wk->reading); /* the others do not wait for it */
+      return;
+    }
+    guint64 left = stop_at - wk->frame_no;
+    int max = left < REPLICA_READ_FRAMES ? (int) left : REPLICA_READ_FRAMES;
     g_autoptr(GError) err = NULL;
-    int n = wt_capture_replica_dispatch(wk->reading, REPLICA_READ_FRAMES, replica_frame, wk,
-                                        &err);
+    int n = wt_capture_replica_dispatch(wk->reading, max, frame, wk, &err);
     __atomic_store_n(&wk->published_frames, wk->frame_no, __ATOMIC_RELAXED);
     flush_logs(wk);
     if (n == -1 && wk->member == 0)
       w->source_errors[i] = g_strdup(err->message);
-    if (n <= 0 || wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED)) {
-      wt_capture_replica_done(wk->reading); /* the others do not wait for it */
+    if (n <= 0) {
+      wt_capture_replica_done(wk->reading);
       return;
     }
   }
@@ -818,13 +891,14 @@ void wt_workers_stop(WtWorkers *w)
     g_atomic_int_set(&w->stop, 1);
     return;
   }
-  /* A worker is at most one read ahead of the count it published: stopping every one at
-   * a frame past the furthest keeps them equal (the frames up to it are analysed). */
+  /* A worker is at most one read ahead of the count it published, and a read that began
+   * before the new stop frame is seen runs to its end: stopping every one at a frame
+   * three reads past the furthest keeps them equal (the frames up to it are analysed). */
   guint64 furthest = 0;
   for (guint i = 0; i < w->n; i++)
     furthest = MAX(furthest, __atomic_load_n(&w->workers[i].published_frames,
                                              __ATOMIC_RELAXED));
-  guint64 at = furthest + 2 * REPLICA_READ_FRAMES;
+  guint64 at = furthest + 3 * REPLICA_READ_FRAMES;
   guint64 cur = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
   while (at < cur &&
          !__atomic_compare_exchange_n(&w->stop_at, &cur, at, FALSE, __ATOMIC_RELAXED,

@@ -13,6 +13,7 @@
  * datagram, whose headers are the first fragment's. The kernel's own checker must accept
  * the program (attached to a socket as a filter, which needs no privilege), also with the
  * most tunnel ports there can be; a --tunnel-port value is checked on built frames. */
+#include "tests/unit/capture-corpus.h"
 #include "analyzer/capture/fanout-bpf.h"
 #include "analyzer/pipeline/decode.h"
 #include "dissectors/link/link.h"
@@ -311,25 +312,15 @@ static void check_file(Check *c, const char *path, guint *files)
   (*files)++;
 }
 
-static void check_dir(Check *c, const char *dir, guint depth, guint *files)
-{
-  g_autoptr(GDir) gd = g_dir_open(dir, 0, NULL);
-  if (!gd)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name(gd))) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (depth > 0 && g_file_test(path, G_FILE_TEST_IS_DIR))
-      check_dir(c, path, depth - 1, files);
-    else if (g_str_has_suffix(name, ".pcap") || g_str_has_suffix(name, ".pcapng"))
-      check_file(c, path, files);
-  }
-}
+typedef struct {
+  Check *check;
+  guint files;
+} Corpus;
 
-static const char *shared_dir(void)
+static void check_corpus_file(const char *path, gpointer user)
 {
-  const char *dir = g_getenv("WT_SHARED_CAPTURES");
-  return dir && *dir ? dir : WT_SHARED_CAPTURES_DEFAULT;
+  Corpus *corpus = user;
+  check_file(corpus->check, path, &corpus->files);
 }
 
 /* The kernel's classic BPF checker accepts it (as a socket filter: no privilege needed). */
@@ -356,9 +347,9 @@ static void test_every_capture(gconstpointer data)
   g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
   g_autofree guint64 *per_handle = g_new0(guint64, n);
   Check c = { n, &prog, d, NULL, NULL, 0, 0, 0, 0, per_handle };
-  guint files = 0;
-  check_dir(&c, WT_CAPTURES_DIR, 0, &files);
-  check_dir(&c, shared_dir(), 1, &files);
+  Corpus corpus = { &c, 0 };
+  wt_corpus_foreach(check_corpus_file, &corpus);
+  guint files = corpus.files;
   wt_fanout_bpf_free(&prog);
   guint64 flows = 0;
   for (guint i = 0; i < n; i++)

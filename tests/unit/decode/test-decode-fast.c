@@ -13,6 +13,7 @@
  *   F='tcp && (tcp.hdr_len == 20 || (tcp.hdr_len == 32 && tcp.options[0:4] == 01:01:08:0a))'
  *   tshark -n -r captures/http-lo-ipv6.pcap -Y "$F" | wc -l            -> 37 (of 41)
  *   tshark -n -r ../shared/captures/zeek-http-get.pcap -Y "$F" | wc -l -> 12 (of 14) */
+#include "tests/unit/capture-corpus.h"
 #include "analyzer/pipeline/decode.h"
 #include "dissectors/link/link.h"
 #include "dissectors/ip/ip.h"
@@ -281,42 +282,29 @@ static Counts check_file(const char *path)
   return c;
 }
 
-static void check_dir(const char *dir, guint depth, Counts *total, guint *files)
-{
-  g_autoptr(GDir) gd = g_dir_open(dir, 0, NULL);
-  if (!gd)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name(gd))) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (depth > 0 && g_file_test(path, G_FILE_TEST_IS_DIR)) {
-      check_dir(path, depth - 1, total, files);
-      continue;
-    }
-    if (!g_str_has_suffix(name, ".pcap") && !g_str_has_suffix(name, ".pcapng"))
-      continue;
-    Counts c = check_file(path);
-    if (!c.frames)
-      continue;
-    (*files)++;
-    total->frames += c.frames;
-    total->variants += c.variants;
-    total->fast += c.fast;
-  }
-}
+typedef struct {
+  Counts total;
+  guint files;
+} Corpus;
 
-static const char *shared_dir(void)
+static void check_corpus_file(const char *path, gpointer user)
 {
-  const char *dir = g_getenv("WT_SHARED_CAPTURES");
-  return dir && *dir ? dir : WT_SHARED_CAPTURES_DEFAULT;
+  Corpus *corpus = user;
+  Counts c = check_file(path);
+  if (!c.frames)
+    return;
+  corpus->files++;
+  corpus->total.frames += c.frames;
+  corpus->total.variants += c.variants;
+  corpus->total.fast += c.fast;
 }
 
 static void test_every_capture(void)
 {
-  Counts total = { 0, 0, 0 };
-  guint files = 0;
-  check_dir(WT_CAPTURES_DIR, 0, &total, &files);
-  check_dir(shared_dir(), 1, &total, &files);
+  Corpus corpus = { { 0, 0, 0 }, 0 };
+  wt_corpus_foreach(check_corpus_file, &corpus);
+  Counts total = corpus.total;
+  guint files = corpus.files;
   g_test_message("%u captures, %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
                  " variants, %" G_GUINT64_FORMAT " taken by the fast path",
                  files, total.frames, total.variants, total.fast);

@@ -18,6 +18,7 @@
  *     { n++ } END { print n }'                                               -> 23
  * (no retransmission, zero window or reordering in it: tshark -z expert lists none). */
 #include <stdlib.h>
+#include "tests/unit/capture-corpus.h"
 #include "tests/unit/tcp/tcp-capture-util.h"
 
 typedef struct {
@@ -80,44 +81,30 @@ static Run check_capture(const char *path, gboolean ignore_checksums)
   return r;
 }
 
-static void check_dir(const char *dir, guint depth, guint *files, Run *total)
-{
-  g_autoptr(GDir) gd = g_dir_open(dir, 0, NULL);
-  if (!gd)
-    return;
-  const char *name;
-  while ((name = g_dir_read_name(gd))) {
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (depth > 0 && g_file_test(path, G_FILE_TEST_IS_DIR)) {
-      check_dir(path, depth - 1, files, total);
-      continue;
-    }
-    if (!g_str_has_suffix(name, ".pcap") && !g_str_has_suffix(name, ".pcapng") &&
-        !g_str_has_suffix(name, ".cap") && !g_str_has_suffix(name, ".trace"))
-      continue;
-    if (!readable(path))
-      continue;
-    (*files)++;
-    for (int ignore = 0; ignore < 2; ignore++) {
-      Run r = check_capture(path, ignore);
-      total->segs += r.segs;
-      total->fast += r.fast;
-    }
-  }
-}
+typedef struct {
+  guint files;
+  Run total;
+} Corpus;
 
-static const char *shared_dir(void)
+static void check_corpus_file(const char *path, gpointer user)
 {
-  const char *dir = g_getenv("WT_SHARED_CAPTURES");
-  return dir && *dir ? dir : WT_SHARED_CAPTURES_DEFAULT;
+  Corpus *corpus = user;
+  if (!readable(path))
+    return;
+  corpus->files++;
+  for (int ignore = 0; ignore < 2; ignore++) {
+    Run r = check_capture(path, ignore);
+    corpus->total.segs += r.segs;
+    corpus->total.fast += r.fast;
+  }
 }
 
 static void test_every_capture(void)
 {
-  guint files = 0;
-  Run total = { 0 };
-  check_dir(WT_CAPTURES_DIR, 0, &files, &total);
-  check_dir(shared_dir(), 1, &files, &total);
+  Corpus corpus = { 0 };
+  wt_corpus_foreach(check_corpus_file, &corpus);
+  guint files = corpus.files;
+  Run total = corpus.total;
   g_test_message("%u captures, %" G_GUINT64_FORMAT " segments (twice: checksums checked and "
                  "ignored), %" G_GUINT64_FORMAT " on the fast path", files, total.segs,
                  total.fast);
