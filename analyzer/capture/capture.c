@@ -619,11 +619,6 @@ void wt_capture_replica_done(WtCaptureReplica *r)
   wt_window_done(r->win);
 }
 
-void wt_capture_replica_break(WtCaptureReplica *r)
-{
-  wt_pcap_mmap_break(r->mm);
-}
-
 int wt_capture_drain_member(WtCaptureSource *src, guint i, WtFrameFunc fn, gpointer user)
 {
   if (!src->live)

@@ -105,8 +105,6 @@ int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gp
 /* This replica reads no more (the end of the file, an error, a stop): other replicas never
  * wait for it. */
 void wt_capture_replica_done(WtCaptureReplica *r);
-/* Makes the current wt_capture_replica_dispatch return after the frame being delivered. */
-void wt_capture_replica_break(WtCaptureReplica *r);
 
 /* Live: the frames the kernel still holds once the reader stopped (a block not yet handed
  * over): waits for the block timeout once, then reads, without waiting, what is ready on
