@@ -54,13 +54,14 @@ static inline void wt_window_release_lazy(WtWindow *w, gint64 off)
 }
 /* End of reading: give the pages or the buffer back now. */
 void wt_window_done(WtWindow *w);
-/* Replicated reading (several threads each reading the whole file, capture.h's replicas):
- * one mapping of the whole file shared by every reader, so a page is faulted in once, not
- * once per reader. Each reader has its own WtWindow on it (wt_window_new_shared), and
- * pages every reader has released are given back (MADV_DONTNEED); a reader more than
- * 16 MiB ahead of the slowest waits for it, so the resident part of the file stays
- * bounded. NULL when the file cannot be mapped whole (then each reader maps its own
- * sliding windows). At most WT_WINDOW_SHARE_READERS readers. */
+/* Replicated reading (several threads on one file, capture.h's replicas): one mapping of
+ * the whole file shared by every reader, so a page is faulted in once, not once per
+ * reader. Each reader has its own WtWindow on it (wt_window_new_shared), and pages every
+ * reader has released are given back (MADV_DONTNEED): a reader that only holds pages
+ * (wt_window_release, never a read) keeps them for frames other threads analyse. How far
+ * readers drift apart is for the caller to bound. NULL when the file cannot be mapped
+ * whole (then each reader maps its own sliding windows). At most WT_WINDOW_SHARE_READERS
+ * readers. */
 #define WT_WINDOW_SHARE_READERS 64
 typedef struct WtWindowShare WtWindowShare;
 WtWindowShare *wt_window_share_new(int fd);
@@ -68,6 +69,10 @@ WtWindowShare *wt_window_share_new(int fd);
 void wt_window_share_free(WtWindowShare *s);
 /* A reader's window on the share: the first, second ... (from 0) reader. */
 WtWindow *wt_window_new_shared(WtWindowShare *s);
+
+/* A shared window: the pages of [off, off + len) mapped now (one byte read per page), so
+ * that the thread reading them later takes no page fault. Returns the bytes touched. */
+gint64 wt_window_touch(WtWindow *w, gint64 off, gint64 len);
 
 /* File size (mapped), or -1. */
 gint64 wt_window_size(const WtWindow *w);

@@ -552,6 +552,9 @@ int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFu
 
 /* ---- replicas: one more reader of the same pcap file ---------------------------------- */
 
+/* How far ahead of its position the reading replica has the CPU load the file. */
+#define READ_PREFETCH_BYTES 8192
+
 struct WtCaptureReplica {
   WtCaptureSource *src;
   WtWindow *win;
@@ -579,6 +582,8 @@ WtCaptureReplica *wt_capture_replica_new(WtCaptureSource *src, gboolean progress
     wt_window_free(win);
     return NULL;
   }
+  if (progress) /* the reading replica (workers.c): it skips over most frames' bytes */
+    wt_pcap_mmap_prefetch(mm, READ_PREFETCH_BYTES);
   WtCaptureReplica *r = g_new0(WtCaptureReplica, 1);
   r->src = src;
   r->win = win;
@@ -612,6 +617,21 @@ int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gp
     return -1;
   }
   return n == PCAP_ERROR_BREAK ? -2 : n;
+}
+
+gint64 wt_capture_replica_offset(const WtCaptureReplica *r)
+{
+  return wt_pcap_mmap_offset(r->mm);
+}
+
+gint64 wt_capture_replica_touch(WtCaptureReplica *r, gint64 offset, gint64 len)
+{
+  return wt_window_touch(r->win, offset, len);
+}
+
+void wt_capture_replica_hold(WtCaptureReplica *r, gint64 offset)
+{
+  wt_window_release(r->win, offset);
 }
 
 void wt_capture_replica_done(WtCaptureReplica *r)

@@ -88,10 +88,12 @@ int wt_capture_member_fd(WtCaptureSource *src, guint i);
 int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFunc fn,
                                gpointer user, GError **error);
 
-/* --threads on plain pcap files: every worker reads the whole file itself through a replica
- * of the source (its own window on the file and its own read position; the source's BPF
- * filter), so no thread copies frames for another. Only for a file the mmap reader reads
- * (classic pcap, mapped): not pcapng, standard input, libpcap's reader or live capture. */
+/* --threads on plain pcap files: the workers read the file through a replica of the
+ * source (its own window on the whole-file mapping and its own read position; the
+ * source's BPF filter) and analyse frames in the mapping, so no thread copies frames for
+ * another; further replicas only hold the pages other threads still analyse. Only for a
+ * file the mmap reader reads (classic pcap, mapped): not pcapng, standard input, libpcap's
+ * reader or live capture. */
 gboolean wt_capture_can_replicate(const WtCaptureSource *src);
 typedef struct WtCaptureReplica WtCaptureReplica;
 /* src outlives the replica. With `progress`, wt_capture_progress(src) reports this
@@ -102,6 +104,13 @@ void wt_capture_replica_free(WtCaptureReplica *r);
  * position; may run on any thread, several replicas of one source at once. */
 int wt_capture_replica_dispatch(WtCaptureReplica *r, int max, WtFrameFunc fn, gpointer user,
                                 GError **error);
+/* The file offset of the replica's next frame. */
+gint64 wt_capture_replica_offset(const WtCaptureReplica *r);
+/* A replica that reads nothing but holds the file from `offset` on in memory (another
+ * thread still analyses frames there, referred to in the mapping): offsets only grow. */
+void wt_capture_replica_hold(WtCaptureReplica *r, gint64 offset);
+/* Maps the file's pages in [offset, offset + len) now (wt_window_touch). */
+gint64 wt_capture_replica_touch(WtCaptureReplica *r, gint64 offset, gint64 len);
 /* This replica reads no more (the end of the file, an error, a stop): other replicas never
  * wait for it. */
 void wt_capture_replica_done(WtCaptureReplica *r);

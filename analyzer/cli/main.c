@@ -938,7 +938,7 @@ static WtCaptureSource *open_live(const Options *o, const WtCaptureOptions *copt
   return wt_capture_open_live(o->iface, copts, error);
 }
 
-/* --threads N reading files: every worker reads the files itself when they all are plain
+/* --threads N reading files: the workers read the files themselves when they all are plain
  * pcap files and no frame must pass through one thread in order (-w writes them, rotated
  * logs follow their times). WIRETAB_THREADS_READER=1 keeps the reader thread (tests). */
 static gboolean use_replicated_reading(const Options *o, const Loop *loop, GPtrArray *sources)

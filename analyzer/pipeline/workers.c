@@ -1,5 +1,5 @@
-/* --threads: reader, batches, worker threads, per-worker log buffers; replicated reading
- * (every worker reads the file) and the live fanout. See workers.h. */
+/* --threads: reader, batches, worker threads, per-worker log buffers; shared reading of
+ * pcap files (the workers read them in turns) and the live fanout. See workers.h. */
 #include "analyzer/pipeline/workers.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "analyzer/capture/capture.h"
 #include "analyzer/output/clickhouse.h"
@@ -31,6 +32,7 @@ typedef enum {
   REC_FRAME,
   REC_EXPIRE, /* timers at ts_ns (one thread's schedule) */
   REC_ANCHOR, /* ts_ns: the first frame of the whole input */
+  REC_REF,    /* a frame in the file's mapping: the Rec is followed by its address */
 } RecKind;
 
 /* A record in a batch; a frame's bytes follow, padded to 8. */
@@ -46,6 +48,8 @@ static gsize rec_size(guint32 caplen)
 {
   return sizeof(Rec) + (((gsize) caplen + 7) & ~(gsize) 7);
 }
+
+#define REF_SIZE (sizeof(Rec) + sizeof(const guint8 *))
 
 typedef struct {
   guint8 *data;
@@ -68,9 +72,8 @@ static void batch_free(gpointer p)
   g_free(b);
 }
 
-/* Where each frame goes: the decode tables (headers only) and the fragment table. The
- * reader has one; with replicated reading (wt_workers_run_files) every worker has its own,
- * fed the same frames, so they all take the same decisions. */
+/* Where each frame goes: the decode tables (headers only) and the fragment table. One per
+ * WtWorkers: the reader thread's, or the shared reading's (used by one worker at a time). */
 typedef void (*DeliverFunc)(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
                             guint32 caplen, guint32 wirelen, int linktype,
                             const guint8 *bytes);
@@ -109,15 +112,28 @@ typedef struct {
   gint64 last_ts;
   guint expire_gen;
   gboolean anchored;
-  /* replicated reading: its own reader of every source, its own router and frame count
-   * (every worker sees every frame), one thread's timer schedule */
-  WtCaptureReplica **readers;
-  WtCaptureReplica *reading;
-  Router router;
-  guint64 frame_no;
-  gint64 next_expire_ts;
-  guint64 published_frames; /* atomic: frame_no after each read of a block of frames */
+  /* shared reading: per source, the offset from which it still needs the file (the
+   * start of its next chunk) */
+  WtCaptureReplica **holds;
+  gint64 read_ns, wait_ns, start_ns;
+  guint chunks_read_here;
 } Worker;
+
+/* Shared reading: the frames of a stretch of one source, routed: for each worker its
+ * records (frames referred to in the file's mapping, timer instants). */
+typedef struct {
+  Batch *recs;         /* one per worker */
+  guint source;
+  gint64 next_offset;  /* the file offset after its last frame */
+  gboolean source_end; /* the source ends with it */
+  gboolean last;       /* no chunk after it */
+  gint done;           /* atomic: workers done with it */
+} Chunk;
+
+/* Chunks in the ring: a worker may be this many behind the reading. */
+#define CHUNK_RING 8
+/* Chunks kept read ahead of a worker, so that nobody waits for a read. */
+#define CHUNK_LEAD 2
 
 /* IP fragments of TCP/UDP datagrams (WT_ROUTE_FRAGMENT), by the defragmenter's key of
  * their datagram: the worker that has the datagram's first fragment (the one with the
@@ -152,15 +168,35 @@ struct WtWorkers {
   gint64 expire_ts;
   gint stop;           /* atomic: the workers leave their read loops */
   char *read_error;    /* the first handle's read error (under count_lock) */
-  /* replicated reading (wt_workers_new_replicated): the files every worker reads */
+  /* shared reading (wt_workers_new_replicated): the files, read in turns by the workers
+   * (one at a time, under read_lock) into the ring of chunks */
   gboolean replicated;
   GPtrArray *sources;  /* WtCaptureSource, borrowed */
-  guint64 stop_at;     /* atomic: no worker analyses a frame numbered above it */
-  gint reading;        /* atomic: workers still reading */
-  gint current_source; /* atomic: the source worker 0 reads */
-  char **source_errors; /* worker 0's read error per source, NULL if none */
-  GMutex done_lock;    /* `reading` reaching 0 is signalled on done_cond */
+  WtCaptureReplica **source_readers; /* the read position in each source */
+  guint64 stop_at;     /* atomic: no frame numbered above it is read */
+  gint reading_workers; /* atomic: workers not finished */
+  gint current_source; /* atomic: the source being read */
+  char **source_errors; /* the read error per source, NULL if none */
+  GMutex done_lock;    /* `reading_workers` reaching 0 is signalled on done_cond */
   GCond done_cond;
+  GMutex read_lock;    /* held by the worker reading a chunk; guards what follows */
+  guint read_source;
+  gboolean source_named;
+  gboolean input_end;  /* the last chunk is read */
+  Chunk *reading;      /* the chunk being read */
+  Chunk chunks[CHUNK_RING];
+  guint64 chunks_read; /* atomic (also read without read_lock) */
+  guint64 frames_read; /* atomic: frame_no after the last chunk read */
+  GMutex chunk_lock;   /* chunk_cond: a chunk read, or one done by every worker */
+  GCond chunk_cond;
+  gboolean reader_busy; /* under chunk_lock: a chunk is being read */
+  gboolean trace;      /* WIRETAB_THREADS_TIMES: the shared reading's times on stderr */
+  gint64 started_ns;
+  /* touch_ahead(): the source being read, where its reading is (after the last chunk) and
+   * up to where its pages are mapped (all atomic; a stale pair costs time, not results) */
+  gint touch_source;
+  gint64 read_offset;
+  gint64 touched;
 };
 
 static void send_batch(Worker *wk)
@@ -564,8 +600,8 @@ static G_GNUC_NO_INLINE guint router_frame_tables(Router *r, guint64 frame_no, g
   }
 }
 
-/* The fast path inline, everything else (and its large WtRouteKey) out of line: with
- * replicated reading every worker runs this on every frame. */
+/* The fast path inline, everything else (and its large WtRouteKey) out of line: it runs
+ * on every frame, in the serial part of the reading. */
 static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guint32 caplen,
                                  guint32 wirelen, int linktype, const guint8 *bytes)
 {
@@ -739,7 +775,7 @@ static gpointer fanout_main(gpointer data)
 guint64 wt_workers_frames(WtWorkers *w)
 {
   if (w->replicated)
-    return __atomic_load_n(&w->workers[0].published_frames, __ATOMIC_RELAXED);
+    return __atomic_load_n(&w->frames_read, __ATOMIC_RELAXED);
   g_mutex_lock(&w->count_lock);
   guint64 n = w->frame_no;
   g_mutex_unlock(&w->count_lock);
@@ -749,7 +785,7 @@ guint64 wt_workers_frames(WtWorkers *w)
 gboolean wt_workers_running(WtWorkers *w)
 {
   if (w->replicated)
-    return g_atomic_int_get(&w->reading) > 0;
+    return g_atomic_int_get(&w->reading_workers) > 0;
   return !g_atomic_int_get(&w->stop);
 }
 
@@ -765,109 +801,313 @@ void wt_workers_metrics_capture(WtWorkers *w, WtMetrics *m)
   g_mutex_unlock(&w->count_lock);
 }
 
-/* ---- replicated reading: every worker reads the files -------------------------------- */
+/* ---- shared reading: the workers take turns at reading the files -------------------- */
 
-/* Frames per read of a replica: the stop flag, the logs and the published count are looked
- * at between reads. */
-#define REPLICA_READ_FRAMES 4096
+/* Frames per chunk, and the file bytes after which a chunk ends early (large frames): the
+ * ring's chunks bound the part of the file the workers hold at once. */
+#define CHUNK_FRAMES 1024
+#define CHUNK_FILE_BYTES ((gint64) 1 << 20)
+#define CHUNK_READ_STEP 64 /* frames per read, so the byte bound is looked at often */
 
-/* A frame routed (now, or released from parking) to `worker`: analysed if it is this one. */
-static void deliver_here(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
-                         guint32 caplen, guint32 wirelen, int linktype, const guint8 *bytes)
+static Rec *chunk_rec(Batch *b, gsize size)
 {
-  Worker *wk = user;
-  if (worker == wk->member)
-    wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
-}
-
-/* Every worker runs this on every frame of the input, in the same order, so the frame
- * numbers, the timer instants and the router's decisions (its fragment table, parking) are
- * the same in all of them: each analyses the frames routed to it, as the reader's batches
- * would have given them. No stop test here: the reads end at the stop frame
- * (replica_read_source). */
-static inline void replica_frame_common(Worker *wk, gint64 ts_ns, guint32 caplen,
-                                        guint32 wirelen, const guint8 *bytes, int linktype)
-{
-  guint64 frame_no = ++wk->frame_no;
-  if (G_UNLIKELY(frame_no == 1))
-    wt_analyzer_anchor(wk->an, ts_ns);
-  if (G_UNLIKELY(wt_analyzer_timer_due(&wk->next_expire_ts, ts_ns))) {
-    expire_frags(&wk->router, ts_ns, FALSE);
-    wt_analyzer_expire(wk->an, ts_ns);
+  if (b->used + size > b->cap) {
+    b->cap = MAX(b->cap * 2, b->used + size);
+    b->data = g_realloc(b->data, b->cap);
   }
-  guint to = router_frame(&wk->router, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
-  if (to == wk->member)
-    wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
+  Rec *r = (Rec *) (b->data + b->used);
+  b->used += size;
+  return r;
 }
 
-static void replica_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
-                          const guint8 *bytes, int linktype)
+static void chunk_put_ref(Batch *b, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                          guint32 wirelen, int linktype, const guint8 *bytes)
 {
-  replica_frame_common(user, ts_ns, caplen, wirelen, bytes, linktype);
+  Rec *r = chunk_rec(b, REF_SIZE);
+  r->frame_no = frame_no;
+  r->ts_ns = ts_ns;
+  r->caplen = caplen;
+  r->wirelen = wirelen;
+  r->linktype = linktype;
+  r->kind = REC_REF;
+  memcpy(r + 1, &bytes, sizeof bytes);
 }
 
-/* Worker 0's: it also counts the capture summary (a callback of its own, so that the
- * others test nothing for it). */
-static void replica_frame_counting(gpointer user, gint64 ts_ns, guint32 caplen,
-                                   guint32 wirelen, const guint8 *bytes, int linktype)
+static void chunk_put_mark(Batch *b, RecKind kind, gint64 ts_ns)
 {
-  Worker *wk = user;
-  wt_analyzer_count_frame(wk->w->main, ts_ns, caplen, wirelen);
-  replica_frame_common(wk, ts_ns, caplen, wirelen, bytes, linktype);
+  Rec *r = chunk_rec(b, sizeof(Rec));
+  memset(r, 0, sizeof *r);
+  r->ts_ns = ts_ns;
+  r->kind = kind;
 }
 
-/* One source to its end, a read error or the stop frame. Worker 0 names the source in the
- * main analyzer (as the one-thread loop does before reading it) and keeps its error. Each
- * read is cut at the stop frame (-c, or a stop) as it was when the read began, so every
- * worker ends at the same frame (wt_workers_stop leaves room for the reads under way). */
-static void replica_read_source(Worker *wk, guint i)
+/* Fragments, now or released from parking: copied, as the parked ones live only until
+ * released. */
+static void deliver_to_chunk(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
+                             guint32 caplen, guint32 wirelen, int linktype,
+                             const guint8 *bytes)
+{
+  WtWorkers *w = user;
+  Rec *r = chunk_rec(&w->reading->recs[worker], rec_size(caplen));
+  r->frame_no = frame_no;
+  r->ts_ns = ts_ns;
+  r->caplen = caplen;
+  r->wirelen = wirelen;
+  r->linktype = linktype;
+  r->kind = REC_FRAME;
+  memcpy(r + 1, bytes, caplen);
+}
+
+/* The reader's frame function: what wt_workers_frame does, with the frame referred to in
+ * the file's mapping instead of copied. */
+static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                         const guint8 *bytes, int linktype)
+{
+  WtWorkers *w = user;
+  Chunk *c = w->reading;
+  guint64 frame_no = ++w->frame_no;
+  if (G_UNLIKELY(!w->anchored)) {
+    for (guint i = 0; i < w->n; i++)
+      chunk_put_mark(&c->recs[i], REC_ANCHOR, ts_ns);
+    w->anchored = TRUE;
+  }
+  if (G_UNLIKELY(wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen))) {
+    expire_frags(&w->router, ts_ns, FALSE);
+    for (guint i = 0; i < w->n; i++)
+      chunk_put_mark(&c->recs[i], REC_EXPIRE, ts_ns);
+  }
+  guint to = router_frame(&w->router, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  if (to != ROUTE_DELIVERED)
+    chunk_put_ref(&c->recs[to], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+}
+
+/* Waits until every worker is done with the chunk that used slot k % CHUNK_RING. */
+static void wait_slot(WtWorkers *w, guint64 k)
+{
+  Chunk *c = &w->chunks[k % CHUNK_RING];
+  if (k < CHUNK_RING || (guint) g_atomic_int_get(&c->done) == w->n)
+    return;
+  g_mutex_lock(&w->chunk_lock);
+  while ((guint) g_atomic_int_get(&c->done) < w->n)
+    g_cond_wait(&w->chunk_cond, &w->chunk_lock);
+  g_mutex_unlock(&w->chunk_lock);
+}
+
+/* The next chunk, under read_lock: frames of one source up to CHUNK_FRAMES, the source's
+ * end, the stop frame, or CHUNK_FILE_BYTES of the file. The last chunk also releases the
+ * fragments still parked. */
+static void read_chunk(WtWorkers *w)
+{
+  guint64 k = w->chunks_read;
+  g_mutex_lock(&w->chunk_lock);
+  w->reader_busy = TRUE;
+  g_mutex_unlock(&w->chunk_lock);
+  wait_slot(w, k);
+  Chunk *c = &w->chunks[k % CHUNK_RING];
+  for (guint i = 0; i < w->n; i++)
+    c->recs[i].used = 0;
+  c->source_end = c->last = FALSE;
+  g_atomic_int_set(&c->done, 0);
+  w->reading = c;
+  guint frames = 0;
+  while (w->read_source < w->sources->len) {
+    guint i = w->read_source;
+    WtCaptureReplica *r = w->source_readers[i];
+    if (!w->source_named) { /* as the one-thread loop does before reading it */
+      g_atomic_int_set(&w->current_source, (gint) i);
+      wt_analyzer_add_source(w->main, wt_capture_name(g_ptr_array_index(w->sources, i)),
+                             FALSE);
+      w->source_named = TRUE;
+    }
+    c->source = i;
+    guint64 stop_at = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
+    if (w->frame_no >= stop_at) {
+      w->read_source = w->sources->len; /* no further source either */
+      break;
+    }
+    guint64 left = MIN(stop_at - w->frame_no, (guint64) (CHUNK_FRAMES - frames));
+    gint64 start = wt_capture_replica_offset(r);
+    g_autoptr(GError) err = NULL;
+    int n = wt_capture_replica_dispatch(r, (int) MIN(left, CHUNK_READ_STEP), shared_frame, w,
+                                        &err);
+    if (n == -1)
+      w->source_errors[i] = g_strdup(err->message);
+    if (n <= 0) { /* its end, a read error (a break is not asked for) */
+      c->source_end = TRUE;
+      w->read_source++;
+      __atomic_store_n(&w->read_offset, 0, __ATOMIC_RELAXED);
+      __atomic_store_n(&w->touched, 0, __ATOMIC_RELAXED);
+      g_atomic_int_set(&w->touch_source, (gint) w->read_source);
+      w->source_named = FALSE;
+      break;
+    }
+    frames += (guint) n;
+    c->next_offset = wt_capture_replica_offset(r);
+    __atomic_store_n(&w->read_offset, c->next_offset, __ATOMIC_RELAXED);
+    if (frames >= CHUNK_FRAMES || c->next_offset - start >= CHUNK_FILE_BYTES)
+      break;
+  }
+  if (w->read_source >= w->sources->len) {
+    c->last = w->input_end = TRUE;
+    expire_frags(&w->router, 0, TRUE); /* parked fragments whose first one never came */
+  }
+  w->reading = NULL;
+  __atomic_store_n(&w->frames_read, w->frame_no, __ATOMIC_RELAXED);
+  g_mutex_lock(&w->chunk_lock);
+  __atomic_store_n(&w->chunks_read, k + 1, __ATOMIC_RELEASE);
+  w->reader_busy = FALSE;
+  g_cond_broadcast(&w->chunk_cond);
+  g_mutex_unlock(&w->chunk_lock);
+}
+
+/* How far ahead of the reading the idle workers map the file, in steps of TOUCH_STEP. */
+#define TOUCH_AHEAD ((gint64) 8 << 20)
+#define TOUCH_STEP ((gint64) 1 << 20)
+
+/* A worker not reading maps the file's pages ahead of the reading, so the page faults
+ * are taken beside the reading rather than in it (the reading is the serial part). */
+static void touch_ahead(Worker *wk)
 {
   WtWorkers *w = wk->w;
-  WtCaptureSource *src = g_ptr_array_index(w->sources, i);
-  if (wk->member == 0) {
-    g_atomic_int_set(&w->current_source, (gint) i);
-    wt_analyzer_add_source(w->main, wt_capture_name(src), FALSE);
-  }
-  WtFrameFunc frame = wk->member == 0 ? replica_frame_counting : replica_frame;
-  wk->reading = wk->readers[i];
-  for (;;) {
-    guint64 stop_at = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
-    if (wk->frame_no >= stop_at) {
-      wt_capture_replica_done(wk->reading); /* the others do not wait for it */
+  guint src = (guint) g_atomic_int_get(&w->touch_source);
+  if (src >= w->sources->len)
+    return;
+  gint64 reading = __atomic_load_n(&w->read_offset, __ATOMIC_RELAXED);
+  for (int steps = 0; steps < 2; steps++) { /* at most 2 steps, then back to analysing */
+    gint64 cur = __atomic_load_n(&w->touched, __ATOMIC_RELAXED);
+    gint64 at = MAX(cur, reading);
+    if (at >= reading + TOUCH_AHEAD)
       return;
-    }
-    guint64 left = stop_at - wk->frame_no;
-    int max = left < REPLICA_READ_FRAMES ? (int) left : REPLICA_READ_FRAMES;
-    g_autoptr(GError) err = NULL;
-    int n = wt_capture_replica_dispatch(wk->reading, max, frame, wk, &err);
-    __atomic_store_n(&wk->published_frames, wk->frame_no, __ATOMIC_RELAXED);
-    flush_logs(wk);
-    if (n == -1 && wk->member == 0)
-      w->source_errors[i] = g_strdup(err->message);
-    if (n <= 0) {
-      wt_capture_replica_done(wk->reading);
+    if (!__atomic_compare_exchange_n(&w->touched, &cur, at + TOUCH_STEP, FALSE,
+                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+      continue; /* another worker took this step */
+    if (wt_capture_replica_touch(wk->holds[src], at, TOUCH_STEP) <= 0)
       return;
-    }
   }
 }
 
-static gpointer replica_main(gpointer data)
+/* Chunk k is read: by this worker, or by another (waited for). FALSE after the last
+ * chunk. Never blocks on read_lock: its holder may be waiting for this worker to finish
+ * an older chunk (wait_slot). */
+static gint64 now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static gboolean chunk_ready(Worker *wk, guint64 k)
+{
+  WtWorkers *w = wk->w;
+  while (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) <= k) {
+    if (g_mutex_trylock(&w->read_lock)) {
+      if (w->chunks_read <= k && !w->input_end) {
+        gint64 t0 = now_ns();
+        read_chunk(w);
+        wk->read_ns += now_ns() - t0;
+        wk->chunks_read_here++;
+      }
+      gboolean ended = w->input_end && w->chunks_read <= k;
+      g_mutex_unlock(&w->read_lock);
+      if (ended)
+        return FALSE;
+      continue;
+    }
+    touch_ahead(wk);
+    gint64 t0 = now_ns();
+    g_mutex_lock(&w->chunk_lock);
+    while (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) <= k && w->reader_busy)
+      g_cond_wait(&w->chunk_cond, &w->chunk_lock);
+    g_mutex_unlock(&w->chunk_lock);
+    wk->wait_ns += now_ns() - t0;
+  }
+  return TRUE;
+}
+
+/* A chunk's records for this worker. The frames are in the mapping: the next one is asked
+ * for while this one is analysed. */
+static void run_chunk(Worker *wk, const Batch *b)
+{
+  for (gsize off = 0; off < b->used;) {
+    const Rec *r = (const Rec *) (b->data + off);
+    if (G_LIKELY(r->kind == REC_REF)) {
+      const guint8 *bytes;
+      memcpy(&bytes, r + 1, sizeof bytes);
+      off += REF_SIZE;
+      const Rec *next = (const Rec *) (b->data + off);
+      if (off < b->used && next->kind == REC_REF) {
+        const guint8 *nb;
+        memcpy(&nb, next + 1, sizeof nb);
+        __builtin_prefetch(nb);
+        __builtin_prefetch(nb + 64);
+      }
+      wt_analyzer_worker_frame(wk->an, r->frame_no, r->ts_ns, r->caplen, r->wirelen, bytes,
+                               r->linktype);
+      continue;
+    }
+    Batch one = { .data = (guint8 *) r, .used = r->kind == REC_FRAME ? rec_size(r->caplen)
+                                                                    : sizeof(Rec) };
+    run_batch(wk, &one);
+    off += one.used;
+  }
+}
+
+/* Done with chunk k: its slot may be reused once every worker is, and this worker holds
+ * only the file from the next chunk on. */
+static void chunk_done(Worker *wk, const Chunk *c)
+{
+  WtWorkers *w = wk->w;
+  if (c->source_end)
+    wt_capture_replica_done(wk->holds[c->source]);
+  else
+    wt_capture_replica_hold(wk->holds[c->source], c->next_offset);
+  if ((guint) g_atomic_int_add((gint *) &c->done, 1) + 1 == w->n) {
+    g_mutex_lock(&w->chunk_lock);
+    g_cond_broadcast(&w->chunk_cond);
+    g_mutex_unlock(&w->chunk_lock);
+  }
+}
+
+static gpointer shared_main(gpointer data)
 {
   Worker *wk = data;
+  wk->start_ns = now_ns();
   WtWorkers *w = wk->w;
-  for (guint i = 0; i < w->sources->len; i++) {
-    /* as the one-thread loop: no further source once the stop frame is reached */
-    if (wk->frame_no >= __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED))
+  for (guint64 k = 0; chunk_ready(wk, k); k++) {
+    Chunk *c = &w->chunks[k % CHUNK_RING];
+    gboolean last = c->last;
+    run_chunk(wk, &c->recs[wk->member]);
+    chunk_done(wk, c);
+    flush_logs(wk);
+    if (last)
       break;
-    replica_read_source(wk, i);
+    touch_ahead(wk);
+    /* keep CHUNK_LEAD chunks read ahead, by whichever worker is free to */
+    if (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) < k + 1 + CHUNK_LEAD &&
+        g_mutex_trylock(&w->read_lock)) {
+      if (!w->input_end && w->chunks_read < k + 1 + CHUNK_LEAD) {
+        gint64 t0 = now_ns();
+        read_chunk(w);
+        wk->read_ns += now_ns() - t0;
+        wk->chunks_read_here++;
+      }
+      g_mutex_unlock(&w->read_lock);
+    }
   }
   for (guint i = 0; i < w->sources->len; i++) /* files it stopped before: nobody waits */
-    wt_capture_replica_done(wk->readers[i]);
-  expire_frags(&wk->router, 0, TRUE); /* parked fragments whose first one never came */
-  wt_analyzer_finish(wk->an);         /* every flow ends: the last log lines */
+    wt_capture_replica_done(wk->holds[i]);
+  if (w->trace) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    g_printerr("wiretab: worker %u: CPU %.3f s, read %.3f s in %u chunks, waited %.3f s, "
+               "ran %.3f..%.3f s\n",
+               wk->member, ts.tv_sec + ts.tv_nsec / 1e9, wk->read_ns / 1e9, wk->chunks_read_here,
+               wk->wait_ns / 1e9, (wk->start_ns - w->started_ns) / 1e9, (now_ns() - w->started_ns) / 1e9);
+  }
+  wt_analyzer_finish(wk->an); /* every flow ends: the last log lines */
   flush_logs(wk);
   g_mutex_lock(&w->done_lock);
-  if (g_atomic_int_dec_and_test(&w->reading))
+  if (g_atomic_int_dec_and_test(&w->reading_workers))
     g_cond_broadcast(&w->done_cond);
   g_mutex_unlock(&w->done_lock);
   return NULL;
@@ -877,10 +1117,10 @@ gboolean wt_workers_wait(WtWorkers *w, gint64 timeout_us)
 {
   gint64 until = g_get_monotonic_time() + timeout_us;
   g_mutex_lock(&w->done_lock);
-  while (g_atomic_int_get(&w->reading) > 0)
+  while (g_atomic_int_get(&w->reading_workers) > 0)
     if (!g_cond_wait_until(&w->done_cond, &w->done_lock, until))
       break;
-  gboolean done = g_atomic_int_get(&w->reading) == 0;
+  gboolean done = g_atomic_int_get(&w->reading_workers) == 0;
   g_mutex_unlock(&w->done_lock);
   return done;
 }
@@ -891,14 +1131,8 @@ void wt_workers_stop(WtWorkers *w)
     g_atomic_int_set(&w->stop, 1);
     return;
   }
-  /* A worker is at most one read ahead of the count it published, and a read that began
-   * before the new stop frame is seen runs to its end: stopping every one at a frame
-   * three reads past the furthest keeps them equal (the frames up to it are analysed). */
-  guint64 furthest = 0;
-  for (guint i = 0; i < w->n; i++)
-    furthest = MAX(furthest, __atomic_load_n(&w->workers[i].published_frames,
-                                             __ATOMIC_RELAXED));
-  guint64 at = furthest + 3 * REPLICA_READ_FRAMES;
+  /* the chunks read so far are analysed; the reading stops before the next one */
+  guint64 at = __atomic_load_n(&w->frames_read, __ATOMIC_RELAXED);
   guint64 cur = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
   while (at < cur &&
          !__atomic_compare_exchange_n(&w->stop_at, &cur, at, FALSE, __ATOMIC_RELAXED,
@@ -935,10 +1169,9 @@ static void worker_clear(Worker *wk)
     wt_log_buffer_free(wk->logs[t]);
   if (wk->cur)
     batch_free(wk->cur);
-  for (guint i = 0; wk->readers && i < wk->w->sources->len; i++)
-    wt_capture_replica_free(wk->readers[i]);
-  g_free(wk->readers);
-  router_clear(&wk->router);
+  for (guint i = 0; wk->holds && i < wk->w->sources->len; i++)
+    wt_capture_replica_free(wk->holds[i]);
+  g_free(wk->holds);
   if (wk->empty)
     g_async_queue_unref(wk->empty);
   if (wk->full)
@@ -951,6 +1184,17 @@ static void workers_free(WtWorkers *w)
     worker_clear(&w->workers[i]);
   g_free(w->workers);
   router_clear(&w->router);
+  for (guint i = 0; w->source_readers && i < w->sources->len; i++)
+    wt_capture_replica_free(w->source_readers[i]);
+  g_free(w->source_readers);
+  for (guint c = 0; c < CHUNK_RING; c++) {
+    for (guint i = 0; w->chunks[c].recs && i < w->n; i++)
+      g_free(w->chunks[c].recs[i].data);
+    g_free(w->chunks[c].recs);
+  }
+  g_mutex_clear(&w->read_lock);
+  g_mutex_clear(&w->chunk_lock);
+  g_cond_clear(&w->chunk_cond);
   g_mutex_clear(&w->log_lock);
   g_mutex_clear(&w->metrics_lock);
   g_mutex_clear(&w->count_lock);
@@ -964,17 +1208,16 @@ static void workers_free(WtWorkers *w)
   g_free(w);
 }
 
-/* Replicated reading: a reader of every source (worker 0's reports the progress) and a
- * router of its own. */
-static gboolean replica_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cfg,
+/* A reader of every source for the reading (it reports the progress), or one for a
+ * worker's holds. */
+static gboolean replicas_new(WtWorkers *w, WtCaptureReplica ***out, gboolean progress,
                              GError **error)
 {
-  router_init(&wk->router, w->n, &cfg->decode, deliver_here, wk);
-  wk->readers = g_new0(WtCaptureReplica *, w->sources->len);
+  *out = g_new0(WtCaptureReplica *, w->sources->len);
   for (guint i = 0; i < w->sources->len; i++) {
     WtCaptureSource *src = g_ptr_array_index(w->sources, i);
-    wk->readers[i] = wt_capture_replica_new(src, wk->member == 0);
-    if (!wk->readers[i]) {
+    (*out)[i] = wt_capture_replica_new(src, progress);
+    if (!(*out)[i]) {
       g_set_error(error, WT_CAPTURE_ERROR, WT_CAPTURE_ERROR_OPEN,
                   _("%s: cannot map the file once more for --threads; give --threads 1"),
                   wt_capture_name(src));
@@ -998,7 +1241,7 @@ static gboolean worker_init(WtWorkers *w, Worker *wk, const WtAnalyzerConfig *cf
   if (w->src)
     return TRUE; /* fanout: the worker reads its own handle, no batches */
   if (w->replicated)
-    return replica_init(w, wk, cfg, error);
+    return replicas_new(w, &wk->holds, FALSE, error);
   wk->full = g_async_queue_new();
   wk->empty = g_async_queue_new_full(batch_free);
   for (int i = 1; i < BATCHES_PER_WORKER; i++)
@@ -1013,6 +1256,8 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
 {
   g_return_val_if_fail(n >= 1, NULL);
   WtWorkers *w = g_new0(WtWorkers, 1);
+  w->trace = g_getenv("WIRETAB_THREADS_TIMES") != NULL;
+  w->started_ns = now_ns();
   w->main = main;
   w->n = n;
   w->src = src;
@@ -1020,23 +1265,33 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   w->replicated = sources != NULL;
   w->sources = sources;
   w->stop_at = limit ? limit : G_MAXUINT64;
-  w->reading = (gint) n;
+  w->reading_workers = (gint) n;
   if (sources)
     w->source_errors = g_new0(char *, sources->len);
+  g_mutex_init(&w->read_lock);
+  g_mutex_init(&w->chunk_lock);
+  g_cond_init(&w->chunk_cond);
   g_mutex_init(&w->log_lock);
   g_mutex_init(&w->metrics_lock);
   g_mutex_init(&w->count_lock);
   g_mutex_init(&w->done_lock);
   g_cond_init(&w->done_cond);
   w->live_metrics = cfg->live_metrics;
-  router_init(&w->router, n, &cfg->decode, deliver_to_batch, w);
+  router_init(&w->router, n, &cfg->decode, sources ? deliver_to_chunk : deliver_to_batch, w);
   w->workers = g_new0(Worker, n);
+  for (guint c = 0; sources && c < CHUNK_RING; c++)
+    w->chunks[c].recs = g_new0(Batch, n);
+
   for (guint i = 0; i < n; i++) {
     w->workers[i].member = i;
     if (!worker_init(w, &w->workers[i], cfg, error)) {
       workers_free(w);
       return NULL;
     }
+  }
+  if (sources && !replicas_new(w, &w->source_readers, TRUE, error)) {
+    workers_free(w);
+    return NULL;
   }
   /* Ctrl-C and friends stop the reader (main.c's handler breaks its read): the workers
    * never take them, so they are born with them blocked. */
@@ -1048,7 +1303,7 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   pthread_sigmask(SIG_BLOCK, &stop, &old);
   for (guint i = 0; i < n; i++) {
     g_autofree char *name = g_strdup_printf("wiretab-w%u", i);
-    GThreadFunc run = src ? fanout_main : sources ? replica_main : worker_main;
+    GThreadFunc run = src ? fanout_main : sources ? shared_main : worker_main;
     w->workers[i].thread = g_thread_new(name, run, &w->workers[i]);
   }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -1077,6 +1332,8 @@ WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
 
 void wt_workers_finish(WtWorkers *w)
 {
+  if (w->trace)
+    g_printerr("wiretab: workers finished at %.3f s\n", (now_ns() - w->started_ns) / 1e9);
   expire_frags(&w->router, 0, TRUE);
   g_atomic_int_set(&w->stop, 1); /* fanout: the read loops end */
   for (guint i = 0; i < w->n && !w->src && !w->replicated; i++) {

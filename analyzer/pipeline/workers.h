@@ -14,8 +14,9 @@
  * the number of a flow's first frame); at the end each worker's taps are merged into the
  * main analyzer. Log lines are buffered per worker and written to the main analyzer's
  * log sinks under one lock per buffer flush (after each batch), whole lines only.
- * Classic pcap files have no reader (wt_workers_new_replicated): every worker reads the
- * whole file and runs the reader's router itself, keeping the frames routed to it.
+ * Classic pcap files have no reader thread (wt_workers_new_replicated): the workers take
+ * turns at reading the mapped file, a chunk of frames at a time, route them as the reader
+ * does and hand each other the frames' addresses in the mapping (no copy).
  * docs/performance.md has the design and what is not identical (peaks, caps). */
 #pragma once
 #include <glib.h>
@@ -39,10 +40,15 @@ WtWorkers *wt_workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, guint n
 WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
                                  WtCaptureSource *src, guint64 limit, GError **error);
 /* Plain pcap files (wt_capture_can_replicate on every one of `sources`, read in order):
- * no reader thread. Each of the n workers reads every frame of the files itself, numbers
- * it, runs one thread's timer schedule and the same router (decode tables, fragment table
- * and parking) as the reader, and analyses only the frames routed to it: no copy, no
- * queue. Worker 0 counts the capture summary into `main` and names the sources there.
+ * no reader thread. The files are mapped whole and read in chunks (up to 1,024 frames or
+ * 1 MiB) by whichever worker needs the next chunk or is free to read ahead, one at a time:
+ * it numbers the frames, counts the capture summary into `main`, names the sources there,
+ * runs one thread's timer schedule and the reader's router, and writes for each worker
+ * the addresses of its frames (and the timer instants) into the chunk; every worker then
+ * analyses its own frames of each chunk, in order, from the mapping. A ring of 8 chunks
+ * bounds how far the reading runs ahead of the slowest worker, and so the part of the
+ * file mapped at once. Idle workers map the pages ahead of the reading, so the page faults
+ * stay out of the serial part.
  * `limit` (-c): frames in all, 0 none. The calling thread waits (wt_workers_running,
  * wt_workers_frames, wt_workers_stop), prints wt_workers_source_error for each source,
  * then calls wt_workers_finish. `sources` outlives the workers. */
@@ -51,7 +57,7 @@ WtWorkers *wt_workers_new_replicated(WtAnalyzer *main, const WtAnalyzerConfig *c
 /* Replicated: TRUE once every worker has read all it will read (then wt_workers_finish),
  * FALSE after timeout_us. */
 gboolean wt_workers_wait(WtWorkers *w, gint64 timeout_us);
-/* Stop reading (a signal): replicated workers all stop after the same frame. */
+/* Stop reading (a signal): the chunks read so far are analysed, no further one is read. */
 void wt_workers_stop(WtWorkers *w);
 /* Replicated: the source being read (index in `sources`), and the read error that ended
  * source i (NULL: none). */
