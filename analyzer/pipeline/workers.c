@@ -169,7 +169,7 @@ struct WtWorkers {
   gint stop;           /* atomic: the workers leave their read loops */
   char *read_error;    /* the first handle's read error (under count_lock) */
   /* shared reading (wt_workers_new_replicated): the files, read in turns by the workers
-   * (one at a time, under read_lock) into the ring of chunks */
+   * (one at a time: reader_busy) into the ring of chunks */
   gboolean replicated;
   GPtrArray *sources;  /* WtCaptureSource, borrowed */
   WtCaptureReplica **source_readers; /* the read position in each source */
@@ -179,17 +179,17 @@ struct WtWorkers {
   char **source_errors; /* the read error per source, NULL if none */
   GMutex done_lock;    /* `reading_workers` reaching 0 is signalled on done_cond */
   GCond done_cond;
-  GMutex read_lock;    /* held by the worker reading a chunk; guards what follows */
+  /* what the reading worker (reader_busy) alone touches */
   guint read_source;
   gboolean source_named;
   gboolean input_end;  /* the last chunk is read */
   Chunk *reading;      /* the chunk being read */
   Chunk chunks[CHUNK_RING];
-  guint64 chunks_read; /* atomic (also read without read_lock) */
+  guint64 chunks_read; /* atomic; written under chunk_lock */
   guint64 frames_read; /* atomic: frame_no after the last chunk read */
   GMutex chunk_lock;   /* chunk_cond: a chunk read, or one done by every worker */
   GCond chunk_cond;
-  gboolean reader_busy; /* under chunk_lock: a chunk is being read */
+  gboolean reader_busy; /* under chunk_lock: a worker has the reading */
   gboolean trace;      /* WIRETAB_THREADS_TIMES: the shared reading's times on stderr */
   gint64 started_ns;
   /* touch_ahead(): the source being read, where its reading is (after the last chunk) and
@@ -893,15 +893,33 @@ static void wait_slot(WtWorkers *w, guint64 k)
   g_mutex_unlock(&w->chunk_lock);
 }
 
-/* The next chunk, under read_lock: frames of one source up to CHUNK_FRAMES, the source's
+/* The reading (the right to read the next chunk, and what it guards) if nobody has it:
+ * never waited for, as its holder may be waiting for this worker to finish an older chunk
+ * (wait_slot). With `unless_read`, not if chunk unless_read is read meanwhile. */
+static gboolean reading_take(WtWorkers *w, guint64 unless_read)
+{
+  g_mutex_lock(&w->chunk_lock);
+  gboolean got = !w->reader_busy && w->chunks_read <= unless_read;
+  if (got)
+    w->reader_busy = TRUE;
+  g_mutex_unlock(&w->chunk_lock);
+  return got;
+}
+
+static void reading_give(WtWorkers *w)
+{
+  g_mutex_lock(&w->chunk_lock);
+  w->reader_busy = FALSE;
+  g_cond_broadcast(&w->chunk_cond);
+  g_mutex_unlock(&w->chunk_lock);
+}
+
+/* The next chunk, by the worker that has the reading: frames of one source up to CHUNK_FRAMES, the source's
  * end, the stop frame, or CHUNK_FILE_BYTES of the file. The last chunk also releases the
  * fragments still parked. */
 static void read_chunk(WtWorkers *w)
 {
   guint64 k = w->chunks_read;
-  g_mutex_lock(&w->chunk_lock);
-  w->reader_busy = TRUE;
-  g_mutex_unlock(&w->chunk_lock);
   wait_slot(w, k);
   Chunk *c = &w->chunks[k % CHUNK_RING];
   for (guint i = 0; i < w->n; i++)
@@ -955,7 +973,6 @@ static void read_chunk(WtWorkers *w)
   __atomic_store_n(&w->frames_read, w->frame_no, __ATOMIC_RELAXED);
   g_mutex_lock(&w->chunk_lock);
   __atomic_store_n(&w->chunks_read, k + 1, __ATOMIC_RELEASE);
-  w->reader_busy = FALSE;
   g_cond_broadcast(&w->chunk_cond);
   g_mutex_unlock(&w->chunk_lock);
 }
@@ -1000,15 +1017,15 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
 {
   WtWorkers *w = wk->w;
   while (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) <= k) {
-    if (g_mutex_trylock(&w->read_lock)) {
-      if (w->chunks_read <= k && !w->input_end) {
+    if (reading_take(w, k)) {
+      if (!w->input_end) {
         gint64 t0 = now_ns();
         read_chunk(w);
         wk->read_ns += now_ns() - t0;
         wk->chunks_read_here++;
       }
       gboolean ended = w->input_end && w->chunks_read <= k;
-      g_mutex_unlock(&w->read_lock);
+      reading_give(w);
       if (ended)
         return FALSE;
       continue;
@@ -1084,14 +1101,14 @@ static gpointer shared_main(gpointer data)
     touch_ahead(wk);
     /* keep CHUNK_LEAD chunks read ahead, by whichever worker is free to */
     if (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) < k + 1 + CHUNK_LEAD &&
-        g_mutex_trylock(&w->read_lock)) {
+        reading_take(w, G_MAXUINT64)) {
       if (!w->input_end && w->chunks_read < k + 1 + CHUNK_LEAD) {
         gint64 t0 = now_ns();
         read_chunk(w);
         wk->read_ns += now_ns() - t0;
         wk->chunks_read_here++;
       }
-      g_mutex_unlock(&w->read_lock);
+      reading_give(w);
     }
   }
   for (guint i = 0; i < w->sources->len; i++) /* files it stopped before: nobody waits */
@@ -1192,7 +1209,6 @@ static void workers_free(WtWorkers *w)
       g_free(w->chunks[c].recs[i].data);
     g_free(w->chunks[c].recs);
   }
-  g_mutex_clear(&w->read_lock);
   g_mutex_clear(&w->chunk_lock);
   g_cond_clear(&w->chunk_cond);
   g_mutex_clear(&w->log_lock);
@@ -1268,7 +1284,6 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   w->reading_workers = (gint) n;
   if (sources)
     w->source_errors = g_new0(char *, sources->len);
-  g_mutex_init(&w->read_lock);
   g_mutex_init(&w->chunk_lock);
   g_cond_init(&w->chunk_cond);
   g_mutex_init(&w->log_lock);

@@ -20,7 +20,6 @@ wt=$build/analyzer/wiretab
 floor=$build/tests/bench/pcap-floor
 [ -r "$cap" ] || { echo "no capture $cap (record one with tests/bench/run-bench.sh)"; exit 77; }
 [ -x "$wt" ] && [ -x "$floor" ] || { echo "build $build first"; exit 77; }
-command -v /usr/bin/time >/dev/null || { echo "GNU time (/usr/bin/time) missing"; exit 77; }
 out=$(mktemp -d)
 busy_pids=
 trap 'rm -rf "$out"; for p in $busy_pids; do kill "$p"; done' EXIT
@@ -36,48 +35,62 @@ for n in ${THREADS_EXTRA:-}; do progs="$progs t$n"; done
 [ -n "${READER:-}" ] && progs="$progs r2"
 [ -n "${WITH_LOGS:-}" ] && progs="$progs l1 l2"
 
-i=0
-while [ $i -lt "$rounds" ]; do
-  for p in $progs; do
-    case $p in
-      floor) set -- "$floor" "$cap" ;;
-      t1) set -- "$wt" -q -r "$cap" ;;
-      l1) rm -rf "$out/logs"; set -- "$wt" -q -r "$cap" --log-dir "$out/logs" ;;
-      l2) rm -rf "$out/logs"; set -- "$wt" -q -r "$cap" --log-dir "$out/logs" --threads 2 ;;
-      r2) set -- env WIRETAB_THREADS_READER=1 "$wt" -q -r "$cap" --threads 2 ;;
-      t*) set -- "$wt" -q -r "$cap" --threads "${p#t}" ;;
-    esac
-    /usr/bin/time -f "%e %U %S %M" -o "$out/$p.$i" "$@" > /dev/null
-  done
-  i=$((i + 1))
-done
-python3 - "$out" "$rounds" $progs <<'PY'
-import statistics, sys
-out, rounds, progs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+# Timed in Python: wall time by perf_counter around the child, CPU time (user + system) and
+# peak RSS from wait4(), to the microsecond (GNU time rounds to 10 ms, a twentieth of a run
+# on the 551 MB capture).
+python3 - "$out" "$rounds" "$wt" "$floor" "$cap" $progs <<'PY'
+import os, statistics, subprocess, sys, time
+out, rounds, wt, floor, cap, progs = (sys.argv[1], int(sys.argv[2]), sys.argv[3],
+                                      sys.argv[4], sys.argv[5], sys.argv[6:])
+def command(p):
+    if p == "floor":
+        return [floor, cap], {}
+    if p == "t1":
+        return [wt, "-q", "-r", cap], {}
+    if p in ("l1", "l2"):
+        logs = os.path.join(out, "logs")
+        subprocess.run(["rm", "-rf", logs], check=True)
+        return [wt, "-q", "-r", cap, "--log-dir", logs] + (
+            ["--threads", "2"] if p == "l2" else []), {}
+    if p == "r2":
+        return [wt, "-q", "-r", cap, "--threads", "2"], {"WIRETAB_THREADS_READER": "1"}
+    return [wt, "-q", "-r", cap, "--threads", p[1:]], {}
+runs = {p: [] for p in progs}
+for i in range(rounds):
+    for p in progs:
+        argv, env = command(p)
+        t0 = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=dict(os.environ, **env))
+        _, status, ru = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        if status != 0:
+            sys.exit("%s exited with status %d" % (" ".join(argv), status))
+        runs[p].append((wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024))
 res = {}
 for p in progs:
-    rows = [list(map(float, open("%s/%s.%d" % (out, p, i)).read().split()[-4:]))
-            for i in range(rounds)]
-    res[p] = (statistics.median(r[0] for r in rows),
-              statistics.median(r[1] + r[2] for r in rows), max(r[3] for r in rows) / 1024,
-              min(r[0] for r in rows))
-fw = res["floor"][0]
+    rows = runs[p]
+    res[p] = (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows),
+              max(r[2] for r in rows), min(r[0] for r in rows))
+fw, ff = res["floor"][0], res["floor"][3]
 names = {"floor": "floor (pcap_loop)", "t1": "wiretab (one thread)",
          "l1": "wiretab --log-dir", "l2": "--log-dir --threads 2",
          "r2": "--threads 2, reader thread"}
-ff = res["floor"][3]
 print("%-24s %12s %8s %10s %8s %8s %10s" % ("program", "median wall", "x floor", "fastest",
                                             "x floor", "CPU s", "peak RSS"))
 for p in progs:
     w, c, m, f = res[p]
     print("%-24s %10.3f s %8.2f %8.3f s %8.2f %8.3f %6.1f MiB" % (
         names.get(p, "wiretab --threads " + p[1:]), w, w / fw, f, f / ff, c, m))
+def paired(a, b):  # the median of the round-by-round ratios: a slow phase of the machine
+    return statistics.median(x[0] / y[0] for x, y in zip(runs[a], runs[b]))  # hits both
 for p in progs[2:]:
     if p[0] in "tr":
-        print("speed-up %s vs one thread: %.2fx (median wall), %.2fx (fastest); "
-              "CPU %.2fx" % (names.get(p, "--threads " + p[1:]), res["t1"][0] / res[p][0],
-                             res["t1"][3] / res[p][3], res[p][1] / res["t1"][1]))
+        print("speed-up %s vs one thread: %.2fx (median wall), %.2fx (fastest), %.2fx (median "
+              "of the rounds' ratios); CPU %.2fx" % (
+                  names.get(p, "--threads " + p[1:]), res["t1"][0] / res[p][0],
+                  res["t1"][3] / res[p][3], 1 / paired(p, "t1"), res[p][1] / res["t1"][1]))
 if "l2" in res:
-    print("speed-up --log-dir --threads 2 vs one thread: %.2fx (median wall), %.2fx (fastest)" % (
-        res["l1"][0] / res["l2"][0], res["l1"][3] / res["l2"][3]))
+    print("speed-up --log-dir --threads 2 vs one thread: %.2fx (median wall), %.2fx (fastest), "
+          "%.2fx (median of the rounds' ratios)" % (
+              res["l1"][0] / res["l2"][0], res["l1"][3] / res["l2"][3], 1 / paired("l2", "l1")))
 PY
