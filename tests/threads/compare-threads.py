@@ -14,6 +14,8 @@ capture.flows_peak and tcp.reassembly.peak_buffered_bytes (sums of the workers' 
 import glob
 import json
 import os
+import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -130,6 +132,37 @@ def compare(name, args, tmp, expect_lines=True, replicated=None):
                     len(a), len(b), "".join(only1), n, "".join(only2))
             t.ok(a == b, "%s --threads %s: %s (sorted lines)" % (name, n, log), diag)
     return base
+
+
+def repeated_capture(src, dst, copies, gap_s=600):
+    """src (a classic little-endian pcap) `copies` times over, each copy gap_s later, so
+    the shared reading goes through many chunks (1,024 frames or 1 MiB each) and its ring
+    of 8 wraps; returns the frame count."""
+    data = open(src, "rb").read()
+    header, records = data[:24], []
+    pos = 24
+    while pos + 16 <= len(data):
+        sec, frac, caplen, wirelen = struct.unpack("<IIII", data[pos:pos + 16])
+        records.append((sec, frac, caplen, wirelen, data[pos + 16:pos + 16 + caplen]))
+        pos += 16 + caplen
+    with open(dst, "wb") as f:
+        f.write(header)
+        for k in range(copies):
+            for sec, frac, caplen, wirelen, body in records:
+                f.write(struct.pack("<IIII", sec + k * gap_s, frac, caplen, wirelen) + body)
+    return len(records) * copies
+
+
+def check_times(path, frames, tmp):
+    """WIRETAB_THREADS_TIMES: a line per worker; the chunks they read cover the frames."""
+    p = subprocess.run([wiretab_path(), "-q", "-r", path, "--threads", "2"],
+                       capture_output=True, text=True,
+                       env=dict(ENV, WIRETAB_THREADS_TIMES="1"))
+    lines = [l for l in p.stderr.splitlines() if l.startswith("wiretab: worker ")]
+    chunks = sum(int(re.search(r" in (\d+) chunks", l).group(1)) for l in lines)
+    t.ok(len(lines) == 2, "WIRETAB_THREADS_TIMES: a line per worker", p.stderr)
+    t.ok(chunks >= frames // 1024 + 1, "WIRETAB_THREADS_TIMES: %d chunks read for %d frames"
+         % (chunks, frames), p.stderr)
 
 
 def scapy_captures(tmp):
@@ -257,6 +290,13 @@ def main():
                     replicated=True)
             compare("--verify-checksums --top 3", ["-r", mix, "--verify-checksums",
                                                    "--top", "3"], tmp, replicated=True)
+            # many chunks: the ring wraps, readers take turns, pages are given back
+            many = os.path.join(tmp, "mix-x12.pcap")
+            frames = repeated_capture(mix, many, 12)
+            compare("12 copies (%d frames)" % frames, ["-r", many], tmp, replicated=True)
+            compare("12 copies, -c 7000", ["-r", many, "-c", "7000"], tmp, replicated=True)
+            compare("12 copies and 1 more file", ["-r", many, "-r", lo6], tmp, replicated=True)
+            check_times(many, frames, tmp)
             # what replicated reading leaves to the reader thread: pcapng files
             ng = sorted(glob.glob(os.path.join(ROOT, "captures", "*.pcapng")))
             if ng:
