@@ -71,7 +71,7 @@ CONF
     ip netns exec "$ns" env SSLKEYLOGFILE="$dir/https.keylog" curl -sSk --limit-rate 150M \
       $opts "${urls[@]}"
   done
-  sleep 0.5
+  sleep 1.5 # past tcpdump's 1 s block timeout, or the last block is lost (record-tls-short.sh)
   netns_tcpdump_stop
   grep -E 'packets dropped by kernel' "$work/tcpdump.log" >&2 || true
   kill "$(cat "$work/nginx.pid")"; sleep 0.3
