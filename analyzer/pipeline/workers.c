@@ -51,6 +51,17 @@ static gsize rec_size(guint32 caplen)
 
 #define REF_SIZE (sizeof(Rec) + sizeof(const guint8 *))
 
+static void rec_set(Rec *r, RecKind kind, guint64 frame_no, gint64 ts_ns, guint32 caplen,
+                    guint32 wirelen, int linktype)
+{
+  r->frame_no = frame_no;
+  r->ts_ns = ts_ns;
+  r->caplen = caplen;
+  r->wirelen = wirelen;
+  r->linktype = linktype;
+  r->kind = kind;
+}
+
 typedef struct {
   guint8 *data;
   gsize used, cap;
@@ -229,21 +240,13 @@ static void put_frame(Worker *wk, guint64 frame_no, gint64 ts_ns, guint32 caplen
                       guint32 wirelen, int linktype, const guint8 *bytes)
 {
   Rec *r = rec_alloc(wk, rec_size(caplen));
-  r->frame_no = frame_no;
-  r->ts_ns = ts_ns;
-  r->caplen = caplen;
-  r->wirelen = wirelen;
-  r->linktype = linktype;
-  r->kind = REC_FRAME;
+  rec_set(r, REC_FRAME, frame_no, ts_ns, caplen, wirelen, linktype);
   memcpy(r + 1, bytes, caplen);
 }
 
 static void put_mark(Worker *wk, RecKind kind, gint64 ts_ns)
 {
-  Rec *r = rec_alloc(wk, sizeof(Rec));
-  memset(r, 0, sizeof *r);
-  r->ts_ns = ts_ns;
-  r->kind = kind;
+  rec_set(rec_alloc(wk, sizeof(Rec)), kind, 0, ts_ns, 0, 0, 0);
 }
 
 /* ---- worker side: log buffers ------------------------------------------------------- */
@@ -554,12 +557,7 @@ static void route_fragment(Router *r, const WtRouteKey *rt, guint64 frame_no, gi
   }
   /* before its first fragment: wait for it (bounded) */
   Rec *p = g_malloc(rec_size(caplen));
-  p->frame_no = frame_no;
-  p->ts_ns = ts_ns;
-  p->caplen = caplen;
-  p->wirelen = wirelen;
-  p->linktype = linktype;
-  p->kind = REC_FRAME;
+  rec_set(p, REC_FRAME, frame_no, ts_ns, caplen, wirelen, linktype);
   memcpy(p + 1, bytes, caplen);
   if (!e->parked)
     e->parked = g_ptr_array_new_with_free_func(g_free);
@@ -613,6 +611,35 @@ static inline guint router_frame(Router *r, guint64 frame_no, gint64 ts_ns, guin
 
 /* ---- reader side: the frame loop ---------------------------------------------------- */
 
+/* Marks a timer instant or the anchor for every worker. */
+typedef void (*MarkFunc)(WtWorkers *w, RecKind kind, gint64 ts_ns);
+
+/* What the reading does with every frame, wherever the frames go (the reader thread's
+ * batches, the shared reading's chunks): number it, count it into the capture summary,
+ * mark the anchor and one thread's timer instants for every worker, route it. Inline
+ * with a constant `mark`, so neither caller pays for the pointer. */
+static inline guint reading_frame(WtWorkers *w, MarkFunc mark, gint64 ts_ns, guint32 caplen,
+                                  guint32 wirelen, int linktype, const guint8 *bytes,
+                                  guint64 *frame_no)
+{
+  *frame_no = ++w->frame_no;
+  if (G_UNLIKELY(!w->anchored)) {
+    mark(w, REC_ANCHOR, ts_ns);
+    w->anchored = TRUE;
+  }
+  if (G_UNLIKELY(wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen))) {
+    expire_frags(&w->router, ts_ns, FALSE);
+    mark(w, REC_EXPIRE, ts_ns);
+  }
+  return router_frame(&w->router, *frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+}
+
+static void batch_marks(WtWorkers *w, RecKind kind, gint64 ts_ns)
+{
+  for (guint i = 0; i < w->n; i++)
+    put_mark(&w->workers[i], kind, ts_ns);
+}
+
 static void deliver_to_batch(gpointer user, guint worker, guint64 frame_no, gint64 ts_ns,
                              guint32 caplen, guint32 wirelen, int linktype,
                              const guint8 *bytes)
@@ -625,18 +652,9 @@ void wt_workers_frame(gpointer workers, gint64 ts_ns, guint32 caplen, guint32 wi
                       const guint8 *bytes, int linktype)
 {
   WtWorkers *w = workers;
-  guint64 frame_no = ++w->frame_no;
-  if (!w->anchored) {
-    for (guint i = 0; i < w->n; i++)
-      put_mark(&w->workers[i], REC_ANCHOR, ts_ns);
-    w->anchored = TRUE;
-  }
-  if (wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen)) {
-    expire_frags(&w->router, ts_ns, FALSE);
-    for (guint i = 0; i < w->n; i++)
-      put_mark(&w->workers[i], REC_EXPIRE, ts_ns);
-  }
-  guint worker = router_frame(&w->router, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  guint64 frame_no;
+  guint worker = reading_frame(w, batch_marks, ts_ns, caplen, wirelen, linktype, bytes,
+                               &frame_no);
   if (worker != ROUTE_DELIVERED)
     put_frame(&w->workers[worker], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
 }
@@ -824,21 +842,19 @@ static void chunk_put_ref(Batch *b, guint64 frame_no, gint64 ts_ns, guint32 capl
                           guint32 wirelen, int linktype, const guint8 *bytes)
 {
   Rec *r = chunk_rec(b, REF_SIZE);
-  r->frame_no = frame_no;
-  r->ts_ns = ts_ns;
-  r->caplen = caplen;
-  r->wirelen = wirelen;
-  r->linktype = linktype;
-  r->kind = REC_REF;
+  rec_set(r, REC_REF, frame_no, ts_ns, caplen, wirelen, linktype);
   memcpy(r + 1, &bytes, sizeof bytes);
 }
 
 static void chunk_put_mark(Batch *b, RecKind kind, gint64 ts_ns)
 {
-  Rec *r = chunk_rec(b, sizeof(Rec));
-  memset(r, 0, sizeof *r);
-  r->ts_ns = ts_ns;
-  r->kind = kind;
+  rec_set(chunk_rec(b, sizeof(Rec)), kind, 0, ts_ns, 0, 0, 0);
+}
+
+static void chunk_marks(WtWorkers *w, RecKind kind, gint64 ts_ns)
+{
+  for (guint i = 0; i < w->n; i++)
+    chunk_put_mark(&w->reading->recs[i], kind, ts_ns);
 }
 
 /* Fragments, now or released from parking: copied, as the parked ones live only until
@@ -849,12 +865,7 @@ static void deliver_to_chunk(gpointer user, guint worker, guint64 frame_no, gint
 {
   WtWorkers *w = user;
   Rec *r = chunk_rec(&w->reading->recs[worker], rec_size(caplen));
-  r->frame_no = frame_no;
-  r->ts_ns = ts_ns;
-  r->caplen = caplen;
-  r->wirelen = wirelen;
-  r->linktype = linktype;
-  r->kind = REC_FRAME;
+  rec_set(r, REC_FRAME, frame_no, ts_ns, caplen, wirelen, linktype);
   memcpy(r + 1, bytes, caplen);
 }
 
@@ -864,21 +875,11 @@ static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
                          const guint8 *bytes, int linktype)
 {
   WtWorkers *w = user;
-  Chunk *c = w->reading;
-  guint64 frame_no = ++w->frame_no;
-  if (G_UNLIKELY(!w->anchored)) {
-    for (guint i = 0; i < w->n; i++)
-      chunk_put_mark(&c->recs[i], REC_ANCHOR, ts_ns);
-    w->anchored = TRUE;
-  }
-  if (G_UNLIKELY(wt_analyzer_count_frame(w->main, ts_ns, caplen, wirelen))) {
-    expire_frags(&w->router, ts_ns, FALSE);
-    for (guint i = 0; i < w->n; i++)
-      chunk_put_mark(&c->recs[i], REC_EXPIRE, ts_ns);
-  }
-  guint to = router_frame(&w->router, frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+  guint64 frame_no;
+  guint to = reading_frame(w, chunk_marks, ts_ns, caplen, wirelen, linktype, bytes,
+                           &frame_no);
   if (to != ROUTE_DELIVERED)
-    chunk_put_ref(&c->recs[to], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+    chunk_put_ref(&w->reading->recs[to], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
 }
 
 /* Waits until every worker is done with the chunk that used slot k % CHUNK_RING. */
