@@ -915,9 +915,9 @@ static void reading_give(WtWorkers *w)
   g_mutex_unlock(&w->chunk_lock);
 }
 
-/* The next chunk, by the worker that has the reading: frames of one source up to CHUNK_FRAMES, the source's
- * end, the stop frame, or CHUNK_FILE_BYTES of the file. The last chunk also releases the
- * fragments still parked. */
+/* The next chunk, by the worker that has the reading: frames of one source up to
+ * CHUNK_FRAMES, the source's end, the stop frame, or CHUNK_FILE_BYTES of the file. The
+ * last chunk also releases the fragments still parked. */
 static void read_chunk(WtWorkers *w)
 {
   guint64 k = w->chunks_read;
@@ -929,6 +929,7 @@ static void read_chunk(WtWorkers *w)
   g_atomic_int_set(&c->done, 0);
   w->reading = c;
   guint frames = 0;
+  gint64 chunk_start = -1; /* the file offset of its first frame */
   while (w->read_source < w->sources->len) {
     guint i = w->read_source;
     WtCaptureReplica *r = w->source_readers[i];
@@ -939,13 +940,15 @@ static void read_chunk(WtWorkers *w)
       w->source_named = TRUE;
     }
     c->source = i;
+    c->next_offset = wt_capture_replica_offset(r);
+    if (chunk_start < 0)
+      chunk_start = c->next_offset;
     guint64 stop_at = __atomic_load_n(&w->stop_at, __ATOMIC_RELAXED);
     if (w->frame_no >= stop_at) {
       w->read_source = w->sources->len; /* no further source either */
       break;
     }
     guint64 left = MIN(stop_at - w->frame_no, (guint64) (CHUNK_FRAMES - frames));
-    gint64 start = wt_capture_replica_offset(r);
     g_autoptr(GError) err = NULL;
     int n = wt_capture_replica_dispatch(r, (int) MIN(left, CHUNK_READ_STEP), shared_frame, w,
                                         &err);
@@ -963,7 +966,7 @@ static void read_chunk(WtWorkers *w)
     frames += (guint) n;
     c->next_offset = wt_capture_replica_offset(r);
     __atomic_store_n(&w->read_offset, c->next_offset, __ATOMIC_RELAXED);
-    if (frames >= CHUNK_FRAMES || c->next_offset - start >= CHUNK_FILE_BYTES)
+    if (frames >= CHUNK_FRAMES || c->next_offset - chunk_start >= CHUNK_FILE_BYTES)
       break;
   }
   if (w->read_source >= w->sources->len) {
@@ -1004,9 +1007,6 @@ static void touch_ahead(Worker *wk)
   }
 }
 
-/* Chunk k is read: by this worker, or by another (waited for). FALSE after the last
- * chunk. Never blocks on read_lock: its holder may be waiting for this worker to finish
- * an older chunk (wait_slot). */
 static gint64 now_ns(void)
 {
   struct timespec ts;
@@ -1014,6 +1014,8 @@ static gint64 now_ns(void)
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Chunk k is read: by this worker, or by another (waited for). FALSE after the last
+ * chunk. */
 static gboolean chunk_ready(Worker *wk, guint64 k)
 {
   WtWorkers *w = wk->w;
@@ -1119,8 +1121,9 @@ static gpointer shared_main(gpointer data)
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     g_printerr("wiretab: worker %u: CPU %.3f s, read %.3f s in %u chunks, waited %.3f s, "
                "ran %.3f..%.3f s\n",
-               wk->member, ts.tv_sec + ts.tv_nsec / 1e9, wk->read_ns / 1e9, wk->chunks_read_here,
-               wk->wait_ns / 1e9, (wk->start_ns - w->started_ns) / 1e9, (now_ns() - w->started_ns) / 1e9);
+               wk->member, ts.tv_sec + ts.tv_nsec / 1e9, wk->read_ns / 1e9,
+               wk->chunks_read_here, wk->wait_ns / 1e9, (wk->start_ns - w->started_ns) / 1e9,
+               (now_ns() - w->started_ns) / 1e9);
   }
   wt_analyzer_finish(wk->an); /* every flow ends: the last log lines */
   flush_logs(wk);
