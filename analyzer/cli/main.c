@@ -560,6 +560,8 @@ static gboolean run_replicated(GPtrArray *sources, Loop *loop)
     wt_progress_tick(loop->progress, src, (guint64) loop->seen);
   }
   loop->seen = (gint64) wt_workers_frames(loop->workers);
+  if (g_getenv("WIRETAB_THREADS_TIMES"))
+    wt_workers_write_times(loop->workers, stderr);
   gboolean ok = TRUE;
   for (guint i = 0; i < sources->len; i++) {
     const char *err = wt_workers_source_error(loop->workers, i);

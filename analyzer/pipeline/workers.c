@@ -126,7 +126,8 @@ typedef struct {
   /* shared reading: per source, the offset from which it still needs the file (the
    * start of its next chunk) */
   WtCaptureReplica **holds;
-  gint64 read_ns, wait_ns, start_ns;
+  /* shared reading: where the worker's time went (wt_workers_write_times) */
+  gint64 read_ns, wait_ns, start_ns, end_ns, cpu_ns;
   guint chunks_read_here;
 } Worker;
 
@@ -201,7 +202,6 @@ struct WtWorkers {
   GMutex chunk_lock;   /* chunk_cond: a chunk read, or one done by every worker */
   GCond chunk_cond;
   gboolean reader_busy; /* under chunk_lock: a worker has the reading */
-  gboolean trace;      /* WIRETAB_THREADS_TIMES: the shared reading's times on stderr */
   gint64 started_ns;
   /* touch_ahead(): the source being read, where its reading is (after the last chunk) and
    * up to where its pages are mapped (all atomic; a stale pair costs time, not results) */
@@ -1116,15 +1116,10 @@ static gpointer shared_main(gpointer data)
   }
   for (guint i = 0; i < w->sources->len; i++) /* files it stopped before: nobody waits */
     wt_capture_replica_done(wk->holds[i]);
-  if (w->trace) {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    g_printerr("wiretab: worker %u: CPU %.3f s, read %.3f s in %u chunks, waited %.3f s, "
-               "ran %.3f..%.3f s\n",
-               wk->member, ts.tv_sec + ts.tv_nsec / 1e9, wk->read_ns / 1e9,
-               wk->chunks_read_here, wk->wait_ns / 1e9, (wk->start_ns - w->started_ns) / 1e9,
-               (now_ns() - w->started_ns) / 1e9);
-  }
+  struct timespec cpu;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+  wk->cpu_ns = cpu.tv_sec * 1000000000LL + cpu.tv_nsec;
+  wk->end_ns = now_ns();
   wt_analyzer_finish(wk->an); /* every flow ends: the last log lines */
   flush_logs(wk);
   g_mutex_lock(&w->done_lock);
@@ -1132,6 +1127,17 @@ static gpointer shared_main(gpointer data)
     g_cond_broadcast(&w->done_cond);
   g_mutex_unlock(&w->done_lock);
   return NULL;
+}
+
+void wt_workers_write_times(WtWorkers *w, FILE *out)
+{
+  for (guint i = 0; w->replicated && i < w->n; i++) {
+    const Worker *wk = &w->workers[i];
+    fprintf(out, "wiretab: worker %u: CPU %.3f s, read %.3f s in %u chunks, waited %.3f s, "
+            "ran %.3f..%.3f s\n", i, wk->cpu_ns / 1e9, wk->read_ns / 1e9,
+            wk->chunks_read_here, wk->wait_ns / 1e9, (wk->start_ns - w->started_ns) / 1e9,
+            (wk->end_ns - w->started_ns) / 1e9);
+  }
 }
 
 gboolean wt_workers_wait(WtWorkers *w, gint64 timeout_us)
@@ -1276,7 +1282,6 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
 {
   g_return_val_if_fail(n >= 1, NULL);
   WtWorkers *w = g_new0(WtWorkers, 1);
-  w->trace = g_getenv("WIRETAB_THREADS_TIMES") != NULL;
   w->started_ns = now_ns();
   w->main = main;
   w->n = n;
@@ -1351,8 +1356,6 @@ WtWorkers *wt_workers_new_fanout(WtAnalyzer *main, const WtAnalyzerConfig *cfg,
 
 void wt_workers_finish(WtWorkers *w)
 {
-  if (w->trace)
-    g_printerr("wiretab: workers finished at %.3f s\n", (now_ns() - w->started_ns) / 1e9);
   expire_frags(&w->router, 0, TRUE);
   g_atomic_int_set(&w->stop, 1); /* fanout: the read loops end */
   for (guint i = 0; i < w->n && !w->src && !w->replicated; i++) {

@@ -20,6 +20,7 @@
  * docs/performance.md has the design and what is not identical (peaks, caps). */
 #pragma once
 #include <glib.h>
+#include <stdio.h>
 #include "analyzer/capture/capture.h"
 #include "analyzer/pipeline/analyzer.h"
 
@@ -57,6 +58,10 @@ WtWorkers *wt_workers_new_replicated(WtAnalyzer *main, const WtAnalyzerConfig *c
 /* Replicated: TRUE once every worker has read all it will read (then wt_workers_finish),
  * FALSE after timeout_us. */
 gboolean wt_workers_wait(WtWorkers *w, gint64 timeout_us);
+/* Replicated, once wt_workers_wait said TRUE: each worker's CPU time, the time it spent
+ * reading chunks for all and waiting for another's, and when it ran, one line each
+ * (WIRETAB_THREADS_TIMES). */
+void wt_workers_write_times(WtWorkers *w, FILE *out);
 /* Stop reading (a signal): the chunks read so far are analysed, no further one is read. */
 void wt_workers_stop(WtWorkers *w);
 /* Replicated: the source being read (index in `sources`), and the read error that ended
