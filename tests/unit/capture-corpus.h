@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <pcap/pcap.h>
 
 typedef void (*WtCorpusFileFunc)(const char *path, gpointer user);
 
@@ -42,4 +43,60 @@ static inline void wt_corpus_foreach(WtCorpusFileFunc fn, gpointer user)
 {
   wt_corpus_walk(WT_CAPTURES_DIR, 0, fn, user);
   wt_corpus_walk(wt_corpus_shared_dir(), 1, fn, user);
+}
+
+typedef void (*WtCorpusFrameFunc)(const guint8 *bytes, guint32 caplen, guint32 wirelen,
+                                  int linktype, gpointer user);
+
+/* Every frame of one capture, in order, as libpcap reads it; FALSE when it cannot open
+ * the file. */
+static inline gboolean wt_corpus_frames(const char *path, WtCorpusFrameFunc fn, gpointer user)
+{
+  char errbuf[PCAP_ERRBUF_SIZE];
+  pcap_t *p = pcap_open_offline(path, errbuf);
+  if (!p)
+    return FALSE;
+  int linktype = pcap_datalink(p);
+  struct pcap_pkthdr *h;
+  const u_char *bytes;
+  while (pcap_next_ex(p, &h, &bytes) == 1)
+    fn(bytes, h->caplen, h->len, linktype, user);
+  pcap_close(p);
+  return TRUE;
+}
+
+/* What a fast-path test counts: frames (or segments) checked, variants made of them, and
+ * how many of those the fast path took. */
+typedef struct {
+  guint64 frames, variants, fast;
+} WtCorpusCounts;
+
+/* Checks one capture, adding to *total; FALSE when the capture is not to be counted. */
+typedef gboolean (*WtCorpusCheckFunc)(const char *path, WtCorpusCounts *total);
+
+typedef struct {
+  WtCorpusCheckFunc check;
+  WtCorpusCounts total;
+  guint files;
+} WtCorpusTally;
+
+static inline void wt_corpus_tally_file(const char *path, gpointer user)
+{
+  WtCorpusTally *t = user;
+  t->files += t->check(path, &t->total);
+}
+
+/* `check` on every capture of the corpus, the totals as a test message ("N captures, ...
+ * `what`, ... `fast_means`"), and what every such test asserts: the corpus was read
+ * (captures/ alone holds more than 10 files) and the fast path took something. */
+static inline void wt_corpus_check_every(WtCorpusCheckFunc check, const char *what,
+                                         const char *fast_means)
+{
+  WtCorpusTally t = { check, { 0, 0, 0 }, 0 };
+  wt_corpus_foreach(wt_corpus_tally_file, &t);
+  g_test_message("%u captures, %" G_GUINT64_FORMAT " %s, %" G_GUINT64_FORMAT " variants, %"
+                 G_GUINT64_FORMAT " %s", t.files, t.total.frames, what, t.total.variants,
+                 t.total.fast, fast_means);
+  g_assert_cmpuint(t.files, >=, 10); /* captures/ alone holds more */
+  g_assert_cmpuint(t.total.fast, >, 0);
 }

@@ -287,40 +287,34 @@ static void check_frame(Check *c, const guint8 *f, guint32 caplen, guint32 wirel
             path, c->file_frames, GPOINTER_TO_UINT(seen) - 1, handle);
 }
 
-static void check_file(Check *c, const char *path, guint *files)
+typedef struct {
+  Check *check;
+  const char *path;
+  guint files;
+} Corpus;
+
+static void check_exact_frame(const guint8 *bytes, guint32 caplen, guint32 wirelen,
+                              int linktype, gpointer user)
 {
-  char errbuf[PCAP_ERRBUF_SIZE];
-  pcap_t *p = pcap_open_offline(path, errbuf);
-  if (!p)
-    return;
-  int linktype = pcap_datalink(p);
+  Corpus *corpus = user;
+  g_autofree guint8 *exact = g_memdup2(bytes, caplen); /* ASan sees a read past it */
+  check_frame(corpus->check, exact, caplen, wirelen, linktype, corpus->path);
+}
+
+static void check_corpus_file(const char *path, gpointer user)
+{
+  Corpus *corpus = user;
+  Check *c = corpus->check;
   c->file_frames = 0;
   c->flows = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                                    (GDestroyNotify) g_bytes_unref, NULL);
   c->datagrams = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
                                        (GDestroyNotify) g_bytes_unref,
                                        (GDestroyNotify) g_bytes_unref);
-  struct pcap_pkthdr *h;
-  const u_char *bytes;
-  while (pcap_next_ex(p, &h, &bytes) == 1) {
-    g_autofree guint8 *exact = g_memdup2(bytes, h->caplen); /* ASan sees a read past it */
-    check_frame(c, exact, h->caplen, h->len, linktype, path);
-  }
-  pcap_close(p);
+  corpus->path = path;
+  corpus->files += wt_corpus_frames(path, check_exact_frame, corpus);
   g_hash_table_destroy(c->flows);
   g_hash_table_destroy(c->datagrams);
-  (*files)++;
-}
-
-typedef struct {
-  Check *check;
-  guint files;
-} Corpus;
-
-static void check_corpus_file(const char *path, gpointer user)
-{
-  Corpus *corpus = user;
-  check_file(corpus->check, path, &corpus->files);
 }
 
 /* The kernel's classic BPF checker accepts it (as a socket filter: no privilege needed). */
@@ -347,7 +341,7 @@ static void test_every_capture(gconstpointer data)
   g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
   g_autofree guint64 *per_handle = g_new0(guint64, n);
   Check c = { n, &prog, d, NULL, NULL, 0, 0, 0, 0, per_handle };
-  Corpus corpus = { &c, 0 };
+  Corpus corpus = { &c, NULL, 0 };
   wt_corpus_foreach(check_corpus_file, &corpus);
   guint files = corpus.files;
   wt_fanout_bpf_free(&prog);

@@ -21,14 +21,11 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-typedef struct {
-  guint64 frames, variants, fast;
-} Counts;
-
 /* Both halves, each with its own decoders and anomaly table, fed the same variants. */
 typedef struct {
   WtDecoders *fast, *tables;
   WtAnomalies *fast_an, *tables_an;
+  WtCorpusCounts *counts;
 } Pair;
 
 /* A field added to WtPacket must be added to same_packet below. */
@@ -123,7 +120,7 @@ static void frame_packet(WtPacket *pkt, const guint8 *bytes, guint32 caplen, gui
 }
 
 static void assert_same_decode(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen,
-                               int linktype, Counts *c)
+                               int linktype, WtCorpusCounts *c)
 {
   c->variants++;
   /* a buffer of exactly caplen bytes: a read past the cut is an error under ASan */
@@ -151,7 +148,7 @@ static void put16(guint8 *p, guint v)
 
 /* One 16-bit field at `off` set to each of `values`, the frame restored after each. */
 static void try_values16(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen,
-                         guint off, const guint *values, guint n, Counts *c)
+                         guint off, const guint *values, guint n, WtCorpusCounts *c)
 {
   if (off + 2 > caplen)
     return;
@@ -164,7 +161,7 @@ static void try_values16(Pair *p, const guint8 *bytes, guint32 caplen, guint32 w
 
 /* One byte at `off` set to each of `values`. */
 static void try_values8(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen,
-                        guint off, const guint8 *values, guint n, Counts *c)
+                        guint off, const guint8 *values, guint n, WtCorpusCounts *c)
 {
   if (off >= caplen)
     return;
@@ -178,7 +175,7 @@ static void try_values8(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wi
 /* The transport header at `l4`: ports (tunnel ports among them), lengths, the data offset,
  * the option bytes of the fast layout, the checksum. */
 static void mutate_l4(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen,
-                      guint l4, guint8 proto, Counts *c)
+                      guint l4, guint8 proto, WtCorpusCounts *c)
 {
   const guint ports[] = { 0, 53, 80, WT_PORT_VXLAN, WT_PORT_GENEVE, WT_PORT_GTPU,
                           WT_PORT_TEREDO, 0xffff };
@@ -200,7 +197,7 @@ static void mutate_l4(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wire
     try_values8(p, bytes, caplen, wirelen, l4 + i, opts, G_N_ELEMENTS(opts), c);
 }
 
-static void mutate_ip4(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen, Counts *c)
+static void mutate_ip4(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen, WtCorpusCounts *c)
 {
   const guint8 *ip = bytes + 14;
   guint ihl = (ip[0] & 0x0fu) * 4u;
@@ -224,7 +221,7 @@ static void mutate_ip4(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wir
     mutate_l4(p, bytes, caplen, wirelen, 14 + ihl, ip[9], c);
 }
 
-static void mutate_ip6(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen, Counts *c)
+static void mutate_ip6(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen, WtCorpusCounts *c)
 {
   const guint8 *ip = bytes + 14;
   guint plen = (guint) (ip[4] << 8 | ip[5]);
@@ -240,9 +237,11 @@ static void mutate_ip6(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wir
 
 /* The frame, its cuts, its wire length changed, and its header fields at the values the
  * decoders single out. */
-static void check_frame(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wirelen,
-                        int linktype, Counts *c)
+static void check_frame(const guint8 *bytes, guint32 caplen, guint32 wirelen, int linktype,
+                        gpointer user)
 {
+  Pair *p = user;
+  WtCorpusCounts *c = p->counts;
   c->frames++;
   assert_same_decode(p, bytes, caplen, wirelen, linktype, c);
   assert_same_decode(p, bytes, caplen, wirelen + 1, linktype, c);
@@ -260,56 +259,37 @@ static void check_frame(Pair *p, const guint8 *bytes, guint32 caplen, guint32 wi
     mutate_ip6(p, bytes, caplen, wirelen, c);
 }
 
-static Counts check_file(const char *path)
+static gboolean check_file(const char *path, WtCorpusCounts *total)
 {
-  Counts c = { 0, 0, 0 };
-  char errbuf[PCAP_ERRBUF_SIZE];
-  pcap_t *pc = pcap_open_offline(path, errbuf);
-  if (!pc)
-    return c;
-  int linktype = pcap_datalink(pc);
+  guint64 before = total->frames;
   Pair p = { wt_decoders_new(NULL), wt_decoders_new(NULL), wt_anomalies_new(),
-             wt_anomalies_new() };
-  struct pcap_pkthdr *h;
-  const u_char *bytes;
-  while (pcap_next_ex(pc, &h, &bytes) == 1)
-    check_frame(&p, bytes, h->caplen, h->len, linktype, &c);
-  pcap_close(pc);
+             wt_anomalies_new(), total };
+  wt_corpus_frames(path, check_frame, &p);
   wt_decoders_free(p.fast);
   wt_decoders_free(p.tables);
   wt_anomalies_free(p.fast_an);
   wt_anomalies_free(p.tables_an);
-  return c;
-}
-
-typedef struct {
-  Counts total;
-  guint files;
-} Corpus;
-
-static void check_corpus_file(const char *path, gpointer user)
-{
-  Corpus *corpus = user;
-  Counts c = check_file(path);
-  if (!c.frames)
-    return;
-  corpus->files++;
-  corpus->total.frames += c.frames;
-  corpus->total.variants += c.variants;
-  corpus->total.fast += c.fast;
+  return total->frames > before;
 }
 
 static void test_every_capture(void)
 {
-  Corpus corpus = { { 0, 0, 0 }, 0 };
-  wt_corpus_foreach(check_corpus_file, &corpus);
-  Counts total = corpus.total;
-  guint files = corpus.files;
-  g_test_message("%u captures, %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
-                 " variants, %" G_GUINT64_FORMAT " taken by the fast path",
-                 files, total.frames, total.variants, total.fast);
-  g_assert_cmpuint(files, >=, 10);  /* captures/ alone holds more */
-  g_assert_cmpuint(total.fast, >, 0);
+  wt_corpus_check_every(check_file, "frames", "taken by the fast path");
+}
+
+typedef struct {
+  WtDecoders *d;
+  WtAnomalies *a;
+  guint64 fast;
+} Taken;
+
+static void count_taken(const guint8 *bytes, guint32 caplen, guint32 wirelen, int linktype,
+                        gpointer user)
+{
+  Taken *t = user;
+  WtPacket pkt;
+  frame_packet(&pkt, bytes, caplen, wirelen, linktype);
+  t->fast += wt_decode_frame_fast(t->d, &pkt, t->a);
 }
 
 static void test_takes(gconstpointer data)
@@ -319,22 +299,11 @@ static void test_takes(gconstpointer data)
     g_test_skip("capture not present");
     return;
   }
-  char errbuf[PCAP_ERRBUF_SIZE];
-  pcap_t *pc = pcap_open_offline(want[0], errbuf);
-  g_assert_nonnull(pc);
-  int linktype = pcap_datalink(pc);
-  struct pcap_pkthdr *h;
-  const u_char *bytes;
-  guint64 fast = 0;
   g_autoptr(WtDecoders) d = wt_decoders_new(NULL);
   g_autoptr(WtAnomalies) a = wt_anomalies_new();
-  while (pcap_next_ex(pc, &h, &bytes) == 1) {
-    WtPacket pkt;
-    frame_packet(&pkt, bytes, h->caplen, h->len, linktype);
-    fast += wt_decode_frame_fast(d, &pkt, a);
-  }
-  pcap_close(pc);
-  g_assert_cmpuint(fast, ==, g_ascii_strtoull(want[1], NULL, 10));
+  Taken t = { d, a, 0 };
+  g_assert_true(wt_corpus_frames(want[0], count_taken, &t));
+  g_assert_cmpuint(t.fast, ==, g_ascii_strtoull(want[1], NULL, 10));
 }
 
 int main(int argc, char **argv)
