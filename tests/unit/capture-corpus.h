@@ -6,6 +6,9 @@
 
 #include <glib.h>
 #include <pcap/pcap.h>
+#include <string.h>
+
+#include "analyzer/core/packet.h"
 
 typedef void (*WtCorpusFileFunc)(const char *path, gpointer user);
 
@@ -63,6 +66,17 @@ static inline gboolean wt_corpus_frames(const char *path, WtCorpusFrameFunc fn, 
     fn(bytes, h->caplen, h->len, linktype, user);
   pcap_close(p);
   return TRUE;
+}
+
+/* A frame as the decode tables take it: everything else zero. */
+static inline void wt_corpus_packet(WtPacket *pkt, const guint8 *bytes, guint32 caplen,
+                                    guint32 wirelen, int linktype)
+{
+  memset(pkt, 0, sizeof *pkt);
+  pkt->caplen = caplen;
+  pkt->wirelen = wirelen;
+  pkt->linktype = linktype;
+  pkt->frame = bytes;
 }
 
 /* What a fast-path test counts: frames (or segments) checked, variants made of them, and

@@ -227,11 +227,7 @@ static GBytes *router_flow(Check *c, const guint8 *f, guint32 caplen, guint32 wi
                            int linktype)
 {
   WtPacket pkt;
-  memset(&pkt, 0, sizeof pkt);
-  pkt.caplen = caplen;
-  pkt.wirelen = wirelen;
-  pkt.linktype = linktype;
-  pkt.frame = f;
+  wt_corpus_packet(&pkt, f, caplen, wirelen, linktype);
   WtRouteKey k;
   switch (wt_decode_route(c->d, &pkt, &k)) {
   case WT_ROUTE_FLOW:

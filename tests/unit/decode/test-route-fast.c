@@ -28,11 +28,7 @@ static void assert_same_route(WtDecoders *d, const guint8 *bytes, guint32 caplen
     return;
   c->fast++;
   WtPacket pkt;
-  memset(&pkt, 0, sizeof pkt);
-  pkt.caplen = caplen;
-  pkt.wirelen = wirelen;
-  pkt.linktype = linktype;
-  pkt.frame = bytes;
+  wt_corpus_packet(&pkt, bytes, caplen, wirelen, linktype);
   WtRouteKey slow;
   g_assert_cmpint(wt_decode_route(d, &pkt, &slow), ==, WT_ROUTE_FLOW);
   g_assert_cmpint(fast.kind, ==, WT_ROUTE_FLOW);
