@@ -45,9 +45,7 @@ trap cleanup EXIT
 mkdir -p "$out"
 netns_plain_lo "$ns"
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=www.tlscap.test/O=wiretab test" \
-  -addext "subjectAltName=DNS:www.tlscap.test" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+netns_cert "$work" "/CN=www.tlscap.test/O=wiretab test" "DNS:www.tlscap.test"
 mkdir -p "$work/www/static"
 python3 - "$work/www" <<'PY'
 import random, sys
@@ -57,11 +55,9 @@ open(root + '/index.html', 'w').write('<html><body>hello over TLS</body></html>\
 open(root + '/static/big.bin', 'wb').write(random.randbytes(12000))
 PY
 tls12_ciphers='ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-SHA:AES128-SHA256:@SECLEVEL=0'
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
+{
+  netns_nginx_main "$work"
+  cat <<CONF
 http {
   log_format truth '\$ssl_protocol \$ssl_cipher \$server_protocol \$request_method \$request_uri \$status \$connection \$remote_port \$ssl_session_reused \$server_port';
   access_log $work/access.log truth;
@@ -98,6 +94,7 @@ http {
   }
 }
 CONF
+} > "$work/nginx.conf"
 cat > "$work/locations.conf" <<'CONF'
 location = /created { return 201 "created\n"; }
 location = /nocontent { return 204; }

@@ -14,7 +14,12 @@
 #                            tcpdump says "listening on" (its buffer is active, so the
 #                            first SYNs are not lost); the pid is left in $tcpdump_pid
 #   netns_tcpdump_stop       SIGINT tcpdump and wait for it to flush its last block
-# Needs root, iproute2, ethtool, tcpdump.
+#   netns_cert DIR SUBJECT [SAN]
+#                            a self-signed RSA certificate (2 days) in DIR/cert.pem and
+#                            DIR/key.pem, e.g. netns_cert "$work" /CN=shop.wt.test DNS:shop.wt.test
+#   netns_nginx_main WORK    the top of an nginx.conf: one worker, its pid and error log in
+#                            WORK; the script appends its http { } block
+# Needs root, iproute2, ethtool, tcpdump (openssl for netns_cert).
 
 netns_plain_lo() {
   ip netns add "$1"
@@ -81,4 +86,16 @@ netns_tcpdump_stop() {
   kill -INT "$tcpdump_pid" 2>/dev/null || true
   wait "$tcpdump_pid" 2>/dev/null || true
   tcpdump_pid=
+}
+
+netns_cert() {
+  local san=()
+  [[ -n ${3:-} ]] && san=(-addext "subjectAltName=$3")
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "$2" "${san[@]}" \
+    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+
+netns_nginx_main() {
+  printf 'worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\nevents { worker_connections 64; }\n' \
+    "$1" "$1"
 }

@@ -19,6 +19,7 @@
 #                                              openssh-client and -server, tinyproxy,
 #                                              openssl, tcpdump, capinfos)
 set -euo pipefail
+. "$(dirname "$0")/netns-lib.sh" # netns_cert, netns_nginx_main
 out=$(realpath -m "${1:-$(dirname "$0")/../../captures}")
 ns=wtprx-$$
 work=$(mktemp -d)
@@ -45,16 +46,12 @@ run ip link set lo up
 run ip link set lo mtu 1500
 run ethtool -K lo tso off gso off gro off tx off >/dev/null 2>&1 || true
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.wt.test" \
-  -addext "subjectAltName=DNS:shop.wt.test,DNS:api.wt.test" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+netns_cert "$work" "/CN=shop.wt.test" "DNS:shop.wt.test,DNS:api.wt.test"
 mkdir -p "$work/www"
 echo "hello through a proxy" > "$work/www/index.html"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
+{
+  netns_nginx_main "$work"
+  cat <<CONF
 http {
   log_format truth "\$scheme \$request_method \$status \$request_uri \$host \$body_bytes_sent";
   access_log $work/access.log truth;
@@ -70,6 +67,7 @@ http {
   }
 }
 CONF
+} > "$work/nginx.conf"
 run nginx -c "$work/nginx.conf"
 # started without the run() function: $! is then the proxy itself, not a subshell
 ip netns exec "$ns" microsocks -i 127.0.0.1 -p 1080 >"$work/ms0.log" 2>&1 & pids+=($!)

@@ -38,16 +38,12 @@ netns_plain_lo "$ns"
 mkdir -p "/etc/netns/$ns"
 printf '127.0.0.1 localhost\n127.0.0.1 shop.wt.test\n' > "/etc/netns/$ns/hosts"
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.wt.test" \
-  -addext "subjectAltName=DNS:shop.wt.test" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+netns_cert "$work" "/CN=shop.wt.test" "DNS:shop.wt.test"
 mkdir -p "$work/www"
 echo "hello through a proxy, over TLS" > "$work/www/index.html"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
+{
+  netns_nginx_main "$work"
+  cat <<CONF
 http {
   log_format truth '\$ssl_protocol \$server_protocol \$request_method \$status \$request_uri \$connection';
   access_log $work/access.log truth;
@@ -62,6 +58,7 @@ http {
   }
 }
 CONF
+} > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 ip netns exec "$ns" microsocks -i 127.0.0.1 -p 1080 >"$work/ms.log" 2>&1 & pids+=($!)
 cat > "$work/tinyproxy.conf" <<CONF

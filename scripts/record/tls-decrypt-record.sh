@@ -21,17 +21,13 @@ work=$(mktemp -d)
 chmod 755 "$work"
 netns_cleanup_on_exit "$ns" "$work/nginx.pid"
 netns_plain_lo "$ns"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.example.test/O=wiretab test" \
-  -addext "subjectAltName=DNS:shop.example.test" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+netns_cert "$work" "/CN=shop.example.test/O=wiretab test" "DNS:shop.example.test"
 mkdir -p "$work/www" "$work/body"
 echo "hello over TLS" > "$work/www/index.html"
 head -c 40000 /dev/zero | tr '\0' 'x' > "$work/www/big.txt"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
+{
+  netns_nginx_main "$work"
+  cat <<CONF
 http {
   # method status uri body_bytes_sent connection requests_on_connection protocol scheme
   # ssl_protocol ssl_cipher ssl_session_reused
@@ -68,6 +64,7 @@ http {
   }
 }
 CONF
+} > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 netns_wait_pidfile "$work/nginx.pid"
 netns_tcpdump "$ns" "$out/tls-decrypt.pcap" 'tcp port 443 or tcp port 80 or tcp port 8443' "$work/tcpdump.log"

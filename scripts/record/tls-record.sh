@@ -13,16 +13,12 @@ work=$(mktemp -d)
 chmod 755 "$work"
 netns_cleanup_on_exit "$ns" "$work/nginx.pid"
 netns_plain_lo "$ns"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shop.example.test" \
-  -addext "subjectAltName=DNS:shop.example.test,DNS:api.example.test,DNS:cdn.example.test" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+netns_cert "$work" "/CN=shop.example.test" "DNS:shop.example.test,DNS:api.example.test,DNS:cdn.example.test"
 mkdir -p "$work/www"
 echo "hello over TLS" > "$work/www/index.html"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
+{
+  netns_nginx_main "$work"
+  cat <<CONF
 http {
   access_log $work/access.log;
   server {
@@ -36,6 +32,7 @@ http {
   }
 }
 CONF
+} > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 netns_wait_pidfile "$work/nginx.pid"
 netns_tcpdump "$ns" "$out/tls-sni.pcap" 'tcp port 443 or tcp port 80' "$work/tcpdump.log"

@@ -27,15 +27,12 @@ work=$(mktemp -d); chmod 755 "$work"
 ns=${BENCH_NETNS:-wtbench-tls-short}-$$
 netns_cleanup_on_exit "$ns" "$work/nginx.pid"
 netns_plain_lo "$ns"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=bench.example.test" \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+netns_cert "$work" "/CN=bench.example.test"
 mkdir -p "$work/www"
 head -c 2000 /dev/urandom > "$work/www/small.bin"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 64; }
+{
+  netns_nginx_main "$work"
+  cat <<CONF
 http {
   log_format truth "\$request_method \$status \$request_uri \$body_bytes_sent \$server_protocol \$ssl_protocol";
   access_log $work/access.log truth;
@@ -48,6 +45,7 @@ http {
   }
 }
 CONF
+} > "$work/nginx.conf"
 ip netns exec "$ns" nginx -c "$work/nginx.conf"
 netns_wait_pidfile "$work/nginx.pid"
 rm -f "$out/https-short.keylog" "$out/https-short.pcap"
