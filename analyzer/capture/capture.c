@@ -552,9 +552,6 @@ int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFu
 
 /* ---- replicas: one more reader of the same pcap file ---------------------------------- */
 
-/* How far ahead of its position the reading replica has the CPU load the file. */
-#define READ_PREFETCH_BYTES 8192
-
 struct WtCaptureReplica {
   WtCaptureSource *src;
   WtWindow *win;
@@ -582,8 +579,6 @@ WtCaptureReplica *wt_capture_replica_new(WtCaptureSource *src, gboolean progress
     wt_window_free(win);
     return NULL;
   }
-  if (progress) /* the reading replica (workers.c): it skips over most frames' bytes */
-    wt_pcap_mmap_prefetch(mm, READ_PREFETCH_BYTES);
   WtCaptureReplica *r = g_new0(WtCaptureReplica, 1);
   r->src = src;
   r->win = win;

@@ -20,8 +20,6 @@ struct WtPcapMmap {
   guint32 snapshot;
   int linktype;         /* the file's, for every frame */
   gint64 pos;           /* offset of the next record header */
-  gint64 ahead;         /* prefetching: bytes ahead of pos, 0 = none */
-  gint64 prefetched;    /* prefetching: lines before this offset asked for */
   volatile sig_atomic_t break_loop;
 };
 
@@ -197,18 +195,7 @@ static inline gboolean next_packet_fast(WtPcapMmap *m, struct pcap_pkthdr *h,
   *ts_ns = wt_capture_ts_ns(sec, frac_ns);
   *data = rec + REC_HDR_LEN;
   m->pos += REC_HDR_LEN + caplen;
-  if (m->ahead) {
-    gint64 want = MIN(m->pos + m->ahead, s->off + (gint64) s->len);
-    for (; m->prefetched < want; m->prefetched += 64)
-      __builtin_prefetch(s->base + (m->prefetched - s->off));
-  }
   return TRUE;
-}
-
-void wt_pcap_mmap_prefetch(WtPcapMmap *m, gint64 ahead)
-{
-  m->ahead = ahead;
-  m->prefetched = m->pos;
 }
 
 /* savefile.c pcap_offline_read(), including its quirks: end of file returns 0 even after

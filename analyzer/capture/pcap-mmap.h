@@ -51,8 +51,3 @@ int wt_pcap_mmap_dispatch(WtPcapMmap *m, int cnt, const struct bpf_program *filt
 void wt_pcap_mmap_break(WtPcapMmap *m);
 /* File offset of the next record, for progress. */
 gint64 wt_pcap_mmap_offset(const WtPcapMmap *m);
-/* Ask the CPU to load the file `ahead` bytes beyond each frame read (0: never). For a
- * reader that skips most frames' bytes (a replica routing frames to other workers): the
- * next record's header is only known once this one is read, so without it every skipped
- * frame waits for memory. */
-void wt_pcap_mmap_prefetch(WtPcapMmap *m, gint64 ahead);
