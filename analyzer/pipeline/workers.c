@@ -880,11 +880,12 @@ static void deliver_to_chunk(gpointer user, guint worker, guint64 frame_no, gint
  * of a mapping). */
 static inline void prefetch_ahead(WtWorkers *w, const guint8 *end)
 {
-  guintptr at = (guintptr) end, want = at + READ_PREFETCH_BYTES;
-  if (w->prefetched < at || w->prefetched > want)
-    w->prefetched = at;
-  for (; w->prefetched < want; w->prefetched += 64)
-    __builtin_prefetch((const void *) w->prefetched);
+  guintptr at = (guintptr) end, want = at + READ_PREFETCH_BYTES, next = w->prefetched;
+  if (next < at || next > want)
+    next = at;
+  for (; next < want; next += 64)
+    __builtin_prefetch((const void *) next);
+  w->prefetched = next;
 }
 
 /* The reader's frame function: what wt_workers_frame does, with the frame referred to in
@@ -1000,8 +1001,9 @@ static void read_chunk(WtWorkers *w)
   g_mutex_unlock(&w->chunk_lock);
 }
 
-/* How far ahead of the reading the idle workers map the file, in steps of TOUCH_STEP. */
-#define TOUCH_AHEAD ((gint64) 8 << 20)
+/* How far ahead of the reading the idle workers map the file, in steps of TOUCH_STEP: the
+ * mapped pages count in the resident memory until given back behind the slowest worker. */
+#define TOUCH_AHEAD ((gint64) 4 << 20)
 #define TOUCH_STEP ((gint64) 1 << 20)
 
 /* A worker not reading maps the file's pages ahead of the reading, so the page faults
