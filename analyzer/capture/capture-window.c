@@ -6,9 +6,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Mapped: 2 MiB windows, remapped rarely (one mmap per ~1,400 full-size frames) while the
- * resident file pages stay a small, fixed part of peak memory. */
+/* Mapped: windows of 2 MiB, remapped rarely (one mmap per ~1,400 full-size frames) while the
+ * resident file pages stay a small, fixed part of peak memory. Each starts on a 2 MiB
+ * boundary of the file and reaches MAP_WINDOW_TAIL further, so that a frame starting inside
+ * it mostly ends inside it too and the next window starts 2 MiB on (a longer frame gets a
+ * window of its own from the same boundary). A file read from disk is cached
+ * in 2 MiB folios, and the kernel maps those with one page-table entry (one TLB entry, one
+ * fault) only where a mapping holds a whole aligned 2 MiB; windows starting at the frame
+ * cost one thread 12-16 % more on such a file (docs/performance.md, "Session 5"). */
 #define MAP_WINDOW_BYTES (2u << 20)
+#define MAP_WINDOW_TAIL (64u << 10)
 /* Stream: each read() asks for up to 1 MiB, so a pipe costs a system call per ~700 frames. */
 #define READ_CHUNK_BYTES (1u << 20)
 
@@ -232,8 +239,8 @@ static const guint8 *get_mapped(WtWindow *w, gint64 off, gsize n, gsize *got)
     return avail == n ? w->win + (off - w->win_off) : NULL;
   }
   unmap(w);
-  gint64 base = off & ~(gint64) (w->page - 1);
-  gsize len = MAX((gsize) MAP_WINDOW_BYTES, (gsize) (off - base) + avail);
+  gint64 base = off & ~(gint64) (MAP_WINDOW_BYTES - 1);
+  gsize len = MAX((gsize) (MAP_WINDOW_BYTES + MAP_WINDOW_TAIL), (gsize) (off - base) + avail);
   len = (gsize) MIN((gint64) len, w->size - base);
   void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, w->fd, base);
   if (p == MAP_FAILED) {

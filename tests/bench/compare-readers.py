@@ -121,6 +121,31 @@ check_file("timestamps-negative-fraction", pcap([(5, 0xfffffff0, 54, 54, eth_tcp
 check_file("fraction-over-a-second", pcap([(5, 2500000, 54, 54, eth_tcp_frame(0))]))
 check_file("wirelen-below-caplen", pcap([(5, 0, 54, 20, eth_tcp_frame(0))]))
 
+# A file of 26 MiB: the mmap reader maps it in windows that start on 2 MiB boundaries and
+# reach 64 KiB past the next one (capture-window.c). Before each boundary one frame is
+# sized to end exactly on it, 1 byte past it, 8 bytes before it (the next record header
+# straddles it), just inside, on and past the end of the 64 KiB tail, or is 100-250 KiB
+# long (a window of its own); frames of common sizes fill the rest.
+def window_crossing_records():
+    rng = __import__("random").Random(2024)
+    ends = [0, 1, -8, (64 << 10) - 1, 64 << 10, (64 << 10) + 1, 100 << 10, 250 << 10]
+    out, pos, n, k = [], 24, 0, 1
+    while k <= 2 * len(ends):
+        boundary = k * (2 << 20)
+        size = rng.choice([54, 60, 590, 1514, 4000, 9014])
+        if boundary - (pos + 16) < 12000:  # the last frame before the boundary
+            size = boundary - (pos + 16) + ends[k % len(ends)]
+            k += 1
+        size = max(size, 54)
+        frame = eth_tcp_frame(n) + bytes(size - 54)
+        out.append((1700000000 + n // 1000, n % 1000 * 1000, size, size, frame))
+        pos += 16 + size
+        n += 1
+    return out
+
+
+check_file("window-crossing", pcap(window_crossing_records(), snaplen=262144))
+
 # Damaged files: random bytes of a real capture overwritten (record headers included) and
 # random cuts; whatever libpcap makes of them, the mmap reader must make the same.
 if os.path.exists(mix):
