@@ -77,11 +77,12 @@ def eth_tcp_frame(i):
 
 
 def pcap(records, magic=0xa1b2c3d4, endian="<", version=(2, 4), snaplen=65535, linktype=1):
-    out = struct.pack(endian + "IHHiIII", magic, version[0], version[1], 0, 0, snaplen, linktype)
+    out = [struct.pack(endian + "IHHiIII", magic, version[0], version[1], 0, 0, snaplen, linktype)]
     for sec, frac, caplen, wirelen, data in records:
-        out += struct.pack(endian + "IIII", sec & 0xffffffff, frac & 0xffffffff, caplen, wirelen)
-        out += data
-    return out
+        out.append(struct.pack(endian + "IIII", sec & 0xffffffff, frac & 0xffffffff, caplen,
+                               wirelen))
+        out.append(data)
+    return b"".join(out)
 
 
 def recs(n=5, sec=1700000000):
