@@ -12,8 +12,8 @@
  * it mostly ends inside it too and the next window starts 2 MiB on (a longer frame gets a
  * window of its own from the same boundary). A file read from disk is cached
  * in 2 MiB folios, and the kernel maps those with one page-table entry (one TLB entry, one
- * fault) only where a mapping holds a whole aligned 2 MiB; windows starting at the frame
- * cost one thread 12-16 % more on such a file (docs/performance.md, "Session 5"). */
+ * fault) only where a mapping holds a whole aligned 2 MiB; windows that started at a frame
+ * made one thread 10-27 % slower on such a file (docs/performance.md, "Session 5"). */
 #define MAP_WINDOW_BYTES (2u << 20)
 #define MAP_WINDOW_TAIL (64u << 10)
 /* Stream: each read() asks for up to 1 MiB, so a pipe costs a system call per ~700 frames. */
