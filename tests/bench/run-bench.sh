@@ -22,6 +22,11 @@
 # h2load against nginx (BENCH_H2_REQUESTS GETs, default 200,000, 32 connections, 16 streams
 # each, plus a tenth as many POSTs) into BENCH_DIR/http2-mix.pcap, with the same truth files.
 #
+# The capture's page cache matters: read from disk it sits in 2 MiB folios, mapped with one
+# entry per 2 MiB; just recorded, in 4 KiB pages (docs/performance.md, "Session 5"). The
+# script prints the share (tests/bench/page-cache.py); BENCH_COLD=1 drops the capture from
+# the page cache and reads it back first, as from disk.
+#
 # Binaries: WIRETAB and WT_FLOOR, or BUILD_DIR (default: the build/ next to the sources).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -78,6 +83,8 @@ if [[ -z $capture ]]; then
   fi
 fi
 [[ -s $capture ]] || { echo "run-bench: $capture: no such capture" >&2; exit 1; }
+# how the capture sits in the page cache changes wiretab's time (not the floor's much)
+python3 "$here/page-cache.py" ${BENCH_COLD:+--cold} "$capture" >&2
 
 exec python3 "$here/bench.py" --wiretab "$wiretab" --floor "$floor" \
   --rounds "${BENCH_ROUNDS:-5}" --tshark "${BENCH_TSHARK:-1}" \

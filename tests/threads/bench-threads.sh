@@ -20,9 +20,9 @@
 # The file's page cache matters as much as the cores: a capture read from disk sits in 2 MiB
 # folios, which the kernel maps with one entry per 2 MiB, while one just written (tcpdump,
 # cp) sits in 4 KiB pages, one entry and one TLB miss per page for each core that reads it
-# (docs/performance.md, "Session 5"). The script prints the share in 2 MiB mappings; COLD=1
-# first drops the capture (and the halves) from the page cache and reads them back once,
-# as from disk.
+# (docs/performance.md, "Session 5"). The script prints the share in 2 MiB mappings
+# (tests/bench/page-cache.py); COLD=1 first drops the capture (and the halves) from the page
+# cache and reads them back once, as from disk.
 # CAPTURE defaults to $BENCH_DIR/http-mix.pcap, BENCH_DIR defaulting to BUILD_DIR/bench
 # (where tests/bench/run-bench.sh records it).
 set -eu
@@ -43,26 +43,9 @@ while [ "$k" -lt "${BUSY:-0}" ]; do
   k=$((k + 1))
 done
 if [ -n "${FIXED:-}" ]; then export WIRETAB_THREADS_FIXED=1; fi
-# page_cache FILE...: COLD=1 drops each from the page cache and reads it back; then prints
-# the share of each mapped in 2 MiB pages (FilePmdMapped of a mapping touched page by page)
+# COLD=1: each file dropped from the page cache and read back; then its share in 2 MiB pages
 page_cache() {
-  python3 - "$@" <<'PY'
-import mmap, os, re, subprocess, sys
-for path in sys.argv[1:]:
-    if os.environ.get("COLD"):
-        fd = os.open(path, os.O_RDONLY)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        os.close(fd)
-        subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
-        sum(m[off] for off in range(0, size, 4096))
-        rollup = open("/proc/self/smaps_rollup").read()
-        m.close()
-    pmd = int(re.search(r"FilePmdMapped:\s+(\d+)", rollup).group(1)) * 1024
-    print("%s: %.0f %% of its page cache mapped in 2 MiB pages" % (path, 100.0 * pmd / size))
-PY
+  python3 "$(dirname "$0")/../bench/page-cache.py" ${COLD:+--cold} "$@"
 }
 progs="floor t1 t2"
 for n in ${THREADS_EXTRA:-}; do progs="$progs t$n"; done
