@@ -1035,6 +1035,15 @@ static gint64 now_ns(void)
   return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* read_chunk by worker wk (which has the reading), counted in its times. */
+static void read_chunk_timed(Worker *wk)
+{
+  gint64 t0 = now_ns();
+  read_chunk(wk->w);
+  wk->read_ns += now_ns() - t0;
+  wk->chunks_read_here++;
+}
+
 /* Chunk k is read: by this worker, or by another (waited for). FALSE after the last
  * chunk. */
 static gboolean chunk_ready(Worker *wk, guint64 k)
@@ -1042,12 +1051,8 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
   WtWorkers *w = wk->w;
   while (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) <= k) {
     if (reading_take(w, k)) {
-      if (!w->input_end) {
-        gint64 t0 = now_ns();
-        read_chunk(w);
-        wk->read_ns += now_ns() - t0;
-        wk->chunks_read_here++;
-      }
+      if (!w->input_end)
+        read_chunk_timed(wk);
       gboolean ended = w->input_end && w->chunks_read <= k;
       reading_give(w);
       if (ended)
@@ -1126,12 +1131,8 @@ static gpointer shared_main(gpointer data)
     /* keep CHUNK_LEAD chunks read ahead, by whichever worker is free to */
     if (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) < k + 1 + CHUNK_LEAD &&
         reading_take(w, G_MAXUINT64)) {
-      if (!w->input_end && w->chunks_read < k + 1 + CHUNK_LEAD) {
-        gint64 t0 = now_ns();
-        read_chunk(w);
-        wk->read_ns += now_ns() - t0;
-        wk->chunks_read_here++;
-      }
+      if (!w->input_end && w->chunks_read < k + 1 + CHUNK_LEAD)
+        read_chunk_timed(wk);
       reading_give(w);
     }
   }
