@@ -1070,8 +1070,10 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
   return TRUE;
 }
 
-/* How many frames ahead of the analysis run_chunk asks for a frame's bytes. */
+/* How many frames ahead of the analysis run_chunk asks for a frame's bytes, and how many
+ * records ahead for the records themselves. */
 #define RUN_PREFETCH_FRAMES 2
+#define RUN_PREFETCH_RECS 16
 
 /* Asks for every line of the frame RUN_PREFETCH_FRAMES references on from the record at
  * `next` (the one after the frame being analysed), if the records up to it are references.
@@ -1108,6 +1110,11 @@ static void run_chunk(Worker *wk, const Batch *b)
       const guint8 *bytes;
       memcpy(&bytes, r + 1, sizeof bytes);
       off += REF_SIZE;
+      /* the records were written by the worker that read the chunk, on another CPU: each
+       * line comes from that CPU's cache, slower than memory streamed in order (the CPU
+       * time of --threads 2, 1.25x -> 1.18x one thread's; docs/performance.md, "Session
+       * 6"); a prefetch beyond the batch's end is harmless */
+      __builtin_prefetch(b->data + off + RUN_PREFETCH_RECS * REF_SIZE);
       prefetch_frame_ahead(b, off);
       wt_analyzer_worker_frame(wk->an, r->frame_no, r->ts_ns, r->caplen, r->wirelen, bytes,
                                r->linktype);
