@@ -32,24 +32,37 @@ typedef enum {
   REC_FRAME,
   REC_EXPIRE, /* timers at ts_ns (one thread's schedule) */
   REC_ANCHOR, /* ts_ns: the first frame of the whole input */
-  REC_REF,    /* a frame in the file's mapping: the Rec is followed by its address */
+  REC_REF,    /* a frame in the file's mapping: a Ref, not a Rec */
 } RecKind;
 
 /* A record in a batch; a frame's bytes follow, padded to 8. */
 typedef struct {
+  guint16 kind; /* first in Rec and Ref: what the record is */
+  guint16 unused;
+  gint32 linktype;
+  guint32 caplen, wirelen;
   guint64 frame_no; /* 1-based number in the whole input */
   gint64 ts_ns;
-  guint32 caplen, wirelen;
-  gint32 linktype;
-  guint32 kind;
 } Rec;
+
+/* A frame in the file's mapping (the shared reading's chunks), relative to its chunk: its
+ * number and address less the chunk's first, the link type the chunk's. 24 bytes, not a
+ * Rec and a pointer (40): the records cross from the reading worker's CPU to the
+ * analysing one's, and that costs by the line. */
+typedef struct {
+  guint16 kind; /* REC_REF */
+  guint16 frame; /* frame_no - Chunk.first_frame (a chunk has at most CHUNK_FRAMES) */
+  guint32 at;    /* bytes - Chunk.base (a chunk spans about CHUNK_FILE_BYTES) */
+  guint32 caplen, wirelen;
+  gint64 ts_ns;
+} Ref;
 
 static gsize rec_size(guint32 caplen)
 {
   return sizeof(Rec) + (((gsize) caplen + 7) & ~(gsize) 7);
 }
 
-#define REF_SIZE (sizeof(Rec) + sizeof(const guint8 *))
+#define REF_SIZE sizeof(Ref)
 
 static void rec_set(Rec *r, RecKind kind, guint64 frame_no, gint64 ts_ns, guint32 caplen,
                     guint32 wirelen, int linktype)
@@ -135,6 +148,9 @@ typedef struct {
  * records (frames referred to in the file's mapping, timer instants). */
 typedef struct {
   Batch *recs;         /* one per worker */
+  const guint8 *base;  /* its first frame's bytes in the mapping: Ref.at counts from it */
+  guint64 first_frame; /* the number before its first frame: Ref.frame counts from it */
+  gint32 linktype;     /* its source's, for every Ref */
   guint source;
   gint64 next_offset;  /* the file offset after its last frame */
   gboolean source_end; /* the source ends with it */
@@ -839,12 +855,20 @@ static Rec *chunk_rec(Batch *b, gsize size)
   return r;
 }
 
-static void chunk_put_ref(Batch *b, guint64 frame_no, gint64 ts_ns, guint32 caplen,
-                          guint32 wirelen, int linktype, const guint8 *bytes)
+static void chunk_put_ref(Chunk *c, Batch *b, guint64 frame_no, gint64 ts_ns,
+                          guint32 caplen, guint32 wirelen, int linktype, const guint8 *bytes)
 {
-  Rec *r = chunk_rec(b, REF_SIZE);
-  rec_set(r, REC_REF, frame_no, ts_ns, caplen, wirelen, linktype);
-  memcpy(r + 1, &bytes, sizeof bytes);
+  if (G_UNLIKELY(!c->base)) { /* the chunk's first frame: one source, ascending addresses */
+    c->base = bytes;
+    c->linktype = linktype;
+  }
+  Ref *f = (Ref *) chunk_rec(b, REF_SIZE);
+  f->kind = REC_REF;
+  f->frame = (guint16) (frame_no - c->first_frame);
+  f->at = (guint32) (bytes - c->base);
+  f->caplen = caplen;
+  f->wirelen = wirelen;
+  f->ts_ns = ts_ns;
 }
 
 static void chunk_put_mark(Batch *b, RecKind kind, gint64 ts_ns)
@@ -899,7 +923,8 @@ static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
   guint to = reading_frame(w, chunk_marks, ts_ns, caplen, wirelen, linktype, bytes,
                            &frame_no);
   if (to != ROUTE_DELIVERED)
-    chunk_put_ref(&w->reading->recs[to], frame_no, ts_ns, caplen, wirelen, linktype, bytes);
+    chunk_put_ref(w->reading, &w->reading->recs[to], frame_no, ts_ns, caplen, wirelen,
+                  linktype, bytes);
 }
 
 /* Waits until every worker is done with the chunk that used slot k % CHUNK_RING. */
@@ -946,6 +971,8 @@ static void read_chunk(WtWorkers *w)
   for (guint i = 0; i < w->n; i++)
     c->recs[i].used = 0;
   c->source_end = c->last = FALSE;
+  c->base = NULL;
+  c->first_frame = w->frame_no;
   g_atomic_int_set(&c->done, 0);
   w->reading = c;
   guint frames = 0;
@@ -1082,7 +1109,7 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
  * reads every byte (the checksum). Asking for the first two lines of the next frame only
  * left the rest to be waited for: two frames ahead and whole, `--threads 2` took 1.16x
  * the CPU of one thread instead of 1.29x (docs/performance.md, "Session 6"). */
-static inline void prefetch_frame_ahead(const Batch *b, gsize next)
+static inline void prefetch_frame_ahead(const Chunk *c, const Batch *b, gsize next)
 {
   gsize at = next;
   for (guint k = 1; k < RUN_PREFETCH_FRAMES; k++) {
@@ -1090,34 +1117,32 @@ static inline void prefetch_frame_ahead(const Batch *b, gsize next)
       return;
     at += REF_SIZE;
   }
-  const Rec *r = (const Rec *) (b->data + at);
-  if (at >= b->used || r->kind != REC_REF)
+  const Ref *f = (const Ref *) (b->data + at);
+  if (at >= b->used || f->kind != REC_REF)
     return;
-  const guint8 *bytes;
-  memcpy(&bytes, r + 1, sizeof bytes);
-  guintptr end = (guintptr) bytes + r->caplen;
+  const guint8 *bytes = c->base + f->at;
+  guintptr end = (guintptr) bytes + f->caplen;
   for (guintptr line = (guintptr) bytes & ~(guintptr) 63; line < end; line += 64)
     __builtin_prefetch((const void *) line);
 }
 
 /* A chunk's records for this worker. The frames are in the mapping: asked for ahead of
  * their analysis (prefetch_frame_ahead). */
-static void run_chunk(Worker *wk, const Batch *b)
+static void run_chunk(Worker *wk, const Chunk *c, const Batch *b)
 {
   for (gsize off = 0; off < b->used;) {
     const Rec *r = (const Rec *) (b->data + off);
     if (G_LIKELY(r->kind == REC_REF)) {
-      const guint8 *bytes;
-      memcpy(&bytes, r + 1, sizeof bytes);
+      const Ref f = *(const Ref *) r;
       off += REF_SIZE;
       /* the records were written by the worker that read the chunk, on another CPU: each
        * line comes from that CPU's cache, slower than memory streamed in order (the CPU
        * time of --threads 2, 1.25x -> 1.18x one thread's; docs/performance.md, "Session
        * 6"); a prefetch beyond the batch's end is harmless */
       __builtin_prefetch(b->data + off + RUN_PREFETCH_RECS * REF_SIZE);
-      prefetch_frame_ahead(b, off);
-      wt_analyzer_worker_frame(wk->an, r->frame_no, r->ts_ns, r->caplen, r->wirelen, bytes,
-                               r->linktype);
+      prefetch_frame_ahead(c, b, off);
+      wt_analyzer_worker_frame(wk->an, c->first_frame + f.frame, f.ts_ns, f.caplen,
+                               f.wirelen, c->base + f.at, c->linktype);
       continue;
     }
     Batch one = { .data = (guint8 *) r, .used = r->kind == REC_FRAME ? rec_size(r->caplen)
@@ -1151,7 +1176,7 @@ static gpointer shared_main(gpointer data)
   for (guint64 k = 0; chunk_ready(wk, k); k++) {
     Chunk *c = &w->chunks[k % CHUNK_RING];
     gboolean last = c->last;
-    run_chunk(wk, &c->recs[wk->member]);
+    run_chunk(wk, c, &c->recs[wk->member]);
     chunk_done(wk, c);
     flush_logs(wk);
     if (last)
