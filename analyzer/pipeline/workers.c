@@ -217,6 +217,7 @@ struct WtWorkers {
   guint64 frames_read; /* atomic: frame_no after the last chunk read */
   GMutex chunk_lock;   /* chunk_cond: a chunk read, or one done by every worker */
   GCond chunk_cond;
+  guint chunk_waiters; /* under chunk_lock: workers in chunk_wait() */
   gboolean reader_busy; /* under chunk_lock: a worker has the reading */
   guintptr prefetched; /* the reading: the file is asked for up to this address */
   gint64 started_ns;
@@ -927,6 +928,23 @@ static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
                   linktype, bytes);
 }
 
+/* chunk_cond's wait and wake, under chunk_lock. GLib's g_cond_broadcast() is a system
+ * call whether anybody waits or not, and the reading wakes three times a chunk, where the
+ * other worker is nearly never waiting: counted, the wake is only made for a waiter
+ * (12,169 futex calls on the 2 GB capture with two workers before). */
+static void chunk_wait(WtWorkers *w)
+{
+  w->chunk_waiters++;
+  g_cond_wait(&w->chunk_cond, &w->chunk_lock);
+  w->chunk_waiters--;
+}
+
+static void chunk_wake(WtWorkers *w)
+{
+  if (w->chunk_waiters)
+    g_cond_broadcast(&w->chunk_cond);
+}
+
 /* Waits until every worker is done with the chunk that used slot k % CHUNK_RING. */
 static void wait_slot(WtWorkers *w, guint64 k)
 {
@@ -935,7 +953,7 @@ static void wait_slot(WtWorkers *w, guint64 k)
     return;
   g_mutex_lock(&w->chunk_lock);
   while ((guint) g_atomic_int_get(&c->done) < w->n)
-    g_cond_wait(&w->chunk_cond, &w->chunk_lock);
+    chunk_wait(w);
   g_mutex_unlock(&w->chunk_lock);
 }
 
@@ -956,7 +974,7 @@ static void reading_give(WtWorkers *w)
 {
   g_mutex_lock(&w->chunk_lock);
   w->reader_busy = FALSE;
-  g_cond_broadcast(&w->chunk_cond);
+  chunk_wake(w);
   g_mutex_unlock(&w->chunk_lock);
 }
 
@@ -1024,7 +1042,7 @@ static void read_chunk(WtWorkers *w)
   __atomic_store_n(&w->frames_read, w->frame_no, __ATOMIC_RELAXED);
   g_mutex_lock(&w->chunk_lock);
   __atomic_store_n(&w->chunks_read, k + 1, __ATOMIC_RELEASE);
-  g_cond_broadcast(&w->chunk_cond);
+  chunk_wake(w);
   g_mutex_unlock(&w->chunk_lock);
 }
 
@@ -1090,7 +1108,7 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
     gint64 t0 = now_ns();
     g_mutex_lock(&w->chunk_lock);
     while (__atomic_load_n(&w->chunks_read, __ATOMIC_ACQUIRE) <= k && w->reader_busy)
-      g_cond_wait(&w->chunk_cond, &w->chunk_lock);
+      chunk_wait(w);
     g_mutex_unlock(&w->chunk_lock);
     wk->wait_ns += now_ns() - t0;
   }
@@ -1163,7 +1181,7 @@ static void chunk_done(Worker *wk, const Chunk *c)
     wt_capture_replica_hold(wk->holds[c->source], c->next_offset);
   if ((guint) g_atomic_int_add((gint *) &c->done, 1) + 1 == w->n) {
     g_mutex_lock(&w->chunk_lock);
-    g_cond_broadcast(&w->chunk_cond);
+    chunk_wake(w);
     g_mutex_unlock(&w->chunk_lock);
   }
 }
