@@ -3,15 +3,22 @@
 #include <time.h>
 
 /* 1234567 -> "1,234,567" */
+/* Written from the last digit back, a comma after every third: every number of every
+ * report table goes through here, and g_snprintf() and a byte at a time cost ~700
+ * instructions a number (half of writing a 250-row timeline). */
 void wt_report_append_thousands(GString *out, guint64 v)
 {
-  char digits[32];
-  int n = g_snprintf(digits, sizeof digits, "%" G_GUINT64_FORMAT, v);
-  for (int i = 0; i < n; i++) {
-    if (i > 0 && (n - i) % 3 == 0)
-      g_string_append_c(out, ',');
-    g_string_append_c(out, digits[i]);
-  }
+  char buf[32]; /* 20 digits and 6 commas at most */
+  char *p = buf + sizeof buf;
+  int digits = 0;
+  do {
+    if (digits > 0 && digits % 3 == 0)
+      *--p = ',';
+    *--p = (char) ('0' + v % 10);
+    v /= 10;
+    digits++;
+  } while (v != 0);
+  g_string_append_len(out, p, buf + sizeof buf - p);
 }
 
 void wt_report_append_i64(GString *out, gint64 v)

@@ -44,7 +44,13 @@ static void append_cell_text(GString *out, const Cell *c)
 
 static glong text_width(const char *s)
 {
-  /* display columns, so CJK labels (two columns per character) still align */
+  /* display columns, so CJK labels (two columns per character) still align; ASCII (nearly
+   * every cell) is a column a byte */
+  const char *a = s;
+  while (*a && !((guchar) *a & 0x80))
+    a++;
+  if (!*a)
+    return (glong) (a - s);
   if (!g_utf8_validate(s, -1, NULL))
     return (glong) strlen(s);
   glong w = 0;

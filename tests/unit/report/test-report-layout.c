@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analyzer/report/report-format.h"
 #include "analyzer/report/report.h"
 
 static char *text_of(WtReport *r)
@@ -108,6 +109,38 @@ static void test_declared(void)
   g_assert_cmpuint(wt_report_n_sections(r), ==, 0);
 }
 
+/* Numbers with thousands separators, against the same numbers printed by printf and
+ * grouped here, over the edges of each group and the ends of the range. */
+static void test_thousands(void)
+{
+  const guint64 values[] = { 0, 1, 9, 10, 99, 100, 999, 1000, 1001, 9999, 10000, 99999,
+                             100000, 999999, 1000000, 1234567, 12345678, 123456789,
+                             1000000000, G_MAXUINT32, (guint64) G_MAXUINT32 + 1,
+                             G_MAXINT64, G_MAXUINT64 };
+  for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+    g_autofree char *plain = g_strdup_printf("%" G_GUINT64_FORMAT, values[i]);
+    GString *want = g_string_new(NULL);
+    gsize n = strlen(plain);
+    for (gsize k = 0; k < n; k++) {
+      if (k > 0 && (n - k) % 3 == 0)
+        g_string_append_c(want, ',');
+      g_string_append_c(want, plain[k]);
+    }
+    GString *got = g_string_new("x");
+    wt_report_append_thousands(got, values[i]);
+    g_assert_cmpstr(got->str + 1, ==, want->str);
+    g_string_free(got, TRUE);
+    g_string_free(want, TRUE);
+  }
+  GString *neg = g_string_new(NULL);
+  wt_report_append_i64(neg, G_MININT64);
+  g_assert_cmpstr(neg->str, ==, "-9,223,372,036,854,775,808");
+  g_string_truncate(neg, 0);
+  wt_report_append_i64(neg, -1234);
+  g_assert_cmpstr(neg->str, ==, "-1,234");
+  g_string_free(neg, TRUE);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -115,5 +148,6 @@ int main(int argc, char **argv)
   g_test_add_func("/report-layout/text", test_text_layout);
   g_test_add_func("/report-layout/keep-sections", test_keep_sections);
   g_test_add_func("/report-layout/declared", test_declared);
+  g_test_add_func("/report-layout/thousands", test_thousands);
   return g_test_run();
 }
