@@ -559,20 +559,24 @@ struct WtCaptureReplica {
   gboolean progress;
 };
 
-gboolean wt_capture_can_replicate(const WtCaptureSource *src)
+/* The workers hand each other frames by their place in this one mapping, which stays
+ * until the last replica is done: without it (the file cannot be mapped whole) the frames
+ * would be in windows that move on, so the caller reads another way. */
+gboolean wt_capture_can_replicate(WtCaptureSource *src)
 {
-  return src->mm != NULL && !src->live && src->file && wt_window_size(src->win) >= 0;
+  if (src->mm == NULL || src->live || !src->file || wt_window_size(src->win) < 0)
+    return FALSE;
+  if (!src->share_tried) {
+    src->share = wt_window_share_new(fileno(src->file));
+    src->share_tried = TRUE;
+  }
+  return src->share != NULL;
 }
 
 WtCaptureReplica *wt_capture_replica_new(WtCaptureSource *src, gboolean progress)
 {
   g_return_val_if_fail(wt_capture_can_replicate(src), NULL);
-  if (!src->share_tried) {
-    src->share = wt_window_share_new(fileno(src->file));
-    src->share_tried = TRUE;
-  }
-  WtWindow *win = src->share ? wt_window_new_shared(src->share)
-                             : wt_window_new_mapped(fileno(src->file));
+  WtWindow *win = wt_window_new_shared(src->share);
   WtPcapMmap *mm = win ? wt_pcap_mmap_open(win, pcap_snapshot(src->pcap), src->linktype)
                        : NULL;
   if (!mm) {

@@ -93,8 +93,8 @@ int wt_capture_dispatch_member(WtCaptureSource *src, guint i, int max, WtFrameFu
  * source's BPF filter) and analyse frames in the mapping, so no thread copies frames for
  * another; further replicas only hold the pages other threads still analyse. Only for a
  * file the mmap reader reads (classic pcap, mapped): not pcapng, standard input, libpcap's
- * reader or live capture. */
-gboolean wt_capture_can_replicate(const WtCaptureSource *src);
+ * reader or live capture, nor a file that cannot be mapped whole (the first call maps it). */
+gboolean wt_capture_can_replicate(WtCaptureSource *src);
 typedef struct WtCaptureReplica WtCaptureReplica;
 /* src outlives the replica. With `progress`, wt_capture_progress(src) reports this
  * replica's position (read from another thread). NULL when the file cannot be mapped. */
