@@ -844,6 +844,7 @@ void wt_workers_metrics_capture(WtWorkers *w, WtMetrics *m)
 #define CHUNK_FRAMES 1024
 #define CHUNK_FILE_BYTES ((gint64) 1 << 20)
 #define CHUNK_READ_STEP 64 /* frames per read, so the byte bound is looked at often */
+G_STATIC_ASSERT(CHUNK_FRAMES <= G_MAXUINT16); /* Ref.frame counts a chunk's frames */
 
 static Rec *chunk_rec(Batch *b, gsize size)
 {
@@ -1125,7 +1126,7 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
  * A worker's frames lie between the other workers' in the mapping, so the CPU's own
  * prefetcher, which follows runs of lines, fetches little of them ahead; and the analysis
  * reads every byte (the checksum). Asking for the first two lines of the next frame only
- * left the rest to be waited for: two frames ahead and whole, `--threads 2` took 1.16x
+ * left the rest to be waited for: two frames ahead and whole, `--threads 2` took 1.12x
  * the CPU of one thread instead of 1.29x (docs/performance.md, "Session 6"). */
 static inline void prefetch_frame_ahead(const Chunk *c, const Batch *b, gsize next)
 {
