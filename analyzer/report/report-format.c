@@ -2,10 +2,9 @@
 
 #include <time.h>
 
-/* 1234567 -> "1,234,567" */
-/* Written from the last digit back, a comma after every third: every number of every
- * report table goes through here, and g_snprintf() and a byte at a time cost ~700
- * instructions a number (half of writing a 250-row timeline). */
+/* 1234567 -> "1,234,567", written from the last digit back, a comma after every third:
+ * every number of every report table goes through here, and g_snprintf() and a byte at a
+ * time cost ~700 instructions a number (half of writing a 250-row timeline). */
 void wt_report_append_thousands(GString *out, guint64 v)
 {
   char buf[32]; /* 20 digits and 6 commas at most */

@@ -22,23 +22,13 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, declared_logs, wiretab_path, shared_captures  # noqa: E402
+from thread_sums import strip  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
-EXCLUDED = [("capture", "flows_peak"), ("tcp", "reassembly", "peak_buffered_bytes")]
 LOGS = [n + ".log" for n in declared_logs()]
 
 t = Tap()
-
-
-def strip(report):
-    for path in EXCLUDED:
-        d = report
-        for k in path[:-1]:
-            d = d.get(k, {}) if isinstance(d, dict) else {}
-        if isinstance(d, dict):
-            d.pop(path[-1], None)
-    return report
 
 
 # N threads whatever the load (no sizing to the free cores), and the mode used on stderr

@@ -19,10 +19,10 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from tap import Tap, wiretab_path  # noqa: E402
+from thread_sums import strip  # noqa: E402
 
 LIMIT = 400 << 20
 FRAMES, CAPLEN = 2048, 262144
-EXCLUDED = [("capture", "flows_peak"), ("tcp", "reassembly", "peak_buffered_bytes")]
 
 
 def sparse_pcap(path):
@@ -41,15 +41,6 @@ def run(args, limit):
     env = dict(os.environ, WIRETAB_THREADS_FIXED="1")
     return subprocess.run([wiretab_path()] + args + ["--format", "json"], capture_output=True,
                           text=True, env=env, preexec_fn=pre if limit else None, timeout=300)
-
-
-def strip(report):
-    for path in EXCLUDED:
-        d = report
-        for k in path[:-1]:
-            d = d.get(k, {})
-        d.pop(path[-1], None)
-    return report
 
 
 t = Tap()
