@@ -382,10 +382,10 @@ static G_GNUC_NO_INLINE void note_parents(WtFlow *flow, const FrameTunnels *ft,
     wt_tunnel_parents_add(&flow->info, ft->uid[ft->n - 1]);
 }
 
-void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
-                       const guint8 *bytes, int linktype)
+/* A frame, with the verdict on its TCP or UDP checksum if one was reached ahead. */
+static inline void analyze_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                                 const guint8 *bytes, int linktype, WtL4Sum l4_sum)
 {
-  WtAnalyzer *a = analyzer;
   WtPacket pkt;
   pkt.ts_ns = ts_ns;
   pkt.caplen = caplen;
@@ -399,7 +399,7 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   note_time(a, ts_ns);
   wt_timeline_count_frame(a->timeline, ts_ns, wirelen);
 
-  WtDecodeStatus st = wt_decode_frame(a->decoders, &pkt, a->anomalies);
+  WtDecodeStatus st = wt_decode_frame_with_sum(a->decoders, &pkt, a->anomalies, l4_sum);
   FrameTunnels ft;
   if (G_UNLIKELY(pkt.tunnel_depth))
     tunnel_layers(a, &pkt, &ft);
@@ -446,6 +446,12 @@ void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 
   flow->ip_bytes[dir] += pkt.ip_total_len;
   flow->payload_bytes[dir] += pkt.payload_wire_len;
   wt_flow_table_touch(a->flows, flow, ts_ns);
+}
+
+void wt_analyzer_frame(gpointer analyzer, gint64 ts_ns, guint32 caplen, guint32 wirelen,
+                       const guint8 *bytes, int linktype)
+{
+  analyze_frame(analyzer, ts_ns, caplen, wirelen, bytes, linktype, WT_L4_SUM_UNKNOWN);
 }
 
 void wt_analyzer_finish(WtAnalyzer *a)
@@ -622,10 +628,11 @@ struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, guint i)
 }
 
 void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
-                              guint32 wirelen, const guint8 *bytes, int linktype)
+                              guint32 wirelen, const guint8 *bytes, int linktype,
+                              WtL4Sum l4_sum)
 {
   a->frame_no = frame_no;
-  wt_analyzer_frame(a, ts_ns, caplen, wirelen, bytes, linktype);
+  analyze_frame(a, ts_ns, caplen, wirelen, bytes, linktype, l4_sum);
 }
 
 gboolean wt_analyzer_count_frame(WtAnalyzer *a, gint64 ts_ns, guint32 caplen, guint32 wirelen)

@@ -122,9 +122,12 @@ void wt_analyzer_add_log(WtAnalyzer *a, WtLog *log);
 /* The main analyzer's log sinks, one per table (none without --log-dir). */
 guint wt_analyzer_n_log_sinks(const WtAnalyzer *a);
 struct WtLogSink *wt_analyzer_log_sink(WtAnalyzer *a, guint i);
-/* Frame number `frame_no` (1-based, in the whole input) for a worker. */
+/* Frame number `frame_no` (1-based, in the whole input) for a worker, with the verdict on
+ * its TCP or UDP checksum if the reading reached one (wt_decode_l4_sum; else
+ * WT_L4_SUM_UNKNOWN). */
 void wt_analyzer_worker_frame(WtAnalyzer *a, guint64 frame_no, gint64 ts_ns, guint32 caplen,
-                              guint32 wirelen, const guint8 *bytes, int linktype);
+                              guint32 wirelen, const guint8 *bytes, int linktype,
+                              WtL4Sum l4_sum);
 /* The reader's share of a frame, on the main analyzer: capture summary only. TRUE when
  * one thread would run its timers before this frame (then wt_analyzer_expire(ts_ns) on
  * every worker before it). */

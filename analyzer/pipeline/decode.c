@@ -698,8 +698,9 @@ static inline void fast_fill_ip(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
 
 /* The checksum over the whole segment or datagram (all of it was captured). The IPv4
  * pseudo-header is summed here from the header's address words (wt_inet_sum takes any
- * running sum that fits 32 bits, as big-endian words added up), without a call. */
-static inline gboolean fast_l4_sum_ok(const WtPacket *pkt, const FastIp *ip)
+ * running sum that fits 32 bits, as big-endian words added up), without a call; IPv6's
+ * from the header's address bytes, the same ones fast_fill_ip copies. */
+static inline gboolean fast_l4_sum_ok(const FastIp *ip)
 {
   guint32 sum;
   if (ip->version == 4) {
@@ -707,13 +708,22 @@ static inline gboolean fast_l4_sum_ok(const WtPacket *pkt, const FastIp *ip)
     sum = (guint32) be16_at(a) + be16_at(a + 2) + be16_at(a + 4) + be16_at(a + 6) + ip->proto
           + ip->l4_len;
   } else {
-    sum = wt_inet_pseudo_sum(pkt, ip->proto, ip->l4_len);
+    sum = wt_inet_pseudo_sum_addrs(ip->ip + 8, ip->ip + 24, 6, ip->proto, ip->l4_len);
   }
   return wt_inet_fold(wt_inet_sum(sum, ip->l4, ip->l4_len)) == 0;
 }
 
+/* The verdict given ahead, or the sum now. */
+static inline gboolean fast_l4_verdict_ok(const FastIp *ip, WtL4Sum sum)
+{
+  if (sum != WT_L4_SUM_UNKNOWN)
+    return sum == WT_L4_SUM_OK;
+  return fast_l4_sum_ok(ip);
+}
+
 /* As decode_segment in dissectors/tcp/tcp-header.c for the layouts fast_tcp_ok takes. */
-static inline void fast_fill_tcp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
+static inline void fast_fill_tcp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a,
+                                 WtL4Sum sum)
 {
   const guint8 *t = ip->l4;
   guint hdr = (t[12] >> 4) * 4u;
@@ -731,7 +741,7 @@ static inline void fast_fill_tcp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a
   }
   pkt->payload = t + hdr;
   pkt->payload_len = pkt->payload_wire_len = ip->l4_len - hdr;
-  if (!fast_l4_sum_ok(pkt, ip)) {
+  if (!fast_l4_verdict_ok(ip, sum)) {
     pkt->l4_bad_checksum = TRUE;
     wt_anomaly(a, "tcp.bad_checksum");
   }
@@ -739,14 +749,15 @@ static inline void fast_fill_tcp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a
 
 /* As decode_datagram in dissectors/udp/udp-header.c for the datagrams fast_udp_ok takes
  * (a zero checksum over IPv4: not computed, nothing to verify). */
-static inline void fast_fill_udp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a)
+static inline void fast_fill_udp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a,
+                                 WtL4Sum sum)
 {
   const guint8 *u = ip->l4;
   pkt->sport = be16_at(u);
   pkt->dport = be16_at(u + 2);
   pkt->payload = u + UDP_HDR;
   pkt->payload_len = pkt->payload_wire_len = ip->l4_len - UDP_HDR;
-  if (be16_at(u + 6) != 0 && !fast_l4_sum_ok(pkt, ip)) {
+  if (be16_at(u + 6) != 0 && !fast_l4_verdict_ok(ip, sum)) {
     pkt->l4_bad_checksum = TRUE;
     wt_anomaly(a, "udp.bad_checksum");
   }
@@ -763,32 +774,63 @@ static inline void fast_tap(WtDecodeStats *s, const WtPacket *pkt)
   count(pkt->ip_proto == WT_IPPROTO_TCP ? &s->tcp : &s->udp, bytes);
 }
 
-gboolean wt_decode_frame_fast(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+/* The frames the fast path takes: what it found in the IP header, and whether TCP. */
+static inline gboolean fast_takes(const WtDecoders *d, const guint8 *frame, guint32 caplen,
+                                  guint32 wirelen, int linktype, FastIp *ip, gboolean *tcp)
+{
+  if (linktype != WT_DLT_EN10MB || caplen != wirelen || caplen < ETH_HDR + IP4_HDR + UDP_HDR
+      || !fast_ip(frame, caplen, ip))
+    return FALSE;
+  *tcp = ip->proto == WT_IPPROTO_TCP;
+  return *tcp ? fast_tcp_ok(ip) : ip->proto == WT_IPPROTO_UDP && fast_udp_ok(d, ip);
+}
+
+static inline gboolean decode_fast(WtDecoders *d, WtPacket *pkt, WtAnomalies *a, WtL4Sum sum)
 {
   FastIp ip;
-  if (pkt->linktype != WT_DLT_EN10MB || pkt->caplen != pkt->wirelen
-      || pkt->caplen < ETH_HDR + IP4_HDR + UDP_HDR || !fast_ip(pkt->frame, pkt->caplen, &ip))
-    return FALSE;
-  gboolean tcp = ip.proto == WT_IPPROTO_TCP;
-  if (tcp ? !fast_tcp_ok(&ip) : ip.proto != WT_IPPROTO_UDP || !fast_udp_ok(d, &ip))
+  gboolean tcp;
+  if (!fast_takes(d, pkt->frame, pkt->caplen, pkt->wirelen, pkt->linktype, &ip, &tcp))
     return FALSE;
   fast_clear(pkt);
   fast_fill_ip(pkt, &ip, a);
   if (tcp)
-    fast_fill_tcp(pkt, &ip, a);
+    fast_fill_tcp(pkt, &ip, a, sum);
   else
-    fast_fill_udp(pkt, &ip, a);
+    fast_fill_udp(pkt, &ip, a, sum);
   fast_tap(&d->stats, pkt);
   return TRUE;
 }
 
-WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+gboolean wt_decode_frame_fast(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
 {
-  if (G_LIKELY(wt_decode_frame_fast(d, pkt, a))) {
+  return decode_fast(d, pkt, a, WT_L4_SUM_UNKNOWN);
+}
+
+WtL4Sum wt_decode_l4_sum(const WtDecoders *d, const guint8 *frame, guint32 caplen,
+                         guint32 wirelen, int linktype)
+{
+  FastIp ip;
+  gboolean tcp;
+  if (!fast_takes(d, frame, caplen, wirelen, linktype, &ip, &tcp))
+    return WT_L4_SUM_UNKNOWN;
+  if (!tcp && be16_at(ip.l4 + 6) == 0)
+    return WT_L4_SUM_OK; /* fast_udp_ok took it: IPv4, no checksum */
+  return fast_l4_sum_ok(&ip) ? WT_L4_SUM_OK : WT_L4_SUM_BAD;
+}
+
+WtDecodeStatus wt_decode_frame_with_sum(WtDecoders *d, WtPacket *pkt, WtAnomalies *a,
+                                        WtL4Sum sum)
+{
+  if (G_LIKELY(decode_fast(d, pkt, a, sum))) {
     wt_ip_defrag_release(d->defrag);
     return WT_DECODE_OK;
   }
   return wt_decode_frame_tables(d, pkt, a);
+}
+
+WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a)
+{
+  return wt_decode_frame_with_sum(d, pkt, a, WT_L4_SUM_UNKNOWN);
 }
 
 const WtTunnelLayer *wt_decode_layer(const WtDecoders *d, guint i)

@@ -93,6 +93,26 @@ WtDecodeStatus wt_decode_frame(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
 gboolean wt_decode_frame_fast(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
 WtDecodeStatus wt_decode_frame_tables(WtDecoders *d, WtPacket *pkt, WtAnomalies *a);
 
+/* A frame's TCP or UDP checksum as the fast path would find it, verified before the frame
+ * is decoded: the --threads reading, which streams every byte of the file anyway, verifies
+ * it there, and the worker that analyses the frame then reads only what it parses (a
+ * response body's bytes are otherwise read by nothing but the checksum). */
+typedef enum {
+  WT_L4_SUM_UNKNOWN, /* not verified ahead: the decoder verifies it */
+  WT_L4_SUM_OK,      /* verifies, or a UDP checksum of zero over IPv4 (none to verify) */
+  WT_L4_SUM_BAD,
+} WtL4Sum;
+
+/* The verdict for a frame wt_decode_frame_fast would take (Ethernet II, IP, TCP or UDP,
+ * whole); UNKNOWN for any other, which the fast path declines and the tables verify.
+ * Reads the decoders' configuration only (the tunnel ports): any thread may call it. */
+WtL4Sum wt_decode_l4_sum(const WtDecoders *d, const guint8 *frame, guint32 caplen,
+                         guint32 wirelen, int linktype);
+/* wt_decode_frame with wt_decode_l4_sum's verdict on this very frame, which the fast path
+ * takes instead of summing the segment again (UNKNOWN: it sums it). */
+WtDecodeStatus wt_decode_frame_with_sum(WtDecoders *d, WtPacket *pkt, WtAnomalies *a,
+                                        WtL4Sum sum);
+
 /* After wt_decode_frame decapsulated `pkt` (pkt->tunnel_depth > 0): its layer `i`
  * (0: outermost, i < pkt->tunnel_depth) with the packet that carried it; NULL beyond
  * WT_TUNNEL_MAX_LAYERS. A layer carried by UDP (VXLAN, Geneve, GTP-U, Teredo, AYIYA, GRE

@@ -34,6 +34,8 @@ typedef enum {
   REC_EXPIRE, /* timers at ts_ns (one thread's schedule) */
   REC_ANCHOR, /* ts_ns: the first frame of the whole input */
   REC_REF,    /* a frame in the file's mapping: a Ref, not a Rec */
+  REC_REF_SUM_OK,  /* the same, its TCP or UDP checksum verified by the reading */
+  REC_REF_SUM_BAD, /* the same, the checksum wrong */
 } RecKind;
 
 /* A record in a batch; a frame's bytes follow, padded to 8. */
@@ -51,12 +53,26 @@ typedef struct {
  * Rec and a pointer (40): the records cross from the reading worker's CPU to the
  * analysing one's, and that costs by the line. */
 typedef struct {
-  guint16 kind; /* REC_REF */
+  guint16 kind; /* REC_REF + the WtL4Sum verdict of the reading */
   guint16 frame; /* frame_no - Chunk.first_frame (a chunk has at most CHUNK_FRAMES) */
   guint32 at;    /* bytes - Chunk.base (a chunk spans about CHUNK_FILE_BYTES) */
   guint32 caplen, wirelen;
   gint64 ts_ns;
 } Ref;
+
+/* The reading's verdict on the frame's checksum rides in the kind. */
+G_STATIC_ASSERT(REC_REF + WT_L4_SUM_OK == REC_REF_SUM_OK &&
+                REC_REF + WT_L4_SUM_BAD == REC_REF_SUM_BAD);
+
+static inline gboolean is_ref(guint16 kind)
+{
+  return kind >= REC_REF;
+}
+
+static inline WtL4Sum ref_sum(guint16 kind)
+{
+  return (WtL4Sum) (kind - REC_REF);
+}
 
 static gsize rec_size(guint32 caplen)
 {
@@ -291,7 +307,7 @@ static void run_batch(Worker *wk, const Batch *b)
     switch (r->kind) {
     case REC_FRAME:
       wt_analyzer_worker_frame(wk->an, r->frame_no, r->ts_ns, r->caplen, r->wirelen,
-                               (const guint8 *) (r + 1), r->linktype);
+                               (const guint8 *) (r + 1), r->linktype, WT_L4_SUM_UNKNOWN);
       off += rec_size(r->caplen);
       break;
     case REC_EXPIRE:
@@ -758,7 +774,8 @@ static void fanout_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
     wt_capture_break(wk->w->src);
     return;
   }
-  wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype);
+  wt_analyzer_worker_frame(wk->an, frame_no, ts_ns, caplen, wirelen, bytes, linktype,
+                           WT_L4_SUM_UNKNOWN);
   wk->unpublished = TRUE;
 }
 
@@ -859,14 +876,15 @@ static Rec *chunk_rec(Batch *b, gsize size)
 }
 
 static void chunk_put_ref(Chunk *c, Batch *b, guint64 frame_no, gint64 ts_ns,
-                          guint32 caplen, guint32 wirelen, int linktype, const guint8 *bytes)
+                          guint32 caplen, guint32 wirelen, int linktype, const guint8 *bytes,
+                          WtL4Sum sum)
 {
   if (G_UNLIKELY(!c->base)) { /* the chunk's first frame: one source, ascending addresses */
     c->base = bytes;
     c->linktype = linktype;
   }
   Ref *f = (Ref *) chunk_rec(b, REF_SIZE);
-  f->kind = REC_REF;
+  f->kind = (guint16) (REC_REF + sum);
   f->frame = (guint16) (frame_no - c->first_frame);
   f->at = (guint32) (bytes - c->base);
   f->caplen = caplen;
@@ -925,9 +943,13 @@ static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
   guint64 frame_no;
   guint to = reading_frame(w, chunk_marks, ts_ns, caplen, wirelen, linktype, bytes,
                            &frame_no);
+  /* The reading has every byte of the frame on its way in (prefetch_ahead): summing them
+   * here costs it little, and spares the analysing worker the frame's bytes that nothing
+   * else reads (most of a response body's). */
   if (to != ROUTE_DELIVERED)
     chunk_put_ref(w->reading, &w->reading->recs[to], frame_no, ts_ns, caplen, wirelen,
-                  linktype, bytes);
+                  linktype, bytes,
+                  wt_decode_l4_sum(w->router.dec, bytes, caplen, wirelen, linktype));
 }
 
 /* chunk_cond's wait and wake, under chunk_lock. GLib's g_cond_broadcast() is a system
@@ -1121,6 +1143,10 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
  * records ahead for the records themselves. */
 #define RUN_PREFETCH_FRAMES 2
 #define RUN_PREFETCH_RECS 16
+/* The bytes of a frame asked for when its checksum is verified. */
+#ifndef RUN_PREFETCH_HEAD
+#define RUN_PREFETCH_HEAD 256
+#endif
 
 /* Asks for every line of the frame RUN_PREFETCH_FRAMES references on from the record at
  * `next` (the one after the frame being analysed), if the records up to it are references.
@@ -1133,15 +1159,19 @@ static inline void prefetch_frame_ahead(const Chunk *c, const Batch *b, gsize ne
 {
   gsize at = next;
   for (guint k = 1; k < RUN_PREFETCH_FRAMES; k++) {
-    if (at >= b->used || ((const Rec *) (b->data + at))->kind != REC_REF)
+    if (at >= b->used || !is_ref(((const Rec *) (b->data + at))->kind))
       return;
     at += REF_SIZE;
   }
   const Ref *f = (const Ref *) (b->data + at);
-  if (at >= b->used || f->kind != REC_REF)
+  if (at >= b->used || !is_ref(f->kind))
     return;
   const guint8 *bytes = c->base + f->at;
-  guintptr end = (guintptr) bytes + f->caplen;
+  /* with the checksum verified, the analysis reads the headers and what it parses of the
+   * payload; a body's bytes are passed over unread */
+  guint32 want = ref_sum(f->kind) == WT_L4_SUM_UNKNOWN ? f->caplen
+                                                       : MIN(f->caplen, RUN_PREFETCH_HEAD);
+  guintptr end = (guintptr) bytes + want;
   for (guintptr line = (guintptr) bytes & ~(guintptr) 63; line < end; line += 64)
     __builtin_prefetch((const void *) line);
 }
@@ -1152,7 +1182,7 @@ static void run_chunk(Worker *wk, const Chunk *c, const Batch *b)
 {
   for (gsize off = 0; off < b->used;) {
     const Rec *r = (const Rec *) (b->data + off);
-    if (G_LIKELY(r->kind == REC_REF)) {
+    if (G_LIKELY(is_ref(r->kind))) {
       const Ref f = *(const Ref *) r;
       off += REF_SIZE;
       /* the records were written by the worker that read the chunk, on another CPU: each
@@ -1162,7 +1192,7 @@ static void run_chunk(Worker *wk, const Chunk *c, const Batch *b)
       __builtin_prefetch(b->data + off + RUN_PREFETCH_RECS * REF_SIZE);
       prefetch_frame_ahead(c, b, off);
       wt_analyzer_worker_frame(wk->an, c->first_frame + f.frame, f.ts_ns, f.caplen,
-                               f.wirelen, c->base + f.at, c->linktype);
+                               f.wirelen, c->base + f.at, c->linktype, ref_sum(f.kind));
       continue;
     }
     Batch one = { .data = (guint8 *) r, .used = r->kind == REC_FRAME ? rec_size(r->caplen)

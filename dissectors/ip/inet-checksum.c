@@ -137,11 +137,11 @@ static inline guint64 word32_at(const guint8 *p)
 /* Addresses are whole 32-bit words: summed in host order like wt_inet_sum, written out
  * for each family (this runs once per TCP/UDP segment; a loop over the length cost two
  * loops and a branch each time). */
-guint32 wt_inet_pseudo_sum(const WtPacket *pkt, guint8 proto, guint32 l4_len)
+guint32 wt_inet_pseudo_sum_addrs(const guint8 *s, const guint8 *d, guint8 family,
+                                 guint8 proto, guint32 l4_len)
 {
-  const guint8 *s = pkt->src.bytes, *d = pkt->dst.bytes;
   guint64 addrs = word32_at(s) + word32_at(d);
-  if (pkt->src.family == 6)
+  if (family == 6)
     addrs += word32_at(s + 4) + word32_at(s + 8) + word32_at(s + 12) + word32_at(d + 4)
              + word32_at(d + 8) + word32_at(d + 12);
   guint16 host = (guint16) fold16(addrs);
@@ -152,4 +152,10 @@ guint32 wt_inet_pseudo_sum(const WtPacket *pkt, guint8 proto, guint32 l4_len)
   acc += l4_len >> 16;
   acc += l4_len & 0xffff;
   return fold16(acc);
+}
+
+guint32 wt_inet_pseudo_sum(const WtPacket *pkt, guint8 proto, guint32 l4_len)
+{
+  return wt_inet_pseudo_sum_addrs(pkt->src.bytes, pkt->dst.bytes, pkt->src.family, proto,
+                                  l4_len);
 }

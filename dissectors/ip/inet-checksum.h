@@ -43,3 +43,7 @@ static inline guint16 wt_inet_fold(guint32 sum)
 }
 /* Sum of the TCP/UDP/ICMPv6 pseudo-header for the packet's addresses (IPv4 or IPv6). */
 guint32 wt_inet_pseudo_sum(const WtPacket *pkt, guint8 proto, guint32 l4_len);
+/* The same from the addresses as they are in a header: 4 bytes each for family 4, 16 for
+ * family 6. */
+guint32 wt_inet_pseudo_sum_addrs(const guint8 *src, const guint8 *dst, guint8 family,
+                                 guint8 proto, guint32 l4_len);

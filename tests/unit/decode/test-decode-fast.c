@@ -5,7 +5,10 @@
  * frame of every capture in captures/ and the shared corpus (its sub-folders too), on
  * every snaplen cut of each frame's first 96 bytes (the wire length kept, and as a short
  * frame), and with the header fields the decoders look at replaced by the values they
- * single out. Where the fast path declines, it must have counted nothing.
+ * single out. Where the fast path declines, it must have counted nothing. The verdict the
+ * --threads reading gives ahead on the TCP or UDP checksum (wt_decode_l4_sum) is the fast
+ * path's on every variant, none where it declines, and decoding with it is decoding
+ * without it.
  *
  * How often it takes a frame is checked against tshark on two captures (both Ethernet,
  * every frame TCP over IPv6 or IPv4 without options: the fast path takes the segments
@@ -21,10 +24,13 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-/* Both halves, each with its own decoders and anomaly table, fed the same variants. */
+/* Both halves, each with its own decoders and anomaly table, fed the same variants; and
+ * the fast path given wt_decode_l4_sum's verdict (the --threads reading's), which must
+ * decode every frame as the fast path does, and the opposite verdict, which must be the
+ * one it takes. */
 typedef struct {
-  WtDecoders *fast, *tables;
-  WtAnomalies *fast_an, *tables_an;
+  WtDecoders *fast, *tables, *with_sum, *flipped;
+  WtAnomalies *fast_an, *tables_an, *with_sum_an, *flipped_an;
   WtCorpusCounts *counts;
 } Pair;
 
@@ -127,11 +133,29 @@ static void assert_same_decode(Pair *p, const guint8 *bytes, guint32 caplen, gui
   g_autofree guint8 *exact = g_memdup2(bytes, caplen);
   WtPacket fast, slow;
   frame_packet(&fast, exact, caplen, wirelen, linktype);
+  WtL4Sum sum = wt_decode_l4_sum(p->with_sum, exact, caplen, wirelen, linktype);
   if (!wt_decode_frame_fast(p->fast, &fast, p->fast_an)) {
-    /* declined: nothing counted (the tables' twin did not see it either) */
+    /* declined: nothing counted (the tables' twin did not see it either), no verdict */
     same_stats(wt_decoders_stats(p->fast), wt_decoders_stats(p->tables));
+    g_assert_cmpint(sum, ==, WT_L4_SUM_UNKNOWN);
     return;
   }
+  g_assert_cmpint(sum, ==, fast.l4_bad_checksum ? WT_L4_SUM_BAD : WT_L4_SUM_OK);
+  WtPacket with;
+  frame_packet(&with, exact, caplen, wirelen, linktype);
+  g_assert_cmpint(wt_decode_frame_with_sum(p->with_sum, &with, p->with_sum_an, sum), ==,
+                  WT_DECODE_OK);
+  same_packet(&with, &fast);
+  same_stats(wt_decoders_stats(p->with_sum), wt_decoders_stats(p->fast));
+  same_anomalies(p->with_sum_an, p->fast_an);
+  /* a UDP checksum of zero over IPv4 is not verified: no verdict to take */
+  gboolean verified = fast.ip_proto == WT_IPPROTO_TCP || exact[fast.payload - exact - 2] ||
+                      exact[fast.payload - exact - 1];
+  WtPacket flipped;
+  frame_packet(&flipped, exact, caplen, wirelen, linktype);
+  wt_decode_frame_with_sum(p->flipped, &flipped, p->flipped_an,
+                           sum == WT_L4_SUM_OK ? WT_L4_SUM_BAD : WT_L4_SUM_OK);
+  g_assert_cmpint(flipped.l4_bad_checksum, ==, verified ? !fast.l4_bad_checksum : FALSE);
   c->fast++;
   frame_packet(&slow, exact, caplen, wirelen, linktype);
   g_assert_cmpint(wt_decode_frame_tables(p->tables, &slow, p->tables_an), ==, WT_DECODE_OK);
@@ -262,13 +286,18 @@ static void check_frame(const guint8 *bytes, guint32 caplen, guint32 wirelen, in
 static gboolean check_file(const char *path, WtCorpusCounts *total)
 {
   guint64 before = total->frames;
-  Pair p = { wt_decoders_new(NULL), wt_decoders_new(NULL), wt_anomalies_new(),
-             wt_anomalies_new(), total };
+  Pair p = { wt_decoders_new(NULL), wt_decoders_new(NULL), wt_decoders_new(NULL),
+             wt_decoders_new(NULL), wt_anomalies_new(), wt_anomalies_new(),
+             wt_anomalies_new(), wt_anomalies_new(), total };
   wt_corpus_frames(path, check_frame, &p);
   wt_decoders_free(p.fast);
   wt_decoders_free(p.tables);
+  wt_decoders_free(p.with_sum);
+  wt_decoders_free(p.flipped);
   wt_anomalies_free(p.fast_an);
   wt_anomalies_free(p.tables_an);
+  wt_anomalies_free(p.with_sum_an);
+  wt_anomalies_free(p.flipped_an);
   return total->frames > before;
 }
 
