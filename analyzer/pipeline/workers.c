@@ -185,6 +185,11 @@ typedef struct {
  * analysing worker asks only for these first bytes of it (headers, and an HTTP message's
  * start); a shorter one the worker reads whole and verifies itself. */
 #define FRAME_HEAD_BYTES 256
+/* Up to this many workers the reading verifies the checksums. It is the serial part: with
+ * the sums ~560 instructions a frame, without ~310, against ~1,550 of analysis a frame
+ * for all workers together, so from 4 workers on the reading would be the bound
+ * (docs/performance.md, "Scaling to 8 and 16 cores"). */
+#define READING_SUMS_MAX_WORKERS 3
 
 /* IP fragments of TCP/UDP datagrams (WT_ROUTE_FRAGMENT), by the defragmenter's key of
  * their datagram: the worker that has the datagram's first fragment (the one with the
@@ -222,6 +227,7 @@ struct WtWorkers {
   /* shared reading (wt_workers_new_replicated): the files, read in turns by the workers
    * (one at a time: reader_busy) into the ring of chunks */
   gboolean replicated;
+  gboolean reading_sums; /* the reading verifies long frames' checksums */
   GPtrArray *sources;  /* WtCaptureSource, borrowed */
   WtCaptureReplica **source_readers; /* the read position in each source */
   guint64 stop_at;     /* atomic: no frame numbered above it is read */
@@ -955,7 +961,7 @@ static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
   if (to != ROUTE_DELIVERED)
     chunk_put_ref(w->reading, &w->reading->recs[to], frame_no, ts_ns, caplen, wirelen,
                   linktype, bytes,
-                  caplen > FRAME_HEAD_BYTES
+                  w->reading_sums && caplen > FRAME_HEAD_BYTES
                       ? wt_decode_l4_sum(w->router.dec, bytes, caplen, wirelen, linktype)
                       : WT_L4_SUM_UNKNOWN);
 }
@@ -1425,6 +1431,7 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   w->src = src;
   w->limit = limit;
   w->replicated = sources != NULL;
+  w->reading_sums = n <= READING_SUMS_MAX_WORKERS;
   w->sources = sources;
   w->stop_at = limit ? limit : G_MAXUINT64;
   w->reading_workers = (gint) n;

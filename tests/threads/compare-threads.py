@@ -4,8 +4,9 @@
 Every capture in captures/ and ../shared/captures (when present; its tunnels/ folder
 too: tunnel.log and conn.log's tunnel_parents, whose uids are made from frame numbers
 like every uid), plus hand-made ones
-(fragments out of order, many flows on one address pair), is read with --threads 1, 2
-and 3 (more workers than this machine's cores); the JSON report (every section) must be
+(fragments out of order, many flows on one address pair), is read with --threads 1, 2,
+3 and 4 (more workers than this machine's cores; with 2 and 3 the shared reading verifies
+the long frames' checksums, with 4 the workers do); the JSON report (every section) must be
 equal, conn.log/http.log/dns.log must hold the same lines (order aside: the workers
 write as their flows end), exit status and stderr must be equal. Fields that cannot be
 equal are excluded by name only (docs/report-format.md, "--threads"):
@@ -89,7 +90,7 @@ def first_difference(a, b, where=""):
 # Plain pcap files are read by every worker itself ("replicated"); the reader thread that
 # copies frames into batches ("reader") stays for the rest, and is compared here on every
 # capture too (WIRETAB_THREADS_READER=1).
-RUNS = ((2, False), (3, False), (2, True))
+RUNS = ((2, False), (3, False), (4, False), (2, True))
 MODES = {}  # runs per mode, printed at the end
 
 
