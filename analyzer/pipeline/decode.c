@@ -713,6 +713,13 @@ static inline gboolean fast_l4_sum_ok(const FastIp *ip)
   return wt_inet_fold(wt_inet_sum(sum, ip->l4, ip->l4_len)) == 0;
 }
 
+/* Whether the fast path verifies the frame's checksum: always for TCP; for UDP unless the
+ * checksum is zero over IPv4 (not computed; fast_udp_ok declines it over IPv6). */
+static inline gboolean fast_sum_present(const FastIp *ip)
+{
+  return ip->proto == WT_IPPROTO_TCP || be16_at(ip->l4 + 6) != 0;
+}
+
 /* The verdict given ahead, or the sum now. */
 static inline gboolean fast_l4_verdict_ok(const FastIp *ip, WtL4Sum sum)
 {
@@ -757,7 +764,7 @@ static inline void fast_fill_udp(WtPacket *pkt, const FastIp *ip, WtAnomalies *a
   pkt->dport = be16_at(u + 2);
   pkt->payload = u + UDP_HDR;
   pkt->payload_len = pkt->payload_wire_len = ip->l4_len - UDP_HDR;
-  if (be16_at(u + 6) != 0 && !fast_l4_verdict_ok(ip, sum)) {
+  if (fast_sum_present(ip) && !fast_l4_verdict_ok(ip, sum)) {
     pkt->l4_bad_checksum = TRUE;
     wt_anomaly(a, "udp.bad_checksum");
   }
@@ -813,8 +820,8 @@ WtL4Sum wt_decode_l4_sum(const WtDecoders *d, const guint8 *frame, guint32 caple
   gboolean tcp;
   if (!fast_takes(d, frame, caplen, wirelen, linktype, &ip, &tcp))
     return WT_L4_SUM_UNKNOWN;
-  if (!tcp && be16_at(ip.l4 + 6) == 0)
-    return WT_L4_SUM_OK; /* fast_udp_ok took it: IPv4, no checksum */
+  if (!fast_sum_present(&ip))
+    return WT_L4_SUM_OK; /* none to verify */
   return fast_l4_sum_ok(&ip) ? WT_L4_SUM_OK : WT_L4_SUM_BAD;
 }
 

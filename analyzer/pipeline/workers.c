@@ -227,7 +227,6 @@ struct WtWorkers {
   /* shared reading (wt_workers_new_replicated): the files, read in turns by the workers
    * (one at a time: reader_busy) into the ring of chunks */
   gboolean replicated;
-  gboolean reading_sums; /* the reading verifies long frames' checksums */
   GPtrArray *sources;  /* WtCaptureSource, borrowed */
   WtCaptureReplica **source_readers; /* the read position in each source */
   guint64 stop_at;     /* atomic: no frame numbered above it is read */
@@ -961,7 +960,7 @@ static void shared_frame(gpointer user, gint64 ts_ns, guint32 caplen, guint32 wi
   if (to != ROUTE_DELIVERED)
     chunk_put_ref(w->reading, &w->reading->recs[to], frame_no, ts_ns, caplen, wirelen,
                   linktype, bytes,
-                  w->reading_sums && caplen > FRAME_HEAD_BYTES
+                  w->n <= READING_SUMS_MAX_WORKERS && caplen > FRAME_HEAD_BYTES
                       ? wt_decode_l4_sum(w->router.dec, bytes, caplen, wirelen, linktype)
                       : WT_L4_SUM_UNKNOWN);
 }
@@ -1158,13 +1157,15 @@ static gboolean chunk_ready(Worker *wk, guint64 k)
 #define RUN_PREFETCH_FRAMES 2
 #define RUN_PREFETCH_RECS 16
 
-/* Asks for every line of the frame RUN_PREFETCH_FRAMES references on from the record at
- * `next` (the one after the frame being analysed), if the records up to it are references.
- * A worker's frames lie between the other workers' in the mapping, so the CPU's own
- * prefetcher, which follows runs of lines, fetches little of them ahead; and the analysis
- * reads every byte (the checksum). Asking for the first two lines of the next frame only
- * left the rest to be waited for: two frames ahead and whole, `--threads 2` took 1.12x
- * the CPU of one thread instead of 1.29x (docs/performance.md, "Session 6"). */
+/* Asks for the lines of the frame RUN_PREFETCH_FRAMES references on from the record at
+ * `next` (the one after the frame being analysed), if the records up to it are references:
+ * every line, or its first FRAME_HEAD_BYTES when the reading verified its checksum. A
+ * worker's frames lie between the other workers' in the mapping, so the CPU's own
+ * prefetcher, which follows runs of lines, fetches little of them ahead; and without a
+ * verdict the analysis reads every byte (the checksum). Asking for the first two lines of
+ * the next frame only left the rest to be waited for: two frames ahead and whole,
+ * `--threads 2` took 1.12x the CPU of one thread instead of 1.29x (docs/performance.md,
+ * "Session 6"). */
 static inline void prefetch_frame_ahead(const Chunk *c, const Batch *b, gsize next)
 {
   gsize at = next;
@@ -1431,7 +1432,6 @@ static WtWorkers *workers_new(WtAnalyzer *main, const WtAnalyzerConfig *cfg, gui
   w->src = src;
   w->limit = limit;
   w->replicated = sources != NULL;
-  w->reading_sums = n <= READING_SUMS_MAX_WORKERS;
   w->sources = sources;
   w->stop_at = limit ? limit : G_MAXUINT64;
   w->reading_workers = (gint) n;

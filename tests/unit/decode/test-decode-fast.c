@@ -149,8 +149,7 @@ static void assert_same_decode(Pair *p, const guint8 *bytes, guint32 caplen, gui
   same_stats(wt_decoders_stats(p->with_sum), wt_decoders_stats(p->fast));
   same_anomalies(p->with_sum_an, p->fast_an);
   /* a UDP checksum of zero over IPv4 is not verified: no verdict to take */
-  gboolean verified = fast.ip_proto == WT_IPPROTO_TCP || exact[fast.payload - exact - 2] ||
-                      exact[fast.payload - exact - 1];
+  gboolean verified = fast.ip_proto == WT_IPPROTO_TCP || fast.payload[-2] || fast.payload[-1];
   WtPacket flipped;
   frame_packet(&flipped, exact, caplen, wirelen, linktype);
   wt_decode_frame_with_sum(p->flipped, &flipped, p->flipped_an,
